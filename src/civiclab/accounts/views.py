@@ -1,0 +1,70 @@
+"""Sign-in, profile and API-token pages."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from civiclab.accounts.forms import EmailAuthenticationForm, ProfileForm, TokenForm
+from civiclab.accounts.tokens import create_token, revoke_token
+from civiclab.audit.queries import can_read_audit
+from civiclab.audit.services import record
+
+
+class LoginView(auth_views.LoginView):
+    form_class = EmailAuthenticationForm
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        record(request.user, "user.update", request.user, changed=form.changed_data)
+        messages.success(request, _("Profile saved."))
+        response = redirect("accounts:profile")
+        # A saved language preference replaces an earlier switcher choice.
+        if "language" in form.changed_data:
+            response.delete_cookie("django_language")
+        return response
+    memberships = request.user.memberships.select_related("city", "team", "network")
+    return render(
+        request,
+        "accounts/profile.html",
+        {
+            "form": form,
+            "memberships": memberships,
+            "can_read_network_audit": can_read_audit(request.user),
+        },
+    )
+
+
+@login_required
+def tokens(request: HttpRequest) -> HttpResponse:
+    form = TokenForm(request.POST or None)
+    new_secret = None
+    if request.method == "POST" and form.is_valid():
+        issued = create_token(request.user, form.cleaned_data["name"], by=request.user)
+        new_secret = issued.secret
+        form = TokenForm()
+    return render(
+        request,
+        "accounts/tokens.html",
+        {"form": form, "tokens": request.user.api_tokens.all(), "new_secret": new_secret},
+    )
+
+
+@login_required
+@require_POST
+def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    token = get_object_or_404(request.user.api_tokens, pk=token_id)
+    revoke_token(token, by=request.user)
+    messages.success(request, _("Token “%(name)s” revoked.") % {"name": token.name})
+    return redirect("accounts:tokens")

@@ -1,0 +1,118 @@
+"""Typed readers for the ``CIVICLAB_*`` environment variables.
+
+Every variable civiclab reads is declared once in :data:`SETTINGS` with its default and a
+sentence of help, so ``docs/configuration.md`` can be checked against it by a test.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+class ConfigError(ValueError):
+    """A CIVICLAB_* variable holds a value that cannot be used."""
+
+
+@dataclass(frozen=True)
+class EnvSetting:
+    name: str
+    default: str
+    help: str
+
+
+SETTINGS: tuple[EnvSetting, ...] = (
+    EnvSetting("CIVICLAB_DATA_DIR", "./civiclab-data", "Folder for the SQLite file, the secret key, datasets and collected static files."),
+    EnvSetting("CIVICLAB_DATABASE_URL", "sqlite:///<data dir>/civiclab.sqlite3", "Operational database; use postgres://user:pass@host:5432/name in production."),
+    EnvSetting("CIVICLAB_DEBUG", "false", "Django debug mode. Only `civiclab demo` and the tests turn it on."),
+    EnvSetting("CIVICLAB_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]", "Comma-separated host names the server answers to."),
+    EnvSetting("CIVICLAB_CSRF_TRUSTED_ORIGINS", "(empty)", "Comma-separated origins (https://civiclab.example.org) allowed to post forms through a proxy."),
+    EnvSetting("CIVICLAB_HTTPS", "false", "Set when served behind HTTPS: secure cookies, HSTS, redirect to HTTPS, trust X-Forwarded-Proto."),
+    EnvSetting("CIVICLAB_SESSION_AGE_SECONDS", "28800", "How long a login lasts without activity (sessions are renewed on each request)."),
+    EnvSetting("CIVICLAB_LOGIN_MAX_FAILURES", "5", "Failed sign-ins within a minute, per account or per IP address, that lock it."),
+    EnvSetting("CIVICLAB_LOGIN_LOCKOUT_SECONDS", "900", "How long a locked account or IP address must wait."),
+    EnvSetting("CIVICLAB_LANGUAGE", "en", "Default interface language (`en` or `fr`) when neither the user nor their city chose one."),
+    EnvSetting("CIVICLAB_TIME_ZONE", "UTC", "Server time zone for times shown outside a city's context."),
+    EnvSetting("CIVICLAB_EMAIL_BACKEND", "smtp", "`smtp` sends mail; `console` prints it (used by `civiclab demo`)."),
+    EnvSetting("CIVICLAB_EMAIL_HOST", "localhost", "SMTP server host."),
+    EnvSetting("CIVICLAB_EMAIL_PORT", "25", "SMTP server port."),
+    EnvSetting("CIVICLAB_EMAIL_USER", "(empty)", "SMTP user name."),
+    EnvSetting("CIVICLAB_EMAIL_PASSWORD", "(empty)", "SMTP password."),
+    EnvSetting("CIVICLAB_EMAIL_USE_TLS", "false", "Use STARTTLS with the SMTP server."),
+    EnvSetting("CIVICLAB_EMAIL_FROM", "civiclab@localhost", "Sender address of password-reset and notification mail."),
+    EnvSetting("CIVICLAB_LOG_LEVEL", "INFO", "Log level of civiclab's own loggers."),
+)
+
+_DECLARED = {s.name for s in SETTINGS}
+
+
+def _raw(name: str) -> str | None:
+    if name not in _DECLARED:
+        # A variable read but not declared would be missing from the docs.
+        raise ConfigError(f"{name} is not a declared civiclab setting")
+    return os.environ.get(name)
+
+
+def env_str(name: str, default: str) -> str:
+    value = _raw(name)
+    return default if value is None else value.strip()
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = _raw(name)
+    if value is None:
+        return default
+    lowered = value.strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise ConfigError(f"{name}={value!r} is not a boolean (use true or false)")
+
+
+def env_int(name: str, default: int, minimum: int | None = None) -> int:
+    value = _raw(name)
+    if value is None or not value.strip():
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ConfigError(f"{name}={value!r} is not a whole number") from None
+    if minimum is not None and number < minimum:
+        raise ConfigError(f"{name}={number} must be at least {minimum}")
+    return number
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    value = _raw(name)
+    if value is None:
+        return default
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_path(name: str, default: str) -> Path:
+    return Path(env_str(name, default)).expanduser().resolve()
+
+
+def load_or_create_secret_key(data_dir: Path) -> str:
+    """Return the secret key kept in ``data_dir/secret_key``, creating it (mode 0600) once."""
+    path = data_dir / "secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(50)
+    # O_EXCL: two processes starting at once must not each write a different key.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key

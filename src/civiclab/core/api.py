@@ -1,0 +1,160 @@
+"""The REST API at /api/v1/: authentication, the one JSON error shape, pagination."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import Field, NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.pagination import LimitOffsetPagination
+from ninja.utils import check_csrf
+
+from civiclab import __version__
+from civiclab.accounts.tokens import user_for_token
+
+
+class ApiAuth:
+    """Bearer token first; else the browser session (with CSRF on writes); else anonymous.
+
+    A request that sends an Authorization header with a bad token is refused outright
+    rather than treated as anonymous, so a revoked token never silently "works".
+    """
+
+    openapi_type = "http"
+    openapi_scheme = "bearer"
+
+    def __init__(self, allow_anonymous: bool = False) -> None:
+        self.allow_anonymous = allow_anonymous
+
+    def __call__(self, request: HttpRequest) -> Any:
+        header = request.headers.get("Authorization", "")
+        if header:
+            scheme, _, raw = header.partition(" ")
+            user = user_for_token(raw.strip()) if scheme.lower() == "bearer" else None
+            if user is None:
+                raise AuthenticationError(401, "Invalid or revoked API token.")
+            request.user = user
+            return user
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            if request.method not in ("GET", "HEAD", "OPTIONS") and check_csrf(request):
+                raise AuthenticationError(403, "CSRF check failed for a session request.")
+            return user
+        if self.allow_anonymous:
+            return AnonymousUser()
+        return None
+
+
+AUTH = ApiAuth()
+AUTH_OR_ANONYMOUS = ApiAuth(allow_anonymous=True)
+
+
+class ErrorBody(Schema):
+    code: str
+    message: str
+    details: Any = None
+
+
+class ErrorResponse(Schema):
+    error: ErrorBody
+
+
+class Page(LimitOffsetPagination):
+    class Output(Schema):
+        items: list[Any]
+        count: int = Field(description="Number of items across all pages")
+        limit: int
+        offset: int
+
+    def paginate_queryset(self, queryset: Any, pagination: Any, request: Any, **params: Any) -> Any:
+        page = super().paginate_queryset(queryset, pagination, request, **params)
+        page["limit"] = min(pagination.limit, self.max_limit)
+        page["offset"] = pagination.offset
+        return page
+
+
+api = NinjaAPI(
+    title="civiclab API",
+    version=__version__,
+    urls_namespace="api",
+    auth=AUTH,
+    description=(
+        "Token-authenticated REST API of civiclab. Send `Authorization: Bearer <token>`; "
+        "create tokens on your profile page or with `civiclab token create EMAIL`. Errors "
+        'always have the shape `{"error": {"code", "message", "details"}}`.'
+    ),
+)
+
+
+def error(request: HttpRequest, status: int, code: str, message: str, details: Any = None) -> HttpResponse:
+    return api.create_response(
+        request, {"error": {"code": code, "message": message, "details": details}}, status=status
+    )
+
+
+@api.exception_handler(NinjaValidationError)
+def _validation(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    details = [
+        {"field": ".".join(str(p) for p in e.get("loc", ())[1:]) or None, "message": e.get("msg")}
+        for e in exc.errors
+    ]
+    return error(request, 422, "validation_error", "The request is not valid.", details)
+
+
+@api.exception_handler(DjangoValidationError)
+def _django_validation(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+    if hasattr(exc, "error_dict"):
+        details = [
+            {"field": None if field == "__all__" else field, "message": str(msg)}
+            for field, messages in exc.message_dict.items()
+            for msg in messages
+        ]
+    else:
+        details = [{"field": None, "message": str(m)} for m in exc.messages]
+    return error(request, 422, "validation_error", "The request is not valid.", details)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    status = getattr(exc, "status_code", 401)
+    message = str(exc.message) if getattr(exc, "message", None) else "Authentication required."
+    code = "forbidden" if status == 403 else "unauthenticated"
+    return error(request, status, code, message)
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return error(request, 403, "forbidden", "You are not allowed to do this.")
+
+
+@api.exception_handler(Http404)
+def _http404(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return error(request, 404, "not_found", "Not found.")
+
+
+@api.exception_handler(ObjectDoesNotExist)
+def _does_not_exist(request: HttpRequest, exc: ObjectDoesNotExist) -> HttpResponse:
+    return error(request, 404, "not_found", "Not found.")
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    codes = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
+             405: "method_not_allowed", 409: "conflict", 429: "throttled"}
+    return error(request, exc.status_code, codes.get(exc.status_code, "error"), str(exc))
+
+
+def register_routers() -> None:
+    from civiclab.accounts.api import router as accounts_router
+    from civiclab.network.api import router as network_router
+
+    api.add_router("/", accounts_router)
+    api.add_router("/", network_router)
+
+
+register_routers()

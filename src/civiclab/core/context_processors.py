@@ -1,0 +1,25 @@
+"""Values every page's layout needs: the navigation and the user's cities."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    sections = [
+        ("network", _("Network"), reverse("network:overview")),
+        ("city", _("City"), reverse("network:my_city")),
+        ("challenges", _("Challenges"), reverse("core:section", args=["challenges"])),
+        ("data", _("Data"), reverse("core:section", args=["data"])),
+        ("funding", _("Funding"), reverse("core:section", args=["funding"])),
+        ("exchange", _("Exchange"), reverse("core:section", args=["exchange"])),
+    ]
+    path = request.path
+    current = next((key for key, _label, url in sections if path.startswith(url)), None)
+    if current is None and path.startswith("/cities/"):
+        current = "city"
+    return {"nav_sections": sections, "nav_current": current}

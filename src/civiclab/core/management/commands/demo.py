@@ -1,0 +1,47 @@
+"""``civiclab demo``: migrate, seed the demo network once, print the logins, serve."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import CommandParser
+
+from civiclab.core.management.output import ResultCommand
+from civiclab.network.demo import seed_demo
+
+
+class Command(ResultCommand):
+    help = "Create and seed a demo network (once), then serve it for a browser."
+    requires_system_checks: list[str] = []
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        super().add_arguments(parser)
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--no-serve", action="store_true", help="seed, print and stop")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        call_command("migrate", interactive=False, verbosity=0)
+        summary = seed_demo()
+        url = f"http://{options['host']}:{options['port']}/"
+        if options["json"]:
+            self.emit(options, {"url": url, "data_dir": str(settings.DATA_DIR), **asdict(summary)}, "")
+        else:
+            lines = [
+                "",
+                f"civiclab demo — {url}",
+                f"data: {settings.DATA_DIR}"
+                + ("" if summary.created else " (existing demo kept as you left it)"),
+                f"every demo login uses the password: {summary.password}",
+                "",
+            ]
+            lines += [f"  {login.email:<38} {login.role:<14} {login.where}" for login in summary.logins]
+            lines.append("")
+            self.stdout.write("\n".join(lines))
+        if not options["no_serve"]:
+            call_command(
+                "runserver", f"{options['host']}:{options['port']}", use_reloader=False
+            )

@@ -1,0 +1,69 @@
+"""The shell of the web UI: home page and the sections later issues fill."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+
+from civiclab import __version__
+from civiclab.network.queries import visible_cities, visible_memberships
+
+# Each section says what will live there until its issue lands.
+SECTIONS = {
+    "challenges": (
+        _("Challenges"),
+        _(
+            "Your city's priority challenges and the work on them: investigation findings, "
+            "ideas, solutions with goals, milestones, risks and decisions."
+        ),
+    ),
+    "data": (
+        _("Data"),
+        _(
+            "The city's datasets — 311 requests, code enforcement, parcels, spreadsheets — "
+            "imported, profiled and ready for indicators and maps."
+        ),
+    ),
+    "funding": (
+        _("Funding"),
+        _(
+            "Federal and philanthropic funding opportunities matched to your challenges, "
+            "with eligibility, deadlines and an application pipeline."
+        ),
+    ),
+    "exchange": (
+        _("Exchange"),
+        _(
+            "Case studies and discussions with peer cities: who solved something like this, "
+            "and how."
+        ),
+    ),
+}
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    cities = visible_cities(request.user)
+    memberships = (
+        visible_memberships(request.user).filter(user=request.user)
+        if request.user.is_authenticated
+        else []
+    )
+    return render(
+        request,
+        "core/home.html",
+        {"cities": cities, "my_memberships": memberships},
+    )
+
+
+def section(request: HttpRequest, name: str) -> HttpResponse:
+    if name not in SECTIONS:
+        raise Http404
+    title, description = SECTIONS[name]
+    return render(
+        request, "core/section.html", {"section": name, "title": title, "description": description}
+    )
+
+
+def health(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"status": "ok", "version": __version__})

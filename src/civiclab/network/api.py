@@ -1,0 +1,219 @@
+"""REST routes for cities, teams and memberships: parse, call a query or service, return."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Query, Router
+from ninja.errors import HttpError
+from ninja.pagination import paginate
+
+from civiclab.core.api import AUTH_OR_ANONYMOUS, ErrorResponse, Page
+from civiclab.core.scoping import actor_for
+from civiclab.network import services
+from civiclab.network.models import City, Membership, Network, Team
+from civiclab.network.queries import (
+    visible_cities,
+    visible_memberships,
+    visible_teams,
+)
+from civiclab.network.schemas import (
+    CityCreate,
+    CityOut,
+    CityUpdate,
+    MembershipCreate,
+    MembershipOut,
+    MembershipUpdate,
+    TeamCreate,
+    TeamOut,
+    TeamUpdate,
+)
+
+router = Router(tags=["network"])
+ERRORS = {401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 422: ErrorResponse}
+
+
+def _city(request: HttpRequest, slug: str) -> City:
+    return get_object_or_404(visible_cities(request.auth), slug=slug)
+
+
+@router.get(
+    "/cities",
+    response=list[CityOut],
+    auth=AUTH_OR_ANONYMOUS,
+    operation_id="list_cities",
+    summary="Cities you can see",
+)
+@paginate(Page)
+def list_cities(request: HttpRequest):  # noqa: ANN201 - ninja's paginate wraps the return
+    return visible_cities(request.auth).prefetch_related("cohorts")
+
+
+@router.get(
+    "/cities/{slug}",
+    response={200: CityOut, **ERRORS},
+    auth=AUTH_OR_ANONYMOUS,
+    operation_id="get_city",
+    summary="One city",
+)
+def get_city(request: HttpRequest, slug: str) -> City:
+    return _city(request, slug)
+
+
+@router.post(
+    "/cities",
+    response={201: CityOut, **ERRORS},
+    operation_id="create_city",
+    summary="Add a city to a network (network admins)",
+)
+def create_city(request: HttpRequest, payload: CityCreate) -> tuple[int, City]:
+    actor = actor_for(request.auth)
+    admin_of = actor.network_admin_of()
+    if payload.network:
+        network = get_object_or_404(Network, slug=payload.network)
+    elif len(admin_of) == 1:
+        network = Network.objects.get(pk=next(iter(admin_of)))
+    else:
+        raise HttpError(403, "Only network admins add cities.")
+    data = payload.dict(exclude={"network"})
+    if City.objects.filter(slug=data["slug"]).exists():
+        raise HttpError(409, f"A city with slug {data['slug']!r} already exists.")
+    return 201, services.create_city(request.auth, network, **data)
+
+
+@router.patch(
+    "/cities/{slug}",
+    response={200: CityOut, **ERRORS},
+    operation_id="update_city",
+    summary="Change a city (city admins)",
+)
+def update_city(request: HttpRequest, slug: str, payload: CityUpdate) -> City:
+    city = _city(request, slug)
+    return services.update_city(request.auth, city, **payload.dict(exclude_unset=True))
+
+
+@router.get(
+    "/cities/{slug}/teams",
+    response=list[TeamOut],
+    auth=AUTH_OR_ANONYMOUS,
+    operation_id="list_city_teams",
+    summary="Teams of a city you can see",
+)
+@paginate(Page)
+def list_city_teams(request: HttpRequest, slug: str):  # noqa: ANN201
+    city = _city(request, slug)
+    return visible_teams(request.auth).filter(city=city)
+
+
+@router.post(
+    "/cities/{slug}/teams",
+    response={201: TeamOut, **ERRORS},
+    operation_id="create_team",
+    summary="Add a team to a city (city admins)",
+)
+def create_team(request: HttpRequest, slug: str, payload: TeamCreate) -> tuple[int, Team]:
+    city = _city(request, slug)
+    data = payload.dict()
+    if not data.get("slug"):
+        data.pop("slug")
+    return 201, services.create_team(request.auth, city, **data)
+
+
+@router.get(
+    "/teams/{team_id}",
+    response={200: TeamOut, **ERRORS},
+    auth=AUTH_OR_ANONYMOUS,
+    operation_id="get_team",
+    summary="One team",
+)
+def get_team(request: HttpRequest, team_id: int) -> Team:
+    return get_object_or_404(visible_teams(request.auth), pk=team_id)
+
+
+@router.patch(
+    "/teams/{team_id}",
+    response={200: TeamOut, **ERRORS},
+    operation_id="update_team",
+    summary="Change a team (city admins)",
+)
+def update_team(request: HttpRequest, team_id: int, payload: TeamUpdate) -> Team:
+    team = get_object_or_404(visible_teams(request.auth), pk=team_id)
+    return services.update_team(request.auth, team, **payload.dict(exclude_unset=True))
+
+
+@router.delete(
+    "/teams/{team_id}",
+    response={204: None, **ERRORS},
+    operation_id="delete_team",
+    summary="Delete a team (city admins)",
+)
+def delete_team(request: HttpRequest, team_id: int) -> tuple[int, None]:
+    team = get_object_or_404(visible_teams(request.auth), pk=team_id)
+    services.delete_team(request.auth, team)
+    return 204, None
+
+
+@router.get(
+    "/memberships",
+    response=list[MembershipOut],
+    operation_id="list_memberships",
+    summary="Memberships of the cities you belong to",
+)
+@paginate(Page)
+def list_memberships(request: HttpRequest, city: str | None = Query(None)):  # noqa: ANN201, B008
+    memberships = visible_memberships(request.auth)
+    if city:
+        memberships = memberships.filter(city__slug=city)
+    return memberships
+
+
+def _membership(request: HttpRequest, membership_id: int) -> Membership:
+    return get_object_or_404(visible_memberships(request.auth), pk=membership_id)
+
+
+@router.post(
+    "/memberships",
+    response={201: MembershipOut, **ERRORS},
+    operation_id="create_membership",
+    summary="Give a person a role in a city (city admins)",
+)
+def create_membership(request: HttpRequest, payload: MembershipCreate) -> tuple[int, Membership]:
+    city = _city(request, payload.city)
+    user = get_user_model().objects.filter(email__iexact=payload.email.strip()).first()
+    if user is None:
+        raise HttpError(404, f"No user with email {payload.email!r}.")
+    team = get_object_or_404(Team, pk=payload.team, city=city) if payload.team else None
+    return 201, services.add_membership(request.auth, user, city, payload.role, team)
+
+
+@router.patch(
+    "/memberships/{membership_id}",
+    response={200: MembershipOut, **ERRORS},
+    operation_id="update_membership",
+    summary="Change a person's role or team (city admins)",
+)
+def update_membership(
+    request: HttpRequest, membership_id: int, payload: MembershipUpdate
+) -> Membership:
+    membership = _membership(request, membership_id)
+    changes = payload.dict(exclude_unset=True)
+    team = ...
+    if "team" in changes:
+        team = (
+            get_object_or_404(Team, pk=changes["team"], city_id=membership.city_id)
+            if changes["team"]
+            else None
+        )
+    return services.change_membership(request.auth, membership, changes.get("role"), team)
+
+
+@router.delete(
+    "/memberships/{membership_id}",
+    response={204: None, **ERRORS},
+    operation_id="delete_membership",
+    summary="Remove a person from a city (city admins)",
+)
+def delete_membership(request: HttpRequest, membership_id: int) -> tuple[int, None]:
+    services.remove_membership(request.auth, _membership(request, membership_id))
+    return 204, None

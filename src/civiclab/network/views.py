@@ -1,0 +1,273 @@
+"""HTML views of the network: thin wrappers around queries and services."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordResetForm
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from civiclab.audit.queries import can_read_audit
+from civiclab.core.permissions import Action
+from civiclab.core.scoping import user_can
+from civiclab.network import services
+from civiclab.network.forms import AddMemberForm, CityForm, MembershipForm, TeamForm
+from civiclab.network.models import City, Team
+from civiclab.network.queries import (
+    CITY_FIELDS,
+    CITY_POLICY,
+    MEMBERSHIP_POLICY,
+    TEAM_FIELDS,
+    TEAM_POLICY,
+    visible_cities,
+    visible_cohorts,
+    visible_memberships,
+    visible_networks,
+    visible_teams,
+)
+
+
+def _city(request: HttpRequest, slug: str) -> City:
+    return get_object_or_404(visible_cities(request.user), slug=slug)
+
+
+def _can_manage_people(request: HttpRequest, city: City) -> bool:
+    return user_can(request.user, Action.EDIT, services.city_scope_target(city), MEMBERSHIP_POLICY)
+
+
+def overview(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "network/overview.html",
+        {
+            "networks": visible_networks(request.user),
+            "cohorts": visible_cohorts(request.user),
+            "cities": visible_cities(request.user).prefetch_related("cohorts"),
+        },
+    )
+
+
+def my_city(request: HttpRequest) -> HttpResponse:
+    """The City tab: the user's own city, or the list of cities to choose from."""
+    if request.user.is_authenticated:
+        slug = (
+            request.user.memberships.filter(city__isnull=False)
+            .order_by("created_at")
+            .values_list("city__slug", flat=True)
+            .first()
+        )
+        if slug:
+            return redirect("network:city", slug=slug)
+    return redirect("network:overview")
+
+
+def city_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    city = _city(request, slug)
+    can_see_members = request.user.is_authenticated and visible_memberships(request.user).filter(
+        city=city
+    ).exists()
+    return render(
+        request,
+        "network/city_detail.html",
+        {
+            "city": city,
+            "teams": visible_teams(request.user).filter(city=city),
+            "members": (
+                visible_memberships(request.user).filter(city=city) if can_see_members else None
+            ),
+            "can_edit": user_can(request.user, Action.EDIT, city, CITY_POLICY, CITY_FIELDS),
+            "can_manage_people": _can_manage_people(request, city),
+            "can_add_team": user_can(
+                request.user, Action.CREATE, services.city_scope_target(city), TEAM_POLICY
+            ),
+            "can_read_audit": can_read_audit(request.user, city),
+        },
+    )
+
+
+@login_required
+def city_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    city = _city(request, slug)
+    if not user_can(request.user, Action.EDIT, city, CITY_POLICY, CITY_FIELDS):
+        raise PermissionDenied
+    form = CityForm(request.POST or None, instance=City.objects.get(pk=city.pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_city(
+                request.user, city, **{f: form.cleaned_data[f] for f in form.changed_data}
+            )
+        except PermissionDenied:
+            form.add_error("visibility", _("Only city admins can change who sees the city."))
+        else:
+            messages.success(request, _("City saved."))
+            return redirect("network:city", slug=city.slug)
+    return render(request, "network/city_form.html", {"city": city, "form": form})
+
+
+def team_detail(request: HttpRequest, slug: str, team_slug: str) -> HttpResponse:
+    city = _city(request, slug)
+    team = get_object_or_404(visible_teams(request.user), city=city, slug=team_slug)
+    members = visible_memberships(request.user).filter(team=team)
+    return render(
+        request,
+        "network/team_detail.html",
+        {
+            "city": city,
+            "team": team,
+            "members": members,
+            "can_edit": user_can(request.user, Action.EDIT, team, TEAM_POLICY, TEAM_FIELDS),
+            "can_delete": user_can(request.user, Action.DELETE, team, TEAM_POLICY, TEAM_FIELDS),
+        },
+    )
+
+
+@login_required
+def team_form(request: HttpRequest, slug: str, team_slug: str | None = None) -> HttpResponse:
+    city = _city(request, slug)
+    team = (
+        get_object_or_404(visible_teams(request.user), city=city, slug=team_slug)
+        if team_slug
+        else None
+    )
+    form = TeamForm(request.POST or None, instance=team or Team(city=city))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if team is None:
+                team = services.create_team(request.user, city, **data)
+            else:
+                team = services.update_team(
+                    request.user, team, **{f: data[f] for f in form.changed_data}
+                )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Team saved."))
+            return redirect("network:team", slug=city.slug, team_slug=team.slug)
+    elif not user_can(
+        request.user,
+        Action.EDIT if team else Action.CREATE,
+        team or services.city_scope_target(city),
+        TEAM_POLICY,
+        TEAM_FIELDS if team else None,
+    ):
+        raise PermissionDenied
+    return render(request, "network/team_form.html", {"city": city, "team": team, "form": form})
+
+
+@login_required
+@require_POST
+def team_delete(request: HttpRequest, slug: str, team_slug: str) -> HttpResponse:
+    city = _city(request, slug)
+    team = get_object_or_404(visible_teams(request.user), city=city, slug=team_slug)
+    services.delete_team(request.user, team)
+    messages.success(request, _("Team deleted."))
+    return redirect("network:city", slug=city.slug)
+
+
+@login_required
+def members(request: HttpRequest, slug: str) -> HttpResponse:
+    """Member management for city admins: list, add (inviting by email), change, remove."""
+    city = _city(request, slug)
+    if not _can_manage_people(request, city):
+        raise PermissionDenied
+    form = AddMemberForm(request.POST or None, city=city)
+    if request.method == "POST" and form.is_valid():
+        try:
+            _add_member(request, city, form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request, _("%(email)s added.") % {"email": form.cleaned_data["email"]}
+            )
+            return redirect("network:members", slug=city.slug)
+    return render(
+        request,
+        "network/members.html",
+        {"city": city, "form": form, "rows": _member_rows(request, city)},
+    )
+
+
+def _member_rows(request: HttpRequest, city: City) -> list[tuple[object, MembershipForm]]:
+    return [
+        (m, MembershipForm(city=city, initial={"role": m.role, "team": m.team_id}, prefix=f"m{m.pk}"))
+        for m in visible_memberships(request.user).filter(city=city)
+    ]
+
+
+def _add_member(request: HttpRequest, city: City, data: dict) -> None:
+    users = get_user_model().objects
+    user = users.filter(email__iexact=data["email"]).first()
+    invited = user is None
+    if invited:
+        # A random password keeps the account closed until the invitee sets their own
+        # through the reset link below (Django only mails users with a usable password).
+        user = services.create_user(data["email"], secrets.token_urlsafe(24), data["full_name"])
+    services.add_membership(request.user, user, city, data["role"], data["team"])
+    if invited:
+        reset = PasswordResetForm({"email": user.email})
+        if reset.is_valid():
+            reset.save(
+                request=request,
+                subject_template_name="registration/invitation_subject.txt",
+                email_template_name="registration/invitation_email.txt",
+                extra_email_context={"city": city, "inviter": request.user},
+            )
+
+
+@login_required
+@require_POST
+def member_update(request: HttpRequest, slug: str, membership_id: int) -> HttpResponse:
+    city = _city(request, slug)
+    membership = get_object_or_404(visible_memberships(request.user), pk=membership_id, city=city)
+    form = MembershipForm(request.POST, city=city, prefix=f"m{membership.pk}")
+    error = None
+    if form.is_valid():
+        try:
+            services.change_membership(
+                request.user, membership, form.cleaned_data["role"], form.cleaned_data["team"]
+            )
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+    else:
+        error = _("Choose a valid role and team.")
+    if request.headers.get("HX-Request"):
+        membership.refresh_from_db()
+        row_form = MembershipForm(
+            city=city,
+            initial={"role": membership.role, "team": membership.team_id},
+            prefix=f"m{membership.pk}",
+        )
+        return render(
+            request,
+            "network/partials/member_row.html",
+            {"city": city, "m": membership, "row_form": row_form, "error": error,
+             "saved": error is None},
+        )
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, _("Membership saved."))
+    return redirect("network:members", slug=city.slug)
+
+
+@login_required
+@require_POST
+def member_remove(request: HttpRequest, slug: str, membership_id: int) -> HttpResponse:
+    city = _city(request, slug)
+    membership = get_object_or_404(visible_memberships(request.user), pk=membership_id, city=city)
+    try:
+        services.remove_membership(request.user, membership)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("%(email)s removed.") % {"email": membership.user.email})
+    return redirect("network:members", slug=city.slug)

@@ -1,0 +1,109 @@
+from django.contrib.auth import views as auth_views
+from django.urls import include, path, reverse_lazy
+from django.views.i18n import set_language
+
+from civiclab.accounts import views as account_views
+from civiclab.audit import views as audit_views
+from civiclab.core import views as core_views
+from civiclab.core.api import api
+from civiclab.network import views as network_views
+
+core_patterns = (
+    [
+        path("", core_views.home, name="home"),
+        path("sections/<slug:name>/", core_views.section, name="section"),
+        path("healthz", core_views.health, name="health"),
+    ],
+    "core",
+)
+
+network_patterns = (
+    [
+        path("network/", network_views.overview, name="overview"),
+        path("city/", network_views.my_city, name="my_city"),
+        path("cities/<slug:slug>/", network_views.city_detail, name="city"),
+        path("cities/<slug:slug>/edit/", network_views.city_edit, name="city_edit"),
+        path("cities/<slug:slug>/members/", network_views.members, name="members"),
+        path(
+            "cities/<slug:slug>/members/<int:membership_id>/",
+            network_views.member_update,
+            name="member_update",
+        ),
+        path(
+            "cities/<slug:slug>/members/<int:membership_id>/remove/",
+            network_views.member_remove,
+            name="member_remove",
+        ),
+        path("cities/<slug:slug>/teams/new/", network_views.team_form, name="team_new"),
+        path("cities/<slug:slug>/teams/<slug:team_slug>/", network_views.team_detail, name="team"),
+        path(
+            "cities/<slug:slug>/teams/<slug:team_slug>/edit/",
+            network_views.team_form,
+            name="team_edit",
+        ),
+        path(
+            "cities/<slug:slug>/teams/<slug:team_slug>/delete/",
+            network_views.team_delete,
+            name="team_delete",
+        ),
+        path("cities/<slug:slug>/audit/", audit_views.audit_log, name="city_audit"),
+        path("audit/", audit_views.audit_log, name="audit"),
+    ],
+    "network",
+)
+
+_reset = {"success_url": reverse_lazy("accounts:password_reset_done")}
+account_patterns = (
+    [
+        path("login/", account_views.LoginView.as_view(), name="login"),
+        path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+        path("profile/", account_views.profile, name="profile"),
+        path("tokens/", account_views.tokens, name="tokens"),
+        path("tokens/<int:token_id>/revoke/", account_views.token_revoke, name="token_revoke"),
+        path(
+            "password/change/",
+            auth_views.PasswordChangeView.as_view(
+                success_url=reverse_lazy("accounts:password_change_done")
+            ),
+            name="password_change",
+        ),
+        path(
+            "password/change/done/",
+            auth_views.PasswordChangeDoneView.as_view(),
+            name="password_change_done",
+        ),
+        path(
+            "password/reset/",
+            auth_views.PasswordResetView.as_view(
+                email_template_name="registration/password_reset_email.txt", **_reset
+            ),
+            name="password_reset",
+        ),
+        path(
+            "password/reset/sent/",
+            auth_views.PasswordResetDoneView.as_view(),
+            name="password_reset_done",
+        ),
+        path(
+            "password/reset/<uidb64>/<token>/",
+            auth_views.PasswordResetConfirmView.as_view(
+                success_url=reverse_lazy("accounts:password_reset_complete")
+            ),
+            name="password_reset_confirm",
+        ),
+        path(
+            "password/reset/complete/",
+            auth_views.PasswordResetCompleteView.as_view(),
+            name="password_reset_complete",
+        ),
+    ],
+    "accounts",
+)
+
+urlpatterns = [
+    path("", include(core_patterns)),
+    path("", include(network_patterns)),
+    path("accounts/", include(account_patterns)),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("api/v1/", api.urls),
+]
