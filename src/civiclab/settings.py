@@ -8,6 +8,7 @@ import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
 from civiclab.config import (
+    ConfigError,
     env_bool,
     env_int,
     env_list,
@@ -149,13 +150,17 @@ TIME_ZONE = env_str("CIVICLAB_TIME_ZONE", "UTC")
 # --- Static files ---------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
+# Hashed, compressed, cache-forever names once `collectstatic` has run (`civiclab serve` runs
+# it); plain names before that, so tests and a first start work without a build step.
+_collected = (STATIC_ROOT / "staticfiles.json").exists()
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
-            "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if _collected and not DEBUG
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
 }
@@ -169,9 +174,12 @@ _email_backends = {
     "console": "django.core.mail.backends.console.EmailBackend",
     "locmem": "django.core.mail.backends.locmem.EmailBackend",
 }
-EMAIL_BACKEND = _email_backends.get(
-    env_str("CIVICLAB_EMAIL_BACKEND", "smtp"), _email_backends["smtp"]
-)
+_email_backend = env_str("CIVICLAB_EMAIL_BACKEND", "smtp")
+if _email_backend not in _email_backends:
+    raise ConfigError(
+        f"CIVICLAB_EMAIL_BACKEND={_email_backend!r}: use one of {', '.join(_email_backends)}"
+    )
+EMAIL_BACKEND = _email_backends[_email_backend]
 EMAIL_HOST = env_str("CIVICLAB_EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("CIVICLAB_EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("CIVICLAB_EMAIL_USER", "")

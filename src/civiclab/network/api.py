@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router
+from ninja import Query, Router, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
@@ -67,7 +67,7 @@ def get_city(request: HttpRequest, slug: str) -> City:
     operation_id="create_city",
     summary="Add a city to a network (network admins)",
 )
-def create_city(request: HttpRequest, payload: CityCreate) -> tuple[int, City]:
+def create_city(request: HttpRequest, payload: CityCreate) -> Status:
     actor = actor_for(request.auth)
     admin_of = actor.network_admin_of()
     if payload.network:
@@ -79,7 +79,7 @@ def create_city(request: HttpRequest, payload: CityCreate) -> tuple[int, City]:
     data = payload.dict(exclude={"network"})
     if City.objects.filter(slug=data["slug"]).exists():
         raise HttpError(409, f"A city with slug {data['slug']!r} already exists.")
-    return 201, services.create_city(request.auth, network, **data)
+    return Status(201, services.create_city(request.auth, network, **data))
 
 
 @router.patch(
@@ -112,12 +112,12 @@ def list_city_teams(request: HttpRequest, slug: str):  # noqa: ANN201
     operation_id="create_team",
     summary="Add a team to a city (city admins)",
 )
-def create_team(request: HttpRequest, slug: str, payload: TeamCreate) -> tuple[int, Team]:
+def create_team(request: HttpRequest, slug: str, payload: TeamCreate) -> Status:
     city = _city(request, slug)
     data = payload.dict()
     if not data.get("slug"):
         data.pop("slug")
-    return 201, services.create_team(request.auth, city, **data)
+    return Status(201, services.create_team(request.auth, city, **data))
 
 
 @router.get(
@@ -148,10 +148,10 @@ def update_team(request: HttpRequest, team_id: int, payload: TeamUpdate) -> Team
     operation_id="delete_team",
     summary="Delete a team (city admins)",
 )
-def delete_team(request: HttpRequest, team_id: int) -> tuple[int, None]:
+def delete_team(request: HttpRequest, team_id: int) -> Status:
     team = get_object_or_404(visible_teams(request.auth), pk=team_id)
     services.delete_team(request.auth, team)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get(
@@ -178,13 +178,13 @@ def _membership(request: HttpRequest, membership_id: int) -> Membership:
     operation_id="create_membership",
     summary="Give a person a role in a city (city admins)",
 )
-def create_membership(request: HttpRequest, payload: MembershipCreate) -> tuple[int, Membership]:
+def create_membership(request: HttpRequest, payload: MembershipCreate) -> Status:
     city = _city(request, payload.city)
     user = get_user_model().objects.filter(email__iexact=payload.email.strip()).first()
     if user is None:
         raise HttpError(404, f"No user with email {payload.email!r}.")
     team = get_object_or_404(Team, pk=payload.team, city=city) if payload.team else None
-    return 201, services.add_membership(request.auth, user, city, payload.role, team)
+    return Status(201, services.add_membership(request.auth, user, city, payload.role, team))
 
 
 @router.patch(
@@ -214,6 +214,6 @@ def update_membership(
     operation_id="delete_membership",
     summary="Remove a person from a city (city admins)",
 )
-def delete_membership(request: HttpRequest, membership_id: int) -> tuple[int, None]:
+def delete_membership(request: HttpRequest, membership_id: int) -> Status:
     services.remove_membership(request.auth, _membership(request, membership_id))
-    return 204, None
+    return Status(204, None)

@@ -167,6 +167,11 @@ class Membership(models.Model):
         where = self.city.name if self.city_id else self.network.name
         return f"{self.user} — {self.get_role_display()} — {where}"
 
+    @property
+    def visibility(self) -> Visibility:
+        """Memberships are seen by the city's members (see ``visible_memberships``)."""
+        return Visibility.CITY
+
     def clean(self) -> None:
         if self.team_id and self.team.city_id != self.city_id:
             raise ValidationError({"team": _("The team must belong to the membership's city.")})

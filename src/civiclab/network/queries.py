@@ -15,6 +15,9 @@ TEAM_FIELDS = ScopeFields(
     network="city__network_id", city="city_id", team="id", visibility="visibility"
 )
 # Membership lists are the city's business: they read as city-visibility objects.
+MEMBERSHIP_FIELDS = ScopeFields(
+    network="network_id", city="city_id", team=None, visibility="visibility"
+)
 MEMBERSHIP_POLICY = ADMIN_POLICY
 CITY_POLICY = Policy(
     create=Role.NETWORK_ADMIN, edit=Role.CITY_ADMIN, delete=Role.NETWORK_ADMIN

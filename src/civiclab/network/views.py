@@ -111,9 +111,14 @@ def city_edit(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "network/city_form.html", {"city": city, "form": form})
 
 
+def _team(request: HttpRequest, slug: str, team_slug: str) -> Team:
+    # The team's own visibility decides, so a public team of a network-only city shows.
+    return get_object_or_404(visible_teams(request.user), city__slug=slug, slug=team_slug)
+
+
 def team_detail(request: HttpRequest, slug: str, team_slug: str) -> HttpResponse:
-    city = _city(request, slug)
-    team = get_object_or_404(visible_teams(request.user), city=city, slug=team_slug)
+    team = _team(request, slug, team_slug)
+    city = team.city
     members = visible_memberships(request.user).filter(team=team)
     return render(
         request,

@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from tests.factories import TEST_PASSWORD
+from tests.world import World, build_world
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings: object, request: pytest.FixtureRequest) -> None:
+    # Argon2 is deliberately slow; tests that are about hashing ask for it with the marker.
+    if "real_hasher" not in request.keywords:
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    return build_world()
+
+
+@pytest.fixture
+def password() -> str:
+    return TEST_PASSWORD
+
+
+def login(client: Client, user: object) -> Client:
+    client.force_login(user)
+    return client
