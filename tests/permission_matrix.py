@@ -72,15 +72,13 @@ class Mismatch:
         )
 
 
-_TOKENS: dict[int, str] = {}
-
-
 def api_headers(user: Any) -> dict[str, str]:
+    """Bearer-token headers for ``user`` (a token is made once per user object)."""
     if user is None:
         return {}
-    if user.pk not in _TOKENS:
-        _TOKENS[user.pk] = create_token(user, "matrix").secret
-    return {"HTTP_AUTHORIZATION": f"Bearer {_TOKENS[user.pk]}"}
+    if not hasattr(user, "_test_api_token"):
+        user._test_api_token = create_token(user, "tests").secret
+    return {"HTTP_AUTHORIZATION": f"Bearer {user._test_api_token}"}
 
 
 def _client(user: Any) -> Client:
@@ -106,7 +104,6 @@ def check_permission_matrix(
 ) -> None:
     """Check every actor × visibility: the permission module, the scoped queryset, the page,
     the API detail, and optionally API update and delete. Fails listing every mismatch."""
-    _TOKENS.clear()
     mismatches: list[Mismatch] = []
 
     def expect(actor: str, vis: Visibility, check: str, expected: Any, got: Any) -> None:

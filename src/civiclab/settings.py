@@ -168,6 +168,10 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_MANIFEST_STRICT = False
 
+# --- API --------------------------------------------------------------------------------------
+NINJA_PAGINATION_PER_PAGE = 50
+NINJA_PAGINATION_MAX_LIMIT = 200
+
 # --- Email ----------------------------------------------------------------------------------
 _email_backends = {
     "smtp": "django.core.mail.backends.smtp.EmailBackend",

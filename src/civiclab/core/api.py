@@ -97,12 +97,16 @@ def error(request: HttpRequest, status: int, code: str, message: str, details: A
     )
 
 
+def _field_name(loc: tuple | list) -> str | None:
+    """("body", "payload", "slug") → "slug"; ("query", "limit") → "limit"."""
+    parts = [str(p) for p in loc]
+    parts = parts[2:] if parts[:1] == ["body"] else parts[1:]
+    return ".".join(parts) or None
+
+
 @api.exception_handler(NinjaValidationError)
 def _validation(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
-    details = [
-        {"field": ".".join(str(p) for p in e.get("loc", ())[1:]) or None, "message": e.get("msg")}
-        for e in exc.errors
-    ]
+    details = [{"field": _field_name(e.get("loc", ())), "message": e.get("msg")} for e in exc.errors]
     return error(request, 422, "validation_error", "The request is not valid.", details)
 
 

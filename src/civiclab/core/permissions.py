@@ -198,11 +198,8 @@ def can(
         return False
     if role.rank >= Role.CITY_ADMIN.rank:
         return True
-    # Members (and a viewer under a lenient policy) write only inside what they can see
-    # through their own city: a team object needs membership of that team.
-    if target.team_id is not None and target.visibility is Visibility.TEAM:
-        return target.team_id in actor.team_ids(target.city_id)
-    return True
+    # Below admin, people write only what they can see: a team object needs that team.
+    return can_view(actor, target)
 
 
 def widest_visibility(actor: Actor, network_id: int, city_id: int) -> Visibility:

@@ -1,0 +1,161 @@
+"""REST API: the error shape, pagination, writes through services, and the OpenAPI document."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from django.test import Client
+
+from civiclab.audit.models import AuditEvent
+from civiclab.network.models import City, Membership, Team
+from tests.factories import CityFactory, UserFactory
+from tests.permission_matrix import api_headers
+from tests.world import World
+
+pytestmark = pytest.mark.django_db
+OPENAPI_COPY = Path(__file__).parent / "data" / "openapi.json"
+
+
+def call(method: str, url: str, user: object = None, body: object = None):  # noqa: ANN201
+    client = Client()
+    kwargs = api_headers(user)
+    if body is not None:
+        return getattr(client, method)(
+            url, json.dumps(body), content_type="application/json", **kwargs
+        )
+    return getattr(client, method)(url, **kwargs)
+
+
+def assert_error(response, status: int, code: str) -> dict:  # noqa: ANN001
+    assert response.status_code == status, response.content
+    body = response.json()
+    assert set(body) == {"error"}
+    assert set(body["error"]) == {"code", "message", "details"}
+    assert body["error"]["code"] == code
+    return body["error"]
+
+
+def test_me(world: World) -> None:
+    body = call("get", "/api/v1/me", world.user("team_member")).json()
+    assert body["email"] == "team.member@matrix.example.org"
+    assert body["memberships"] == [
+        {"network": "matrix-net", "city": "city-a", "team": "team-t", "role": "member"}
+    ]
+
+
+def test_errors_have_one_shape(world: World) -> None:
+    assert_error(call("get", "/api/v1/me"), 401, "unauthenticated")
+    assert_error(call("get", "/api/v1/cities/nowhere", world.user("member")), 404, "not_found")
+    error = assert_error(
+        call("post", "/api/v1/cities", world.user("network_admin"), {"slug": "Bad Slug!"}),
+        422,
+        "validation_error",
+    )
+    assert {d["field"] for d in error["details"]} >= {"slug", "name", "country"}
+    assert_error(
+        call("patch", "/api/v1/cities/city-a", world.user("member"), {"name": "X"}), 403, "forbidden"
+    )
+
+
+def test_model_validation_errors_name_the_field(world: World) -> None:
+    error = assert_error(
+        call("patch", "/api/v1/cities/city-a", world.user("city_admin"), {"timezone": "Mars/Base"}),
+        422,
+        "validation_error",
+    )
+    assert error["details"][0]["field"] == "timezone"
+    assert City.objects.get(slug="city-a").timezone != "Mars/Base"
+
+
+def test_pagination(world: World) -> None:
+    for n in range(5):
+        CityFactory(network=world.network, slug=f"extra-{n}", visibility="public")
+    page = call("get", "/api/v1/cities?limit=2&offset=1").json()
+    assert page["limit"] == 2 and page["offset"] == 1
+    assert page["count"] == 5
+    assert len(page["items"]) == 2
+    assert_error(call("get", "/api/v1/cities?limit=0"), 422, "validation_error")
+    assert_error(call("get", "/api/v1/cities?limit=1000"), 422, "validation_error")
+
+
+def test_city_admin_manages_members_of_own_city_only(world: World) -> None:
+    newcomer = UserFactory(email="new@example.org")
+    admin = world.user("city_admin")
+    created = call(
+        "post",
+        "/api/v1/memberships",
+        admin,
+        {"email": "new@example.org", "city": "city-a", "role": "member", "team": world.team.pk},
+    )
+    assert created.status_code == 201, created.content
+    membership_id = created.json()["id"]
+    assert created.json()["team"] == world.team.pk
+    changed = call("patch", f"/api/v1/memberships/{membership_id}", admin, {"role": "viewer", "team": 0})
+    assert changed.json()["role"] == "viewer" and changed.json()["team"] is None
+    # Another city's admin can neither add people to A nor see A's memberships.
+    other = world.user("other_city_admin")
+    refused = call(
+        "post", "/api/v1/memberships", other, {"email": newcomer.email, "city": "city-a", "role": "city_admin"}
+    )
+    assert refused.status_code in (403, 404)
+    listed = call("get", "/api/v1/memberships?city=city-a", other).json()
+    assert listed["count"] == 0
+    assert call("delete", f"/api/v1/memberships/{membership_id}", admin).status_code == 204
+    assert not Membership.objects.filter(pk=membership_id).exists()
+    assert AuditEvent.objects.filter(action="membership.delete", city=world.city).exists()
+
+
+def test_team_of_another_city_cannot_be_attached(world: World) -> None:
+    b_team = Team.objects.create(city=world.other_city, name="B team", slug="b-team")
+    UserFactory(email="new@example.org")
+    response = call(
+        "post",
+        "/api/v1/memberships",
+        world.user("city_admin"),
+        {"email": "new@example.org", "city": "city-a", "role": "member", "team": b_team.pk},
+    )
+    assert_error(response, 404, "not_found")
+
+
+def test_last_city_admin_cannot_be_removed(world: World) -> None:
+    only_admin = Membership.objects.get(city=world.city, role="city_admin")
+    response = call("delete", f"/api/v1/memberships/{only_admin.pk}", world.user("city_admin"))
+    error = assert_error(response, 422, "validation_error")
+    assert "at least one city admin" in error["details"][0]["message"]
+
+
+def test_network_admin_adds_a_city_and_others_cannot(world: World) -> None:
+    body = {"slug": "lyon", "name": "Lyon", "country": "FR", "default_language": "fr"}
+    assert call("post", "/api/v1/cities", world.user("city_admin"), body).status_code == 403
+    created = call("post", "/api/v1/cities", world.user("network_admin"), body)
+    assert created.status_code == 201, created.content
+    assert created.json()["network"] == "matrix-net"
+    assert_error(call("post", "/api/v1/cities", world.user("network_admin"), body), 409, "conflict")
+
+
+def test_session_writes_need_csrf(world: World) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.user("city_admin"))
+    response = client.patch(
+        "/api/v1/cities/city-a", json.dumps({"name": "X"}), content_type="application/json"
+    )
+    assert_error(response, 403, "forbidden")
+    assert City.objects.get(slug="city-a").name == "City A"
+
+
+def test_openapi_document_matches_committed_copy() -> None:
+    """Changing the API is deliberate: regenerate with `civiclab export_openapi`."""
+    current = Client().get("/api/v1/openapi.json").json()
+    assert current == json.loads(OPENAPI_COPY.read_text()), (
+        "the API changed: run `uv run civiclab export_openapi` and review the diff"
+    )
+
+
+def test_every_route_has_an_operation_id_and_summary() -> None:
+    document = Client().get("/api/v1/openapi.json").json()
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            assert operation.get("operationId"), f"{method} {path}"
+            assert operation.get("summary"), f"{method} {path}"

@@ -1,0 +1,141 @@
+"""Signing in and out, throttling, password reset, CSRF and password hashing."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.core import mail
+from django.test import Client
+from django.utils import timezone
+
+from civiclab.accounts.models import LoginLock
+from tests.factories import TEST_PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+LOGIN = "/accounts/login/"
+
+
+def attempt(client: Client, email: str, password: str, ip: str = "10.0.0.1"):  # noqa: ANN201
+    return client.post(LOGIN, {"username": email, "password": password}, REMOTE_ADDR=ip)
+
+
+def test_login_with_email_and_password_then_logout() -> None:
+    user = UserFactory(email="dana@example.org")
+    client = Client()
+    response = attempt(client, "Dana@Example.org", TEST_PASSWORD)
+    assert response.status_code == 302
+    assert client.get("/api/v1/me").json()["email"] == user.email
+    assert client.post("/accounts/logout/").status_code == 302
+    assert client.get("/api/v1/me").status_code == 401
+
+
+def test_logout_needs_post() -> None:
+    client = Client()
+    client.force_login(UserFactory())
+    assert client.get("/accounts/logout/").status_code == 405
+
+
+def test_wrong_password_is_refused_with_a_message() -> None:
+    UserFactory(email="dana@example.org")
+    response = attempt(Client(), "dana@example.org", "wrong")
+    assert response.status_code == 200
+    assert "correct email address and password" in response.content.decode()
+
+
+def test_five_failures_in_a_minute_lock_the_account() -> None:
+    """GIVEN five wrong passwords for one account in a minute, from different addresses
+    WHEN the right password is then given THEN sign-in is refused with a clear message."""
+    UserFactory(email="dana@example.org")
+    for n in range(settings.LOGIN_MAX_FAILURES):
+        attempt(Client(), "dana@example.org", "wrong", ip=f"10.0.0.{n + 1}")
+    client = Client()
+    response = attempt(client, "dana@example.org", TEST_PASSWORD, ip="10.9.9.9")
+    assert response.status_code == 200
+    assert "Too many failed sign-ins" in response.content.decode()
+    assert client.get("/api/v1/me").status_code == 401
+
+
+def test_failures_across_accounts_lock_the_ip() -> None:
+    UserFactory(email="victim@example.org")
+    for n in range(settings.LOGIN_MAX_FAILURES):
+        attempt(Client(), f"guess{n}@example.org", "wrong", ip="10.6.6.6")
+    blocked = attempt(Client(), "victim@example.org", TEST_PASSWORD, ip="10.6.6.6")
+    assert "Too many failed sign-ins" in blocked.content.decode()
+    elsewhere = attempt(Client(), "victim@example.org", TEST_PASSWORD, ip="10.7.7.7")
+    assert elsewhere.status_code == 302
+
+
+def test_four_failures_do_not_lock() -> None:
+    UserFactory(email="dana@example.org")
+    for _ in range(settings.LOGIN_MAX_FAILURES - 1):
+        attempt(Client(), "dana@example.org", "wrong")
+    assert attempt(Client(), "dana@example.org", TEST_PASSWORD).status_code == 302
+
+
+def test_lock_expires() -> None:
+    UserFactory(email="dana@example.org")
+    for _ in range(settings.LOGIN_MAX_FAILURES):
+        attempt(Client(), "dana@example.org", "wrong")
+    assert LoginLock.objects.exists()
+    LoginLock.objects.update(until=timezone.now() - timedelta(seconds=1))
+    assert attempt(Client(), "dana@example.org", TEST_PASSWORD, ip="10.1.1.1").status_code == 302
+
+
+def test_inactive_user_cannot_sign_in() -> None:
+    UserFactory(email="gone@example.org", is_active=False)
+    assert attempt(Client(), "gone@example.org", TEST_PASSWORD).status_code == 200
+
+
+def test_password_reset_by_email() -> None:
+    user = UserFactory(email="dana@example.org")
+    client = Client()
+    response = client.post("/accounts/password/reset/", {"email": "dana@example.org"})
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+    link = re.search(r"http://testserver(/accounts/password/reset/\S+/)", mail.outbox[0].body)
+    assert link, mail.outbox[0].body
+    form_page = client.get(link.group(1), follow=True)
+    assert form_page.status_code == 200
+    new_password = "a-much-better-passphrase"
+    done = client.post(
+        form_page.redirect_chain[-1][0],
+        {"new_password1": new_password, "new_password2": new_password},
+    )
+    assert done.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password(new_password)
+
+
+def test_password_reset_for_unknown_email_sends_nothing_and_reveals_nothing() -> None:
+    response = Client().post("/accounts/password/reset/", {"email": "nobody@example.org"})
+    assert response.status_code == 302
+    assert mail.outbox == []
+
+
+def test_forms_reject_posts_without_csrf_token() -> None:
+    UserFactory(email="dana@example.org")
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(LOGIN, {"username": "dana@example.org", "password": TEST_PASSWORD})
+    assert response.status_code == 403
+
+
+def test_session_cookie_expires_after_configured_idle_time() -> None:
+    UserFactory(email="dana@example.org")
+    response = attempt(Client(), "dana@example.org", TEST_PASSWORD)
+    cookie = response.cookies[settings.SESSION_COOKIE_NAME]
+    assert int(cookie["max-age"]) == settings.SESSION_COOKIE_AGE == 8 * 3600
+    assert cookie["httponly"]
+    assert cookie["samesite"] == "Lax"
+    # Renewed on every request, so the limit is idle time, not time since sign-in.
+    assert settings.SESSION_SAVE_EVERY_REQUEST
+
+
+@pytest.mark.real_hasher
+def test_passwords_are_hashed_with_argon2() -> None:
+    user = UserFactory()
+    assert user.password.startswith("argon2$")
+    assert user.check_password(TEST_PASSWORD)
