@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from civiclab.audit.queries import can_read_audit
+from civiclab.core.forms import add_service_errors
 from civiclab.core.permissions import Action
 from civiclab.core.scoping import user_can
 from civiclab.network import services
@@ -152,7 +153,7 @@ def team_form(request: HttpRequest, slug: str, team_slug: str | None = None) -> 
                     request.user, team, **{f: data[f] for f in form.changed_data}
                 )
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Team saved."))
             return redirect("network:team", slug=city.slug, team_slug=team.slug)
@@ -188,7 +189,7 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
         try:
             _add_member(request, city, form.cleaned_data)
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(
                 request, _("%(email)s added.") % {"email": form.cleaned_data["email"]}

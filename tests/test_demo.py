@@ -1,0 +1,48 @@
+"""The demo network: enough to explore, seeded once, and kind to what the user changed."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from civiclab.core.permissions import Role
+from civiclab.network.demo import DEMO_PASSWORD, seed_demo
+from civiclab.network.models import City, Cohort, Membership, Team
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_has_cities_in_three_countries_and_every_role() -> None:
+    summary = seed_demo()
+    assert summary.created
+    assert City.objects.count() >= 6
+    assert set(City.objects.values_list("country", flat=True)) >= {"US", "FR", "IL"}
+    assert Cohort.objects.get().cities.count() == City.objects.count()
+    for city in City.objects.all():
+        assert Team.objects.filter(city=city).exists()
+    assert set(Membership.objects.values_list("role", flat=True)) == {r.value for r in Role}
+    for login in summary.logins:
+        assert Client().login(username=login.email, password=DEMO_PASSWORD), login.email
+
+
+def test_second_run_keeps_what_the_user_changed() -> None:
+    seed_demo()
+    mobile = City.objects.get(slug="mobile")
+    mobile.name = "Mobile, AL"
+    mobile.save()
+    Team.objects.filter(city__slug="boston").delete()
+    again = seed_demo()
+    assert not again.created
+    assert City.objects.get(slug="mobile").name == "Mobile, AL"
+    assert not Team.objects.filter(city__slug="boston").exists()
+
+
+def test_demo_command_prints_the_logins(capsys: pytest.CaptureFixture[str]) -> None:
+    call_command("demo", "--no-serve", "--json", "--port", "8123")
+    out = json.loads(capsys.readouterr().out)
+    assert out["url"] == "http://127.0.0.1:8123/"
+    assert out["password"] == DEMO_PASSWORD
+    assert any(login["role"] == "viewer" for login in out["logins"])
