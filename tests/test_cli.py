@@ -11,11 +11,19 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 from civiclab import __version__
 from civiclab.cli import main
 from civiclab.network.models import City, Membership
 from tests.factories import CityFactory, NetworkFactory
+
+
+@pytest.fixture(autouse=True)
+def _keep_test_connection(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Django closes every connection after a command run from argv; inside a test
+    # transaction (PostgreSQL) that would end the test's own connection.
+    monkeypatch.setattr(connections, "close_all", lambda: None)
 
 
 def run_cli(*args: str, stdin: str = "", monkeypatch: pytest.MonkeyPatch | None = None) -> None:

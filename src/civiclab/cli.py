@@ -24,6 +24,8 @@ Network:
   token       create, list and revoke API tokens
 
 Other:
+  compiletranslations  compile the .po catalogues to .mo (no GNU gettext needed)
+  export_openapi       write the API's OpenAPI document to tests/data/openapi.json
   version     print the version
   help        this text; `civiclab COMMAND --help` for a command's options
 

@@ -151,16 +151,13 @@ TIME_ZONE = env_str("CIVICLAB_TIME_ZONE", "UTC")
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
-# Hashed, compressed, cache-forever names once `collectstatic` has run (`civiclab serve` runs
-# it); plain names before that, so tests and a first start work without a build step.
-_collected = (STATIC_ROOT / "staticfiles.json").exists()
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
-            "whitenoise.storage.CompressedManifestStaticFilesStorage"
-            if _collected and not DEBUG
-            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "civiclab.core.storage.CollectedStaticStorage"
         )
     },
 }

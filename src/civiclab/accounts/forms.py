@@ -16,6 +16,13 @@ from civiclab.accounts.models import User
 class EmailAuthenticationForm(AuthenticationForm):
     """Django's sign-in form, refusing locked accounts and IPs and counting failures."""
 
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _(
+            "Please enter a correct email address and password. Both may be case-sensitive."
+        ),
+    }
+
     username = forms.EmailField(
         label=_("Email address"),
         widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),

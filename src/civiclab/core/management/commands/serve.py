@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from typing import Any
 
 from django.conf import settings
@@ -31,9 +32,9 @@ class Command(BaseCommand):
         if options["workers"] < 1:
             raise CommandError("--workers must be at least 1")
         call_command("collectstatic", interactive=False, verbosity=0)
-        from gunicorn.app.wsgiapp import WSGIApplication
-
         argv = [
+            sys.executable,
+            "-m",
             "gunicorn",
             "civiclab.wsgi:application",
             "--bind",
@@ -49,7 +50,6 @@ class Command(BaseCommand):
             f"civiclab serving http://{options['host']}:{options['port']}/ "
             f"(data in {settings.DATA_DIR})"
         )
-        import sys
-
-        sys.argv = argv
-        WSGIApplication("%(prog)s [OPTIONS] [APP_MODULE]").run()
+        self.stdout.flush()
+        # A fresh process, so settings see the static manifest collectstatic just wrote.
+        os.execv(sys.executable, argv)

@@ -1,0 +1,67 @@
+"""`civiclab serve` runs the production server (gunicorn) with static files, DEBUG off."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from tests.test_cli import run_subprocess, subprocess_env
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def fetch(url: str) -> tuple[int, bytes, dict[str, str]]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status, response.read(), dict(response.headers)
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read(), dict(exc.headers)
+
+
+def test_serve_answers_pages_and_hashed_static_files(tmp_path: Path) -> None:
+    assert run_subprocess(tmp_path, "migrate", "--verbosity", "0").returncode == 0
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "civiclab", "serve", "--port", str(port), "--workers", "1"],
+        env=subprocess_env(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                status, body, _headers = fetch(f"{base}/healthz")
+                break
+            except OSError:
+                assert server.poll() is None, server.stdout.read().decode()
+                assert time.monotonic() < deadline, "server did not start in 60 s"
+                time.sleep(0.3)
+        assert status == 200
+        status, page, _headers = fetch(f"{base}/accounts/login/")
+        assert status == 200
+        css = page.decode().split('rel="stylesheet" href="')[1].split('"')[0]
+        assert css != "/static/civiclab/civiclab.css", "collectstatic should hash file names"
+        status, _body, headers = fetch(base + css)
+        assert status == 200
+        assert "max-age=315360000" in headers.get("Cache-Control", "")
+        status, body, _headers = fetch(f"{base}/nothing-here/")
+        assert status == 404 and b"Traceback" not in body  # DEBUG is off
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def test_serve_refuses_an_unmigrated_database(tmp_path: Path) -> None:
+    result = run_subprocess(tmp_path, "serve", "--port", str(free_port()))
+    assert result.returncode == 1
+    assert "not applied" in result.stderr
