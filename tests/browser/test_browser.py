@@ -1,0 +1,118 @@
+"""End-to-end checks in a real browser: sign in, switch language, visit a city, sign out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+from pytest_django.live_server_helper import LiveServer
+
+from civiclab.network.models import City
+from tests.factories import (
+    TEST_PASSWORD,
+    CityFactory,
+    MembershipFactory,
+    TeamFactory,
+    UserFactory,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+FRENCH_CATALOGUE = (
+    Path(__file__).resolve().parents[2] / "src/civiclab/locale/fr/LC_MESSAGES/django.mo"
+)
+LOGIN_PATH = "/accounts/login/"
+LOGOUT_PATH = "/accounts/logout/"
+
+
+def _paris() -> City:
+    city = CityFactory(
+        name="Paris",
+        slug="paris",
+        country="FR",
+        timezone="Europe/Paris",
+        default_language="en",  # start in English so the switch to French shows
+    )
+    TeamFactory(city=city, name="Équipe innovation", slug="innovation")
+    return city
+
+
+def _path(page: Page, live_server: LiveServer) -> str:
+    assert page.url.startswith(live_server.url), page.url
+    return page.url.removeprefix(live_server.url).split("?")[0] or "/"
+
+
+def test_login_switch_language_visit_city_and_logout(
+    page: Page, live_server: LiveServer, artifacts_dir: Path
+) -> None:
+    city = _paris()
+    user = UserFactory(email="amelie@example.org", full_name="Amélie Test")
+    MembershipFactory(user=user, city=city, team=city.teams.get(), role="member")
+
+    # Sign in with email and password.
+    page.goto(f"{live_server.url}{LOGIN_PATH}")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    page.fill("input[name=username]", user.email)
+    page.fill("input[name=password]", TEST_PASSWORD)
+    with page.expect_navigation():
+        page.locator("main form button[type=submit], main form input[type=submit]").first.click()
+    assert _path(page, live_server) == "/", page.content()[:2000]
+    header = page.locator("header.site")
+    expect(header).to_contain_text(user.email)
+    expect(header.locator(f'form[action="{LOGOUT_PATH}"] button')).to_be_visible()
+
+    # Switch to French: the select submits its form on change.
+    switcher = page.locator("#language-switcher")
+    expect(switcher).to_have_value("en")
+    with page.expect_navigation():
+        switcher.select_option("fr")
+    assert _path(page, live_server) == "/"
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    expect(page.locator("#language-switcher")).to_have_value("fr")
+    if FRENCH_CATALOGUE.exists():
+        nav = page.locator("nav.main")
+        expect(nav.locator('a[href="/network/"]')).to_have_text("Réseau")
+
+    # The city page shows the city, still in French.
+    page.goto(f"{live_server.url}/cities/{city.slug}/")
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    expect(page.locator("main h1")).to_have_text(city.name)
+    expect(page.locator("main")).to_contain_text("Équipe innovation")
+    page.screenshot(path=str(artifacts_dir / "browser-city-desktop.png"), full_page=True)
+
+    # Sign out with the header's POST button; the sign-in link comes back.
+    with page.expect_navigation():
+        header.locator(f'form[action="{LOGOUT_PATH}"] button').click()
+    assert _path(page, live_server) == "/"
+    expect(header.locator(f'a[href="{LOGIN_PATH}"]')).to_be_visible()
+    expect(header.locator(f'form[action="{LOGOUT_PATH}"]')).to_have_count(0)
+    expect(header).not_to_contain_text(user.email)
+
+
+def test_city_page_fits_a_phone_screen(
+    phone_page: Page, live_server: LiveServer, artifacts_dir: Path
+) -> None:
+    city = _paris()
+    user = UserFactory(email="phone@example.org")
+    MembershipFactory(user=user, city=city, role="member")
+    page = phone_page
+
+    page.goto(f"{live_server.url}{LOGIN_PATH}")
+    page.fill("input[name=username]", user.email)
+    page.fill("input[name=password]", TEST_PASSWORD)
+    with page.expect_navigation():
+        page.locator("main form button[type=submit], main form input[type=submit]").first.click()
+    assert _path(page, live_server) == "/"
+
+    page.goto(f"{live_server.url}/cities/{city.slug}/")
+    expect(page.locator("main h1")).to_have_text(city.name)
+    page.screenshot(path=str(artifacts_dir / "browser-city-phone.png"), full_page=True)
+
+    scroll_width, inner_width = page.evaluate(
+        "[document.documentElement.scrollWidth, window.innerWidth]"
+    )
+    assert inner_width == 390
+    assert scroll_width <= inner_width, (
+        f"the city page scrolls sideways on a 390 px phone: {scroll_width} > {inner_width}"
+    )
