@@ -117,7 +117,9 @@ def check_permission_matrix(
             if user is not None:
                 forget_actor(user)
             may_view = actor in EXPECTED_VIEW[vis]
-            expect(actor, vis, "can view", may_view, user_can(user, Action.VIEW, obj, policy, fields))
+            expect(
+                actor, vis, "can view", may_view, user_can(user, Action.VIEW, obj, policy, fields)
+            )
             for action in (Action.EDIT, Action.DELETE, Action.PUBLISH):
                 expect(
                     actor,
@@ -139,7 +141,14 @@ def check_permission_matrix(
         _check_api_writes(world, make, visibilities, policy, actors, api_update, "edit", expect)
     if api_delete is not None:
         _check_api_writes(
-            world, make, visibilities, policy, actors, lambda o: (api_delete(o), None), "delete", expect
+            world,
+            make,
+            visibilities,
+            policy,
+            actors,
+            lambda o: (api_delete(o), None),
+            "delete",
+            expect,
         )
     assert not mismatches, "permission matrix mismatches:\n" + "\n".join(map(str, mismatches))
 
@@ -188,4 +197,6 @@ def _check_api_writes(
             if not allowed:
                 after = model.objects.filter(pk=obj.pk).values().first()
                 expect(actor, vis, f"unchanged {action}", before, after)
-                expect(actor, vis, f"refused {action}", True, response.status_code in (401, 403, 404))
+                expect(
+                    actor, vis, f"refused {action}", True, response.status_code in (401, 403, 404)
+                )

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 OPENAPI_COPY = Path(__file__).parent / "data" / "openapi.json"
 
 
-def call(method: str, url: str, user: object = None, body: object = None):  # noqa: ANN201
+def call(method: str, url: str, user: object = None, body: object = None):
     client = Client()
     kwargs = api_headers(user)
     if body is not None:
@@ -28,7 +28,7 @@ def call(method: str, url: str, user: object = None, body: object = None):  # no
     return getattr(client, method)(url, **kwargs)
 
 
-def assert_error(response, status: int, code: str) -> dict:  # noqa: ANN001
+def assert_error(response, status: int, code: str) -> dict:
     assert response.status_code == status, response.content
     body = response.json()
     assert set(body) == {"error"}
@@ -55,7 +55,9 @@ def test_errors_have_one_shape(world: World) -> None:
     )
     assert {d["field"] for d in error["details"]} >= {"slug", "name", "country"}
     assert_error(
-        call("patch", "/api/v1/cities/city-a", world.user("member"), {"name": "X"}), 403, "forbidden"
+        call("patch", "/api/v1/cities/city-a", world.user("member"), {"name": "X"}),
+        403,
+        "forbidden",
     )
 
 
@@ -92,12 +94,17 @@ def test_city_admin_manages_members_of_own_city_only(world: World) -> None:
     assert created.status_code == 201, created.content
     membership_id = created.json()["id"]
     assert created.json()["team"] == world.team.pk
-    changed = call("patch", f"/api/v1/memberships/{membership_id}", admin, {"role": "viewer", "team": 0})
+    changed = call(
+        "patch", f"/api/v1/memberships/{membership_id}", admin, {"role": "viewer", "team": 0}
+    )
     assert changed.json()["role"] == "viewer" and changed.json()["team"] is None
     # Another city's admin can neither add people to A nor see A's memberships.
     other = world.user("other_city_admin")
     refused = call(
-        "post", "/api/v1/memberships", other, {"email": newcomer.email, "city": "city-a", "role": "city_admin"}
+        "post",
+        "/api/v1/memberships",
+        other,
+        {"email": newcomer.email, "city": "city-a", "role": "city_admin"},
     )
     assert refused.status_code in (403, 404)
     listed = call("get", "/api/v1/memberships?city=city-a", other).json()

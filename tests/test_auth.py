@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 LOGIN = "/accounts/login/"
 
 
-def attempt(client: Client, email: str, password: str, ip: str = "10.0.0.1"):  # noqa: ANN201
+def attempt(client: Client, email: str, password: str, ip: str = "10.0.0.1"):
     return client.post(LOGIN, {"username": email, "password": password}, REMOTE_ADDR=ip)
 
 

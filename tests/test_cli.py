@@ -41,7 +41,7 @@ def subprocess_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def run_subprocess(tmp_path: Path, *args: str, stdin: str = "", **env: str):  # noqa: ANN201
+def run_subprocess(tmp_path: Path, *args: str, stdin: str = "", **env: str):
     return subprocess.run(
         [sys.executable, "-m", "civiclab", *args],
         input=stdin,
@@ -78,7 +78,9 @@ def test_console_script_and_module_are_the_same_entry_point() -> None:
 @pytest.mark.django_db
 def test_city_add_and_list_as_json(capsys: pytest.CaptureFixture[str]) -> None:
     NetworkFactory(slug="net")
-    run_cli("city", "add", "lyon", "--name", "Lyon", "--country", "fr", "--language", "fr", "--json")
+    run_cli(
+        "city", "add", "lyon", "--name", "Lyon", "--country", "fr", "--language", "fr", "--json"
+    )
     added = json.loads(capsys.readouterr().out)
     assert added["slug"] == "lyon" and added["country"] == "FR" and added["network"] == "net"
     run_cli("city", "list", "--json")
@@ -91,14 +93,25 @@ def test_adduser_reads_password_from_stdin(
 ) -> None:
     city = CityFactory(slug="mobile")
     run_cli(
-        "adduser", "Ana@Example.org", "--city", "mobile", "--role", "city_admin",
-        "--password-stdin", "--json",
-        stdin="a-long-passphrase\n", monkeypatch=monkeypatch,
+        "adduser",
+        "Ana@Example.org",
+        "--city",
+        "mobile",
+        "--role",
+        "city_admin",
+        "--password-stdin",
+        "--json",
+        stdin="a-long-passphrase\n",
+        monkeypatch=monkeypatch,
     )
     result = json.loads(capsys.readouterr().out)
     assert result == {
-        "email": "ana@example.org", "role": "city_admin", "city": "mobile", "team": None,
-        "network": city.network.slug, "password_set": True,
+        "email": "ana@example.org",
+        "role": "city_admin",
+        "city": "mobile",
+        "team": None,
+        "network": city.network.slug,
+        "password_set": True,
     }
     membership = Membership.objects.get(city=city)
     assert membership.user.check_password("a-long-passphrase")
@@ -123,14 +136,23 @@ def test_check_reports_each_item(capsys: pytest.CaptureFixture[str]) -> None:
 @pytest.mark.parametrize(
     ("args", "stdin", "message"),
     [
-        (["city", "add", "x", "--name", "X", "--country", "US", "--timezone", "Nowhere/Else"],
-         "", "timezone"),
+        (
+            ["city", "add", "x", "--name", "X", "--country", "US", "--timezone", "Nowhere/Else"],
+            "",
+            "timezone",
+        ),
         (["adduser", "a@example.org", "--city", "atlantis", "--role", "member"], "", "atlantis"),
         (["adduser", "a@example.org", "--role", "member"], "", "--city is required"),
-        (["adduser", "a@example.org", "--city", "x", "--role", "member", "--password-stdin"],
-         "", "standard input was empty"),
-        (["adduser", "a@example.org", "--city", "x", "--role", "member", "--password-stdin"],
-         "123\n", "too short"),
+        (
+            ["adduser", "a@example.org", "--city", "x", "--role", "member", "--password-stdin"],
+            "",
+            "standard input was empty",
+        ),
+        (
+            ["adduser", "a@example.org", "--city", "x", "--role", "member", "--password-stdin"],
+            "123\n",
+            "too short",
+        ),
         (["token", "create", "nobody@example.org"], "", "no user"),
         (["nosuchcommand"], "", "Unknown command"),
     ],
@@ -150,7 +172,8 @@ def test_bad_configuration_is_one_line(tmp_path: Path) -> None:
     result = run_subprocess(tmp_path, "check", CIVICLAB_DEBUG="maybe")
     assert result.returncode == 2
     assert result.stderr.strip() == (
-        "civiclab: error: configuration: CIVICLAB_DEBUG='maybe' is not a boolean (use true or false)"
+        "civiclab: error: configuration: "
+        "CIVICLAB_DEBUG='maybe' is not a boolean (use true or false)"
     )
 
 

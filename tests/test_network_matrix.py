@@ -28,7 +28,7 @@ def test_team_matrix(world: World) -> None:
     """GIVEN a team of city A at each visibility WHEN each kind of person reaches it
     THEN only the people the rules name see, change or delete it, by page or API."""
 
-    def make(w: World, vis: Visibility):  # noqa: ANN202
+    def make(w: World, vis: Visibility):
         return TeamFactory(city=w.city, visibility=vis)
 
     # A team's "team" visibility means its own members; see the next test.
@@ -55,7 +55,7 @@ def test_team_objects_are_seen_by_their_team(world: World) -> None:
 
 
 def test_city_matrix(world: World) -> None:
-    def make(w: World, vis: Visibility):  # noqa: ANN202
+    def make(w: World, vis: Visibility):
         w.city.visibility = vis
         w.city.name = "City A"
         w.city.save()

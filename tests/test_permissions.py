@@ -101,9 +101,17 @@ grants = st.builds(
     city_id=st.sampled_from([A, B]),
     role=st.sampled_from([Role.VIEWER, Role.MEMBER, Role.CITY_ADMIN]),
     team_id=st.sampled_from([None, T, U]),
-) | st.builds(Grant, network_id=st.sampled_from([NET, OTHER_NET]), city_id=st.none(), role=st.just(Role.NETWORK_ADMIN))
+) | st.builds(
+    Grant,
+    network_id=st.sampled_from([NET, OTHER_NET]),
+    city_id=st.none(),
+    role=st.just(Role.NETWORK_ADMIN),
+)
 actors = st.builds(
-    Actor, user_id=st.just(1), authenticated=st.just(True), grants=st.lists(grants, max_size=4).map(tuple)
+    Actor,
+    user_id=st.just(1),
+    authenticated=st.just(True),
+    grants=st.lists(grants, max_size=4).map(tuple),
 )
 targets = st.builds(
     Target,

@@ -31,7 +31,9 @@ def teams_everywhere(db: None) -> dict[str, int]:
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(data=st.data())
-def test_scope_filter_matches_pure_rules(teams_everywhere: dict[str, int], data: st.DataObject) -> None:
+def test_scope_filter_matches_pure_rules(
+    teams_everywhere: dict[str, int], data: st.DataObject
+) -> None:
     ids = teams_everywhere
     team_ids = list(Team.objects.values_list("pk", flat=True))
     city_grant = st.builds(
@@ -52,7 +54,9 @@ def test_scope_filter_matches_pure_rules(teams_everywhere: dict[str, int], data:
     actor = Actor(user_id=1, authenticated=authenticated, grants=tuple(grants))
     scopes = scopes_for(actor)
 
-    from_db = set(Team.objects.filter(scope_filter(scopes, TEAM_FIELDS)).values_list("pk", flat=True))
+    from_db = set(
+        Team.objects.filter(scope_filter(scopes, TEAM_FIELDS)).values_list("pk", flat=True)
+    )
     from_rules = {
         t.pk
         for t in Team.objects.select_related("city")

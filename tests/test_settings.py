@@ -16,7 +16,8 @@ from civiclab.config import ConfigError, env_bool, env_int, load_or_create_secre
 PROBE = (
     "import json, civiclab.settings as s; print(json.dumps({"
     "'debug': s.DEBUG, 'engine': s.DATABASES['default']['ENGINE'],"
-    "'db_name': str(s.DATABASES['default']['NAME']), 'secure': s.__dict__.get('SESSION_COOKIE_SECURE', False),"
+    "'db_name': str(s.DATABASES['default']['NAME']),"
+    "'secure': s.__dict__.get('SESSION_COOKIE_SECURE', False),"
     "'hsts': s.__dict__.get('SECURE_HSTS_SECONDS', 0), 'hosts': s.ALLOWED_HOSTS,"
     "'data_dir': str(s.DATA_DIR), 'email': s.EMAIL_BACKEND}))"
 )

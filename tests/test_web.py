@@ -25,8 +25,13 @@ def test_every_section_of_the_navigation_answers(world: World) -> None:
     assert home.status_code == 200
     for label in ("Network", "City", "Challenges", "Data", "Funding", "Exchange"):
         assert f">{label}</a>" in home.content.decode()
-    for url in ("/network/", "/sections/challenges/", "/sections/data/", "/sections/funding/",
-                "/sections/exchange/"):
+    for url in (
+        "/network/",
+        "/sections/challenges/",
+        "/sections/data/",
+        "/sections/funding/",
+        "/sections/exchange/",
+    ):
         assert client.get(url).status_code == 200, url
     assert "Coming soon" in client.get("/sections/funding/").content.decode()
     assert client.get("/sections/nothing/").status_code == 404
@@ -49,8 +54,15 @@ def test_city_page_shows_members_only_to_the_city(world: World) -> None:
 
 
 def test_city_admin_edits_the_city_and_a_member_cannot(world: World) -> None:
-    data = {"name": "City A+", "region": "North", "population": "1000", "timezone": "Europe/Paris",
-            "default_language": "fr", "visibility": "public", "description": ""}
+    data = {
+        "name": "City A+",
+        "region": "North",
+        "population": "1000",
+        "timezone": "Europe/Paris",
+        "default_language": "fr",
+        "visibility": "public",
+        "description": "",
+    }
     assert as_user(world.user("member")).post("/cities/city-a/edit/", data).status_code == 403
     response = as_user(world.user("city_admin")).post("/cities/city-a/edit/", data)
     assert response.status_code == 302
@@ -59,8 +71,12 @@ def test_city_admin_edits_the_city_and_a_member_cannot(world: World) -> None:
 
 
 def test_city_form_reports_a_bad_time_zone(world: World) -> None:
-    data = {"name": "City A", "timezone": "Mars/Base", "default_language": "en",
-            "visibility": "network"}
+    data = {
+        "name": "City A",
+        "timezone": "Mars/Base",
+        "default_language": "en",
+        "visibility": "network",
+    }
     response = as_user(world.user("city_admin")).post("/cities/city-a/edit/", data)
     assert response.status_code == 200
     assert "Mars/Base is not a known time zone" in response.content.decode()
@@ -68,19 +84,26 @@ def test_city_form_reports_a_bad_time_zone(world: World) -> None:
 
 def test_team_create_edit_delete(world: World) -> None:
     admin = as_user(world.user("city_admin"))
-    created = admin.post("/cities/city-a/teams/new/",
-                         {"name": "Housing", "slug": "housing", "visibility": "city"})
+    created = admin.post(
+        "/cities/city-a/teams/new/", {"name": "Housing", "slug": "housing", "visibility": "city"}
+    )
     assert created.status_code == 302
     team = Team.objects.get(slug="housing")
-    duplicate = admin.post("/cities/city-a/teams/new/",
-                           {"name": "Housing 2", "slug": "housing", "visibility": "city"})
+    duplicate = admin.post(
+        "/cities/city-a/teams/new/", {"name": "Housing 2", "slug": "housing", "visibility": "city"}
+    )
     assert duplicate.status_code == 200  # the form explains the clash instead of a 500
     assert as_user(world.user("member")).get("/cities/city-a/teams/new/").status_code == 403
-    admin.post("/cities/city-a/teams/housing/edit/",
-               {"name": "Housing team", "slug": "housing", "visibility": "network"})
+    admin.post(
+        "/cities/city-a/teams/housing/edit/",
+        {"name": "Housing team", "slug": "housing", "visibility": "network"},
+    )
     team.refresh_from_db()
     assert team.name == "Housing team"
-    assert as_user(world.user("member")).post("/cities/city-a/teams/housing/delete/").status_code == 403
+    assert (
+        as_user(world.user("member")).post("/cities/city-a/teams/housing/delete/").status_code
+        == 403
+    )
     assert admin.post("/cities/city-a/teams/housing/delete/").status_code == 302
     assert not Team.objects.filter(slug="housing").exists()
 
@@ -89,9 +112,15 @@ def test_member_management_adds_invites_changes_and_removes(world: World) -> Non
     admin = as_user(world.user("city_admin"))
     assert admin.get("/cities/city-a/members/").status_code == 200
     # A person without an account is created and invited by email.
-    response = admin.post("/cities/city-a/members/",
-                          {"email": "New.Person@example.org", "full_name": "New Person",
-                           "role": "member", "team": world.team.pk})
+    response = admin.post(
+        "/cities/city-a/members/",
+        {
+            "email": "New.Person@example.org",
+            "full_name": "New Person",
+            "role": "member",
+            "team": world.team.pk,
+        },
+    )
     assert response.status_code == 302
     newcomer = User.objects.get(email="new.person@example.org")
     membership = Membership.objects.get(user=newcomer)
@@ -99,13 +128,16 @@ def test_member_management_adds_invites_changes_and_removes(world: World) -> Non
     assert len(mail.outbox) == 1 and "City A" in mail.outbox[0].subject
     assert "/accounts/password/reset/" in mail.outbox[0].body
     # Adding the same person twice is explained, not a crash.
-    again = admin.post("/cities/city-a/members/",
-                       {"email": "new.person@example.org", "role": "viewer"})
+    again = admin.post(
+        "/cities/city-a/members/", {"email": "new.person@example.org", "role": "viewer"}
+    )
     assert again.status_code == 200 and "already a member" in again.content.decode()
     # htmx changes one row and returns just that row.
-    row = admin.post(f"/cities/city-a/members/{membership.pk}/",
-                     {f"m{membership.pk}-role": "viewer", f"m{membership.pk}-team": ""},
-                     HTTP_HX_REQUEST="true")
+    row = admin.post(
+        f"/cities/city-a/members/{membership.pk}/",
+        {f"m{membership.pk}-role": "viewer", f"m{membership.pk}-team": ""},
+        HTTP_HX_REQUEST="true",
+    )
     assert row.status_code == 200
     assert row.content.decode().lstrip().startswith(f'<tr id="member-{membership.pk}"')
     membership.refresh_from_db()
@@ -117,8 +149,9 @@ def test_member_management_adds_invites_changes_and_removes(world: World) -> Non
 def test_the_last_city_admin_is_kept(world: World) -> None:
     admin = as_user(world.user("city_admin"))
     own = Membership.objects.get(user=world.user("city_admin"))
-    row = admin.post(f"/cities/city-a/members/{own.pk}/", {f"m{own.pk}-role": "member"},
-                     HTTP_HX_REQUEST="true")
+    row = admin.post(
+        f"/cities/city-a/members/{own.pk}/", {f"m{own.pk}-role": "member"}, HTTP_HX_REQUEST="true"
+    )
     assert "at least one city admin" in row.content.decode()
     own.refresh_from_db()
     assert own.role == "city_admin"
@@ -129,10 +162,12 @@ def test_only_admins_manage_members(world: World, actor: str) -> None:
     client = as_user(world.user(actor))
     target = Membership.objects.get(user=world.user("member"))
     assert client.get("/cities/city-a/members/").status_code in (403, 404)
-    assert client.post("/cities/city-a/members/",
-                       {"email": "x@example.org", "role": "city_admin"}).status_code in (403, 404)
-    assert client.post(f"/cities/city-a/members/{target.pk}/",
-                       {f"m{target.pk}-role": "city_admin"}).status_code in (403, 404)
+    assert client.post(
+        "/cities/city-a/members/", {"email": "x@example.org", "role": "city_admin"}
+    ).status_code in (403, 404)
+    assert client.post(
+        f"/cities/city-a/members/{target.pk}/", {f"m{target.pk}-role": "city_admin"}
+    ).status_code in (403, 404)
     assert client.post(f"/cities/city-a/members/{target.pk}/remove/").status_code in (403, 404)
     target.refresh_from_db()
     assert target.role == "member"

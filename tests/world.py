@@ -72,7 +72,9 @@ def build_world() -> World:
     MembershipFactory(user=person("team_member"), city=city, team=team, role="member")
     MembershipFactory(user=person("other_team_member"), city=city, team=other_team, role="member")
     MembershipFactory(user=person("city_admin"), city=city, role="city_admin")
-    MembershipFactory(user=person("network_admin"), network=network, city=None, role="network_admin")
+    MembershipFactory(
+        user=person("network_admin"), network=network, city=None, role="network_admin"
+    )
     # Every city keeps an admin, so "last admin" rules never interfere with the matrix.
     MembershipFactory(city=foreign_city, role="city_admin")
     return world

@@ -27,24 +27,76 @@ class EnvSetting:
 
 
 SETTINGS: tuple[EnvSetting, ...] = (
-    EnvSetting("CIVICLAB_DATA_DIR", "./civiclab-data", "Folder for the SQLite file, the secret key, datasets and collected static files."),
-    EnvSetting("CIVICLAB_DATABASE_URL", "sqlite:///<data dir>/civiclab.sqlite3", "Operational database; use postgres://user:pass@host:5432/name in production."),
-    EnvSetting("CIVICLAB_DEBUG", "false", "Django debug mode. Only `civiclab demo` and the tests turn it on."),
-    EnvSetting("CIVICLAB_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]", "Comma-separated host names the server answers to."),
-    EnvSetting("CIVICLAB_CSRF_TRUSTED_ORIGINS", "(empty)", "Comma-separated origins (https://civiclab.example.org) allowed to post forms through a proxy."),
-    EnvSetting("CIVICLAB_HTTPS", "false", "Set when served behind HTTPS: secure cookies, HSTS, redirect to HTTPS, trust X-Forwarded-Proto."),
-    EnvSetting("CIVICLAB_SESSION_AGE_SECONDS", "28800", "How long a login lasts without activity (sessions are renewed on each request)."),
-    EnvSetting("CIVICLAB_LOGIN_MAX_FAILURES", "5", "Failed sign-ins within a minute, per account or per IP address, that lock it."),
-    EnvSetting("CIVICLAB_LOGIN_LOCKOUT_SECONDS", "900", "How long a locked account or IP address must wait."),
-    EnvSetting("CIVICLAB_LANGUAGE", "en", "Default interface language (`en` or `fr`) when neither the user nor their city chose one."),
-    EnvSetting("CIVICLAB_TIME_ZONE", "UTC", "Server time zone for times shown outside a city's context."),
-    EnvSetting("CIVICLAB_EMAIL_BACKEND", "smtp", "`smtp` sends mail; `console` prints it (used by `civiclab demo`)."),
+    EnvSetting(
+        "CIVICLAB_DATA_DIR",
+        "./civiclab-data",
+        "Folder for the SQLite file, the secret key, datasets and collected static files.",
+    ),
+    EnvSetting(
+        "CIVICLAB_DATABASE_URL",
+        "sqlite:///<data dir>/civiclab.sqlite3",
+        "Operational database; use postgres://user:pass@host:5432/name in production.",
+    ),
+    EnvSetting(
+        "CIVICLAB_DEBUG",
+        "false",
+        "Django debug mode. Only `civiclab demo` and the tests turn it on.",
+    ),
+    EnvSetting(
+        "CIVICLAB_ALLOWED_HOSTS",
+        "localhost,127.0.0.1,[::1]",
+        "Comma-separated host names the server answers to.",
+    ),
+    EnvSetting(
+        "CIVICLAB_CSRF_TRUSTED_ORIGINS",
+        "(empty)",
+        "Comma-separated origins (https://civiclab.example.org) allowed to post forms "
+        "through a proxy.",
+    ),
+    EnvSetting(
+        "CIVICLAB_HTTPS",
+        "false",
+        "Set when served behind HTTPS: secure cookies, HSTS, redirect to HTTPS, "
+        "trust X-Forwarded-Proto.",
+    ),
+    EnvSetting(
+        "CIVICLAB_SESSION_AGE_SECONDS",
+        "28800",
+        "How long a login lasts without activity (sessions are renewed on each request).",
+    ),
+    EnvSetting(
+        "CIVICLAB_LOGIN_MAX_FAILURES",
+        "5",
+        "Failed sign-ins within a minute, per account or per IP address, that lock it.",
+    ),
+    EnvSetting(
+        "CIVICLAB_LOGIN_LOCKOUT_SECONDS",
+        "900",
+        "How long a locked account or IP address must wait.",
+    ),
+    EnvSetting(
+        "CIVICLAB_LANGUAGE",
+        "en",
+        "Default interface language (`en` or `fr`) when neither the user nor their city chose one.",
+    ),
+    EnvSetting(
+        "CIVICLAB_TIME_ZONE", "UTC", "Server time zone for times shown outside a city's context."
+    ),
+    EnvSetting(
+        "CIVICLAB_EMAIL_BACKEND",
+        "smtp",
+        "`smtp` sends mail; `console` prints it (used by `civiclab demo`).",
+    ),
     EnvSetting("CIVICLAB_EMAIL_HOST", "localhost", "SMTP server host."),
     EnvSetting("CIVICLAB_EMAIL_PORT", "25", "SMTP server port."),
     EnvSetting("CIVICLAB_EMAIL_USER", "(empty)", "SMTP user name."),
     EnvSetting("CIVICLAB_EMAIL_PASSWORD", "(empty)", "SMTP password."),
     EnvSetting("CIVICLAB_EMAIL_USE_TLS", "false", "Use STARTTLS with the SMTP server."),
-    EnvSetting("CIVICLAB_EMAIL_FROM", "civiclab@localhost", "Sender address of password-reset and notification mail."),
+    EnvSetting(
+        "CIVICLAB_EMAIL_FROM",
+        "civiclab@localhost",
+        "Sender address of password-reset and notification mail.",
+    ),
     EnvSetting("CIVICLAB_LOG_LEVEL", "INFO", "Log level of civiclab's own loggers."),
 )
 

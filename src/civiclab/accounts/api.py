@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Router
 
-from civiclab.accounts.schemas import MeOut, MembershipBrief
+from civiclab.accounts.schemas import MembershipBrief, MeOut
 from civiclab.core.api import ErrorResponse
 
 router = Router(tags=["accounts"])

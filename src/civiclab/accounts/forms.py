@@ -59,9 +59,7 @@ class ProfileForm(forms.ModelForm):
         model = User
         fields = ["full_name", "language"]
         widgets = {
-            "language": forms.Select(
-                choices=[("", _("Same as my city"))] + list(settings.LANGUAGES)
-            )
+            "language": forms.Select(choices=[("", _("Same as my city")), *settings.LANGUAGES])
         }
 
 

@@ -84,9 +84,15 @@ class LoginFailure(models.Model):
     key = models.CharField(max_length=200, db_index=True)
     at = models.DateTimeField(default=timezone.now, db_index=True)
 
+    def __str__(self) -> str:
+        return f"{self.key} failed at {self.at:%Y-%m-%d %H:%M:%S}"
+
 
 class LoginLock(models.Model):
     """An account or IP address that may not sign in until ``until``."""
 
     key = models.CharField(max_length=200, unique=True)
     until = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.key} locked until {self.until:%Y-%m-%d %H:%M:%S}"

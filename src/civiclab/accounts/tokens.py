@@ -34,7 +34,9 @@ def digest(raw: str) -> str:
 def create_token(user: Any, name: str, by: Any = None) -> IssuedToken:
     prefix = secrets.token_hex(4)
     raw = f"{TOKEN_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
-    token = ApiToken.objects.create(user=user, name=name.strip() or "API token", prefix=prefix, digest=digest(raw))
+    token = ApiToken.objects.create(
+        user=user, name=name.strip() or "API token", prefix=prefix, digest=digest(raw)
+    )
     record(by, "token.create", token, object_type="accounts.apitoken", owner=user.email)
     return IssuedToken(token=token, secret=raw)
 

@@ -91,7 +91,9 @@ api = NinjaAPI(
 )
 
 
-def error(request: HttpRequest, status: int, code: str, message: str, details: Any = None) -> HttpResponse:
+def error(
+    request: HttpRequest, status: int, code: str, message: str, details: Any = None
+) -> HttpResponse:
     return api.create_response(
         request, {"error": {"code": code, "message": message, "details": details}}, status=status
     )
@@ -106,7 +108,9 @@ def _field_name(loc: tuple | list) -> str | None:
 
 @api.exception_handler(NinjaValidationError)
 def _validation(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
-    details = [{"field": _field_name(e.get("loc", ())), "message": e.get("msg")} for e in exc.errors]
+    details = [
+        {"field": _field_name(e.get("loc", ())), "message": e.get("msg")} for e in exc.errors
+    ]
     return error(request, 422, "validation_error", "The request is not valid.", details)
 
 
@@ -148,8 +152,15 @@ def _does_not_exist(request: HttpRequest, exc: ObjectDoesNotExist) -> HttpRespon
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    codes = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
-             405: "method_not_allowed", 409: "conflict", 429: "throttled"}
+    codes = {
+        400: "bad_request",
+        401: "unauthenticated",
+        403: "forbidden",
+        404: "not_found",
+        405: "method_not_allowed",
+        409: "conflict",
+        429: "throttled",
+    }
     return error(request, exc.status_code, codes.get(exc.status_code, "error"), str(exc))
 
 

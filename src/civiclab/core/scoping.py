@@ -125,7 +125,9 @@ def user_can(
     policy: Policy = DEFAULT_POLICY,
     fields: ScopeFields = CONTENT_FIELDS,
 ) -> bool:
-    target = obj_or_target if isinstance(obj_or_target, Target) else target_of(obj_or_target, fields)
+    target = (
+        obj_or_target if isinstance(obj_or_target, Target) else target_of(obj_or_target, fields)
+    )
     return can(actor_for(user), action, target, policy)
 
 

@@ -46,7 +46,7 @@ def _city(request: HttpRequest, slug: str) -> City:
     summary="Cities you can see",
 )
 @paginate(Page)
-def list_cities(request: HttpRequest):  # noqa: ANN201 - ninja's paginate wraps the return
+def list_cities(request: HttpRequest):
     return visible_cities(request.auth).prefetch_related("cohorts")
 
 
@@ -101,7 +101,7 @@ def update_city(request: HttpRequest, slug: str, payload: CityUpdate) -> City:
     summary="Teams of a city you can see",
 )
 @paginate(Page)
-def list_city_teams(request: HttpRequest, slug: str):  # noqa: ANN201
+def list_city_teams(request: HttpRequest, slug: str):
     city = _city(request, slug)
     return visible_teams(request.auth).filter(city=city)
 
@@ -161,7 +161,7 @@ def delete_team(request: HttpRequest, team_id: int) -> Status:
     summary="Memberships of the cities you belong to",
 )
 @paginate(Page)
-def list_memberships(request: HttpRequest, city: str | None = Query(None)):  # noqa: ANN201, B008
+def list_memberships(request: HttpRequest, city: str | None = Query(None)):
     memberships = visible_memberships(request.auth)
     if city:
         memberships = memberships.filter(city__slug=city)

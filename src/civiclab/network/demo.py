@@ -26,7 +26,16 @@ CITIES = [
     ("boston", "Boston", "US", "Massachusetts", 650_706, "America/New_York", "en", "network"),
     ("paris", "Paris", "FR", "Île-de-France", 2_102_650, "Europe/Paris", "fr", "public"),
     ("mulhouse", "Mulhouse", "FR", "Grand Est", 105_735, "Europe/Paris", "fr", "network"),
-    ("tel-aviv", "Tel Aviv-Yafo", "IL", "Tel Aviv District", 474_530, "Asia/Jerusalem", "en", "network"),
+    (
+        "tel-aviv",
+        "Tel Aviv-Yafo",
+        "IL",
+        "Tel Aviv District",
+        474_530,
+        "Asia/Jerusalem",
+        "en",
+        "network",
+    ),
 ]
 TEAM_NAMES = {
     "mobile": "Innovation Team",

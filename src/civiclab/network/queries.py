@@ -19,9 +19,7 @@ MEMBERSHIP_FIELDS = ScopeFields(
     network="network_id", city="city_id", team=None, visibility="visibility"
 )
 MEMBERSHIP_POLICY = ADMIN_POLICY
-CITY_POLICY = Policy(
-    create=Role.NETWORK_ADMIN, edit=Role.CITY_ADMIN, delete=Role.NETWORK_ADMIN
-)
+CITY_POLICY = Policy(create=Role.NETWORK_ADMIN, edit=Role.CITY_ADMIN, delete=Role.NETWORK_ADMIN)
 TEAM_POLICY = ADMIN_POLICY
 
 
@@ -60,4 +58,3 @@ def visible_networks(user: Any) -> QuerySet[Network]:
 
 def visible_cohorts(user: Any) -> QuerySet[Cohort]:
     return Cohort.objects.filter(network__in=visible_networks(user)).prefetch_related("cities")
-

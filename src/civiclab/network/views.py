@@ -71,9 +71,10 @@ def my_city(request: HttpRequest) -> HttpResponse:
 
 def city_detail(request: HttpRequest, slug: str) -> HttpResponse:
     city = _city(request, slug)
-    can_see_members = request.user.is_authenticated and visible_memberships(request.user).filter(
-        city=city
-    ).exists()
+    can_see_members = (
+        request.user.is_authenticated
+        and visible_memberships(request.user).filter(city=city).exists()
+    )
     return render(
         request,
         "network/city_detail.html",
@@ -191,9 +192,7 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(
-                request, _("%(email)s added.") % {"email": form.cleaned_data["email"]}
-            )
+            messages.success(request, _("%(email)s added.") % {"email": form.cleaned_data["email"]})
             return redirect("network:members", slug=city.slug)
     return render(
         request,
@@ -204,7 +203,12 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _member_rows(request: HttpRequest, city: City) -> list[tuple[object, MembershipForm]]:
     return [
-        (m, MembershipForm(city=city, initial={"role": m.role, "team": m.team_id}, prefix=f"m{m.pk}"))
+        (
+            m,
+            MembershipForm(
+                city=city, initial={"role": m.role, "team": m.team_id}, prefix=f"m{m.pk}"
+            ),
+        )
         for m in visible_memberships(request.user).filter(city=city)
     ]
 
@@ -255,8 +259,13 @@ def member_update(request: HttpRequest, slug: str, membership_id: int) -> HttpRe
         return render(
             request,
             "network/partials/member_row.html",
-            {"city": city, "m": membership, "row_form": row_form, "error": error,
-             "saved": error is None},
+            {
+                "city": city,
+                "m": membership,
+                "row_form": row_form,
+                "error": error,
+                "saved": error is None,
+            },
         )
     if error:
         messages.error(request, error)

@@ -60,7 +60,9 @@ class Command(ResultCommand):
             user.save(update_fields=["password"])
         if role is Role.NETWORK_ADMIN:
             if options["city"]:
-                raise CommandError("a network_admin belongs to a network: use --network, not --city")
+                raise CommandError(
+                    "a network_admin belongs to a network: use --network, not --city"
+                )
             membership = services.make_network_admin(user, resolve_network(options["network"]))
         else:
             if not options["city"]:

@@ -36,7 +36,11 @@ class Command(ResultCommand):
         action = options["action"]
         if action == "create":
             issued = create_token(_user(options["email"]), options["name"])
-            result = {"token": issued.secret, "name": issued.token.name, "prefix": issued.token.prefix}
+            result = {
+                "token": issued.secret,
+                "name": issued.token.name,
+                "prefix": issued.token.prefix,
+            }
             self.emit(options, result, issued.secret)
         elif action == "list":
             tokens = [

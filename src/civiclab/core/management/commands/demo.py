@@ -28,7 +28,9 @@ class Command(ResultCommand):
         summary = seed_demo()
         url = f"http://{options['host']}:{options['port']}/"
         if options["json"]:
-            self.emit(options, {"url": url, "data_dir": str(settings.DATA_DIR), **asdict(summary)}, "")
+            self.emit(
+                options, {"url": url, "data_dir": str(settings.DATA_DIR), **asdict(summary)}, ""
+            )
         else:
             lines = [
                 "",
@@ -38,10 +40,10 @@ class Command(ResultCommand):
                 f"every demo login uses the password: {summary.password}",
                 "",
             ]
-            lines += [f"  {login.email:<38} {login.role:<14} {login.where}" for login in summary.logins]
+            lines += [
+                f"  {login.email:<38} {login.role:<14} {login.where}" for login in summary.logins
+            ]
             lines.append("")
             self.stdout.write("\n".join(lines))
         if not options["no_serve"]:
-            call_command(
-                "runserver", f"{options['host']}:{options['port']}", use_reloader=False
-            )
+            call_command("runserver", f"{options['host']}:{options['port']}", use_reloader=False)

@@ -20,9 +20,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument(
-            "--workers", type=int, default=min(4, (os.cpu_count() or 1) * 2 + 1)
-        )
+        parser.add_argument("--workers", type=int, default=min(4, (os.cpu_count() or 1) * 2 + 1))
         parser.add_argument("--timeout", type=int, default=60, help="seconds per request")
 
     def handle(self, *args: Any, **options: Any) -> None:
