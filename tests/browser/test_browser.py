@@ -62,11 +62,13 @@ def test_login_switch_language_visit_city_and_logout(
     expect(header).to_contain_text(user.email)
     expect(header.locator(f'form[action="{LOGOUT_PATH}"] button')).to_be_visible()
 
-    # Switch to French: the select submits its form on change.
+    # Switch to French: choose it, then press the switcher's button (no submit on change,
+    # so keyboard users can move through the options without leaving the page).
     switcher = page.locator("#language-switcher")
     expect(switcher).to_have_value("en")
+    switcher.select_option("fr")
     with page.expect_navigation():
-        switcher.select_option("fr")
+        page.locator("form.lang button[type=submit]").click()
     assert _path(page, live_server) == "/"
     expect(page.locator("html")).to_have_attribute("lang", "fr")
     expect(page.locator("#language-switcher")).to_have_value("fr")
@@ -90,12 +92,14 @@ def test_login_switch_language_visit_city_and_logout(
     expect(header).not_to_contain_text(user.email)
 
 
-def test_city_page_fits_a_phone_screen(
+def test_pages_fit_a_phone_screen(
     phone_page: Page, live_server: LiveServer, artifacts_dir: Path
 ) -> None:
     city = _paris()
     user = UserFactory(email="phone@example.org")
-    MembershipFactory(user=user, city=city, role="member")
+    MembershipFactory(user=user, city=city, role="city_admin")
+    for _ in range(3):
+        MembershipFactory(city=city, role="member")
     page = phone_page
 
     page.goto(f"{live_server.url}{LOGIN_PATH}")
@@ -105,14 +109,20 @@ def test_city_page_fits_a_phone_screen(
         page.locator("main form button[type=submit], main form input[type=submit]").first.click()
     assert _path(page, live_server) == "/"
 
-    page.goto(f"{live_server.url}/cities/{city.slug}/")
-    expect(page.locator("main h1")).to_have_text(city.name)
-    page.screenshot(path=str(artifacts_dir / "browser-city-phone.png"), full_page=True)
-
-    scroll_width, inner_width = page.evaluate(
-        "[document.documentElement.scrollWidth, window.innerWidth]"
-    )
-    assert inner_width == 390
-    assert scroll_width <= inner_width, (
-        f"the city page scrolls sideways on a 390 px phone: {scroll_width} > {inner_width}"
-    )
+    for name, path in [
+        ("city", f"/cities/{city.slug}/"),
+        ("members", f"/cities/{city.slug}/members/"),
+        ("network", "/network/"),
+        ("tokens", "/accounts/tokens/"),
+        ("audit", f"/cities/{city.slug}/audit/"),
+    ]:
+        response = page.goto(f"{live_server.url}{path}")
+        assert response is not None and response.status == 200, path
+        page.screenshot(path=str(artifacts_dir / f"browser-{name}-phone.png"), full_page=True)
+        scroll_width, inner_width = page.evaluate(
+            "[document.documentElement.scrollWidth, window.innerWidth]"
+        )
+        assert inner_width == 390
+        assert scroll_width <= inner_width, (
+            f"{path} scrolls sideways on a 390 px phone: {scroll_width} > {inner_width}"
+        )

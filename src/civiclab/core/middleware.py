@@ -7,6 +7,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
+from django.utils.cache import patch_vary_headers
 
 SUPPORTED = {code for code, _name in settings.LANGUAGES}
 
@@ -45,8 +46,6 @@ class PreferredLanguageMiddleware:
         request.LANGUAGE_CODE = language
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
-        response.headers["Vary"] = ", ".join(
-            v for v in (response.headers.get("Vary"), "Accept-Language, Cookie") if v
-        )
+        patch_vary_headers(response, ("Accept-Language", "Cookie"))
         translation.deactivate()
         return response

@@ -43,7 +43,7 @@ SECTIONS = {
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    cities = visible_cities(request.user)
+    cities = visible_cities(request.user).prefetch_related("cohorts")
     memberships = (
         visible_memberships(request.user).filter(user=request.user)
         if request.user.is_authenticated

@@ -45,9 +45,16 @@ class AddMemberForm(forms.Form):
 
 
 class MembershipForm(forms.Form):
-    role = forms.ChoiceField(label=_("Role"), choices=CITY_ROLE_CHOICES)
-    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.none(), required=False)
+    """One member's role and team; rendered once per row, so the teams are passed in."""
 
-    def __init__(self, *args: object, city: City, **kwargs: object) -> None:
+    role = forms.ChoiceField(label=_("Role"), choices=CITY_ROLE_CHOICES)
+    team = forms.ChoiceField(label=_("Team"), required=False)
+
+    def __init__(self, *args: object, teams: list[Team], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["team"].queryset = city.teams.all()
+        self._teams = {str(team.pk): team for team in teams}
+        self.fields["team"].choices = [("", "—")] + [(str(t.pk), t.name) for t in teams]
+
+    def clean_team(self) -> Team | None:
+        value = self.cleaned_data.get("team")
+        return self._teams.get(value) if value else None

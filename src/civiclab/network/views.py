@@ -20,7 +20,7 @@ from civiclab.core.permissions import Action
 from civiclab.core.scoping import user_can
 from civiclab.network import services
 from civiclab.network.forms import AddMemberForm, CityForm, MembershipForm, TeamForm
-from civiclab.network.models import City, Team
+from civiclab.network.models import City, Membership, Team
 from civiclab.network.queries import (
     CITY_FIELDS,
     CITY_POLICY,
@@ -202,15 +202,17 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _member_rows(request: HttpRequest, city: City) -> list[tuple[object, MembershipForm]]:
-    return [
-        (
-            m,
-            MembershipForm(
-                city=city, initial={"role": m.role, "team": m.team_id}, prefix=f"m{m.pk}"
-            ),
-        )
-        for m in visible_memberships(request.user).filter(city=city)
-    ]
+    teams = list(city.teams.all())
+    return [(m, _row_form(m, teams)) for m in visible_memberships(request.user).filter(city=city)]
+
+
+def _row_form(membership: Membership, teams: list[Team], data: object = None) -> MembershipForm:
+    return MembershipForm(
+        data,
+        teams=teams,
+        initial={"role": membership.role, "team": membership.team_id},
+        prefix=f"m{membership.pk}",
+    )
 
 
 def _add_member(request: HttpRequest, city: City, data: dict) -> None:
@@ -238,7 +240,8 @@ def _add_member(request: HttpRequest, city: City, data: dict) -> None:
 def member_update(request: HttpRequest, slug: str, membership_id: int) -> HttpResponse:
     city = _city(request, slug)
     membership = get_object_or_404(visible_memberships(request.user), pk=membership_id, city=city)
-    form = MembershipForm(request.POST, city=city, prefix=f"m{membership.pk}")
+    teams = list(city.teams.all())
+    form = _row_form(membership, teams, request.POST)
     error = None
     if form.is_valid():
         try:
@@ -251,11 +254,7 @@ def member_update(request: HttpRequest, slug: str, membership_id: int) -> HttpRe
         error = _("Choose a valid role and team.")
     if request.headers.get("HX-Request"):
         membership.refresh_from_db()
-        row_form = MembershipForm(
-            city=city,
-            initial={"role": membership.role, "team": membership.team_id},
-            prefix=f"m{membership.pk}",
-        )
+        row_form = _row_form(membership, teams)
         return render(
             request,
             "network/partials/member_row.html",

@@ -1,0 +1,59 @@
+"""Pinned query counts for list pages and API lists, so an N+1 never sneaks in."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from tests.factories import CityFactory, CohortFactory, MembershipFactory, TeamFactory
+from tests.permission_matrix import api_headers
+from tests.world import World
+
+pytestmark = pytest.mark.django_db
+
+# Most queries a city admin's request may take, however many rows there are.
+PINNED = {
+    "/": 10,
+    "/network/": 12,
+    "/cities/city-a/": 11,
+    "/cities/city-a/members/": 11,
+    "/api/v1/cities": 5,
+    "/api/v1/memberships": 5,
+    "/api/v1/cities/city-a/teams": 6,
+}
+
+
+def add_rows(world: World, count: int) -> None:
+    cohort = CohortFactory(network=world.network)
+    for _ in range(count):
+        city = CityFactory(network=world.network, visibility="network")
+        city.cohorts.add(cohort)
+        TeamFactory(city=world.city, visibility="network")
+        MembershipFactory(city=world.city, role="member", team=world.team)
+        MembershipFactory(city=city, role="city_admin")
+
+
+def count_queries(world: World, url: str) -> int:
+    user = world.user("city_admin")
+    client = Client()
+    headers = api_headers(user) if url.startswith("/api/") else {}
+    if headers:
+        client.get("/api/v1/me", **headers)  # a token's first use writes last_used_at
+    else:
+        client.force_login(user)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, **headers)
+    assert response.status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize(("url", "pinned"), PINNED.items())
+def test_query_count_does_not_grow_with_rows(world: World, url: str, pinned: int) -> None:
+    add_rows(world, 2)
+    few = count_queries(world, url)
+    add_rows(world, 10)
+    many = count_queries(world, url)
+    assert many == few, f"{url}: {few} queries with few rows, {many} with more"
+    assert many <= pinned
