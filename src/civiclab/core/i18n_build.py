@@ -13,7 +13,8 @@ import polib
 
 def compile_catalog(po_path: Path) -> bytes:
     """The .mo bytes for one .po file: its translated entries only (fuzzy and empty skipped)."""
-    return polib.pofile(str(po_path)).to_binary()
+    data: bytes = polib.pofile(str(po_path)).to_binary()
+    return data
 
 
 def compile_catalogs(locale_dir: Path) -> list[Path]:
