@@ -92,9 +92,6 @@ class Actor:
         roles = [g.role for g in self.grants if g.city_id == city_id]
         return max(roles, key=lambda r: r.rank) if roles else None
 
-    def team_ids(self, city_id: int) -> frozenset[int]:
-        return frozenset(g.team_id for g in self.grants if g.city_id == city_id and g.team_id)
-
 
 @dataclass(frozen=True)
 class Target:

@@ -91,11 +91,6 @@ class City(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    # A city owns itself for the permission rules.
-    @property
-    def city_id_for_scope(self) -> int:
-        return self.pk
-
 
 class Team(models.Model):
     """An innovation team inside a city."""

@@ -11,8 +11,8 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from civiclab.audit.services import record
-from civiclab.core.permissions import Action, Role, Target, Visibility
-from civiclab.core.scoping import actor_for, forget_actor, require
+from civiclab.core.permissions import Action, Policy, Role, Target, Visibility
+from civiclab.core.scoping import CONTENT_FIELDS, ScopeFields, actor_for, forget_actor, require
 from civiclab.network.models import City, Membership, Network, Team
 from civiclab.network.queries import (
     CITY_FIELDS,
@@ -28,12 +28,11 @@ User = get_user_model()
 SYSTEM = None
 
 
-def _check(by: Any, action: Action, target: Any, policy: Any, fields: Any = None) -> None:
-    if by is SYSTEM:
-        return
-    if fields is None:
-        require(by, action, target, policy)
-    else:
+def _check(
+    by: Any, action: Action, target: Any, policy: Policy, fields: ScopeFields = CONTENT_FIELDS
+) -> None:
+    """Refuse unless ``by`` may act; the command line (``by=None``) is the operator."""
+    if by is not SYSTEM:
         require(by, action, target, policy, fields)
 
 

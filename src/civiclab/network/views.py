@@ -163,7 +163,7 @@ def team_form(request: HttpRequest, slug: str, team_slug: str | None = None) -> 
         Action.EDIT if team else Action.CREATE,
         team or services.city_scope_target(city),
         TEAM_POLICY,
-        TEAM_FIELDS if team else None,
+        TEAM_FIELDS,
     ):
         raise PermissionDenied
     return render(request, "network/team_form.html", {"city": city, "team": team, "form": form})
