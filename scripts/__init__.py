@@ -1,0 +1,1 @@
+"""Maintenance scripts (run with ``uv run python scripts/NAME.py``), importable by the tests."""
