@@ -74,6 +74,8 @@ def create_city(request: HttpRequest, payload: CityCreate) -> Status:
         network = get_object_or_404(Network, slug=payload.network)
     elif len(admin_of) == 1:
         network = Network.objects.get(pk=next(iter(admin_of)))
+    elif admin_of:
+        raise HttpError(400, "You administer several networks: name one in `network`.")
     else:
         raise HttpError(403, "Only network admins add cities.")
     data = payload.dict(exclude={"network"})
