@@ -71,3 +71,17 @@ def test_audit_pages(world: World, actor: str, city_status: int, network_status:
     if city_status == 200:
         assert "Logged team" in city_page.content.decode()
     assert client.get("/audit/").status_code == network_status
+
+
+def test_personal_events_reach_the_network_admin(world: World) -> None:
+    from civiclab.accounts.services import update_profile
+    from civiclab.accounts.tokens import create_token
+
+    member = world.user("member")
+    create_token(member, "script", by=member)
+    update_profile(member, full_name="Dana Member", language="fr")
+    actions = {e.action for e in visible_events(world.user("network_admin"))}
+    assert {"token.create", "user.update"} <= actions
+    assert not visible_events(world.user("other_network_admin")).filter(
+        action__in=["token.create", "user.update"]
+    )

@@ -139,3 +139,52 @@ def test_passwords_are_hashed_with_argon2() -> None:
     user = UserFactory()
     assert user.password.startswith("argon2$")
     assert user.check_password(TEST_PASSWORD)
+
+
+def test_behind_a_proxy_the_forwarded_address_is_throttled(settings) -> None:
+    """GIVEN one proxy in front (CIVICLAB_PROXY_COUNT=1) WHEN a client fails five times,
+    forging different X-Forwarded-For prefixes THEN its real address (the proxy's last entry)
+    is locked, and another client behind the same proxy still signs in."""
+    settings.PROXY_COUNT = 1
+    UserFactory(email="victim@example.org")
+    for n in range(settings.LOGIN_MAX_FAILURES):
+        Client().post(
+            LOGIN,
+            {"username": f"guess{n}@example.org", "password": "wrong"},
+            REMOTE_ADDR="127.0.0.1",
+            HTTP_X_FORWARDED_FOR=f"1.2.3.{n}, 203.0.113.9",
+        )
+    blocked = Client().post(
+        LOGIN,
+        {"username": "victim@example.org", "password": TEST_PASSWORD},
+        REMOTE_ADDR="127.0.0.1",
+        HTTP_X_FORWARDED_FOR="9.9.9.9, 203.0.113.9",
+    )
+    assert "Too many failed sign-ins" in blocked.content.decode()
+    other = Client().post(
+        LOGIN,
+        {"username": "victim@example.org", "password": TEST_PASSWORD},
+        REMOTE_ADDR="127.0.0.1",
+        HTTP_X_FORWARDED_FOR="198.51.100.7",
+    )
+    assert other.status_code == 302
+
+
+def test_without_proxy_setting_forwarded_header_is_ignored(settings) -> None:
+    from django.test import RequestFactory
+
+    from civiclab.accounts.throttle import client_ip
+
+    request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR="6.6.6.6")
+    settings.PROXY_COUNT = 0
+    assert client_ip(request) == "10.0.0.5"
+    settings.PROXY_COUNT = 2  # fewer entries than proxies: the header cannot be trusted
+    assert client_ip(request) == "10.0.0.5"
+
+
+def test_account_made_without_password_can_reset_it() -> None:
+    from civiclab.network.services import create_user
+
+    create_user("fresh@example.org")
+    Client().post("/accounts/password/reset/", {"email": "fresh@example.org"})
+    assert len(mail.outbox) == 1

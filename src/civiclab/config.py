@@ -75,6 +75,12 @@ SETTINGS: tuple[EnvSetting, ...] = (
         "How long a locked account or IP address must wait.",
     ),
     EnvSetting(
+        "CIVICLAB_PROXY_COUNT",
+        "0",
+        "How many reverse proxies in front of civiclab append to X-Forwarded-For; the client "
+        "address is read that many entries from the right (0: use the connection's address).",
+    ),
+    EnvSetting(
         "CIVICLAB_LANGUAGE",
         "en",
         "Default interface language (`en` or `fr`) when neither the user nor their city chose one.",

@@ -127,6 +127,10 @@ LOGIN_MAX_FAILURES = env_int("CIVICLAB_LOGIN_MAX_FAILURES", 5, minimum=1)
 LOGIN_FAILURE_WINDOW_SECONDS = 60
 LOGIN_LOCKOUT_SECONDS = env_int("CIVICLAB_LOGIN_LOCKOUT_SECONDS", 15 * 60, minimum=1)
 
+# Which X-Forwarded-For entry is the client's: each trusted proxy appends the address it saw,
+# so only the entries those proxies wrote can be believed.
+PROXY_COUNT = env_int("CIVICLAB_PROXY_COUNT", 0, minimum=0)
+
 HTTPS = env_bool("CIVICLAB_HTTPS", False)
 if HTTPS:
     SESSION_COOKIE_SECURE = True

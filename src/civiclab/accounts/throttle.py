@@ -54,6 +54,17 @@ def register_success(email: str) -> None:
 
 
 def client_ip(request: object) -> str | None:
-    # Behind a proxy REMOTE_ADDR is the proxy; trusting X-Forwarded-For blindly would let
-    # an attacker pick a fresh "IP" per try, so only REMOTE_ADDR counts.
-    return getattr(request, "META", {}).get("REMOTE_ADDR")
+    """The address a sign-in came from, for the per-IP limit.
+
+    Behind ``CIVICLAB_PROXY_COUNT`` proxies the client is that many X-Forwarded-For entries
+    from the right: entries further left were written by the client itself, and believing
+    them would let an attacker pick a fresh "IP" for every try.
+    """
+    meta = getattr(request, "META", {})
+    hops = settings.PROXY_COUNT
+    if hops:
+        forwarded = [part.strip() for part in meta.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        forwarded = [part for part in forwarded if part]
+        if len(forwarded) >= hops:
+            return forwarded[-hops]
+    return meta.get("REMOTE_ADDR")

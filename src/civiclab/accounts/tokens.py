@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from civiclab.accounts.models import ApiToken
 from civiclab.audit.services import record
+from civiclab.network.queries import home_network
 
 TOKEN_PREFIX = "clb_"
 
@@ -37,7 +38,14 @@ def create_token(user: Any, name: str, by: Any = None) -> IssuedToken:
     token = ApiToken.objects.create(
         user=user, name=name.strip() or "API token", prefix=prefix, digest=digest(raw)
     )
-    record(by, "token.create", token, object_type="accounts.apitoken", owner=user.email)
+    record(
+        by,
+        "token.create",
+        token,
+        object_type="accounts.apitoken",
+        network=home_network(user),
+        owner=user.email,
+    )
     return IssuedToken(token=token, secret=raw)
 
 
@@ -46,7 +54,14 @@ def revoke_token(token: ApiToken, by: Any = None) -> None:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
-        record(by, "token.revoke", token, object_type="accounts.apitoken", owner=token.user.email)
+        record(
+            by,
+            "token.revoke",
+            token,
+            object_type="accounts.apitoken",
+            network=home_network(token.user),
+            owner=token.user.email,
+        )
 
 
 def user_for_token(raw: str) -> Any | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -11,9 +12,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from civiclab.accounts.forms import EmailAuthenticationForm, ProfileForm, TokenForm
+from civiclab.accounts.models import User
+from civiclab.accounts.services import PROFILE_FIELDS, update_profile
 from civiclab.accounts.tokens import create_token, revoke_token
 from civiclab.audit.queries import can_read_audit
-from civiclab.audit.services import record
 
 
 class LoginView(auth_views.LoginView):
@@ -26,13 +28,13 @@ class LoginView(auth_views.LoginView):
 def profile(request: HttpRequest) -> HttpResponse:
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        record(request.user, "user.update", request.user, changed=form.changed_data)
+        user = User.objects.get(pk=request.user.pk)  # the form's copy already holds the changes
+        changed = update_profile(user, **{f: form.cleaned_data[f] for f in PROFILE_FIELDS})
         messages.success(request, _("Profile saved."))
         response = redirect("accounts:profile")
         # A saved language preference replaces an earlier switcher choice.
-        if "language" in form.changed_data:
-            response.delete_cookie("django_language")
+        if "language" in changed:
+            response.delete_cookie(settings.LANGUAGE_COOKIE_NAME)
         return response
     memberships = request.user.memberships.select_related("city", "team", "network")
     return render(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -112,14 +113,19 @@ def delete_team(by: Any, team: Team) -> None:
 
 
 @transaction.atomic
-def create_user(email: str, password: str | None = None, full_name: str = "") -> Any:
+def create_user(
+    email: str, password: str | None = None, full_name: str = "", by: Any = SYSTEM
+) -> Any:
+    """Create an account. Without a password it gets a random one nobody knows, so the
+    person signs in after choosing their own through the emailed reset or invitation link
+    (Django mails such links only to accounts with a usable password)."""
     email = email.strip().lower()
     if User.objects.filter(email__iexact=email).exists():
         raise ValidationError({"email": _("A user with this email address already exists.")})
     user = User(email=email, full_name=full_name)
-    user.set_password(password)
+    user.set_password(password or secrets.token_urlsafe(32))
     _clean_and_save(user)
-    record(SYSTEM, "user.create", user, object_type="accounts.user")
+    record(by, "user.create", user, object_type="accounts.user")
     return user
 
 

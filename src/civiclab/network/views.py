@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
-
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -220,15 +218,14 @@ def _add_member(request: HttpRequest, city: City, data: dict) -> None:
     user = users.filter(email__iexact=data["email"]).first()
     invited = user is None
     if invited:
-        # A random password keeps the account closed until the invitee sets their own
-        # through the reset link below (Django only mails users with a usable password).
-        user = services.create_user(data["email"], secrets.token_urlsafe(24), data["full_name"])
+        user = services.create_user(data["email"], full_name=data["full_name"], by=request.user)
     services.add_membership(request.user, user, city, data["role"], data["team"])
     if invited:
         reset = PasswordResetForm({"email": user.email})
         if reset.is_valid():
             reset.save(
                 request=request,
+                use_https=request.is_secure(),
                 subject_template_name="registration/invitation_subject.txt",
                 email_template_name="registration/invitation_email.txt",
                 extra_email_context={"city": city, "inviter": request.user},

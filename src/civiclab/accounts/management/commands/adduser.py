@@ -30,7 +30,8 @@ class Command(ResultCommand):
         parser.add_argument(
             "--password-stdin",
             action="store_true",
-            help="read the password from standard input (else the user must reset it)",
+            help="read the password from standard input (else the person chooses one "
+            "with 'Forgot your password?')",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -86,5 +87,5 @@ class Command(ResultCommand):
             "city": membership.city.slug if membership.city else None,
             "team": membership.team.slug if membership.team else None,
             "network": membership.network.slug,
-            "password_set": user.has_usable_password(),
+            "password_set": password is not None,
         }
