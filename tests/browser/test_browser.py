@@ -126,3 +126,44 @@ def test_pages_fit_a_phone_screen(
         assert scroll_width <= inner_width, (
             f"{path} scrolls sideways on a 390 px phone: {scroll_width} > {inner_width}"
         )
+
+
+UNLABELLED_CONTROLS = """
+() => [...document.querySelectorAll('input, select, textarea, button')]
+  .filter(el => el.type !== 'hidden' && el.offsetParent !== null)
+  .filter(el => {
+    const name = (el.labels && el.labels.length ? el.labels[0].innerText : '')
+      || el.getAttribute('aria-label') || (el.tagName === 'BUTTON' ? el.innerText : '');
+    return !name.trim();
+  })
+  .map(el => el.outerHTML.slice(0, 120))
+"""
+
+
+def test_keyboard_and_labels(page: Page, live_server: LiveServer) -> None:
+    """Every visible control has an accessible name, and the first Tab reaches the skip link,
+    which moves focus to the main content."""
+    city = _paris()
+    admin = UserFactory(email="admin@example.org")
+    MembershipFactory(user=admin, city=city, role="city_admin")
+    page.goto(f"{live_server.url}{LOGIN_PATH}")
+    assert page.evaluate(UNLABELLED_CONTROLS) == []
+    page.fill("input[name=username]", admin.email)
+    page.fill("input[name=password]", TEST_PASSWORD)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")  # submitting with the keyboard alone
+    for path in (
+        "/",
+        f"/cities/{city.slug}/",
+        f"/cities/{city.slug}/members/",
+        "/accounts/profile/",
+        "/accounts/tokens/",
+        f"/cities/{city.slug}/edit/",
+    ):
+        page.goto(f"{live_server.url}{path}")
+        assert page.evaluate(UNLABELLED_CONTROLS) == [], path
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.className")
+    assert focused == "skip-link"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "content"
