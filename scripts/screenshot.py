@@ -1,6 +1,6 @@
 """Take docs/screenshot.png: the demo's Mobile city page, signed in as its city admin.
 
-Run with ``uv run python scripts/screenshot.py``. It starts ``civiclab demo`` on a free port
+Run with ``uv run python -m scripts.screenshot``. It starts ``civiclab demo`` on a free port
 with a throw-away data directory (SQLite), signs in through Debian's chromium with Playwright,
 saves a 1280x800 screenshot and stops the server. Needs /usr/bin/chromium
 (``apt-get install chromium``); never ``playwright install``.
@@ -21,17 +21,9 @@ import urllib.request
 from pathlib import Path
 
 from playwright.sync_api import expect, sync_playwright
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 EMAIL = "mobile.admin@demo.civiclab.org"
 PASSWORD = "civiclab-demo"
 CITY_PATH = "/cities/mobile/"

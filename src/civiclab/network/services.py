@@ -71,16 +71,27 @@ def create_city(by: Any, network: Network, **fields: Any) -> City:
     return city
 
 
+def _update(
+    by: Any, obj: Any, changes: dict[str, Any], policy: Policy, fields: ScopeFields
+) -> dict[str, list[Any]]:
+    """Check, apply, validate and save ``changes``; return them as [before, after] pairs.
+
+    Changing who sees the object is publishing, which may need more than editing.
+    """
+    _check(by, Action.EDIT, obj, policy, fields)
+    if "visibility" in changes and changes["visibility"] != obj.visibility:
+        _check(by, Action.PUBLISH, obj, policy, fields)
+    before = {key: getattr(obj, key) for key in changes}
+    for key, value in changes.items():
+        setattr(obj, key, value)
+    _clean_and_save(obj)
+    return _diff(before, changes)
+
+
 @transaction.atomic
 def update_city(by: Any, city: City, **changes: Any) -> City:
-    _check(by, Action.EDIT, city, CITY_POLICY, CITY_FIELDS)
-    if "visibility" in changes and changes["visibility"] != city.visibility:
-        _check(by, Action.PUBLISH, city, CITY_POLICY, CITY_FIELDS)
-    before = {k: getattr(city, k) for k in changes}
-    for key, value in changes.items():
-        setattr(city, key, value)
-    _clean_and_save(city)
-    record(by, "city.update", city, changes=_diff(before, changes))
+    diff = _update(by, city, changes, CITY_POLICY, CITY_FIELDS)
+    record(by, "city.update", city, changes=diff)
     return city
 
 
@@ -96,12 +107,8 @@ def create_team(by: Any, city: City, **fields: Any) -> Team:
 
 @transaction.atomic
 def update_team(by: Any, team: Team, **changes: Any) -> Team:
-    _check(by, Action.EDIT, team, TEAM_POLICY, TEAM_FIELDS)
-    before = {k: getattr(team, k) for k in changes}
-    for key, value in changes.items():
-        setattr(team, key, value)
-    _clean_and_save(team)
-    record(by, "team.update", team, changes=_diff(before, changes))
+    diff = _update(by, team, changes, TEAM_POLICY, TEAM_FIELDS)
+    record(by, "team.update", team, changes=diff)
     return team
 
 

@@ -9,6 +9,7 @@ from django.contrib.auth.forms import PasswordResetForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -108,7 +109,7 @@ def city_edit(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             messages.success(request, _("City saved."))
             return redirect("network:city", slug=city.slug)
-    return render(request, "network/city_form.html", {"city": city, "form": form})
+    return _form_page(request, form, _("Edit city"), city)
 
 
 def _team(request: HttpRequest, slug: str, team_slug: str) -> Team:
@@ -164,7 +165,12 @@ def team_form(request: HttpRequest, slug: str, team_slug: str | None = None) -> 
         TEAM_FIELDS,
     ):
         raise PermissionDenied
-    return render(request, "network/team_form.html", {"city": city, "team": team, "form": form})
+    return _form_page(request, form, _("Edit team") if team else _("Add a team"), city)
+
+
+def _form_page(request: HttpRequest, form: object, title: str, city: City) -> HttpResponse:
+    back = {"back_url": reverse("network:city", args=[city.slug]), "back_label": city.name}
+    return render(request, "core/form_page.html", {"form": form, "title": title, **back})
 
 
 @login_required
