@@ -1,0 +1,180 @@
+"""Column types and the SQL that turns raw text into each of them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import Any
+
+
+class ColumnType(StrEnum):
+    INTEGER = "integer"
+    DECIMAL = "decimal"
+    TEXT = "text"
+    BOOLEAN = "boolean"
+    DATE = "date"
+    TIMESTAMP = "timestamp"
+    CATEGORY = "category"
+    LATITUDE = "latitude"
+    LONGITUDE = "longitude"
+    GEOMETRY = "geometry"
+
+
+# The Parquet/DuckDB type each column type is stored as.
+STORAGE_TYPE = {
+    ColumnType.INTEGER: "BIGINT",
+    ColumnType.DECIMAL: "DOUBLE",
+    ColumnType.TEXT: "VARCHAR",
+    ColumnType.BOOLEAN: "BOOLEAN",
+    ColumnType.DATE: "DATE",
+    ColumnType.TIMESTAMP: "TIMESTAMPTZ",
+    ColumnType.CATEGORY: "VARCHAR",
+    ColumnType.LATITUDE: "DOUBLE",
+    ColumnType.LONGITUDE: "DOUBLE",
+    ColumnType.GEOMETRY: "BLOB",
+}
+
+# Why a value was refused, by the type it did not fit.
+REASONS = {
+    ColumnType.INTEGER: "not a whole number",
+    ColumnType.DECIMAL: "not a number",
+    ColumnType.BOOLEAN: "not true/false",
+    ColumnType.DATE: "not a date in the column's format",
+    ColumnType.TIMESTAMP: "not a date and time in the column's format",
+    ColumnType.LATITUDE: "not a latitude between -90 and 90",
+    ColumnType.LONGITUDE: "not a longitude between -180 and 180",
+}
+
+TRUE_WORDS = ("true", "t", "yes", "y")
+FALSE_WORDS = ("false", "f", "no", "n")
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """One output column: where it comes from, its name and type, and how to read it.
+
+    ``format`` is a strptime pattern for dates and timestamps (``iso`` for ISO 8601);
+    ``null_markers`` are extra raw values the user declared to mean "missing".
+    """
+
+    source: str
+    name: str
+    type: ColumnType
+    format: str | None = None
+    null_markers: tuple[str, ...] = field(default_factory=tuple)
+
+    def with_changes(self, **changes: Any) -> ColumnSpec:
+        return replace(self, **changes)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "name": self.name,
+            "type": self.type.value,
+            "format": self.format,
+            "null_markers": list(self.null_markers),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ColumnSpec:
+        return cls(
+            source=data["source"],
+            name=data.get("name") or data["source"],
+            type=ColumnType(data["type"]),
+            format=data.get("format"),
+            null_markers=tuple(data.get("null_markers") or ()),
+        )
+
+
+def quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def quote_literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def raw_expr(spec: ColumnSpec) -> str:
+    """The raw text of the column, with declared null markers turned into NULL."""
+    column = quote_ident(spec.source)
+    if not spec.null_markers:
+        return column
+    markers = ", ".join(quote_literal(m) for m in spec.null_markers)
+    return f"(CASE WHEN {column} IN ({markers}) THEN NULL ELSE {column} END)"
+
+
+# Whole numbers without leading zeros: "01234" is an identifier or a ZIP code, kept as text.
+INTEGER_PATTERN = r"[+-]?(0|[1-9][0-9]{0,17})"
+DECIMAL_PATTERN = r"[+-]?((0|[1-9][0-9]*)(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?"
+
+
+def clean_expr(spec: ColumnSpec) -> str:
+    """Raw text trimmed, with blank values as NULL (for typed columns only)."""
+    return f"NULLIF(trim({raw_expr(spec)}), '')"
+
+
+def _integer(clean: str) -> str:
+    # TRY_CAST alone would read "01234" as 1234: a leading zero marks an identifier.
+    leading_zero = f"regexp_matches({clean}, '^[+-]?0[0-9]')"
+    return f"(CASE WHEN NOT {leading_zero} THEN TRY_CAST({clean} AS BIGINT) END)"
+
+
+def _decimal(clean: str) -> str:
+    value = f"TRY_CAST({clean} AS DOUBLE)"
+    return f"(CASE WHEN isfinite({value}) THEN {value} END)"  # not "nan" or "inf"
+
+
+def cast_expr(spec: ColumnSpec, timezone: str) -> str:
+    """SQL giving the typed value, or NULL when the raw text does not fit the type."""
+    kind = spec.type
+    if kind in (ColumnType.TEXT, ColumnType.CATEGORY, ColumnType.GEOMETRY):
+        return raw_expr(spec)
+    clean = clean_expr(spec)
+    if kind is ColumnType.INTEGER:
+        return _integer(clean)
+    if kind is ColumnType.DECIMAL:
+        return _decimal(clean)
+    if kind in (ColumnType.LATITUDE, ColumnType.LONGITUDE):
+        limit = 90 if kind is ColumnType.LATITUDE else 180
+        value = _decimal(clean)
+        return f"(CASE WHEN {value} BETWEEN -{limit} AND {limit} THEN {value} END)"
+    if kind is ColumnType.BOOLEAN:
+        low = f"lower({clean})"
+        trues = ", ".join(quote_literal(w) for w in TRUE_WORDS)
+        falses = ", ".join(quote_literal(w) for w in FALSE_WORDS)
+        return f"(CASE WHEN {low} IN ({trues}) THEN TRUE WHEN {low} IN ({falses}) THEN FALSE END)"
+    if kind is ColumnType.DATE:
+        if spec.format in (None, "iso"):
+            return f"TRY_CAST({clean} AS DATE)"
+        return f"CAST({strptime_expr(clean, spec.format)} AS DATE)"
+    if kind is ColumnType.TIMESTAMP:
+        return _timestamp_expr(clean, spec.format, timezone)
+    raise ValueError(f"unknown column type {kind}")
+
+
+def strptime_expr(clean: str, fmt: str) -> str:
+    parsed = f"try_strptime({clean}, {quote_literal(fmt)})"
+    if "%Y" not in fmt:
+        return parsed
+    # strptime reads "1/7/20" with %Y as the year 20: no city record is that old.
+    return f"(CASE WHEN year({parsed}) >= 1000 THEN {parsed} END)"
+
+
+def strptime_test(clean: str, fmt: str) -> str:
+    return f"({strptime_expr(clean, fmt)} IS NOT NULL)"
+
+
+def _timestamp_expr(clean: str, fmt: str | None, timezone: str) -> str:
+    if fmt == "iso-offset":
+        # The text names its own offset (2024-01-31T23:05:00-05:00, …Z).
+        return f"TRY_CAST({clean} AS TIMESTAMPTZ)"
+    local = f"TRY_CAST({clean} AS TIMESTAMP)" if fmt in (None, "iso") else strptime_expr(clean, fmt)
+    # A wall-clock time in the city's time zone, stored as the instant it names.
+    return f"timezone({quote_literal(timezone)}, {local})"
+
+
+def problem_expr(spec: ColumnSpec, timezone: str) -> str | None:
+    """SQL that is true when a value is present but does not fit (None: never fails)."""
+    if spec.type in (ColumnType.TEXT, ColumnType.CATEGORY, ColumnType.GEOMETRY):
+        return None
+    return f"({clean_expr(spec)} IS NOT NULL AND {cast_expr(spec, timezone)} IS NULL)"
