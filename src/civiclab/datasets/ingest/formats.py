@@ -1,0 +1,60 @@
+"""Which reader a file needs, from the user's choice or from its name and first bytes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from civiclab.datasets.ingest.documents import read_json, read_open311_xml, read_xlsx
+from civiclab.datasets.ingest.report import IngestError
+from civiclab.datasets.ingest.sources import RawSource, csv_source
+from civiclab.datasets.ingest.spatial import spatial_source, unpack_shapefile
+
+FORMATS = ("auto", "socrata", "open311", "geo", "csv", "xlsx")
+
+
+def detect_format(path: Path, name: str) -> str:
+    """One of csv, json, xml, geojson, gpkg, shapefile-zip, xlsx."""
+    suffix = Path(name).suffix.lower()
+    with path.open("rb") as handle:
+        head = handle.read(4096)
+    if not head.strip():
+        raise IngestError("The file is empty.", code="empty")
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx" if suffix in (".xlsx", ".xlsm") else "shapefile-zip"
+    if head.startswith(b"SQLite format 3\x00") or suffix == ".gpkg":
+        return "gpkg"
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if text.startswith(b"<"):
+        return "xml"
+    if text.startswith((b"{", b"[")):
+        return "geojson" if b'"FeatureCollection"' in head or suffix == ".geojson" else "json"
+    return "csv"
+
+
+def open_source(
+    path: Path, name: str, declared: str, work_dir: Path, max_unpacked_bytes: int
+) -> RawSource:
+    """The raw source for a file; ``declared`` is the user's --format (``auto`` to detect)."""
+    if declared not in FORMATS:
+        raise IngestError(
+            f"Unknown format {declared!r}: use one of {', '.join(FORMATS)}.", code="format"
+        )
+    detected = detect_format(path, name)
+    if detected == "geojson" and declared in ("auto", "geo"):
+        return spatial_source(path, "geojson")
+    if detected == "gpkg" and declared in ("auto", "geo"):
+        return spatial_source(path, "gpkg")
+    if detected == "shapefile-zip" and declared in ("auto", "geo"):
+        return spatial_source(unpack_shapefile(path, work_dir, max_unpacked_bytes), "shapefile")
+    if detected == "xlsx" and declared in ("auto", "xlsx"):
+        return read_xlsx(path)
+    if detected == "xml" and declared in ("auto", "open311"):
+        return read_open311_xml(path)
+    if detected in ("json", "geojson") and declared in ("auto", "open311", "socrata"):
+        return read_json(path, declared)
+    if detected == "csv" and declared in ("auto", "csv", "socrata"):
+        return csv_source(path, work_dir)
+    raise IngestError(
+        f"The file looks like {detected}, which the {declared!r} format cannot read.",
+        code="format",
+    )

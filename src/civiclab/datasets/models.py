@@ -1,0 +1,115 @@
+"""City datasets: a catalogue entry, its immutable versions, and the jobs that import them."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from civiclab.core.models import CityOwnedContent
+
+UPDATE_FREQUENCIES = [
+    ("", _("Unknown")),
+    ("daily", _("Daily")),
+    ("weekly", _("Weekly")),
+    ("monthly", _("Monthly")),
+    ("quarterly", _("Quarterly")),
+    ("yearly", _("Yearly")),
+    ("once", _("Once")),
+]
+
+
+class Dataset(CityOwnedContent):
+    """A table of city data (311 requests, parcels…) that is imported in versions."""
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=100)
+    description = models.TextField(_("description"), blank=True)
+    source = models.CharField(_("source"), max_length=500, blank=True)
+    update_frequency = models.CharField(
+        _("update frequency"), max_length=16, choices=UPDATE_FREQUENCIES, blank=True
+    )
+    licence = models.CharField(_("licence"), max_length=200, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    current_version = models.ForeignKey(
+        "DatasetVersion", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["city", "slug"], name="dataset_slug_per_city"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DatasetVersion(models.Model):
+    """One complete import: a Parquet file that never changes once written."""
+
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    file = models.CharField(max_length=500, help_text="Path relative to the data directory")
+    rows = models.BigIntegerField()
+    size_bytes = models.BigIntegerField(default=0)
+    columns = models.JSONField(default=list)
+    profile = models.JSONField(default=dict)
+    report = models.JSONField(default=dict, help_text="Rows refused and accepted as bad")
+    details = models.JSONField(default=dict, help_text="Format, encoding, delimiter, CRS…")
+    mode = models.CharField(max_length=16, default="replace")
+    source_name = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["dataset", "number"], name="version_number_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dataset} v{self.number}"
+
+
+class ImportJob(models.Model):
+    """An import running in the background; its state is what the upload page shows."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    city = models.ForeignKey("network.City", on_delete=models.CASCADE, related_name="+")
+    dataset_name = models.CharField(max_length=200)
+    dataset = models.ForeignKey(
+        Dataset, on_delete=models.SET_NULL, null=True, blank=True, related_name="jobs"
+    )
+    upload = models.CharField(max_length=500, help_text="Uploaded file, relative to data dir")
+    source_name = models.CharField(max_length=300, blank=True)
+    options = models.JSONField(default=dict)
+    state = models.CharField(max_length=8, choices=State.choices, default=State.QUEUED)
+    stage = models.CharField(max_length=100, blank=True)
+    progress = models.FloatField(default=0.0)
+    error = models.JSONField(default=dict, blank=True)
+    version = models.ForeignKey(
+        DatasetVersion, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"import of {self.dataset_name} ({self.state})"
