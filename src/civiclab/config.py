@@ -104,6 +104,32 @@ SETTINGS: tuple[EnvSetting, ...] = (
         "Sender address of password-reset and notification mail.",
     ),
     EnvSetting("CIVICLAB_LOG_LEVEL", "INFO", "Log level of civiclab's own loggers."),
+    EnvSetting(
+        "CIVICLAB_MAX_UPLOAD_MB",
+        "4096",
+        "Largest file (and largest unpacked zip) an import accepts, in megabytes.",
+    ),
+    EnvSetting(
+        "CIVICLAB_IMPORT_MEMORY_MB",
+        "700",
+        "Memory DuckDB may use for one import; larger imports spill to the data directory.",
+    ),
+    EnvSetting(
+        "CIVICLAB_QUERY_MEMORY_MB",
+        "512",
+        "Memory DuckDB may use for one query of a city's data.",
+    ),
+    EnvSetting(
+        "CIVICLAB_QUERY_TIMEOUT_SECONDS",
+        "30",
+        "A query of a city's data that runs longer is stopped.",
+    ),
+    EnvSetting(
+        "CIVICLAB_REDIS_URL",
+        "(empty)",
+        "Redis for the background job queue (redis://127.0.0.1:6379/0); empty: a SQLite "
+        "queue in the data directory.",
+    ),
 )
 
 _DECLARED = {s.name for s in SETTINGS}

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "civiclab.accounts",
     "civiclab.network",
     "civiclab.audit",
+    "civiclab.datasets",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -172,6 +173,19 @@ WHITENOISE_MANIFEST_STRICT = False
 # --- API --------------------------------------------------------------------------------------
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 200
+
+# --- City data ------------------------------------------------------------------------------
+DATASETS_DIR = DATA_DIR / "datasets"
+MAX_UPLOAD_BYTES = env_int("CIVICLAB_MAX_UPLOAD_MB", 4096, minimum=1) * 1024 * 1024
+IMPORT_MEMORY_MB = env_int("CIVICLAB_IMPORT_MEMORY_MB", 700, minimum=100)
+QUERY_MEMORY_MB = env_int("CIVICLAB_QUERY_MEMORY_MB", 512, minimum=50)
+QUERY_TIMEOUT_SECONDS = env_int("CIVICLAB_QUERY_TIMEOUT_SECONDS", 30, minimum=1)
+REDIS_URL = env_str("CIVICLAB_REDIS_URL", "")
+# Uploads stream to disk in the data directory rather than sitting in memory.
+FILE_UPLOAD_TEMP_DIR = DATA_DIR / "uploads"
+FILE_UPLOAD_TEMP_DIR.mkdir(exist_ok=True)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # --- Email ----------------------------------------------------------------------------------
 _email_backends = {

@@ -1,0 +1,113 @@
+"""Read-only SQL over one city's datasets, with DuckDB sandboxed to their files.
+
+Every later feature (indicators, maps, evaluation) queries city data through
+:class:`CityQuery`. The connection sees the city's datasets as views (and datasets other
+cities share with it, in a schema named after that city); it cannot read or write any other
+file, reach the network, load extensions or change these settings; statements other than
+SELECT are refused; and a query that runs too long is interrupted.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from civiclab.datasets.ingest.columns import quote_ident, quote_literal
+from civiclab.datasets.ingest.pipeline import dataset_relation
+
+
+class QueryError(Exception):
+    """A query was refused, failed or took too long; the message says which."""
+
+
+@dataclass(frozen=True)
+class TableFile:
+    """A dataset version offered to queries as ``schema.name`` (schema None: the city's own)."""
+
+    name: str
+    path: Path
+    schema: str | None = None
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    columns: list[str]
+    rows: list[tuple[Any, ...]]
+
+
+class CityQuery:
+    def __init__(
+        self,
+        tables: list[TableFile],
+        *,
+        memory_mb: int = 512,
+        timeout_seconds: float = 30,
+        threads: int = 2,
+    ) -> None:
+        self.timeout_seconds = timeout_seconds
+        self.con = duckdb.connect(":memory:")
+        con = self.con
+        con.execute(f"SET memory_limit = '{int(memory_mb)}MB'")
+        con.execute(f"SET threads = {int(threads)}")
+        con.execute("SET enable_progress_bar = false")
+        con.execute("SET TimeZone = 'UTC'")
+        for schema in sorted({t.schema for t in tables if t.schema}):
+            con.execute(f"CREATE SCHEMA {quote_ident(schema)}")
+        for table in tables:
+            qualified = (
+                f"{quote_ident(table.schema)}.{quote_ident(table.name)}"
+                if table.schema
+                else quote_ident(table.name)
+            )
+            con.execute(f"CREATE VIEW {qualified} AS SELECT * FROM {dataset_relation(table.path)}")
+        directories = sorted({str(t.path.parent) + "/" for t in tables})
+        allowed = "[" + ", ".join(quote_literal(d) for d in directories) + "]"
+        con.execute(f"SET allowed_directories = {allowed}")
+        con.execute("SET enable_external_access = false")
+        con.execute("SET autoload_known_extensions = false")
+        con.execute("SET autoinstall_known_extensions = false")
+        con.execute("SET lock_configuration = true")
+
+    def execute(
+        self, sql: str, params: list[Any] | None = None, limit: int | None = None
+    ) -> QueryResult:
+        """Run one SELECT; refuse anything else. ``limit`` caps the rows fetched."""
+        try:
+            statements = self.con.extract_statements(sql)
+        except duckdb.Error as exc:
+            raise QueryError(f"The query cannot be parsed: {_first_line(exc)}") from None
+        if len(statements) != 1 or statements[0].type != duckdb.StatementType.SELECT:
+            raise QueryError("Only a single SELECT statement may be run on city data.")
+        timer = threading.Timer(self.timeout_seconds, self.con.interrupt)
+        timer.start()
+        try:
+            cursor = self.con.execute(sql, params or [])
+            rows = cursor.fetchmany(limit) if limit is not None else cursor.fetchall()
+            columns = [d[0] for d in cursor.description]
+        except duckdb.InterruptException:
+            raise QueryError(
+                f"The query took longer than {self.timeout_seconds:g} s and was stopped."
+            ) from None
+        except duckdb.Error as exc:
+            raise QueryError(f"The query failed: {_first_line(exc)}") from None
+        finally:
+            timer.cancel()
+        return QueryResult(columns=columns, rows=rows)
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> CityQuery:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _first_line(exc: Exception) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__

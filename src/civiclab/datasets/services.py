@@ -1,0 +1,301 @@
+"""Every write to datasets: imports, rollbacks, catalogue edits — checked, atomic, audited."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+from django.utils.text import slugify
+
+from civiclab.audit.services import record
+from civiclab.core.permissions import Action, Target, Visibility
+from civiclab.core.scoping import require
+from civiclab.datasets.ingest.columns import ColumnSpec
+from civiclab.datasets.ingest.formats import open_source
+from civiclab.datasets.ingest.merge import check_same_columns, merge
+from civiclab.datasets.ingest.pipeline import (
+    ImportSettings,
+    ProgressCallback,
+    dataset_relation,
+    ingest_connection,
+    plan_columns,
+    read_source,
+)
+from civiclab.datasets.ingest.profile import profile_relation
+from civiclab.datasets.ingest.report import IngestError
+from civiclab.datasets.models import Dataset, DatasetVersion
+from civiclab.datasets.queries import version_path
+
+MODES = ("replace", "append", "upsert")
+PREVIEW_ROWS = 20
+
+
+@dataclass
+class ImportOptions:
+    format: str = "auto"
+    mode: str = "replace"
+    key: str | None = None
+    max_bad_rows: int = 0
+    overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
+    visibility: str = Visibility.CITY
+    description: str = ""
+
+
+def city_dir(city: Any) -> Path:
+    return settings.DATASETS_DIR / str(city.pk)
+
+
+def _staging(city: Any) -> Path:
+    path = city_dir(city) / "staging" / uuid.uuid4().hex
+    path.mkdir(parents=True)
+    return path
+
+
+def _settings_for(city: Any, options: ImportOptions, work_dir: Path) -> ImportSettings:
+    return ImportSettings(
+        timezone=city.timezone,
+        # Outside the United States 03/04/2024 is the 3rd of April.
+        day_first=city.country != "US",
+        max_bad_rows=options.max_bad_rows,
+        memory_limit=f"{settings.IMPORT_MEMORY_MB}MB",
+        overrides=options.overrides,
+    )
+
+
+def _check_size(path: Path) -> None:
+    size = path.stat().st_size
+    if size > settings.MAX_UPLOAD_BYTES:
+        limit = settings.MAX_UPLOAD_BYTES // (1024 * 1024)
+        raise IngestError(
+            f"The file is {size / 1024 / 1024:,.0f} MB, over the {limit:,} MB limit "
+            "(CIVICLAB_MAX_UPLOAD_MB).",
+            code="too_large",
+        )
+    if size == 0:
+        raise IngestError("The file is empty.", code="empty")
+
+
+def _check_may_import(by: Any, city: Any, dataset: Dataset | None, visibility: str) -> None:
+    if by is None:
+        return  # the command line, run by the server's operator
+    if dataset is not None:
+        require(by, Action.EDIT, dataset)
+    else:
+        require(by, Action.CREATE, Target(city.network_id, city.pk, Visibility(visibility)))
+
+
+def find_dataset(city: Any, name: str) -> Dataset | None:
+    return Dataset.objects.filter(city=city, slug=slugify(name) or name).first()
+
+
+def preview_file(
+    by: Any, city: Any, path: Path, source_name: str, options: ImportOptions
+) -> dict[str, Any]:
+    """The columns civiclab would create and the first rows as written, without importing."""
+    _check_size(path)
+    work_dir = _staging(city)
+    try:
+        con = ingest_connection(_settings_for(city, options, work_dir))
+        source = open_source(path, source_name, options.format, work_dir, settings.MAX_UPLOAD_BYTES)
+        try:
+            for name, table in source.tables.items():
+                con.register(name, table)
+            columns = plan_columns(con, source, _settings_for(city, options, work_dir))
+            sample = con.execute(f"SELECT * FROM {source.from_sql} LIMIT {PREVIEW_ROWS}")
+            rows = [[None if isinstance(v, bytes) else v for v in row] for row in sample.fetchall()]
+        finally:
+            source.cleanup()
+        return {
+            "format": source.format,
+            "details": source.details,
+            "columns": [c.as_dict() for c in columns],
+            "sample": {"columns": source.columns, "rows": rows},
+        }
+    finally:
+        shutil.rmtree(work_dir, ignore_errors=True)
+
+
+def import_file(
+    by: Any,
+    city: Any,
+    name: str,
+    path: Path,
+    source_name: str,
+    options: ImportOptions,
+    progress: ProgressCallback | None = None,
+) -> DatasetVersion:
+    """Import a file as a new version of the city's dataset ``name`` (made if new).
+
+    The new version is written beside the old ones and becomes current only when complete
+    and valid: a failed, interrupted or killed import leaves the previous version as it was.
+    """
+    if options.mode not in MODES:
+        raise IngestError(f"Unknown mode {options.mode!r}: use {', '.join(MODES)}.", code="mode")
+    dataset = find_dataset(city, name)
+    _check_may_import(by, city, dataset, options.visibility)
+    _check_size(path)
+    previous = dataset.current_version if dataset else None
+    if options.mode != "replace" and previous is None:
+        raise IngestError(
+            f"There is no earlier version of {name!r} to {options.mode} to: import it with "
+            "--mode replace first.",
+            code="mode",
+        )
+    work_dir = _staging(city)
+    try:
+        import_settings = _settings_for(city, options, work_dir)
+        con = ingest_connection(import_settings)
+        con.execute(f"SET temp_directory = '{work_dir / 'spill'}'")
+        source = open_source(path, source_name, options.format, work_dir, settings.MAX_UPLOAD_BYTES)
+        try:
+            columns = None
+            if previous is not None and options.mode != "replace":
+                columns = [ColumnSpec.from_dict(c) for c in previous.columns]
+                check_same_columns(columns, source.columns)
+            output = read_source(con, source, import_settings, work_dir, progress, columns)
+        finally:
+            source.cleanup()
+        if output.rows == 0 and not output.report.bad_rows:
+            raise IngestError("The file has column names but no rows.", code="empty")
+        final = output.path
+        if previous is not None and options.mode != "replace":
+            if progress:
+                progress(f"{options.mode} to version {previous.number}", 0.8)
+            final = work_dir / "merged.parquet"
+            merge(
+                con,
+                version_path(previous),
+                output.path,
+                output.columns,
+                options.mode,
+                final,
+                options.key,
+            )
+        if progress:
+            progress("profiling", 0.9)
+        relation = dataset_relation(final)
+        profile = profile_relation(con, relation, output.columns)
+        con.close()
+        return _publish(
+            by,
+            city,
+            name,
+            dataset,
+            final,
+            output,
+            profile,
+            source.format,
+            source.details,
+            source_name,
+            options,
+        )
+    finally:
+        shutil.rmtree(work_dir, ignore_errors=True)
+
+
+def _publish(
+    by: Any,
+    city: Any,
+    name: str,
+    dataset: Dataset | None,
+    final: Path,
+    output: Any,
+    profile: dict[str, Any],
+    fmt: str,
+    details: dict[str, Any],
+    source_name: str,
+    options: ImportOptions,
+) -> DatasetVersion:
+    """Move the finished file into place and switch the dataset to it, in one transaction."""
+    moved: Path | None = None
+    try:
+        with transaction.atomic():
+            if dataset is None:
+                dataset = Dataset.objects.create(
+                    city=city,
+                    name=name,
+                    slug=slugify(name) or name,
+                    description=options.description,
+                    visibility=options.visibility,
+                    owner=by if by is not None else None,
+                )
+                record(by, "dataset.create", dataset)
+            dataset = Dataset.objects.select_for_update().get(pk=dataset.pk)
+            number = (dataset.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+            relative = Path("datasets") / str(city.pk) / str(dataset.pk) / f"v{number}.parquet"
+            moved = settings.DATA_DIR / relative
+            moved.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(final, moved)
+            # Versions never change once written.
+            moved.chmod(stat.S_IRUSR | stat.S_IRGRP)
+            version = DatasetVersion.objects.create(
+                dataset=dataset,
+                number=number,
+                file=str(relative),
+                rows=profile["rows"],
+                size_bytes=moved.stat().st_size,
+                columns=[c.as_dict() for c in output.columns],
+                profile=profile,
+                report=output.report.as_dict(),
+                details={"format": fmt, **details},
+                mode=options.mode,
+                source_name=source_name[:300],
+                created_by=by if by is not None else None,
+            )
+            dataset.current_version = version
+            dataset.save(update_fields=["current_version", "updated_at"])
+            record(
+                by,
+                "dataset.import",
+                dataset,
+                version=number,
+                rows=version.rows,
+                bad_rows=output.report.bad_rows,
+                mode=options.mode,
+            )
+            return version
+    except BaseException:
+        if moved is not None:
+            moved.unlink(missing_ok=True)
+        raise
+
+
+@transaction.atomic
+def rollback(by: Any, dataset: Dataset, number: int) -> DatasetVersion:
+    """Make an earlier version current again; later versions stay in the history."""
+    if by is not None:
+        require(by, Action.EDIT, dataset)
+    version = dataset.versions.filter(number=number).first()
+    if version is None:
+        raise IngestError(f"{dataset.name} has no version {number}.", code="version")
+    dataset.current_version = version
+    dataset.save(update_fields=["current_version", "updated_at"])
+    record(by, "dataset.rollback", dataset, version=number)
+    return version
+
+
+@transaction.atomic
+def update_dataset(by: Any, dataset: Dataset, **changes: Any) -> Dataset:
+    require(by, Action.EDIT, dataset)
+    if "visibility" in changes and changes["visibility"] != dataset.visibility:
+        require(by, Action.PUBLISH, dataset)
+    before = {k: getattr(dataset, k) for k in changes}
+    for key, value in changes.items():
+        setattr(dataset, key, value)
+    dataset.full_clean()
+    dataset.save()
+    record(
+        by,
+        "dataset.update",
+        dataset,
+        changes={k: [str(before[k]), str(v)] for k, v in changes.items() if before[k] != v},
+    )
+    return dataset
