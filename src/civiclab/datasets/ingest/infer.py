@@ -201,13 +201,15 @@ def _decide(column: str, i: int, stats: dict, candidates: list[_Candidate]) -> C
     def fits(key: str) -> bool:
         return stats.get(f"{key}_{i}") == present
 
+    numeric = fits("dec") and not IDENTIFIER_NAME.search(column)
+    # Coordinates by name, even if whole numbers: values out of range are then refused.
+    if numeric and LATITUDE_NAME.match(column.strip()):
+        return ColumnSpec(column, column, ColumnType.LATITUDE)
+    if numeric and LONGITUDE_NAME.match(column.strip()):
+        return ColumnSpec(column, column, ColumnType.LONGITUDE)
     if fits("int") and not IDENTIFIER_NAME.search(column):
         return ColumnSpec(column, column, ColumnType.INTEGER)
-    if fits("dec") and not IDENTIFIER_NAME.search(column):
-        if LATITUDE_NAME.match(column.strip()):
-            return ColumnSpec(column, column, ColumnType.LATITUDE)
-        if LONGITUDE_NAME.match(column.strip()):
-            return ColumnSpec(column, column, ColumnType.LONGITUDE)
+    if numeric:
         return ColumnSpec(column, column, ColumnType.DECIMAL)
     if fits("bool"):
         return ColumnSpec(column, column, ColumnType.BOOLEAN)

@@ -35,6 +35,7 @@ REJECT_REASONS = {
     "UNQUOTED VALUE": "a quote is not closed or is misplaced",
     "LINE SIZE OVER MAXIMUM": "the line is longer than 10 MB",
     "INVALID UNICODE": "bytes that are not valid UTF-8",
+    "INVALID ENCODING": "bytes that are not valid UTF-8",
     "CAST ERROR": "a value could not be read",
 }
 
@@ -174,6 +175,9 @@ def write_typed(
     path = work_dir / "data.parquet"
     if progress:
         progress("converting", 0.1)
+    # Reject records from the type-inference sample would be counted twice.
+    con.execute("DROP TABLE IF EXISTS reject_errors")
+    con.execute("DROP TABLE IF EXISTS reject_scans")
     # One scan writes every row with a flag saying whether it fits; refused rows stay in the
     # file but outside the dataset (see REFUSED_COLUMN), which saves a second full copy.
     con.execute(f"COPY ({select}) TO {quote_literal(str(path))} (FORMAT parquet)")
@@ -201,8 +205,10 @@ def write_typed(
 
 def _add_rejects(con: duckdb.DuckDBPyConnection, report: ImportReport) -> list[int]:
     """Lines DuckDB's CSV reader could not split into the header's fields; their row numbers."""
+    # One problem per line: a broken line can produce several reject records.
     rows = con.execute(
-        "SELECT line, error_type, csv_line, column_name FROM reject_errors ORDER BY line"
+        "SELECT line, first(error_type), first(csv_line), first(column_name) "
+        "FROM reject_errors GROUP BY line ORDER BY line"
     ).fetchall()
     for line, error_type, csv_line, column in rows:
         reason = REJECT_REASONS.get(str(error_type), str(error_type).lower())

@@ -64,7 +64,7 @@ class Progress:
         if self.bar is not None:
             self.bar.update(self.task, completed=fraction, description=stage)
         elif not self.quiet:
-            print(f"[{time.monotonic() - self.started:6.1f}s] {stage}", file=sys.stderr)
+            self.stream.write(f"[{time.monotonic() - self.started:6.1f}s] {stage}")
 
     def stop(self) -> None:
         if self.bar is not None:
