@@ -75,7 +75,7 @@ def test_excel_resaved_file_with_bom_and_line_breaks(tmp_path: Path) -> None:
 
 
 def test_open311_maps_to_the_standard_request_schema(tmp_path: Path) -> None:
-    output, con = ingest(REAL / "open311-georeport-v2/san_francisco_requests_2012.xml", tmp_path)
+    output, _con = ingest(REAL / "open311-georeport-v2/san_francisco_requests_2012.xml", tmp_path)
     names = [c.name for c in output.columns]
     assert names[:13] == [
         "service_request_id", "status", "service_code", "service_name", "description",
