@@ -66,7 +66,8 @@ def test_upsert_keeps_the_latest_update(world: World, tmp_path: Path) -> None:
     )
     second = write(
         tmp_path / "b.csv",
-        "id,status,updated_at\n1,closed,2024-01-02 09:00\n2,stale,2023-12-31 09:00\n3,open,2024-01-03 08:00\n",
+        "id,status,updated_at\n1,closed,2024-01-02 09:00\n"
+        "2,stale,2023-12-31 09:00\n3,open,2024-01-03 08:00\n",
     )
     do_import(world, first, "requests")
     do_import(world, second, "requests", mode="upsert", key="id")
@@ -163,9 +164,11 @@ def test_city_query_sees_only_what_the_user_may(world: World, tmp_path: Path) ->
         other_dir = version_path(shared).parent.parent
         with pytest.raises(QueryError, match="Permission"):
             query.execute(f"SELECT * FROM read_parquet('{other_dir}/*/*.parquet')")
-    with city_query(world.user("other_city_admin"), world.other_city) as query:
-        with pytest.raises(QueryError):
-            query.execute('SELECT * FROM "city-a".private')
+    with (
+        city_query(world.user("other_city_admin"), world.other_city) as query,
+        pytest.raises(QueryError),
+    ):
+        query.execute('SELECT * FROM "city-a".private')
 
 
 def test_version_files_are_read_only(world: World) -> None:
