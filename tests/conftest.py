@@ -14,6 +14,14 @@ def _fast_passwords(settings: object, request: pytest.FixtureRequest) -> None:
         settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _jobs_run_at_once() -> None:
+    # Background jobs run inside the test that queues them; test_worker.py runs a real one.
+    from huey.contrib.djhuey import HUEY
+
+    HUEY.immediate = True
+
+
 @pytest.fixture
 def world(db: None) -> World:
     return build_world()

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "huey.contrib.djhuey",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "ninja",
@@ -181,6 +182,15 @@ IMPORT_MEMORY_MB = env_int("CIVICLAB_IMPORT_MEMORY_MB", 700, minimum=100)
 QUERY_MEMORY_MB = env_int("CIVICLAB_QUERY_MEMORY_MB", 512, minimum=50)
 QUERY_TIMEOUT_SECONDS = env_int("CIVICLAB_QUERY_TIMEOUT_SECONDS", 30, minimum=1)
 REDIS_URL = env_str("CIVICLAB_REDIS_URL", "")
+# Background jobs: a SQLite queue in the data directory, or Redis when configured. Jobs never
+# run inside the web request (huey would default to that when DEBUG is on).
+HUEY = {
+    "huey_class": "huey.RedisHuey" if REDIS_URL else "huey.SqliteHuey",
+    "name": "civiclab",
+    "immediate": False,
+    "connection": {"url": REDIS_URL} if REDIS_URL else {"filename": str(DATA_DIR / "jobs.sqlite3")},
+    "consumer": {"workers": 1, "worker_type": "thread"},
+}
 # Uploads stream to disk in the data directory rather than sitting in memory.
 FILE_UPLOAD_TEMP_DIR = DATA_DIR / "uploads"
 FILE_UPLOAD_TEMP_DIR.mkdir(exist_ok=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ from django.db.models import QuerySet
 
 from civiclab.core.scoping import visible_to
 from civiclab.datasets.engine import CityQuery, TableFile
+from civiclab.datasets.ingest.columns import quote_ident
 from civiclab.datasets.models import Dataset, DatasetVersion, ImportJob
 
 
@@ -50,3 +52,78 @@ def city_query(user: Any, city: Any) -> CityQuery:
         memory_mb=settings.QUERY_MEMORY_MB,
         timeout_seconds=settings.QUERY_TIMEOUT_SECONDS,
     )
+
+
+@dataclass
+class RowsPage:
+    columns: list[dict[str, Any]]
+    rows: list[list[Any]]
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+def dataset_rows(
+    dataset: Dataset,
+    *,
+    page: int = 1,
+    page_size: int = 50,
+    sort: str | None = None,
+    descending: bool = False,
+    filters: dict[str, str] | None = None,
+) -> RowsPage:
+    """One page of the current version's rows, optionally sorted and filtered by text.
+
+    Callers have already checked that the user may view ``dataset``. Filters match a
+    column's text case-insensitively (``contains``); the sort column must be a real column.
+    """
+    version = dataset.current_version
+    if version is None:
+        return RowsPage([], [], 0, 1, page_size)
+    columns = version.columns
+    names = [c["name"] for c in columns]
+    page_size = max(1, min(page_size, 500))
+    page = max(1, page)
+    where, params = [], []
+    for name, text in (filters or {}).items():
+        if name in names and text:
+            where.append(f"CAST({quote_ident(name)} AS VARCHAR) ILIKE ?")
+            params.append(f"%{text}%")
+    where_sql = f"WHERE {' AND '.join(where)}" if where else ""
+    order_sql = ""
+    if sort in names:
+        order_sql = f"ORDER BY {quote_ident(sort)} {'DESC' if descending else 'ASC'} NULLS LAST"
+    geometry = {c["name"] for c in columns if c["type"] == "geometry"}
+    with CityQuery(
+        [TableFile("data", version_path(version))],
+        memory_mb=settings.QUERY_MEMORY_MB,
+        timeout_seconds=settings.QUERY_TIMEOUT_SECONDS,
+    ) as query:
+        total = (
+            query.execute(f"SELECT count(*) FROM data {where_sql}", params).rows[0][0]
+            if where
+            else version.rows
+        )
+        offset = (page - 1) * page_size
+        result = query.execute(
+            f"SELECT * FROM data {where_sql} {order_sql} LIMIT {page_size} OFFSET {offset}",
+            params,
+        )
+    rows = [
+        [_display(value, name in geometry) for name, value in zip(names, row, strict=True)]
+        for row in result.rows
+    ]
+    return RowsPage(columns, rows, total, page, page_size)
+
+
+def _display(value: Any, is_geometry: bool) -> Any:
+    if is_geometry and value is not None:
+        import shapely
+
+        text = shapely.to_wkt(shapely.from_wkb(value), rounding_precision=6)
+        return text if len(text) <= 120 else text[:117] + "…"
+    return value

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from dataclasses import asdict
 from typing import Any
 
@@ -46,4 +48,12 @@ class Command(ResultCommand):
             lines.append("")
             self.stdout.write("\n".join(lines))
         if not options["no_serve"]:
-            call_command("runserver", f"{options['host']}:{options['port']}", use_reloader=False)
+            # Imports run in a worker beside the web server, as in production.
+            worker = subprocess.Popen([sys.executable, "-m", "civiclab", "worker"])
+            try:
+                call_command(
+                    "runserver", f"{options['host']}:{options['port']}", use_reloader=False
+                )
+            finally:
+                worker.terminate()
+                worker.wait(timeout=30)

@@ -1,0 +1,58 @@
+"""Downloads of a dataset version: CSV (geometries as WKT) and Parquet, without the row flag."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import shapely
+
+from civiclab.datasets.ingest.columns import ColumnSpec, ColumnType, quote_literal
+from civiclab.datasets.ingest.pipeline import dataset_relation
+
+BATCH_ROWS = 100_000
+
+
+def export_parquet(version_file: Path, target: Path) -> None:
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    con.execute(
+        f"COPY (SELECT * FROM {dataset_relation(version_file)}) "
+        f"TO {quote_literal(str(target))} (FORMAT parquet)"
+    )
+
+
+def export_csv(version_file: Path, columns: list[ColumnSpec], target: Path) -> None:
+    """Stream the rows to CSV in batches; geometries become WKT text a spreadsheet can show."""
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    reader = con.execute(f"SELECT * FROM {dataset_relation(version_file)}").fetch_record_batch(
+        BATCH_ROWS
+    )
+    geometry = {c.name for c in columns if c.type is ColumnType.GEOMETRY}
+    writer = None
+    try:
+        for batch in reader:
+            if geometry:
+                batch = _with_wkt(batch, geometry)
+            if writer is None:
+                writer = pacsv.CSVWriter(str(target), batch.schema)
+            writer.write_batch(batch)
+        if writer is None:  # no rows: still a header
+            header = ",".join(f'"{c.name}"' for c in columns)
+            target.write_text(header + "\n", encoding="utf-8")
+    finally:
+        if writer is not None:
+            writer.close()
+
+
+def _with_wkt(batch: pa.RecordBatch, geometry: set[str]) -> pa.RecordBatch:
+    arrays = []
+    for name, array in zip(batch.schema.names, batch.columns, strict=True):
+        if name in geometry:
+            shapes = shapely.from_wkb(array.to_numpy(zero_copy_only=False))
+            array = pa.array(shapely.to_wkt(shapes, rounding_precision=-1), pa.string())
+        arrays.append(array)
+    return pa.RecordBatch.from_arrays(arrays, names=batch.schema.names)

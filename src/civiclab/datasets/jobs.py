@@ -1,0 +1,140 @@
+"""Imports in the background: a job row the pages show, and the worker task that runs it.
+
+A job is ``queued`` until a worker takes it, then ``running`` with a stage and a fraction
+done, then ``done`` (with its version) or ``failed`` (with the error report). A running job
+beats a heartbeat; one whose heartbeat stops (the worker was killed) is marked failed
+rather than left running forever.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import uuid
+from dataclasses import asdict
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import close_old_connections
+from django.utils import timezone
+
+from civiclab.datasets import services
+from civiclab.datasets.ingest.report import IngestError
+from civiclab.datasets.models import ImportJob
+
+HEARTBEAT_SECONDS = 5
+STALE_AFTER = timedelta(seconds=60)
+
+
+def uploads_dir() -> Path:
+    return settings.DATA_DIR / "uploads" / "jobs"
+
+
+def submit_import(
+    by: Any,
+    city: Any,
+    name: str,
+    upload: Path,
+    source_name: str,
+    options: services.ImportOptions,
+) -> ImportJob:
+    """Keep the uploaded file and queue its import; the caller's checks have passed."""
+    folder = uploads_dir() / uuid.uuid4().hex
+    folder.mkdir(parents=True)
+    kept = folder / "upload"
+    shutil.move(str(upload), kept)
+    job = ImportJob.objects.create(
+        city=city,
+        dataset_name=name,
+        dataset=services.find_dataset(city, name),
+        upload=str(kept.relative_to(settings.DATA_DIR)),
+        source_name=source_name[:300],
+        options=asdict(options),
+        created_by=by,
+    )
+    from civiclab.datasets.tasks import run_import_job
+
+    run_import_job(job.pk)
+    return job
+
+
+def expire_stale_jobs() -> int:
+    """Mark failed the running jobs whose worker stopped beating."""
+    cutoff = timezone.now() - STALE_AFTER
+    return ImportJob.objects.filter(state=ImportJob.State.RUNNING, heartbeat_at__lt=cutoff).update(
+        state=ImportJob.State.FAILED,
+        finished_at=timezone.now(),
+        error={
+            "code": "worker_stopped",
+            "message": "The worker stopped while importing; the dataset was not changed. "
+            "Upload the file again.",
+            "report": None,
+        },
+    )
+
+
+class _Heartbeat(threading.Thread):
+    def __init__(self, job_id: int) -> None:
+        super().__init__(daemon=True)
+        self.job_id = job_id
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.wait(HEARTBEAT_SECONDS):
+            ImportJob.objects.filter(pk=self.job_id).update(heartbeat_at=timezone.now())
+        close_old_connections()
+
+
+def run_job(job_id: int) -> None:
+    """Run one queued job to the end (called by the worker)."""
+    job = ImportJob.objects.select_related("city", "created_by").get(pk=job_id)
+    if job.state != ImportJob.State.QUEUED:
+        return
+    now = timezone.now()
+    job.state, job.heartbeat_at, job.stage = ImportJob.State.RUNNING, now, "starting"
+    job.save(update_fields=["state", "heartbeat_at", "stage"])
+    heartbeat = _Heartbeat(job.pk)
+    heartbeat.start()
+    upload = settings.DATA_DIR / job.upload
+
+    def progress(stage: str, fraction: float) -> None:
+        ImportJob.objects.filter(pk=job.pk).update(
+            stage=stage, progress=fraction, heartbeat_at=timezone.now()
+        )
+
+    try:
+        version = services.import_file(
+            job.created_by,
+            job.city,
+            job.dataset_name,
+            upload,
+            job.source_name,
+            services.ImportOptions(**job.options),
+            progress,
+        )
+    except IngestError as exc:
+        _finish(job, ImportJob.State.FAILED, error=exc.as_dict())
+    except Exception as exc:  # a job must end failed, never stay running
+        _finish(
+            job,
+            ImportJob.State.FAILED,
+            error={"code": "error", "message": f"The import failed: {exc}", "report": None},
+        )
+    else:
+        job.version = version
+        job.dataset = version.dataset
+        _finish(job, ImportJob.State.DONE)
+    finally:
+        heartbeat.stopped.set()
+        shutil.rmtree(upload.parent, ignore_errors=True)
+
+
+def _finish(job: ImportJob, state: str, error: dict[str, Any] | None = None) -> None:
+    job.state = state
+    job.error = error or {}
+    job.progress = 1.0 if state == ImportJob.State.DONE else job.progress
+    job.stage = "done" if state == ImportJob.State.DONE else "failed"
+    job.finished_at = timezone.now()
+    job.save()
