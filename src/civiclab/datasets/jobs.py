@@ -40,7 +40,8 @@ def submit_import(
     source_name: str,
     options: services.ImportOptions,
 ) -> ImportJob:
-    """Keep the uploaded file and queue its import; the caller's checks have passed."""
+    """Keep the uploaded file and queue its import (refused at once if not allowed)."""
+    services.check_may_import(by, city, name, options.visibility)
     folder = uploads_dir() / uuid.uuid4().hex
     folder.mkdir(parents=True)
     kept = folder / "upload"

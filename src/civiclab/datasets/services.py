@@ -83,6 +83,11 @@ def _check_size(path: Path) -> None:
         raise IngestError("The file is empty.", code="empty")
 
 
+def check_may_import(by: Any, city: Any, name: str, visibility: str = Visibility.CITY) -> None:
+    """Raise PermissionDenied unless ``by`` may import into the city's dataset ``name``."""
+    _check_may_import(by, city, find_dataset(city, name), visibility)
+
+
 def _check_may_import(by: Any, city: Any, dataset: Dataset | None, visibility: str) -> None:
     if by is None:
         return  # the command line, run by the server's operator
