@@ -7,9 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from civiclab.core.scoping import visible_to
+from civiclab.core.permissions import scopes_for
+from civiclab.core.scoping import actor_for, visible_to
 from civiclab.datasets.engine import CityQuery, TableFile
 from civiclab.datasets.ingest.columns import quote_ident
 from civiclab.datasets.models import Dataset, DatasetVersion, ImportJob
@@ -22,11 +23,14 @@ def visible_datasets(user: Any) -> QuerySet[Dataset]:
 
 
 def visible_jobs(user: Any) -> QuerySet[ImportJob]:
-    """Import jobs of the cities whose datasets the user may see being made."""
-    from civiclab.network.queries import visible_memberships
-
-    cities = visible_memberships(user).filter(user=user).values("city_id")
-    return ImportJob.objects.filter(city_id__in=cities).select_related("city", "dataset")
+    """Import jobs of the cities the user belongs to, or whose network they administer."""
+    actor = actor_for(user)
+    if not actor.authenticated:
+        return ImportJob.objects.none()
+    scopes = scopes_for(actor)
+    return ImportJob.objects.filter(
+        Q(city_id__in=scopes.city_ids) | Q(city__network_id__in=scopes.all_in_networks)
+    ).select_related("city", "dataset")
 
 
 def version_path(version: DatasetVersion) -> Path:
@@ -75,11 +79,13 @@ def dataset_rows(
     sort: str | None = None,
     descending: bool = False,
     filters: dict[str, str] | None = None,
+    full_geometry: bool = False,
 ) -> RowsPage:
     """One page of the current version's rows, optionally sorted and filtered by text.
 
     Callers have already checked that the user may view ``dataset``. Filters match a
     column's text case-insensitively (``contains``); the sort column must be a real column.
+    Geometries are WKT text, cut to fit a table cell unless ``full_geometry`` (the API's).
     """
     version = dataset.current_version
     if version is None:
@@ -114,16 +120,19 @@ def dataset_rows(
             params,
         )
     rows = [
-        [_display(value, name in geometry) for name, value in zip(names, row, strict=True)]
+        [
+            _display(value, name in geometry, full_geometry)
+            for name, value in zip(names, row, strict=True)
+        ]
         for row in result.rows
     ]
     return RowsPage(columns, rows, total, page, page_size)
 
 
-def _display(value: Any, is_geometry: bool) -> Any:
+def _display(value: Any, is_geometry: bool, full: bool = False) -> Any:
     if is_geometry and value is not None:
         import shapely
 
         text = shapely.to_wkt(shapely.from_wkb(value), rounding_precision=6)
-        return text if len(text) <= 120 else text[:117] + "…"
+        return text if full or len(text) <= 120 else text[:117] + "…"
     return value

@@ -24,12 +24,11 @@ from civiclab.datasets.ingest.merge import check_same_columns, merge
 from civiclab.datasets.ingest.pipeline import (
     ImportSettings,
     ProgressCallback,
-    dataset_relation,
     ingest_connection,
     plan_columns,
     read_source,
 )
-from civiclab.datasets.ingest.profile import profile_relation
+from civiclab.datasets.ingest.profile import profile_file
 from civiclab.datasets.ingest.report import IngestError
 from civiclab.datasets.models import Dataset, DatasetVersion
 from civiclab.datasets.queries import version_path
@@ -186,8 +185,7 @@ def import_file(
             )
         if progress:
             progress("profiling", 0.9)
-        relation = dataset_relation(final)
-        profile = profile_relation(con, relation, output.columns)
+        profile = profile_file(con, final, output.columns)
         con.close()
         return _publish(
             by,

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from civiclab.datasets.ingest.columns import ColumnSpec, ColumnType, quote_ident
+from civiclab.datasets.ingest.columns import (
+    STORAGE_TYPE,
+    ColumnSpec,
+    ColumnType,
+    quote_ident,
+    quote_literal,
+)
+from civiclab.datasets.ingest.pipeline import REFUSED_COLUMN, dataset_relation
 
 TOP_VALUES = 5
 ORDERED = {
@@ -17,46 +25,109 @@ ORDERED = {
     ColumnType.LATITUDE,
     ColumnType.LONGITUDE,
 }
-TEXTUAL = {ColumnType.TEXT, ColumnType.CATEGORY}
+
+
+def profile_file(
+    con: duckdb.DuckDBPyConnection, path: Path, columns: list[ColumnSpec]
+) -> dict[str, Any]:
+    """The profile of a stored version file.
+
+    Nulls and ranges come from the Parquet file's own statistics (exact, and nearly free)
+    when no refused rows are in the file; distinct counts are HyperLogLog estimates; top
+    values are counted for category columns only.
+    """
+    relation = dataset_relation(path)
+    refused = con.execute(
+        f"SELECT count(*) FROM read_parquet({quote_literal(str(path))}) WHERE {REFUSED_COLUMN}"
+    ).fetchone()[0]
+    if refused:
+        return profile_relation(con, relation, columns)
+    total = con.execute(f"SELECT count(*) FROM {relation}").fetchone()[0]
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE __metadata AS SELECT path_in_schema AS name, "
+        "stats_null_count, stats_min_value, stats_max_value "
+        f"FROM parquet_metadata({quote_literal(str(path))})"
+    )
+    parts = []
+    for spec in columns:
+        kind = STORAGE_TYPE[spec.type]
+        ordered = spec.type in ORDERED
+        lo = f"CAST(min(TRY_CAST(stats_min_value AS {kind})) AS VARCHAR)" if ordered else "NULL"
+        hi = f"CAST(max(TRY_CAST(stats_max_value AS {kind})) AS VARCHAR)" if ordered else "NULL"
+        parts.append(
+            f"SELECT {quote_literal(spec.name)}, sum(stats_null_count), {lo}, {hi} "
+            f"FROM __metadata WHERE name = {quote_literal(spec.name)}"
+        )
+    found = con.execute(" UNION ALL ".join(parts)).fetchall() if parts else []
+    stats = {name: (nulls, lo, hi) for name, nulls, lo, hi in found}
+    return _profile(con, relation, columns, total, stats)
 
 
 def profile_relation(
     con: duckdb.DuckDBPyConnection, relation: str, columns: list[ColumnSpec]
 ) -> dict[str, Any]:
-    """One scan for counts, distinct estimates and ranges; top values for text columns.
-
-    Returns ``{"rows": n, "columns": [{name, type, nulls, null_share, distinct, min, max,
-    top}]}``; ``min``/``max`` of time columns are their covered range, as ISO text.
-    """
+    """The profile computed by scanning ``relation`` (any table expression)."""
     selects = ["count(*) AS rows"]
     for i, spec in enumerate(columns):
         column = quote_ident(spec.name)
-        selects.append(f"count({column}) AS n{i}")
-        if spec.type is not ColumnType.GEOMETRY:
-            selects.append(f"approx_count_distinct({column}) AS d{i}")
+        selects.append(f"count(*) - count({column}) AS n{i}")
         if spec.type in ORDERED:
             selects.append(f"min({column}) AS lo{i}, max({column}) AS hi{i}")
-        if spec.type in TEXTUAL:
-            selects.append(f"approx_top_k({column}, {TOP_VALUES}) AS top{i}")
+        else:
+            selects.append(f"NULL AS lo{i}, NULL AS hi{i}")
     row = con.execute(f"SELECT {', '.join(selects)} FROM {relation}").fetchone()
-    stats = dict(zip([d[0] for d in con.description], row, strict=True))
-    total = stats["rows"]
+    found = dict(zip([d[0] for d in con.description], row, strict=True))
+    stats = {
+        spec.name: (found[f"n{i}"], found[f"lo{i}"], found[f"hi{i}"])
+        for i, spec in enumerate(columns)
+    }
+    return _profile(con, relation, columns, found["rows"], stats)
+
+
+def _profile(
+    con: duckdb.DuckDBPyConnection,
+    relation: str,
+    columns: list[ColumnSpec],
+    total: int,
+    stats: dict[str, tuple[Any, Any, Any]],
+) -> dict[str, Any]:
+    selects = []
+    for i, spec in enumerate(columns):
+        column = quote_ident(spec.name)
+        if spec.type is not ColumnType.GEOMETRY:
+            selects.append(f"approx_count_distinct({column}) AS d{i}")
+    found: dict[str, Any] = {}
+    if selects:
+        row = con.execute(f"SELECT {', '.join(selects)} FROM {relation}").fetchone()
+        found = dict(zip([d[0] for d in con.description], row, strict=True))
+    # Candidate top values from a 5 % sample of the file's blocks, then counted exactly.
+    categories = [(i, s) for i, s in enumerate(columns) if s.type is ColumnType.CATEGORY]
+    if categories:
+        top_sql = ", ".join(
+            f"approx_top_k({quote_ident(s.name)}, {TOP_VALUES}) AS top{i}" for i, s in categories
+        )
+        row = con.execute(f"SELECT {top_sql} FROM {relation} USING SAMPLE 5% (system)").fetchone()
+        if row is None or all(v is None for v in row) or total < 100_000:
+            row = con.execute(f"SELECT {top_sql} FROM {relation}").fetchone()
+        found.update(zip([d[0] for d in con.description], row, strict=True))
     result = []
     tops: dict[int, list[str]] = {}
     for i, spec in enumerate(columns):
-        present = stats[f"n{i}"]
-        entry: dict[str, Any] = {
-            "name": spec.name,
-            "type": spec.type.value,
-            "nulls": total - present,
-            "null_share": round((total - present) / total, 4) if total else 0.0,
-            "distinct": stats.get(f"d{i}"),
-            "min": _plain(stats.get(f"lo{i}")),
-            "max": _plain(stats.get(f"hi{i}")),
-        }
-        if spec.type in TEXTUAL:
-            tops[i] = [v for v in (stats.get(f"top{i}") or []) if v is not None]
-        result.append(entry)
+        nulls, lo, hi = stats[spec.name]
+        nulls = int(nulls or 0)
+        result.append(
+            {
+                "name": spec.name,
+                "type": spec.type.value,
+                "nulls": nulls,
+                "null_share": round(nulls / total, 4) if total else 0.0,
+                "distinct": found.get(f"d{i}"),
+                "min": _plain(lo, spec.type),
+                "max": _plain(hi, spec.type),
+            }
+        )
+        if spec.type is ColumnType.CATEGORY:
+            tops[i] = [v for v in (found.get(f"top{i}") or []) if v is not None]
     _count_top_values(con, relation, columns, tops, result)
     return {"rows": total, "columns": result}
 
@@ -87,7 +158,29 @@ def _count_top_values(
         result[i]["top"].sort(key=lambda item: -item["count"])
 
 
-def _plain(value: Any) -> Any:
-    if value is None or isinstance(value, int | float | str | bool):
+def _plain(value: Any, kind: ColumnType) -> Any:
+    if value is None or isinstance(value, int | float | bool):
         return value
+    if isinstance(value, str) and kind is ColumnType.INTEGER:
+        return int(value)
+    if isinstance(value, str) and kind in (
+        ColumnType.DECIMAL,
+        ColumnType.LATITUDE,
+        ColumnType.LONGITUDE,
+    ):
+        return float(value)
+    if isinstance(value, str):
+        # Statistics come back as text: timestamps as "2019-01-01 05:16:19+00".
+        return _iso(value)
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def _iso(text: str) -> str:
+    import datetime as dt
+
+    for parse in (dt.datetime.fromisoformat, dt.date.fromisoformat):
+        try:
+            return parse(text).isoformat()
+        except ValueError:
+            continue
+    return text

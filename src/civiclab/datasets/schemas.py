@@ -1,0 +1,204 @@
+"""API shapes of city data: catalogue entries, rows, versions, uploads and import jobs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from django.urls import reverse
+from ninja import Field, Schema
+from pydantic import ConfigDict, Json
+
+from civiclab.core.permissions import Visibility
+from civiclab.datasets.ingest.columns import ColumnType
+from civiclab.datasets.models import UPDATE_FREQUENCIES
+
+Format = Literal["auto", "socrata", "open311", "geo", "csv", "xlsx"]
+Mode = Literal["replace", "append", "upsert"]
+FREQUENCIES = ", ".join(f"`{value}`" for value, _label in UPDATE_FREQUENCIES if value)
+
+
+class DatasetOut(Schema):
+    slug: str
+    name: str
+    city: str = Field(alias="city.slug")
+    description: str
+    source: str
+    update_frequency: str
+    licence: str
+    visibility: str
+    owner: str | None = Field(None, description="The owner's email address")
+    version: int | None = Field(None, description="Number of the current version")
+    rows: int | None = Field(None, description="Rows in the current version")
+    updated_at: datetime
+
+    @staticmethod
+    def resolve_owner(obj: Any) -> str | None:
+        return obj.owner.email if obj.owner else None
+
+    @staticmethod
+    def resolve_version(obj: Any) -> int | None:
+        return obj.current_version.number if obj.current_version else None
+
+    @staticmethod
+    def resolve_rows(obj: Any) -> int | None:
+        return obj.current_version.rows if obj.current_version else None
+
+
+class ColumnOut(Schema):
+    name: str
+    type: ColumnType
+    format: str | None = Field(None, description="strptime pattern of a date or timestamp")
+
+
+class DatasetDetail(DatasetOut):
+    columns: list[ColumnOut] = Field(default_factory=list)
+    profile: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Rows, and per column: nulls, null_share, distinct, min, max, top values",
+    )
+
+    @staticmethod
+    def resolve_columns(obj: Any) -> list[dict[str, Any]]:
+        return obj.current_version.columns if obj.current_version else []
+
+    @staticmethod
+    def resolve_profile(obj: Any) -> dict[str, Any]:
+        return obj.current_version.profile if obj.current_version else {}
+
+
+class DatasetUpdate(Schema):
+    name: str | None = Field(None, min_length=1, max_length=200)
+    description: str | None = None
+    source: str | None = Field(None, max_length=500)
+    update_frequency: str | None = Field(None, description=f"One of {FREQUENCIES}, or empty")
+    licence: str | None = Field(None, max_length=200)
+    visibility: Visibility | None = Field(None, description="Changing it needs a city admin")
+
+
+class RowsOut(Schema):
+    columns: list[ColumnOut]
+    rows: list[dict[str, Any]] = Field(
+        description="Objects keyed by column name; geometries as WKT, times as ISO 8601"
+    )
+    total: int = Field(description="Rows matching the filters, across all pages")
+    page: int
+    page_size: int
+    pages: int
+
+
+class VersionOut(Schema):
+    number: int
+    rows: int
+    size_bytes: int
+    format: str | None = None
+    mode: str
+    source_name: str
+    created_at: datetime
+    created_by: str | None = Field(None, description="Email of the person who imported it")
+    bad_rows: int = Field(0, description="Rows left out as bad (accepted with max_bad_rows)")
+    current: bool = Field(False, alias="is_current")
+
+    @staticmethod
+    def resolve_format(obj: Any) -> str | None:
+        return obj.details.get("format")
+
+    @staticmethod
+    def resolve_created_by(obj: Any) -> str | None:
+        return obj.created_by.email if obj.created_by else None
+
+    @staticmethod
+    def resolve_bad_rows(obj: Any) -> int:
+        return (obj.report or {}).get("bad_rows", 0)
+
+
+class RollbackIn(Schema):
+    version: int = Field(ge=1, description="The version number to make current")
+
+
+class ColumnOverride(Schema):
+    """How to read one source column, instead of what civiclab would detect."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: ColumnType | None = None
+    name: str | None = Field(None, min_length=1, description="Rename the column")
+    format: str | None = Field(None, description="strptime pattern, e.g. %d/%m/%Y")
+    null_markers: list[str] | None = Field(None, description="Values that mean missing")
+
+
+class PreviewForm(Schema):
+    format: Format = "auto"
+    columns: Json[dict[str, ColumnOverride]] | None = Field(
+        None,
+        description='JSON text: {"source column": {"type", "name", "format", "null_markers"}}',
+    )
+
+    def overrides(self) -> dict[str, dict[str, Any]]:
+        return {
+            source: override.model_dump(exclude_none=True)
+            for source, override in (self.columns or {}).items()
+        }
+
+
+class ImportForm(PreviewForm):
+    mode: Mode = "replace"
+    key: str | None = Field(None, description="Key column (needed for `upsert`)")
+    max_bad_rows: int = Field(0, ge=0, description="Accept up to this many bad rows, left out")
+    visibility: Visibility = Field(Visibility.CITY, description="Who sees a new dataset")
+    name: str | None = Field(
+        None, max_length=200, description="Name of a new dataset (its slug is the path's)"
+    )
+    description: str = Field("", description="Description of a new dataset")
+
+
+class PreviewColumn(ColumnOut):
+    source: str = Field(description="The column's name in the file")
+    null_markers: list[str] = Field(default_factory=list)
+
+
+class PreviewSample(Schema):
+    columns: list[str]
+    rows: list[dict[str, Any]] = Field(description="The first rows as written in the file")
+
+
+class PreviewOut(Schema):
+    format: str
+    details: dict[str, Any] = Field(description="Encoding, delimiter, CRS… as detected")
+    columns: list[PreviewColumn]
+    sample: PreviewSample
+
+
+class JobOut(Schema):
+    id: int
+    state: str = Field(description="`queued`, `running`, `done` or `failed`")
+    stage: str
+    progress: float = Field(description="Fraction done, 0 to 1")
+    error: dict[str, Any] | None = Field(
+        None, description="When failed: {code, message, report: {bad_rows, counts, examples}}"
+    )
+    city: str = Field(alias="city.slug")
+    dataset_name: str
+    dataset: str | None = Field(None, description="Slug of the dataset, once it exists")
+    version: int | None = Field(None, description="Number of the version made, when done")
+    created_at: datetime
+    finished_at: datetime | None
+    url: str = Field(description="Where to follow the job")
+
+    @staticmethod
+    def resolve_error(obj: Any) -> dict[str, Any] | None:
+        return obj.error or None
+
+    @staticmethod
+    def resolve_dataset(obj: Any) -> str | None:
+        return obj.dataset.slug if obj.dataset else None
+
+    @staticmethod
+    def resolve_version(obj: Any) -> int | None:
+        return obj.version.number if obj.version else None
+
+    @staticmethod
+    def resolve_url(obj: Any, context: Any) -> str:
+        path = reverse("api:get_job", kwargs={"job_id": obj.pk})
+        request = (context or {}).get("request")
+        return request.build_absolute_uri(path) if request is not None else path
