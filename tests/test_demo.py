@@ -46,3 +46,17 @@ def test_demo_command_prints_the_logins(capsys: pytest.CaptureFixture[str]) -> N
     assert out["url"] == "http://127.0.0.1:8123/"
     assert out["password"] == DEMO_PASSWORD
     assert any(login["role"] == "viewer" for login in out["logins"])
+
+
+def test_demo_datasets_leave_out_private_owners() -> None:
+    from civiclab.datasets.demo import seed_demo_datasets
+    from civiclab.datasets.models import Dataset
+
+    seed_demo()
+    imported = seed_demo_datasets()
+    assert len(imported) == 4
+    violations = Dataset.objects.get(slug="vacant-building-violations")
+    names = [c["name"] for c in violations.current_version.columns]
+    assert "Entity or Person(s)" not in names and "Property Address" in names
+    assert violations.current_version.rows == 20890
+    assert seed_demo_datasets() == []  # already there: nothing imported twice

@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandParser
 
 from civiclab.core.management.output import ResultCommand
+from civiclab.datasets.demo import seed_demo_datasets
 from civiclab.network.demo import seed_demo
 
 
@@ -28,10 +29,18 @@ class Command(ResultCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("migrate", interactive=False, verbosity=0)
         summary = seed_demo()
+        datasets = seed_demo_datasets() if summary.created else []
         url = f"http://{options['host']}:{options['port']}/"
         if options["json"]:
             self.emit(
-                options, {"url": url, "data_dir": str(settings.DATA_DIR), **asdict(summary)}, ""
+                options,
+                {
+                    "url": url,
+                    "data_dir": str(settings.DATA_DIR),
+                    **asdict(summary),
+                    "datasets": datasets,
+                },
+                "",
             )
         else:
             lines = [
@@ -45,6 +54,8 @@ class Command(ResultCommand):
             lines += [
                 f"  {login.email:<38} {login.role:<14} {login.where}" for login in summary.logins
             ]
+            if datasets:
+                lines += ["", "sample datasets: " + ", ".join(datasets)]
             lines.append("")
             self.stdout.write("\n".join(lines))
         if not options["no_serve"]:
