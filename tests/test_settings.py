@@ -19,7 +19,7 @@ PROBE = (
     "'db_name': str(s.DATABASES['default']['NAME']),"
     "'secure': s.__dict__.get('SESSION_COOKIE_SECURE', False),"
     "'hsts': s.__dict__.get('SECURE_HSTS_SECONDS', 0), 'hosts': s.ALLOWED_HOSTS,"
-    "'data_dir': str(s.DATA_DIR), 'email': s.EMAIL_BACKEND}))"
+    "'data_dir': str(s.DATA_DIR), 'email': s.EMAIL_BACKEND, 'huey': s.HUEY}))"
 )
 
 
@@ -41,6 +41,9 @@ def test_defaults_are_safe(tmp_path: Path) -> None:
     assert values["db_name"] == str(tmp_path / "data" / "civiclab.sqlite3")
     assert values["hosts"] == ["localhost", "127.0.0.1", "[::1]"]
     assert values["email"].endswith("smtp.EmailBackend")
+    assert values["huey"]["huey_class"] == "huey.SqliteHuey"
+    assert values["huey"]["connection"] == {"filename": str(tmp_path / "data" / "jobs.sqlite3")}
+    assert values["huey"]["immediate"] is False  # never inside a web request
 
 
 def test_postgres_url_and_https(tmp_path: Path) -> None:
@@ -54,6 +57,12 @@ def test_postgres_url_and_https(tmp_path: Path) -> None:
     assert values["db_name"] == "civiclab"
     assert values["secure"] is True and values["hsts"] > 0
     assert values["hosts"] == ["civiclab.example.org", "www.civiclab.example.org"]
+
+
+def test_redis_job_queue(tmp_path: Path) -> None:
+    values = read_settings(tmp_path, CIVICLAB_REDIS_URL="redis://127.0.0.1:6379/3")
+    assert values["huey"]["huey_class"] == "huey.RedisHuey"
+    assert values["huey"]["connection"] == {"url": "redis://127.0.0.1:6379/3"}
 
 
 def test_secret_key_is_generated_once_with_private_permissions(tmp_path: Path) -> None:
