@@ -10,7 +10,7 @@ from typing import Any
 from xml.etree.ElementTree import ParseError, tostring
 
 import pyarrow as pa
-from defusedxml import ElementTree
+from defusedxml import DefusedXmlException, ElementTree
 
 from civiclab.datasets.ingest.columns import ColumnSpec, ColumnType
 from civiclab.datasets.ingest.report import IngestError
@@ -117,7 +117,13 @@ def read_open311_xml(path: Path) -> RawSource:
     try:
         # defusedxml: entity expansion ("billion laughs") and external entities are refused.
         root = ElementTree.parse(path).getroot()
-    except (ParseError, ValueError) as exc:  # ValueError: defusedxml refused an entity
+    except DefusedXmlException:
+        raise IngestError(
+            "The XML declares entities or a DTD, which civiclab refuses: they can expand "
+            "without limit or read other files.",
+            code="unreadable",
+        ) from None
+    except ParseError as exc:
         raise IngestError(f"The XML is not well formed: {exc}.", code="unreadable") from None
     tag = root.tag.split("}")[-1]
     if tag not in ("service_requests", "services"):
@@ -173,13 +179,15 @@ def read_json(path: Path, declared: str) -> RawSource:
     return socrata_json_source(document)
 
 
-def _cell_text(value: Any) -> str | None:
+def _cell_text(value: Any, number_format: str = "General") -> str | None:
     if value is None:
         return None
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dt.datetime):
-        return value.isoformat(sep=" ")
+        # Excel keeps every date as a date and time; the cell's format says which it shows.
+        shows_time = any(code in number_format.lower() for code in ("h", "s"))
+        return value.isoformat(sep=" ") if shows_time else value.date().isoformat()
     if isinstance(value, dt.date | dt.time):
         return value.isoformat()
     if isinstance(value, float):
@@ -199,14 +207,14 @@ def read_xlsx(path: Path) -> RawSource:
         raise IngestError(f"The Excel file cannot be opened: {exc}.", code="unreadable") from None
     try:
         sheet = workbook.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
+        rows = sheet.iter_rows()
         header = next(rows, None)
         if header is None:
             raise IngestError("The first worksheet is empty.", code="empty")
-        names = check_header(["" if h is None else str(h) for h in header])
+        names = check_header(["" if c.value is None else str(c.value) for c in header])
         records = []
         for row in rows:
-            cells = [_cell_text(v) for v in row]
+            cells = [_cell_text(c.value, getattr(c, "number_format", "General")) for c in row]
             if not any(c not in (None, "") for c in cells):
                 continue  # Excel keeps formatted but empty rows
             if len(cells) > len(names) and any(c not in (None, "") for c in cells[len(names) :]):
