@@ -16,6 +16,7 @@ from ninja.utils import check_csrf
 
 from civiclab import __version__
 from civiclab.accounts.tokens import user_for_token
+from civiclab.datasets.ingest.report import IngestError
 
 
 class ApiAuth:
@@ -127,6 +128,13 @@ def _django_validation(request: HttpRequest, exc: DjangoValidationError) -> Http
     return error(request, 422, "validation_error", "The request is not valid.", details)
 
 
+@api.exception_handler(IngestError)
+def _ingest_error(request: HttpRequest, exc: IngestError) -> HttpResponse:
+    """A file that cannot be imported: ``code`` says why, ``details`` is the bad-row report."""
+    details = exc.report.as_dict() if exc.report else None
+    return error(request, 422, exc.code, exc.message, details)
+
+
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     status = getattr(exc, "status_code", 401)
@@ -166,10 +174,12 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 def register_routers() -> None:
     from civiclab.accounts.api import router as accounts_router
+    from civiclab.datasets.api import router as datasets_router
     from civiclab.network.api import router as network_router
 
     api.add_router("/", accounts_router)
     api.add_router("/", network_router)
+    api.add_router("/", datasets_router, tags=["datasets"])
 
 
 register_routers()

@@ -253,7 +253,7 @@ def _upload_on_disk(file: UploadedFile) -> Iterator[Path]:
         path.unlink(missing_ok=True)
 
 
-def _import_name(slug: str, dataset: str, name: str | None) -> str:
+def _import_name(dataset: str, name: str | None) -> str:
     """The name services know the dataset by: its slug if it exists, else the new name."""
     if not name:
         return dataset
@@ -271,6 +271,9 @@ def _check_import(request: HttpRequest, slug: str, dataset: str, visibility: str
     change, or a new one they may not create, is a 403.
     """
     city = _city(request, slug)
+    if (slugify(dataset) or dataset) != dataset:
+        # Services find a dataset by the slug of its name: anything else would miss it.
+        raise ValidationError({"dataset": f"{dataset!r} is not a dataset slug."})
     existing = Dataset.objects.filter(city=city, slug=dataset)
     if existing.exists() and not visible_datasets(request.auth).filter(pk__in=existing).exists():
         raise Http404
@@ -305,7 +308,7 @@ def import_dataset_file(
     form: Form[ImportForm],
     file: File[UploadedFile],
 ) -> Status:
-    name = _import_name(slug, dataset, form.name)
+    name = _import_name(dataset, form.name)
     if form.mode == "upsert" and not form.key:
         raise ValidationError({"key": "An upsert needs the key column."})
     city = _check_import(request, slug, dataset, form.visibility)
@@ -405,7 +408,7 @@ def _download(
 def _binary(media_type: str) -> dict[str, Any]:
     return {
         "responses": {
-            "200": {
+            200: {
                 "description": "The file",
                 "content": {media_type: {"schema": {"type": "string", "format": "binary"}}},
             }

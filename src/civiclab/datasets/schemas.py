@@ -7,7 +7,8 @@ from typing import Any, Literal
 
 from django.urls import reverse
 from ninja import Field, Schema
-from pydantic import ConfigDict, Json
+from pydantic import ConfigDict, TypeAdapter, field_validator
+from pydantic import ValidationError as PydanticValidationError
 
 from civiclab.core.permissions import Visibility
 from civiclab.datasets.ingest.columns import ColumnType
@@ -127,18 +128,41 @@ class ColumnOverride(Schema):
     null_markers: list[str] | None = Field(None, description="Values that mean missing")
 
 
+OVERRIDES = TypeAdapter(dict[str, ColumnOverride])
+
+
+def parse_overrides(text: str | None) -> dict[str, dict[str, Any]]:
+    """``{"source column": {"type": …}}`` as JSON text → the services' overrides."""
+    if not text:
+        return {}
+    try:
+        parsed = OVERRIDES.validate_json(text)
+    except PydanticValidationError as exc:
+        # One readable message: the form field is `columns`, the path says where inside.
+        problems = [
+            ".".join(str(part) for part in e["loc"]) + ": " + e["msg"] if e["loc"] else e["msg"]
+            for e in exc.errors(include_url=False)
+        ]
+        raise ValueError("; ".join(problems)) from None
+    return {source: o.model_dump(exclude_none=True) for source, o in parsed.items()}
+
+
 class PreviewForm(Schema):
     format: Format = "auto"
-    columns: Json[dict[str, ColumnOverride]] | None = Field(
+    columns: str | None = Field(
         None,
         description='JSON text: {"source column": {"type", "name", "format", "null_markers"}}',
+        json_schema_extra={"contentMediaType": "application/json"},
     )
 
+    @field_validator("columns")
+    @classmethod
+    def _columns_are_overrides(cls, text: str | None) -> str | None:
+        parse_overrides(text)
+        return text
+
     def overrides(self) -> dict[str, dict[str, Any]]:
-        return {
-            source: override.model_dump(exclude_none=True)
-            for source, override in (self.columns or {}).items()
-        }
+        return parse_overrides(self.columns)
 
 
 class ImportForm(PreviewForm):

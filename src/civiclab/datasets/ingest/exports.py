@@ -28,9 +28,8 @@ def export_csv(version_file: Path, columns: list[ColumnSpec], target: Path) -> N
     """Stream the rows to CSV in batches; geometries become WKT text a spreadsheet can show."""
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")
-    reader = con.execute(f"SELECT * FROM {dataset_relation(version_file)}").fetch_record_batch(
-        BATCH_ROWS
-    )
+    # A relation's reader streams batches; DuckDB 2 has no fetch_record_batch on a cursor.
+    reader = con.sql(f"SELECT * FROM {dataset_relation(version_file)}").to_arrow_reader(BATCH_ROWS)
     geometry = {c.name for c in columns if c.type is ColumnType.GEOMETRY}
     writer = None
     try:
