@@ -28,13 +28,14 @@ def test_every_section_of_the_navigation_answers(world: World) -> None:
     for url in (
         "/network/",
         "/sections/challenges/",
-        "/sections/data/",
+        "/data/",
         "/sections/funding/",
         "/sections/exchange/",
     ):
         assert client.get(url).status_code == 200, url
     assert "Coming soon" in client.get("/sections/funding/").content.decode()
     assert client.get("/sections/nothing/").status_code == 404
+    assert client.get("/sections/data/").status_code == 404  # the Data tab is real now
     assert client.get("/city/").url == "/cities/city-a/"
 
 

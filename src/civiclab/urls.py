@@ -6,6 +6,8 @@ from civiclab.accounts import views as account_views
 from civiclab.audit import views as audit_views
 from civiclab.core import views as core_views
 from civiclab.core.api import api
+from civiclab.datasets import import_views as dataset_import_views
+from civiclab.datasets import views as dataset_views
 from civiclab.network import views as network_views
 
 core_patterns = (
@@ -50,6 +52,37 @@ network_patterns = (
         path("audit/", audit_views.audit_log, name="audit"),
     ],
     "network",
+)
+
+_dataset = "cities/<slug:slug>/data/<slug:dataset_slug>/"
+datasets_patterns = (
+    [
+        path("data/", dataset_views.catalogue, name="catalogue"),
+        path("data/jobs/<int:job_id>/", dataset_import_views.job_detail, name="job"),
+        path("data/jobs/<int:job_id>/status/", dataset_import_views.job_status, name="job_status"),
+        path("cities/<slug:slug>/data/", dataset_views.city_catalogue, name="city"),
+        # Before the dataset pages: "import" is not a dataset's slug (forms refuse it).
+        path("cities/<slug:slug>/data/import/", dataset_import_views.upload, name="import"),
+        path(
+            "cities/<slug:slug>/data/import/<str:token>/",
+            dataset_import_views.check,
+            name="import_check",
+        ),
+        path(_dataset, dataset_views.dataset_detail, name="dataset"),
+        path(f"{_dataset}rows/", dataset_views.dataset_rows_partial, name="rows"),
+        path(f"{_dataset}edit/", dataset_views.dataset_edit, name="edit"),
+        path(
+            f"{_dataset}versions/<int:number>/make-current/",
+            dataset_views.make_current,
+            name="make_current",
+        ),
+        path(
+            f"{_dataset}download.<str:fmt>",
+            dataset_views.download,
+            name="download",
+        ),
+    ],
+    "datasets",
 )
 
 _reset = {"success_url": reverse_lazy("accounts:password_reset_done")}
@@ -103,6 +136,7 @@ account_patterns = (
 urlpatterns = [
     path("", include(core_patterns)),
     path("", include(network_patterns)),
+    path("", include(datasets_patterns)),
     path("accounts/", include(account_patterns)),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", api.urls),

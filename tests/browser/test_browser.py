@@ -167,3 +167,75 @@ def test_keyboard_and_labels(page: Page, live_server: LiveServer) -> None:
     assert focused == "skip-link"
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "content"
+
+
+# Elements that stick out of the screen, outside the frames that scroll wide tables.
+WIDER_THAN_THE_SCREEN = """
+() => [...document.querySelectorAll('body *')]
+  .filter(el => el.getBoundingClientRect().right > window.innerWidth + 1)
+  .filter(el => !el.closest('.table-wrap') || el.classList.contains('table-wrap'))
+  .slice(0, 8).map(el => el.outerHTML.slice(0, 80))
+"""
+NYC_311 = (
+    Path(__file__).resolve().parents[1]
+    / "data/real/nyc311-2018-socrata-1k/311_Service_Requests.csv"
+)
+
+
+def test_import_a_file_then_sort_its_rows(
+    page: Page, live_server: LiveServer, artifacts_dir: Path
+) -> None:
+    """GIVEN a member of New York WHEN they upload the 311 file, check its columns, import it
+    and open the dataset THEN the job says done and a click on a column heading sorts the
+    rows, with the sort announced to assistive technology (aria-sort)."""
+    city = CityFactory(name="New York", slug="new-york", country="US")
+    user = UserFactory(email="analyst@example.org")
+    MembershipFactory(user=user, city=city, role="member")
+    page.goto(f"{live_server.url}{LOGIN_PATH}")
+    page.fill("input[name=username]", user.email)
+    page.fill("input[name=password]", TEST_PASSWORD)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+    # Step 1: the file, sent by htmx with an upload progress bar; on to the column check.
+    page.goto(f"{live_server.url}/cities/{city.slug}/data/import/")
+    assert page.evaluate(UNLABELLED_CONTROLS) == []
+    page.set_input_files("input[name=file]", str(NYC_311))
+    page.fill("input[name=dataset]", "Service requests")
+    page.get_by_role("button", name="Check the file").click()
+    page.wait_for_url(f"**/cities/{city.slug}/data/import/*/")
+    expect(page.locator("main h1")).to_have_text("Check the columns")
+    expect(page.get_by_label("Type of Created Date")).to_have_value("timestamp")
+    expect(page.locator("main")).to_contain_text("06/26/2018 10:58:54 AM")
+    assert page.evaluate(UNLABELLED_CONTROLS) == []
+
+    # Step 2: import; the job page polls until the job is done.
+    page.get_by_role("button", name="Import", exact=True).click()
+    page.wait_for_url("**/data/jobs/*/")
+    expect(page.locator("#job-status")).to_contain_text("Done", timeout=60_000)
+    page.get_by_role("link", name="Open Service requests").click()
+    page.wait_for_url(f"**/cities/{city.slug}/data/service-requests/")
+    expect(page.locator("#rows")).to_contain_text("Rows 1 to 25 of 1,000")
+
+    # Sort by a column: only the rows table is replaced, and the address follows.
+    header = page.locator("#rows thead th").filter(has_text="Complaint Type")
+    header.get_by_role("link").click()
+    expect(page.locator("#rows thead th[aria-sort=ascending]")).to_contain_text("Complaint Type")
+    page.wait_for_url("**/service-requests/?sort=Complaint+Type")
+    first = page.locator("#rows tbody tr").first.locator("td").nth(5).inner_text()
+    page.locator("#rows thead th").filter(has_text="Complaint Type").get_by_role("link").click()
+    expect(page.locator("#rows thead th[aria-sort=descending]")).to_contain_text("Complaint Type")
+    last = page.locator("#rows tbody tr").first.locator("td").nth(5).inner_text()
+    assert first < last, (first, last)
+    assert page.evaluate(UNLABELLED_CONTROLS) == []
+    page.screenshot(path=str(artifacts_dir / "browser-dataset-desktop.png"), full_page=True)
+
+    # On a phone the page does not scroll sideways; wide tables scroll inside their frame.
+    page.set_viewport_size({"width": 390, "height": 844})
+    scroll_width, inner_width = page.evaluate(
+        "[document.documentElement.scrollWidth, window.innerWidth]"
+    )
+    assert scroll_width <= inner_width, (
+        f"{scroll_width} > {inner_width}: {page.evaluate(WIDER_THAN_THE_SCREEN)}"
+    )
+    page.screenshot(path=str(artifacts_dir / "browser-dataset-phone.png"), full_page=True)

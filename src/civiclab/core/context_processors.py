@@ -14,12 +14,13 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         ("network", _("Network"), reverse("network:overview")),
         ("city", _("City"), reverse("network:my_city")),
         ("challenges", _("Challenges"), reverse("core:section", args=["challenges"])),
-        ("data", _("Data"), reverse("core:section", args=["data"])),
+        ("data", _("Data"), reverse("datasets:catalogue")),
         ("funding", _("Funding"), reverse("core:section", args=["funding"])),
         ("exchange", _("Exchange"), reverse("core:section", args=["exchange"])),
     ]
     path = request.path
     current = next((key for key, _label, url in sections if path.startswith(url)), None)
-    if current is None and path.startswith("/cities/"):
-        current = "city"
+    if path.startswith("/cities/"):
+        # A city's data pages belong to the Data tab; its other pages to the City tab.
+        current = "data" if "/data/" in path else "city"
     return {"nav_sections": sections, "nav_current": current}

@@ -18,13 +18,6 @@ SECTIONS = {
             "ideas, solutions with goals, milestones, risks and decisions."
         ),
     ),
-    "data": (
-        _("Data"),
-        _(
-            "The city's datasets — 311 requests, code enforcement, parcels, spreadsheets — "
-            "imported, profiled and ready for indicators and maps."
-        ),
-    ),
     "funding": (
         _("Funding"),
         _(

@@ -93,7 +93,11 @@ def _check_may_import(by: Any, city: Any, dataset: Dataset | None, visibility: s
     if dataset is not None:
         require(by, Action.EDIT, dataset)
     else:
-        require(by, Action.CREATE, Target(city.network_id, city.pk, Visibility(visibility)))
+        target = Target(city.network_id, city.pk, Visibility(visibility))
+        require(by, Action.CREATE, target)
+        # Sharing a new dataset beyond the city is publishing, as widening one later is.
+        if target.visibility.breadth > Visibility.CITY.breadth:
+            require(by, Action.PUBLISH, target)
 
 
 def find_dataset(city: Any, name: str) -> Dataset | None:

@@ -1,0 +1,219 @@
+"""Forms of the city data pages: catalogue entries, the upload, and the column overrides."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+
+from civiclab.core.models import VISIBILITY_CHOICES
+from civiclab.core.permissions import Visibility
+from civiclab.datasets import services
+from civiclab.datasets.ingest.columns import ColumnType
+from civiclab.datasets.models import Dataset
+
+FORMAT_CHOICES = [
+    ("auto", _("Detect from the file")),
+    ("csv", _("CSV")),
+    ("socrata", _("Socrata export (CSV or JSON)")),
+    ("open311", _("Open311 (JSON or XML)")),
+    ("geo", _("Map data (GeoJSON, GeoPackage, zipped Shapefile)")),
+    ("xlsx", _("Excel workbook (.xlsx)")),
+]
+MODE_CHOICES = [
+    ("replace", _("Replace: the file becomes the whole dataset")),
+    ("append", _("Append: add the file's rows to the current version")),
+    ("upsert", _("Upsert: add new rows, update rows with the same key")),
+]
+TYPE_LABELS = {
+    ColumnType.INTEGER: _("Whole number"),
+    ColumnType.DECIMAL: _("Decimal number"),
+    ColumnType.TEXT: _("Text"),
+    ColumnType.BOOLEAN: _("True/false"),
+    ColumnType.DATE: _("Date"),
+    ColumnType.TIMESTAMP: _("Date and time"),
+    ColumnType.CATEGORY: _("Category"),
+    ColumnType.LATITUDE: _("Latitude"),
+    ColumnType.LONGITUDE: _("Longitude"),
+    ColumnType.GEOMETRY: _("Geometry"),
+}
+# Paths under /cities/<city>/data/ that a dataset's slug must not take.
+RESERVED_SLUGS = {"import"}
+
+
+class DatasetForm(forms.ModelForm):
+    class Meta:
+        model = Dataset
+        fields = ["name", "description", "source", "update_frequency", "licence", "visibility"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+
+
+class ImportOptionsForm(forms.Form):
+    """What to import into and how; shared by the upload step and the column check step."""
+
+    dataset = forms.CharField(
+        label=_("Dataset"),
+        max_length=200,
+        help_text=_("A new name makes a new dataset; an existing name adds a version to it."),
+        widget=forms.TextInput(attrs={"list": "dataset-names", "autocomplete": "off"}),
+    )
+    mode = forms.ChoiceField(label=_("Mode"), choices=MODE_CHOICES, initial="replace")
+    key = forms.CharField(
+        label=_("Key column"),
+        max_length=200,
+        required=False,
+        help_text=_("For upsert: the column that identifies a row, such as a request number."),
+    )
+    max_bad_rows = forms.IntegerField(
+        label=_("Bad rows to accept"),
+        min_value=0,
+        initial=0,
+        help_text=_(
+            "Rows with values that do not fit their column are left out and listed in a "
+            "report. With more bad rows than this, nothing is imported."
+        ),
+    )
+    visibility = forms.ChoiceField(
+        label=_("Visible to"),
+        help_text=_("For a new dataset; an existing one keeps its own."),
+    )
+
+    def __init__(self, *args: Any, city: Any, widest: Visibility, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.city = city
+        # Datasets get no team when imported, so "team only" would hide them from their team.
+        self.fields["visibility"].choices = [
+            (value, label)
+            for value, label in VISIBILITY_CHOICES
+            if value != Visibility.TEAM and Visibility(value).breadth <= widest.breadth
+        ]
+        self.fields["visibility"].initial = Visibility.CITY.value
+
+    def clean_dataset(self) -> str:
+        name = self.cleaned_data["dataset"].strip()
+        slug = slugify(name)
+        if not slug:
+            raise forms.ValidationError(_("Use some letters or digits in the name."))
+        if slug in RESERVED_SLUGS:
+            raise forms.ValidationError(_("This name is reserved; choose another."))
+        return name
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        name, mode = data.get("dataset"), data.get("mode")
+        if name and mode in ("append", "upsert"):
+            existing = services.find_dataset(self.city, name)
+            if existing is None or existing.current_version_id is None:
+                self.add_error(
+                    "mode",
+                    _("There is no dataset called “%(name)s” to add to: choose Replace.")
+                    % {"name": name},
+                )
+        if mode == "upsert" and not data.get("key", "").strip():
+            self.add_error("key", _("Upsert needs a key column."))
+        return data
+
+    def options(self, fmt: str, overrides: dict[str, dict[str, Any]]) -> services.ImportOptions:
+        data = self.cleaned_data
+        return services.ImportOptions(
+            format=fmt,
+            mode=data["mode"],
+            key=data["key"].strip() or None,
+            max_bad_rows=data["max_bad_rows"],
+            overrides=overrides,
+            visibility=data["visibility"],
+        )
+
+
+class UploadForm(ImportOptionsForm):
+    """Step 1: the file and the options."""
+
+    file = forms.FileField(label=_("File"))
+    format = forms.ChoiceField(label=_("Format"), choices=FORMAT_CHOICES, initial="auto")
+
+    field_order = ["file", "dataset", "format", "mode", "key", "max_bad_rows", "visibility"]
+
+
+class ColumnsForm(forms.Form):
+    """Step 2: one name, type, format and missing-value markers per detected column."""
+
+    def __init__(self, *args: Any, columns: list[dict[str, Any]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.columns = columns
+        for i, column in enumerate(columns):
+            geometry = column["type"] == ColumnType.GEOMETRY
+            # A geometry stays a geometry; text cannot become one.
+            types = [t for t in ColumnType if (t is ColumnType.GEOMETRY) == geometry]
+            source = column["source"]
+            self.fields[f"c{i}_name"] = forms.CharField(
+                label=_("Name of %(column)s") % {"column": source},
+                max_length=200,
+                initial=column["name"],
+            )
+            self.fields[f"c{i}_type"] = forms.ChoiceField(
+                label=_("Type of %(column)s") % {"column": source},
+                choices=[(t.value, TYPE_LABELS[t]) for t in types],
+                initial=column["type"],
+            )
+            self.fields[f"c{i}_format"] = forms.CharField(
+                label=_("Format of %(column)s") % {"column": source},
+                max_length=100,
+                required=False,
+                initial=column.get("format") or "",
+            )
+            self.fields[f"c{i}_nulls"] = forms.CharField(
+                label=_("Values of %(column)s that mean missing") % {"column": source},
+                max_length=500,
+                required=False,
+                initial=", ".join(column.get("null_markers") or ()),
+            )
+
+    def rows(self) -> list[dict[str, Any]]:
+        """The bound fields of each column, for the table of the template."""
+        return [
+            {
+                "source": column["source"],
+                "name": self[f"c{i}_name"],
+                "type": self[f"c{i}_type"],
+                "format": self[f"c{i}_format"],
+                "nulls": self[f"c{i}_nulls"],
+            }
+            for i, column in enumerate(self.columns)
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        seen: dict[str, str] = {}
+        for i in range(len(self.columns)):
+            name = (data.get(f"c{i}_name") or "").strip()
+            if name in seen:
+                self.add_error(
+                    f"c{i}_name",
+                    _("“%(name)s” is already the name of %(column)s.")
+                    % {"name": name, "column": seen[name]},
+                )
+            seen[name] = self.columns[i]["source"]
+        return data
+
+    def overrides(self) -> dict[str, dict[str, Any]]:
+        """What the person changed from the detected columns, as ImportOptions.overrides."""
+        result: dict[str, dict[str, Any]] = {}
+        for i, column in enumerate(self.columns):
+            change: dict[str, Any] = {}
+            name = self.cleaned_data[f"c{i}_name"].strip()
+            if name != column["name"]:
+                change["name"] = name
+            if self.cleaned_data[f"c{i}_type"] != column["type"]:
+                change["type"] = self.cleaned_data[f"c{i}_type"]
+            fmt = self.cleaned_data[f"c{i}_format"].strip() or None
+            if fmt != column.get("format"):
+                change["format"] = fmt
+            markers = [m.strip() for m in self.cleaned_data[f"c{i}_nulls"].split(",")]
+            markers = [m for m in markers if m]
+            if markers != list(column.get("null_markers") or ()):
+                change["null_markers"] = markers
+            if change:
+                result[column["source"]] = change
+        return result
