@@ -298,8 +298,9 @@ def test_bad_uploads_fail_the_job_with_the_report(world: World, tmp_path: Path) 
     }
     assert call("get", f"/api/v1/jobs/{job['id']}", member).json()["error"] == job["error"]
     assert not Dataset.objects.filter(slug="places").exists()
-    empty = upload(f"{BASE}/places/imports", member, write(tmp_path / "e.csv", b"")).json()
-    assert empty["state"] == "failed" and empty["error"]["code"] == "empty"
+    # An empty (or oversized) file is refused at once, before a job is queued.
+    empty = upload(f"{BASE}/places/imports", member, write(tmp_path / "e.csv", b""))
+    assert empty.status_code == 422 and empty.json()["error"]["code"] == "empty"
     unknown = upload(f"{BASE}/places/imports", member, bad, columns='{"nope": {"type": "text"}}')
     assert unknown.json()["error"]["code"] == "override"
 
@@ -435,13 +436,15 @@ def test_who_may_import(world: World, tiny: Path) -> None:
     assert not list(jobs.uploads_dir().iterdir())
 
 
-def test_jobs_are_seen_in_their_city_and_network(world: World, tiny: Path) -> None:
-    job = upload(f"{BASE}/requests/imports", world.user("network_admin"), tiny).json()
+def test_jobs_are_seen_by_their_author_and_the_admins(world: World, tiny: Path) -> None:
+    """A job's report quotes the file's values: its author and the city's and network's
+    admins see it, other members of the city do not."""
+    job = upload(f"{BASE}/requests/imports", world.user("team_member"), tiny).json()
     assert job["state"] == "done"
     url = f"/api/v1/jobs/{job['id']}"
-    for actor in ("network_admin", "city_admin", "member", "viewer"):
+    for actor in ("team_member", "network_admin", "city_admin"):
         assert call("get", url, world.user(actor)).status_code == 200, actor
-    for actor in ("other_city_admin", "other_network_admin", "no_membership"):
+    for actor in ("member", "viewer", "other_city_admin", "other_network_admin", "no_membership"):
         assert_error(call("get", url, world.user(actor)), 404, "not_found")
     assert_error(call("get", url), 401, "unauthenticated")
 

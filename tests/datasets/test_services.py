@@ -175,3 +175,25 @@ def test_version_files_are_read_only(world: World) -> None:
     version = do_import(world, NYC_2018)
     assert not version_path(version).stat().st_mode & 0o222
     shutil.rmtree(settings.DATASETS_DIR / str(world.city.pk) / "staging", ignore_errors=True)
+
+
+def test_preview_needs_the_right_to_import(world: World) -> None:
+    options = services.ImportOptions()
+    with pytest.raises(PermissionDenied):
+        services.preview_file(world.user("viewer"), world.city, NYC_2018, "311.csv", options)
+    preview = services.preview_file(world.user("member"), world.city, NYC_2018, "311.csv", options)
+    assert preview["columns"][0]["source"] == "Unique Key"
+
+
+def test_a_renamed_dataset_is_found_by_its_new_name(world: World, tmp_path: Path) -> None:
+    do_import(world, write(tmp_path / "a.csv", "a\n1\n"), "Potholes")
+    dataset = Dataset.objects.get(slug="potholes")
+    services.update_dataset(world.user("city_admin"), dataset, name="Road defects")
+    version = do_import(world, write(tmp_path / "b.csv", "a\n2\n"), "Road defects")
+    assert version.dataset == dataset and version.number == 2
+
+
+def test_names_that_clash_with_pages_are_refused(world: World, tmp_path: Path) -> None:
+    with pytest.raises(IngestError, match="would clash with a page"):
+        do_import(world, write(tmp_path / "a.csv", "a\n1\n"), "Import")
+    assert not Dataset.objects.exists()

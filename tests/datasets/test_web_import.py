@@ -125,7 +125,8 @@ def test_job_page_polls_while_running(world: World) -> None:
         progress=0.4,
         created_by=world.user("member"),
     )
-    client = as_user(world.user("viewer"))
+    assert as_user(world.user("viewer")).get(f"/data/jobs/{job.pk}/").status_code == 404
+    client = as_user(world.user("member"))
     page = body(client.get(f"/data/jobs/{job.pk}/"))
     assert 'hx-trigger="every 1s"' in page and 'role="status"' in page
     assert '<progress id="job-progress" max="100" value="40">' in page

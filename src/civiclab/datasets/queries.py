@@ -23,13 +23,19 @@ def visible_datasets(user: Any) -> QuerySet[Dataset]:
 
 
 def visible_jobs(user: Any) -> QuerySet[ImportJob]:
-    """Import jobs of the cities the user belongs to, or whose network they administer."""
+    """Import jobs the user submitted, and every job of the cities they administer.
+
+    A job's error report quotes raw values from the file, which may belong to a team-only
+    dataset, so other members of the city do not see it.
+    """
     actor = actor_for(user)
     if not actor.authenticated:
         return ImportJob.objects.none()
     scopes = scopes_for(actor)
     return ImportJob.objects.filter(
-        Q(city_id__in=scopes.city_ids) | Q(city__network_id__in=scopes.all_in_networks)
+        Q(created_by_id=actor.user_id)
+        | Q(city_id__in=scopes.admin_city_ids)
+        | Q(city__network_id__in=scopes.all_in_networks)
     ).select_related("city", "dataset")
 
 

@@ -69,7 +69,8 @@ def _settings_for(city: Any, options: ImportOptions, work_dir: Path) -> ImportSe
     )
 
 
-def _check_size(path: Path) -> None:
+def check_file_size(path: Path) -> None:
+    """Refuse an empty file or one over CIVICLAB_MAX_UPLOAD_MB before any work is done."""
     size = path.stat().st_size
     if size > settings.MAX_UPLOAD_BYTES:
         limit = settings.MAX_UPLOAD_BYTES // (1024 * 1024)
@@ -100,15 +101,36 @@ def _check_may_import(by: Any, city: Any, dataset: Dataset | None, visibility: s
             require(by, Action.PUBLISH, target)
 
 
+# Words the dataset pages use after /cities/<slug>/data/ cannot be a dataset's slug.
+RESERVED_SLUGS = {"import", "jobs", "upload"}
+
+
 def find_dataset(city: Any, name: str) -> Dataset | None:
-    return Dataset.objects.filter(city=city, slug=slugify(name) or name).first()
+    """The city's dataset with this slug, or with this name (renaming keeps the slug)."""
+    slug = slugify(name) or name
+    return (
+        Dataset.objects.filter(city=city, slug=slug).first()
+        or Dataset.objects.filter(city=city, name__iexact=name.strip()).first()
+    )
+
+
+def _new_slug(name: str) -> str:
+    slug = slugify(name) or name
+    if slug in RESERVED_SLUGS:
+        raise IngestError(
+            f"{name!r} cannot name a dataset: its address would clash with a page.",
+            code="name",
+        )
+    return slug
 
 
 def preview_file(
     by: Any, city: Any, path: Path, source_name: str, options: ImportOptions
 ) -> dict[str, Any]:
     """The columns civiclab would create and the first rows as written, without importing."""
-    _check_size(path)
+    # Previewing is the first step of importing something new into the city.
+    _check_may_import(by, city, None, options.visibility)
+    check_file_size(path)
     work_dir = _staging(city)
     try:
         con = ingest_connection(_settings_for(city, options, work_dir))
@@ -149,7 +171,9 @@ def import_file(
         raise IngestError(f"Unknown mode {options.mode!r}: use {', '.join(MODES)}.", code="mode")
     dataset = find_dataset(city, name)
     _check_may_import(by, city, dataset, options.visibility)
-    _check_size(path)
+    check_file_size(path)
+    if dataset is None:
+        _new_slug(name)
     previous = dataset.current_version if dataset else None
     if options.mode != "replace" and previous is None:
         raise IngestError(
@@ -229,7 +253,7 @@ def _publish(
                 dataset = Dataset.objects.create(
                     city=city,
                     name=name,
-                    slug=slugify(name) or name,
+                    slug=_new_slug(name),
                     description=options.description,
                     visibility=options.visibility,
                     owner=by if by is not None else None,
