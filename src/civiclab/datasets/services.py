@@ -84,8 +84,12 @@ def check_file_size(path: Path) -> None:
 
 
 def check_may_import(by: Any, city: Any, name: str, visibility: str = Visibility.CITY) -> None:
-    """Raise PermissionDenied unless ``by`` may import into the city's dataset ``name``."""
-    _check_may_import(by, city, find_dataset(city, name), visibility)
+    """Raise PermissionDenied unless ``by`` may import into the city's dataset ``name``
+    (and IngestError when ``name`` cannot name a new dataset)."""
+    dataset = find_dataset(city, name)
+    _check_may_import(by, city, dataset, visibility)
+    if dataset is None:
+        _new_slug(name)
 
 
 def _check_may_import(by: Any, city: Any, dataset: Dataset | None, visibility: str) -> None:

@@ -201,9 +201,13 @@ def read_xlsx(path: Path) -> RawSource:
 
     from civiclab.datasets.ingest.sources import check_header
 
+    # A file object, not the path: uploads are stored without their extension, which
+    # openpyxl would otherwise insist on.
+    handle = path.open("rb")
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
+        workbook = load_workbook(handle, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        handle.close()
         raise IngestError(f"The Excel file cannot be opened: {exc}.", code="unreadable") from None
     try:
         sheet = workbook.worksheets[0]
@@ -226,3 +230,4 @@ def read_xlsx(path: Path) -> RawSource:
         return table_source("xlsx", records, names, details={"sheet": sheet.title})
     finally:
         workbook.close()
+        handle.close()
