@@ -34,7 +34,7 @@ FORMATS = {
 
 @pytest.mark.parametrize(("make", "rows"), FORMATS.values(), ids=FORMATS.keys())
 def test_through_the_import_pages(world: World, tmp_path: Path, make, rows: int) -> None:
-    job, page = submit_and_follow(as_user(world.user("member")), make(tmp_path), "Sample")
+    job, _page = submit_and_follow(as_user(world.user("member")), make(tmp_path), "Sample")
     assert job.state == "done", job.error
     assert Dataset.objects.get(slug="sample").current_version.rows == rows
 
