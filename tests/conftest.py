@@ -17,9 +17,10 @@ def _fast_passwords(settings: object, request: pytest.FixtureRequest) -> None:
 @pytest.fixture(autouse=True, scope="session")
 def _jobs_run_at_once() -> None:
     # Background jobs run inside the test that queues them; test_worker.py runs a real one.
-    from huey.contrib.djhuey import HUEY
+    import civiclab.datasets.tasks  # noqa: F401  (registers the tasks)
+    from civiclab.core.jobqueue import queue
 
-    HUEY.immediate = True
+    queue().immediate = True
 
 
 @pytest.fixture

@@ -36,7 +36,6 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "huey.contrib.djhuey",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "ninja",

@@ -73,7 +73,7 @@ def test_header_problems(tmp_path: Path, header: str, message: str) -> None:
 
 
 def test_a_value_that_is_not_of_the_columns_type(tmp_path: Path) -> None:
-    """GIVEN whole numbers for 60,000 rows (the type is inferred from the first 50,000)
+    """GIVEN whole numbers for 60,000 rows (the type is inferred from the first 20,480)
     and then 'twelve' THEN the error names row 60001, the column, the raw value and why."""
     lines = ["id,count"] + [f"{n},{n % 97}" for n in range(1, 60001)] + ["60001,twelve"]
     error = refused(write(tmp_path / "x.csv", "\n".join(lines) + "\n"), tmp_path)

@@ -1,17 +1,16 @@
-"""Huey tasks (found by huey's Django integration, run by ``civiclab worker``)."""
+"""The worker's tasks (imported by ``civiclab worker`` and by code that queues them)."""
 
 from __future__ import annotations
 
-from huey.contrib.djhuey import db_task, on_startup
-
+from civiclab.core.jobqueue import db_task, queue
 from civiclab.datasets import jobs
 
 
-@db_task()
+@db_task
 def run_import_job(job_id: int) -> None:
     jobs.run_job(job_id)
 
 
-@on_startup()
+@queue().on_startup()
 def _expire_jobs_of_a_stopped_worker() -> None:
     jobs.expire_stale_jobs()

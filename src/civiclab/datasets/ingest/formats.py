@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from civiclab.datasets.ingest.documents import read_json, read_open311_xml, read_xlsx
 from civiclab.datasets.ingest.report import IngestError
 from civiclab.datasets.ingest.sources import RawSource, csv_source
-from civiclab.datasets.ingest.spatial import spatial_source, unpack_shapefile
 
 FORMATS = ("auto", "socrata", "open311", "geo", "csv", "xlsx")
 
@@ -40,6 +38,11 @@ def open_source(
             f"Unknown format {declared!r}: use one of {', '.join(FORMATS)}.", code="format"
         )
     detected = detect_format(path, name)
+    # The spatial and document readers load GDAL, shapely and friends: only when needed,
+    # so `civiclab ingest file.csv` starts quickly.
+    from civiclab.datasets.ingest.documents import read_json, read_open311_xml, read_xlsx
+    from civiclab.datasets.ingest.spatial import spatial_source, unpack_shapefile
+
     if detected == "geojson" and declared in ("auto", "geo"):
         return spatial_source(path, "geojson")
     if detected == "gpkg" and declared in ("auto", "geo"):

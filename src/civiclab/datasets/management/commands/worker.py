@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
+from civiclab.core.jobqueue import queue
 from civiclab.datasets.jobs import expire_stale_jobs
 
 
@@ -17,7 +18,10 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=1, help="jobs run at once")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        import civiclab.datasets.tasks  # noqa: F401  (registers the tasks with the queue)
+
         expired = expire_stale_jobs()
         if expired:
             self.stderr.write(f"marked {expired} interrupted job(s) as failed")
-        call_command("run_huey", workers=options["workers"], worker_type="thread")
+        logging.getLogger("huey").setLevel(logging.INFO)
+        queue().create_consumer(workers=options["workers"], worker_type="thread").run()
