@@ -77,14 +77,27 @@ def test_upsert_keeps_the_latest_update(world: World, tmp_path: Path) -> None:
 
 
 def bad_files(tmp_path: Path) -> dict[str, Path]:
+    from tests.datasets.test_bad_input import feature_collection, zipped
+
+    square = {"type": "Polygon", "coordinates": [[[0, 0], [0, 1], [1, 1], [1, 0], [0, 0]]]}
+    bowtie = {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]}
+    geo = tmp_path / "geo"
+    geo.mkdir()
     return {
         "empty": write(tmp_path / "empty.csv", b""),
         "header only": write(tmp_path / "header.csv", "a,b\n"),
+        "undecodable": write(tmp_path / "bytes.csv", b"a\n\x81\n"),
+        "binary": write(tmp_path / "binary.csv", b"a\n\x00\x01\n"),
         "ragged": write(tmp_path / "ragged.csv", "a,b\n1,2\n3\n"),
         "duplicate header": write(tmp_path / "dup.csv", "a,a\n1,2\n"),
-        "bad value": write(tmp_path / "lat.csv", "id,lat\n1,40\n2,99\n"),
-        "undecodable": write(tmp_path / "bytes.csv", b"a\n\x81\n"),
-        "not a shapefile zip": write(tmp_path / "x.zip", b"PK\x03\x04garbage"),
+        "blank header": write(tmp_path / "blank.csv", "a,,c\n1,2,3\n"),
+        "value of the wrong type": write(tmp_path / "n.csv", "id\n" + "1\n" * 30000 + "x\n"),
+        "latitude outside 90": write(tmp_path / "lat.csv", "id,lat\n1,40\n2,99\n"),
+        "invalid geometry": feature_collection(geo, [square, bowtie]),
+        "empty geometry": feature_collection(geo, [{"type": "Polygon", "coordinates": []}]),
+        "damaged zip": write(tmp_path / "x.zip", b"PK\x03\x04garbage"),
+        "zip without a shapefile": zipped(tmp_path, {"readme.txt": b"hello"}),
+        "zip bomb": zipped(geo, {"a.shp": b"\0" * 5_000_000, "a.dbf": b"\0"}),
     }
 
 
@@ -112,10 +125,12 @@ def test_a_failed_first_import_creates_no_dataset(world: World, tmp_path: Path) 
 
 
 def test_file_over_the_size_limit(world: World, tmp_path: Path, settings) -> None:
+    good = do_import(world, write(tmp_path / "small.csv", "a\n1\n"))
     settings.MAX_UPLOAD_BYTES = 100
     with pytest.raises(IngestError) as caught:
         do_import(world, write(tmp_path / "big.csv", "a\n" + "1\n" * 100))
     assert caught.value.code == "too_large" and "CIVICLAB_MAX_UPLOAD_MB" in caught.value.message
+    assert Dataset.objects.get(slug="311").current_version == good
 
 
 def test_append_needs_the_same_columns(world: World, tmp_path: Path) -> None:
