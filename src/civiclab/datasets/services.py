@@ -16,8 +16,9 @@ from django.db.models import Max
 from django.utils.text import slugify
 
 from civiclab.audit.services import record
-from civiclab.core.permissions import Action, Target, Visibility
+from civiclab.core.permissions import DEFAULT_POLICY, Action, Target, Visibility
 from civiclab.core.scoping import require
+from civiclab.core.services import apply_changes
 from civiclab.datasets.ingest.columns import ColumnSpec
 from civiclab.datasets.ingest.formats import open_source
 from civiclab.datasets.ingest.merge import check_same_columns, merge
@@ -319,18 +320,6 @@ def rollback(by: Any, dataset: Dataset, number: int) -> DatasetVersion:
 
 @transaction.atomic
 def update_dataset(by: Any, dataset: Dataset, **changes: Any) -> Dataset:
-    require(by, Action.EDIT, dataset)
-    if "visibility" in changes and changes["visibility"] != dataset.visibility:
-        require(by, Action.PUBLISH, dataset)
-    before = {k: getattr(dataset, k) for k in changes}
-    for key, value in changes.items():
-        setattr(dataset, key, value)
-    dataset.full_clean()
-    dataset.save()
-    record(
-        by,
-        "dataset.update",
-        dataset,
-        changes={k: [str(before[k]), str(v)] for k, v in changes.items() if before[k] != v},
-    )
+    diff = apply_changes(by, dataset, changes, DEFAULT_POLICY)
+    record(by, "dataset.update", dataset, changes=diff)
     return dataset

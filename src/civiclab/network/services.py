@@ -12,8 +12,9 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from civiclab.audit.services import record
-from civiclab.core.permissions import Action, Policy, Role, Target, Visibility
-from civiclab.core.scoping import CONTENT_FIELDS, ScopeFields, actor_for, forget_actor, require
+from civiclab.core.permissions import Action, Role, Target, Visibility
+from civiclab.core.scoping import actor_for, forget_actor
+from civiclab.core.services import apply_changes, changed_values, check
 from civiclab.network.models import City, Membership, Network, Team
 from civiclab.network.queries import (
     CITY_FIELDS,
@@ -27,14 +28,6 @@ User = get_user_model()
 
 # ``by=None`` means the command line, run by the operator of the server.
 SYSTEM = None
-
-
-def _check(
-    by: Any, action: Action, target: Any, policy: Policy, fields: ScopeFields = CONTENT_FIELDS
-) -> None:
-    """Refuse unless ``by`` may act; the command line (``by=None``) is the operator."""
-    if by is not SYSTEM:
-        require(by, action, target, policy, fields)
 
 
 def city_scope_target(city: City, team: Team | None = None) -> Target:
@@ -71,26 +64,9 @@ def create_city(by: Any, network: Network, **fields: Any) -> City:
     return city
 
 
-def _update(
-    by: Any, obj: Any, changes: dict[str, Any], policy: Policy, fields: ScopeFields
-) -> dict[str, list[Any]]:
-    """Check, apply, validate and save ``changes``; return them as [before, after] pairs.
-
-    Changing who sees the object is publishing, which may need more than editing.
-    """
-    _check(by, Action.EDIT, obj, policy, fields)
-    if "visibility" in changes and changes["visibility"] != obj.visibility:
-        _check(by, Action.PUBLISH, obj, policy, fields)
-    before = {key: getattr(obj, key) for key in changes}
-    for key, value in changes.items():
-        setattr(obj, key, value)
-    _clean_and_save(obj)
-    return _diff(before, changes)
-
-
 @transaction.atomic
 def update_city(by: Any, city: City, **changes: Any) -> City:
-    diff = _update(by, city, changes, CITY_POLICY, CITY_FIELDS)
+    diff = apply_changes(by, city, changes, CITY_POLICY, CITY_FIELDS)
     record(by, "city.update", city, changes=diff)
     return city
 
@@ -99,7 +75,7 @@ def update_city(by: Any, city: City, **changes: Any) -> City:
 def create_team(by: Any, city: City, **fields: Any) -> Team:
     fields.setdefault("slug", slugify(fields.get("name", "")))
     team = Team(city=city, **fields)
-    _check(by, Action.CREATE, city_scope_target(city), TEAM_POLICY)
+    check(by, Action.CREATE, city_scope_target(city), TEAM_POLICY)
     _clean_and_save(team)
     record(by, "team.create", team)
     return team
@@ -107,14 +83,14 @@ def create_team(by: Any, city: City, **fields: Any) -> Team:
 
 @transaction.atomic
 def update_team(by: Any, team: Team, **changes: Any) -> Team:
-    diff = _update(by, team, changes, TEAM_POLICY, TEAM_FIELDS)
+    diff = apply_changes(by, team, changes, TEAM_POLICY, TEAM_FIELDS)
     record(by, "team.update", team, changes=diff)
     return team
 
 
 @transaction.atomic
 def delete_team(by: Any, team: Team) -> None:
-    _check(by, Action.DELETE, team, TEAM_POLICY, TEAM_FIELDS)
+    check(by, Action.DELETE, team, TEAM_POLICY, TEAM_FIELDS)
     record(by, "team.delete", team)
     team.delete()
 
@@ -150,7 +126,7 @@ def add_membership(
     if role is Role.NETWORK_ADMIN:
         raise ValidationError({"role": _("Network admins are appointed for the whole network.")})
     _assert_team_in_city(team, city)
-    _check(by, Action.CREATE, city_scope_target(city), MEMBERSHIP_POLICY)
+    check(by, Action.CREATE, city_scope_target(city), MEMBERSHIP_POLICY)
     if Membership.objects.filter(user=user, city=city).exists():
         raise ValidationError({"user": _("This person is already a member of this city.")})
     membership = Membership(user=user, network=city.network, city=city, team=team, role=role)
@@ -182,7 +158,7 @@ def change_membership(
     """Change a member's role and/or team. ``team=None`` clears it; omit it to keep it."""
     if membership.city is None:
         raise ValidationError({"role": _("Network admin roles are managed from the command line.")})
-    _check(by, Action.EDIT, city_scope_target(membership.city), MEMBERSHIP_POLICY)
+    check(by, Action.EDIT, city_scope_target(membership.city), MEMBERSHIP_POLICY)
     before = {"role": membership.role, "team": membership.team_id}
     if role is not None:
         role = Role(role)
@@ -203,7 +179,7 @@ def change_membership(
     _clean_and_save(membership)
     forget_actor(membership.user)
     after = {"role": membership.role, "team": membership.team_id}
-    record(by, "membership.update", membership, changes=_diff(before, after))
+    record(by, "membership.update", membership, changes=changed_values(before, after))
     return membership
 
 
@@ -211,17 +187,9 @@ def change_membership(
 def remove_membership(by: Any, membership: Membership) -> None:
     if membership.city is None:
         raise ValidationError({"role": _("Network admin roles are managed from the command line.")})
-    _check(by, Action.DELETE, city_scope_target(membership.city), MEMBERSHIP_POLICY)
+    check(by, Action.DELETE, city_scope_target(membership.city), MEMBERSHIP_POLICY)
     if membership.role == Role.CITY_ADMIN and _city_admin_count(membership.city) == 1:
         raise ValidationError({"role": _("A city must keep at least one city admin.")})
     record(by, "membership.delete", membership, user=membership.user.email)
     membership.delete()
     forget_actor(membership.user)
-
-
-def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
-    return {
-        key: [str(before[key]), str(after[key])]
-        for key in after
-        if key in before and before[key] != after[key]
-    }
