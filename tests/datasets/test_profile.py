@@ -44,3 +44,9 @@ def test_refused_rows_are_left_out_of_the_profile(tmp_path: Path) -> None:
     assert profile["rows"] == 2
     lat = {c["name"]: c for c in profile["columns"]}["lat"]
     assert (lat["min"], lat["max"], lat["nulls"]) == (40.5, 41.5, 0)
+
+
+def test_date_ranges_are_dates(tmp_path: Path) -> None:
+    output, con = ingest(write(tmp_path / "d.csv", "day\n2024-01-05\n2024-03-01\n"), tmp_path)
+    day = profile_file(con, output.path, output.columns)["columns"][0]
+    assert (day["type"], day["min"], day["max"]) == ("date", "2024-01-05", "2024-03-01")

@@ -181,13 +181,17 @@ def _plain(value: Any, kind: ColumnType) -> Any:
         return float(value)
     if isinstance(value, str):
         # Statistics come back as text: timestamps as "2019-01-01 05:16:19+00".
-        return _iso(value)
+        return _iso(value, date_only=kind is ColumnType.DATE)
+    if kind is ColumnType.DATE and hasattr(value, "date"):
+        return value.date().isoformat()
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
-def _iso(text: str) -> str:
+def _iso(text: str, date_only: bool = False) -> str:
     import datetime as dt
 
+    if date_only:
+        return text[:10]
     for parse in (dt.datetime.fromisoformat, dt.date.fromisoformat):
         try:
             return parse(text).isoformat()
