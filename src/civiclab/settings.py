@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "civiclab.network",
     "civiclab.audit",
     "civiclab.datasets",
+    "civiclab.indicators",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -1,0 +1,244 @@
+"""Indicator spec → one parameterised DuckDB query. User values never enter the SQL text:
+column names are checked against the dataset and quoted, values are parameters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from civiclab.datasets.ingest.columns import quote_ident
+from civiclab.indicators.spec import (
+    ColumnStat,
+    Count,
+    CountDistinct,
+    Duration,
+    Filter,
+    IndicatorSpec,
+    Measure,
+    PerCapita,
+    Percentile,
+    Ratio,
+    Share,
+    SpecError,
+)
+
+NUMERIC = {"integer", "decimal", "latitude", "longitude"}
+TEMPORAL = {"timestamp", "date"}
+SECONDS_PER = {"minutes": 60, "hours": 3600, "days": 86400}
+INTERVALS = {
+    "day": "INTERVAL 1 DAY",
+    "week": "INTERVAL 7 DAY",
+    "month": "INTERVAL 1 MONTH",
+    "quarter": "INTERVAL 3 MONTH",
+    "year": "INTERVAL 1 YEAR",
+}
+
+
+@dataclass
+class CompiledQuery:
+    """The query and its parameters; rows are (period, group, value, n), ordered."""
+
+    sql: str
+    params: list[Any] = field(default_factory=list)
+    zero_when_empty: bool = False
+
+    def shown(self) -> str:
+        """The SQL with its parameters listed, for the "Show SQL" panel."""
+        listed = "\n".join(f"-- ${i} = {value!r}" for i, value in enumerate(self.params, 1))
+        return f"{self.sql}\n{listed}" if listed else self.sql
+
+
+class _Builder:
+    def __init__(self, spec: IndicatorSpec, columns: dict[str, str], timezone: str) -> None:
+        self.spec = spec
+        self.columns = columns
+        self.timezone = timezone
+        self.params: list[Any] = []
+        self.problems: list[tuple[str, str]] = []
+
+    # -- columns and values ------------------------------------------------------------------
+    def column(self, name: str, path: str, kinds: set[str] | None = None) -> str:
+        kind = self.columns.get(name)
+        if kind is None:
+            self.problems.append((path, f"the dataset has no column {name!r}"))
+        elif kinds is not None and kind not in kinds:
+            wanted = " or ".join(sorted(kinds))
+            self.problems.append((path, f"column {name!r} is {kind}, not {wanted}"))
+        return quote_ident(name)
+
+    def param(self, value: Any) -> str:
+        self.params.append(value)
+        return f"${len(self.params)}"
+
+    def condition(self, filters: list[Filter], path: str) -> str:
+        parts = []
+        for i, item in enumerate(filters):
+            column = self.column(item.column, f"{path}.{i}.column")
+            op = item.op
+            if op in ("=", "!="):
+                parts.append(f"{column} {op} {self.param(item.value)}")
+            elif op in ("in", "not in"):
+                values = ", ".join(self.param(v) for v in item.value)  # type: ignore[union-attr]
+                parts.append(f"{column} {op.upper()} ({values})")
+            elif op == "between":
+                low, high = item.value  # type: ignore[misc]
+                parts.append(f"{column} BETWEEN {self.param(low)} AND {self.param(high)}")
+            elif op == "is null":
+                parts.append(f"{column} IS NULL")
+            elif op == "is not null":
+                parts.append(f"{column} IS NOT NULL")
+            else:  # contains: a literal, case-insensitive substring
+                needle = self.param(str(item.value).lower())
+                parts.append(f"contains(lower(CAST({column} AS VARCHAR)), {needle})")
+        return " AND ".join(parts) if parts else "TRUE"
+
+    # -- measures ---------------------------------------------------------------------------
+    def aggregate(self, measure: Measure, where: str, path: str) -> tuple[str, str, bool]:
+        """(value SQL, n SQL, zero when empty) for a measure over rows matching ``where``."""
+        only = f" FILTER (WHERE {where})" if where != "TRUE" else ""
+        counted = f"count(*){only}"
+        if isinstance(measure, Count):
+            return counted, counted, True
+        if isinstance(measure, CountDistinct):
+            column = self.column(measure.column, f"{path}.column")
+            return f"count(DISTINCT {column}){only}", counted, True
+        if isinstance(measure, ColumnStat):
+            column = self.column(measure.column, f"{path}.column", NUMERIC)
+            function = {"sum": "sum", "mean": "avg", "median": "median"}[measure.type]
+            present = self._and(where, f"{column} IS NOT NULL")
+            value = f"{function}({column}){only}"
+            if measure.type == "sum":
+                value = f"coalesce({value}, 0)"
+            return value, f"count(*) FILTER (WHERE {present})", measure.type == "sum"
+        if isinstance(measure, Percentile):
+            column = self.column(measure.column, f"{path}.column", NUMERIC)
+            present = self._and(where, f"{column} IS NOT NULL")
+            fraction = self.param(measure.p / 100)
+            return (
+                f"quantile_cont({column}, {fraction}){only}",
+                f"count(*) FILTER (WHERE {present})",
+                False,
+            )
+        if isinstance(measure, Share):
+            matching = self.condition(measure.where, f"{path}.where")
+            hits = f"count(*) FILTER (WHERE {self._and(where, matching)})"
+            return f"({hits}::DOUBLE / NULLIF({counted}, 0))", counted, False
+        if isinstance(measure, Duration):
+            start = self.column(measure.start, f"{path}.start", TEMPORAL)
+            end = self.column(measure.end, f"{path}.end", TEMPORAL)
+            seconds = SECONDS_PER[measure.unit]
+            span = f"((epoch({end}) - epoch({start})) / {seconds})"
+            present = self._and(where, f"{start} IS NOT NULL AND {end} IS NOT NULL")
+            within = f" FILTER (WHERE {present})"
+            if measure.stat == "median":
+                value = f"median({span}){within}"
+            elif measure.stat == "mean":
+                value = f"avg({span}){within}"
+            else:
+                p = 90.0 if measure.stat == "p90" else float(measure.p or 90)
+                value = f"quantile_cont({span}, {self.param(p / 100)}){within}"
+            return value, f"count(*){within}", False
+        if isinstance(measure, Ratio):
+            top_where = self._and(
+                where, self.condition(measure.numerator_filters, f"{path}.numerator_filters")
+            )
+            bottom_where = self._and(
+                where, self.condition(measure.denominator_filters, f"{path}.denominator_filters")
+            )
+            top, _n, _zero = self.simple(measure.numerator, top_where, f"{path}.numerator")
+            bottom, n, _zero = self.simple(measure.denominator, bottom_where, f"{path}.denominator")
+            return f"(({top})::DOUBLE / NULLIF(({bottom}), 0))", n, False
+        if isinstance(measure, PerCapita):
+            value, n, zero = self.simple(measure.of, where, f"{path}.of")
+            population = measure.population or self.spec_population()
+            if not population:
+                self.problems.append(
+                    (f"{path}.population", "no population: give one or set the city's")
+                )
+                population = 1
+            scale = self.param(measure.per / population)
+            return f"(({value}) * {scale})", n, zero
+        raise SpecError([(path, f"unsupported measure {measure!r}")])
+
+    def simple(self, measure: Measure, where: str, path: str) -> tuple[str, str, bool]:
+        if isinstance(measure, Ratio | PerCapita):
+            self.problems.append((path, "ratios and per-capita measures cannot be nested"))
+        return self.aggregate(measure, where, path)
+
+    city_population: int | None = None
+
+    def spec_population(self) -> int | None:
+        return self.city_population
+
+    @staticmethod
+    def _and(left: str, right: str) -> str:
+        if left == "TRUE":
+            return right
+        if right == "TRUE":
+            return left
+        return f"({left}) AND ({right})"
+
+
+def compile_spec(
+    spec: IndicatorSpec,
+    columns: dict[str, str],
+    timezone: str,
+    *,
+    table: str | None = None,
+    population: int | None = None,
+) -> CompiledQuery:
+    """The query computing ``spec`` over the dataset view (default: named after the dataset).
+
+    ``columns`` maps the dataset's column names to civiclab column types. Time periods are
+    taken in ``timezone`` (the city's) and every period between the first and the last is
+    present; a breakdown crosses them with every group.
+    """
+    builder = _Builder(spec, columns, timezone)
+    builder.city_population = population
+    where = builder.condition(spec.filters, "filters")
+    value, n, zero = builder.aggregate(spec.measure, "TRUE", "measure")
+    if spec.time is not None:
+        column = builder.column(spec.time.column, "time.column", TEMPORAL)
+        local = (
+            f"timezone({builder.param(timezone)}, {column})"
+            if columns.get(spec.time.column) == "timestamp"
+            else column
+        )
+        period = f"CAST(date_trunc('{spec.time.period}', {local}) AS DATE)"
+        interval = INTERVALS[spec.time.period]
+    else:
+        period, interval = "CAST(NULL AS DATE)", None
+    group = "CAST(NULL AS VARCHAR)"
+    if spec.breakdown:
+        group = f"CAST({builder.column(spec.breakdown, 'breakdown')} AS VARCHAR)"
+    if builder.problems:
+        raise SpecError(builder.problems)
+    source = quote_ident(table or spec.dataset)
+    time_present = (
+        f" AND {quote_ident(spec.time.column)} IS NOT NULL" if spec.time is not None else ""
+    )
+    base = (
+        f"SELECT *, {period} AS __period, {group} AS __group "
+        f"FROM {source} WHERE ({where}){time_present}"
+    )
+    # With neither periods nor groups there is one answer, even over no rows (a count of 0).
+    grouping = " GROUP BY ALL" if spec.time is not None or spec.breakdown else ""
+    key = "__period, __group" if grouping else "CAST(NULL AS DATE), CAST(NULL AS VARCHAR)"
+    aggregated = f"SELECT {key}, {value} AS value, {n} AS n FROM base{grouping}"
+    fill = "0" if zero else "NULL"
+    if interval is None:
+        sql = f"WITH base AS ({base})\n{aggregated} ORDER BY 2 NULLS FIRST"
+    else:
+        sql = (
+            f"WITH base AS ({base}),\n"
+            f"agg AS ({aggregated}),\n"
+            "periods AS (SELECT CAST(unnest(generate_series(min(__period), max(__period), "
+            f"{interval})) AS DATE) AS __period FROM base),\n"
+            "groups AS (SELECT DISTINCT __group FROM base)\n"
+            f"SELECT p.__period, g.__group, coalesce(a.value, {fill}) AS value, "
+            "coalesce(a.n, 0) AS n\n"
+            "FROM periods p CROSS JOIN groups g LEFT JOIN agg a "
+            "ON a.__period = p.__period AND a.__group IS NOT DISTINCT FROM g.__group\n"
+            "ORDER BY p.__period, g.__group NULLS FIRST"
+        )
+    return CompiledQuery(sql=sql, params=builder.params, zero_when_empty=zero)

@@ -1,0 +1,64 @@
+"""Run a compiled indicator and label its periods."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from civiclab.indicators.compile import compile_spec
+from civiclab.indicators.spec import IndicatorSpec
+
+RunQuery = Callable[[str, list[Any]], list[tuple[Any, ...]]]
+
+
+@dataclass(frozen=True)
+class Point:
+    period: str | None
+    value: float | None
+    n: int
+    group: str | None = None
+    start: dt.date | None = None
+
+    def as_dict(self, with_group: bool) -> dict[str, Any]:
+        item: dict[str, Any] = {"period": self.period, "value": self.value, "n": self.n}
+        if with_group:
+            item["group"] = self.group
+        return item
+
+
+def period_label(start: dt.date | None, period: str | None) -> str | None:
+    """2024-01 for a month; 2024-01-05 for a day; 2024-W01 (ISO) for a week; 2024-Q1; 2024."""
+    if start is None or period is None:
+        return None
+    if period == "day":
+        return start.isoformat()
+    if period == "week":
+        year, week, _day = start.isocalendar()
+        return f"{year}-W{week:02d}"
+    if period == "month":
+        return f"{start.year}-{start.month:02d}"
+    if period == "quarter":
+        return f"{start.year}-Q{(start.month - 1) // 3 + 1}"
+    return str(start.year)
+
+
+def evaluate(
+    spec: IndicatorSpec,
+    columns: dict[str, str],
+    timezone: str,
+    run: RunQuery,
+    population: int | None = None,
+) -> list[Point]:
+    """The indicator's series: one point per period (and group), in order."""
+    query = compile_spec(spec, columns, timezone, population=population)
+    period = spec.time.period if spec.time else None
+    points = []
+    for start, group, value, n in run(query.sql, query.params):
+        number = None if value is None else float(value)
+        if number is not None and (math.isnan(number) or math.isinf(number)):
+            number = None
+        points.append(Point(period_label(start, period), number, int(n or 0), group, start))
+    return points

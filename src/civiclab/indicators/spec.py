@@ -1,0 +1,167 @@
+"""The indicator specification: a declarative, versioned JSON document over one dataset.
+
+Validated with pydantic, whose JSON Schema is published (``indicator_json_schema``) so other
+tools can write specs. Example — median hours from creation to closure of residential-noise
+requests, per month and community board::
+
+    {"dataset": "311",
+     "measure": {"type": "duration", "start": "Created Date", "end": "Closed Date",
+                 "stat": "median", "unit": "hours"},
+     "time": {"column": "Created Date", "period": "month"},
+     "filters": [{"column": "Complaint Type", "op": "=", "value": "Noise - Residential"}],
+     "breakdown": "Community Board"}
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+SPEC_VERSION = 1
+
+Scalar = str | int | float | bool
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Filter(_Strict):
+    column: str = Field(min_length=1)
+    op: Literal["=", "!=", "in", "not in", "between", "is null", "is not null", "contains"]
+    value: Scalar | list[Scalar] | None = None
+
+    @model_validator(mode="after")
+    def _value_fits_op(self) -> Filter:
+        if self.op in ("is null", "is not null"):
+            if self.value is not None:
+                raise ValueError(f"'{self.op}' takes no value")
+        elif self.op in ("in", "not in"):
+            if not isinstance(self.value, list) or not self.value:
+                raise ValueError(f"'{self.op}' needs a non-empty list of values")
+        elif self.op == "between":
+            if not isinstance(self.value, list) or len(self.value) != 2:
+                raise ValueError("'between' needs a list of two values [low, high]")
+        elif self.value is None or isinstance(self.value, list):
+            raise ValueError(f"'{self.op}' needs one value")
+        return self
+
+
+class Count(_Strict):
+    type: Literal["count"]
+
+
+class CountDistinct(_Strict):
+    type: Literal["count_distinct"]
+    column: str
+
+
+class ColumnStat(_Strict):
+    type: Literal["sum", "mean", "median"]
+    column: str
+
+
+class Percentile(_Strict):
+    type: Literal["percentile"]
+    column: str
+    p: float = Field(gt=0, lt=100, description="Percentile, e.g. 90")
+
+
+class Share(_Strict):
+    """Rows matching ``where`` divided by all rows (after the indicator's filters)."""
+
+    type: Literal["share"]
+    where: list[Filter] = Field(min_length=1)
+
+
+class Duration(_Strict):
+    """Statistics of the time between two timestamp columns; rows with no end are left out."""
+
+    type: Literal["duration"]
+    start: str
+    end: str
+    stat: Literal["median", "mean", "p90", "percentile"] = "median"
+    p: float | None = Field(None, gt=0, lt=100)
+    unit: Literal["minutes", "hours", "days"] = "hours"
+
+    @model_validator(mode="after")
+    def _percentile_has_p(self) -> Duration:
+        if self.stat == "percentile" and self.p is None:
+            raise ValueError("stat 'percentile' needs p")
+        return self
+
+
+class Ratio(_Strict):
+    """One indicator's value divided by another's, period by period (and group by group)."""
+
+    type: Literal["ratio"]
+    numerator: Measure
+    denominator: Measure
+    numerator_filters: list[Filter] = Field(default_factory=list)
+    denominator_filters: list[Filter] = Field(default_factory=list)
+
+
+class PerCapita(_Strict):
+    """A measure per ``per`` residents of ``population`` (default: the city's population)."""
+
+    type: Literal["per_capita"]
+    of: Measure
+    per: int = Field(1000, gt=0)
+    population: int | None = Field(None, gt=0)
+
+
+Measure = Annotated[
+    Count | CountDistinct | ColumnStat | Percentile | Share | Duration | Ratio | PerCapita,
+    Field(discriminator="type"),
+]
+Ratio.model_rebuild()
+PerCapita.model_rebuild()
+
+
+class TimeAxis(_Strict):
+    column: str
+    period: Literal["day", "week", "month", "quarter", "year"] = "month"
+
+
+class IndicatorSpec(_Strict):
+    version: Literal[1] = SPEC_VERSION
+    dataset: str = Field(min_length=1, description="The dataset's slug in the city")
+    measure: Measure
+    time: TimeAxis | None = None
+    filters: list[Filter] = Field(default_factory=list)
+    breakdown: str | None = Field(None, description="Column whose values split the series")
+    equity: str | None = Field(
+        None, description="Column of an equity dimension (e.g. income quintile)"
+    )
+    polarity: Literal["lower_is_better", "higher_is_better"] = "lower_is_better"
+    unit: str | None = None
+    format: str | None = Field(None, description="Display format, e.g. '0.0' or '0%'")
+
+
+class SpecError(ValueError):
+    """A spec that does not validate; ``problems`` are (path, message) pairs."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(f"{path}: {message}" for path, message in problems))
+
+
+def parse_spec(data: dict[str, Any]) -> IndicatorSpec:
+    """Validate a spec document; raise SpecError naming each problem's place in it."""
+    try:
+        return IndicatorSpec.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            path = ".".join(str(p) for p in error["loc"] if not str(p).startswith("function-"))
+            message = error["msg"].removeprefix("Value error, ")
+            problems.append((path or "(spec)", message))
+        raise SpecError(problems) from None
+
+
+def indicator_json_schema() -> dict[str, Any]:
+    schema = IndicatorSpec.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "civiclab indicator specification"
+    return schema
