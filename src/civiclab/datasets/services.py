@@ -288,6 +288,7 @@ def _publish(
             )
             dataset.current_version = version
             dataset.save(update_fields=["current_version", "updated_at"])
+            transaction.on_commit(lambda: _refresh_indicators(dataset.pk))
             record(
                 by,
                 "dataset.import",
@@ -304,6 +305,13 @@ def _publish(
         raise
 
 
+def _refresh_indicators(dataset_id: int) -> None:
+    """Indicators over this dataset are recomputed in the background for its new version."""
+    from civiclab.datasets.tasks import refresh_indicators
+
+    refresh_indicators(dataset_id)
+
+
 @transaction.atomic
 def rollback(by: Any, dataset: Dataset, number: int) -> DatasetVersion:
     """Make an earlier version current again; later versions stay in the history."""
@@ -314,6 +322,7 @@ def rollback(by: Any, dataset: Dataset, number: int) -> DatasetVersion:
         raise IngestError(f"{dataset.name} has no version {number}.", code="version")
     dataset.current_version = version
     dataset.save(update_fields=["current_version", "updated_at"])
+    transaction.on_commit(lambda: _refresh_indicators(dataset.pk))
     record(by, "dataset.rollback", dataset, version=number)
     return version
 

@@ -1,0 +1,211 @@
+"""Indicator writes and computations: checked, audited, cached per dataset version."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.text import slugify
+
+from civiclab.audit.services import record
+from civiclab.core.permissions import DEFAULT_POLICY, Action, Target, Visibility
+from civiclab.core.services import apply_changes, check
+from civiclab.datasets.engine import CityQuery, QueryError, TableFile
+from civiclab.datasets.models import Dataset
+from civiclab.datasets.queries import version_path
+from civiclab.indicators.compile import compile_spec
+from civiclab.indicators.equity import equity_view
+from civiclab.indicators.evaluate import Point, evaluate
+from civiclab.indicators.goals import progress
+from civiclab.indicators.models import Indicator, IndicatorResult
+from civiclab.indicators.runchart import analyse
+from civiclab.indicators.spec import IndicatorSpec, SpecError, parse_spec
+
+
+def columns_of(dataset: Dataset) -> dict[str, str]:
+    version = dataset.current_version
+    if version is None:
+        raise ValidationError({"spec": f"The dataset {dataset.name} has no data yet."})
+    return {c["name"]: c["type"] for c in version.columns}
+
+
+def validated_spec(dataset: Dataset, data: dict[str, Any]) -> IndicatorSpec:
+    """Parse and compile the spec against the dataset's columns; errors name their place."""
+    try:
+        spec = parse_spec({**data, "dataset": dataset.slug})
+        compile_spec(
+            spec, columns_of(dataset), dataset.city.timezone, population=dataset.city.population
+        )
+    except SpecError as exc:
+        raise ValidationError({"spec": [f"{p}: {m}" for p, m in exc.problems]}) from None
+    return spec
+
+
+@transaction.atomic
+def create_indicator(
+    by: Any, dataset: Dataset, name: str, spec: dict[str, Any], **fields: Any
+) -> Indicator:
+    visibility = fields.pop("visibility", Visibility.CITY)
+    target = Target(dataset.city.network_id, dataset.city_id, Visibility(visibility))
+    check(by, Action.CREATE, target, DEFAULT_POLICY)
+    if Visibility(visibility).breadth > Visibility.CITY.breadth:
+        check(by, Action.PUBLISH, target, DEFAULT_POLICY)
+    parsed = validated_spec(dataset, spec)
+    indicator = Indicator(
+        city=dataset.city,
+        dataset=dataset,
+        name=name,
+        slug=slugify(name)[:100] or "indicator",
+        spec=parsed.model_dump(mode="json", exclude_none=True),
+        visibility=visibility,
+        owner=by,
+        **fields,
+    )
+    indicator.full_clean()
+    try:
+        with transaction.atomic():
+            indicator.save()
+    except IntegrityError:
+        raise ValidationError(
+            {"name": "The city already has an indicator with this name."}
+        ) from None
+    record(by, "indicator.create", indicator)
+    return indicator
+
+
+@transaction.atomic
+def update_indicator(by: Any, indicator: Indicator, **changes: Any) -> Indicator:
+    if "spec" in changes:
+        changes["spec"] = validated_spec(indicator.dataset, changes["spec"]).model_dump(
+            mode="json", exclude_none=True
+        )
+    diff = apply_changes(by, indicator, changes, DEFAULT_POLICY)
+    record(by, "indicator.update", indicator, changes=diff)
+    return indicator
+
+
+@transaction.atomic
+def delete_indicator(by: Any, indicator: Indicator) -> None:
+    check(by, Action.DELETE, indicator, DEFAULT_POLICY)
+    record(by, "indicator.delete", indicator)
+    indicator.delete()
+
+
+def _hash(spec: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()
+
+
+def compute(dataset: Dataset, spec: IndicatorSpec) -> list[Point]:
+    """Evaluate a spec over the dataset's current version."""
+    version = dataset.current_version
+    if version is None:
+        return []
+    columns = {c["name"]: c["type"] for c in version.columns}
+    with CityQuery([TableFile(dataset.slug, version_path(version))]) as query:
+        return evaluate(
+            spec,
+            columns,
+            dataset.city.timezone,
+            lambda sql, params: query.execute(sql, params).rows,
+            population=dataset.city.population,
+        )
+
+
+def _points_json(points: list[Point]) -> list[dict[str, Any]]:
+    return [
+        {"period": p.period, "start": p.start.isoformat() if p.start else None,
+         "group": p.group, "value": p.value, "n": p.n}
+        for p in points
+    ]  # fmt: skip
+
+
+def results(indicator: Indicator) -> dict[str, Any]:
+    """The indicator's series (overall, by breakdown, by equity group), cached per dataset
+    version and spec: a new version or an edited spec computes afresh."""
+    dataset = indicator.dataset
+    version = dataset.current_version
+    if version is None:
+        return {"overall": [], "breakdown": [], "equity": []}
+    key = _hash(indicator.spec)
+    cached = IndicatorResult.objects.filter(
+        indicator=indicator, version=version, spec_hash=key
+    ).first()
+    if cached is not None:
+        return cached.series
+    spec = parse_spec(indicator.spec)
+    try:
+        series = {
+            "overall": _points_json(compute(dataset, spec.model_copy(update={"breakdown": None}))),
+            "breakdown": _points_json(compute(dataset, spec)) if spec.breakdown else [],
+            "equity": _points_json(
+                compute(dataset, spec.model_copy(update={"breakdown": spec.equity}))
+            )
+            if spec.equity
+            else [],
+        }
+    except (SpecError, QueryError) as exc:
+        return {"overall": [], "breakdown": [], "equity": [], "error": str(exc)}
+    IndicatorResult.objects.update_or_create(
+        indicator=indicator, version=version, spec_hash=key, defaults={"series": series}
+    )
+    return series
+
+
+def report(indicator: Indicator) -> dict[str, Any]:
+    """Everything the indicator page and API show: series, signals, goals, equity."""
+    series = results(indicator)
+    spec = parse_spec(indicator.spec)
+    lower_is_better = spec.polarity == "lower_is_better"
+    overall = series["overall"]
+    values = [p["value"] for p in overall]
+    chart = analyse(values)
+    import datetime as dt
+
+    starts = [dt.date.fromisoformat(p["start"]) if p["start"] else None for p in overall]
+    baseline = _baseline(overall, indicator)
+    goal = progress(
+        values, starts, baseline, indicator.target_value, indicator.target_date, lower_is_better
+    )
+    equity_points = [
+        Point(p["period"], p["value"], p["n"], p["group"])
+        for p in (series["equity"] or series["breakdown"])
+    ]
+    equity = equity_view(values, equity_points, lower_is_better) if equity_points else None
+    return {
+        "series": series,
+        "run_chart": chart,
+        "goal": goal,
+        "equity": equity,
+        "error": series.get("error"),
+    }
+
+
+def _baseline(overall: list[dict[str, Any]], indicator: Indicator) -> float | None:
+    """The mean of the values in the baseline periods (default: the first period)."""
+    values = [
+        p["value"]
+        for p in overall
+        if p["value"] is not None
+        and p["start"] is not None
+        and (indicator.baseline_start is None or p["start"] >= indicator.baseline_start.isoformat())
+        and (indicator.baseline_end is None or p["start"] <= indicator.baseline_end.isoformat())
+    ]
+    if not values:
+        return None
+    if indicator.baseline_start is None and indicator.baseline_end is None:
+        return values[0]
+    return sum(values) / len(values)
+
+
+def refresh_dataset_indicators(dataset_id: int) -> int:
+    """Compute the indicators of a dataset for its new version (run by the worker)."""
+    count = 0
+    for indicator in Indicator.objects.filter(dataset_id=dataset_id).select_related(
+        "dataset", "dataset__city", "dataset__current_version"
+    ):
+        results(indicator)
+        count += 1
+    return count
