@@ -8,6 +8,7 @@ from civiclab.core import views as core_views
 from civiclab.core.api import api
 from civiclab.datasets import import_views as dataset_import_views
 from civiclab.datasets import views as dataset_views
+from civiclab.indicators import views as indicator_views
 from civiclab.network import views as network_views
 
 core_patterns = (
@@ -85,6 +86,25 @@ datasets_patterns = (
     "datasets",
 )
 
+_indicator = "cities/<slug:slug>/indicators/<slug:indicator_slug>/"
+indicators_patterns = (
+    [
+        path("cities/<slug:slug>/indicators/", indicator_views.indicator_list, name="list"),
+        # Before the indicator pages: "new" and "preview" are not slugs people may reach.
+        path("cities/<slug:slug>/indicators/new/", indicator_views.indicator_new, name="new"),
+        path(
+            "cities/<slug:slug>/indicators/new/preview/",
+            indicator_views.indicator_preview,
+            name="preview",
+        ),
+        path(_indicator, indicator_views.indicator_detail, name="indicator"),
+        path(f"{_indicator}series.csv", indicator_views.series_csv, name="series_csv"),
+        path(f"{_indicator}edit/", indicator_views.indicator_edit, name="edit"),
+        path(f"{_indicator}delete/", indicator_views.indicator_delete, name="delete"),
+    ],
+    "indicators",
+)
+
 _reset = {"success_url": reverse_lazy("accounts:password_reset_done")}
 account_patterns = (
     [
@@ -137,6 +157,7 @@ urlpatterns = [
     path("", include(core_patterns)),
     path("", include(network_patterns)),
     path("", include(datasets_patterns)),
+    path("", include(indicators_patterns)),
     path("accounts/", include(account_patterns)),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", api.urls),

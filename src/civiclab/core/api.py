@@ -175,11 +175,13 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 def register_routers() -> None:
     from civiclab.accounts.api import router as accounts_router
     from civiclab.datasets.api import router as datasets_router
+    from civiclab.indicators.api import router as indicators_router
     from civiclab.network.api import router as network_router
 
     api.add_router("/", accounts_router)
     api.add_router("/", network_router)
     api.add_router("/", datasets_router, tags=["datasets"])
+    api.add_router("/", indicators_router, tags=["indicators"])
 
 
 register_routers()

@@ -210,7 +210,10 @@ def compile_spec(
         period, interval = "CAST(NULL AS DATE)", None
     group = "CAST(NULL AS VARCHAR)"
     if spec.breakdown:
-        group = f"CAST({builder.column(spec.breakdown, 'breakdown')} AS VARCHAR)"
+        names = [spec.breakdown] if isinstance(spec.breakdown, str) else spec.breakdown
+        parts = [f"CAST({builder.column(name, 'breakdown')} AS VARCHAR)" for name in names]
+        # A row missing any of the columns belongs to no group (NULL), like a single column.
+        group = " || ' / ' || ".join(parts)
     if builder.problems:
         raise SpecError(builder.problems)
     source = quote_ident(table or spec.dataset)

@@ -130,7 +130,18 @@ class IndicatorSpec(_Strict):
     measure: Measure
     time: TimeAxis | None = None
     filters: list[Filter] = Field(default_factory=list)
-    breakdown: str | None = Field(None, description="Column whose values split the series")
+    breakdown: str | list[str] | None = Field(
+        None,
+        description="Column (or up to three columns) whose values split the series; groups of "
+        "several columns are labelled 'a / b'",
+    )
+
+    @model_validator(mode="after")
+    def _breakdown_columns(self) -> IndicatorSpec:
+        if isinstance(self.breakdown, list) and not 1 <= len(self.breakdown) <= 3:
+            raise ValueError("breakdown takes one to three columns")
+        return self
+
     equity: str | None = Field(
         None, description="Column of an equity dimension (e.g. income quintile)"
     )

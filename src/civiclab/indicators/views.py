@@ -1,0 +1,340 @@
+"""HTML views of indicators: a city's list, the builder with its preview, an indicator's page
+(chart, table, goal, signals, breakdown, equity, SQL), its CSV series, edits and deletion."""
+
+from __future__ import annotations
+
+import csv
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from civiclab.core.forms import add_service_errors
+from civiclab.core.permissions import Action, Target, Visibility, widest_visibility
+from civiclab.core.scoping import actor_for, user_can
+from civiclab.datasets.models import Dataset
+from civiclab.datasets.queries import visible_datasets
+from civiclab.datasets.views import city_or_404
+from civiclab.indicators import services
+from civiclab.indicators.chart import build_chart
+from civiclab.indicators.compile import compile_spec
+from civiclab.indicators.forms import IndicatorForm, initial_from
+from civiclab.indicators.goals import RECENT_PERIODS
+from civiclab.indicators.models import Indicator
+from civiclab.indicators.queries import visible_indicators
+from civiclab.indicators.runchart import analyse
+from civiclab.indicators.spec import SpecError, parse_spec
+from civiclab.network.models import City, Membership
+
+BREAKDOWN_GROUPS = 12
+
+
+def _status_label(status: str) -> str:
+    labels = {
+        "on_track": _("On track"),
+        "at_risk": _("At risk"),
+        "off_track": _("Off track"),
+        "met": _("Target met"),
+        "unknown": _("Not known"),
+    }
+    return labels.get(status, status)
+
+
+def may_create(user: Any, city: City) -> bool:
+    return user_can(user, Action.CREATE, Target(city.network_id, city.pk, Visibility.CITY))
+
+
+def indicator_or_404(request: HttpRequest, slug: str, indicator_slug: str) -> Indicator:
+    indicator = get_object_or_404(
+        visible_indicators(request.user), city__slug=slug, slug=indicator_slug
+    )
+    if not visible_datasets(request.user).filter(pk=indicator.dataset_id).exists():
+        raise PermissionDenied
+    return indicator
+
+
+def indicator_list(request: HttpRequest, slug: str) -> HttpResponse:
+    city = city_or_404(request, slug)
+    indicators = visible_indicators(request.user).filter(city=city)
+    rows = []
+    for indicator in indicators:
+        latest, status = None, "unknown"
+        try:
+            result = services.report(indicator)
+            latest, status = result["goal"].latest, result["goal"].status
+        except (SpecError, ValidationError):
+            pass
+        rows.append({"indicator": indicator, "latest": latest, "status": _status_label(status)})
+    return render(
+        request,
+        "indicators/list.html",
+        {"city": city, "rows": rows, "may_create": may_create(request.user, city)},
+    )
+
+
+def _builder_form(
+    request: HttpRequest, city: City, data: Any = None, initial: Any = None, fixed: Any = None
+) -> IndicatorForm:
+    datasets = list(visible_datasets(request.user).filter(city=city).order_by("name"))
+    chosen_slug = (data or initial or {}).get("dataset") if fixed is None else fixed.slug
+    chosen = next((d for d in datasets if d.slug == chosen_slug), None)
+    if chosen is None and datasets and fixed is None:
+        chosen = datasets[0]
+    chosen = fixed or chosen
+    version = chosen.current_version if chosen else None
+    columns = {c["name"]: c["type"] for c in version.columns} if version else {}
+    form = IndicatorForm(
+        data,
+        initial=initial,
+        datasets=[(d.slug, d.name) for d in ([fixed] if fixed else datasets)],
+        columns=columns,
+        widest=widest_visibility(actor_for(request.user), city.network_id, city.pk),
+    )
+    form.chosen = chosen  # type: ignore[attr-defined]
+    return form
+
+
+def _team_for(user: Any, city: City) -> Any:
+    membership = Membership.objects.filter(user=user, city=city, team__isnull=False).first()
+    return membership.team if membership else None
+
+
+@login_required
+def indicator_new(request: HttpRequest, slug: str) -> HttpResponse:
+    city = city_or_404(request, slug)
+    if not may_create(request.user, city):
+        raise PermissionDenied
+    if request.method != "POST":
+        initial = request.GET.dict() if "dataset" in request.GET else None
+        if initial is None and request.GET.get("from"):
+            initial = {"dataset": request.GET["from"]}
+        form = _builder_form(request, city, initial=initial)
+        return _render_builder(request, city, form, _("New indicator"))
+    form = _builder_form(request, city, data=request.POST)
+    if form.is_valid():
+        dataset: Dataset = form.chosen  # type: ignore[attr-defined]
+        visibility = form.cleaned_data["visibility"]
+        extra = form.goal_fields()
+        if visibility == Visibility.TEAM:
+            extra["team"] = _team_for(request.user, city)
+        try:
+            indicator = services.create_indicator(
+                request.user,
+                dataset,
+                form.cleaned_data["name"],
+                form.spec(),
+                visibility=visibility,
+                **extra,
+            )
+        except PermissionDenied:
+            form.add_error("visibility", _("You may not share an indicator this widely."))
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Indicator saved."))
+            return redirect("indicators:indicator", slug=slug, indicator_slug=indicator.slug)
+    return _render_builder(request, city, form, _("New indicator"))
+
+
+def _render_builder(
+    request: HttpRequest, city: City, form: IndicatorForm, title: str, indicator: Any = None
+) -> HttpResponse:
+    spec_errors = form.errors.get("spec") if form.is_bound else None
+    return render(
+        request,
+        "indicators/builder.html",
+        {
+            "city": city,
+            "form": form,
+            "title": title,
+            "indicator": indicator,
+            "spec_errors": spec_errors,
+            "preview_url": reverse("indicators:preview", args=[city.slug]),
+            "form_url": request.path,
+        },
+    )
+
+
+@login_required
+@require_POST
+def indicator_preview(request: HttpRequest, slug: str) -> HttpResponse:
+    """The series of the builder's spec, computed without saving (htmx)."""
+    city = city_or_404(request, slug)
+    form = _builder_form(request, city, data=request.POST)
+    context: dict[str, Any] = {"errors": [], "points": []}
+    if not form.is_valid():
+        context["errors"] = [f"{form[f].label if f in form.fields else ''}: {m}"
+                             for f, ms in form.errors.items() for m in ms]  # fmt: skip
+        return render(request, "indicators/partials/preview.html", context)
+    dataset: Dataset = form.chosen  # type: ignore[attr-defined]
+    try:
+        spec = services.validated_spec(dataset, form.spec())
+        points = services.compute(dataset, spec.model_copy(update={"breakdown": None}))
+    except ValidationError as exc:
+        context["errors"] = exc.messages
+        return render(request, "indicators/partials/preview.html", context)
+    except SpecError as exc:
+        context["errors"] = [str(exc)]
+        return render(request, "indicators/partials/preview.html", context)
+    values = [p.value for p in points]
+    run_chart = analyse(values)
+    signal_points = {i for s in run_chart.signals for i in s.points}
+    context.update(
+        points=[
+            {"period": p.period, "value": p.value, "n": p.n, "signal": i in signal_points}
+            for i, p in enumerate(points)
+        ],
+        chart=build_chart(
+            [p.period for p in points], values, run_chart.median, None, signal_points
+        ),
+        signals=run_chart.signals,
+    )
+    return render(request, "indicators/partials/preview.html", context)
+
+
+def indicator_detail(request: HttpRequest, slug: str, indicator_slug: str) -> HttpResponse:
+    indicator = indicator_or_404(request, slug, indicator_slug)
+    result = services.report(indicator)
+    overall = result["series"]["overall"]
+    run_chart = result["run_chart"]
+    goal = result["goal"]
+    signal_points: dict[int, list[str]] = {}
+    for signal in run_chart.signals:
+        for i in signal.points:
+            signal_points.setdefault(i, []).append(signal.rule)
+    rows = [{**p, "signals": signal_points.get(i, [])} for i, p in enumerate(overall)]
+    chart = build_chart(
+        [p["period"] for p in overall],
+        [p["value"] for p in overall],
+        run_chart.median,
+        indicator.target_value,
+        set(signal_points),
+    )
+    spec = parse_spec(indicator.spec)
+    sql = None
+    version = indicator.dataset.current_version
+    if version is not None:
+        try:
+            sql = compile_spec(
+                spec,
+                {c["name"]: c["type"] for c in version.columns},
+                indicator.city.timezone,
+                population=indicator.city.population,
+            ).shown()
+        except SpecError:
+            sql = None
+    return render(
+        request,
+        "indicators/detail.html",
+        {
+            "city": indicator.city,
+            "indicator": indicator,
+            "spec": spec,
+            "rows": rows,
+            "chart": chart,
+            "run_chart": run_chart,
+            "signals": [
+                {
+                    "rule": s.rule,
+                    "description": s.description,
+                    "periods": [overall[i]["period"] for i in s.points if i < len(overall)],
+                }
+                for s in run_chart.signals
+            ],
+            "goal": goal,
+            "status_label": _status_label(goal.status),
+            "method": _(
+                "A least-squares line through the last %(n)s periods is extended to the target "
+                "date: on track if it reaches the target, at risk if it covers at least half of "
+                "the remaining distance, off track otherwise."
+            )
+            % {"n": RECENT_PERIODS},
+            "breakdown": _pivot(result["series"]["breakdown"]),
+            "equity": result["equity"],
+            "error": result["error"],
+            "sql": sql,
+            "can_edit": user_can(request.user, Action.EDIT, indicator),
+            "can_delete": user_can(request.user, Action.DELETE, indicator),
+        },
+    )
+
+
+def _pivot(points: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Period × group, for the most frequent groups."""
+    if not points:
+        return None
+    totals: dict[str, int] = {}
+    for p in points:
+        totals[str(p["group"])] = totals.get(str(p["group"]), 0) + (p["n"] or 0)
+    groups = sorted(totals, key=lambda g: -totals[g])[:BREAKDOWN_GROUPS]
+    periods: dict[Any, dict[str, Any]] = {}
+    for p in points:
+        periods.setdefault(p["period"], {})[str(p["group"])] = p["value"]
+    return {
+        "groups": groups,
+        "more": max(0, len(totals) - len(groups)),
+        "rows": [
+            {"period": period, "values": [values.get(g) for g in groups]}
+            for period, values in periods.items()
+        ],
+    }
+
+
+def series_csv(request: HttpRequest, slug: str, indicator_slug: str) -> HttpResponse:
+    indicator = indicator_or_404(request, slug, indicator_slug)
+    series = services.results(indicator)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    filename = f"{indicator.city.slug}-{indicator.slug}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response)
+    writer.writerow(["period", "start", "value", "n"])
+    for p in series["overall"]:
+        writer.writerow([p["period"], p["start"], p["value"], p["n"]])
+    return response
+
+
+@login_required
+def indicator_edit(request: HttpRequest, slug: str, indicator_slug: str) -> HttpResponse:
+    indicator = indicator_or_404(request, slug, indicator_slug)
+    if not user_can(request.user, Action.EDIT, indicator):
+        raise PermissionDenied
+    city = indicator.city
+    if request.method != "POST":
+        form = _builder_form(
+            request, city, initial=initial_from(indicator), fixed=indicator.dataset
+        )
+        return _render_builder(request, city, form, _("Edit indicator"), indicator)
+    form = _builder_form(request, city, data=request.POST, fixed=indicator.dataset)
+    if form.is_valid():
+        changes = {
+            "name": form.cleaned_data["name"],
+            "spec": form.spec(),
+            "visibility": form.cleaned_data["visibility"],
+            **form.goal_fields(),
+        }
+        fresh = Indicator.objects.get(pk=indicator.pk)
+        try:
+            services.update_indicator(request.user, fresh, **changes)
+        except PermissionDenied:
+            form.add_error("visibility", _("You may not share an indicator this widely."))
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Indicator saved."))
+            return redirect("indicators:indicator", slug=slug, indicator_slug=fresh.slug)
+    return _render_builder(request, city, form, _("Edit indicator"), indicator)
+
+
+@login_required
+@require_POST
+def indicator_delete(request: HttpRequest, slug: str, indicator_slug: str) -> HttpResponse:
+    indicator = indicator_or_404(request, slug, indicator_slug)
+    services.delete_indicator(request.user, indicator)
+    messages.success(request, _("Indicator deleted."))
+    return redirect("indicators:list", slug=slug)
