@@ -62,6 +62,9 @@ def indicator_or_404(request: HttpRequest, slug: str, indicator_slug: str) -> In
 def indicator_list(request: HttpRequest, slug: str) -> HttpResponse:
     city = city_or_404(request, slug)
     indicators = visible_indicators(request.user).filter(city=city)
+    dataset_slug = request.GET.get("dataset", "")
+    if dataset_slug:
+        indicators = indicators.filter(dataset__slug=dataset_slug)
     rows = []
     for indicator in indicators:
         latest, status = None, "unknown"
@@ -74,7 +77,12 @@ def indicator_list(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "indicators/list.html",
-        {"city": city, "rows": rows, "may_create": may_create(request.user, city)},
+        {
+            "city": city,
+            "rows": rows,
+            "dataset_slug": dataset_slug,
+            "may_create": may_create(request.user, city),
+        },
     )
 
 

@@ -1,0 +1,232 @@
+"""The indicator pages: list, builder with preview, the indicator's page, CSV, edit, delete,
+and who may reach them."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import pytest
+
+from civiclab.core.permissions import Visibility
+from civiclab.datasets import services as datasets
+from civiclab.datasets.models import Dataset
+from civiclab.indicators import services
+from civiclab.indicators.models import Indicator
+from civiclab.indicators.queries import visible_indicators
+from tests.datasets.helpers import REAL
+from tests.datasets.web_helpers import as_user, body
+from tests.permission_matrix import check_permission_matrix
+from tests.world import World
+
+pytestmark = pytest.mark.django_db
+
+NYC = REAL / "nyc311-2018-socrata-1k/311_Service_Requests.csv"
+NOISE = {
+    "measure": {"type": "duration", "start": "Created Date", "end": "Closed Date",
+                "stat": "median", "unit": "hours"},
+    "time": {"column": "Created Date", "period": "month"},
+    "filters": [{"column": "Complaint Type", "op": "in",
+                 "value": ["Noise - Residential", "Noise - Street/Sidewalk"]}],
+    "breakdown": "Borough",
+    "equity": "Borough",
+}  # fmt: skip
+
+
+def nyc(world: World, visibility: str = Visibility.CITY) -> Dataset:
+    version = datasets.import_file(None, world.city, "311", NYC, NYC.name, datasets.ImportOptions())
+    Dataset.objects.filter(pk=version.dataset_id).update(visibility=visibility)
+    return Dataset.objects.select_related("city").get(pk=version.dataset_id)
+
+
+def builder_data(**fields: Any) -> dict[str, Any]:
+    data = {
+        "dataset": "311",
+        "name": "Noise closures",
+        "description": "",
+        "measure": "duration",
+        "column": "Created Date",
+        "end": "Closed Date",
+        "stat": "median",
+        "unit": "hours",
+        "p": "",
+        "share_op": "",
+        "share_value": "",
+        "time_column": "Created Date",
+        "period": "month",
+        "filter1_column": "Complaint Type",
+        "filter1_op": "in",
+        "filter1_value": "Noise - Residential, Noise - Street/Sidewalk",
+        "breakdown": "Borough",
+        "equity": "Borough",
+        "polarity": "lower_is_better",
+        "target_value": "2",
+        "target_date": "2019-12-31",
+        "baseline_start": "",
+        "baseline_end": "",
+        "visibility": "city",
+        "spec_json": "",
+    }
+    data.update(fields)
+    return data
+
+
+def make_indicator(world: World, **fields: Any) -> Indicator:
+    dataset = nyc(world)
+    return services.create_indicator(
+        world.user("member"), dataset, "Noise closures", NOISE, target_value=2.0, **fields
+    )
+
+
+def test_builder_shows_the_dataset_columns_and_previews(world: World) -> None:
+    nyc(world)
+    client = as_user(world.user("member"))
+    page = body(client.get("/cities/city-a/indicators/new/"))
+    assert '<option value="Closed Date">' in page and "hx-post" in page
+    response = client.post("/cities/city-a/indicators/new/preview/", builder_data())
+    assert response.status_code == 200
+    preview = body(response)
+    assert "<svg" in preview and "<polyline" in preview and "<table" in preview
+    assert "2018-" in preview
+    assert not Indicator.objects.exists()
+
+
+def test_builder_preview_reports_a_bad_spec(world: World) -> None:
+    nyc(world)
+    client = as_user(world.user("member"))
+    response = client.post(
+        "/cities/city-a/indicators/new/preview/",
+        builder_data(measure="sum", column="Complaint Type"),
+    )
+    assert response.status_code == 200
+    assert 'role="alert"' in body(response) and "Complaint Type" in body(response)
+    response = client.post(
+        "/cities/city-a/indicators/new/preview/", builder_data(spec_json="{not json")
+    )
+    assert response.status_code == 200 and "not valid JSON" in body(response)
+
+
+def test_builder_saves_and_redirects(world: World) -> None:
+    nyc(world)
+    client = as_user(world.user("member"))
+    response = client.post("/cities/city-a/indicators/new/", builder_data())
+    assert response.status_code == 302, body(response)
+    indicator = Indicator.objects.get()
+    assert response["Location"] == f"/cities/city-a/indicators/{indicator.slug}/"
+    assert indicator.spec["filters"][0]["value"] == [
+        "Noise - Residential",
+        "Noise - Street/Sidewalk",
+    ]
+    assert indicator.target_value == 2.0
+
+
+def test_save_with_a_bad_spec_shows_the_error(world: World) -> None:
+    nyc(world)
+    client = as_user(world.user("member"))
+    response = client.post(
+        "/cities/city-a/indicators/new/", builder_data(measure="mean", column="Borough")
+    )
+    assert response.status_code == 200
+    assert "Borough" in body(response) and 'role="alert"' in body(response)
+    assert not Indicator.objects.exists()
+
+
+def test_builder_accepts_spec_json(world: World) -> None:
+    nyc(world)
+    client = as_user(world.user("member"))
+    response = client.post(
+        "/cities/city-a/indicators/new/",
+        builder_data(spec_json='{"measure": {"type": "count"}, '
+                     '"time": {"column": "Created Date", "period": "month"}}'),
+    )  # fmt: skip
+    assert response.status_code == 302
+    assert Indicator.objects.get().spec["measure"] == {"type": "count"}
+
+
+def test_viewer_may_not_build(world: World) -> None:
+    nyc(world)
+    assert as_user(world.user("viewer")).get("/cities/city-a/indicators/new/").status_code == 403
+    page = body(as_user(world.user("viewer")).get("/cities/city-a/indicators/"))
+    assert "New indicator" not in page
+
+
+def test_indicator_page_shows_chart_table_goal_signals_equity_sql(world: World) -> None:
+    indicator = make_indicator(world)
+    page = body(as_user(world.user("member")).get(f"/cities/city-a/indicators/{indicator.slug}/"))
+    assert "<svg" in page and 'class="median"' in page and 'class="target"' in page
+    assert "Values per period" in page
+    assert "Goal" in page and "least-squares line" in page
+    assert "Signals of change" in page
+    assert "Equity" in page and "Best group" in page
+    assert "Breakdown" in page
+    assert "Show SQL" in page and "SELECT" in page.upper()
+    listing = body(as_user(world.user("member")).get("/cities/city-a/indicators/"))
+    assert "Noise closures" in listing and "New indicator" in listing
+
+
+def test_series_csv(world: World) -> None:
+    indicator = make_indicator(world)
+    response = as_user(world.user("member")).get(
+        f"/cities/city-a/indicators/{indicator.slug}/series.csv"
+    )
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0] == ["period", "start", "value", "n"]
+    assert len(rows) > 1
+
+
+def test_edit_and_delete(world: World) -> None:
+    indicator = make_indicator(world)
+    client = as_user(world.user("member"))
+    url = f"/cities/city-a/indicators/{indicator.slug}/"
+    page = body(client.get(f"{url}edit/"))
+    assert 'value="Noise - Residential, Noise - Street/Sidewalk"' in page
+    response = client.post(f"{url}edit/", builder_data(name="Noise", target_value="3"))
+    assert response.status_code == 302, body(response)
+    indicator.refresh_from_db()
+    assert indicator.name == "Noise" and indicator.target_value == 3.0
+    admin = as_user(world.user("city_admin"))
+    assert "Delete indicator" in body(admin.get(url))
+    assert admin.post(f"{url}delete/").status_code == 302
+    assert not Indicator.objects.exists()
+
+
+def test_viewer_may_not_edit_or_delete(world: World) -> None:
+    indicator = make_indicator(world)
+    client = as_user(world.user("viewer"))
+    url = f"/cities/city-a/indicators/{indicator.slug}/"
+    assert client.get(url).status_code == 200
+    assert client.get(f"{url}edit/").status_code == 403
+    assert client.post(f"{url}delete/").status_code == 403
+    assert Indicator.objects.exists()
+
+
+def test_links_from_the_city_and_dataset_pages(world: World) -> None:
+    nyc(world)
+    client = as_user(world.user("member"))
+    assert 'href="/cities/city-a/indicators/"' in body(client.get("/cities/city-a/"))
+    assert "Indicators from this dataset" in body(client.get("/cities/city-a/data/311/"))
+
+
+def test_permission_matrix(world: World) -> None:
+    dataset = nyc(world, Visibility.PUBLIC)
+    count = iter(range(1000))
+
+    def make(w: World, vis: Visibility) -> Indicator:
+        return Indicator.objects.create(
+            city=w.city,
+            team=w.team,
+            visibility=vis,
+            dataset=dataset,
+            name=f"Indicator {next(count)}",
+            slug=f"indicator-{next(count)}",
+            spec={"dataset": "311", "measure": {"type": "count"}},
+        )
+
+    check_permission_matrix(
+        world,
+        make=make,
+        queryset=visible_indicators,
+        ui_url=lambda i: f"/cities/{i.city.slug}/indicators/{i.slug}/",
+    )
