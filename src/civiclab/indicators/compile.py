@@ -241,7 +241,9 @@ def compile_spec(
             f"SELECT p.__period, g.__group, coalesce(a.value, {fill}) AS value, "
             "coalesce(a.n, 0) AS n\n"
             "FROM periods p CROSS JOIN groups g LEFT JOIN agg a "
-            "ON a.__period = p.__period AND a.__group IS NOT DISTINCT FROM g.__group\n"
+            # An equality join (hash join) on a key with NULL made comparable.
+            "ON a.__period = p.__period "
+            "AND coalesce(a.__group, chr(0)) = coalesce(g.__group, chr(0))\n"
             "ORDER BY p.__period, g.__group NULLS FIRST"
         )
     return CompiledQuery(sql=sql, params=builder.params, zero_when_empty=zero)
