@@ -55,10 +55,16 @@ def evaluate(
     """The indicator's series: one point per period (and group), in order."""
     query = compile_spec(spec, columns, timezone, population=population)
     period = spec.time.period if spec.time else None
+    labels: dict[dt.date | None, str | None] = {}  # a few dozen periods, often a million rows
     points = []
     for start, group, value, n in run(query.sql, query.params):
         number = None if value is None else float(value)
         if number is not None and (math.isnan(number) or math.isinf(number)):
             number = None
-        points.append(Point(period_label(start, period), number, int(n or 0), group, start))
+        label = (
+            labels.get(start)
+            if start in labels
+            else labels.setdefault(start, period_label(start, period))
+        )
+        points.append(Point(label, number, int(n or 0), group, start))
     return points
