@@ -101,6 +101,8 @@ def test_detail_list_patch_and_delete(world: World, nyc: Dataset) -> None:
     bad = call("patch", url, world.user("member"), {"spec": {"measure": {"type": "nope"}}})
     assert bad.status_code == 422 and bad.json()["error"]["details"][0]["field"] == "spec"
     assert call("patch", url, world.user("viewer"), {"description": "x"}).status_code == 403
+    viewer_bad = call("patch", url, world.user("viewer"), {"spec": {"measure": {"type": "x"}}})
+    assert viewer_bad.status_code == 403
 
     assert call("delete", url, world.user("member")).status_code == 403
     assert call("delete", url, world.user("city_admin")).status_code == 204
@@ -213,3 +215,13 @@ def test_indicator_matrix(world: World, nyc: Dataset) -> None:
         api_update=lambda i: (url(i), {"description": "x"}),
         api_delete=url,
     )
+
+
+def test_an_indicator_named_evaluate_is_still_reachable(world: World, nyc: Dataset) -> None:
+    indicator = make(world, nyc, "Evaluate", {"measure": {"type": "count"}}, visibility="public")
+    url = f"{BASE}/{indicator.slug}"
+    assert call("get", url).json()["name"] == "Evaluate"
+    assert call("get", f"{url}/series").json()["overall"][0]["n"] == 1000
+    patched = call("patch", url, world.user("member"), {"description": "x"})
+    assert patched.status_code == 200 and patched.json()["description"] == "x"
+    assert call("delete", url, world.user("city_admin")).status_code == 204
