@@ -15,7 +15,7 @@ from civiclab.datasets.models import Dataset
 from civiclab.indicators import services
 from civiclab.indicators.models import Indicator
 from civiclab.indicators.queries import visible_indicators
-from tests.datasets.helpers import REAL
+from tests.datasets.helpers import REAL, write
 from tests.datasets.web_helpers import as_user, body
 from tests.permission_matrix import check_permission_matrix
 from tests.world import World
@@ -230,3 +230,29 @@ def test_permission_matrix(world: World) -> None:
         queryset=visible_indicators,
         ui_url=lambda i: f"/cities/{i.city.slug}/indicators/{i.slug}/",
     )
+
+
+def test_signals_and_widening_gap_are_told_in_words(world: World, tmp_path: Any) -> None:
+    """GIVEN a count that falls every month while group B falls more slowly than group A
+    WHEN the indicator page opens THEN the trend is marked and the widening gap is flagged."""
+    lines = ["id,group,opened"]
+    for i in range(8):
+        for group, count in (("A", 20 - 2 * i), ("B", 20 - i)):
+            lines += [f"{len(lines)},{group},2024-{i + 1:02d}-05" for _ in range(count)]
+    path = write(tmp_path / "requests.csv", "\n".join(lines) + "\n")
+    version = datasets.import_file(
+        None, world.city, "Requests", path, path.name, datasets.ImportOptions()
+    )
+    spec = {
+        "measure": {"type": "count"},
+        "time": {"column": "opened", "period": "month"},
+        "equity": "group",
+    }
+    indicator = services.create_indicator(
+        world.user("member"), version.dataset, "Requests", spec, target_value=10.0
+    )
+    page = body(as_user(world.user("member")).get(f"/cities/city-a/indicators/{indicator.slug}/"))
+    assert 'class="signal"' in page
+    assert "8 points in a row going down" in page
+    assert "gap between the best and worst group is widening" in page
+    assert '<td data-label="Best group">A' in page

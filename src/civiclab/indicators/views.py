@@ -46,6 +46,37 @@ def _status_label(status: str) -> str:
     return labels.get(status, status)
 
 
+def _describe(signal: Any, run_chart: Any) -> tuple[str, str]:
+    """A signal's rule and sentence in the reader's language."""
+    count = len(signal.points)
+    low, high = run_chart.runs_range or (None, None)
+    if signal.rule == "shift":
+        above = "above" in signal.description
+        return _("Shift"), (
+            _("%(n)s points in a row above the median")
+            if above
+            else _("%(n)s points in a row below the median")
+        ) % {"n": count}
+    if signal.rule == "trend":
+        up = "going up" in signal.description
+        return _("Trend"), (
+            _("%(n)s points in a row going up") if up else _("%(n)s points in a row going down")
+        ) % {"n": count}
+    if signal.rule == "too_few_runs":
+        return _("Too few runs"), _("%(runs)s runs; fewer than %(low)s is unlikely by chance") % {
+            "runs": run_chart.runs,
+            "low": low,
+        }
+    if signal.rule == "too_many_runs":
+        return _("Too many runs"), _("%(runs)s runs; more than %(high)s is unlikely by chance") % {
+            "runs": run_chart.runs,
+            "high": high,
+        }
+    if signal.rule == "astronomical":
+        return _("Astronomical point"), _("beyond the natural process limits (XmR)")
+    return signal.rule, signal.description
+
+
 def may_create(user: Any, city: City) -> bool:
     return user_can(user, Action.CREATE, Target(city.network_id, city.pk, Visibility.CITY))
 
@@ -201,7 +232,7 @@ def indicator_preview(request: HttpRequest, slug: str) -> HttpResponse:
         chart=build_chart(
             [p.period for p in points], values, run_chart.median, None, signal_points
         ),
-        signals=run_chart.signals,
+        signals=[_describe(s, run_chart) for s in run_chart.signals],
     )
     return render(request, "indicators/partials/preview.html", context)
 
@@ -215,7 +246,7 @@ def indicator_detail(request: HttpRequest, slug: str, indicator_slug: str) -> Ht
     signal_points: dict[int, list[str]] = {}
     for signal in run_chart.signals:
         for i in signal.points:
-            signal_points.setdefault(i, []).append(signal.rule)
+            signal_points.setdefault(i, []).append(_describe(signal, run_chart)[0])
     rows = [{**p, "signals": signal_points.get(i, [])} for i, p in enumerate(overall)]
     chart = build_chart(
         [p["period"] for p in overall],
@@ -249,8 +280,8 @@ def indicator_detail(request: HttpRequest, slug: str, indicator_slug: str) -> Ht
             "run_chart": run_chart,
             "signals": [
                 {
-                    "rule": s.rule,
-                    "description": s.description,
+                    "rule": _describe(s, run_chart)[0],
+                    "description": _describe(s, run_chart)[1],
                     "periods": [overall[i]["period"] for i in s.points if i < len(overall)],
                 }
                 for s in run_chart.signals
