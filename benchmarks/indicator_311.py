@@ -50,17 +50,18 @@ months AS (SELECT CAST(unnest(generate_series(min(month), max(month), INTERVAL 1
            AS month FROM base),
 groups AS (SELECT DISTINCT grp FROM base)
 SELECT m.month, g.grp, a.value, coalesce(a.n, 0)
-FROM months m CROSS JOIN groups g LEFT JOIN agg a ON a.month = m.month AND a.grp IS NOT DISTINCT FROM g.grp
+FROM months m CROSS JOIN groups g
+LEFT JOIN agg a ON a.month = m.month AND a.grp IS NOT DISTINCT FROM g.grp
 ORDER BY 1, 2 NULLS FIRST
 """
 
 
-def timed(run, tries: int = 5) -> float:  # noqa: ANN001
+def timed(run, tries: int = 5) -> float:
     run()  # warm: the file in the page cache, the code paths loaded
     return statistics.median(_once(run) for _ in range(tries))
 
 
-def _once(run) -> float:  # noqa: ANN001
+def _once(run) -> float:
     started = time.perf_counter()
     run()
     return time.perf_counter() - started

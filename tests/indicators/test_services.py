@@ -79,3 +79,17 @@ def test_report_has_signals_goal_and_equity(world: World) -> None:
     assert report["goal"].status in {"on_track", "at_risk", "off_track", "met", "unknown"}
     assert "least-squares" in report["goal"].method
     assert report["equity"] is not None and report["equity"].gaps
+
+
+def test_an_indicator_is_never_seen_more_widely_than_its_dataset(world: World) -> None:
+    dataset = nyc(world)  # visible to the city
+    with pytest.raises(ValidationError, match="cannot be public"):
+        services.create_indicator(
+            world.user("city_admin"), dataset, "Open", {"measure": {"type": "count"}},
+            visibility="public",
+        )  # fmt: skip
+    indicator = services.create_indicator(
+        world.user("city_admin"), dataset, "Closed", {"measure": {"type": "count"}}
+    )
+    with pytest.raises(ValidationError, match="cannot be network"):
+        services.update_indicator(world.user("city_admin"), indicator, visibility="network")

@@ -53,6 +53,7 @@ def create_indicator(
     check(by, Action.CREATE, target, DEFAULT_POLICY)
     if Visibility(visibility).breadth > Visibility.CITY.breadth:
         check(by, Action.PUBLISH, target, DEFAULT_POLICY)
+    _no_wider_than_dataset(visibility, dataset)
     parsed = validated_spec(dataset, spec)
     indicator = Indicator(
         city=dataset.city,
@@ -82,6 +83,8 @@ def update_indicator(by: Any, indicator: Indicator, **changes: Any) -> Indicator
         changes["spec"] = validated_spec(indicator.dataset, changes["spec"]).model_dump(
             mode="json", exclude_none=True
         )
+    if "visibility" in changes:
+        _no_wider_than_dataset(changes["visibility"], indicator.dataset)
     diff = apply_changes(by, indicator, changes, DEFAULT_POLICY)
     record(by, "indicator.update", indicator, changes=diff)
     return indicator
@@ -92,6 +95,17 @@ def delete_indicator(by: Any, indicator: Indicator) -> None:
     check(by, Action.DELETE, indicator, DEFAULT_POLICY)
     record(by, "indicator.delete", indicator)
     indicator.delete()
+
+
+def _no_wider_than_dataset(visibility: str, dataset: Dataset) -> None:
+    """An indicator shows numbers from its dataset: it may not be seen more widely."""
+    if Visibility(visibility).breadth > Visibility(dataset.visibility).breadth:
+        raise ValidationError(
+            {
+                "visibility": f"The dataset {dataset.name} is visible to fewer people "
+                f"({dataset.visibility}): the indicator cannot be {visibility}."
+            }
+        )
 
 
 def _hash(spec: dict[str, Any]) -> str:
