@@ -7,6 +7,7 @@ import csv
 import io
 from typing import Any
 
+import polib
 import pytest
 
 from civiclab.core.permissions import Visibility
@@ -18,6 +19,7 @@ from civiclab.indicators.queries import visible_indicators
 from tests.datasets.helpers import REAL, write
 from tests.datasets.web_helpers import as_user, body
 from tests.permission_matrix import check_permission_matrix
+from tests.test_i18n import FR_PO, visible_text
 from tests.world import World
 
 pytestmark = pytest.mark.django_db
@@ -256,3 +258,36 @@ def test_signals_and_widening_gap_are_told_in_words(world: World, tmp_path: Any)
     assert "8 points in a row going down" in page
     assert "gap between the best and worst group is widening" in page
     assert '<td data-label="Best group">A' in page
+
+
+def test_indicator_pages_in_french(world: World) -> None:
+    """GIVEN a French city WHEN its admin opens the indicator pages THEN no English sentence
+    of the catalogue shows on them."""
+    world.city.default_language = "fr"
+    world.city.save()
+    indicator = make_indicator(world)
+    client = as_user(world.user("city_admin"))
+    english = [
+        e.msgid
+        for e in polib.pofile(str(FR_PO))
+        if not e.obsolete and " " in e.msgid and e.msgid != e.msgstr and "%" not in e.msgid
+    ]
+    base = f"/cities/city-a/indicators/{indicator.slug}/"
+    for url in (
+        "/cities/city-a/indicators/",
+        "/cities/city-a/indicators/new/",
+        base,
+        f"{base}edit/",
+    ):
+        text = visible_text(body(client.get(url)))
+        assert "Indicateurs" in text, url
+        assert not [m for m in english if m in text], url
+
+
+def test_the_name_new_is_reserved(world: World) -> None:
+    nyc(world)
+    response = as_user(world.user("member")).post(
+        "/cities/city-a/indicators/new/", builder_data(name="New")
+    )
+    assert response.status_code == 200 and "reserved" in body(response)
+    assert not Indicator.objects.exists()

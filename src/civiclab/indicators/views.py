@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -33,6 +34,8 @@ from civiclab.indicators.spec import SpecError, parse_spec
 from civiclab.network.models import City, Membership
 
 BREAKDOWN_GROUPS = 12
+# Paths under /cities/<city>/indicators/ that an indicator's slug must not take.
+RESERVED_SLUGS = {"new"}
 
 
 def _status_label(status: str) -> str:
@@ -156,6 +159,8 @@ def indicator_new(request: HttpRequest, slug: str) -> HttpResponse:
         form = _builder_form(request, city, initial=initial)
         return _render_builder(request, city, form, _("New indicator"))
     form = _builder_form(request, city, data=request.POST)
+    if form.is_valid() and slugify(form.cleaned_data["name"]) in RESERVED_SLUGS:
+        form.add_error("name", _("This name is reserved; choose another."))
     if form.is_valid():
         dataset: Dataset = form.chosen  # type: ignore[attr-defined]
         visibility = form.cleaned_data["visibility"]
