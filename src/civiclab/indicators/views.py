@@ -25,7 +25,13 @@ from civiclab.datasets.views import city_or_404
 from civiclab.indicators import services
 from civiclab.indicators.chart import build_chart
 from civiclab.indicators.compile import compile_spec
-from civiclab.indicators.forms import IndicatorForm, initial_from
+from civiclab.indicators.forms import (
+    MEASURE_CHOICES,
+    PERIOD_CHOICES,
+    UNIT_CHOICES,
+    IndicatorForm,
+    initial_from,
+)
 from civiclab.indicators.goals import RECENT_PERIODS
 from civiclab.indicators.models import Indicator
 from civiclab.indicators.queries import visible_indicators
@@ -280,6 +286,9 @@ def indicator_detail(request: HttpRequest, slug: str, indicator_slug: str) -> Ht
             "city": indicator.city,
             "indicator": indicator,
             "spec": spec,
+            "measure_label": dict(MEASURE_CHOICES).get(spec.measure.type, spec.measure.type),
+            "y_label": _y_label(spec),
+            "period_label": dict(PERIOD_CHOICES).get(spec.time.period, "") if spec.time else "",
             "rows": rows,
             "chart": chart,
             "run_chart": run_chart,
@@ -307,6 +316,13 @@ def indicator_detail(request: HttpRequest, slug: str, indicator_slug: str) -> Ht
             "can_delete": user_can(request.user, Action.DELETE, indicator),
         },
     )
+
+
+def _y_label(spec: Any) -> str:
+    """The value axis's unit: the duration's unit, or the spec's own."""
+    if spec.measure.type == "duration":
+        return str(dict(UNIT_CHOICES).get(spec.measure.unit, spec.measure.unit))
+    return spec.unit or ""
 
 
 def _pivot(points: list[dict[str, Any]]) -> dict[str, Any] | None:
