@@ -217,11 +217,12 @@ def test_indicator_matrix(world: World, nyc: Dataset) -> None:
     )
 
 
-def test_an_indicator_named_evaluate_is_still_reachable(world: World, nyc: Dataset) -> None:
-    indicator = make(world, nyc, "Evaluate", {"measure": {"type": "count"}}, visibility="public")
-    url = f"{BASE}/{indicator.slug}"
-    assert call("get", url).json()["name"] == "Evaluate"
-    assert call("get", f"{url}/series").json()["overall"][0]["n"] == 1000
-    patched = call("patch", url, world.user("member"), {"description": "x"})
-    assert patched.status_code == 200 and patched.json()["description"] == "x"
-    assert call("delete", url, world.user("city_admin")).status_code == 204
+def test_an_indicator_cannot_be_named_like_a_page(world: World, nyc: Dataset) -> None:
+    response = call(
+        "post",
+        f"/api/v1/cities/{world.city.slug}/indicators",
+        world.user("member"),
+        {"name": "Evaluate", "dataset": nyc.slug, "spec": {"measure": {"type": "count"}}},
+    )
+    assert response.status_code == 422
+    assert "clash" in response.json()["error"]["details"][0]["message"]

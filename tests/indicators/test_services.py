@@ -93,3 +93,12 @@ def test_an_indicator_is_never_seen_more_widely_than_its_dataset(world: World) -
     )
     with pytest.raises(ValidationError, match="cannot be network"):
         services.update_indicator(world.user("city_admin"), indicator, visibility="network")
+
+
+def test_names_that_clash_with_pages_are_refused(world: World) -> None:
+    dataset = nyc(world)
+    for name in ("New", "Evaluate"):
+        with pytest.raises(ValidationError, match="clash"):
+            services.create_indicator(
+                world.user("member"), dataset, name, {"measure": {"type": "count"}}
+            )

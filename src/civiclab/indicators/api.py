@@ -141,39 +141,6 @@ def _series(dataset: Dataset, spec: IndicatorSpec, by: str | None) -> list[dict[
 
 # An indicator whose slug is "evaluate" shares its address with the preview: these hidden
 # routes answer its GET, PATCH and DELETE, which would otherwise be a 405.
-@router.get(
-    f"{INDICATORS}/evaluate",
-    response={200: IndicatorDetail, **READ_ERRORS},
-    auth=AUTH_OR_ANONYMOUS,
-    operation_id="get_indicator_named_evaluate",
-    include_in_schema=False,
-)
-def get_indicator_named_evaluate(request: HttpRequest, slug: str) -> Indicator:
-    return get_indicator(request, slug, "evaluate")
-
-
-@router.patch(
-    f"{INDICATORS}/evaluate",
-    response={200: IndicatorDetail, **ERRORS},
-    operation_id="update_indicator_named_evaluate",
-    include_in_schema=False,
-)
-def update_indicator_named_evaluate(
-    request: HttpRequest, slug: str, payload: IndicatorUpdate
-) -> Indicator:
-    return update_indicator(request, slug, "evaluate", payload)
-
-
-@router.delete(
-    f"{INDICATORS}/evaluate",
-    response={204: None, **ERRORS},
-    operation_id="delete_indicator_named_evaluate",
-    include_in_schema=False,
-)
-def delete_indicator_named_evaluate(request: HttpRequest, slug: str) -> Status:
-    return delete_indicator(request, slug, "evaluate")
-
-
 def _points(points: list[Point]) -> list[dict[str, Any]]:
     return [
         {"period": p.period, "start": p.start, "group": p.group, "value": p.value, "n": p.n}

@@ -24,6 +24,9 @@ from civiclab.indicators.models import Indicator, IndicatorResult
 from civiclab.indicators.runchart import analyse
 from civiclab.indicators.spec import IndicatorSpec, SpecError, parse_spec
 
+# Words the indicator pages and API use after /indicators/.
+RESERVED_SLUGS = {"new", "evaluate"}
+
 
 def columns_of(dataset: Dataset) -> dict[str, str]:
     version = dataset.current_version
@@ -55,11 +58,14 @@ def create_indicator(
         check(by, Action.PUBLISH, target, DEFAULT_POLICY)
     _no_wider_than_dataset(visibility, dataset)
     parsed = validated_spec(dataset, spec)
+    slug = slugify(name)[:100] or "indicator"
+    if slug in RESERVED_SLUGS:
+        raise ValidationError({"name": f"{name!r} would clash with a page's address."})
     indicator = Indicator(
         city=dataset.city,
         dataset=dataset,
         name=name,
-        slug=slugify(name)[:100] or "indicator",
+        slug=slug,
         spec=parsed.model_dump(mode="json", exclude_none=True),
         visibility=visibility,
         owner=by,
