@@ -55,9 +55,12 @@ class _Builder:
         self.timezone = timezone
         self.params: list[Any] = []
         self.problems: list[tuple[str, str]] = []
+        self.used: list[str] = []  # columns the query reads, in order
 
     # -- columns and values ------------------------------------------------------------------
     def column(self, name: str, path: str, kinds: set[str] | None = None) -> str:
+        if name not in self.used:
+            self.used.append(name)
         kind = self.columns.get(name)
         if kind is None:
             self.problems.append((path, f"the dataset has no column {name!r}"))
@@ -220,13 +223,19 @@ def compile_spec(
     time_present = (
         f" AND {quote_ident(spec.time.column)} IS NOT NULL" if spec.time is not None else ""
     )
+    # Only the columns the measure reads: `base` is used three times and may be materialised.
+    wanted = ", ".join(quote_ident(name) for name in builder.used)
     base = (
-        f"SELECT *, {period} AS __period, {group} AS __group "
+        f"SELECT {wanted + ', ' if wanted else ''}{period} AS __period, {group} AS __group "
         f"FROM {source} WHERE ({where}){time_present}"
     )
     # With neither periods nor groups there is one answer, even over no rows (a count of 0).
     grouping = " GROUP BY ALL" if spec.time is not None or spec.breakdown else ""
-    key = "__period, __group" if grouping else "CAST(NULL AS DATE), CAST(NULL AS VARCHAR)"
+    key = (
+        "__period, __group"
+        if grouping
+        else "CAST(NULL AS DATE) AS __period, CAST(NULL AS VARCHAR) AS __group"
+    )
     aggregated = f"SELECT {key}, {value} AS value, {n} AS n FROM base{grouping}"
     fill = "0" if zero else "NULL"
     if interval is None:
