@@ -85,3 +85,21 @@ def test_cli_eval_prints_the_series(tmp_path: Path) -> None:
     bad.write_text(json.dumps({"dataset": "311", "measure": {"type": "sum", "column": "x"}}))
     with pytest.raises(CommandError, match="no column 'x'"):
         call_command("indicator", "eval", str(bad), "--city", "nyc")
+
+
+@pytest.mark.parametrize("period", ["day", "week", "month", "quarter", "year"])
+def test_sql_period_labels_match_the_python_ones(period: str) -> None:
+    import datetime as dt
+
+    import duckdb
+
+    from civiclab.indicators.compile import PERIOD_LABELS
+    from civiclab.indicators.evaluate import period_label
+
+    days = [dt.date(2020, 12, 25) + dt.timedelta(days=n) for n in range(0, 800, 3)]
+    con = duckdb.connect()
+    for day in days:
+        (label,) = con.execute(
+            f"SELECT {PERIOD_LABELS[period]} FROM (SELECT ?::DATE AS __period)", [day]
+        ).fetchone()
+        assert label == period_label(day, period), day

@@ -34,9 +34,19 @@ INTERVALS = {
 }
 
 
+PERIOD_LABELS = {
+    "day": "strftime(__period, '%Y-%m-%d')",
+    "week": "strftime(__period, '%G-W%V')",  # ISO week: 2025-W01 starts on 30 December 2024
+    "month": "strftime(__period, '%Y-%m')",
+    "quarter": "CAST(year(__period) AS VARCHAR) || '-Q' || CAST(quarter(__period) AS VARCHAR)",
+    "year": "CAST(year(__period) AS VARCHAR)",
+}
+
+
 @dataclass
 class CompiledQuery:
-    """The query and its parameters; rows are (period, group, value, n), ordered."""
+    """The query and its parameters; rows are (period label, value, n, group, period start),
+    in order of period and group."""
 
     sql: str
     params: list[Any] = field(default_factory=list)
@@ -238,21 +248,29 @@ def compile_spec(
     )
     aggregated = f"SELECT {key}, {value} AS value, {n} AS n FROM base{grouping}"
     fill = "0" if zero else "NULL"
+    label = PERIOD_LABELS[spec.time.period] if spec.time else "CAST(NULL AS VARCHAR)"
+    # NaN or infinity (a ratio over nothing) is no value.
+    clean = "CASE WHEN isfinite(CAST(value AS DOUBLE)) THEN value END"
     if interval is None:
-        sql = f"WITH base AS ({base})\n{aggregated} ORDER BY 2 NULLS FIRST"
+        sql = (
+            f"WITH base AS ({base}),\nagg AS ({aggregated})\n"
+            f"SELECT {label} AS period, {clean} AS value, n, __group AS grp, __period AS start "
+            "FROM agg ORDER BY __group NULLS FIRST"
+        )
     else:
         sql = (
             f"WITH base AS ({base}),\n"
             f"agg AS ({aggregated}),\n"
             "periods AS (SELECT CAST(unnest(generate_series(min(__period), max(__period), "
             f"{interval})) AS DATE) AS __period FROM base),\n"
-            "groups AS (SELECT DISTINCT __group FROM base)\n"
-            f"SELECT p.__period, g.__group, coalesce(a.value, {fill}) AS value, "
-            "coalesce(a.n, 0) AS n\n"
+            "groups AS (SELECT DISTINCT __group FROM base),\n"
+            "grid AS (SELECT p.__period, g.__group, "
+            f"coalesce(a.value, {fill}) AS value, coalesce(a.n, 0) AS n\n"
             "FROM periods p CROSS JOIN groups g LEFT JOIN agg a "
             # An equality join (hash join) on a key with NULL made comparable.
             "ON a.__period = p.__period "
-            "AND coalesce(a.__group, chr(0)) = coalesce(g.__group, chr(0))\n"
-            "ORDER BY p.__period, g.__group NULLS FIRST"
+            "AND coalesce(a.__group, chr(0)) = coalesce(g.__group, chr(0)))\n"
+            f"SELECT {label} AS period, {clean} AS value, n, __group AS grp, __period AS start "
+            "FROM grid ORDER BY __period, __group NULLS FIRST"
         )
     return CompiledQuery(sql=sql, params=builder.params, zero_when_empty=zero)

@@ -44,15 +44,6 @@ def period_label(start: dt.date | None, period: str | None) -> str | None:
     return str(start.year)
 
 
-PERIOD_LABELS = {
-    "day": "strftime(__period, '%Y-%m-%d')",
-    "week": "strftime(__period, '%G-W%V')",
-    "month": "strftime(__period, '%Y-%m')",
-    "quarter": "CAST(year(__period) AS VARCHAR) || '-Q' || CAST(quarter(__period) AS VARCHAR)",
-    "year": "CAST(year(__period) AS VARCHAR)",
-}
-
-
 def evaluate(
     spec: IndicatorSpec,
     columns: dict[str, str],
@@ -62,13 +53,8 @@ def evaluate(
 ) -> list[Point]:
     """The indicator's series: one point per period (and group), in order.
 
-    Labels and the clean-up of impossible values (NaN, infinity) happen in SQL, so a series
-    of a million points becomes Python objects without per-row work.
+    The query labels the periods and cleans impossible values itself, so a series of a
+    million points becomes Python objects without per-row work.
     """
     query = compile_spec(spec, columns, timezone, population=population)
-    label = PERIOD_LABELS[spec.time.period] if spec.time else "CAST(NULL AS VARCHAR)"
-    sql = (
-        f"SELECT {label}, CASE WHEN isfinite(CAST(value AS DOUBLE)) THEN value END, n, "
-        f"__group, __period FROM ({query.sql}) ORDER BY __period, __group NULLS FIRST"
-    )
-    return list(map(Point._make, run(sql, query.params)))
+    return list(map(Point._make, run(query.sql, query.params)))
