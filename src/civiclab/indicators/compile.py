@@ -261,16 +261,18 @@ def compile_spec(
         sql = (
             f"WITH base AS ({base}),\n"
             f"agg AS ({aggregated}),\n"
-            "periods AS (SELECT CAST(unnest(generate_series(min(__period), max(__period), "
+            "span AS (SELECT CAST(unnest(generate_series(min(__period), max(__period), "
             f"{interval})) AS DATE) AS __period FROM base),\n"
+            # Labels for the few periods, not for every row of the grid.
+            f"periods AS (SELECT __period, {label} AS __label FROM span),\n"
             "groups AS (SELECT DISTINCT __group FROM base),\n"
-            "grid AS (SELECT p.__period, g.__group, "
+            "grid AS (SELECT p.__period, p.__label, g.__group, "
             f"coalesce(a.value, {fill}) AS value, coalesce(a.n, 0) AS n\n"
             "FROM periods p CROSS JOIN groups g LEFT JOIN agg a "
             # An equality join (hash join) on a key with NULL made comparable.
             "ON a.__period = p.__period "
             "AND coalesce(a.__group, chr(0)) = coalesce(g.__group, chr(0)))\n"
-            f"SELECT {label} AS period, {clean} AS value, n, __group AS grp, __period AS start "
+            f"SELECT __label AS period, {clean} AS value, n, __group AS grp, __period AS start "
             "FROM grid ORDER BY __period, __group NULLS FIRST"
         )
     return CompiledQuery(sql=sql, params=builder.params, zero_when_empty=zero)
