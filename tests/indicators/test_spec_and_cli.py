@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 from pathlib import Path
@@ -94,7 +95,6 @@ def test_sql_period_labels_match_the_python_ones(period: str) -> None:
     import duckdb
 
     from civiclab.indicators.compile import PERIOD_LABELS
-    from civiclab.indicators.evaluate import period_label
 
     days = [dt.date(2020, 12, 25) + dt.timedelta(days=n) for n in range(0, 800, 3)]
     con = duckdb.connect()
@@ -103,3 +103,20 @@ def test_sql_period_labels_match_the_python_ones(period: str) -> None:
             f"SELECT {PERIOD_LABELS[period]} FROM (SELECT ?::DATE AS __period)", [day]
         ).fetchone()
         assert label == period_label(day, period), day
+
+
+def period_label(start: dt.date | None, period: str | None) -> str | None:
+    """The reference labels: 2024-01 (month), 2024-01-05 (day), 2024-W01 (ISO week),
+    2024-Q1, 2024."""
+    if start is None or period is None:
+        return None
+    if period == "day":
+        return start.isoformat()
+    if period == "week":
+        year, week, _day = start.isocalendar()
+        return f"{year}-W{week:02d}"
+    if period == "month":
+        return f"{start.year}-{start.month:02d}"
+    if period == "quarter":
+        return f"{start.year}-Q{(start.month - 1) // 3 + 1}"
+    return str(start.year)

@@ -59,7 +59,7 @@ def _staging(city: Any) -> Path:
     return path
 
 
-def _settings_for(city: Any, options: ImportOptions, work_dir: Path) -> ImportSettings:
+def _settings_for(city: Any, options: ImportOptions) -> ImportSettings:
     return ImportSettings(
         timezone=city.timezone,
         # Outside the United States 03/04/2024 is the 3rd of April.
@@ -138,12 +138,12 @@ def preview_file(
     check_file_size(path)
     work_dir = _staging(city)
     try:
-        con = ingest_connection(_settings_for(city, options, work_dir))
+        con = ingest_connection(_settings_for(city, options))
         source = open_source(path, source_name, options.format, work_dir, settings.MAX_UPLOAD_BYTES)
         try:
             for name, table in source.tables.items():
                 con.register(name, table)
-            columns = plan_columns(con, source, _settings_for(city, options, work_dir))
+            columns = plan_columns(con, source, _settings_for(city, options))
             sample = con.execute(f"SELECT * FROM {source.from_sql} LIMIT {PREVIEW_ROWS}")
             rows = [[None if isinstance(v, bytes) else v for v in row] for row in sample.fetchall()]
         finally:
@@ -188,7 +188,7 @@ def import_file(
         )
     work_dir = _staging(city)
     try:
-        import_settings = _settings_for(city, options, work_dir)
+        import_settings = _settings_for(city, options)
         con = ingest_connection(import_settings)
         con.execute(f"SET temp_directory = '{work_dir / 'spill'}'")
         source = open_source(path, source_name, options.format, work_dir, settings.MAX_UPLOAD_BYTES)

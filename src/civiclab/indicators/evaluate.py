@@ -28,22 +28,6 @@ class Point(NamedTuple):
         return item
 
 
-def period_label(start: dt.date | None, period: str | None) -> str | None:
-    """2024-01 for a month; 2024-01-05 for a day; 2024-W01 (ISO) for a week; 2024-Q1; 2024."""
-    if start is None or period is None:
-        return None
-    if period == "day":
-        return start.isoformat()
-    if period == "week":
-        year, week, _day = start.isocalendar()
-        return f"{year}-W{week:02d}"
-    if period == "month":
-        return f"{start.year}-{start.month:02d}"
-    if period == "quarter":
-        return f"{start.year}-Q{(start.month - 1) // 3 + 1}"
-    return str(start.year)
-
-
 def evaluate(
     spec: IndicatorSpec,
     columns: dict[str, str],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from typing import Any
@@ -182,8 +183,6 @@ def report(indicator: Indicator) -> dict[str, Any]:
     overall = series["overall"]
     values = [p["value"] for p in overall]
     chart = analyse(values)
-    import datetime as dt
-
     starts = [dt.date.fromisoformat(p["start"]) if p["start"] else None for p in overall]
     baseline = _baseline(overall, indicator)
     goal = progress(
