@@ -10,14 +10,18 @@ SELECT are refused; and a query that runs too long is interrupted.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
+import pyarrow as pa
 
 from civiclab.datasets.ingest.columns import quote_ident, quote_literal
 from civiclab.datasets.ingest.pipeline import dataset_relation
+
+T = TypeVar("T")
 
 
 class QueryError(Exception):
@@ -76,6 +80,19 @@ class CityQuery:
         self, sql: str, params: list[Any] | None = None, limit: int | None = None
     ) -> QueryResult:
         """Run one SELECT; refuse anything else. ``limit`` caps the rows fetched."""
+
+        def fetch() -> QueryResult:
+            cursor = self.con.execute(sql, params or [])
+            rows = cursor.fetchmany(limit) if limit is not None else cursor.fetchall()
+            return QueryResult(columns=[d[0] for d in cursor.description], rows=rows)
+
+        return self._guarded(sql, fetch)
+
+    def execute_arrow(self, sql: str, params: list[Any] | None = None) -> pa.Table:
+        """Run one SELECT into an Arrow table: columns, not a million Python tuples."""
+        return self._guarded(sql, lambda: self.con.sql(sql, params=params or None).to_arrow_table())
+
+    def _guarded(self, sql: str, run: Callable[[], T]) -> T:
         try:
             statements = self.con.extract_statements(sql)
         except duckdb.Error as exc:
@@ -85,9 +102,7 @@ class CityQuery:
         timer = threading.Timer(self.timeout_seconds, self.con.interrupt)
         timer.start()
         try:
-            cursor = self.con.execute(sql, params or [])
-            rows = cursor.fetchmany(limit) if limit is not None else cursor.fetchall()
-            columns = [d[0] for d in cursor.description]
+            return run()
         except duckdb.InterruptException:
             raise QueryError(
                 f"The query took longer than {self.timeout_seconds:g} s and was stopped."
@@ -96,7 +111,6 @@ class CityQuery:
             raise QueryError(f"The query failed: {_first_line(exc)}") from None
         finally:
             timer.cancel()
-        return QueryResult(columns=columns, rows=rows)
 
     def close(self) -> None:
         self.con.close()

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -141,7 +142,7 @@ def _series(dataset: Dataset, spec: IndicatorSpec, by: str | None) -> list[dict[
 
 # An indicator whose slug is "evaluate" shares its address with the preview: these hidden
 # routes answer its GET, PATCH and DELETE, which would otherwise be a 405.
-def _points(points: list[Point]) -> list[dict[str, Any]]:
+def _points(points: Sequence[Point]) -> list[dict[str, Any]]:
     return [
         {"period": p.period, "start": p.start, "group": p.group, "value": p.value, "n": p.n}
         for p in points

@@ -25,37 +25,31 @@ from civiclab.indicators.spec import (
 NUMERIC = {"integer", "decimal", "latitude", "longitude"}
 TEMPORAL = {"timestamp", "date"}
 SECONDS_PER = {"minutes": 60, "hours": 3600, "days": 86400}
-INTERVALS = {
-    "day": "INTERVAL 1 DAY",
-    "week": "INTERVAL 7 DAY",
-    "month": "INTERVAL 1 MONTH",
-    "quarter": "INTERVAL 3 MONTH",
-    "year": "INTERVAL 1 YEAR",
-}
-
-
-PERIOD_LABELS = {
-    "day": "strftime(__period, '%Y-%m-%d')",
-    "week": "strftime(__period, '%G-W%V')",  # ISO week: 2025-W01 starts on 30 December 2024
-    "month": "strftime(__period, '%Y-%m')",
-    "quarter": "CAST(year(__period) AS VARCHAR) || '-Q' || CAST(quarter(__period) AS VARCHAR)",
-    "year": "CAST(year(__period) AS VARCHAR)",
-}
 
 
 @dataclass
 class CompiledQuery:
-    """The query and its parameters; rows are (period label, value, n, group, period start),
-    in order of period and group."""
+    """The query and its parameters. Its rows are (period start, group, value, n), one per
+    period and group that has rows, in no order: :mod:`evaluate` lays them on the full grid of
+    periods × groups, so empty cells cost no SQL work."""
 
     sql: str
     params: list[Any] = field(default_factory=list)
     zero_when_empty: bool = False
+    period: str | None = None
+    grouped: bool = False
 
     def shown(self) -> str:
         """The SQL with its parameters listed, for the "Show SQL" panel."""
         listed = "\n".join(f"-- ${i} = {value!r}" for i, value in enumerate(self.params, 1))
-        return f"{self.sql}\n{listed}" if listed else self.sql
+        fill = "0" if self.zero_when_empty else "empty"
+        note = (
+            "-- Periods between the first and the last with no rows"
+            + (", and groups with no rows in a period," if self.grouped else "")
+            + f" are then added as {fill}."
+        )
+        parts = [self.sql, listed, note if self.period else ""]
+        return "\n".join(part for part in parts if part)
 
 
 class _Builder:
@@ -94,7 +88,7 @@ class _Builder:
                 values = ", ".join(self.param(v) for v in item.value)  # type: ignore[union-attr]
                 parts.append(f"{column} {op.upper()} ({values})")
             elif op == "between":
-                low, high = item.value  # type: ignore[misc]
+                low, high = item.value  # type: ignore[misc,str-unpack]
                 parts.append(f"{column} BETWEEN {self.param(low)} AND {self.param(high)}")
             elif op == "is null":
                 parts.append(f"{column} IS NULL")
@@ -210,6 +204,7 @@ def compile_spec(
     builder.city_population = population
     where = builder.condition(spec.filters, "filters")
     value, n, zero = builder.aggregate(spec.measure, "TRUE", "measure")
+    period = "CAST(NULL AS DATE)"
     if spec.time is not None:
         column = builder.column(spec.time.column, "time.column", TEMPORAL)
         local = (
@@ -218,9 +213,6 @@ def compile_spec(
             else column
         )
         period = f"CAST(date_trunc('{spec.time.period}', {local}) AS DATE)"
-        interval = INTERVALS[spec.time.period]
-    else:
-        period, interval = "CAST(NULL AS DATE)", None
     group = "CAST(NULL AS VARCHAR)"
     if spec.breakdown:
         names = [spec.breakdown] if isinstance(spec.breakdown, str) else spec.breakdown
@@ -233,7 +225,6 @@ def compile_spec(
     time_present = (
         f" AND {quote_ident(spec.time.column)} IS NOT NULL" if spec.time is not None else ""
     )
-    # Only the columns the measure reads: `base` is used three times and may be materialised.
     wanted = ", ".join(quote_ident(name) for name in builder.used)
     base = (
         f"SELECT {wanted + ', ' if wanted else ''}{period} AS __period, {group} AS __group "
@@ -247,32 +238,16 @@ def compile_spec(
         else "CAST(NULL AS DATE) AS __period, CAST(NULL AS VARCHAR) AS __group"
     )
     aggregated = f"SELECT {key}, {value} AS value, {n} AS n FROM base{grouping}"
-    fill = "0" if zero else "NULL"
-    label = PERIOD_LABELS[spec.time.period] if spec.time else "CAST(NULL AS VARCHAR)"
     # NaN or infinity (a ratio over nothing) is no value.
-    clean = "CASE WHEN isfinite(CAST(value AS DOUBLE)) THEN value END"
-    if interval is None:
-        sql = (
-            f"WITH base AS ({base}),\nagg AS ({aggregated})\n"
-            f"SELECT {label} AS period, {clean} AS value, n, __group AS grp, __period AS start "
-            "FROM agg ORDER BY __group NULLS FIRST"
-        )
-    else:
-        sql = (
-            f"WITH base AS ({base}),\n"
-            f"agg AS ({aggregated}),\n"
-            "span AS (SELECT CAST(unnest(generate_series(min(__period), max(__period), "
-            f"{interval})) AS DATE) AS __period FROM base),\n"
-            # Labels for the few periods, not for every row of the grid.
-            f"periods AS (SELECT __period, {label} AS __label FROM span),\n"
-            "groups AS (SELECT DISTINCT __group FROM base),\n"
-            "grid AS (SELECT p.__period, p.__label, g.__group, "
-            f"coalesce(a.value, {fill}) AS value, coalesce(a.n, 0) AS n\n"
-            "FROM periods p CROSS JOIN groups g LEFT JOIN agg a "
-            # An equality join (hash join) on a key with NULL made comparable.
-            "ON a.__period = p.__period "
-            "AND coalesce(a.__group, chr(0)) = coalesce(g.__group, chr(0)))\n"
-            f"SELECT __label AS period, {clean} AS value, n, __group AS grp, __period AS start "
-            "FROM grid ORDER BY __period, __group NULLS FIRST"
-        )
-    return CompiledQuery(sql=sql, params=builder.params, zero_when_empty=zero)
+    sql = (
+        f"WITH base AS ({base}),\nagg AS ({aggregated})\n"
+        "SELECT __period AS start, __group AS grp, "
+        "CASE WHEN isfinite(CAST(value AS DOUBLE)) THEN value END AS value, n FROM agg"
+    )
+    return CompiledQuery(
+        sql=sql,
+        params=builder.params,
+        zero_when_empty=zero,
+        period=spec.time.period if spec.time else None,
+        grouped=bool(spec.breakdown),
+    )

@@ -37,7 +37,7 @@ def gaps(points: list[Point], lower_is_better: bool) -> list[Gap]:
         if len(valued) < 2:
             result.append(Gap(period, None, None, None, None, None, None))
             continue
-        ordered = sorted(valued, key=lambda p: p.value if lower_is_better else -p.value)  # type: ignore[operator,return-value]
+        ordered = sorted(valued, key=lambda p: p.value if lower_is_better else -p.value)  # type: ignore[operator,return-value,arg-type]
         best, worst = ordered[0], ordered[-1]
         assert best.value is not None and worst.value is not None
         difference = abs(worst.value - best.value)

@@ -1,19 +1,32 @@
-"""Run a compiled indicator and label its periods."""
+"""Run a compiled indicator and lay its rows on the full grid of periods × groups.
+
+The query returns one row per period and group that has data; the series holds every period
+from the first to the last (and, with a breakdown, every group in every period), empty cells
+being 0 for counts and sums and empty otherwise. The grid is filled with numpy, in columns:
+a breakdown over five years of months and 19,000 groups is a million cells, and building a
+million Python objects would cost more than the query itself. Points are made on demand.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from typing import Any, NamedTuple
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, NamedTuple, overload
 
-from civiclab.indicators.compile import compile_spec
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from civiclab.indicators.compile import CompiledQuery, compile_spec
 from civiclab.indicators.spec import IndicatorSpec
 
-RunQuery = Callable[[str, list[Any]], list[tuple[Any, ...]]]
+RunQuery = Callable[[str, list[Any]], pa.Table]
+EPOCH = dt.date(1970, 1, 1)
 
 
 class Point(NamedTuple):
-    """One value of a series (a named tuple: series can have a million points)."""
+    """One value of a series."""
 
     period: str | None
     value: float | None
@@ -28,17 +41,142 @@ class Point(NamedTuple):
         return item
 
 
+def period_label(start: dt.date | None, period: str | None) -> str | None:
+    """How a period is written: 2024-03-04, 2024-W10 (ISO week), 2024-03, 2024-Q1, 2024."""
+    if start is None or period is None:
+        return None
+    if period == "day":
+        return start.isoformat()
+    if period == "week":
+        year, week, _day = start.isocalendar()
+        return f"{year}-W{week:02d}"
+    if period == "month":
+        return f"{start.year}-{start.month:02d}"
+    if period == "quarter":
+        return f"{start.year}-Q{(start.month - 1) // 3 + 1}"
+    return str(start.year)
+
+
+@dataclass(frozen=True, eq=False)
+class Series(Sequence[Point]):
+    """An indicator's series as a grid: ``values[i, j]`` is period i, group j (NaN: empty).
+
+    A sequence of :class:`Point` in order of period, then group (no group first).
+    """
+
+    starts: list[dt.date | None]
+    periods: list[str | None]
+    groups: list[str | None]
+    values: np.ndarray
+    counts: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.starts) * len(self.groups)
+
+    @overload
+    def __getitem__(self, index: int) -> Point: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Point]: ...
+
+    def __getitem__(self, index: int | slice) -> Point | list[Point]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        row, column = divmod(index, len(self.groups))
+        return self._point(row, column, self.values[row, column].item())
+
+    def __iter__(self) -> Iterator[Point]:
+        # tolist() turns a whole row into Python numbers at C speed.
+        for row, values in enumerate(self.values.tolist()):
+            counts = self.counts[row].tolist()
+            period, start = self.periods[row], self.starts[row]
+            for column, value in enumerate(values):
+                yield Point(
+                    period, None if value != value else value, counts[column],
+                    self.groups[column], start,
+                )  # fmt: skip
+
+    def _point(self, row: int, column: int, value: Any) -> Point:
+        return Point(
+            self.periods[row],
+            None if value != value else value,  # NaN is an empty cell
+            int(self.counts[row, column]),
+            self.groups[column],
+            self.starts[row],
+        )
+
+
 def evaluate(
     spec: IndicatorSpec,
     columns: dict[str, str],
     timezone: str,
     run: RunQuery,
     population: int | None = None,
-) -> list[Point]:
-    """The indicator's series: one point per period (and group), in order.
-
-    The query labels the periods and cleans impossible values itself, so a series of a
-    million points becomes Python objects without per-row work.
-    """
+) -> Series:
+    """The indicator's series: every period (and group), in order."""
     query = compile_spec(spec, columns, timezone, population=population)
-    return list(map(Point._make, run(query.sql, query.params)))
+    return lay_out(query, run(query.sql, query.params))
+
+
+def lay_out(query: CompiledQuery, table: pa.Table) -> Series:
+    """Place the query's rows (start, grp, value, n) on the grid of periods × groups."""
+    table = table.combine_chunks()
+    if table.num_rows == 0:
+        empty = np.empty((0, 0))
+        return Series([], [], [], empty, empty.astype(np.int64))
+    row_of, starts = _period_rows(table.column("start"), query.period)
+    column_of, groups = _group_columns(table.column("grp"))
+    values = _numbers(table.column("value"))
+    integral = values.dtype.kind == "i"
+    fill = 0 if query.zero_when_empty else np.nan
+    grid = np.full((len(starts), len(groups)), fill, dtype=np.int64 if integral else np.float64)
+    counts = np.zeros(grid.shape, dtype=np.int64)
+    grid[row_of, column_of] = values
+    counts[row_of, column_of] = _numbers(table.column("n"))
+    periods = [period_label(start, query.period) for start in starts]
+    return Series(starts, periods, groups, grid, counts)
+
+
+def _period_rows(
+    column: pa.ChunkedArray, period: str | None
+) -> tuple[np.ndarray, list[dt.date | None]]:
+    """Each row's period index, and the start of every period from the first to the last."""
+    if period is None:  # one period: the whole time
+        return np.zeros(len(column), dtype=np.int64), [None]
+    days = pc.cast(column, pa.int32()).to_numpy().astype("datetime64[D]")
+    unit = {"day": "D", "week": "D", "month": "M", "quarter": "M", "year": "Y"}[period]
+    steps = days.astype(f"datetime64[{unit}]").astype(np.int64)
+    size = {"week": 7, "quarter": 3}.get(period, 1)
+    # Period starts are aligned (Mondays, first months of quarters), so steps divide exactly.
+    first = int(steps.min())
+    rows = (steps - first) // size
+    count = int(rows.max()) + 1
+    starts = (first + size * np.arange(count)).astype(f"datetime64[{unit}]")
+    return rows, starts.astype("datetime64[D]").astype(dt.date).tolist()
+
+
+def _group_columns(column: pa.ChunkedArray) -> tuple[np.ndarray, list[str | None]]:
+    """Each row's group index, and the groups in order (no group first, then by text)."""
+    encoded = column.dictionary_encode(null_encoding="encode").combine_chunks()
+    found: list[str | None] = encoded.dictionary.to_pylist()
+    order = sorted(range(len(found)), key=lambda i: (found[i] is not None, found[i] or ""))
+    rank = np.empty(len(found), dtype=np.int64)
+    rank[order] = np.arange(len(found))
+    return rank[encoded.indices.to_numpy()], [found[i] for i in order]
+
+
+def _numbers(column: pa.ChunkedArray) -> np.ndarray:
+    """A numeric column as numpy: integers stay integers, empty values become NaN."""
+    kind = column.type
+    if pa.types.is_decimal(kind):  # DuckDB's 128-bit sums of integers
+        kind = pa.int64() if kind.scale == 0 else pa.float64()
+        column = pc.cast(column, kind)
+    if pa.types.is_integer(kind) and column.null_count == 0:
+        integers: np.ndarray = column.to_numpy().astype(np.int64)
+        return integers
+    floats: np.ndarray = pc.cast(column, pa.float64()).to_numpy(zero_copy_only=False)
+    return floats

@@ -59,7 +59,10 @@ def progress(
         return Progress(baseline, latest, target, None, None, "unknown", method)
     distance = target - baseline
     done = None if distance == 0 else round(100 * (latest - baseline) / distance, 1)
-    better = (lambda a, b: a <= b) if lower_is_better else (lambda a, b: a >= b)
+
+    def better(a: float, b: float) -> bool:
+        return a <= b if lower_is_better else a >= b
+
     if better(latest, target):
         return Progress(baseline, latest, target, done, latest, "met", method)
     recent = present[-RECENT_PERIODS:]

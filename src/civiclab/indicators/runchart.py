@@ -110,7 +110,9 @@ def xmr(values: list[float]) -> XmR:
 
 
 def _shifts(present: list[tuple[int, float]], median: float) -> list[Signal]:
-    signals, current, side = [], [], 0
+    signals: list[Signal] = []
+    current: list[int] = []
+    side = 0
     for index, value in present:
         if value == median:
             continue

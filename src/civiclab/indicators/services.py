@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -119,7 +120,7 @@ def _hash(spec: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()
 
 
-def compute(dataset: Dataset, spec: IndicatorSpec) -> list[Point]:
+def compute(dataset: Dataset, spec: IndicatorSpec) -> Sequence[Point]:
     """Evaluate a spec over the dataset's current version."""
     version = dataset.current_version
     if version is None:
@@ -130,12 +131,12 @@ def compute(dataset: Dataset, spec: IndicatorSpec) -> list[Point]:
             spec,
             columns,
             dataset.city.timezone,
-            lambda sql, params: query.execute(sql, params).rows,
+            query.execute_arrow,
             population=dataset.city.population,
         )
 
 
-def _points_json(points: list[Point]) -> list[dict[str, Any]]:
+def _points_json(points: Sequence[Point]) -> list[dict[str, Any]]:
     return [
         {"period": p.period, "start": p.start.isoformat() if p.start else None,
          "group": p.group, "value": p.value, "n": p.n}

@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-SPEC_VERSION = 1
+SPEC_VERSION: Literal[1] = 1
 
 Scalar = str | int | float | bool
 

@@ -57,7 +57,7 @@ class Command(ResultCommand):
                     spec,
                     columns,
                     city.timezone,
-                    lambda sql, params: query.execute(sql, params).rows,
+                    query.execute_arrow,
                     population=city.population,
                 )
         except (SpecError, QueryError) as exc:
