@@ -89,9 +89,7 @@ def civiclab_series(frame: pd.DataFrame, spec_data: dict) -> list[tuple]:
             f"TO '{path}' (FORMAT parquet)"
         )
         with CityQuery([TableFile("requests", path)]) as query:
-            points = evaluate(
-                parse_spec(spec_data), COLUMNS, TIMEZONE, query.execute_arrow
-            )
+            points = evaluate(parse_spec(spec_data), COLUMNS, TIMEZONE, query.execute_arrow)
     return [(p.start, p.group, p.value, p.n) for p in points]
 
 

@@ -99,7 +99,6 @@ DUCKDB_LABELS = {  # an independent reference: DuckDB's own calendar functions
 
 @pytest.mark.parametrize("period", ["day", "week", "month", "quarter", "year"])
 def test_period_labels_match_duckdb_calendar(period: str) -> None:
-    import datetime as dt
 
     import duckdb
 
