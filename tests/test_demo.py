@@ -54,9 +54,35 @@ def test_demo_datasets_leave_out_private_owners() -> None:
 
     seed_demo()
     imported = seed_demo_datasets()
-    assert len(imported) == 4
+    assert len(imported) == 5
     violations = Dataset.objects.get(slug="vacant-building-violations")
     names = [c["name"] for c in violations.current_version.columns]
     assert "Entity or Person(s)" not in names and "Property Address" in names
     assert violations.current_version.rows == 20890
     assert seed_demo_datasets() == []  # already there: nothing imported twice
+
+
+def test_demo_indicators_compute_with_goals_signals_and_equity() -> None:
+    from civiclab.datasets.demo import seed_demo_datasets
+    from civiclab.indicators import services
+    from civiclab.indicators.demo import seed_demo_indicators
+    from civiclab.indicators.models import Indicator
+
+    seed_demo()
+    seed_demo_datasets()
+    created = seed_demo_indicators()
+    assert created == [
+        "detroit/days-to-close-a-311-request",
+        "detroit/311-requests-received",
+        "boston/share-of-311-requests-closed",
+    ]
+    assert seed_demo_indicators() == []  # once
+    for indicator in Indicator.objects.all():
+        report = services.report(indicator)
+        assert report["error"] is None, indicator.name
+        assert any(p["value"] is not None for p in report["series"]["overall"]), indicator.name
+    days = services.report(Indicator.objects.get(slug="days-to-close-a-311-request"))
+    assert len(days["series"]["overall"]) == 21  # 2014-Q1 … 2019-Q1
+    assert days["goal"].baseline is not None and days["goal"].status != "unknown"
+    assert days["run_chart"].signals  # the sample's closing times do change
+    assert days["equity"] is not None

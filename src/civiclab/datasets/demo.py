@@ -57,6 +57,15 @@ DEMO_DATASETS = [
     ),
     DemoDataset(
         "detroit",
+        "311 requests",
+        "baltimore311-2014-2018-sample/311_sample.csv",
+        "Sample data for the demo: 10,000 of Baltimore's 311 service requests (2014 to "
+        "early 2019, from the City of Baltimore's training repository), standing in for "
+        "Detroit's 311.",
+        "City of Baltimore (Open Baltimore export)",
+    ),
+    DemoDataset(
+        "detroit",
         "Vacant building violations",
         "chicago-vacant-buildings-violations-2018/Vacant_and_Abandoned_Buildings_-_Violations.csv",
         "Sample data for the demo: Chicago's vacant and abandoned building hearing "

@@ -13,6 +13,7 @@ from django.core.management.base import CommandParser
 
 from civiclab.core.management.output import ResultCommand
 from civiclab.datasets.demo import seed_demo_datasets
+from civiclab.indicators.demo import seed_demo_indicators
 from civiclab.network.demo import seed_demo
 
 
@@ -30,6 +31,7 @@ class Command(ResultCommand):
         call_command("migrate", interactive=False, verbosity=0)
         summary = seed_demo()
         datasets = seed_demo_datasets() if summary.created else []
+        indicators = seed_demo_indicators() if summary.created else []
         url = f"http://{options['host']}:{options['port']}/"
         if options["json"]:
             self.emit(
@@ -39,6 +41,7 @@ class Command(ResultCommand):
                     "data_dir": str(settings.DATA_DIR),
                     **asdict(summary),
                     "datasets": datasets,
+                    "indicators": indicators,
                 },
                 "",
             )
@@ -56,6 +59,8 @@ class Command(ResultCommand):
             ]
             if datasets:
                 lines += ["", "sample datasets: " + ", ".join(datasets)]
+            if indicators:
+                lines += ["sample indicators: " + ", ".join(indicators)]
             lines.append("")
             self.stdout.write("\n".join(lines))
         if not options["no_serve"]:
