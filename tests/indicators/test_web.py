@@ -18,6 +18,7 @@ from civiclab.indicators.models import Indicator
 from civiclab.indicators.queries import visible_indicators
 from tests.datasets.helpers import REAL, write
 from tests.datasets.web_helpers import as_user, body
+from tests.indicators.test_charts import chart_payload
 from tests.permission_matrix import check_permission_matrix
 from tests.test_i18n import FR_PO, visible_text
 from tests.world import World
@@ -89,7 +90,8 @@ def test_builder_shows_the_dataset_columns_and_previews(world: World) -> None:
     response = client.post("/cities/city-a/indicators/new/preview/", builder_data())
     assert response.status_code == 200
     preview = body(response)
-    assert "<svg" in preview and "<polyline" in preview and "<table" in preview
+    assert 'data-chart="preview-chart"' in preview and 'id="preview-chart"' in preview
+    assert "<table" in preview
     assert "2018-" in preview
     assert not Indicator.objects.exists()
 
@@ -156,7 +158,9 @@ def test_viewer_may_not_build(world: World) -> None:
 def test_indicator_page_shows_chart_table_goal_signals_equity_sql(world: World) -> None:
     indicator = make_indicator(world)
     page = body(as_user(world.user("member")).get(f"/cities/city-a/indicators/{indicator.slug}/"))
-    assert "<svg" in page and 'class="median"' in page and 'class="target"' in page
+    chart = chart_payload(page, "indicator-chart")
+    assert chart["median"] is not None and chart["target"] == 2.0 and chart["y_label"] == "hours"
+    assert '<canvas role="img" aria-label="Noise closures: ' in page
     assert "Values per period" in page
     assert "Goal" in page and "least-squares line" in page
     assert "Signals of change" in page
@@ -254,7 +258,7 @@ def test_signals_and_widening_gap_are_told_in_words(world: World, tmp_path: Any)
         world.user("member"), version.dataset, "Requests", spec, target_value=10.0
     )
     page = body(as_user(world.user("member")).get(f"/cities/city-a/indicators/{indicator.slug}/"))
-    assert 'class="signal"' in page
+    assert chart_payload(page, "indicator-chart")["signals"]
     assert "8 points in a row going down" in page
     assert "gap between the best and worst group is widening" in page
     assert '<td data-label="Best group">A' in page

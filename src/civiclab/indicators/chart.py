@@ -1,87 +1,73 @@
-"""A run chart drawn as inline SVG on the server: the series, its median, the target and the
-points that signal a change. No JavaScript, readable without it."""
+"""What a run chart shows, as plain data for the browser to draw (pure Python, no Django).
+
+The page writes the payload with ``json_script`` and ``static/civiclab/charts.js`` draws it
+with the vendored Chart.js: the series, its median, the target and the points that signal a
+change. The table beside every chart holds the same values for readers without the chart.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
-
-WIDTH, HEIGHT = 720, 300
-LEFT, RIGHT, TOP, BOTTOM = 64, 16, 16, 48
+import math
+from typing import TypedDict
 
 
-@dataclass
-class Chart:
-    width: int = WIDTH
-    height: int = HEIGHT
-    lines: list[str] = field(default_factory=list)  # polyline "x,y x,y" segments
-    points: list[dict[str, Any]] = field(default_factory=list)
-    median_y: float | None = None
-    target_y: float | None = None
-    y_ticks: list[dict[str, Any]] = field(default_factory=list)
-    x_ticks: list[dict[str, Any]] = field(default_factory=list)
-    left: int = LEFT
-    right: int = WIDTH - RIGHT
-    top: int = TOP
-    bottom: int = HEIGHT - BOTTOM
-    empty: bool = True
+class ChartData(TypedDict):
+    """The chart payload; every value is JSON-safe (no NaN or infinity)."""
+
+    title: str
+    labels: list[str]  # one per period, "" for a period without a label
+    values: list[float | None]  # None leaves a gap in the line
+    median: float | None
+    target: float | None
+    signals: list[int]  # indices into ``values`` of the points in a signal of change
+    y_label: str  # the value axis: the unit, or "" when the spec gives none
+    count: int  # periods
+    first_period: str
+    last_period: str
+    latest: float | None  # the last value present
+    empty: bool  # no value to draw
 
 
-def _nice(value: float) -> str:
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}".rstrip("0").rstrip(".")
+def _finite(value: float | None) -> float | None:
+    """A number JSON can carry, or None."""
+    if value is None or not math.isfinite(value):
+        return None
+    return float(value)
 
 
-def build_chart(
+def chart_data(
     periods: list[str | None],
     values: list[float | None],
+    *,
     median: float | None,
     target: float | None,
-    signal_points: set[int],
-) -> Chart:
-    chart = Chart()
-    present = [v for v in values if v is not None]
-    if not present:
-        return chart
-    chart.empty = False
-    extra = [x for x in (median, target) if x is not None]
-    low, high = min(present + extra + [0.0]), max(present + extra)
-    if high == low:
-        high = low + 1
-    span_x = chart.right - chart.left
-    span_y = chart.bottom - chart.top
-    count = len(values)
+    signal_points: set[int] | list[int],
+    title: str,
+    y_label: str = "",
+) -> ChartData:
+    """The payload for one run chart.
 
-    def x_of(i: int) -> float:
-        return round(chart.left + (span_x * i / (count - 1) if count > 1 else span_x / 2), 1)
-
-    def y_of(v: float) -> float:
-        return round(chart.bottom - span_y * (v - low) / (high - low), 1)
-
-    segment: list[str] = []
-    for i, (period, value) in enumerate(zip(periods, values, strict=True)):
-        if value is None:
-            if segment:
-                chart.lines.append(" ".join(segment))
-            segment = []
-            continue
-        segment.append(f"{x_of(i)},{y_of(value)}")
-        chart.points.append(
-            {
-                "x": x_of(i),
-                "y": y_of(value),
-                "period": period,
-                "value": _nice(value),
-                "signal": i in signal_points,
-            }
-        )
-    if segment:
-        chart.lines.append(" ".join(segment))
-    chart.median_y = y_of(median) if median is not None else None
-    chart.target_y = y_of(target) if target is not None else None
-    chart.y_ticks = [
-        {"y": y_of(low + (high - low) * k / 4), "label": _nice(low + (high - low) * k / 4)}
-        for k in range(5)
-    ]
-    step = max(1, count // 6)
-    chart.x_ticks = [{"x": x_of(i), "label": periods[i] or ""} for i in range(0, count, step)]
-    return chart
+    ``periods`` and ``values`` are parallel lists; ``signal_points`` are indices into them
+    (indices outside the series, or on a missing value, are dropped).
+    """
+    if len(periods) != len(values):
+        raise ValueError("periods and values must have the same length")
+    clean = [_finite(v) for v in values]
+    present = [v for v in clean if v is not None]
+    labels = [p or "" for p in periods]
+    return {
+        "title": title,
+        "labels": labels,
+        "values": clean,
+        "median": _finite(median),
+        "target": _finite(target),
+        "signals": sorted(
+            i for i in set(signal_points) if 0 <= i < len(clean) and clean[i] is not None
+        ),
+        "y_label": y_label,
+        "count": len(clean),
+        "first_period": labels[0] if labels else "",
+        "last_period": labels[-1] if labels else "",
+        "latest": present[-1] if present else None,
+        "empty": not present,
+    }

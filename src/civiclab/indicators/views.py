@@ -23,7 +23,7 @@ from civiclab.datasets.models import Dataset
 from civiclab.datasets.queries import visible_datasets
 from civiclab.datasets.views import city_or_404
 from civiclab.indicators import services
-from civiclab.indicators.chart import build_chart
+from civiclab.indicators.chart import chart_data
 from civiclab.indicators.compile import compile_spec
 from civiclab.indicators.forms import (
     MEASURE_CHOICES,
@@ -34,6 +34,7 @@ from civiclab.indicators.forms import (
 )
 from civiclab.indicators.goals import RECENT_PERIODS
 from civiclab.indicators.models import Indicator
+from civiclab.indicators.preview import breakdown_preview
 from civiclab.indicators.queries import visible_indicators
 from civiclab.indicators.runchart import analyse
 from civiclab.indicators.spec import SpecError, parse_spec
@@ -143,6 +144,7 @@ def _builder_form(
         datasets=[(d.slug, d.name) for d in ([fixed] if fixed else datasets)],
         columns=columns,
         widest=widest_visibility(actor_for(request.user), city.network_id, city.pk),
+        population=city.population,
     )
     form.chosen = chosen  # type: ignore[attr-defined]
     return form
@@ -240,11 +242,18 @@ def indicator_preview(request: HttpRequest, slug: str) -> HttpResponse:
             {"period": p.period, "value": p.value, "n": p.n, "signal": i in signal_points}
             for i, p in enumerate(points)
         ],
-        chart=build_chart(
-            [p.period for p in points], values, run_chart.median, None, signal_points
+        chart=chart_data(
+            [p.period for p in points],
+            values,
+            median=run_chart.median,
+            target=None,
+            signal_points=signal_points,
+            title=_("Preview of the indicator"),
+            y_label=_y_label(spec),
         ),
         signals=[_describe(s, run_chart) for s in run_chart.signals],
     )
+    context.update(breakdown_preview(dataset, spec, values))
     return render(request, "indicators/partials/preview.html", context)
 
 
@@ -259,14 +268,16 @@ def indicator_detail(request: HttpRequest, slug: str, indicator_slug: str) -> Ht
         for i in signal.points:
             signal_points.setdefault(i, []).append(_describe(signal, run_chart)[0])
     rows = [{**p, "signals": signal_points.get(i, [])} for i, p in enumerate(overall)]
-    chart = build_chart(
+    spec = parse_spec(indicator.spec)
+    chart = chart_data(
         [p["period"] for p in overall],
         [p["value"] for p in overall],
-        run_chart.median,
-        indicator.target_value,
-        set(signal_points),
+        median=run_chart.median,
+        target=indicator.target_value,
+        signal_points=set(signal_points),
+        title=indicator.name,
+        y_label=_y_label(spec),
     )
-    spec = parse_spec(indicator.spec)
     sql = None
     version = indicator.dataset.current_version
     if version is not None:
@@ -287,7 +298,6 @@ def indicator_detail(request: HttpRequest, slug: str, indicator_slug: str) -> Ht
             "indicator": indicator,
             "spec": spec,
             "measure_label": dict(MEASURE_CHOICES).get(spec.measure.type, spec.measure.type),
-            "y_label": _y_label(spec),
             "period_label": dict(PERIOD_CHOICES).get(spec.time.period, "") if spec.time else "",
             "rows": rows,
             "chart": chart,

@@ -1,0 +1,72 @@
+"""``{% indicator_card indicator user %}``: an indicator's latest value, goal and spark chart,
+to embed on any page (challenges, solutions, the indicator list).
+
+The card shows nothing of an indicator the user may not see (the indicator or its dataset):
+it renders a neutral "not shared with you" card instead, without the name or a link.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.core.exceptions import ValidationError
+
+from civiclab.core.permissions import Action
+from civiclab.core.scoping import user_can
+from civiclab.datasets.engine import QueryError
+from civiclab.indicators import services
+from civiclab.indicators.chart import chart_data
+from civiclab.indicators.models import Indicator
+from civiclab.indicators.spec import SpecError, parse_spec
+
+# The same labels as the indicator's own page.
+from civiclab.indicators.views import _status_label, _y_label
+
+register = template.Library()
+
+
+def may_see(user: Any, indicator: Indicator | None) -> bool:
+    """What the indicator page requires: the indicator and its dataset are both visible."""
+    return (
+        indicator is not None
+        and user_can(user, Action.VIEW, indicator)
+        and user_can(user, Action.VIEW, indicator.dataset)
+    )
+
+
+@register.inclusion_tag("indicators/partials/card.html")
+def indicator_card(indicator: Indicator | None, user: Any) -> dict[str, Any]:
+    """The context of one card; ``visible`` is False and nothing else is set when the user may
+    not see the indicator."""
+    if indicator is None or not may_see(user, indicator):
+        return {"visible": False}
+    try:
+        result = services.report(indicator)
+        spec = parse_spec(indicator.spec)
+    except (SpecError, ValidationError, QueryError):
+        return {"visible": True, "indicator": indicator, "failed": True}
+    overall = result["series"]["overall"]
+    run_chart = result["run_chart"]
+    goal = result["goal"]
+    unit = _y_label(spec)
+    return {
+        "visible": True,
+        "indicator": indicator,
+        "failed": bool(result["error"]),
+        "unit": unit,
+        "goal": goal,
+        "status": goal.status,
+        "status_label": _status_label(goal.status),
+        "signal_count": len(run_chart.signals),
+        "chart": chart_data(
+            [p["period"] for p in overall],
+            [p["value"] for p in overall],
+            median=run_chart.median,
+            target=indicator.target_value,
+            signal_points={i for s in run_chart.signals for i in s.points},
+            title=indicator.name,
+            y_label=unit,
+        ),
+        "chart_id": f"indicator-card-{indicator.pk}",
+    }
