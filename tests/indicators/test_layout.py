@@ -18,7 +18,7 @@ def table(rows: list[tuple], value_type: pa.DataType = FLOAT) -> pa.Table:
     return pa.table(
         {
             "start": pa.array(starts, pa.date32()),
-            "grp": pa.array(groups, pa.string()),
+            "__group1": pa.array(groups, pa.string()),
             "value": pa.array(values, value_type),
             "n": pa.array(counts, pa.int64()),
         }
@@ -95,10 +95,48 @@ def test_whole_time_without_groups_is_one_point() -> None:
     rows = pa.table(
         {
             "start": pa.array([None], pa.date32()),
-            "grp": pa.array([None], pa.string()),
+            "__group1": pa.array([None], pa.string()),
             "value": pa.array([12], pa.decimal128(38, 0)),  # DuckDB's sum of integers
             "n": pa.array([4], pa.int64()),
         }
     )
     (point,) = lay_out(CompiledQuery(sql="", zero_when_empty=True), rows)
     assert point == Point(None, 12, 4, None, None) and type(point.value) is int
+
+
+def test_a_row_missing_any_breakdown_column_is_in_the_no_group(tmp_path) -> None:
+    """Rows with a NULL in either column form one group together, whose median is theirs."""
+    import duckdb
+
+    from civiclab.datasets.engine import CityQuery, TableFile
+    from civiclab.datasets.ingest.pipeline import REFUSED_COLUMN
+    from civiclab.indicators.evaluate import evaluate
+    from civiclab.indicators.spec import parse_spec
+
+    path = tmp_path / "v1.parquet"
+    duckdb.connect().execute(
+        "COPY (SELECT * FROM (VALUES ('N', 'low', 1.0), ('N', 'low', 3.0), ('N', NULL, 10.0),"
+        " (NULL, 'high', 20.0), (NULL, NULL, 30.0), ('S', 'high', 5.0), ('N / x', 'y', 7.0))"
+        f" t(side, income, amount), (SELECT FALSE AS {REFUSED_COLUMN})) TO '{path}'"
+    )
+    spec = parse_spec(
+        {"dataset": "d", "measure": {"type": "median", "column": "amount"},
+         "breakdown": ["side", "income"]}
+    )  # fmt: skip
+    columns = {"side": "category", "income": "category", "amount": "decimal"}
+    with CityQuery([TableFile("d", path)]) as query:
+        series = evaluate(spec, columns, "UTC", query.execute_arrow)
+    assert [(p.group, p.value, p.n) for p in series] == [
+        (None, 20.0, 3),
+        ("N / low", 2.0, 2),
+        ("N / x / y", 7.0, 1),
+        ("S / high", 5.0, 1),
+    ]
+
+
+def test_dates_centuries_apart_take_the_per_row_path() -> None:
+    rows = [(dt.date(1750, 6, 1), "x", 1, 1), (dt.date(2150, 1, 1), "x", 2, 1)]
+    series = lay_out(query("year", zero=True), table(rows, pa.int64()))
+    assert len(series.periods) == 401
+    assert series.periods[0] == "1750" and series.periods[-1] == "2150"
+    assert [p.value for p in series][:2] == [1, 0] and series[-1].value == 2

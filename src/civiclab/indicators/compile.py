@@ -29,9 +29,11 @@ SECONDS_PER = {"minutes": 60, "hours": 3600, "days": 86400}
 
 @dataclass
 class CompiledQuery:
-    """The query and its parameters. Its rows are (period start, group, value, n), one per
-    period and group that has rows, in no order: :mod:`evaluate` lays them on the full grid of
-    periods × groups, so empty cells cost no SQL work."""
+    """The query and its parameters. Its rows are (period start, value, n, group column 1, 2,
+    …), one per period and group that has rows, in no order: :mod:`evaluate` lays them on the
+    full grid of periods × groups, so empty cells cost no SQL work. A group is the breakdown
+    columns' values as text; they are joined into one label after the query, which is cheaper
+    than joining them for every row."""
 
     sql: str
     params: list[Any] = field(default_factory=list)
@@ -213,36 +215,43 @@ def compile_spec(
             else column
         )
         period = f"CAST(date_trunc('{spec.time.period}', {local}) AS DATE)"
-    group = "CAST(NULL AS VARCHAR)"
+    groups = ["CAST(NULL AS VARCHAR)"]
     if spec.breakdown:
         names = [spec.breakdown] if isinstance(spec.breakdown, str) else spec.breakdown
-        parts = [f"CAST({builder.column(name, 'breakdown')} AS VARCHAR)" for name in names]
-        # A row missing any of the columns belongs to no group (NULL), like a single column.
-        group = " || ' / ' || ".join(parts)
+        columns_used = [builder.column(name, "breakdown") for name in names]
+        groups = [f"CAST({column} AS VARCHAR)" for column in columns_used]
+        if len(groups) > 1:
+            # A row missing any of the columns belongs to no group: all its keys are NULL.
+            missing = " OR ".join(f"{column} IS NULL" for column in columns_used)
+            groups = [f"CASE WHEN {missing} THEN NULL ELSE {group} END" for group in groups]
     if builder.problems:
         raise SpecError(builder.problems)
     source = quote_ident(table or spec.dataset)
     time_present = (
         f" AND {quote_ident(spec.time.column)} IS NOT NULL" if spec.time is not None else ""
     )
+    # Only the columns the measure reads, under names that cannot clash with them.
     wanted = ", ".join(quote_ident(name) for name in builder.used)
+    keys = [f"{group} AS __group{i}" for i, group in enumerate(groups, 1)]
     base = (
-        f"SELECT {wanted + ', ' if wanted else ''}{period} AS __period, {group} AS __group "
+        f"SELECT {wanted + ', ' if wanted else ''}{period} AS __period, {', '.join(keys)} "
         f"FROM {source} WHERE ({where}){time_present}"
     )
+    group_names = [f"__group{i}" for i in range(1, len(groups) + 1)]
     # With neither periods nor groups there is one answer, even over no rows (a count of 0).
     grouping = " GROUP BY ALL" if spec.time is not None or spec.breakdown else ""
     key = (
-        "__period, __group"
+        ", ".join(["__period", *group_names])
         if grouping
-        else "CAST(NULL AS DATE) AS __period, CAST(NULL AS VARCHAR) AS __group"
+        else "CAST(NULL AS DATE) AS __period, CAST(NULL AS VARCHAR) AS __group1"
     )
     aggregated = f"SELECT {key}, {value} AS value, {n} AS n FROM base{grouping}"
     # NaN or infinity (a ratio over nothing) is no value.
     sql = (
         f"WITH base AS ({base}),\nagg AS ({aggregated})\n"
-        "SELECT __period AS start, __group AS grp, "
-        "CASE WHEN isfinite(CAST(value AS DOUBLE)) THEN value END AS value, n FROM agg"
+        "SELECT __period AS start, "
+        "CASE WHEN isfinite(CAST(value AS DOUBLE)) THEN value END AS value, n, "
+        f"{', '.join(group_names)} FROM agg"
     )
     return CompiledQuery(
         sql=sql,

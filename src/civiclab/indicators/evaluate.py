@@ -22,7 +22,7 @@ from civiclab.indicators.compile import CompiledQuery, compile_spec
 from civiclab.indicators.spec import IndicatorSpec
 
 RunQuery = Callable[[str, list[Any]], pa.Table]
-EPOCH = dt.date(1970, 1, 1)
+MAX_SPAN_DAYS = 200 * 366
 
 
 class Point(NamedTuple):
@@ -123,13 +123,17 @@ def evaluate(
 
 
 def lay_out(query: CompiledQuery, table: pa.Table) -> Series:
-    """Place the query's rows (start, grp, value, n) on the grid of periods × groups."""
+    """Place the query's rows (start, value, n, group columns…) on the grid of periods ×
+    groups."""
     table = table.combine_chunks()
     if table.num_rows == 0:
         empty = np.empty((0, 0))
         return Series([], [], [], empty, empty.astype(np.int64))
     row_of, starts = _period_rows(table.column("start"), query.period)
-    column_of, groups = _group_columns(table.column("grp"))
+    group_columns = [
+        table.column(name) for name in table.column_names if name.startswith("__group")
+    ]
+    column_of, groups = _group_columns(group_columns)
     values = _numbers(table.column("value"))
     integral = values.dtype.kind == "i"
     fill = 0 if query.zero_when_empty else np.nan
@@ -147,10 +151,15 @@ def _period_rows(
     """Each row's period index, and the start of every period from the first to the last."""
     if period is None:  # one period: the whole time
         return np.zeros(len(column), dtype=np.int64), [None]
-    days = pc.cast(column, pa.int32()).to_numpy().astype("datetime64[D]")
+    days = pc.cast(column, pa.int32()).to_numpy().astype(np.int64)  # since 1970-01-01
     unit = {"day": "D", "week": "D", "month": "M", "quarter": "M", "year": "Y"}[period]
-    steps = days.astype(f"datetime64[{unit}]").astype(np.int64)
     size = {"week": 7, "quarter": 3}.get(period, 1)
+    low, high = int(days.min()), int(days.max())
+    if high - low <= MAX_SPAN_DAYS:  # calendar arithmetic once per day of the span
+        span = np.arange(low, high + 1).astype("datetime64[D]")
+        steps = span.astype(f"datetime64[{unit}]").astype(np.int64)[days - low]
+    else:  # dates centuries apart: once per row
+        steps = days.astype("datetime64[D]").astype(f"datetime64[{unit}]").astype(np.int64)
     # Period starts are aligned (Mondays, first months of quarters), so steps divide exactly.
     first = int(steps.min())
     rows = (steps - first) // size
@@ -159,14 +168,47 @@ def _period_rows(
     return rows, starts.astype("datetime64[D]").astype(dt.date).tolist()
 
 
-def _group_columns(column: pa.ChunkedArray) -> tuple[np.ndarray, list[str | None]]:
-    """Each row's group index, and the groups in order (no group first, then by text)."""
-    encoded = column.dictionary_encode(null_encoding="encode").combine_chunks()
-    found: list[str | None] = encoded.dictionary.to_pylist()
-    order = sorted(range(len(found)), key=lambda i: (found[i] is not None, found[i] or ""))
-    rank = np.empty(len(found), dtype=np.int64)
-    rank[order] = np.arange(len(found))
-    return rank[encoded.indices.to_numpy()], [found[i] for i in order]
+def _group_columns(columns: list[pa.ChunkedArray]) -> tuple[np.ndarray, list[str | None]]:
+    """Each row's group index, and the groups in order (no group first, then by label).
+
+    A group is the breakdown columns' values joined by " / "; a row missing any of them is in
+    no group. Rows are numbered by their combination of per-column codes (mixed radix), so
+    only the distinct combinations are ever turned into labels.
+    """
+    combination = np.zeros(len(columns[0]), dtype=np.int64)
+    dictionaries: list[list[str | None]] = []
+    size = 1
+    for column in columns:
+        encoded = column.dictionary_encode(null_encoding="encode").combine_chunks()
+        dictionary: list[str | None] = encoded.dictionary.to_pylist()
+        combination = combination * len(dictionary) + encoded.indices.to_numpy()
+        dictionaries.append(dictionary)
+        size *= len(dictionary)
+    if size <= 4 * len(combination) + 1024:  # a lookup table no bigger than the rows
+        seen = np.zeros(size, dtype=bool)
+        seen[combination] = True
+        distinct = np.flatnonzero(seen)
+        slot = np.empty(size, dtype=np.int64)
+        slot[distinct] = np.arange(len(distinct))
+        position = slot[combination]
+    else:
+        distinct, position = np.unique(combination, return_inverse=True)
+    labels = [_label(int(code), dictionaries) for code in distinct]
+    # A missing value makes all of a row's keys NULL (see compile), so None is one group.
+    order = sorted(range(len(labels)), key=lambda i: (labels[i] is not None, labels[i] or ""))
+    rank = np.empty(len(labels), dtype=np.int64)
+    rank[order] = np.arange(len(labels))
+    return rank[position], [labels[i] for i in order]
+
+
+def _label(code: int, dictionaries: list[list[str | None]]) -> str | None:
+    parts: list[str | None] = []
+    for dictionary in reversed(dictionaries):
+        code, index = divmod(code, len(dictionary))
+        parts.append(dictionary[index])
+    if any(part is None for part in parts):
+        return None
+    return " / ".join(reversed(parts))  # type: ignore[arg-type]
 
 
 def _numbers(column: pa.ChunkedArray) -> np.ndarray:
