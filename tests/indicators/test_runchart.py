@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from civiclab.indicators.runchart import analyse, runs_limits, xmr
+from civiclab.indicators.runchart import analyse, point_signals, runs_limits, xmr
 
 
 @pytest.mark.parametrize(
@@ -73,3 +73,13 @@ def test_xmr_limits_and_an_astronomical_point() -> None:
 def test_missing_values_are_skipped_not_zero() -> None:
     chart = analyse([None, 12, None, 9, 11])
     assert chart.median == 11 and chart.useful == 2
+
+
+def test_only_point_rules_are_marked_on_a_chart() -> None:
+    """Too many runs is a property of the series: told in words, no point marked."""
+    alternating = analyse([1.0, 9.0] * 10).signals
+    assert [s.rule for s in alternating] == ["too_many_runs"]
+    assert point_signals(alternating) == []
+    shifted = analyse([1.0] * 7 + [9.0] * 7).signals
+    assert "too_few_runs" in {s.rule for s in shifted}
+    assert {s.rule for s in point_signals(shifted)} == {"shift", "astronomical"}

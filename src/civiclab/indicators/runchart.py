@@ -34,6 +34,16 @@ class Signal:
     description: str
 
 
+# Too few or too many runs describe the whole series, not particular points.
+SERIES_RULES = frozenset({"too_few_runs", "too_many_runs"})
+
+
+def point_signals(signals: list[Signal]) -> list[Signal]:
+    """The signals that single out points (shift, trend, astronomical), for marking on a
+    chart; the runs rules are told in words."""
+    return [s for s in signals if s.rule not in SERIES_RULES]
+
+
 @dataclass(frozen=True)
 class XmR:
     centre: float

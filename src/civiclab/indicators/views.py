@@ -28,32 +28,21 @@ from civiclab.indicators.compile import compile_spec
 from civiclab.indicators.forms import (
     MEASURE_CHOICES,
     PERIOD_CHOICES,
-    UNIT_CHOICES,
     IndicatorForm,
     initial_from,
 )
 from civiclab.indicators.goals import RECENT_PERIODS
+from civiclab.indicators.labels import status_label, y_label
 from civiclab.indicators.models import Indicator
 from civiclab.indicators.preview import breakdown_preview
 from civiclab.indicators.queries import visible_indicators
-from civiclab.indicators.runchart import analyse
+from civiclab.indicators.runchart import analyse, point_signals
 from civiclab.indicators.spec import SpecError, parse_spec
 from civiclab.network.models import City, Membership
 
 BREAKDOWN_GROUPS = 12
 # Paths under /cities/<city>/indicators/ that an indicator's slug must not take.
 RESERVED_SLUGS = {"new"}
-
-
-def _status_label(status: str) -> str:
-    labels = {
-        "on_track": _("On track"),
-        "at_risk": _("At risk"),
-        "off_track": _("Off track"),
-        "met": _("Target met"),
-        "unknown": _("Not known"),
-    }
-    return labels.get(status, status)
 
 
 def _describe(signal: Any, run_chart: Any) -> tuple[str, str]:
@@ -114,7 +103,7 @@ def indicator_list(request: HttpRequest, slug: str) -> HttpResponse:
             latest, status = result["goal"].latest, result["goal"].status
         except (SpecError, ValidationError):
             pass
-        rows.append({"indicator": indicator, "latest": latest, "status": _status_label(status)})
+        rows.append({"indicator": indicator, "latest": latest, "status": status_label(status)})
     return render(
         request,
         "indicators/list.html",
@@ -236,7 +225,7 @@ def indicator_preview(request: HttpRequest, slug: str) -> HttpResponse:
         return render(request, "indicators/partials/preview.html", context)
     values = [p.value for p in points]
     run_chart = analyse(values)
-    signal_points = {i for s in run_chart.signals for i in s.points}
+    signal_points = {i for s in point_signals(run_chart.signals) for i in s.points}
     context.update(
         points=[
             {"period": p.period, "value": p.value, "n": p.n, "signal": i in signal_points}
@@ -249,7 +238,7 @@ def indicator_preview(request: HttpRequest, slug: str) -> HttpResponse:
             target=None,
             signal_points=signal_points,
             title=_("Preview of the indicator"),
-            y_label=_y_label(spec),
+            y_label=y_label(spec),
         ),
         signals=[_describe(s, run_chart) for s in run_chart.signals],
     )
@@ -264,7 +253,7 @@ def indicator_detail(request: HttpRequest, slug: str, indicator_slug: str) -> Ht
     run_chart = result["run_chart"]
     goal = result["goal"]
     signal_points: dict[int, list[str]] = {}
-    for signal in run_chart.signals:
+    for signal in point_signals(run_chart.signals):
         for i in signal.points:
             signal_points.setdefault(i, []).append(_describe(signal, run_chart)[0])
     rows = [{**p, "signals": signal_points.get(i, [])} for i, p in enumerate(overall)]
@@ -276,7 +265,7 @@ def indicator_detail(request: HttpRequest, slug: str, indicator_slug: str) -> Ht
         target=indicator.target_value,
         signal_points=set(signal_points),
         title=indicator.name,
-        y_label=_y_label(spec),
+        y_label=y_label(spec),
     )
     sql = None
     version = indicator.dataset.current_version
@@ -311,7 +300,7 @@ def indicator_detail(request: HttpRequest, slug: str, indicator_slug: str) -> Ht
                 for s in run_chart.signals
             ],
             "goal": goal,
-            "status_label": _status_label(goal.status),
+            "status_label": status_label(goal.status),
             "method": _(
                 "A least-squares line through the last %(n)s periods is extended to the target "
                 "date: on track if it reaches the target, at risk if it covers at least half of "
@@ -326,13 +315,6 @@ def indicator_detail(request: HttpRequest, slug: str, indicator_slug: str) -> Ht
             "can_delete": user_can(request.user, Action.DELETE, indicator),
         },
     )
-
-
-def _y_label(spec: Any) -> str:
-    """The value axis's unit: the duration's unit, or the spec's own."""
-    if spec.measure.type == "duration":
-        return str(dict(UNIT_CHOICES).get(spec.measure.unit, spec.measure.unit))
-    return spec.unit or ""
 
 
 def _pivot(points: list[dict[str, Any]]) -> dict[str, Any] | None:

@@ -17,11 +17,12 @@ from civiclab.core.scoping import user_can
 from civiclab.datasets.engine import QueryError
 from civiclab.indicators import services
 from civiclab.indicators.chart import chart_data
+from civiclab.indicators.labels import status_label, y_label
 from civiclab.indicators.models import Indicator
+from civiclab.indicators.runchart import point_signals
 from civiclab.indicators.spec import SpecError, parse_spec
 
 # The same labels as the indicator's own page.
-from civiclab.indicators.views import _status_label, _y_label
 
 register = template.Library()
 
@@ -49,7 +50,7 @@ def indicator_card(indicator: Indicator | None, user: Any) -> dict[str, Any]:
     overall = result["series"]["overall"]
     run_chart = result["run_chart"]
     goal = result["goal"]
-    unit = _y_label(spec)
+    unit = y_label(spec)
     return {
         "visible": True,
         "indicator": indicator,
@@ -57,14 +58,14 @@ def indicator_card(indicator: Indicator | None, user: Any) -> dict[str, Any]:
         "unit": unit,
         "goal": goal,
         "status": goal.status,
-        "status_label": _status_label(goal.status),
+        "status_label": status_label(goal.status),
         "signal_count": len(run_chart.signals),
         "chart": chart_data(
             [p["period"] for p in overall],
             [p["value"] for p in overall],
             median=run_chart.median,
             target=indicator.target_value,
-            signal_points={i for s in run_chart.signals for i in s.points},
+            signal_points={i for s in point_signals(run_chart.signals) for i in s.points},
             title=indicator.name,
             y_label=unit,
         ),
