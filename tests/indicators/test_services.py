@@ -60,7 +60,9 @@ def test_results_are_cached_per_version_and_recomputed_for_a_new_one(
     with django_capture_on_commit_callbacks(execute=True):
         datasets.import_file(None, world.city, "311", two, "two.csv", datasets.ImportOptions())
     indicator.refresh_from_db()
-    assert IndicatorResult.objects.count() == 2  # computed when the version landed
+    # Computed when the version landed; the old version's result is dropped.
+    (kept,) = IndicatorResult.objects.all()
+    assert kept.version == indicator.dataset.current_version
     assert services.results(indicator)["overall"][0]["value"] == 2.0
 
 

@@ -173,6 +173,10 @@ def results(indicator: Indicator) -> dict[str, Any]:
     IndicatorResult.objects.update_or_create(
         indicator=indicator, version=version, spec_hash=key, defaults={"series": series}
     )
+    # Results for an older version or spec are not read again (a rollback recomputes).
+    IndicatorResult.objects.filter(indicator=indicator).exclude(
+        version=version, spec_hash=key
+    ).delete()
     return series
 
 
