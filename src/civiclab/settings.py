@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "civiclab.audit",
     "civiclab.datasets",
     "civiclab.indicators",
+    "civiclab.portfolio",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

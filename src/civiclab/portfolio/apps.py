@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PortfolioConfig(AppConfig):
+    name = "civiclab.portfolio"
+    label = "portfolio"

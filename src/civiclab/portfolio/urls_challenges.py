@@ -1,0 +1,7 @@
+"""Routes (filled by the portfolio UI)."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
