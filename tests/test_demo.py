@@ -72,6 +72,7 @@ def test_demo_indicators_compute_with_goals_signals_and_equity() -> None:
     seed_demo_datasets()
     created = seed_demo_indicators()
     assert created == [
+        "mobile/vacant-building-notices",
         "detroit/days-to-close-a-311-request",
         "detroit/311-requests-received",
         "boston/share-of-311-requests-closed",
@@ -86,3 +87,33 @@ def test_demo_indicators_compute_with_goals_signals_and_equity() -> None:
     assert days["goal"].baseline is not None and days["goal"].status != "unknown"
     assert days["run_chart"].signals  # the sample's closing times do change
     assert days["equity"] is not None
+
+
+def test_demo_portfolio_tells_a_story_in_six_cities() -> None:
+    from civiclab.datasets.demo import seed_demo_datasets
+    from civiclab.indicators.demo import seed_demo_indicators
+    from civiclab.portfolio.demo import seed_demo_portfolio
+    from civiclab.portfolio.models import Challenge, Score, Solution
+
+    seed_demo()
+    seed_demo_datasets()
+    seed_demo_indicators()
+    created = seed_demo_portfolio()
+    assert len(created) == 7 and seed_demo_portfolio() == []
+    phases = dict(Challenge.objects.values_list("city__slug", "phase").order_by("pk"))
+    assert phases["mobile"] == "deliver" and phases["tel-aviv"] == "investigate"
+    assert set(phases) == {"mobile", "detroit", "boston", "tel-aviv", "mulhouse", "paris"}
+    blight = Challenge.objects.get(city__slug="mobile")
+    assert list(blight.phase_changes.values_list("to_phase", flat=True)) == [
+        "investigate",
+        "generate",
+        "prepare",
+        "deliver",
+    ]
+    assert blight.evidence.filter(kind="data").get().snapshot["value"] is not None
+    squad = Solution.objects.get(challenge=blight)
+    assert squad.targets.get().indicator.slug == "vacant-building-notices"
+    assert squad.milestones.count() == 4 and squad.risks.count() == 2
+    assert Score.objects.filter(idea__challenge=blight).values("reviewer").distinct().count() >= 2
+    french = Challenge.objects.get(city__slug="mulhouse")
+    assert "habitants" in french.title and french.ideas.count() == 2

@@ -23,6 +23,21 @@ class DemoIndicator:
 
 DEMO_INDICATORS = [
     DemoIndicator(
+        "mobile",
+        "Vacant buildings",
+        "Vacant building notices",
+        {
+            "dataset": "vacant-buildings",
+            "measure": {"type": "count"},
+            "time": {"column": "NoticeDate", "period": "year"},
+            "breakdown": "CouncilDistrict",
+            "polarity": "lower_is_better",
+            "unit": "notices",
+        },
+        "Vacant building notices served per year, by council district.",
+        {"visibility": "public", "target_value": 200.0, "target_date": dt.date(2027, 12, 31)},
+    ),
+    DemoIndicator(
         "detroit",
         "311 requests",
         "Days to close a 311 request",

@@ -14,6 +14,7 @@ from django.core.management.base import CommandParser
 from civiclab.core.management.output import ResultCommand
 from civiclab.datasets.demo import seed_demo_datasets
 from civiclab.indicators.demo import seed_demo_indicators
+from civiclab.portfolio.demo import seed_demo_portfolio
 from civiclab.network.demo import seed_demo
 
 
@@ -32,6 +33,7 @@ class Command(ResultCommand):
         summary = seed_demo()
         datasets = seed_demo_datasets() if summary.created else []
         indicators = seed_demo_indicators() if summary.created else []
+        challenges = seed_demo_portfolio() if summary.created else []
         url = f"http://{options['host']}:{options['port']}/"
         if options["json"]:
             self.emit(
@@ -42,6 +44,7 @@ class Command(ResultCommand):
                     **asdict(summary),
                     "datasets": datasets,
                     "indicators": indicators,
+                    "challenges": challenges,
                 },
                 "",
             )
@@ -61,6 +64,8 @@ class Command(ResultCommand):
                 lines += ["", "sample datasets: " + ", ".join(datasets)]
             if indicators:
                 lines += ["sample indicators: " + ", ".join(indicators)]
+            if challenges:
+                lines += [f"sample challenges: {len(challenges)} in the portfolio"]
             lines.append("")
             self.stdout.write("\n".join(lines))
         if not options["no_serve"]:
