@@ -151,6 +151,8 @@ def test_causes_stay_in_one_tree(world: World) -> None:
         services.update_part(member, root, {"parent": child})  # a cycle
     with pytest.raises(ValidationError):
         services.add_part(member, other, Cause, text="x", parent=root)
+    with pytest.raises(ValidationError):  # parts never move between challenges
+        services.update_part(member, child, {"challenge": other})
     proof = services.add_evidence(member, challenge, "document", "Tax records", url="https://x.org")
     services.link_cause_evidence(member, child, [proof])
     assert list(child.evidence.all()) == [proof]

@@ -242,6 +242,9 @@ def add_part(by: Any, parent: models.Model, model: type[M], /, **fields: Any) ->
 @transaction.atomic
 def update_part(by: Any, obj: M, changes: dict[str, Any]) -> M:
     check(by, Action.EDIT, obj, DEFAULT_POLICY, scope(type(obj)))
+    parent = PARENT_FIELD[type(obj).__name__]
+    if parent in changes or f"{parent}_id" in changes:
+        raise ValidationError({parent: f"A {_label(obj)} cannot move to another {parent}."})
     before = {key: getattr(obj, key) for key in changes}
     for key, value in changes.items():
         setattr(obj, key, value)
