@@ -177,11 +177,13 @@ def register_routers() -> None:
     from civiclab.datasets.api import router as datasets_router
     from civiclab.indicators.api import router as indicators_router
     from civiclab.network.api import router as network_router
+    from civiclab.portfolio.api import router as portfolio_router
 
     api.add_router("/", accounts_router)
     api.add_router("/", network_router)
     api.add_router("/", datasets_router, tags=["datasets"])
     api.add_router("/", indicators_router, tags=["indicators"])
+    api.add_router("/", portfolio_router, tags=["portfolio"])
 
 
 register_routers()

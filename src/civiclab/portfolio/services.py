@@ -48,6 +48,7 @@ PARENT_FIELD = {
     "Decision": "solution",
     "Update": "solution",
     "SolutionIndicator": "solution",
+    "Score": "idea",
 }
 
 

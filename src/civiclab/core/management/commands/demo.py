@@ -14,8 +14,8 @@ from django.core.management.base import CommandParser
 from civiclab.core.management.output import ResultCommand
 from civiclab.datasets.demo import seed_demo_datasets
 from civiclab.indicators.demo import seed_demo_indicators
-from civiclab.portfolio.demo import seed_demo_portfolio
 from civiclab.network.demo import seed_demo
+from civiclab.portfolio.demo import seed_demo_portfolio
 
 
 class Command(ResultCommand):

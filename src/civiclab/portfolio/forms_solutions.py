@@ -1,0 +1,219 @@
+"""Forms of the delivery side: a solution, its milestones, risks, stage-gate decisions,
+progress updates and indicator targets; the portfolio's filters.
+
+The forms only parse and check what a person typed; the services decide who may save what
+(and enforce the same rules again)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from civiclab.core.models import VISIBILITY_CHOICES
+from civiclab.core.permissions import Visibility
+from civiclab.portfolio.models import (
+    PHASES,
+    PRIORITY_AREAS,
+    SOLUTION_STATUSES,
+    Challenge,
+    Decision,
+    Milestone,
+    Risk,
+    Solution,
+    SolutionIndicator,
+    Update,
+)
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+MILESTONE_STATES = [
+    ("done", _("Done")),
+    ("slipping", _("Slipping")),
+    ("upcoming", _("Upcoming")),
+]
+
+
+def city_people(city_id: int) -> QuerySet[Any]:
+    """The people of a city: who may own a solution or a risk."""
+    return (
+        get_user_model()
+        .objects.filter(memberships__city_id=city_id, is_active=True)
+        .distinct()
+        .order_by("full_name", "email")
+    )
+
+
+def visibilities_up_to(widest: str) -> list[tuple[str, Any]]:
+    """The visibility choices no wider than ``widest`` (a solution's challenge's)."""
+    breadth = Visibility(widest).breadth
+    return [(v, label) for v, label in VISIBILITY_CHOICES if Visibility(v).breadth <= breadth]
+
+
+class SolutionForm(forms.ModelForm):
+    class Meta:
+        model = Solution
+        fields = [
+            "title",
+            "description",
+            "goal_statement",
+            "idea",
+            "owner",
+            "partners",
+            "budget_planned",
+            "budget_spent",
+            "currency",
+            "start_date",
+            "end_date",
+            "stage",
+            "status",
+            "status_justification",
+            "visibility",
+        ]
+        labels = {"owner": _("owner"), "idea": _("idea it came from")}
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "goal_statement": forms.Textarea(attrs={"rows": 2}),
+            "partners": forms.Textarea(attrs={"rows": 2}),
+            "status_justification": forms.Textarea(attrs={"rows": 2}),
+            "start_date": DATE,
+            "end_date": DATE,
+        }
+
+    def __init__(self, *args: Any, challenge: Challenge, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.current_status = self.instance.status if self.instance.pk else None
+        self.fields["idea"].queryset = challenge.ideas.all()
+        self.fields["owner"].queryset = city_people(challenge.city_id)
+        self.fields["visibility"].choices = visibilities_up_to(challenge.visibility)
+        if self.instance.pk:
+            # Asked afresh: a new status needs a new reason, the old one is on the page.
+            self.initial["status_justification"] = ""
+            self.fields["status_justification"].help_text = _(
+                "Required when the status changes; leave empty to keep the current reason."
+            )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        status = data.get("status")
+        reason = (data.get("status_justification") or "").strip()
+        if self.current_status and status and status != self.current_status and not reason:
+            self.add_error("status_justification", _("Say why the status changed."))
+        return data
+
+    def changes(self) -> dict[str, Any]:
+        """The fields the person changed, as the service takes them."""
+        changed = {name: self.cleaned_data[name] for name in self.changed_data}
+        if not (self.cleaned_data.get("status_justification") or "").strip():
+            changed.pop("status_justification", None)
+        return changed
+
+
+class MilestoneForm(forms.ModelForm):
+    class Meta:
+        model = Milestone
+        fields = ["title", "due_on", "done_on", "notes"]
+        widgets = {"due_on": DATE, "done_on": DATE, "notes": forms.Textarea(attrs={"rows": 2})}
+
+
+class RiskForm(forms.ModelForm):
+    class Meta:
+        model = Risk
+        fields = ["title", "likelihood", "impact", "mitigation", "owner", "status"]
+        labels = {"owner": _("owner")}
+        widgets = {
+            "likelihood": forms.NumberInput(attrs={"min": 1, "max": 5}),
+            "impact": forms.NumberInput(attrs={"min": 1, "max": 5}),
+            "mitigation": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args: Any, city_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = city_people(city_id)
+
+
+class DecisionForm(forms.ModelForm):
+    class Meta:
+        model = Decision
+        fields = ["gate", "outcome", "reason"]
+        widgets = {"reason": forms.Textarea(attrs={"rows": 2})}
+        help_texts = {"gate": _("e.g. prepare → deliver")}
+
+
+class UpdateForm(forms.ModelForm):
+    class Meta:
+        model = Update
+        fields = ["body", "status"]
+        labels = {"status": _("new status (optional)")}
+        widgets = {"body": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", _("— unchanged —")), *SOLUTION_STATUSES]
+        self.fields["status"].help_text = _("A new status takes this update as its reason.")
+
+
+class TargetForm(forms.ModelForm):
+    """Link one of the city's indicators, with the solution's own target."""
+
+    class Meta:
+        model = SolutionIndicator
+        fields = ["indicator", "target_value", "target_date"]
+        labels = {"indicator": _("indicator")}
+        widgets = {"target_date": DATE}
+
+    def __init__(self, *args: Any, indicators: QuerySet[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["indicator"].queryset = indicators
+
+
+def _choices(pairs: Any) -> list[tuple[str, Any]]:
+    return [("", _("All")), *pairs]
+
+
+class PortfolioFilterForm(forms.Form):
+    """The portfolio table's filters (GET); an unknown value is simply not applied."""
+
+    city = forms.ChoiceField(label=_("City"), required=False)
+    cohort = forms.ChoiceField(label=_("Cohort"), required=False)
+    phase = forms.ChoiceField(label=_("Phase"), required=False, choices=_choices(PHASES))
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=_choices(SOLUTION_STATUSES)
+    )
+    priority_area = forms.ChoiceField(
+        label=_("Priority area"), required=False, choices=_choices(PRIORITY_AREAS)
+    )
+
+    def __init__(self, *args: Any, cities: Any, cohorts: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["city"].choices = _choices((c.slug, c.name) for c in cities)
+        self.fields["cohort"].choices = _choices((str(c.pk), c.name) for c in cohorts)
+
+    def values(self) -> dict[str, str]:
+        """The valid filters that are set."""
+        if not self.is_valid():
+            return {k: v for k, v in self.cleaned_data.items() if v and k not in self.errors}
+        return {k: v for k, v in self.cleaned_data.items() if v}
+
+
+class TimelineFilterForm(forms.Form):
+    city = forms.ChoiceField(label=_("City"), required=False)
+    state = forms.ChoiceField(label=_("State"), required=False, choices=_choices(MILESTONE_STATES))
+
+    def __init__(self, *args: Any, cities: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["city"].choices = _choices((c.slug, c.name) for c in cities)
+
+    values = PortfolioFilterForm.values
+
+
+class CohortFilterForm(forms.Form):
+    cohort = forms.ChoiceField(label=_("Cohort"), required=False)
+
+    def __init__(self, *args: Any, cohorts: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["cohort"].choices = _choices((str(c.pk), c.name) for c in cohorts)
+
+    values = PortfolioFilterForm.values

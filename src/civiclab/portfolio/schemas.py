@@ -1,0 +1,515 @@
+"""API shapes of the portfolio: what clients send and receive for each object type.
+
+``…In`` is a creation (the parent is named by its id), ``…Update`` a PATCH (only the fields
+sent change; ``null`` clears a field that may be empty and is ignored for one that may not).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any, Literal
+
+from ninja import Field, Schema
+from pydantic import ConfigDict
+
+from civiclab.core.permissions import DEFAULT_POLICY, Action, Visibility
+from civiclab.core.scoping import user_can
+from civiclab.portfolio.models import Score, scope
+
+Phase = Literal["investigate", "generate", "prepare", "deliver", "sustain", "closed"]
+PriorityArea = Literal[
+    "housing",
+    "public_safety",
+    "economic_opportunity",
+    "health",
+    "environment",
+    "mobility",
+    "resident_engagement",
+    "government_operations",
+    "education",
+    "other",
+]
+EvidenceKind = Literal["data", "insight", "document"]
+InsightMethod = Literal["", "interview", "ride_along", "survey", "workshop", "observation", "other"]
+IdeaOrigin = Literal["team", "residents", "staff", "other_city", "partner"]
+IdeaDecision = Literal["advanced", "parked", "dropped", "open"]
+SolutionStatus = Literal["on_track", "at_risk", "off_track"]
+SolutionStage = Literal["prepare", "deliver", "sustain", "stopped"]
+RiskStatus = Literal["open", "mitigating", "closed"]
+GateOutcome = Literal["go", "hold", "pivot", "stop"]
+
+TITLE = Field(min_length=1, max_length=200)
+WIDEST = "Wider than `city` needs a city admin; never wider than the challenge's"
+
+
+def _email(user: Any) -> str | None:
+    return user.email if user is not None else None
+
+
+# -- challenges --------------------------------------------------------------------------------
+class PhaseChangeOut(Schema):
+    from_phase: str = Field(description="Empty for the first phase")
+    to_phase: str
+    note: str
+    at: dt.datetime
+
+
+class ChallengeOut(Schema):
+    id: int
+    city: str = Field(alias="city.slug")
+    team: int | None = Field(None, alias="team_id")
+    title: str
+    problem_statement: str
+    priority_area: str
+    target_population: str
+    phase: str
+    visibility: str
+    owner: str | None = Field(None, description="The owner's email address")
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @staticmethod
+    def resolve_owner(obj: Any) -> str | None:
+        return _email(obj.owner)
+
+
+class ChallengeDetail(ChallengeOut):
+    rubric: list[dict[str, str]] = Field(description="The criteria ideas are scored on, 1–5")
+    phase_history: list[PhaseChangeOut] = Field(description="Oldest first")
+
+    @staticmethod
+    def resolve_phase_history(obj: Any) -> list[Any]:
+        return list(obj.phase_changes.all())
+
+
+class ChallengeIn(Schema):
+    city: str = Field(description="The city's slug")
+    title: str = TITLE
+    problem_statement: str = ""
+    priority_area: PriorityArea = "other"
+    target_population: str = Field("", max_length=300)
+    visibility: Visibility = Field(
+        Visibility.CITY, description="Wider than `city` needs a city admin"
+    )
+    team: int | None = Field(None, description="A team of the city (its id)")
+
+
+class ChallengeUpdate(Schema):
+    title: str | None = Field(None, min_length=1, max_length=200)
+    problem_statement: str | None = None
+    priority_area: PriorityArea | None = None
+    target_population: str | None = Field(None, max_length=300)
+    visibility: Visibility | None = Field(None, description="Changing it needs a city admin")
+    team: int | None = None
+    rubric: list[dict[str, str]] | None = Field(None, description="[{key, label}, …]")
+
+
+class PhaseIn(Schema):
+    phase: Phase
+    note: str = ""
+
+
+# -- evidence ----------------------------------------------------------------------------------
+class EvidenceOut(Schema):
+    id: int
+    challenge: int = Field(alias="challenge_id")
+    kind: str
+    title: str
+    body: str
+    indicator: str | None = Field(None, description="The indicator's slug")
+    dataset: str | None = Field(None, description="The dataset's slug")
+    snapshot: dict[str, Any] = Field(description="The indicator's number when this was recorded")
+    method: str
+    observed_on: dt.date | None
+    consent: bool
+    tags: list[str]
+    url: str
+    visibility: str
+    created_at: dt.datetime
+
+    @staticmethod
+    def resolve_indicator(obj: Any) -> str | None:
+        return obj.indicator.slug if obj.indicator_id else None
+
+    @staticmethod
+    def resolve_dataset(obj: Any) -> str | None:
+        return obj.dataset.slug if obj.dataset_id else None
+
+
+class EvidenceIn(Schema):
+    challenge: int
+    kind: EvidenceKind
+    title: str = TITLE
+    body: str = ""
+    indicator: str | None = Field(None, description="Slug of an indicator of the challenge's city")
+    dataset: str | None = Field(None, description="Slug of a dataset of the challenge's city")
+    method: InsightMethod = ""
+    observed_on: dt.date | None = None
+    consent: bool = False
+    tags: list[str] = Field(default_factory=list)
+    url: str = Field("", max_length=500)
+    visibility: Visibility | None = Field(None, description=f"Default: the challenge's. {WIDEST}")
+
+
+class EvidenceUpdate(Schema):
+    kind: EvidenceKind | None = None
+    title: str | None = Field(None, min_length=1, max_length=200)
+    body: str | None = None
+    indicator: str | None = None
+    dataset: str | None = None
+    method: InsightMethod | None = None
+    observed_on: dt.date | None = None
+    consent: bool | None = None
+    tags: list[str] | None = None
+    url: str | None = Field(None, max_length=500)
+    visibility: Visibility | None = Field(None, description=WIDEST)
+
+
+# -- causes and opportunity areas --------------------------------------------------------------
+class CauseOut(Schema):
+    id: int
+    challenge: int = Field(alias="challenge_id")
+    parent: int | None = Field(None, alias="parent_id")
+    text: str
+    position: int
+    evidence: list[int] = Field(description="Ids of the evidence that supports it")
+
+    @staticmethod
+    def resolve_evidence(obj: Any) -> list[int]:
+        return [e.pk for e in obj.evidence.all()]
+
+
+class CauseIn(Schema):
+    challenge: int
+    text: str = Field(min_length=1, max_length=300)
+    parent: int | None = Field(None, description="The parent cause's id; none for a root")
+    position: int = Field(0, ge=0)
+    evidence: list[int] = Field(default_factory=list, description="Evidence ids")
+
+
+class CauseUpdate(Schema):
+    text: str | None = Field(None, min_length=1, max_length=300)
+    parent: int | None = None
+    position: int | None = Field(None, ge=0)
+    evidence: list[int] | None = None
+
+
+class OpportunityAreaOut(Schema):
+    id: int
+    challenge: int = Field(alias="challenge_id")
+    title: str
+    description: str
+
+
+class OpportunityAreaIn(Schema):
+    challenge: int
+    title: str = TITLE
+    description: str = ""
+
+
+class OpportunityAreaUpdate(Schema):
+    title: str | None = Field(None, min_length=1, max_length=200)
+    description: str | None = None
+
+
+# -- ideas and scores --------------------------------------------------------------------------
+class IdeaOut(Schema):
+    id: int
+    challenge: int = Field(alias="challenge_id")
+    opportunity_area: int | None = Field(None, alias="opportunity_area_id")
+    title: str
+    description: str
+    origin: str
+    origin_detail: str
+    status: str
+    decision_reason: str
+    decided_at: dt.datetime | None
+    created_at: dt.datetime
+
+
+class CriterionSummaryOut(Schema):
+    criterion: str
+    label: str
+    mean: float | None
+    low: int | None
+    high: int | None
+    spread: float | None = Field(description="Standard deviation of the reviewers' scores")
+    reviewers: int
+
+
+class ScoreSummaryOut(Schema):
+    criteria: list[CriterionSummaryOut]
+    mean: float | None = Field(description="The mean of the criteria's means")
+    reviewers: int
+    disagreement: bool = Field(description="Reviewers 2 or more points apart on a criterion")
+    quadrant: str | None = Field(
+        description="quick_wins, big_bets, small_steps or deprioritise (impact × feasibility)"
+    )
+
+
+class IdeaDetail(IdeaOut):
+    summary: ScoreSummaryOut
+    my_scores: dict[str, int] = Field(description="The caller's own scores, by criterion")
+
+
+class IdeaIn(Schema):
+    challenge: int
+    title: str = TITLE
+    description: str = ""
+    origin: IdeaOrigin = "team"
+    origin_detail: str = Field("", max_length=200)
+    opportunity_area: int | None = None
+
+
+class IdeaUpdate(Schema):
+    title: str | None = Field(None, min_length=1, max_length=200)
+    description: str | None = None
+    origin: IdeaOrigin | None = None
+    origin_detail: str | None = Field(None, max_length=200)
+    opportunity_area: int | None = None
+
+
+class IdeaDecisionIn(Schema):
+    status: IdeaDecision
+    reason: str = Field("", description="Required unless the idea is reopened")
+
+
+class ScoreOut(Schema):
+    id: int
+    idea: int = Field(alias="idea_id")
+    criterion: str
+    value: int
+    mine: bool = Field(False, description="Whether the caller gave this score")
+    reviewer: str | None = Field(
+        None, description="The reviewer's email, shown only to those who may edit the idea"
+    )
+
+    @staticmethod
+    def resolve_mine(obj: Any, context: Any) -> bool:
+        user = context["request"].auth
+        return bool(obj.reviewer_id == getattr(user, "pk", None))
+
+    @staticmethod
+    def resolve_reviewer(obj: Any, context: Any) -> str | None:
+        user = context["request"].auth
+        if user_can(user, Action.EDIT, obj, DEFAULT_POLICY, scope(Score)):
+            return _email(obj.reviewer)
+        return None
+
+
+class ScoresIn(Schema):
+    """The caller's scores of an idea: ``{"impact": 4, "feasibility": 3, …}``."""
+
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={"additionalProperties": {"type": "integer", "minimum": 1, "maximum": 5}},
+    )
+
+
+class ScoreIn(Schema):
+    idea: int
+    criterion: str = Field(description="A key of the challenge's rubric")
+    value: int = Field(ge=1, le=5)
+
+
+class ScoreUpdate(Schema):
+    value: int | None = Field(None, ge=1, le=5)
+
+
+# -- solutions and their parts -----------------------------------------------------------------
+class TargetOut(Schema):
+    indicator: str = Field(alias="indicator.slug")
+    name: str = Field(alias="indicator.name")
+    target_value: float | None
+    target_date: dt.date | None
+
+
+class SolutionOut(Schema):
+    id: int
+    challenge: int = Field(alias="challenge_id")
+    idea: int | None = Field(None, alias="idea_id")
+    city: str = Field(alias="city.slug")
+    team: int | None = Field(None, alias="team_id")
+    title: str
+    description: str
+    goal_statement: str
+    owner: str | None = Field(None, description="The owner's email address")
+    partners: str
+    budget_planned: Decimal | None
+    budget_spent: Decimal | None
+    currency: str
+    stage: str
+    status: str
+    status_justification: str
+    start_date: dt.date | None
+    end_date: dt.date | None
+    visibility: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @staticmethod
+    def resolve_owner(obj: Any) -> str | None:
+        return _email(obj.owner)
+
+
+class SolutionDetail(SolutionOut):
+    targets: list[TargetOut] = Field(description="Indicators it is measured by, with targets")
+
+    @staticmethod
+    def resolve_targets(obj: Any) -> list[Any]:
+        return list(obj.targets.select_related("indicator"))
+
+
+class SolutionFields(Schema):
+    description: str = ""
+    goal_statement: str = Field("", description="Reduce X from A to B by DATE")
+    partners: str = ""
+    budget_planned: Decimal | None = Field(None, max_digits=14, decimal_places=2)
+    budget_spent: Decimal | None = Field(None, max_digits=14, decimal_places=2)
+    currency: str = Field("", max_length=3)
+    stage: SolutionStage = "prepare"
+    status: SolutionStatus = "on_track"
+    status_justification: str = ""
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+
+
+class SolutionIn(SolutionFields):
+    challenge: int | None = Field(None, description="Default: the idea's challenge")
+    idea: int | None = Field(None, description="The idea it comes from (then marked advanced)")
+    title: str = TITLE
+    visibility: Visibility | None = Field(None, description=f"Default: the challenge's. {WIDEST}")
+
+
+class SolutionUpdate(Schema):
+    title: str | None = Field(None, min_length=1, max_length=200)
+    description: str | None = None
+    goal_statement: str | None = None
+    partners: str | None = None
+    budget_planned: Decimal | None = Field(None, max_digits=14, decimal_places=2)
+    budget_spent: Decimal | None = Field(None, max_digits=14, decimal_places=2)
+    currency: str | None = Field(None, max_length=3)
+    stage: SolutionStage | None = None
+    status: SolutionStatus | None = Field(None, description="A change needs status_justification")
+    status_justification: str | None = None
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+    visibility: Visibility | None = Field(None, description=WIDEST)
+
+
+class TargetIn(Schema):
+    indicator: str = Field(description="Slug of an indicator of the solution's city")
+    target_value: float | None = None
+    target_date: dt.date | None = None
+
+
+class MilestoneOut(Schema):
+    id: int
+    solution: int = Field(alias="solution_id")
+    title: str
+    due_on: dt.date
+    done_on: dt.date | None
+    notes: str
+    state: str = Field(description="done, slipping (past due) or upcoming")
+
+    @staticmethod
+    def resolve_state(obj: Any) -> str:
+        return str(obj.state())
+
+
+class MilestoneIn(Schema):
+    solution: int
+    title: str = TITLE
+    due_on: dt.date
+    done_on: dt.date | None = None
+    notes: str = ""
+
+
+class MilestoneUpdate(Schema):
+    title: str | None = Field(None, min_length=1, max_length=200)
+    due_on: dt.date | None = None
+    done_on: dt.date | None = None
+    notes: str | None = None
+
+
+class RiskOut(Schema):
+    id: int
+    solution: int = Field(alias="solution_id")
+    title: str
+    likelihood: int
+    impact: int
+    severity: int = Field(description="likelihood × impact")
+    mitigation: str
+    status: str
+
+
+class RiskIn(Schema):
+    solution: int
+    title: str = TITLE
+    likelihood: int = Field(ge=1, le=5)
+    impact: int = Field(ge=1, le=5)
+    mitigation: str = ""
+    status: RiskStatus = "open"
+
+
+class RiskUpdate(Schema):
+    title: str | None = Field(None, min_length=1, max_length=200)
+    likelihood: int | None = Field(None, ge=1, le=5)
+    impact: int | None = Field(None, ge=1, le=5)
+    mitigation: str | None = None
+    status: RiskStatus | None = None
+
+
+class DecisionOut(Schema):
+    id: int
+    solution: int = Field(alias="solution_id")
+    gate: str
+    outcome: str
+    reason: str
+    decided_on: dt.date
+
+
+class DecisionIn(Schema):
+    solution: int
+    gate: str = Field(min_length=1, max_length=100, description="e.g. prepare → deliver")
+    outcome: GateOutcome
+    reason: str = Field(min_length=1)
+
+
+class DecisionUpdate(Schema):
+    gate: str | None = Field(None, min_length=1, max_length=100)
+    outcome: GateOutcome | None = None
+    reason: str | None = Field(None, min_length=1)
+    decided_on: dt.date | None = None
+
+
+class UpdateOut(Schema):
+    id: int
+    solution: int = Field(alias="solution_id")
+    body: str
+    status: str = Field(description="The status reported with it, or empty")
+    at: dt.datetime
+
+
+class UpdateIn(Schema):
+    solution: int
+    body: str = Field(min_length=1)
+    status: Literal["", "on_track", "at_risk", "off_track"] = Field(
+        "", description="Becomes the solution's status, justified by the update"
+    )
+
+
+class UpdateUpdate(Schema):
+    body: str | None = Field(None, min_length=1)
+
+
+# -- export and import -------------------------------------------------------------------------
+class ImportIn(Schema):
+    city: str = Field(description="The slug of the city that receives the challenge")
+    document: dict[str, Any] = Field(description="A document from GET /challenges/{id}/export")
+
+
+class ImportOut(Schema):
+    challenge: ChallengeDetail
+    warnings: list[str] = Field(description="Links dropped: indicators or datasets not found")

@@ -1,0 +1,237 @@
+"""HTML views across the portfolio: the table of challenges and solutions (and its CSV), the
+timeline of milestones and the network view of what other cities shared.
+
+Each reads only through ``queries``: rows a user may not see are never fetched."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from dataclasses import dataclass, field
+from itertools import groupby
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Max, Prefetch, Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from civiclab.core.permissions import Visibility
+from civiclab.core.scoping import actor_for
+from civiclab.network.models import City
+from civiclab.network.queries import visible_cities, visible_cohorts
+from civiclab.portfolio.forms_solutions import (
+    CohortFilterForm,
+    PortfolioFilterForm,
+    TimelineFilterForm,
+)
+from civiclab.portfolio.models import Challenge, Milestone, Solution
+from civiclab.portfolio.queries import key_facts, visible, visible_challenges
+
+SHARED = [Visibility.NETWORK.value, Visibility.PUBLIC.value]
+
+
+@dataclass
+class PortfolioRow:
+    """One challenge of the table with the solutions shown under it."""
+
+    challenge: Challenge
+    solutions: list[Solution]
+    next_milestone: Milestone | None
+    last_update: dt.datetime | None
+
+
+def portfolio_challenges(user: Any, filters: dict[str, str]) -> QuerySet[Challenge]:
+    """The challenges ``user`` may see, filtered, with their idea count and their visible
+    solutions (``shown_solutions``: each with ``open_milestones`` and ``last_update``)."""
+    challenges = visible_challenges(user)
+    solutions = visible(Solution, user)
+    if filters.get("city"):
+        challenges = challenges.filter(city__slug=filters["city"])
+    if filters.get("cohort"):
+        challenges = challenges.filter(city__cohorts__pk=filters["cohort"])
+    if filters.get("phase"):
+        challenges = challenges.filter(phase=filters["phase"])
+    if filters.get("priority_area"):
+        challenges = challenges.filter(priority_area=filters["priority_area"])
+    if filters.get("status"):
+        solutions = solutions.filter(status=filters["status"])
+        challenges = challenges.filter(pk__in=solutions.values("challenge_id"))
+    shown = (
+        solutions.annotate(last_update=Max("updates__at"))
+        .prefetch_related(
+            Prefetch(
+                "milestones",
+                queryset=Milestone.objects.filter(done_on__isnull=True).order_by("due_on", "pk"),
+                to_attr="open_milestones",
+            )
+        )
+        .order_by("title", "pk")
+    )
+    return (
+        challenges.annotate(idea_count=Count("ideas", distinct=True))
+        .prefetch_related(Prefetch("solutions", queryset=shown, to_attr="shown_solutions"))
+        .order_by("city__name", "title", "pk")
+    )
+
+
+def portfolio_rows(user: Any, filters: dict[str, str]) -> list[PortfolioRow]:
+    rows = []
+    for challenge in portfolio_challenges(user, filters):
+        solutions = challenge.shown_solutions  # type: ignore[attr-defined]
+        upcoming = [s.open_milestones[0] for s in solutions if s.open_milestones]
+        updates = [s.last_update for s in solutions if s.last_update]
+        rows.append(
+            PortfolioRow(
+                challenge,
+                solutions,
+                min(upcoming, key=lambda m: (m.due_on, m.pk), default=None),
+                max(updates, default=None),
+            )
+        )
+    return rows
+
+
+def _filter_form(request: HttpRequest) -> PortfolioFilterForm:
+    return PortfolioFilterForm(
+        request.GET or None,
+        cities=visible_cities(request.user).order_by("name"),
+        cohorts=visible_cohorts(request.user),
+    )
+
+
+def portfolio_table(request: HttpRequest) -> HttpResponse:
+    form = _filter_form(request)
+    filters = form.values() if form.is_bound else {}
+    return render(
+        request,
+        "portfolio/portfolio_table.html",
+        {
+            "form": form,
+            "rows": portfolio_rows(request.user, filters),
+            "facts": key_facts(request.user),
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+CSV_COLUMNS = [
+    "city",
+    "challenge",
+    "phase",
+    "priority_area",
+    "ideas",
+    "solution",
+    "stage",
+    "status",
+    "next_milestone",
+    "next_milestone_due",
+    "last_update",
+]
+
+
+def portfolio_csv(request: HttpRequest) -> HttpResponse:
+    """The table's filtered rows, one line per solution (or per challenge without one)."""
+    form = _filter_form(request)
+    filters = form.values() if form.is_bound else {}
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="portfolio.csv"'
+    writer = csv.writer(response)
+    writer.writerow(CSV_COLUMNS)
+    for row in portfolio_rows(request.user, filters):
+        c = row.challenge
+        start = [c.city.name, c.title, c.phase, c.priority_area, c.idea_count]  # type: ignore[attr-defined]
+        if not row.solutions:
+            writer.writerow([*start, "", "", "", "", "", ""])
+        for s in row.solutions:
+            nxt = s.open_milestones[0] if s.open_milestones else None  # type: ignore[attr-defined]
+            last = s.last_update  # type: ignore[attr-defined]
+            writer.writerow(
+                [
+                    *start,
+                    s.title,
+                    s.stage,
+                    s.status,
+                    nxt.title if nxt else "",
+                    nxt.due_on.isoformat() if nxt else "",
+                    last.date().isoformat() if last else "",
+                ]
+            )
+    return response
+
+
+def milestone_state_filter(state: str, today: dt.date) -> Q:
+    """The database side of ``Milestone.state``."""
+    if state == "done":
+        return Q(done_on__isnull=False)
+    if state == "slipping":
+        return Q(done_on__isnull=True, due_on__lt=today)
+    return Q(done_on__isnull=True, due_on__gte=today)
+
+
+def timeline(request: HttpRequest) -> HttpResponse:
+    form = TimelineFilterForm(
+        request.GET or None, cities=visible_cities(request.user).order_by("name")
+    )
+    filters = form.values() if form.is_bound else {}
+    today = timezone.localdate()
+    milestones = (
+        visible(Milestone, request.user)
+        .select_related("solution", "solution__city")
+        .order_by("due_on", "pk")
+    )
+    if filters.get("city"):
+        milestones = milestones.filter(solution__city__slug=filters["city"])
+    if filters.get("state"):
+        milestones = milestones.filter(milestone_state_filter(filters["state"], today))
+    months = [
+        (dt.date(year, month, 1), [(m, m.state(today)) for m in items])
+        for (year, month), items in groupby(
+            milestones, key=lambda m: (m.due_on.year, m.due_on.month)
+        )
+    ]
+    return render(request, "portfolio/timeline.html", {"form": form, "months": months})
+
+
+@dataclass
+class SharedCity:
+    """What one other city shared with the network."""
+
+    city: City
+    challenges: list[Challenge] = field(default_factory=list)
+    solutions: list[Solution] = field(default_factory=list)
+
+
+@login_required
+def network_view(request: HttpRequest) -> HttpResponse:
+    """The challenges and solutions other cities shared with the network (or the public)."""
+    cohorts = visible_cohorts(request.user)
+    form = CohortFilterForm(request.GET or None, cohorts=cohorts)
+    filters = form.values() if form.is_bound else {}
+    own = {g.city_id for g in actor_for(request.user).grants if g.city_id is not None}
+    challenges = (
+        visible_challenges(request.user).filter(visibility__in=SHARED).exclude(city_id__in=own)
+    )
+    solutions = (
+        visible(Solution, request.user)
+        .filter(visibility__in=SHARED)
+        .exclude(city_id__in=own)
+        .select_related("city", "challenge")
+    )
+    if filters.get("cohort"):
+        challenges = challenges.filter(city__cohorts__pk=filters["cohort"])
+        solutions = solutions.filter(city__cohorts__pk=filters["cohort"])
+    by_city: dict[int, SharedCity] = {}
+    for challenge in challenges.order_by("city__name", "title", "pk"):
+        by_city.setdefault(challenge.city_id, SharedCity(challenge.city)).challenges.append(
+            challenge
+        )
+    for solution in solutions.order_by("city__name", "title", "pk"):
+        by_city.setdefault(solution.city_id, SharedCity(solution.city)).solutions.append(solution)
+    cities = sorted(by_city.values(), key=lambda shared: shared.city.name)
+    return render(
+        request,
+        "portfolio/network.html",
+        {"form": form, "cities": cities, "facts": key_facts(request.user)},
+    )
