@@ -30,12 +30,21 @@ DEMO_INDICATORS = [
             "dataset": "vacant-buildings",
             "measure": {"type": "count"},
             "time": {"column": "NoticeDate", "period": "year"},
+            "filters": [
+                {"column": "NoticeDate", "op": "between", "value": ["2008-01-01", "2016-12-31"]}
+            ],
             "breakdown": "CouncilDistrict",
             "polarity": "lower_is_better",
             "unit": "notices",
         },
-        "Vacant building notices served per year, by council district.",
-        {"visibility": "public", "target_value": 200.0, "target_date": dt.date(2027, 12, 31)},
+        "Open vacant building notices by the year they were served, by council district.",
+        {
+            "visibility": "public",
+            "baseline_start": dt.date(2014, 1, 1),
+            "baseline_end": dt.date(2014, 12, 31),
+            "target_value": 1000.0,
+            "target_date": dt.date(2027, 12, 31),
+        },
     ),
     DemoIndicator(
         "detroit",

@@ -140,13 +140,14 @@ DEMO_CHALLENGES = [
             DemoSolution(
                 "Blight inventory and squad",
                 "Geo-located blight inventory with code officers",
-                "Reduce vacant building notices from 430 a year to 200 by the end of 2027.",
+                "Reduce the vacant building notices served in a year from 2,625 (2016) to "
+                "1,000 by the end of 2027.",
                 "deliver",
-                "on_track",
-                "Inventory complete in four districts of seven; first demolitions scheduled.",
+                "at_risk",
+                "Notices are still rising: the inventory finds more blight than was known.",
                 budget=(450_000, 180_000),
                 partners="Code enforcement; Mobile County Probate Court",
-                indicator=("vacant-building-notices", 200.0, dt.date(2027, 12, 31)),
+                indicator=("vacant-building-notices", 1000.0, dt.date(2027, 12, 31)),
                 milestones=(
                     ("Survey app in officers' hands", -150, -160),
                     ("Inventory of districts 1–4", -40, -45),
@@ -160,6 +161,7 @@ DEMO_CHALLENGES = [
                 decisions=(("Prepare → deliver", "go", "Pilot district surveyed in 3 weeks."),),
                 updates=(
                     ("Districts 1–4 surveyed: 2,140 blighted properties mapped.", "on_track"),
+                    ("More notices than expected: the count will rise before it falls.", "at_risk"),
                 ),
             ),
         ),
