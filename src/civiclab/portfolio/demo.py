@@ -422,7 +422,7 @@ def _seed(item: DemoChallenge, city: City) -> None:
         for reviewer, scores in zip(reviewers, idea_item.scores, strict=False):
             services.score_idea(reviewer, idea, scores)
         if idea_item.decision:
-            services.decide_idea(None, idea, *idea_item.decision)
+            services.decide_idea(admin, idea, *idea_item.decision)
         ideas[idea.title] = idea
     for sol in item.solutions:
         _seed_solution(sol, challenge, ideas, indicators, admin)
@@ -457,9 +457,9 @@ def _seed_solution(
     for title, likelihood, impact, mitigation in sol.risks:
         services.add_risk(None, solution, title, likelihood, impact, mitigation=mitigation)
     for gate, outcome, reason in sol.decisions:
-        services.record_decision(None, solution, gate, outcome, reason)
+        services.record_decision(owner, solution, gate, outcome, reason)
     for body, status in sol.updates:
-        services.post_update(None, solution, body, status)
+        services.post_update(owner, solution, body, status)
 
 
 def _spread_history(challenge: Challenge) -> None:
