@@ -430,7 +430,7 @@ _object_routes(
 def _idea_detail(request: HttpRequest, idea: Idea) -> Idea:
     """The idea with the summary of its scores and the caller's own."""
     rubric = idea.challenge.rubric
-    rows = list(idea.scores.values_list("reviewer_id", "criterion", "value"))
+    rows = [(s.reviewer_key, s.criterion, s.value) for s in idea.scores.all()]
     summary = summarise([c["key"] for c in rubric], rows)
     labels = {c["key"]: c.get("label", c["key"]) for c in rubric}
     means = {c.criterion: c.mean for c in summary.criteria}

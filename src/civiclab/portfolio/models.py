@@ -230,7 +230,11 @@ class Score(models.Model):
     """One reviewer's 1–5 score of an idea on one criterion of the challenge's rubric."""
 
     idea = models.ForeignKey(Idea, on_delete=models.CASCADE, related_name="scores")
-    reviewer = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="+")
+    # Scores imported from another installation have no account here, only a label.
+    reviewer = models.ForeignKey(
+        USER, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    reviewer_label = models.CharField(_("reviewer"), max_length=60, blank=True)
     criterion = models.CharField(_("criterion"), max_length=50)
     value = models.PositiveSmallIntegerField(_("score"), validators=ONE_TO_FIVE)
     created_at = models.DateTimeField(auto_now=True)
@@ -245,6 +249,11 @@ class Score(models.Model):
 
     def __str__(self) -> str:
         return f"{self.criterion}={self.value}"
+
+    @property
+    def reviewer_key(self) -> int | str:
+        """Who scored: the account, or the label of an imported reviewer."""
+        return self.reviewer_id or f"label:{self.reviewer_label}"
 
 
 class Solution(CityOwnedContent):

@@ -294,7 +294,7 @@ class ScoreOut(Schema):
     def resolve_reviewer(obj: Any, context: Any) -> str | None:
         user = context["request"].auth
         if user_can(user, Action.EDIT, obj, DEFAULT_POLICY, scope(Score)):
-            return _email(obj.reviewer)
+            return _email(obj.reviewer) if obj.reviewer is not None else obj.reviewer_label
         return None
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import statistics
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 
 
@@ -25,10 +25,10 @@ class ScoreSummary:
     disagreement: bool  # some criterion where reviewers are 2 or more points apart
 
 
-def summarise(criteria: list[str], scores: Iterable[tuple[int, str, int]]) -> ScoreSummary:
-    """Summarise (reviewer id, criterion, value) scores over the rubric's ``criteria``."""
+def summarise(criteria: list[str], scores: Iterable[tuple[Hashable, str, int]]) -> ScoreSummary:
+    """Summarise (reviewer, criterion, value) scores over the rubric's ``criteria``."""
     by_criterion: dict[str, list[int]] = {c: [] for c in criteria}
-    reviewers: set[int] = set()
+    reviewers: set[Hashable] = set()
     for reviewer, criterion, value in scores:
         if criterion in by_criterion:
             by_criterion[criterion].append(value)

@@ -10,14 +10,13 @@ its lists (a cause's ``evidence: [0, 2]``, an idea's ``opportunity_area: 1``, a 
 
 People do not travel: owners and authors are left out, and each reviewer of the scores is an
 opaque label ("reviewer 1"), never an email. On import, a challenge belongs to whoever imports
-it, and each label becomes an inactive placeholder account that cannot sign in, so that the
-scores (one per reviewer and criterion) keep their means and spreads.
+it, and the scores keep their reviewer's label (no account), so their means and spreads are
+those of the original.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
@@ -217,10 +216,10 @@ def export_challenge(challenge: Challenge, *, viewer: Any = None) -> dict[str, A
     # Reviewers are labelled in the order they first appear in the document, so the labels
     # come out the same after an import (which creates the scores in that order).
     scores = Score.objects.filter(idea__challenge=challenge).order_by("idea_id", "criterion", "pk")
-    reviewers: dict[int, str] = {}
+    reviewers: dict[int | str, str] = {}
     scores_of: dict[int, list[dict[str, Any]]] = {}
     for score in scores:
-        label = reviewers.setdefault(score.reviewer_id, f"reviewer {len(reviewers) + 1}")
+        label = reviewers.setdefault(score.reviewer_key, f"reviewer {len(reviewers) + 1}")
         scores_of.setdefault(score.idea_id, []).append(
             {"reviewer": label, "criterion": score.criterion, "value": score.value}
         )
@@ -362,7 +361,6 @@ class _Importer:
         self.warnings: list[str] = []
         self.indicators = self._slugs(Indicator, visible_indicators)
         self.datasets = self._slugs(Dataset, visible_datasets)
-        self.reviewers: dict[str, Any] = {}
 
     def _slugs(self, model: type[models.Model], visible: Any) -> dict[str, Any]:
         rows = model.objects.all() if self.by is None else visible(self.by)  # type: ignore[attr-defined]
@@ -486,23 +484,10 @@ class _Importer:
                     {"document": [f"{path}.scores.{i}.criterion: {s.criterion!r} is not in the "
                                   "challenge's rubric"]}
                 )  # fmt: skip
-            score = Score(idea=idea, reviewer=self._reviewer(s.reviewer), criterion=s.criterion,
+            score = Score(idea=idea, reviewer_label=s.reviewer[:60], criterion=s.criterion,
                           value=s.value)  # fmt: skip
             self.save(f"{path}.scores.{i}", score)
         return idea
-
-    def _reviewer(self, label: str) -> Any:
-        """An inactive account standing for one reviewer of the document (it cannot sign in)."""
-        if label not in self.reviewers:
-            from civiclab.accounts.models import User
-
-            self.reviewers[label] = User.objects.create_user(
-                f"imported-{uuid.uuid4().hex[:16]}@reviewers.invalid",
-                None,
-                full_name=label[:150],
-                is_active=False,
-            )
-        return self.reviewers[label]
 
     def _solution(self, path: str, challenge: Challenge, d: SolutionDoc, ideas: list[Idea]) -> None:
         self.not_wider(path, d.visibility)

@@ -107,12 +107,9 @@ def solution_url(pk: int) -> str:
 
 def _summaries(challenge: Challenge, ideas: list[Idea]) -> dict[int, ScoreSummary]:
     """Each idea's score summary, from one query."""
-    rows: dict[int, list[tuple[int, str, int]]] = defaultdict(list)
-    scores = Score.objects.filter(idea__in=ideas).values_list(
-        "idea_id", "reviewer_id", "criterion", "value"
-    )
-    for idea_id, reviewer, criterion, value in scores:
-        rows[idea_id].append((reviewer, criterion, value))
+    rows: dict[int, list[tuple[int | str, str, int]]] = defaultdict(list)
+    for score in Score.objects.filter(idea__in=ideas):
+        rows[score.idea_id].append((score.reviewer_key, score.criterion, score.value))
     criteria = [item["key"] for item in challenge.rubric]
     return {idea.pk: summarise(criteria, rows[idea.pk]) for idea in ideas}
 
