@@ -1,7 +1,7 @@
 """The portfolio issue's whole cycle in a real browser, as the demo's Mobile analyst: create a
 challenge, log a data finding and an interview insight, add a cause, add two ideas and score
-them, advance one to a solution with a goal, an indicator target and a milestone, and see it
-on the board and in the portfolio table."""
+them, advance one to a solution with a goal, an indicator target and a milestone, move it into
+delivery, and see it on the board and in the portfolio table."""
 
 from __future__ import annotations
 
@@ -127,6 +127,14 @@ def test_a_challenge_from_first_evidence_to_a_solution_in_delivery(
 
     page.goto(f"{base}/portfolio/board/")
     column = page.locator("section.board-column.phase-prepare")
+    expect(column).to_contain_text("Heirs' property keeps homes empty")
+
+    # Into delivery: the solution's stage moves the challenge to the deliver phase.
+    page.goto(f"{base}/solutions/{solution.pk}/edit/")
+    page.select_option("select[name=stage]", "deliver")
+    _save(page)
+    page.goto(f"{base}/portfolio/board/")
+    column = page.locator("section.board-column.phase-deliver")
     expect(column).to_contain_text("Heirs' property keeps homes empty")
     page.goto(f"{base}/portfolio/")
     row = page.locator("main table tr", has_text="Heirs' property keeps homes empty")

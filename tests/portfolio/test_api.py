@@ -417,3 +417,58 @@ def test_evidence_links_causes_and_milestones(world: World) -> None:
         {"solution": solution.pk, "gate": "prepare → deliver", "outcome": "go", "reason": "Ready"},
     )
     assert gate.status_code == 201 and gate.json()["outcome"] == "go"
+
+
+def test_the_whole_cycle_through_the_api(world: World) -> None:
+    """Done when: a team runs a challenge from first evidence to a solution in delivery
+    through the API alone, and another city sees only what was shared."""
+    member, outsider = world.user("team_member"), world.user("other_city_admin")
+    indicator = _indicator(world.city)
+
+    def post(path: str, body: dict[str, Any], status: int = 201) -> dict[str, Any]:
+        response = call("post", f"{API}/{path}", member, body)
+        assert response.status_code == status, (path, response.content)
+        return response.json()
+
+    opened = {"city": world.city.slug, "title": "Blight", "problem_statement": "Vacant homes"}
+    challenge = post("challenges", {**opened, "visibility": "city"})
+    cid = challenge["id"]
+    finding = post("evidence", {"challenge": cid, "kind": "data", "title": "Notices",
+                                "indicator": indicator.slug})  # fmt: skip
+    insight = post("evidence", {"challenge": cid, "kind": "insight", "title": "Neighbour",
+                                "body": "Nothing happens", "method": "interview",
+                                "consent": True, "tags": ["trust"]})  # fmt: skip
+    assert finding["snapshot"]["indicator"] == "Blighted homes"
+    cause = post("causes", {"challenge": cid, "text": "Owners unknown",
+                            "evidence": [insight["id"]]})  # fmt: skip
+    assert cause["evidence"] == [insight["id"]]
+    post(f"challenges/{cid}/phase", {"phase": "generate", "note": "Causes agreed"}, 200)
+    ideas = [post("ideas", {"challenge": cid, "title": t}) for t in ("Squad", "Land bank")]
+    for idea, impact in zip(ideas, (5, 2), strict=True):
+        post(f"ideas/{idea['id']}/scores", {"impact": impact, "feasibility": 4}, 200)
+    summary = call("get", f"{API}/ideas/{ideas[0]['id']}", member).json()["summary"]
+    assert summary["quadrant"] == "quick_wins"
+    post(f"ideas/{ideas[1]['id']}/decision", {"status": "parked", "reason": "Later"}, 200)
+    solution = post("solutions", {"idea": ideas[0]["id"], "title": "Squad",
+                                  "goal_statement": "Halve notices by 2027"})  # fmt: skip
+    sid = solution["id"]
+    post(f"solutions/{sid}/targets", {"indicator": indicator.slug, "target_value": 100}, 200)
+    post("milestones", {"solution": sid, "title": "Hire", "due_on": "2027-01-01"})
+    post("risks", {"solution": sid, "title": "Lawsuits", "likelihood": 2, "impact": 4})
+    post("decisions", {"solution": sid, "gate": "prepare → deliver", "outcome": "go",
+                       "reason": "Pilot ready"})  # fmt: skip
+    moved = call("patch", f"{API}/solutions/{sid}", member, {"stage": "deliver"})
+    assert moved.status_code == 200, moved.content
+    post("updates", {"solution": sid, "body": "Squad hired", "status": "on_track"})
+    got = call("get", f"{API}/challenges/{cid}", member).json()
+    assert got["phase"] == "deliver"
+    assert [c["to_phase"] for c in got["phase_history"]] == [
+        "investigate",
+        "generate",
+        "prepare",
+        "deliver",
+    ]
+    # Another city sees none of it until it is shared with the network.
+    assert call("get", f"{API}/challenges/{cid}", outsider).status_code == 404
+    assert call("get", f"{API}/solutions/{sid}", outsider).status_code == 404
+    assert call("get", f"{API}/challenges", outsider).json()["count"] == 0

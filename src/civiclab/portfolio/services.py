@@ -190,12 +190,15 @@ def _check_links(by: Any, evidence: Evidence) -> None:
 
 def indicator_snapshot(indicator: Any) -> dict[str, Any]:
     """The indicator's latest value, period and rows, as recorded now."""
+    from civiclab.datasets.engine import QueryError
     from civiclab.indicators import services as indicators
+    from civiclab.indicators.spec import SpecError
 
-    report = indicators.report(indicator)
-    latest = next(
-        (p for p in reversed(report["series"]["overall"]) if p["value"] is not None), None
-    )
+    try:
+        overall = indicators.report(indicator)["series"]["overall"]
+    except (SpecError, QueryError):  # recorded without a number rather than refused
+        overall = []
+    latest = next((p for p in reversed(overall) if p["value"] is not None), None)
     spec = indicator.spec
     return {
         "indicator": indicator.name,
