@@ -1,0 +1,105 @@
+"""Proximity: metric-correct distances (checked against geodesics), the 150-foot question on a
+constructed case, rows without coordinates counted, distances parsed from text."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pyproj import Geod
+
+from civiclab.geo.projection import local_epsg, utm_epsg
+from civiclab.geo.proximity import proximity
+from civiclab.geo.units import parse_distance
+
+GEOD = Geod(ellps="WGS84")
+CITIES = {  # lon, lat
+    "mobile": (-88.04, 30.69),
+    "tel-aviv": (34.78, 32.08),
+    "paris": (2.35, 48.86),
+    "sydney": (151.21, -33.87),
+}
+
+
+def offset(lon: float, lat: float, east_m: float, north_m: float) -> tuple[float, float]:
+    """A point ``east_m`` east and ``north_m`` north of another, on the ellipsoid."""
+    lon2, lat2, _ = GEOD.fwd(lon, lat, 90, east_m)
+    lon3, lat3, _ = GEOD.fwd(lon2, lat2, 0, north_m)
+    return lon3, lat3
+
+
+def test_the_150_foot_question_on_a_constructed_block() -> None:
+    lon, lat = CITIES["mobile"]
+    blight = [(lon, lat)]
+    homes = [offset(lon, lat, d, 0) for d in (10, 40, 45.5, 46.0, 200)]  # 150 ft = 45.72 m
+    homes.append((np.nan, np.nan))
+    result = proximity(
+        [h[0] for h in homes], [h[1] for h in homes],
+        [b[0] for b in blight], [b[1] for b in blight], parse_distance("150ft"),
+    )  # fmt: skip
+    assert (result.count, result.total, result.a_without_coordinates) == (3, 5, 1)
+    assert result.within.tolist() == [True, True, True, False, False, False]
+    assert np.allclose(result.nearest_m[:5], [10, 40, 45.5, 46.0, 200], rtol=0.005)
+    assert np.isnan(result.nearest_m[5]) and result.nearest_b[5] == -1
+    assert result.epsg == 32616  # UTM 16N
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    city=st.sampled_from(sorted(CITIES)),
+    seed=st.integers(0, 2**32 - 1),
+    spread_km=st.sampled_from([0.5, 5, 25]),
+)
+def test_nearest_distances_match_geodesics_within_half_a_percent(
+    city: str, seed: int, spread_km: float
+) -> None:
+    rng = np.random.default_rng(seed)
+    lon0, lat0 = CITIES[city]
+    spread = spread_km * 1000
+
+    def scatter(n: int) -> tuple[np.ndarray, np.ndarray]:
+        points = [offset(lon0, lat0, *rng.uniform(-spread, spread, 2)) for _ in range(n)]
+        return np.array([p[0] for p in points]), np.array([p[1] for p in points])
+
+    a_lon, a_lat = scatter(40)
+    b_lon, b_lat = scatter(15)
+    result = proximity(a_lon, a_lat, b_lon, b_lat, 100.0)
+    for i in range(len(a_lon)):
+        _, _, geodesic = GEOD.inv(np.full(15, a_lon[i]), np.full(15, a_lat[i]), b_lon, b_lat)
+        true_nearest = float(np.min(geodesic))
+        if true_nearest < 1:  # a point on top of another: compare absolutely
+            assert result.nearest_m[i] < 1
+            continue
+        assert result.nearest_m[i] == pytest.approx(true_nearest, rel=0.005)
+        chosen = geodesic[result.nearest_b[i]]
+        assert chosen == pytest.approx(true_nearest, rel=0.005)
+
+
+def test_nothing_to_measure_from_is_not_an_error() -> None:
+    result = proximity([-88.0, np.nan], [30.7, np.nan], [np.nan], [np.nan], 50)
+    assert (result.count, result.total, result.a_without_coordinates) == (0, 1, 1)
+    assert result.b_without_coordinates == 1
+
+
+def test_zones() -> None:
+    assert utm_epsg(-88.04, 30.69) == 32616
+    assert utm_epsg(151.21, -33.87) == 32756
+    assert local_epsg(np.array([2.3, np.nan, 2.4]), np.array([48.8, 1.0, 48.9])) == 32631
+    with pytest.raises(ValueError, match="no row has coordinates"):
+        local_epsg(np.array([np.nan]), np.array([np.nan]))
+
+
+@pytest.mark.parametrize(
+    ("text", "metres"),
+    [("150ft", 45.72), ("150 ft", 45.72), ("50", 50.0), ("0.5km", 500.0), ("1 mi", 1609.344),
+     ("10M", 10.0)],
+)  # fmt: skip
+def test_distances_from_text(text: str, metres: float) -> None:
+    assert parse_distance(text) == pytest.approx(metres)
+
+
+@pytest.mark.parametrize("text", ["", "ft", "-5m", "0", "5 furlongs", "1e3m"])
+def test_bad_distances_say_why(text: str) -> None:
+    with pytest.raises(ValueError, match="distance"):
+        parse_distance(text)
