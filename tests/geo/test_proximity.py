@@ -40,8 +40,11 @@ def test_the_150_foot_question_on_a_constructed_block() -> None:
     )  # fmt: skip
     assert (result.count, result.total, result.a_without_coordinates) == (3, 5, 1)
     assert result.within.tolist() == [True, True, True, False, False, False]
-    assert np.allclose(result.nearest_m[:5], [10, 40, 45.5, 46.0, 200], rtol=0.005)
-    assert np.isnan(result.nearest_m[5]) and result.nearest_b[5] == -1
+    assert result.matches.tolist() == [0, 1, 2] and result.matches_b.tolist() == [0, 0, 0]
+    assert np.allclose(result.matches_m, [10, 40, 45.5], rtol=0.005)
+    nearest_m, nearest_b = result.nearest()
+    assert np.allclose(nearest_m[:5], [10, 40, 45.5, 46.0, 200], rtol=0.005)
+    assert np.isnan(nearest_m[5]) and nearest_b[5] == -1
     assert result.epsg == 32616  # UTM 16N
 
 
@@ -64,15 +67,19 @@ def test_nearest_distances_match_geodesics_within_half_a_percent(
 
     a_lon, a_lat = scatter(40)
     b_lon, b_lat = scatter(15)
-    result = proximity(a_lon, a_lat, b_lon, b_lat, 100.0)
+    distance = spread / 10
+    result = proximity(a_lon, a_lat, b_lon, b_lat, distance)
+    nearest_m, nearest_b = result.nearest()
+    # The grid that skips far rows never skips a near one.
+    assert result.matches.tolist() == np.flatnonzero(nearest_m <= distance).tolist()
     for i in range(len(a_lon)):
         _, _, geodesic = GEOD.inv(np.full(15, a_lon[i]), np.full(15, a_lat[i]), b_lon, b_lat)
         true_nearest = float(np.min(geodesic))
         if true_nearest < 1:  # a point on top of another: compare absolutely
-            assert result.nearest_m[i] < 1
+            assert nearest_m[i] < 1
             continue
-        assert result.nearest_m[i] == pytest.approx(true_nearest, rel=0.005)
-        chosen = geodesic[result.nearest_b[i]]
+        assert nearest_m[i] == pytest.approx(true_nearest, rel=0.005)
+        chosen = geodesic[nearest_b[i]]
         assert chosen == pytest.approx(true_nearest, rel=0.005)
 
 
