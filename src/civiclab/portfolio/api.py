@@ -6,8 +6,10 @@ caller may not see is a 404, exactly like one that does not exist; every write i
 the right to edit before resolving the ids and slugs they mention, so a refused caller learns
 nothing from the answer.
 
-(No ``from __future__ import annotations`` here: the routes made by ``_object_routes`` take
-their payload schema from a variable, which django-ninja must see as a real annotation.)
+The types whose routes have the same shape are rows (``PartType``) registered by
+``api_routing.register``; what differs — how a payload is resolved, which filters a list takes —
+is in the functions each row names. The routes of their own (a challenge's list and phase,
+scoring, targets, export and import) are written out.
 """
 
 import json
@@ -20,14 +22,22 @@ from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
-from civiclab.core.api import AUTH_OR_ANONYMOUS, ErrorResponse, Page
-from civiclab.core.permissions import DEFAULT_POLICY, Action
-from civiclab.core.services import check
-from civiclab.datasets.queries import visible_datasets
-from civiclab.indicators.queries import visible_indicators
-from civiclab.network.queries import visible_cities, visible_teams
+from civiclab.core.api import AUTH_OR_ANONYMOUS, Page
+from civiclab.network.queries import visible_cities
 from civiclab.portfolio import schemas as s
 from civiclab.portfolio import services, transfer
+from civiclab.portfolio.api_routing import (
+    ERRORS,
+    READ_ERRORS,
+    Filter,
+    PartType,
+    get_visible,
+    may_edit,
+    one_of,
+    register,
+    slug_of,
+    team_of,
+)
 from civiclab.portfolio.models import (
     Cause,
     Challenge,
@@ -40,132 +50,15 @@ from civiclab.portfolio.models import (
     Score,
     Solution,
     Update,
-    scope,
 )
 from civiclab.portfolio.queries import visible, visible_challenges
 from civiclab.portfolio.scoring import quadrant, summarise
 
 router = Router(tags=["portfolio"])
-ERRORS = {401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 422: ErrorResponse}
-READ_ERRORS = {401: ErrorResponse, 404: ErrorResponse}
-# What each type's answers read, fetched with it rather than once per row.
-RELATED: dict[type[models.Model], tuple[str, ...]] = {
-    Challenge: ("city", "owner"),
-    Evidence: ("indicator", "dataset"),
-    Solution: ("city", "owner"),
-    Score: ("reviewer", "idea__challenge__city"),
-}
-PREFETCH: dict[type[models.Model], tuple[str, ...]] = {
-    Challenge: ("phase_changes",),
-    Cause: ("evidence",),
-}
-
-
-def _rows(model: type[models.Model], request: HttpRequest) -> Any:
-    return (
-        visible(model, request.auth)
-        .select_related(*RELATED.get(model, ()))
-        .prefetch_related(*PREFETCH.get(model, ()))
-    )
-
-
-def _get(model: type[models.Model], request: HttpRequest, pk: int) -> Any:
-    return get_object_or_404(_rows(model, request), pk=pk)
-
-
-def _may_edit(request: HttpRequest, obj: models.Model) -> None:
-    check(request.auth, Action.EDIT, obj, DEFAULT_POLICY, scope(type(obj)))
-
-
-def _changes(model: type[models.Model], payload: Any) -> dict[str, Any]:
-    """The fields sent; ``null`` for a field that cannot be empty means "unchanged"."""
-    changes = payload.dict(exclude_unset=True)
-    names = {f.name for f in model._meta.get_fields()}
-    for key, value in list(changes.items()):
-        if value is None and key in names and not getattr(model._meta.get_field(key), "null", 1):
-            del changes[key]
-    return changes
-
-
-def _one_of(
-    request: HttpRequest, model: type[models.Model], pk: Any, name: str, **match: Any
-) -> Any:
-    """An object a payload names by id: it must be visible and belong where it should."""
-    if pk is None:
-        return None
-    found = visible(model, request.auth).filter(pk=pk, **match).first()
-    if found is None:
-        raise ValidationError({name: f"No such {name.replace('_', ' ')} here."})
-    return found
-
-
-def _slug_of(request: HttpRequest, kind: str, slug: str | None, city_id: int) -> Any:
-    if slug is None:
-        return None
-    rows = (
-        visible_indicators(request.auth) if kind == "indicator" else visible_datasets(request.auth)
-    )
-    found = rows.filter(city_id=city_id, slug=slug).first()
-    if found is None:
-        raise ValidationError({kind: f"The city has no {kind} {slug!r}."})
-    return found
-
-
-def _object_routes(
-    path: str,
-    name: str,
-    model: type[models.Model],
-    out: Any,
-    update_schema: Any,
-    *,
-    resolve: Any = None,
-    update: Any = services.update_part,
-    delete: Any = services.delete_part,
-    present: Any = None,
-    who_deletes: str = "members",
-) -> None:
-    """GET, PATCH and DELETE of one object at ``/{path}/{pk}``."""
-    label = name.replace("_", " ")
-
-    @router.get(
-        f"/{path}/{{pk}}",
-        response={200: out, **READ_ERRORS},
-        auth=AUTH_OR_ANONYMOUS,
-        operation_id=f"get_{name}",
-        url_name=f"get_{name}",
-        summary=f"One {label}",
-    )
-    def get_one(request: HttpRequest, pk: int) -> Any:
-        found = _get(model, request, pk)
-        return present(request, found) if present else found
-
-    @router.patch(
-        f"/{path}/{{pk}}",
-        response={200: out, **ERRORS},
-        operation_id=f"update_{name}",
-        url_name=f"update_{name}",
-        summary=f"Change a {label} (members)",
-        description="Only the fields sent change.",
-    )
-    def update_one(request: HttpRequest, pk: int, payload: update_schema) -> Any:
-        found = _get(model, request, pk)
-        _may_edit(request, found)
-        changes = _changes(model, payload)
-        if resolve is not None:
-            changes = resolve(request, found, changes)
-        update(request.auth, found, changes)
-        return get_one(request, pk)
-
-    @router.delete(
-        f"/{path}/{{pk}}",
-        response={204: None, **ERRORS},
-        operation_id=f"delete_{name}",
-        url_name=f"delete_{name}",
-        summary=f"Delete a {label} ({who_deletes})",
-    )
-    def delete_one(request: HttpRequest, pk: int) -> Status:
-        delete(request.auth, _get(model, request, pk))
-        return Status(204, None)
+BY_CHALLENGE = Filter("challenge", int | None, "challenge_id")
+BY_CITY = Filter(
+    "city", str | None, "city__slug", Query(None, description="Only this city's (slug)")
+)
 
 
 # -- challenges --------------------------------------------------------------------------------
@@ -211,14 +104,10 @@ def list_challenges(
 )
 def create_challenge(request: HttpRequest, payload: s.ChallengeIn) -> Status:
     city = get_object_or_404(visible_cities(request.auth), slug=payload.city)
-    team = None
-    if payload.team is not None:
-        team = visible_teams(request.auth).filter(pk=payload.team, city=city).first()
-        if team is None:
-            raise ValidationError({"team": "No such team in the city."})
+    team = team_of(request, city.pk, payload.team)
     fields = payload.dict(exclude={"city", "team", "title"})
     made = services.create_challenge(request.auth, city, payload.title, team=team, **fields)
-    return Status(201, _get(Challenge, request, made.pk))
+    return Status(201, get_visible(Challenge, request, made.pk))
 
 
 @router.post(
@@ -237,30 +126,21 @@ def create_challenge(request: HttpRequest, payload: s.ChallengeIn) -> Status:
 def import_challenge(request: HttpRequest, payload: s.ImportIn) -> Status:
     city = get_object_or_404(visible_cities(request.auth), slug=payload.city)
     result = transfer.import_challenge(request.auth, city, payload.document)
-    challenge = _get(Challenge, request, result.challenge.pk)
+    challenge = get_visible(Challenge, request, result.challenge.pk)
     return Status(201, {"challenge": challenge, "warnings": result.warnings})
 
 
 def _update_challenge(request: HttpRequest, found: Challenge, changes: dict[str, Any]) -> Any:
     if "team" in changes:
-        changes["team"] = _one_of_team(request, found, changes["team"])
+        changes["team"] = team_of(request, found.city_id, changes["team"])
     return changes
 
 
-def _one_of_team(request: HttpRequest, challenge: Challenge, pk: int | None) -> Any:
-    if pk is None:
-        return None
-    team = visible_teams(request.auth).filter(pk=pk, city_id=challenge.city_id).first()
-    if team is None:
-        raise ValidationError({"team": "No such team in the city."})
-    return team
-
-
-_object_routes(
+register(router, PartType(
     "challenges", "challenge", Challenge, s.ChallengeDetail, s.ChallengeUpdate,
     resolve=_update_challenge, update=services.update_challenge,
     delete=services.delete_challenge, who_deletes="city admins",
-)  # fmt: skip
+))  # fmt: skip
 
 
 @router.post(
@@ -270,9 +150,9 @@ _object_routes(
     summary="Move a challenge to another phase, with a note (members)",
 )
 def set_challenge_phase(request: HttpRequest, pk: int, payload: s.PhaseIn) -> Any:
-    found = _get(Challenge, request, pk)
+    found = get_visible(Challenge, request, pk)
     services.set_phase(request.auth, found, payload.phase, payload.note)
-    return _get(Challenge, request, pk)
+    return get_visible(Challenge, request, pk)
 
 
 @router.get(
@@ -288,76 +168,46 @@ def set_challenge_phase(request: HttpRequest, pk: int, payload: s.PhaseIn) -> An
 )
 def export_challenge(request: HttpRequest, pk: int) -> JsonResponse:
     # Answered as is: the API's encoder would round the times to milliseconds.
-    document = transfer.export_challenge(_get(Challenge, request, pk), viewer=request.auth)
+    document = transfer.export_challenge(get_visible(Challenge, request, pk), viewer=request.auth)
     return JsonResponse(document, json_dumps_params={"ensure_ascii": False})
 
 
 # -- evidence ----------------------------------------------------------------------------------
-def _by_parent(rows: Any, **filters: Any) -> Any:
-    return rows.filter(**{key: value for key, value in filters.items() if value is not None})
-
-
-@router.get(
-    "/evidence",
-    response=list[s.EvidenceOut],
-    auth=AUTH_OR_ANONYMOUS,
-    operation_id="list_evidence",
-    summary="Evidence you can see",
-)
-@paginate(Page)
-def list_evidence(
-    request: HttpRequest, challenge: int | None = None, kind: s.EvidenceKind | None = None
-) -> Any:
-    return _by_parent(_rows(Evidence, request), challenge_id=challenge, kind=kind).order_by("pk")
-
-
-@router.post(
-    "/evidence",
-    response={201: s.EvidenceOut, **ERRORS},
-    operation_id="create_evidence",
-    summary="Log a data finding, an insight or a document on a challenge (members)",
-    description="A data finding with an indicator keeps a snapshot of its latest number.",
-)
-def create_evidence(request: HttpRequest, payload: s.EvidenceIn) -> Status:
-    challenge = _get(Challenge, request, payload.challenge)
-    _may_edit(request, challenge)
-    fields = payload.dict(exclude={"challenge", "kind", "title"}, exclude_none=True)
+def _evidence_sources(request: HttpRequest, city_id: int, fields: dict[str, Any]) -> Any:
+    """Indicator and dataset slugs sent, as the city's objects."""
     for kind in ("indicator", "dataset"):
         if kind in fields:
-            fields[kind] = _slug_of(request, kind, fields[kind], challenge.city_id)
-    made = services.add_evidence(request.auth, challenge, payload.kind, payload.title, **fields)
-    return Status(201, _get(Evidence, request, made.pk))
+            fields[kind] = slug_of(request, kind, fields[kind], city_id)
+    return fields
+
+
+def _create_evidence(request: HttpRequest, payload: s.EvidenceIn) -> Evidence:
+    challenge = get_visible(Challenge, request, payload.challenge)
+    may_edit(request, challenge)
+    fields = payload.dict(exclude={"challenge", "kind", "title"}, exclude_none=True)
+    fields = _evidence_sources(request, challenge.city_id, fields)
+    return services.add_evidence(request.auth, challenge, payload.kind, payload.title, **fields)
 
 
 def _update_evidence(request: HttpRequest, found: Evidence, changes: dict[str, Any]) -> Any:
-    for kind in ("indicator", "dataset"):
-        if kind in changes:
-            changes[kind] = _slug_of(request, kind, changes[kind], found.city_id)
-    return changes
+    return _evidence_sources(request, found.city_id, changes)
 
 
-_object_routes(
+register(router, PartType(
     "evidence", "evidence", Evidence, s.EvidenceOut, s.EvidenceUpdate,
     resolve=_update_evidence, update=services.update_evidence, delete=services.delete_evidence,
-)  # fmt: skip
+    list_out=s.EvidenceOut, list_summary="Evidence you can see",
+    filters=(BY_CHALLENGE, Filter("kind", s.EvidenceKind | None, "kind")),
+    create_in=s.EvidenceIn, create=_create_evidence,
+    create_summary="Log a data finding, an insight or a document on a challenge (members)",
+    create_description="A data finding with an indicator keeps a snapshot of its latest number.",
+))  # fmt: skip
 
 
 # -- causes and opportunity areas --------------------------------------------------------------
-@router.get(
-    "/causes",
-    response=list[s.CauseOut],
-    auth=AUTH_OR_ANONYMOUS,
-    operation_id="list_causes",
-    summary="Causes of the challenges you can see (each names its parent: a tree)",
-)
-@paginate(Page)
-def list_causes(request: HttpRequest, challenge: int | None = None) -> Any:
-    return _by_parent(_rows(Cause, request), challenge_id=challenge).order_by("position", "pk")
-
-
 def _cause_links(request: HttpRequest, challenge_id: int, changes: dict[str, Any]) -> list[Any]:
     if "parent" in changes:
-        changes["parent"] = _one_of(request, Cause, changes["parent"], "parent")
+        changes["parent"] = one_of(request, Cause, changes["parent"], "parent")
     ids = changes.pop("evidence", None)
     if ids is None:
         return []
@@ -367,21 +217,15 @@ def _cause_links(request: HttpRequest, challenge_id: int, changes: dict[str, Any
     return found
 
 
-@router.post(
-    "/causes",
-    response={201: s.CauseOut, **ERRORS},
-    operation_id="create_cause",
-    summary="Add a cause to a challenge's tree (members)",
-)
-def create_cause(request: HttpRequest, payload: s.CauseIn) -> Status:
-    challenge = _get(Challenge, request, payload.challenge)
-    _may_edit(request, challenge)
+def _create_cause(request: HttpRequest, payload: s.CauseIn) -> Cause:
+    challenge = get_visible(Challenge, request, payload.challenge)
+    may_edit(request, challenge)
     fields = payload.dict(exclude={"challenge"})
     evidence = _cause_links(request, challenge.pk, fields)
     made = services.add_part(request.auth, challenge, Cause, **fields)
     if evidence:
         services.link_cause_evidence(request.auth, made, evidence)
-    return Status(201, _get(Cause, request, made.pk))
+    return made
 
 
 def _update_cause(request: HttpRequest, found: Cause, changes: dict[str, Any]) -> Any:
@@ -392,38 +236,29 @@ def _update_cause(request: HttpRequest, found: Cause, changes: dict[str, Any]) -
     return changes
 
 
-_object_routes("causes", "cause", Cause, s.CauseOut, s.CauseUpdate, resolve=_update_cause)
+register(router, PartType(
+    "causes", "cause", Cause, s.CauseOut, s.CauseUpdate, resolve=_update_cause,
+    list_out=s.CauseOut, filters=(BY_CHALLENGE,), ordering=("position", "pk"),
+    list_summary="Causes of the challenges you can see (each names its parent: a tree)",
+    create_in=s.CauseIn, create=_create_cause,
+    create_summary="Add a cause to a challenge's tree (members)",
+))  # fmt: skip
 
 
-@router.get(
-    "/opportunity-areas",
-    response=list[s.OpportunityAreaOut],
-    auth=AUTH_OR_ANONYMOUS,
-    operation_id="list_opportunity_areas",
-    summary="Opportunity areas of the challenges you can see",
-)
-@paginate(Page)
-def list_opportunity_areas(request: HttpRequest, challenge: int | None = None) -> Any:
-    return _by_parent(_rows(OpportunityArea, request), challenge_id=challenge).order_by("pk")
-
-
-@router.post(
-    "/opportunity-areas",
-    response={201: s.OpportunityAreaOut, **ERRORS},
-    operation_id="create_opportunity_area",
-    summary="Add an opportunity area to a challenge (members)",
-)
-def create_opportunity_area(request: HttpRequest, payload: s.OpportunityAreaIn) -> Status:
-    challenge = _get(Challenge, request, payload.challenge)
+def _create_opportunity_area(request: HttpRequest, payload: s.OpportunityAreaIn) -> Any:
+    challenge = get_visible(Challenge, request, payload.challenge)
     fields = payload.dict(exclude={"challenge"})
-    made = services.add_part(request.auth, challenge, OpportunityArea, **fields)
-    return Status(201, _get(OpportunityArea, request, made.pk))
+    return services.add_part(request.auth, challenge, OpportunityArea, **fields)
 
 
-_object_routes(
+register(router, PartType(
     "opportunity-areas", "opportunity_area", OpportunityArea, s.OpportunityAreaOut,
     s.OpportunityAreaUpdate,
-)  # fmt: skip
+    list_out=s.OpportunityAreaOut, filters=(BY_CHALLENGE,),
+    list_summary="Opportunity areas of the challenges you can see",
+    create_in=s.OpportunityAreaIn, create=_create_opportunity_area,
+    create_summary="Add an opportunity area to a challenge (members)",
+))  # fmt: skip
 
 
 # -- ideas and scores --------------------------------------------------------------------------
@@ -446,60 +281,39 @@ def _idea_detail(request: HttpRequest, idea: Idea) -> Idea:
     return idea
 
 
-@router.get(
-    "/ideas",
-    response=list[s.IdeaOut],
-    auth=AUTH_OR_ANONYMOUS,
-    operation_id="list_ideas",
-    summary="Ideas of the challenges you can see",
-)
-@paginate(Page)
-def list_ideas(
-    request: HttpRequest,
-    challenge: int | None = None,
-    status: s.IdeaDecision | None = None,
-    opportunity_area: int | None = None,
-) -> Any:
-    rows = _by_parent(
-        _rows(Idea, request),
-        challenge_id=challenge,
-        status=status,
-        opportunity_area_id=opportunity_area,
-    )
-    return rows.order_by("pk")
-
-
-@router.post(
-    "/ideas",
-    response={201: s.IdeaDetail, **ERRORS},
-    operation_id="create_idea",
-    summary="Add an idea to a challenge (members)",
-)
-def create_idea(request: HttpRequest, payload: s.IdeaIn) -> Status:
-    challenge = _get(Challenge, request, payload.challenge)
-    _may_edit(request, challenge)
+def _create_idea(request: HttpRequest, payload: s.IdeaIn) -> Idea:
+    challenge = get_visible(Challenge, request, payload.challenge)
+    may_edit(request, challenge)
     fields = payload.dict(exclude={"challenge"})
-    fields["opportunity_area"] = _one_of(
+    fields["opportunity_area"] = one_of(
         request, OpportunityArea, fields["opportunity_area"], "opportunity_area",
         challenge=challenge,
     )  # fmt: skip
     by = request.auth if request.auth.is_authenticated else None
-    made = services.add_part(request.auth, challenge, Idea, created_by=by, **fields)
-    return Status(201, _idea_detail(request, _get(Idea, request, made.pk)))
+    return services.add_part(request.auth, challenge, Idea, created_by=by, **fields)
 
 
 def _update_idea(request: HttpRequest, found: Idea, changes: dict[str, Any]) -> Any:
     if "opportunity_area" in changes:
-        changes["opportunity_area"] = _one_of(
+        changes["opportunity_area"] = one_of(
             request, OpportunityArea, changes["opportunity_area"], "opportunity_area",
             challenge_id=found.challenge_id,
         )  # fmt: skip
     return changes
 
 
-_object_routes(
-    "ideas", "idea", Idea, s.IdeaDetail, s.IdeaUpdate, resolve=_update_idea, present=_idea_detail
-)
+register(router, PartType(
+    "ideas", "idea", Idea, s.IdeaDetail, s.IdeaUpdate, resolve=_update_idea,
+    present=_idea_detail, list_out=s.IdeaOut,
+    list_summary="Ideas of the challenges you can see",
+    filters=(
+        BY_CHALLENGE,
+        Filter("status", s.IdeaDecision | None, "status"),
+        Filter("opportunity_area", int | None, "opportunity_area_id"),
+    ),
+    create_in=s.IdeaIn, create=_create_idea,
+    create_summary="Add an idea to a challenge (members)",
+))  # fmt: skip
 
 
 @router.post(
@@ -510,9 +324,9 @@ _object_routes(
     description="`open` reopens it. The reason is required otherwise, and kept.",
 )
 def decide_idea(request: HttpRequest, pk: int, payload: s.IdeaDecisionIn) -> Any:
-    found = _get(Idea, request, pk)
+    found = get_visible(Idea, request, pk)
     services.decide_idea(request.auth, found, payload.status, payload.reason)
-    return _idea_detail(request, _get(Idea, request, pk))
+    return _idea_detail(request, get_visible(Idea, request, pk))
 
 
 @router.post(
@@ -527,38 +341,19 @@ def decide_idea(request: HttpRequest, pk: int, payload: s.IdeaDecisionIn) -> Any
     ),
 )
 def score_idea(request: HttpRequest, pk: int, payload: s.ScoresIn) -> Any:
-    found = _get(Idea, request, pk)
+    found = get_visible(Idea, request, pk)
     # The schema documents the body; its criteria are the rubric's, so read them as sent.
     scores = json.loads(request.body)
     if not scores:
         raise ValidationError({"scores": "Send at least one criterion and its score."})
     services.score_idea(request.auth, found, scores)
-    return _idea_detail(request, _get(Idea, request, pk))
+    return _idea_detail(request, get_visible(Idea, request, pk))
 
 
-@router.get(
-    "/scores",
-    response=list[s.ScoreOut],
-    auth=AUTH_OR_ANONYMOUS,
-    operation_id="list_scores",
-    summary="Scores of the ideas you can see",
-)
-@paginate(Page)
-def list_scores(request: HttpRequest, idea: int | None = None, challenge: int | None = None) -> Any:
-    rows = _by_parent(_rows(Score, request), idea_id=idea, idea__challenge_id=challenge)
-    return rows.order_by("idea_id", "criterion", "pk")
-
-
-@router.post(
-    "/scores",
-    response={201: s.ScoreOut, **ERRORS},
-    operation_id="create_score",
-    summary="Score an idea on one criterion, as yourself (members)",
-)
-def create_score(request: HttpRequest, payload: s.ScoreIn) -> Status:
-    idea = _get(Idea, request, payload.idea)
+def _create_score(request: HttpRequest, payload: s.ScoreIn) -> Score:
+    idea = get_visible(Idea, request, payload.idea)
     (made,) = services.score_idea(request.auth, idea, {payload.criterion: payload.value})
-    return Status(201, _get(Score, request, made.pk))
+    return made
 
 
 def _update_score(by: Any, score: Score, changes: dict[str, Any]) -> None:
@@ -569,59 +364,48 @@ def _update_score(by: Any, score: Score, changes: dict[str, Any]) -> None:
         services.score_idea(by, score.idea, {score.criterion: changes["value"]})
 
 
-_object_routes("scores", "score", Score, s.ScoreOut, s.ScoreUpdate, update=_update_score)
+register(router, PartType(
+    "scores", "score", Score, s.ScoreOut, s.ScoreUpdate, update=_update_score,
+    list_out=s.ScoreOut, list_summary="Scores of the ideas you can see",
+    filters=(
+        Filter("idea", int | None, "idea_id"),
+        Filter("challenge", int | None, "idea__challenge_id"),
+    ),
+    ordering=("idea_id", "criterion", "pk"),
+    create_in=s.ScoreIn, create=_create_score,
+    create_summary="Score an idea on one criterion, as yourself (members)",
+))  # fmt: skip
 
 
 # -- solutions ---------------------------------------------------------------------------------
-@router.get(
-    "/solutions",
-    response=list[s.SolutionOut],
-    auth=AUTH_OR_ANONYMOUS,
-    operation_id="list_solutions",
-    summary="Solutions you can see",
-)
-@paginate(Page)
-def list_solutions(
-    request: HttpRequest,
-    challenge: int | None = None,
-    city: str | None = Query(None, description="Only this city's (slug)"),
-    status: s.SolutionStatus | None = None,
-    stage: s.SolutionStage | None = None,
-) -> Any:
-    rows = _by_parent(
-        _rows(Solution, request), challenge_id=challenge, city__slug=city or None,
-        status=status, stage=stage,
-    )  # fmt: skip
-    return rows.order_by("-updated_at", "-pk")
-
-
-@router.post(
-    "/solutions",
-    response={201: s.SolutionDetail, **ERRORS},
-    operation_id="create_solution",
-    summary="Prepare a solution for a challenge, maybe from one of its ideas (members)",
-    description=(
-        "From an idea (`idea`), the challenge defaults to the idea's and the idea is marked "
-        "advanced. A challenge still investigating or generating moves to `prepare`."
-    ),
-)
-def create_solution(request: HttpRequest, payload: s.SolutionIn) -> Status:
-    idea = _get(Idea, request, payload.idea) if payload.idea is not None else None
+def _create_solution(request: HttpRequest, payload: s.SolutionIn) -> Solution:
+    idea = get_visible(Idea, request, payload.idea) if payload.idea is not None else None
     if payload.challenge is not None:
-        challenge = _get(Challenge, request, payload.challenge)
+        challenge = get_visible(Challenge, request, payload.challenge)
     elif idea is not None:
-        challenge = _get(Challenge, request, idea.challenge_id)
+        challenge = get_visible(Challenge, request, idea.challenge_id)
     else:
         raise ValidationError({"challenge": "Name the challenge, or the idea it comes from."})
     fields = payload.dict(exclude={"challenge", "idea", "title"}, exclude_none=True)
-    made = services.create_solution(request.auth, challenge, payload.title, idea=idea, **fields)
-    return Status(201, _get(Solution, request, made.pk))
+    return services.create_solution(request.auth, challenge, payload.title, idea=idea, **fields)
 
 
-_object_routes(
+register(router, PartType(
     "solutions", "solution", Solution, s.SolutionDetail, s.SolutionUpdate,
     update=services.update_solution, delete=services.delete_solution, who_deletes="city admins",
-)  # fmt: skip
+    list_out=s.SolutionOut, list_summary="Solutions you can see",
+    filters=(
+        BY_CHALLENGE, BY_CITY, Filter("status", s.SolutionStatus | None, "status"),
+        Filter("stage", s.SolutionStage | None, "stage"),
+    ),
+    ordering=("-updated_at", "-pk"),
+    create_in=s.SolutionIn, create=_create_solution,
+    create_summary="Prepare a solution for a challenge, maybe from one of its ideas (members)",
+    create_description=(
+        "From an idea (`idea`), the challenge defaults to the idea's and the idea is marked "
+        "advanced. A challenge still investigating or generating moves to `prepare`."
+    ),
+))  # fmt: skip
 
 
 @router.post(
@@ -631,15 +415,15 @@ _object_routes(
     summary="Measure a solution by an indicator of its city, with a target (members)",
 )
 def link_solution_indicator(request: HttpRequest, pk: int, payload: s.TargetIn) -> Any:
-    found = _get(Solution, request, pk)
-    _may_edit(request, found)
-    indicator = _slug_of(request, "indicator", payload.indicator, found.city_id)
+    found = get_visible(Solution, request, pk)
+    may_edit(request, found)
+    indicator = slug_of(request, "indicator", payload.indicator, found.city_id)
     if found.targets.filter(indicator=indicator).exists():
         raise ValidationError({"indicator": "The solution is already measured by it."})
     services.link_indicator(
         request.auth, found, indicator, payload.target_value, payload.target_date
     )
-    return _get(Solution, request, pk)
+    return get_visible(Solution, request, pk)
 
 
 @router.delete(
@@ -649,57 +433,46 @@ def link_solution_indicator(request: HttpRequest, pk: int, payload: s.TargetIn) 
     summary="Stop measuring a solution by an indicator (members)",
 )
 def unlink_solution_indicator(request: HttpRequest, pk: int, indicator: str) -> Any:
-    found = _get(Solution, request, pk)
+    found = get_visible(Solution, request, pk)
     target = get_object_or_404(found.targets, indicator__slug=indicator)
     services.delete_part(request.auth, target)
-    return _get(Solution, request, pk)
+    return get_visible(Solution, request, pk)
 
 
 # -- parts of a solution: milestones, risks, stage-gate decisions, updates ---------------------
-def _solution_parts(
+def _solution_part(
     path: str, name: str, model: type[models.Model], schemas: Any, add: Any
-) -> None:
-    """List and create ``model`` (a part of a solution) at ``/{path}``."""
-    out, create_schema, update_schema = schemas
-    plural = path.replace("-", "_")
+) -> PartType:
+    """A part of a solution: listed by solution, added by ``add(user, solution, **fields)``."""
+    out, create_in, update_in = schemas
 
-    @router.get(
-        f"/{path}",
-        response=list[out],
-        auth=AUTH_OR_ANONYMOUS,
-        operation_id=f"list_{plural}",
-        url_name=f"list_{plural}",
-        summary=f"{plural.capitalize()} of the solutions you can see",
-    )
-    @paginate(Page)
-    def list_parts(request: HttpRequest, solution: int | None = None) -> Any:
-        ordering = model._meta.ordering or ["pk"]
-        return _by_parent(_rows(model, request), solution_id=solution).order_by(*ordering, "pk")
+    def create(request: HttpRequest, payload: Any) -> Any:
+        solution = get_visible(Solution, request, payload.solution)
+        return add(request.auth, solution, **payload.dict(exclude={"solution"}))
 
-    @router.post(
-        f"/{path}",
-        response={201: out, **ERRORS},
-        operation_id=f"create_{name}",
-        url_name=f"create_{name}",
-        summary=f"Add a {name} to a solution (members)",
-    )
-    def create_part(request: HttpRequest, payload: create_schema) -> Status:
-        solution = _get(Solution, request, payload.solution)
-        made = add(request.auth, solution, **payload.dict(exclude={"solution"}))
-        return Status(201, _get(model, request, made.pk))
-
-    _object_routes(path, name, model, out, update_schema)
+    return PartType(
+        path, name, model, out, update_in,
+        list_out=out, list_summary=f"{path.capitalize()} of the solutions you can see",
+        filters=(Filter("solution", int | None, "solution_id"),),
+        ordering=(*(model._meta.ordering or ["pk"]), "pk"),
+        create_in=create_in, create=create,
+        create_summary=f"Add a {name} to a solution (members)",
+    )  # fmt: skip
 
 
-_solution_parts(
-    "milestones", "milestone", Milestone, (s.MilestoneOut, s.MilestoneIn, s.MilestoneUpdate),
-    services.add_milestone,
-)  # fmt: skip
-_solution_parts("risks", "risk", Risk, (s.RiskOut, s.RiskIn, s.RiskUpdate), services.add_risk)
-_solution_parts(
-    "decisions", "decision", Decision, (s.DecisionOut, s.DecisionIn, s.DecisionUpdate),
-    services.record_decision,
-)  # fmt: skip
-_solution_parts(
-    "updates", "update", Update, (s.UpdateOut, s.UpdateIn, s.UpdateUpdate), services.post_update
-)
+for _part in (
+    _solution_part(
+        "milestones", "milestone", Milestone, (s.MilestoneOut, s.MilestoneIn, s.MilestoneUpdate),
+        services.add_milestone,
+    ),
+    _solution_part("risks", "risk", Risk, (s.RiskOut, s.RiskIn, s.RiskUpdate), services.add_risk),
+    _solution_part(
+        "decisions", "decision", Decision, (s.DecisionOut, s.DecisionIn, s.DecisionUpdate),
+        services.record_decision,
+    ),
+    _solution_part(
+        "updates", "update", Update, (s.UpdateOut, s.UpdateIn, s.UpdateUpdate),
+        services.post_update,
+    ),
+):  # fmt: skip
+    register(router, _part)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
@@ -22,7 +24,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from civiclab.core.forms import add_service_errors
+from civiclab.core.forms import save_or_show_errors
 from civiclab.core.permissions import Action, Target, Visibility, widest_visibility
 from civiclab.core.scoping import actor_for, user_can
 from civiclab.indicators.models import Indicator
@@ -176,6 +178,18 @@ def _challenge_form(request: HttpRequest, data: Any = None, challenge: Any = Non
     )
 
 
+def _challenge_page(challenge: Challenge) -> str:
+    return reverse("portfolio:challenge", args=[challenge.pk])
+
+
+def _challenge_saved(
+    request: HttpRequest, form: ChallengeForm, write: Callable[[], Challenge], done: str
+) -> HttpResponse | None:
+    """Create or change a challenge: its page, or None with the refusal on the form."""
+    refused = _("You may not share a challenge this widely.")
+    return save_or_show_errors(request, form, write, done, _challenge_page, refused=refused)
+
+
 @login_required
 def challenge_new(request: HttpRequest) -> HttpResponse:
     form = _challenge_form(request, request.POST if request.method == "POST" else None)
@@ -183,17 +197,11 @@ def challenge_new(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     if request.method == "POST" and form.is_valid():
         data = form.changes()
-        try:
-            challenge = services.create_challenge(
-                request.user, form.cleaned_data["city"], data.pop("title"), **data
-            )
-        except PermissionDenied:
-            form.add_error("visibility", _("You may not share a challenge this widely."))
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Challenge created."))
-            return redirect("portfolio:challenge", pk=challenge.pk)
+        city, title = form.cleaned_data["city"], data.pop("title")
+        write = partial(services.create_challenge, request.user, city, title, **data)
+        done = _challenge_saved(request, form, write, _("Challenge created."))
+        if done is not None:
+            return done
     return render(request, "portfolio/challenge_form.html", {"form": form, "challenge": None})
 
 
@@ -204,15 +212,10 @@ def challenge_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = _challenge_form(request, request.POST if request.method == "POST" else None, challenge)
     if request.method == "POST" and form.is_valid():
         fresh = Challenge.objects.get(pk=challenge.pk)
-        try:
-            services.update_challenge(request.user, fresh, form.changes())
-        except PermissionDenied:
-            form.add_error("visibility", _("You may not share a challenge this widely."))
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Challenge saved."))
-            return redirect("portfolio:challenge", pk=challenge.pk)
+        write = partial(services.update_challenge, request.user, fresh, form.changes())
+        done = _challenge_saved(request, form, write, _("Challenge saved."))
+        if done is not None:
+            return done
     return render(request, "portfolio/challenge_form.html", {"form": form, "challenge": challenge})
 
 
@@ -288,15 +291,13 @@ def challenge_phase(request: HttpRequest, pk: int) -> HttpResponse:
     challenge = _challenge(request, pk)
     form = PhaseForm(request.POST)
     if form.is_valid():
-        try:
-            services.set_phase(
-                request.user, challenge, form.cleaned_data["phase"], form.cleaned_data["note"]
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Phase changed."))
-            return redirect("portfolio:challenge", pk=challenge.pk)
+        phase, note = form.cleaned_data["phase"], form.cleaned_data["note"]
+        write = partial(services.set_phase, request.user, challenge, phase, note)
+        done = save_or_show_errors(
+            request, form, write, _("Phase changed."), _challenge_page(challenge)
+        )
+        if done is not None:
+            return done
     context = _challenge_context(request, challenge, phase_form=form)
     return render(request, "portfolio/challenge_detail.html", context)
 
@@ -324,6 +325,19 @@ def _evidence_form(
     )
 
 
+def _evidence_saved(
+    request: HttpRequest,
+    form: EvidenceForm,
+    challenge: Challenge,
+    write: Callable[[], Any],
+    done: str,
+) -> HttpResponse | None:
+    """Add or change evidence: back to the challenge's evidence, or None with the refusal."""
+    url = _challenge_page(challenge) + "#evidence"
+    refused = _("You may not share evidence this widely.")
+    return save_or_show_errors(request, form, write, done, url, refused=refused)
+
+
 @login_required
 def evidence_new(request: HttpRequest, pk: int) -> HttpResponse:
     challenge = _challenge(request, pk)
@@ -334,15 +348,11 @@ def evidence_new(request: HttpRequest, pk: int) -> HttpResponse:
     form = _evidence_form(request, challenge, kind, request.POST or None)
     if request.method == "POST" and form.is_valid():
         fields = dict(form.cleaned_data)
-        try:
-            services.add_evidence(request.user, challenge, kind, fields.pop("title"), **fields)
-        except PermissionDenied:
-            form.add_error("visibility", _("You may not share evidence this widely."))
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Evidence added."))
-            return redirect(reverse("portfolio:challenge", args=[challenge.pk]) + "#evidence")
+        title = fields.pop("title")
+        write = partial(services.add_evidence, request.user, challenge, kind, title, **fields)
+        done = _evidence_saved(request, form, challenge, write, _("Evidence added."))
+        if done is not None:
+            return done
     context = {"form": form, "challenge": challenge, "kind": kind, "evidence": None}
     context["evidence_kinds"] = EVIDENCE_KINDS
     context["kind_label"] = dict(EVIDENCE_KINDS)[kind]
@@ -366,15 +376,10 @@ def evidence_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = _evidence_form(request, challenge, evidence.kind, request.POST or None, evidence)
     if request.method == "POST" and form.is_valid():
         fresh = Evidence.objects.get(pk=evidence.pk)
-        try:
-            services.update_evidence(request.user, fresh, dict(form.cleaned_data))
-        except PermissionDenied:
-            form.add_error("visibility", _("You may not share evidence this widely."))
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Evidence saved."))
-            return redirect(reverse("portfolio:challenge", args=[challenge.pk]) + "#evidence")
+        write = partial(services.update_evidence, request.user, fresh, dict(form.cleaned_data))
+        done = _evidence_saved(request, form, challenge, write, _("Evidence saved."))
+        if done is not None:
+            return done
     context = {"form": form, "challenge": challenge, "kind": evidence.kind, "evidence": evidence}
     context["kind_label"] = evidence.get_kind_display()
     return render(request, "portfolio/evidence_form.html", context)

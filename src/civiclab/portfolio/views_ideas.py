@@ -6,6 +6,8 @@ An idea is seen and changed with its challenge (``queries.visible(Idea, user)``)
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
@@ -14,11 +16,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from civiclab.audit.models import AuditEvent
-from civiclab.core.forms import add_service_errors
+from civiclab.core.forms import add_service_errors, save_or_show_errors
 from civiclab.core.permissions import Action
 from civiclab.core.scoping import user_can
 from civiclab.portfolio import services
@@ -123,19 +126,24 @@ def _idea_page(
     )
 
 
+def _idea_saved(
+    request: HttpRequest, form: Any, idea: Idea, write: Callable[[], Any], done: str
+) -> HttpResponse | None:
+    """Score or decide an idea: back to its page, or None with the refusal on the form."""
+    idea_page = reverse("portfolio:idea", args=[idea.pk])
+    return save_or_show_errors(request, form, write, done, idea_page)
+
+
 @login_required
 @require_POST
 def idea_score(request: HttpRequest, pk: int) -> HttpResponse:
     idea = _idea(request, pk)
     form = ScoreForm(request.POST, rubric=idea.challenge.rubric)
     if form.is_valid():
-        try:
-            services.score_idea(request.user, idea, form.scores())
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Your scores are saved."))
-            return redirect("portfolio:idea", pk=idea.pk)
+        write = partial(services.score_idea, request.user, idea, form.scores())
+        done = _idea_saved(request, form, idea, write, _("Your scores are saved."))
+        if done is not None:
+            return done
     return _idea_page(request, idea, score_form=form)
 
 
@@ -145,15 +153,11 @@ def idea_decide(request: HttpRequest, pk: int) -> HttpResponse:
     idea = _idea(request, pk)
     form = DecisionForm(request.POST)
     if form.is_valid():
-        try:
-            services.decide_idea(
-                request.user, idea, form.cleaned_data["status"], form.cleaned_data["reason"]
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Decision recorded."))
-            return redirect("portfolio:idea", pk=idea.pk)
+        status, reason = form.cleaned_data["status"], form.cleaned_data["reason"]
+        write = partial(services.decide_idea, request.user, idea, status, reason)
+        done = _idea_saved(request, form, idea, write, _("Decision recorded."))
+        if done is not None:
+            return done
     return _idea_page(request, idea, decision_form=form)
 
 

@@ -6,6 +6,8 @@ Every write is a ``services`` call: a refusal is 403, a ValidationError shows on
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
@@ -20,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from civiclab.core.forms import add_service_errors
+from civiclab.core.forms import add_service_errors, save_or_show_errors
 from civiclab.core.permissions import Action
 from civiclab.core.scoping import user_can
 from civiclab.indicators.queries import visible_indicators
@@ -138,17 +140,11 @@ def solution_new(request: HttpRequest) -> HttpResponse:
     form = SolutionForm(request.POST or None, challenge=challenge, initial=initial)
     if request.method == "POST" and form.is_valid():
         fields = {k: v for k, v in form.cleaned_data.items() if k != "title"}
-        try:
-            solution = services.create_solution(
-                request.user, challenge, form.cleaned_data["title"], **fields
-            )
-        except PermissionDenied:  # editing was checked above: this is sharing wider
-            form.add_error("visibility", _("You may not share a solution this widely."))
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Solution saved."))
-            return redirect("portfolio:solution", pk=solution.pk)
+        title = form.cleaned_data["title"]
+        write = partial(services.create_solution, request.user, challenge, title, **fields)
+        saved = _saved(request, form, write)
+        if saved is not None:
+            return saved
     back = _challenge_url(challenge) or reverse("portfolio:table")
     return _form_page(request, form, _("New solution"), back, challenge.title)
 
@@ -161,17 +157,27 @@ def solution_edit(request: HttpRequest, pk: int) -> HttpResponse:
     copy = Solution.objects.get(pk=solution.pk)
     form = SolutionForm(request.POST or None, instance=copy, challenge=solution.challenge)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.update_solution(request.user, solution, form.changes())
-        except PermissionDenied:  # editing was checked above: this is sharing wider
-            form.add_error("visibility", _("You may not share a solution this widely."))
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Solution saved."))
-            return redirect("portfolio:solution", pk=solution.pk)
+        saved = _saved(
+            request, form, partial(services.update_solution, request.user, solution, form.changes())
+        )
+        if saved is not None:
+            return saved
     back = reverse("portfolio:solution", args=[solution.pk])
     return _form_page(request, form, _("Edit solution"), back, solution.title)
+
+
+def _saved(
+    request: HttpRequest, form: BaseForm, save: Callable[[], Solution]
+) -> HttpResponse | None:
+    """Run ``save`` (the user may edit): the redirect to the solution, or None and form errors."""
+    refused = _("You may not share a solution this widely.")
+    return save_or_show_errors(
+        request, form, save, _("Solution saved."), _solution_page, refused=refused
+    )
+
+
+def _solution_page(solution: Solution) -> str:
+    return reverse("portfolio:solution", args=[solution.pk])
 
 
 @login_required
@@ -200,22 +206,28 @@ def _added(request: HttpRequest, solution: Solution, message: str) -> HttpRespon
     return redirect("portfolio:solution", pk=solution.pk)
 
 
+def _add_part(
+    request: HttpRequest,
+    solution: Solution,
+    form: BaseForm,
+    add: Callable[..., Any],
+    message: str,
+) -> HttpResponse:
+    """``add(user, solution, **fields)`` from a valid form; else the page again, with its errors."""
+    if form.is_valid():
+        write = partial(add, request.user, solution, **form.cleaned_data)
+        done = save_or_show_errors(request, form, write, message, _solution_page(solution))
+        if done is not None:
+            return done
+    return solution_detail(request, solution.pk, bound=form)
+
+
 @login_required
 @require_POST
 def milestone_add(request: HttpRequest, pk: int) -> HttpResponse:
     solution = solution_or_404(request, pk)
     form = MilestoneForm(request.POST, prefix="milestone")
-    if form.is_valid():
-        data = dict(form.cleaned_data)
-        try:
-            services.add_milestone(
-                request.user, solution, data.pop("title"), data.pop("due_on"), **data
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            return _added(request, solution, _("Milestone added."))
-    return solution_detail(request, pk, bound=form)
+    return _add_part(request, solution, form, services.add_milestone, _("Milestone added."))
 
 
 @login_required
@@ -223,18 +235,7 @@ def milestone_add(request: HttpRequest, pk: int) -> HttpResponse:
 def risk_add(request: HttpRequest, pk: int) -> HttpResponse:
     solution = solution_or_404(request, pk)
     form = RiskForm(request.POST, prefix="risk", city_id=solution.city_id)
-    if form.is_valid():
-        data = dict(form.cleaned_data)
-        try:
-            services.add_risk(
-                request.user, solution, data.pop("title"), data.pop("likelihood"),
-                data.pop("impact"), **data,
-            )  # fmt: skip
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            return _added(request, solution, _("Risk added."))
-    return solution_detail(request, pk, bound=form)
+    return _add_part(request, solution, form, services.add_risk, _("Risk added."))
 
 
 @login_required
@@ -242,14 +243,7 @@ def risk_add(request: HttpRequest, pk: int) -> HttpResponse:
 def decision_add(request: HttpRequest, pk: int) -> HttpResponse:
     solution = solution_or_404(request, pk)
     form = DecisionForm(request.POST, prefix="decision")
-    if form.is_valid():
-        try:
-            services.record_decision(request.user, solution, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            return _added(request, solution, _("Decision recorded."))
-    return solution_detail(request, pk, bound=form)
+    return _add_part(request, solution, form, services.record_decision, _("Decision recorded."))
 
 
 @login_required
@@ -257,31 +251,16 @@ def decision_add(request: HttpRequest, pk: int) -> HttpResponse:
 def update_add(request: HttpRequest, pk: int) -> HttpResponse:
     solution = solution_or_404(request, pk)
     form = UpdateForm(request.POST, prefix="update")
-    if form.is_valid():
-        try:
-            services.post_update(request.user, solution, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            return _added(request, solution, _("Update posted."))
-    return solution_detail(request, pk, bound=form)
+    return _add_part(request, solution, form, services.post_update, _("Update posted."))
 
 
 @login_required
 @require_POST
 def target_add(request: HttpRequest, pk: int) -> HttpResponse:
     solution = solution_or_404(request, pk)
-    form = TargetForm(
-        request.POST, prefix="target", indicators=linkable_indicators(request, solution)
-    )
-    if form.is_valid():
-        try:
-            services.link_indicator(request.user, solution, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            return _added(request, solution, _("Indicator linked."))
-    return solution_detail(request, pk, bound=form)
+    indicators = linkable_indicators(request, solution)
+    form = TargetForm(request.POST, prefix="target", indicators=indicators)
+    return _add_part(request, solution, form, services.link_indicator, _("Indicator linked."))
 
 
 @login_required

@@ -1,0 +1,254 @@
+"""How the portfolio's REST routes read objects, and how one table row becomes a type's routes.
+
+Every list and every lookup starts from ``queries.visible(model, user)``, so an object the
+caller may not see is a 404, exactly like one that does not exist. ``register`` makes the list,
+create, get, change and delete routes of a type from a ``PartType``; what differs between types
+(how a payload becomes an object, which filters a list takes) is in the row, not in a copy of
+the route.
+
+(No ``from __future__ import annotations`` here: the routes made here take their payload schema
+from a variable, which django-ninja must see as a real annotation.)
+"""
+
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Router, Status
+from ninja.pagination import paginate
+
+from civiclab.core.api import AUTH_OR_ANONYMOUS, ErrorResponse, Page
+from civiclab.core.permissions import DEFAULT_POLICY, Action
+from civiclab.core.services import check
+from civiclab.datasets.queries import visible_datasets
+from civiclab.indicators.queries import visible_indicators
+from civiclab.network.queries import visible_teams
+from civiclab.portfolio import services
+from civiclab.portfolio.models import Cause, Challenge, Evidence, Score, Solution, scope
+from civiclab.portfolio.queries import visible
+
+ERRORS = {401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 422: ErrorResponse}
+READ_ERRORS = {401: ErrorResponse, 404: ErrorResponse}
+# What each type's answers read, fetched with it rather than once per row.
+RELATED: dict[type[models.Model], tuple[str, ...]] = {
+    Challenge: ("city", "owner"),
+    Evidence: ("indicator", "dataset"),
+    Solution: ("city", "owner"),
+    Score: ("reviewer", "idea__challenge__city"),
+}
+PREFETCH: dict[type[models.Model], tuple[str, ...]] = {
+    Challenge: ("phase_changes",),
+    Cause: ("evidence",),
+}
+
+
+def visible_rows(model: type[models.Model], request: HttpRequest) -> Any:
+    """The rows of ``model`` the caller may see, with what their answers read."""
+    return (
+        visible(model, request.auth)
+        .select_related(*RELATED.get(model, ()))
+        .prefetch_related(*PREFETCH.get(model, ()))
+    )
+
+
+def get_visible(model: type[models.Model], request: HttpRequest, pk: int) -> Any:
+    """One object the caller may see, or a 404."""
+    return get_object_or_404(visible_rows(model, request), pk=pk)
+
+
+def may_edit(request: HttpRequest, obj: models.Model) -> None:
+    """Refuse (403) a caller who may see ``obj`` but not change it."""
+    check(request.auth, Action.EDIT, obj, DEFAULT_POLICY, scope(type(obj)))
+
+
+def one_of(
+    request: HttpRequest, model: type[models.Model], pk: Any, name: str, **match: Any
+) -> Any:
+    """An object a payload names by id: it must be visible and belong where it should."""
+    if pk is None:
+        return None
+    found = visible(model, request.auth).filter(pk=pk, **match).first()
+    if found is None:
+        raise ValidationError({name: f"No such {name.replace('_', ' ')} here."})
+    return found
+
+
+def slug_of(request: HttpRequest, kind: str, slug: str | None, city_id: int) -> Any:
+    """The city's indicator or dataset a payload names by slug."""
+    if slug is None:
+        return None
+    rows = (
+        visible_indicators(request.auth) if kind == "indicator" else visible_datasets(request.auth)
+    )
+    found = rows.filter(city_id=city_id, slug=slug).first()
+    if found is None:
+        raise ValidationError({kind: f"The city has no {kind} {slug!r}."})
+    return found
+
+
+def team_of(request: HttpRequest, city_id: int, pk: int | None) -> Any:
+    """The city's team a payload names by id."""
+    if pk is None:
+        return None
+    team = visible_teams(request.auth).filter(pk=pk, city_id=city_id).first()
+    if team is None:
+        raise ValidationError({"team": "No such team in the city."})
+    return team
+
+
+def _changes(model: type[models.Model], payload: Any) -> dict[str, Any]:
+    """The fields sent; ``null`` for a field that cannot be empty means "unchanged"."""
+    changes = payload.dict(exclude_unset=True)
+    names = {f.name for f in model._meta.get_fields()}
+    for key, value in list(changes.items()):
+        if value is None and key in names and not getattr(model._meta.get_field(key), "null", 1):
+            del changes[key]
+    return changes
+
+
+@dataclass(frozen=True)
+class Filter:
+    """A query parameter of a list: ``?name=value`` keeps the rows whose ``lookup`` is value."""
+
+    name: str
+    annotation: Any
+    lookup: str
+    default: Any = None  # or ``Query(None, description=...)`` to document it
+
+
+@dataclass(frozen=True)
+class PartType:
+    """A type of the portfolio and what its routes at ``/{path}`` and ``/{path}/{pk}`` need.
+
+    ``name`` is singular and makes the operation ids (``create_<name>``, ``get_<name>``, …); the
+    list's is ``list_<path>``. Without ``create``, only the routes of one object are made.
+    """
+
+    path: str
+    name: str
+    model: type[models.Model]
+    out: Any  # one object: the answer of get, change and create
+    update_in: Any
+    # (request, object, fields sent) -> the changes to make, ids and slugs resolved
+    resolve: Callable[[HttpRequest, Any, dict[str, Any]], dict[str, Any]] | None = None
+    update: Callable[..., Any] = services.update_part
+    delete: Callable[..., Any] = services.delete_part
+    # (request, object) -> the answer, for a type that adds to what the schema reads
+    present: Callable[[HttpRequest, Any], Any] | None = None
+    who_deletes: str = "members"
+    list_out: Any = None
+    list_summary: str = ""
+    filters: tuple[Filter, ...] = ()
+    ordering: tuple[str, ...] = ("pk",)
+    create_in: Any = None
+    create: Callable[[HttpRequest, Any], models.Model] | None = None  # (request, payload)
+    create_summary: str = ""
+    create_description: str | None = None
+
+
+def register(router: Router, part: PartType) -> None:
+    """Add ``part``'s routes to ``router``: list and create, then get, change and delete."""
+    if part.create is not None:
+        _collection_routes(router, part, part.create)
+    _object_routes(router, part)
+
+
+def _answer(part: PartType, request: HttpRequest, pk: int) -> Any:
+    found = get_visible(part.model, request, pk)
+    return part.present(request, found) if part.present else found
+
+
+def _collection_routes(
+    router: Router, part: PartType, make: Callable[[HttpRequest, Any], models.Model]
+) -> None:
+    plural = part.path.replace("-", "_")
+
+    def list_rows(request: HttpRequest, **sent: Any) -> Any:
+        narrowed = {
+            f.lookup: sent[f.name] for f in part.filters if sent.get(f.name) not in (None, "")
+        }
+        return visible_rows(part.model, request).filter(**narrowed).order_by(*part.ordering)
+
+    # django-ninja reads the query parameters from the signature: one per filter.
+    list_rows.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [
+            inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD),
+            *(
+                inspect.Parameter(
+                    f.name,
+                    inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                    default=f.default,
+                    annotation=f.annotation,
+                )
+                for f in part.filters
+            ),
+        ]
+    )
+    router.get(
+        f"/{part.path}",
+        response=list[part.list_out],
+        auth=AUTH_OR_ANONYMOUS,
+        operation_id=f"list_{plural}",
+        url_name=f"list_{plural}",
+        summary=part.list_summary,
+    )(paginate(Page)(list_rows))
+
+    @router.post(
+        f"/{part.path}",
+        response={201: part.out, **ERRORS},
+        operation_id=f"create_{part.name}",
+        url_name=f"create_{part.name}",
+        summary=part.create_summary,
+        description=part.create_description,
+    )
+    def create_one(request: HttpRequest, payload: part.create_in) -> Status:
+        return Status(201, _answer(part, request, make(request, payload).pk))
+
+
+def _object_routes(router: Router, part: PartType) -> None:
+    label = part.name.replace("_", " ")
+    path = f"/{part.path}/{{pk}}"
+
+    @router.get(
+        path,
+        response={200: part.out, **READ_ERRORS},
+        auth=AUTH_OR_ANONYMOUS,
+        operation_id=f"get_{part.name}",
+        url_name=f"get_{part.name}",
+        summary=f"One {label}",
+    )
+    def get_one(request: HttpRequest, pk: int) -> Any:
+        return _answer(part, request, pk)
+
+    @router.patch(
+        path,
+        response={200: part.out, **ERRORS},
+        operation_id=f"update_{part.name}",
+        url_name=f"update_{part.name}",
+        summary=f"Change a {label} (members)",
+        description="Only the fields sent change.",
+    )
+    def update_one(request: HttpRequest, pk: int, payload: part.update_in) -> Any:
+        found = get_visible(part.model, request, pk)
+        may_edit(request, found)
+        changes = _changes(part.model, payload)
+        if part.resolve is not None:
+            changes = part.resolve(request, found, changes)
+        part.update(request.auth, found, changes)
+        return _answer(part, request, pk)
+
+    @router.delete(
+        path,
+        response={204: None, **ERRORS},
+        operation_id=f"delete_{part.name}",
+        url_name=f"delete_{part.name}",
+        summary=f"Delete a {label} ({part.who_deletes})",
+    )
+    def delete_one(request: HttpRequest, pk: int) -> Status:
+        part.delete(request.auth, get_visible(part.model, request, pk))
+        return Status(204, None)
