@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "civiclab.datasets",
     "civiclab.indicators",
     "civiclab.portfolio",
+    "civiclab.geo",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

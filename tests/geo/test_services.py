@@ -1,0 +1,112 @@
+"""Proximity between real datasets through the command line: polygons located by a point
+inside them, latitude/longitude columns with blanks counted, matches saved as a dataset."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import shapely
+from django.core.management import CommandError, call_command
+from pyproj import Geod
+
+from civiclab.datasets import services as datasets
+from civiclab.datasets.models import Dataset
+from tests.datasets.helpers import REAL, write
+from tests.factories import CityFactory
+
+pytestmark = pytest.mark.django_db
+PARCELS = REAL / "syracuse-downtown-parcels/downtown-syr.geojson"
+REQUESTS = REAL / "baltimore311-2014-2018-sample/311_sample.csv"
+GEOD = Geod(ellps="WGS84")
+
+
+def run_json(capsys: pytest.CaptureFixture[str], *args: str) -> dict:
+    capsys.readouterr()
+    call_command("geo", *args, "--json")
+    return json.loads(capsys.readouterr().out)
+
+
+def imported(city, name: str, path: Path) -> Dataset:
+    options = datasets.ImportOptions()
+    return datasets.import_file(None, city, name, path, path.name, options).dataset
+
+
+def test_parcels_near_vacant_buildings(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    city = CityFactory(slug="syracuse", timezone="America/New_York")
+    imported(city, "Parcels", PARCELS)
+    document = json.loads(PARCELS.read_text())
+    vacant = [f for f in document["features"] if f["properties"]["vacantbuild"] == "Y"]
+    assert vacant
+    write(tmp_path / "vacant.geojson", json.dumps({**document, "features": vacant}))
+    imported(city, "Vacant", tmp_path / "vacant.geojson")
+    result = run_json(
+        capsys, "proximity", "--city", "syracuse", "--from", "parcels", "--near", "vacant",
+        "--distance", "150ft",
+    )  # fmt: skip
+    # The same question answered independently: geodesics between points inside each shape.
+    points = [shapely.point_on_surface(shapely.geometry.shape(f["geometry"]))
+              for f in document["features"]]  # fmt: skip
+    targets = [shapely.point_on_surface(shapely.geometry.shape(f["geometry"])) for f in vacant]
+    tx, ty = np.array([t.x for t in targets]), np.array([t.y for t in targets])
+    expected = 0
+    for p in points:
+        _, _, metres = GEOD.inv(np.full(len(tx), p.x), np.full(len(tx), p.y), tx, ty)
+        expected += bool(metres.min() <= 45.72)
+    assert result["count"] == expected and result["total"] == len(points) == 389
+    assert result["distance_m"] == 45.72 and result["projection"] == "EPSG:32618"
+    assert result["from_located_by"] == "geometry column 'geometry'"
+    with pytest.raises(CommandError, match="latitude and longitude columns"):
+        call_command("geo", "proximity", "--city", "syracuse", "--from", "parcels",
+                     "--near", "vacant", "--distance", "150ft", "--save", "Near")  # fmt: skip
+
+
+def test_requests_near_sites_counts_rows_without_coordinates_and_saves(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    city = CityFactory(slug="baltimore", timezone="America/New_York")
+    imported(city, "311", REQUESTS)
+    sites = write(tmp_path / "sites.csv", "site,lat,lon\nCity Hall,39.2908,-76.6108\n"
+                  "Druid Hill,39.3220,-76.6450\nNowhere,,\n")  # fmt: skip
+    imported(city, "Sites", sites)
+    result = run_json(
+        capsys, "proximity", "--city", "baltimore", "--from", "311", "--near", "sites",
+        "--distance", "0.5km", "--save", "Requests near sites",
+    )  # fmt: skip
+    assert result["total"] + result["from_without_location"] == 10_000
+    assert result["from_without_location"] == 590  # blank latitudes, as SOURCE.md says
+    assert result["near_without_location"] == 1
+    assert 0 < result["count"] < result["total"]
+    saved = Dataset.objects.get(city=city, slug=result["saved"]["dataset"])
+    version = saved.current_version
+    assert version.rows == result["count"]
+    kinds = {c["name"]: c["type"] for c in version.columns}
+    assert kinds["distance_m"] == "decimal" and kinds["Latitude"] == "latitude"
+    assert kinds["ServiceRequestNum"] == "text"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--distance", "150 furlongs"], "not a distance"),
+        (["--near", "nothing"], "no dataset 'nothing'"),
+        (["--city", "atlantis"], "no city"),
+    ],
+)
+def test_bad_questions_say_why(args: list[str], message: str) -> None:
+    city = CityFactory(slug="baltimore")
+    imported(city, "311", REQUESTS)
+    base = {"--city": "baltimore", "--from": "311", "--near": "311", "--distance": "50m"}
+    base.update(dict(zip(args[::2], args[1::2], strict=True)))
+    with pytest.raises(CommandError, match=message):
+        call_command("geo", "proximity", *[x for pair in base.items() for x in pair])
+
+
+def test_a_dataset_without_locations_is_refused(tmp_path: Path) -> None:
+    city = CityFactory(slug="plain")
+    imported(city, "Plain", write(tmp_path / "plain.csv", "a,b\n1,2\n"))
+    with pytest.raises(CommandError, match="no latitude and longitude columns"):
+        call_command("geo", "proximity", "--city", "plain", "--from", "plain", "--near", "plain",
+                     "--distance", "10m")  # fmt: skip
