@@ -45,3 +45,33 @@ def test_declared_null_markers_are_the_only_other_missing_values(tmp_path: Path)
     path.write_text("zip,note\n00501,N/A\n,NA\n02134,n/a\n", encoding="utf-8")
     output, con = ingest(path, tmp_path, overrides={"note": {"null_markers": ["N/A"]}})
     assert rows(con, output, "zip, note") == [("00501", None), (None, "NA"), ("02134", "n/a")]
+
+
+def test_spatial_number_properties_beyond_integer_precision(tmp_path: Path) -> None:
+    """Regression: a float property too large for an exact integer (or not finite) used to
+    fail the whole import while being written back as text."""
+    import json
+
+    import pyarrow as pa
+    import shapely
+    from pyogrio.raw import write_arrow
+
+    feature = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [1, 2]}}
+    document = {"type": "FeatureCollection", "features": [
+        {**feature, "properties": {"big": 1e20, "whole": 12.0, "part": 2.5}},
+        {**feature, "properties": {"big": None, "whole": None, "part": None}},
+    ]}  # fmt: skip
+    path = tmp_path / "numbers.geojson"
+    path.write_text(json.dumps(document))
+    output, con = ingest(path, tmp_path)
+    assert rows(con, output, "big, whole, part") == [(1e20, 12, 2.5), (None, None, None)]
+
+    nan = tmp_path / "nan.gpkg"  # GeoPackage can hold NaN and infinity
+    points = shapely.to_wkb(shapely.points([[0, 0], [1, 1], [2, 2]]))
+    table = pa.table({"x": [float("nan"), float("inf"), 3.0], "geometry": points})
+    write_arrow(
+        table, nan, driver="GPKG", geometry_name="geometry", geometry_type="Point",
+        crs="EPSG:4326",
+    )  # fmt: skip
+    output, con = ingest(nan, tmp_path)
+    assert rows(con, output, "CAST(x AS VARCHAR)")[2] == ("3",)

@@ -58,9 +58,14 @@ def test_parcels_near_vacant_buildings(tmp_path: Path, capsys: pytest.CaptureFix
     assert result["count"] == expected and result["total"] == len(points) == 389
     assert result["distance_m"] == 45.72 and result["projection"] == "EPSG:32618"
     assert result["from_located_by"] == "geometry column 'geometry'"
-    with pytest.raises(CommandError, match="latitude and longitude columns"):
-        call_command("geo", "proximity", "--city", "syracuse", "--from", "parcels",
-                     "--near", "vacant", "--distance", "150ft", "--save", "Near")  # fmt: skip
+    saved = run_json(
+        capsys, "proximity", "--city", "syracuse", "--from", "parcels", "--near", "vacant",
+        "--distance", "150ft", "--save", "Near vacant",
+    )["saved"]  # fmt: skip
+    near = Dataset.objects.get(city=city, slug=saved["dataset"]).current_version
+    assert near.rows == expected
+    kinds = {c["name"]: c["type"] for c in near.columns}
+    assert kinds["geometry"] == "geometry" and kinds["distance_m"] == "decimal"
 
 
 def test_requests_near_sites_counts_rows_without_coordinates_and_saves(
@@ -110,3 +115,37 @@ def test_a_dataset_without_locations_is_refused(tmp_path: Path) -> None:
     with pytest.raises(CommandError, match="no latitude and longitude columns"):
         call_command("geo", "proximity", "--city", "plain", "--from", "plain", "--near", "plain",
                      "--distance", "10m")  # fmt: skip
+
+
+def test_assign_areas_and_find_hotspots(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    city = CityFactory(slug="baltimore", timezone="America/New_York")
+    imported(city, "311", REQUESTS)
+    west = {"type": "Feature", "properties": {"name": "West"},
+            "geometry": {"type": "Polygon", "coordinates": [[[-76.72, 39.19], [-76.61, 39.19],
+                         [-76.61, 39.38], [-76.72, 39.38], [-76.72, 39.19]]]}}  # fmt: skip
+    east = {"type": "Feature", "properties": {"name": "East"},
+            "geometry": {"type": "Polygon", "coordinates": [[[-76.61, 39.19], [-76.52, 39.19],
+                         [-76.52, 39.38], [-76.61, 39.38], [-76.61, 39.19]]]}}  # fmt: skip
+    areas = write(tmp_path / "halves.geojson",
+                  json.dumps({"type": "FeatureCollection", "features": [west, east]}))  # fmt: skip
+    imported(city, "Halves", areas)
+    result = run_json(
+        capsys, "assign", "--city", "baltimore", "--points", "311", "--areas", "halves",
+        "--column", "Half",
+    )  # fmt: skip
+    assert result["inside"] + result["outside"] + result["without_location"] == 10_000
+    assert result["without_location"] == 590
+    assert result["outside"] >= 885  # the placeholder point (39, -77) lies west of both halves
+    assert result["version"] == 2
+    version = Dataset.objects.get(city=city, slug="311").current_version
+    kinds = {c["name"]: c["type"] for c in version.columns}
+    assert kinds["Half"] == "category" and version.rows == 10_000
+    with pytest.raises(CommandError, match="already has a column 'Half'"):
+        call_command("geo", "assign", "--city", "baltimore", "--points", "311",
+                     "--areas", "halves", "--column", "Half")  # fmt: skip
+
+    found = run_json(capsys, "hotspots", "--city", "baltimore", "--dataset", "311",
+                     "--resolution", "8")  # fmt: skip
+    assert found["without_location"] == 590
+    placeholder = [s for s in found["hotspots"] if s["count"] >= 885]
+    assert placeholder and placeholder[0]["kind"] == "hot"  # 885 requests at one fake point

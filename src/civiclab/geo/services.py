@@ -12,12 +12,14 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
+from pyogrio.raw import write_arrow
 
 from civiclab.datasets import services as datasets
 from civiclab.datasets.engine import CityQuery, TableFile
 from civiclab.datasets.models import Dataset, DatasetVersion
 from civiclab.datasets.queries import version_path
-from civiclab.geo.coordinates import Locations, location_columns, read_locations
+from civiclab.geo.areas import Assignment, assign_areas
+from civiclab.geo.coordinates import Locations, read_locations
 from civiclab.geo.proximity import Proximity, proximity
 
 DISTANCE_COLUMN = "distance_m"
@@ -75,39 +77,112 @@ def save_matches(by: Any, answer: ProximityAnswer, name: str) -> DatasetVersion:
     """The matching rows of ``origin`` with their distance to the nearest ``near`` row, as a new
     version of the city's dataset ``name`` (made if new)."""
     origin = answer.origin
-    found = location_columns(columns_of(origin))
-    if not isinstance(found, tuple):
-        raise ValueError(
-            "saving is for datasets located by latitude and longitude columns; "
-            f"{origin.name!r} has a geometry column"
-        )
-    with _query(origin) as query:
-        table = query.execute_arrow(f'SELECT * FROM "{origin.slug}"')
-    matches = answer.result.matches
-    rows = table.take(pa.array(matches, pa.int64()))
-    rows = rows.append_column(DISTANCE_COLUMN, pa.array(np.round(answer.result.matches_m, 2)))
-    with tempfile.TemporaryDirectory(prefix="civiclab-geo-") as folder:
-        path = Path(folder) / f"{name}.csv"
-        pacsv.write_csv(rows, path)
-        # Keep the types whose written form is unambiguous (codes with leading zeros stay
-        # text); times and dates are recognised again from how they are written.
-        overrides = {
-            c: {"type": kind} for c, kind in columns_of(origin).items() if kind in KEPT_TYPES
+    table = _table(origin).take(pa.array(answer.result.matches, pa.int64()))
+    table = table.append_column(
+        DISTANCE_COLUMN, pa.array(np.round(answer.result.matches_m, 2), pa.float64())
+    )
+    description = (
+        f"Rows of {origin.name} within {answer.result.distance_m:g} m of a row of "
+        f"{answer.near.name}, with the distance to the nearest ({DISTANCE_COLUMN})."
+    )
+    extra = {DISTANCE_COLUMN: "decimal"}
+    return _import_rows(by, origin, name, table, extra, description, origin.visibility)
+
+
+@dataclass(frozen=True)
+class AreaAnswer:
+    points: Dataset
+    areas: Dataset
+    column: str
+    assignment: Assignment
+    version: DatasetVersion | None
+
+    def as_dict(self) -> dict[str, Any]:
+        a = self.assignment
+        return {
+            "points": self.points.slug,
+            "areas": self.areas.slug,
+            "column": self.column,
+            "inside": a.inside,
+            "outside": a.outside,
+            "without_location": a.without_location,
+            "ambiguous": a.ambiguous,
+            "repaired_areas": a.repaired_areas,
+            "unusable_areas": a.unusable_areas,
+            "version": self.version.number if self.version else None,
         }
-        overrides[DISTANCE_COLUMN] = {"type": "decimal"}
-        return datasets.import_file(
-            by,
-            origin.city,
-            name,
-            path,
-            path.name,
-            datasets.ImportOptions(
-                format="csv",
-                overrides=overrides,
-                visibility=origin.visibility,
-                description=(
-                    f"Rows of {origin.name} within {answer.result.distance_m:g} m of a row of "
-                    f"{answer.near.name}, with the distance to the nearest ({DISTANCE_COLUMN})."
-                ),
-            ),
+
+
+def assign_areas_to(
+    by: Any, points: Dataset, areas: Dataset, column: str, label: str | None = None
+) -> AreaAnswer:
+    """Add ``column`` to ``points``: the label of the area of ``areas`` each row lies in, as a
+    new version of ``points`` (usable as an indicator breakdown or equity dimension)."""
+    area_columns = columns_of(areas)
+    geometry = [name for name, kind in area_columns.items() if kind == "geometry"]
+    if not geometry:
+        raise ValueError(f"{areas.name!r} has no geometry column: it holds no areas")
+    label = label or next(
+        (n for n, kind in area_columns.items() if kind in ("text", "category")), None
+    )
+    if label is None or label not in area_columns:
+        raise ValueError(f"name the column of {areas.name!r} that labels each area (--label)")
+    if column in columns_of(points):
+        raise ValueError(f"{points.name!r} already has a column {column!r}")
+    located = dataset_locations(points)
+    shapes = _table(areas, f'SELECT "{geometry[0]}" AS g, CAST("{label}" AS VARCHAR) AS l')
+    assignment = assign_areas(
+        located.lon,
+        located.lat,
+        shapes.column("g").to_numpy(zero_copy_only=False),
+        shapes.column("l").to_pylist(),
+    )
+    table = _table(points).append_column(column, pa.array(assignment.labels, pa.string()))
+    version = _import_rows(
+        by, points, points.name, table, {column: "category"}, points.description,
+        points.visibility,
+    )  # fmt: skip
+    return AreaAnswer(points, areas, column, assignment, version)
+
+
+def _table(dataset: Dataset, select: str = "SELECT *") -> pa.Table:
+    with _query(dataset) as query:
+        return query.execute_arrow(f'{select} FROM "{dataset.slug}"')
+
+
+def _import_rows(
+    by: Any,
+    like: Dataset,
+    name: str,
+    table: pa.Table,
+    extra: dict[str, str],
+    description: str,
+    visibility: str,
+) -> DatasetVersion:
+    """Import ``table`` (columns of ``like`` plus ``extra``) as a version of dataset ``name``:
+    a GeoPackage when it has a geometry column, else CSV, through the ordinary import."""
+    kinds = {**columns_of(like), **extra}
+    geometry = [c for c, kind in kinds.items() if kind == "geometry"]
+    # Keep the types whose written form is unambiguous (codes with leading zeros stay text);
+    # times and dates are recognised again from how they are written.
+    overrides = {c: {"type": kind} for c, kind in kinds.items() if kind in KEPT_TYPES}
+    with tempfile.TemporaryDirectory(prefix="civiclab-geo-") as folder:
+        if geometry:
+            # GeoPackage, not GeoJSON: it keeps 64-bit integers and their nulls.
+            path = Path(folder) / "rows.gpkg"
+            write_arrow(
+                table, path, driver="GPKG", layer="rows", geometry_name=geometry[0],
+                geometry_type="Unknown", crs="EPSG:4326",
+                layer_options={"GEOMETRY_NAME": geometry[0]},
+            )  # fmt: skip
+            overrides.pop(geometry[0], None)
+        else:
+            path = Path(folder) / "rows.csv"
+            pacsv.write_csv(table, path)
+        options = datasets.ImportOptions(
+            format="geo" if geometry else "csv",
+            overrides=overrides,
+            visibility=visibility,
+            description=description,
         )
+        return datasets.import_file(by, like.city, name, path, path.name, options)

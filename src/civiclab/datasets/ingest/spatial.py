@@ -124,8 +124,10 @@ def _as_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
         return column
     if pa.types.is_floating(column.type):
         # 12.0 reads back as "12", as the file's author wrote it in most tools.
-        as_int = pc.cast(column, pa.int64(), safe=False)
-        integral = pc.equal(pc.cast(as_int, column.type), column)
+        # Only finite values a float holds exactly as an integer (|x| ≤ 2^53) can be one.
+        exact = pc.and_(pc.is_finite(column), pc.less_equal(pc.abs(column), 2.0**53))
+        as_int = pc.cast(pc.if_else(exact, column, 0.0), pa.int64(), safe=False)
+        integral = pc.and_(exact, pc.equal(pc.cast(as_int, column.type), column))
         return pc.if_else(integral, pc.cast(as_int, pa.string()), pc.cast(column, pa.string()))
     return pc.cast(column, pa.string())
 

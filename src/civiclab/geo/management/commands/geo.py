@@ -12,7 +12,13 @@ from civiclab.datasets.ingest.report import IngestError
 from civiclab.datasets.models import Dataset
 from civiclab.datasets.services import find_dataset
 from civiclab.geo.coordinates import NoLocation
-from civiclab.geo.services import proximity_between, save_matches
+from civiclab.geo.hotspots import hotspots
+from civiclab.geo.services import (
+    assign_areas_to,
+    dataset_locations,
+    proximity_between,
+    save_matches,
+)
 from civiclab.geo.units import parse_distance
 from civiclab.network.models import City
 
@@ -31,11 +37,33 @@ class Command(ResultCommand):
         near.add_argument("--distance", required=True, help="e.g. 150ft, 50m, 0.5km")
         near.add_argument("--save", metavar="NAME", help="save the matching rows as a dataset")
         near.add_argument("--json", action="store_true", help="print the result as JSON")
+        assign = sub.add_parser(
+            "assign", help="add a column naming the area (neighbourhood, district…) of each row"
+        )
+        assign.add_argument("--city", required=True, help="city slug")
+        assign.add_argument("--points", required=True, help="dataset whose rows get the column")
+        assign.add_argument("--areas", required=True, help="dataset of polygons")
+        assign.add_argument("--column", required=True, help="name of the new column")
+        assign.add_argument("--label", help="column of the areas naming each (default: first text)")
+        assign.add_argument("--json", action="store_true", help="print the result as JSON")
+        hot = sub.add_parser("hotspots", help="Getis–Ord Gi* hot and cold spots on H3 cells")
+        hot.add_argument("--city", required=True, help="city slug")
+        hot.add_argument("--dataset", required=True, help="dataset of located rows")
+        hot.add_argument("--resolution", type=int, default=9, help="H3 resolution (default 9)")
+        hot.add_argument("--fdr", type=float, default=0.05, help="false discovery rate")
+        hot.add_argument("--json", action="store_true", help="print the result as JSON")
 
     def handle(self, *args: Any, **options: Any) -> None:
         city = City.objects.filter(slug=options["city"]).first()
         if city is None:
             raise CommandError(f"no city with slug {options['city']!r}")
+        try:
+            if options["action"] == "assign":
+                return self.assign(city, options)
+            if options["action"] == "hotspots":
+                return self.hotspots(city, options)
+        except (NoLocation, QueryError, IngestError, ValueError) as exc:
+            raise CommandError(str(exc)) from None
         try:
             distance = parse_distance(options["distance"])
         except ValueError as exc:
@@ -66,6 +94,55 @@ class Command(ResultCommand):
         if "saved" in result:
             saved = result["saved"]
             lines.append(f"saved as {saved['dataset']} version {saved['version']}")
+        self.emit(options, result, "\n".join(lines))
+
+    def assign(self, city: City, options: dict[str, Any]) -> None:
+        points, areas = _dataset(city, options["points"]), _dataset(city, options["areas"])
+        answer = assign_areas_to(None, points, areas, options["column"], options["label"])
+        result = answer.as_dict()
+        lines = [
+            f"{result['inside']:,} rows of {points.slug} lie in an area of {areas.slug}; "
+            f"{result['outside']:,} in none; {result['without_location']:,} have no location",
+            f"column {options['column']!r} added: {points.slug} version {result['version']}",
+        ]
+        if result["ambiguous"]:
+            lines.append(f"{result['ambiguous']:,} rows lie in two areas: the first was taken")
+        if result["repaired_areas"] or result["unusable_areas"]:
+            lines.append(
+                f"{result['repaired_areas']:,} invalid areas repaired, "
+                f"{result['unusable_areas']:,} empty or unreadable ones skipped"
+            )
+        self.emit(options, result, "\n".join(lines))
+
+    def hotspots(self, city: City, options: dict[str, Any]) -> None:
+        if not 0 <= options["resolution"] <= 15:
+            raise ValueError("the H3 resolution is from 0 to 15")
+        if not 0 < options["fdr"] < 1:
+            raise ValueError("the false discovery rate is between 0 and 1")
+        dataset = _dataset(city, options["dataset"])
+        located = dataset_locations(dataset)
+        found = hotspots(located.lon, located.lat, options["resolution"], options["fdr"])
+        spots = [
+            {"cell": c, "kind": k, "count": int(n), "z": round(float(z), 3),
+             "q": round(float(q), 5)}
+            for c, k, n, z, q in zip(found.cells, found.kind, found.counts, found.z, found.q,
+                                     strict=True)
+            if k
+        ]  # fmt: skip
+        result = {
+            "dataset": dataset.slug,
+            "resolution": found.resolution,
+            "fdr": found.fdr,
+            "cells": len(found.cells),
+            "without_location": found.without_location,
+            "hotspots": spots,
+        }
+        hot = sum(1 for s in spots if s["kind"] == "hot")
+        lines = [
+            f"{hot} hot and {len(spots) - hot} cold cells of {len(found.cells):,} (H3 resolution "
+            f"{found.resolution}, false discovery rate {found.fdr:g})",
+            *(f"  {s['kind']:<4} {s['cell']}  rows={s['count']:,}  z={s['z']:.2f}" for s in spots),
+        ]
         self.emit(options, result, "\n".join(lines))
 
 

@@ -1,0 +1,168 @@
+"""REST route for maps: a dataset's rows as GeoJSON for the part of the map in view.
+
+The dataset is found through ``visible_datasets``, so one the caller may not see is a 404
+like everywhere else. The page (``geo.views``) reads the same layer through
+:func:`dataset_layer` and parses its filters with :func:`parse_filters`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from ninja import Query, Router, Schema
+
+from civiclab.core.api import AUTH_OR_ANONYMOUS, ErrorResponse, error
+from civiclab.datasets.engine import CityQuery, QueryError, TableFile
+from civiclab.datasets.models import Dataset
+from civiclab.datasets.queries import version_path, visible_datasets
+from civiclab.geo.coordinates import NoLocation, location_columns
+from civiclab.geo.layers import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    BBox,
+    Layer,
+    LayerError,
+    LayerRequest,
+    build_layer,
+    make_filter,
+)
+from civiclab.indicators.forms import filter_value
+from civiclab.indicators.spec import Filter
+
+router = Router(tags=["maps"])
+READ_ERRORS = {401: ErrorResponse, 404: ErrorResponse, 422: ErrorResponse}
+OPS = ("=", "!=", "in", "not in", "between", "is null", "is not null", "contains")
+
+
+def columns_of(dataset: Dataset) -> dict[str, str]:
+    version = dataset.current_version
+    return {c["name"]: c["type"] for c in version.columns} if version else {}
+
+
+def has_locations(dataset: Dataset) -> bool:
+    """Can ``dataset`` be mapped: latitude and longitude columns, or a geometry column?"""
+    try:
+        location_columns(columns_of(dataset))
+    except NoLocation:
+        return False
+    return True
+
+
+def parse_filters(texts: Iterable[str], columns: dict[str, str]) -> list[Filter]:
+    """``column|op|value`` texts as filters; lists (in, not in, between) are comma-separated
+    values, typed like the column as in the indicator builder."""
+    filters = []
+    for text in texts:
+        column, _, rest = text.partition("|")
+        op, _, value = rest.partition("|")
+        if op not in OPS:
+            raise ValidationError(
+                {"filter": f"{text!r} is not `column|op|value` with op one of {', '.join(OPS)}."}
+            )
+        try:
+            filters.append(make_filter(column, op, filter_value(op, value, columns.get(column))))
+        except LayerError as exc:
+            raise ValidationError({"filter": str(exc)}) from None
+    return filters
+
+
+def dataset_layer(dataset: Dataset, request: LayerRequest) -> Layer:
+    """The layer of ``dataset``'s current version; the caller has checked it may be seen.
+    Raises ``LayerError``, ``NoLocation`` or ``QueryError`` with a message for people."""
+    version = dataset.current_version
+    if version is None:
+        raise LayerError("the dataset has no data yet")
+    with CityQuery(
+        [TableFile("data", version_path(version))],
+        memory_mb=settings.QUERY_MEMORY_MB,
+        timeout_seconds=settings.QUERY_TIMEOUT_SECONDS,
+    ) as query:
+        return build_layer("data", columns_of(dataset), request, query.execute_arrow)
+
+
+class LayerSummary(Schema):
+    matched: int
+    without_location: int
+    in_view: int
+    clustered: bool
+    bounds: list[float] | None
+    kinds: list[str]
+
+
+class FeatureCollectionOut(Schema):
+    type: str = "FeatureCollection"
+    features: list[dict[str, Any]]
+    summary: LayerSummary
+
+
+GEOJSON_DESCRIPTION = f"""\
+A GeoJSON FeatureCollection (EPSG:4326) of the dataset's rows inside `bbox`, for a map at
+`zoom`. When more than `limit` located rows are inside it, the features are clusters
+(`properties: {{"cluster": true, "count": n}}`), one per cell of about 64 screen pixels;
+otherwise each row is a feature with its columns as properties (geometry columns left out),
+lines and polygons simplified to about half a pixel at `zoom`.
+
+`summary` counts the rows the filters keep (`matched`), those without a location
+(`without_location`) and those inside the box (`in_view`), and gives the `bounds` of all
+located rows.
+
+- `bbox`: `west,south,east,north` in degrees; default the whole world.
+- `zoom`: the map's zoom (0–22); default one that shows `bbox` about 1,000 pixels wide.
+- `limit`: most rows returned one by one (default {DEFAULT_LIMIT:,}, at most {MAX_LIMIT:,}).
+- `filter`: `column|op|value`, repeatable, all must match; `op` is one of
+  `=`, `!=`, `in`, `not in`, `between`, `is null`, `is not null`, `contains` (as in
+  indicators). For `in`, `not in` and `between`, separate values with commas; `is null` and
+  `is not null` take no value (`filter=Closed Date|is null|`).
+"""
+
+
+@router.get(
+    "/cities/{slug}/datasets/{dataset}/geojson",
+    response={200: FeatureCollectionOut, **READ_ERRORS},
+    auth=AUTH_OR_ANONYMOUS,
+    operation_id="get_dataset_geojson",
+    summary="A dataset's rows as GeoJSON for a map: clustered when many",
+    description=GEOJSON_DESCRIPTION,
+)
+def get_dataset_geojson(
+    request: HttpRequest,
+    slug: str,
+    dataset: str,
+    bbox: str | None = Query(None, description="west,south,east,north in degrees"),
+    zoom: float | None = Query(None, ge=0, le=22),
+    limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
+    filter: list[str] = Query([], description="`column|op|value`, repeatable"),  # noqa: B008
+) -> HttpResponse:
+    found = get_object_or_404(visible_datasets(request.auth), city__slug=slug, slug=dataset)
+    filters = parse_filters(filter, columns_of(found))
+    layer_request = LayerRequest(bbox=parse_bbox(bbox), zoom=zoom, limit=limit, filters=filters)
+    try:
+        layer = dataset_layer(found, layer_request)
+    except NoLocation as exc:
+        return error(request, 422, "no_location", str(exc).capitalize() + ".")
+    except LayerError as exc:
+        return error(request, 422, "validation_error", str(exc))
+    except QueryError as exc:
+        return error(request, 422, "query_error", str(exc))
+    body = json.dumps(layer.geojson(), separators=(",", ":"), allow_nan=False)
+    return HttpResponse(body, content_type="application/geo+json")
+
+
+def parse_bbox(text: str | None) -> BBox | None:
+    if not text:
+        return None
+    parts = text.split(",")
+    try:
+        values = [float(p) for p in parts]
+    except ValueError:
+        values = []
+    if len(values) != 4:
+        raise ValidationError({"bbox": "Give west,south,east,north as four numbers."})
+    west, south, east, north = values
+    return (west, south, east, north)

@@ -1,0 +1,300 @@
+"""A dataset as a map layer: GeoJSON for the part of the map in view, small whatever the data.
+
+The browser asks for the features inside its bounding box at its zoom. When more than
+``limit`` located rows fall in the box, the answer is clusters — one point per grid cell of
+about :data:`CELL_PX` screen pixels, with the number of rows in it — so 100,000 points arrive
+as a few hundred features. Under the limit the rows come themselves: points, or lines and
+polygons simplified to about half a pixel at that zoom, each with its columns for the popup.
+
+Rows are read through the sandboxed query engine (``run``: sql, params → Arrow table), with
+the same filters and the same parameterised conditions as indicators. Rows without a
+location are counted, never dropped silently. Pure: no Django.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import shapely
+
+from civiclab.datasets.ingest.columns import quote_ident
+from civiclab.geo.coordinates import location_columns
+from civiclab.indicators.compile import _Builder
+from civiclab.indicators.spec import Filter, SpecError
+
+RunArrow = Callable[[str, list[Any]], pa.Table]
+BBox = tuple[float, float, float, float]  # west, south, east, north in degrees
+
+CELL_PX = 64  # a cluster cell, in screen pixels at the requested zoom
+DEFAULT_LIMIT = 5_000  # rows in view drawn one by one; more are clustered
+MAX_LIMIT = 20_000
+WORLD: BBox = (-180.0, -85.0511, 180.0, 85.0511)  # what Web Mercator can show
+COORDINATE_DIGITS = 6  # ~0.1 m: more is noise on a map and bytes on the wire
+
+
+class LayerError(ValueError):
+    """The request cannot be answered: an unknown column, a filter that does not fit."""
+
+
+@dataclass(frozen=True)
+class LayerRequest:
+    bbox: BBox | None = None  # None: everywhere
+    zoom: float | None = None  # None: chosen so the bbox is about 1,000 px wide
+    limit: int = DEFAULT_LIMIT
+    filters: Sequence[Filter] = ()
+
+
+@dataclass
+class Layer:
+    """A GeoJSON FeatureCollection and what it stands for."""
+
+    features: list[dict[str, Any]]
+    matched: int  # rows the filters keep
+    without_location: int  # of those, rows with no usable location
+    in_view: int  # located rows inside the bbox
+    clustered: bool
+    bounds: BBox | None  # of every located matching row, to fit the map to the data
+    kinds: list[str] = field(default_factory=list)  # "point", "line", "polygon" drawn
+
+    def geojson(self) -> dict[str, Any]:
+        """The FeatureCollection; the counts travel as a foreign member (RFC 7946 §6.1)."""
+        return {
+            "type": "FeatureCollection",
+            "features": self.features,
+            "summary": {
+                "matched": self.matched,
+                "without_location": self.without_location,
+                "in_view": self.in_view,
+                "clustered": self.clustered,
+                "bounds": list(self.bounds) if self.bounds else None,
+                "kinds": self.kinds,
+            },
+        }
+
+
+# -- filters ----------------------------------------------------------------------------------
+def filter_condition(filters: Sequence[Filter], columns: dict[str, str]) -> tuple[str, list[Any]]:
+    """The SQL condition for ``filters`` and its parameters, built by the indicator compiler
+    (column names checked and quoted, values passed as ``$n`` parameters)."""
+    # The builder's condition() reads only the columns, never the indicator spec.
+    builder = _Builder(None, columns, "UTC")  # type: ignore[arg-type]
+    sql = builder.condition(list(filters), "filters")
+    if builder.problems:
+        raise LayerError("; ".join(message for _, message in builder.problems))
+    return sql, builder.params
+
+
+def make_filter(column: str, op: str, value: Any) -> Filter:
+    """A checked filter; a value that does not fit the operator is a :class:`LayerError`."""
+    try:
+        return Filter(column=column, op=op, value=value)  # type: ignore[arg-type]
+    except (ValueError, SpecError) as exc:
+        raise LayerError(f"filter on {column!r}: {_first_error(exc)}") from None
+
+
+def _first_error(exc: Exception) -> str:
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        found = errors()
+        if found:
+            return str(found[0].get("msg", exc)).removeprefix("Value error, ")
+    return str(exc)
+
+
+# -- the layer ------------------------------------------------------------------------------
+def build_layer(table: str, columns: dict[str, str], request: LayerRequest, run: RunArrow) -> Layer:
+    """The layer of ``table`` (a dataset's view) for ``request``."""
+    where, params = filter_condition(request.filters, columns)
+    limit = max(1, min(request.limit, MAX_LIMIT))
+    bbox = _clamped(request.bbox) if request.bbox else WORLD
+    found = location_columns(columns)
+    source = quote_ident(table)
+    if isinstance(found, tuple):
+        lat_sql, lon_sql = (f"CAST({quote_ident(c)} AS DOUBLE)" for c in found)
+        located = run(
+            f"SELECT {lon_sql} AS lon, {lat_sql} AS lat FROM {source} WHERE {where}", params
+        )
+        lon = _floats(located.column("lon"))
+        lat = _floats(located.column("lat"))
+        has = np.isfinite(lon) & np.isfinite(lat) & (np.abs(lat) <= 90) & (np.abs(lon) <= 180)
+        inside = has & _in_box(lon, lat, bbox)
+        layer = Layer(
+            [], len(lon), int((~has).sum()), int(inside.sum()), False, _bounds(lon[has], lat[has])
+        )
+        if layer.in_view > limit:
+            return _clustered(layer, lon[inside], lat[inside], request.zoom, bbox)
+        west, south, east, north = bbox
+        n = len(params)
+        rows = run(
+            f"SELECT * FROM {source} WHERE ({where}) AND {lon_sql} BETWEEN ${n + 1} AND ${n + 2} "
+            f"AND {lat_sql} BETWEEN ${n + 3} AND ${n + 4} LIMIT {limit}",
+            [*params, west, east, south, north],
+        )
+        points = shapely.points(_floats(rows.column(found[1])), _floats(rows.column(found[0])))
+        layer.features = _features(points, rows, set())
+        layer.kinds = ["point"] if layer.features else []
+        return layer
+    # A geometry column: shapes are read in Python (the sandbox loads no spatial extension).
+    geometry = quote_ident(found)
+    blobs = run(f"SELECT {geometry} AS g FROM {source} WHERE {where}", params).column("g")
+    shapes = shapely.from_wkb(blobs.to_numpy(zero_copy_only=False), on_invalid="ignore")
+    has = ~(shapely.is_missing(shapes) | shapely.is_empty(shapes))
+    boxes = shapely.bounds(shapes)  # NaN for missing shapes
+    inside = has & ~(
+        (boxes[:, 0] > bbox[2])
+        | (boxes[:, 2] < bbox[0])
+        | (boxes[:, 1] > bbox[3])
+        | (boxes[:, 3] < bbox[1])
+    )
+    total = _box_union(boxes[has])
+    layer = Layer([], len(shapes), int((~has).sum()), int(inside.sum()), False, total)
+    if layer.in_view > limit:
+        # A shape stands at the middle of its box: cheap, and inside the cell that matters.
+        x = (boxes[inside, 0] + boxes[inside, 2]) / 2
+        y = (boxes[inside, 1] + boxes[inside, 3]) / 2
+        return _clustered(layer, x, y, request.zoom, bbox)
+    chosen = np.flatnonzero(inside)
+    # Same query, same order (DuckDB keeps a scan's order without ORDER BY): take the rows.
+    rows = run(f"SELECT * FROM {source} WHERE {where}", params).take(pa.array(chosen, pa.int64()))
+    drawn = shapes[chosen]
+    if not np.all(shapely.get_type_id(drawn) == 0):
+        drawn = shapely.simplify(
+            drawn, _pixel_degrees(request.zoom, bbox) / 2, preserve_topology=True
+        )
+    layer.features = _features(drawn, rows, {found})
+    layer.kinds = _kinds(drawn)
+    return layer
+
+
+def _clustered(
+    layer: Layer, lon: np.ndarray, lat: np.ndarray, zoom: float | None, bbox: BBox
+) -> Layer:
+    """Points into square cells of ~CELL_PX pixels on a Web Mercator grid anchored at 0, 0, so
+    a cell keeps its members while the map pans. A cluster sits at its members' mean."""
+    cell = _pixel_degrees(zoom, bbox) * CELL_PX
+    x = np.floor(lon / cell).astype(np.int64)
+    y = np.floor(_mercator_y(lat) / cell).astype(np.int64)
+    keys = np.stack([x, y], axis=1)
+    _, which, counts = np.unique(keys, axis=0, return_inverse=True, return_counts=True)
+    which = which.ravel()
+    mean_lon = np.bincount(which, lon) / counts
+    mean_lat = np.bincount(which, lat) / counts
+    layer.features = [
+        {
+            "type": "Feature",
+            "geometry": {
+                "type": "Point",
+                "coordinates": [
+                    round(float(a), COORDINATE_DIGITS),
+                    round(float(b), COORDINATE_DIGITS),
+                ],
+            },
+            "properties": {"cluster": True, "count": int(n)},
+        }
+        for a, b, n in zip(mean_lon, mean_lat, counts, strict=True)
+    ]
+    layer.clustered = True
+    layer.kinds = ["cluster"]
+    return layer
+
+
+def _features(shapes: np.ndarray, rows: pa.Table, skip: set[str]) -> list[dict[str, Any]]:
+    """A Feature per shape, with the row's columns (geometries left out) as properties."""
+    names = [n for n in rows.column_names if n not in skip]
+    records = rows.select(names).to_pylist()
+    texts = shapely.to_geojson(shapely.set_precision(shapes, 10**-COORDINATE_DIGITS))
+    features = []
+    for text, record in zip(texts, records, strict=True):
+        if text is None:
+            continue
+        properties = {name: json_safe(value) for name, value in record.items()}
+        features.append({"type": "Feature", "geometry": json.loads(text), "properties": properties})
+    return features
+
+
+def _kinds(shapes: np.ndarray) -> list[str]:
+    names = {0: "point", 4: "point", 1: "line", 2: "line", 5: "line", 3: "polygon", 6: "polygon"}
+    return sorted({names.get(int(k), "polygon") for k in np.unique(shapely.get_type_id(shapes))})
+
+
+# -- geometry helpers ---------------------------------------------------------------------------
+def zoom_for(bbox: BBox, width_px: int = 1000) -> float:
+    """The Web Mercator zoom at which ``bbox`` is about ``width_px`` pixels wide."""
+    span = max(bbox[2] - bbox[0], 1e-9)
+    return max(0.0, min(22.0, math.log2(360 * width_px / (256 * span))))
+
+
+def _pixel_degrees(zoom: float | None, bbox: BBox) -> float:
+    """Degrees of longitude per screen pixel at ``zoom`` (256-pixel tiles)."""
+    z = zoom_for(bbox) if zoom is None else max(0.0, min(22.0, zoom))
+    return 360.0 / (256 * 2**z)
+
+
+def _mercator_y(lat: np.ndarray) -> np.ndarray:
+    """Latitude as Web Mercator y, in degrees, so cells are square on the screen."""
+    clipped = np.radians(np.clip(lat, WORLD[1], WORLD[3]))
+    return np.asarray(np.degrees(np.log(np.tan(np.pi / 4 + clipped / 2))), float)
+
+
+def _in_box(lon: np.ndarray, lat: np.ndarray, bbox: BBox) -> np.ndarray:
+    with np.errstate(invalid="ignore"):
+        return np.asarray((lon >= bbox[0]) & (lon <= bbox[2]) & (lat >= bbox[1]) & (lat <= bbox[3]))
+
+
+def _clamped(bbox: BBox) -> BBox:
+    west, south, east, north = bbox
+    if not all(math.isfinite(v) for v in bbox) or west > east or south > north:
+        raise LayerError(
+            "bbox must be west,south,east,north in degrees, west ≤ east, south ≤ north"
+        )
+    return (max(west, -180.0), max(south, -90.0), min(east, 180.0), min(north, 90.0))
+
+
+def _bounds(lon: np.ndarray, lat: np.ndarray) -> BBox | None:
+    if not len(lon):
+        return None
+    return (float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max()))
+
+
+def _box_union(boxes: np.ndarray) -> BBox | None:
+    if not len(boxes):
+        return None
+    return (
+        float(boxes[:, 0].min()),
+        float(boxes[:, 1].min()),
+        float(boxes[:, 2].max()),
+        float(boxes[:, 3].max()),
+    )
+
+
+def _floats(column: pa.ChunkedArray) -> np.ndarray:
+    return np.asarray(column.to_numpy(zero_copy_only=False), dtype=float)
+
+
+def json_safe(value: Any) -> Any:
+    """A value DuckDB returned, as JSON can carry it: times as ISO text, bytes never."""
+    if value is None or isinstance(value, str | bool | int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value) if value.is_finite() else None
+    if isinstance(value, timedelta):
+        return str(value)
+    if isinstance(value, bytes | bytearray | memoryview):
+        return None
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    return str(value)

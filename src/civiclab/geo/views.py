@@ -1,0 +1,101 @@
+"""The map page of a dataset: its rows on a Leaflet map, filtered like indicators.
+
+The page works without JavaScript as far as it can: the filter form reloads the page, and
+the counts (rows kept, rows without a location) are computed here. ``static/civiclab/map.js``
+then draws the layer from the GeoJSON API for the part of the map in view.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from civiclab.datasets.engine import QueryError
+from civiclab.datasets.queries import visible_datasets
+from civiclab.datasets.views import dataset_or_404
+from civiclab.geo.api import columns_of, dataset_layer, has_locations, parse_filters
+from civiclab.geo.layers import LayerError, LayerRequest
+from civiclab.indicators.forms import OP_CHOICES
+
+FILTER_ROWS = 3  # filter rows the form offers (column, condition, value)
+
+
+def dataset_map(request: HttpRequest, slug: str, dataset_slug: str) -> HttpResponse:
+    dataset = dataset_or_404(request, slug, dataset_slug)
+    if not has_locations(dataset):
+        raise Http404("The dataset has no locations.")
+    columns = columns_of(dataset)
+    rows = _filter_rows(request)
+    texts = [f"{column}|{op}|{value}" for column, op, value in rows if column and op]
+    error, summary = None, None
+    try:
+        filters = parse_filters(texts, columns)
+        # Counts only: one row in view is already "more than the limit", so nothing but
+        # clusters is built; the browser asks for its own view.
+        layer = dataset_layer(dataset, LayerRequest(limit=1, filters=filters))
+        summary = layer.geojson()["summary"]
+    except (LayerError, QueryError) as exc:
+        error = str(exc)
+    except ValidationError as exc:
+        error = " ".join(exc.messages)
+    bases = [
+        d
+        for d in visible_datasets(request.user)
+        .filter(city=dataset.city, current_version__isnull=False)
+        .exclude(pk=dataset.pk)
+        .order_by("name")
+        if "geometry" in columns_of(d).values()
+    ]
+    base = next((d for d in bases if d.slug == request.GET.get("base")), None)
+    api = reverse("api:get_dataset_geojson", args=[dataset.city.slug, dataset.slug])
+    return render(
+        request,
+        "geo/map.html",
+        {
+            "city": dataset.city,
+            "dataset": dataset,
+            "columns": [name for name, kind in columns.items() if kind != "geometry"],
+            "ops": OP_CHOICES[1:],
+            "filter_rows": rows,
+            "filter_query": "&".join(f"filter={quote(t, safe='')}" for t in texts)
+            if not error
+            else "",
+            "summary": summary,
+            "error": error,
+            "geojson_url": api,
+            "bases": bases,
+            "base": base,
+            "base_url": (
+                reverse("api:get_dataset_geojson", args=[base.city.slug, base.slug]) if base else ""
+            ),
+            "tile_url": settings.MAP_TILE_URL,
+            "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
+            "legend": {
+                "cluster": _("Cluster of rows: the number is how many"),
+                "point": _("A row"),
+                "polygon": _("A row's shape"),
+                "base": _("Boundaries"),
+                "shown": _("%(in_view)s of %(matched)s rows in view"),
+                "more": _("Zoom in to see each row; click a cluster to zoom to it."),
+                "loading": _("Loading the map…"),
+                "failed": _("The map could not be loaded."),
+                "no_location": _("%(count)s rows have no location"),
+            },
+        },
+    )
+
+
+def _filter_rows(request: HttpRequest) -> list[tuple[str, str, str]]:
+    """The form's rows (column, op, value), filled up with empty ones to FILTER_ROWS."""
+    found = []
+    for i in range(1, FILTER_ROWS + 1):
+        column = request.GET.get(f"column{i}", "")
+        op = request.GET.get(f"op{i}", "")
+        found.append((column, op, request.GET.get(f"value{i}", "")))
+    return found
