@@ -117,3 +117,25 @@ def test_demo_portfolio_tells_a_story_in_six_cities() -> None:
     assert Score.objects.filter(idea__challenge=blight).values("reviewer").distinct().count() >= 2
     french = Challenge.objects.get(city__slug="mulhouse")
     assert "habitants" in french.title and french.ideas.count() == 2
+
+
+def test_demo_mobile_can_ask_the_150_foot_question() -> None:
+    from civiclab.datasets.services import find_dataset
+    from civiclab.geo.demo import seed_demo_geo
+    from civiclab.geo.services import proximity_between
+    from civiclab.indicators import services as indicators
+    from civiclab.indicators.models import Indicator
+    from civiclab.network.models import City
+
+    seed_demo()
+    assert len(seed_demo_geo()) == 3 and seed_demo_geo() == []
+    mobile = City.objects.get(slug="mobile")
+    parcels, blighted = find_dataset(mobile, "Parcels"), find_dataset(mobile, "Blighted properties")
+    answer = proximity_between(parcels, blighted, 45.72).as_dict()
+    assert answer["total"] == 45_000 and 10_000 < answer["count"] < 16_000
+    kinds = {c["name"]: c["type"] for c in blighted.current_version.columns}
+    assert kinds["Neighbourhood"] == "category"
+    report = indicators.report(Indicator.objects.get(slug="blighted-properties-identified"))
+    assert report["error"] is None and report["equity"] is not None
+    groups = {p["group"] for p in report["series"]["breakdown"]}
+    assert {"Toulminville", "Plateau", "Maysville"} <= groups

@@ -13,6 +13,7 @@ from django.core.management.base import CommandParser
 
 from civiclab.core.management.output import ResultCommand
 from civiclab.datasets.demo import seed_demo_datasets
+from civiclab.geo.demo import seed_demo_geo
 from civiclab.indicators.demo import seed_demo_indicators
 from civiclab.network.demo import seed_demo
 from civiclab.portfolio.demo import seed_demo_portfolio
@@ -32,6 +33,7 @@ class Command(ResultCommand):
         call_command("migrate", interactive=False, verbosity=0)
         summary = seed_demo()
         datasets = seed_demo_datasets() if summary.created else []
+        datasets += seed_demo_geo() if summary.created else []
         indicators = seed_demo_indicators() if summary.created else []
         challenges = seed_demo_portfolio() if summary.created else []
         url = f"http://{options['host']}:{options['port']}/"
