@@ -149,3 +149,28 @@ def test_assign_areas_and_find_hotspots(tmp_path: Path, capsys: pytest.CaptureFi
     assert found["without_location"] == 590
     placeholder = [s for s in found["hotspots"] if s["count"] >= 885]
     assert placeholder and placeholder[0]["kind"] == "hot"  # 885 requests at one fake point
+
+
+def test_boundaries_are_attached_by_city_admins(tmp_path: Path) -> None:
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from civiclab.geo.services import attach_boundary, boundaries_of
+    from tests.factories import MembershipFactory, UserFactory
+
+    city = CityFactory(slug="syracuse")
+    parcels = imported(city, "Parcels", PARCELS)
+    call_command(
+        "geo", "boundary", "--city", "syracuse", "--dataset", "parcels", "--label", "nhood"
+    )
+    assert boundaries_of(city, None) == []  # the parcels are city-only: anonymous sees none
+    member = UserFactory()
+    MembershipFactory(user=member, city=city, role="member")
+    assert [b.label_column for b in boundaries_of(city, member)] == ["nhood"]
+    with pytest.raises(PermissionDenied):
+        attach_boundary(member, parcels, "ward")
+    with pytest.raises(ValidationError, match="no column 'nope'"):
+        attach_boundary(None, parcels, "nope")
+    plain = imported(city, "Plain", write(tmp_path / "plain.csv", "a,b\n1,2\n"))
+    with pytest.raises(CommandError, match="no geometry column"):
+        call_command("geo", "boundary", "--city", "syracuse", "--dataset", plain.slug,
+                     "--label", "a")  # fmt: skip

@@ -119,7 +119,7 @@ def generate(folder: Path) -> dict[str, Path]:
 def seed_demo_geo() -> list[str]:
     """Import Mobile's parcels, blighted properties and neighbourhoods (once), and give each
     blighted property its neighbourhood."""
-    from civiclab.geo.services import assign_areas_to
+    from civiclab.geo.services import assign_areas_to, attach_boundary
     from civiclab.indicators.services import create_indicator
 
     city = City.objects.filter(slug="mobile").first()
@@ -138,6 +138,7 @@ def seed_demo_geo() -> list[str]:
     blighted = datasets.find_dataset(city, "Blighted properties")
     areas = datasets.find_dataset(city, "Neighbourhoods")
     assert blighted is not None and areas is not None
+    attach_boundary(None, areas, "Neighbourhood")
     assign_areas_to(None, blighted, areas, "Neighbourhood", "Neighbourhood")
     blighted.refresh_from_db()
     create_indicator(

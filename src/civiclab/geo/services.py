@@ -12,15 +12,20 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
+from django.core.exceptions import ValidationError
 from pyogrio.raw import write_arrow
 
+from civiclab.audit.services import record
 from civiclab.datasets import services as datasets
 from civiclab.datasets.engine import CityQuery, TableFile
 from civiclab.datasets.models import Dataset, DatasetVersion
 from civiclab.datasets.queries import version_path
 from civiclab.geo.areas import Assignment, assign_areas
 from civiclab.geo.coordinates import Locations, read_locations
+from civiclab.geo.hotspots import hotspots
+from civiclab.geo.models import Boundary
 from civiclab.geo.proximity import Proximity, proximity
+from civiclab.network.queries import CITY_FIELDS
 
 DISTANCE_COLUMN = "distance_m"
 KEPT_TYPES = {"text", "category", "integer", "decimal", "latitude", "longitude", "boolean"}
@@ -186,3 +191,57 @@ def _import_rows(
             description=description,
         )
         return datasets.import_file(by, like.city, name, path, path.name, options)
+
+
+def hotspot_report(dataset: Dataset, resolution: int = 9, fdr: float = 0.05) -> dict[str, Any]:
+    """The hot and cold H3 cells of a dataset's rows (Getis–Ord Gi*, FDR-corrected)."""
+    if not 0 <= resolution <= 15:
+        raise ValueError("the H3 resolution is from 0 to 15")
+    if not 0 < fdr < 1:
+        raise ValueError("the false discovery rate is between 0 and 1")
+    located = dataset_locations(dataset)
+    found = hotspots(located.lon, located.lat, resolution, fdr)
+    spots = [
+        {"cell": c, "kind": k, "count": int(n), "z": round(float(z), 3), "q": round(float(q), 5)}
+        for c, k, n, z, q in zip(found.cells, found.kind, found.counts, found.z, found.q,
+                                 strict=True)
+        if k
+    ]  # fmt: skip
+    return {
+        "dataset": dataset.slug,
+        "resolution": found.resolution,
+        "fdr": found.fdr,
+        "cells": len(found.cells),
+        "without_location": found.without_location,
+        "hotspots": spots,
+    }
+
+
+def attach_boundary(by: Any, dataset: Dataset, label_column: str) -> Boundary:
+    """Attach a polygon dataset to its city as a boundary layer (city admins)."""
+    from civiclab.core.permissions import ADMIN_POLICY, Action
+    from civiclab.core.services import check
+
+    check(by, Action.EDIT, dataset.city, ADMIN_POLICY, CITY_FIELDS)
+    kinds = columns_of(dataset)
+    if "geometry" not in kinds.values():
+        raise ValidationError({"dataset": f"{dataset.name!r} has no geometry column"})
+    if label_column not in kinds:
+        raise ValidationError({"label_column": f"{dataset.name!r} has no column {label_column!r}"})
+    boundary, _created = Boundary.objects.update_or_create(
+        city=dataset.city, dataset=dataset, defaults={"label_column": label_column}
+    )
+    record(by, "boundary.attach", boundary, city=dataset.city, label_column=label_column)
+    return boundary
+
+
+def boundaries_of(city: Any, user: Any) -> list[Boundary]:
+    """The city's boundary layers whose dataset ``user`` may see."""
+    from civiclab.datasets.queries import visible_datasets
+
+    seen = visible_datasets(user).filter(city=city)
+    return list(
+        Boundary.objects.filter(city=city, dataset__in=seen).select_related(
+            "dataset", "dataset__current_version"
+        )
+    )

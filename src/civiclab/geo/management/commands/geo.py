@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError, CommandParser
 
 from civiclab.core.management.output import ResultCommand
@@ -12,10 +13,10 @@ from civiclab.datasets.ingest.report import IngestError
 from civiclab.datasets.models import Dataset
 from civiclab.datasets.services import find_dataset
 from civiclab.geo.coordinates import NoLocation
-from civiclab.geo.hotspots import hotspots
 from civiclab.geo.services import (
     assign_areas_to,
-    dataset_locations,
+    attach_boundary,
+    hotspot_report,
     proximity_between,
     save_matches,
 )
@@ -46,6 +47,11 @@ class Command(ResultCommand):
         assign.add_argument("--column", required=True, help="name of the new column")
         assign.add_argument("--label", help="column of the areas naming each (default: first text)")
         assign.add_argument("--json", action="store_true", help="print the result as JSON")
+        edge = sub.add_parser("boundary", help="attach a polygon dataset to the city's maps")
+        edge.add_argument("--city", required=True, help="city slug")
+        edge.add_argument("--dataset", required=True, help="dataset of polygons")
+        edge.add_argument("--label", required=True, help="column naming each area")
+        edge.add_argument("--json", action="store_true", help="print the result as JSON")
         hot = sub.add_parser("hotspots", help="Getis–Ord Gi* hot and cold spots on H3 cells")
         hot.add_argument("--city", required=True, help="city slug")
         hot.add_argument("--dataset", required=True, help="dataset of located rows")
@@ -62,6 +68,8 @@ class Command(ResultCommand):
                 return self.assign(city, options)
             if options["action"] == "hotspots":
                 return self.hotspots(city, options)
+            if options["action"] == "boundary":
+                return self.boundary(city, options)
         except (NoLocation, QueryError, IngestError, ValueError) as exc:
             raise CommandError(str(exc)) from None
         try:
@@ -115,35 +123,29 @@ class Command(ResultCommand):
         self.emit(options, result, "\n".join(lines))
 
     def hotspots(self, city: City, options: dict[str, Any]) -> None:
-        if not 0 <= options["resolution"] <= 15:
-            raise ValueError("the H3 resolution is from 0 to 15")
-        if not 0 < options["fdr"] < 1:
-            raise ValueError("the false discovery rate is between 0 and 1")
         dataset = _dataset(city, options["dataset"])
-        located = dataset_locations(dataset)
-        found = hotspots(located.lon, located.lat, options["resolution"], options["fdr"])
-        spots = [
-            {"cell": c, "kind": k, "count": int(n), "z": round(float(z), 3),
-             "q": round(float(q), 5)}
-            for c, k, n, z, q in zip(found.cells, found.kind, found.counts, found.z, found.q,
-                                     strict=True)
-            if k
-        ]  # fmt: skip
-        result = {
-            "dataset": dataset.slug,
-            "resolution": found.resolution,
-            "fdr": found.fdr,
-            "cells": len(found.cells),
-            "without_location": found.without_location,
-            "hotspots": spots,
-        }
+        result = hotspot_report(dataset, options["resolution"], options["fdr"])
+        spots = result["hotspots"]
         hot = sum(1 for s in spots if s["kind"] == "hot")
         lines = [
-            f"{hot} hot and {len(spots) - hot} cold cells of {len(found.cells):,} (H3 resolution "
-            f"{found.resolution}, false discovery rate {found.fdr:g})",
+            f"{hot} hot and {len(spots) - hot} cold cells of {result['cells']:,} (H3 resolution "
+            f"{result['resolution']}, false discovery rate {result['fdr']:g})",
             *(f"  {s['kind']:<4} {s['cell']}  rows={s['count']:,}  z={s['z']:.2f}" for s in spots),
         ]
         self.emit(options, result, "\n".join(lines))
+
+    def boundary(self, city: City, options: dict[str, Any]) -> None:
+        dataset = _dataset(city, options["dataset"])
+        try:
+            attached = attach_boundary(None, dataset, options["label"])
+        except ValidationError as exc:
+            raise CommandError("; ".join(exc.messages)) from None
+        result = {"city": city.slug, "dataset": dataset.slug, "label": attached.label_column}
+        text = (
+            f"{dataset.slug} is a boundary layer of {city.slug}, "
+            f"areas named by {attached.label_column!r}"
+        )
+        self.emit(options, result, text)
 
 
 def _dataset(city: City, name: str) -> Dataset:
