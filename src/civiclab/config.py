@@ -125,6 +125,17 @@ SETTINGS: tuple[EnvSetting, ...] = (
         "A query of a city's data that runs longer is stopped.",
     ),
     EnvSetting(
+        "CIVICLAB_MAP_TILE_URL",
+        "(empty)",
+        "Base-map tile URL template for maps ({z}/{x}/{y}); empty: no tiles, the data and "
+        "boundaries are drawn on a plain background.",
+    ),
+    EnvSetting(
+        "CIVICLAB_MAP_TILE_ATTRIBUTION",
+        "(empty)",
+        "The credit line shown on maps for the tiles of CIVICLAB_MAP_TILE_URL.",
+    ),
+    EnvSetting(
         "CIVICLAB_REDIS_URL",
         "(empty)",
         "Redis for the background job queue (redis://127.0.0.1:6379/0); empty: a SQLite "

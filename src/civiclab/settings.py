@@ -184,6 +184,10 @@ IMPORT_MEMORY_MB = env_int("CIVICLAB_IMPORT_MEMORY_MB", 700, minimum=100)
 QUERY_MEMORY_MB = env_int("CIVICLAB_QUERY_MEMORY_MB", 512, minimum=50)
 QUERY_TIMEOUT_SECONDS = env_int("CIVICLAB_QUERY_TIMEOUT_SECONDS", 30, minimum=1)
 REDIS_URL = env_str("CIVICLAB_REDIS_URL", "")
+# Maps draw no base map unless the installation has a tile server (nothing is fetched from
+# the internet by default).
+MAP_TILE_URL = env_str("CIVICLAB_MAP_TILE_URL", "")
+MAP_TILE_ATTRIBUTION = env_str("CIVICLAB_MAP_TILE_ATTRIBUTION", "")
 # Background jobs: a SQLite queue in the data directory, or Redis when configured. Jobs never
 # run inside the web request (huey would default to that when DEBUG is on).
 HUEY = {

@@ -159,6 +159,7 @@ urlpatterns = [
     path("", include(datasets_patterns)),
     path("", include(indicators_patterns)),
     path("", include("civiclab.portfolio.urls")),
+    path("", include("civiclab.geo.urls")),
     path("accounts/", include(account_patterns)),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", api.urls),

@@ -1,0 +1,171 @@
+"""Spatial analysis in the API: proximity, areas (point in polygon) and hotspots, the same
+computations as ``civiclab geo`` with the same numbers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Field, Query, Router, Schema
+
+from civiclab.core.api import AUTH_OR_ANONYMOUS, ErrorResponse
+from civiclab.datasets.models import Dataset
+from civiclab.datasets.queries import visible_datasets
+from civiclab.geo.coordinates import NoLocation
+from civiclab.geo.services import (
+    assign_areas_to,
+    hotspot_report,
+    proximity_between,
+    save_matches,
+)
+from civiclab.geo.units import parse_distance
+
+router = Router(tags=["geo"])
+ERRORS = {401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 422: ErrorResponse}
+GEO = "/cities/{slug}/geo"
+
+
+class ProximityIn(Schema):
+    origin: str = Field(alias="from", description="Slug of the dataset whose rows are counted")
+    near: str = Field(description="Slug of the dataset they must be near")
+    distance: str = Field(description="A distance with its unit: 150ft, 50m, 0.5km, 1mi")
+    save: str | None = Field(None, description="Save the matching rows as this dataset")
+
+
+class SavedOut(Schema):
+    dataset: str
+    version: int
+
+
+class ProximityOut(Schema):
+    origin: str = Field(alias="from")
+    near: str
+    distance_m: float
+    count: int = Field(description="Rows of `from` within the distance of a row of `near`")
+    total: int = Field(description="Rows of `from` with a location")
+    from_without_location: int
+    near_without_location: int
+    from_located_by: str
+    near_located_by: str
+    projection: str
+    saved: SavedOut | None = None
+
+
+class AssignIn(Schema):
+    points: str = Field(description="Slug of the dataset whose rows get the area's name")
+    areas: str = Field(description="Slug of a dataset of polygons")
+    column: str = Field(min_length=1, max_length=100, description="Name of the new column")
+    label: str | None = Field(None, description="Column of the areas naming each")
+
+
+class AssignOut(Schema):
+    points: str
+    areas: str
+    column: str
+    inside: int
+    outside: int
+    without_location: int
+    ambiguous: int
+    repaired_areas: int
+    unusable_areas: int
+    version: int | None
+
+
+class HotspotOut(Schema):
+    cell: str = Field(description="H3 cell id")
+    kind: str = Field(description="hot or cold")
+    count: int
+    z: float
+    q: float = Field(description="Benjamini–Hochberg adjusted p-value")
+
+
+class HotspotsOut(Schema):
+    dataset: str
+    resolution: int
+    fdr: float
+    cells: int
+    without_location: int
+    hotspots: list[HotspotOut]
+
+
+class HotspotsQuery(Schema):
+    dataset: str
+    resolution: int = Field(9, ge=0, le=15, description="H3 resolution")
+    fdr: float = Field(0.05, gt=0, lt=1, description="False discovery rate")
+
+
+def _dataset(request: HttpRequest, slug: str, dataset: str) -> Dataset:
+    found: Dataset = get_object_or_404(
+        visible_datasets(request.auth), city__slug=slug, slug=dataset, current_version__isnull=False
+    )
+    return found
+
+
+@router.post(
+    f"{GEO}/proximity",
+    response={200: ProximityOut, **ERRORS},
+    auth=AUTH_OR_ANONYMOUS,
+    operation_id="geo_proximity",
+    by_alias=True,
+    summary="Rows of one dataset within a distance of any row of another",
+    description=(
+        "Distances are metric (the data's UTM zone). Rows without a location are counted in "
+        "`from_without_location` / `near_without_location`, never dropped silently. With "
+        "`save`, the matching rows and their `distance_m` become a new dataset version "
+        "(which needs the right to import in the city)."
+    ),
+)
+def geo_proximity(request: HttpRequest, slug: str, payload: ProximityIn) -> dict[str, Any]:
+    try:
+        distance = parse_distance(payload.distance)
+    except ValueError as exc:
+        raise ValidationError({"distance": str(exc)}) from None
+    origin, near = _dataset(request, slug, payload.origin), _dataset(request, slug, payload.near)
+    try:
+        answer = proximity_between(origin, near, distance)
+    except NoLocation as exc:
+        raise ValidationError({"from": str(exc)}) from None
+    result = answer.as_dict()
+    if payload.save:
+        version = save_matches(request.auth, answer, payload.save)
+        result["saved"] = {"dataset": version.dataset.slug, "version": version.number}
+    return result
+
+
+@router.post(
+    f"{GEO}/assign",
+    response={200: AssignOut, **ERRORS},
+    auth=AUTH_OR_ANONYMOUS,
+    operation_id="geo_assign",
+    summary="Add a column naming the area each row lies in (point in polygon)",
+    description=(
+        "Makes a new version of `points` with `column`: the label of the area of `areas` "
+        "that contains each row; usable as an indicator breakdown or equity dimension."
+    ),
+)
+def geo_assign(request: HttpRequest, slug: str, payload: AssignIn) -> dict[str, Any]:
+    points = _dataset(request, slug, payload.points)
+    areas = _dataset(request, slug, payload.areas)
+    try:
+        return assign_areas_to(request.auth, points, areas, payload.column, payload.label).as_dict()
+    except NoLocation as exc:
+        raise ValidationError({"points": str(exc)}) from None
+    except ValueError as exc:
+        raise ValidationError({"areas": str(exc)}) from None
+
+
+@router.get(
+    f"{GEO}/hotspots",
+    response={200: HotspotsOut, **ERRORS},
+    auth=AUTH_OR_ANONYMOUS,
+    operation_id="geo_hotspots",
+    summary="Hot and cold spots of a dataset's rows (Getis–Ord Gi* on H3 cells, FDR-corrected)",
+)
+def geo_hotspots(request: HttpRequest, slug: str, query: Query[HotspotsQuery]) -> dict[str, Any]:
+    dataset = _dataset(request, slug, query.dataset)
+    try:
+        return hotspot_report(dataset, query.resolution, query.fdr)
+    except NoLocation as exc:
+        raise ValidationError({"dataset": str(exc)}) from None
