@@ -177,6 +177,7 @@ def register_routers() -> None:
     from civiclab.datasets.api import router as datasets_router
     from civiclab.geo.api import router as geo_router
     from civiclab.geo.api_analysis import router as geo_analysis_router
+    from civiclab.geo.api_layers import router as geo_layers_router
     from civiclab.indicators.api import router as indicators_router
     from civiclab.network.api import router as network_router
     from civiclab.portfolio.api import router as portfolio_router
@@ -185,6 +186,7 @@ def register_routers() -> None:
     api.add_router("/", network_router)
     api.add_router("/", datasets_router, tags=["datasets"])
     api.add_router("/", geo_router, tags=["maps"])
+    api.add_router("/", geo_layers_router, tags=["maps"])
     api.add_router("/", geo_analysis_router, tags=["spatial analysis"])
     api.add_router("/", indicators_router, tags=["indicators"])
     api.add_router("/", portfolio_router, tags=["portfolio"])

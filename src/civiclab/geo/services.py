@@ -78,9 +78,12 @@ def proximity_between(origin: Dataset, near: Dataset, distance_m: float) -> Prox
     return ProximityAnswer(origin, near, proximity(a.lon, a.lat, b.lon, b.lat, distance_m), a, b)
 
 
-def save_matches(by: Any, answer: ProximityAnswer, name: str) -> DatasetVersion:
+def save_matches(
+    by: Any, answer: ProximityAnswer, name: str, visibility: str | None = None
+) -> DatasetVersion:
     """The matching rows of ``origin`` with their distance to the nearest ``near`` row, as a new
-    version of the city's dataset ``name`` (made if new)."""
+    version of the city's dataset ``name`` (made if new), visible like ``origin`` unless
+    ``visibility`` is given."""
     origin = answer.origin
     table = _table(origin).take(pa.array(answer.result.matches, pa.int64()))
     table = table.append_column(
@@ -91,7 +94,21 @@ def save_matches(by: Any, answer: ProximityAnswer, name: str) -> DatasetVersion:
         f"{answer.near.name}, with the distance to the nearest ({DISTANCE_COLUMN})."
     )
     extra = {DISTANCE_COLUMN: "decimal"}
-    return _import_rows(by, origin, name, table, extra, description, origin.visibility)
+    chosen = visibility or saved_visibility(by, origin)
+    return _import_rows(by, origin, name, table, extra, description, chosen)
+
+
+def saved_visibility(by: Any, origin: Dataset) -> str:
+    """Saved rows are shared like their dataset, but only within the city when sharing wider
+    would be publishing and the person may not publish (a member saving from network data)."""
+    from civiclab.core.permissions import Action, Target, Visibility
+    from civiclab.core.scoping import user_can
+
+    visibility = Visibility(origin.visibility)
+    if by is None or visibility.breadth <= Visibility.CITY.breadth:
+        return visibility.value
+    target = Target(origin.city.network_id, origin.city_id, visibility)
+    return visibility.value if user_can(by, Action.PUBLISH, target) else Visibility.CITY.value
 
 
 @dataclass(frozen=True)

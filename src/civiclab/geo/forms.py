@@ -1,0 +1,80 @@
+"""Forms of the analysis pages: the proximity question and the map's extra layers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from civiclab.geo.units import METRES_PER, parse_distance
+
+UNIT_CHOICES = [
+    ("ft", _("feet")),
+    ("m", _("metres")),
+    ("yd", _("yards")),
+    ("km", _("kilometres")),
+    ("mi", _("miles")),
+]
+RESOLUTION_CHOICES = [
+    (7, _("7 — about 5 km² per hexagon")),
+    (8, _("8 — about 0.7 km² per hexagon")),
+    (9, _("9 — about 0.1 km² per hexagon")),
+    (10, _("10 — about 0.015 km² per hexagon")),
+]
+FDR_CHOICES = [("0.01", "1 %"), ("0.05", "5 %"), ("0.1", "10 %")]
+assert {code for code, _label in UNIT_CHOICES} <= set(METRES_PER)
+
+
+class ProximityForm(forms.Form):
+    """Rows of one dataset within a distance of any row of another; optionally saved."""
+
+    origin = forms.ChoiceField(label=_("Rows of"))
+    near = forms.ChoiceField(label=_("Near a row of"))
+    distance = forms.DecimalField(
+        label=_("Within"), min_value=0, max_digits=12, decimal_places=3, initial=150
+    )
+    unit = forms.ChoiceField(label=_("Unit"), choices=UNIT_CHOICES, initial="ft")
+    save_as = forms.CharField(
+        label=_("Save the matching rows as a dataset named"),
+        required=False,
+        max_length=200,
+        help_text=_("Leave empty to only count. Saving needs the right to import data."),
+    )
+
+    def __init__(self, *args: Any, datasets: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["origin"].choices = datasets
+        self.fields["near"].choices = datasets
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if "distance" in data and "unit" in data:
+            try:
+                data["distance_m"] = parse_distance(f"{data['distance']}{data['unit']}")
+            except ValueError:
+                self.add_error("distance", _("The distance must be more than 0."))
+        return data
+
+
+class MapLayersForm(forms.Form):
+    """The map page's extra layers (read from the query string, like its filters)."""
+
+    hexagons = forms.BooleanField(label=_("Density of rows per hexagon (H3)"), required=False)
+    hotspots = forms.BooleanField(label=_("Hot and cold spots"), required=False)
+    resolution = forms.TypedChoiceField(
+        label=_("Hexagon size for hotspots (H3 resolution)"),
+        choices=RESOLUTION_CHOICES,
+        coerce=int,
+        initial=9,
+        required=False,
+        empty_value=9,
+    )
+    fdr = forms.TypedChoiceField(
+        label=_("False discovery rate"),
+        choices=FDR_CHOICES,
+        coerce=float,
+        initial="0.05",
+        required=False,
+        empty_value=0.05,
+    )

@@ -1,0 +1,291 @@
+"""Spatial analysis in the browser: the proximity question, the choropleth of an indicator by
+area, and the extra layers of a dataset's map (boundaries, H3 density, hotspots).
+
+Thin like every view: the numbers come from ``geo.services`` and
+``indicators.services.report``, the same functions the CLI and the API call.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from civiclab.datasets.engine import CityQuery, QueryError, TableFile
+from civiclab.datasets.ingest.report import IngestError
+from civiclab.datasets.models import Dataset
+from civiclab.datasets.queries import version_path, visible_datasets
+from civiclab.datasets.views import may_import
+from civiclab.geo.coordinates import NoLocation
+from civiclab.geo.forms import MapLayersForm, ProximityForm
+from civiclab.geo.hexagons import cell_polygon
+from civiclab.geo.models import Boundary
+from civiclab.geo.services import boundaries_of, hotspot_report, proximity_between, save_matches
+from civiclab.geo.templatetags.geo_maps import mappable
+from civiclab.indicators.models import Indicator
+from civiclab.indicators.queries import visible_indicators
+from civiclab.indicators.services import report
+from civiclab.indicators.spec import parse_spec
+from civiclab.network.queries import visible_cities
+
+# ColorBrewer's OrRd (5 classes) for values, and the hot/cold colours of the hotspots.
+VALUE_COLOURS = ["#fef0d9", "#fdcc8a", "#fc8d59", "#e34a33", "#b30000"]
+HEXAGON_COLOURS = ["#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c"]
+SPOT_COLOURS = {"hot": "#d7301f", "cold": "#2c7bb6"}
+
+
+# --- Proximity ------------------------------------------------------------------------------
+
+
+def proximity_page(request: HttpRequest, slug: str) -> HttpResponse:
+    """Ask how many rows of one dataset lie within a distance of another's; save them."""
+    city = get_object_or_404(visible_cities(request.user), slug=slug)
+    candidates = {
+        d.slug: d
+        for d in visible_datasets(request.user)
+        .filter(city=city, current_version__isnull=False)
+        .order_by("name")
+        if mappable(d)
+    }
+    choices = [(s, d.name) for s, d in candidates.items()]
+    initial = {"origin": request.GET.get("from"), "near": request.GET.get("near")}
+    form = ProximityForm(
+        request.POST if request.method == "POST" else None, datasets=choices, initial=initial
+    )
+    result, saved, save_error, status = None, None, None, 200
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        origin, near = candidates[data["origin"]], candidates[data["near"]]
+        try:
+            answer = proximity_between(origin, near, data["distance_m"])
+        except (NoLocation, QueryError) as exc:
+            form.add_error("origin", str(exc))
+        else:
+            result = answer.as_dict()
+            if data["save_as"]:
+                try:
+                    version = save_matches(request.user, answer, data["save_as"])
+                except PermissionDenied:
+                    status = 403
+                    save_error = _(
+                        "The rows were counted but not saved: saving a dataset in %(city)s "
+                        "needs the right to import data there. Ask a city admin."
+                    ) % {"city": city.name}
+                except (IngestError, ValidationError, ValueError) as exc:
+                    save_error = _("The rows could not be saved: %(reason)s") % {
+                        "reason": " ".join(getattr(exc, "messages", [str(exc)]))
+                    }
+                else:
+                    saved = version.dataset
+                    result["saved"] = {"dataset": saved.slug, "version": version.number}
+    origin = candidates.get(form.data.get("origin", "")) if result else None
+    return render(
+        request,
+        "geo/proximity.html",
+        {
+            "city": city,
+            "form": form,
+            "datasets": candidates,
+            "result": result,
+            "origin": origin,
+            "near": candidates.get(form.data.get("near", "")) if result else None,
+            "saved": saved,
+            "save_error": save_error,
+            "may_save": may_import(request.user, city),
+        },
+        status=status,
+    )
+
+
+# --- Choropleth -----------------------------------------------------------------------------
+
+
+def choropleth(request: HttpRequest, slug: str, indicator_slug: str) -> HttpResponse:
+    """The latest period of an indicator broken down by area, as a map of the areas."""
+    indicator = _indicator_or_404(request, slug, indicator_slug)
+    spec = parse_spec(indicator.spec)
+    column = spec.breakdown[0] if isinstance(spec.breakdown, list) else spec.breakdown
+    if isinstance(spec.breakdown, list) and len(spec.breakdown) != 1:
+        column = None
+    result = report(indicator)
+    latest, values = _latest_values(result["series"]["breakdown"])
+    boundary, labels = _matching_boundary(indicator, request.user, set(values))
+    breaks = _class_breaks([v["value"] for v in values.values() if v["value"] is not None])
+    areas = []
+    for label, v in sorted(values.items(), key=lambda item: item[0]):
+        cls = _class_of(v["value"], breaks)
+        areas.append({"label": label, **v, "on_map": label in labels, "class": cls})
+    legend = [
+        {"colour": VALUE_COLOURS[i], "low": breaks[i - 1] if i else None, "high": high}
+        for i, high in enumerate(breaks)
+    ]
+    layer = None
+    if boundary is not None:
+        layer = {
+            "url": reverse("api:get_dataset_geojson", args=[slug, boundary.dataset.slug]),
+            "label": boundary.label_column,
+            "colours": VALUE_COLOURS,
+            "values": {a["label"]: {"value": a["value"], "class": a["class"]} for a in areas},
+            "no_value": _("No value"),
+        }
+    return render(
+        request,
+        "geo/choropleth.html",
+        {
+            "city": indicator.city,
+            "indicator": indicator,
+            "column": column,
+            "period": latest,
+            "areas": areas,
+            "unmatched": [a["label"] for a in areas if not a["on_map"]],
+            "boundary": boundary,
+            "legend": legend,
+            "layer": layer,
+            "error": result["error"],
+        },
+    )
+
+
+def _indicator_or_404(request: HttpRequest, slug: str, indicator_slug: str) -> Indicator:
+    indicator: Indicator = get_object_or_404(
+        visible_indicators(request.user), city__slug=slug, slug=indicator_slug
+    )
+    if not visible_datasets(request.user).filter(pk=indicator.dataset_id).exists():
+        raise Http404("The indicator's dataset is not visible.")
+    return indicator
+
+
+def _latest_values(points: list[dict[str, Any]]) -> tuple[str | None, dict[str, dict[str, Any]]]:
+    """The latest period of a breakdown series and each group's value and rows in it."""
+    dated = [p for p in points if p["group"] is not None]
+    if not dated:
+        return None, {}
+    latest = max(dated, key=lambda p: (p["start"] or "", str(p["period"])))
+    period = latest["period"]
+    return str(period), {
+        str(p["group"]): {"value": p["value"], "n": p["n"]} for p in dated if p["period"] == period
+    }
+
+
+def _matching_boundary(
+    indicator: Indicator, user: Any, groups: set[str]
+) -> tuple[Boundary | None, set[str]]:
+    """The city's boundary whose area labels match most of the breakdown's groups."""
+    best: tuple[Boundary | None, set[str]] = (None, set())
+    for boundary in boundaries_of(indicator.city, user):
+        labels = area_labels(boundary)
+        if len(labels & groups) > len(best[1] & groups):
+            best = (boundary, labels)
+    return best
+
+
+def area_labels(boundary: Boundary) -> set[str]:
+    """The distinct labels of a boundary's areas."""
+    version = boundary.dataset.current_version
+    if version is None:
+        return set()
+    column = boundary.label_column.replace('"', '""')
+    try:
+        with CityQuery([TableFile("areas", version_path(version))]) as query:
+            table = query.execute_arrow(
+                f'SELECT DISTINCT CAST("{column}" AS VARCHAR) AS label FROM "areas"'
+            )
+    except QueryError:
+        return set()
+    return {str(v) for v in table.column("label").to_pylist() if v is not None}
+
+
+def _class_breaks(values: list[float], classes: int = len(VALUE_COLOURS)) -> list[float]:
+    """Upper bounds of up to ``classes`` quantile classes of ``values``."""
+    if not values:
+        return []
+    ordered = sorted(values)
+    picks = [ordered[min(len(ordered) - 1, len(ordered) * k // classes)] for k in range(1, classes)]
+    return sorted({*picks, ordered[-1]})
+
+
+def _class_of(value: float | None, breaks: list[float]) -> int | None:
+    if value is None:
+        return None
+    return next((i for i, high in enumerate(breaks) if value <= high), len(breaks) - 1)
+
+
+# --- The map page's extra layers (rendered by the ``geo_layers`` template tags) -------------
+
+
+def map_layer_options(request: HttpRequest) -> dict[str, Any]:
+    """The layer choices of the query string; bad values fall back to the defaults."""
+    form = MapLayersForm(request.GET)
+    if form.is_valid():
+        return {"form": form, **form.cleaned_data}
+    return {"form": MapLayersForm(), "hexagons": False, "hotspots": False,
+            "resolution": 9, "fdr": 0.05}  # fmt: skip
+
+
+def map_layers(request: HttpRequest, dataset: Dataset) -> dict[str, Any]:
+    """Boundaries, the density and hotspot layers, and links to the analysis pages."""
+    options = map_layer_options(request)
+    city = dataset.city
+    boundaries = [
+        {
+            "name": b.dataset.name,
+            "label": b.label_column,
+            "url": reverse("api:get_dataset_geojson", args=[city.slug, b.dataset.slug]),
+        }
+        for b in boundaries_of(city, request.user)
+        if b.dataset_id != dataset.pk
+    ]
+    spots, spots_geojson, spots_error = None, None, None
+    if options["hotspots"]:
+        try:
+            spots = hotspot_report(dataset, options["resolution"], options["fdr"])
+        except (NoLocation, QueryError, ValueError) as exc:
+            spots_error = str(exc)
+        else:
+            spots_geojson = _spots_geojson(spots["hotspots"])
+    found = spots["hotspots"] if spots else []
+    choropleths = [
+        i
+        for i in visible_indicators(request.user).filter(dataset=dataset).order_by("name")
+        if i.spec.get("breakdown")
+    ]
+    return {
+        "city": city,
+        "dataset": dataset,
+        "options": options,
+        "spots": spots,
+        "hot": sorted((s for s in found if s["kind"] == "hot"), key=lambda s: -s["z"]),
+        "cold": sorted((s for s in found if s["kind"] == "cold"), key=lambda s: s["z"]),
+        "spots_error": spots_error,
+        "choropleths": choropleths,
+        "data": {
+            "boundaries": boundaries,
+            "hexagons": reverse("api:get_dataset_hexagons", args=[city.slug, dataset.slug])
+            if options["hexagons"]
+            else "",
+            "hexagon_colours": HEXAGON_COLOURS,
+            "hotspots": spots_geojson,
+            "spot_colours": SPOT_COLOURS,
+            "texts": {
+                "hexagons": _("Rows per hexagon"),
+                "resolution": _("H3 resolution %(resolution)s"),
+                "hot": _("Hot spot: more rows than chance would put there"),
+                "cold": _("Cold spot: fewer rows than chance would put there"),
+                "rows": _("Rows"),
+                "boundaries": _("Areas"),
+            },
+        },
+    }
+
+
+def _spots_geojson(spots: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "geometry": cell_polygon(s["cell"]), "properties": s} for s in spots
+        ],
+    }
