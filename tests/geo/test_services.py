@@ -91,6 +91,23 @@ def test_requests_near_sites_counts_rows_without_coordinates_and_saves(
     assert kinds["distance_m"] == "decimal" and kinds["Latitude"] == "latitude"
     assert kinds["ServiceRequestNum"] == "text"
 
+    # Every row, each with its distance to the nearest site (empty without a location).
+    every = run_json(
+        capsys, "proximity", "--city", "baltimore", "--from", "311", "--near", "sites",
+        "--distance", "0.5km", "--save", "Distance to sites", "--every-row",
+    )["saved"]  # fmt: skip
+    version = Dataset.objects.get(city=city, slug=every["dataset"]).current_version
+    assert version.rows == 10_000
+    from civiclab.datasets.engine import CityQuery, TableFile
+    from civiclab.datasets.queries import version_path
+
+    with CityQuery([TableFile("d", version_path(version))]) as query:
+        (row,) = query.execute(
+            "SELECT count(*) FILTER (WHERE within), count(distance_m), "
+            'count(*) FILTER (WHERE distance_m <= 500) FROM "d"'
+        ).rows
+    assert row == (result["count"], result["total"], result["count"])
+
 
 @pytest.mark.parametrize(
     ("args", "message"),

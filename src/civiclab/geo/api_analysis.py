@@ -32,6 +32,10 @@ class ProximityIn(Schema):
     near: str = Field(description="Slug of the dataset they must be near")
     distance: str = Field(description="A distance with its unit: 150ft, 50m, 0.5km, 1mi")
     save: str | None = Field(None, description="Save the matching rows as this dataset")
+    every_row: bool = Field(
+        False,
+        description="With `save`: keep every row, with its distance to the nearest and `within`",
+    )
 
 
 class SavedOut(Schema):
@@ -129,7 +133,7 @@ def geo_proximity(request: HttpRequest, slug: str, payload: ProximityIn) -> dict
         raise ValidationError({"from": str(exc)}) from None
     result = answer.as_dict()
     if payload.save:
-        version = save_matches(request.auth, answer, payload.save)
+        version = save_matches(request.auth, answer, payload.save, every_row=payload.every_row)
         result["saved"] = {"dataset": version.dataset.slug, "version": version.number}
     return result
 

@@ -28,6 +28,7 @@ from civiclab.geo.proximity import Proximity, proximity
 from civiclab.network.queries import CITY_FIELDS
 
 DISTANCE_COLUMN = "distance_m"
+WITHIN_COLUMN = "within"
 KEPT_TYPES = {"text", "category", "integer", "decimal", "latitude", "longitude", "boolean"}
 
 
@@ -79,21 +80,37 @@ def proximity_between(origin: Dataset, near: Dataset, distance_m: float) -> Prox
 
 
 def save_matches(
-    by: Any, answer: ProximityAnswer, name: str, visibility: str | None = None
+    by: Any,
+    answer: ProximityAnswer,
+    name: str,
+    visibility: str | None = None,
+    every_row: bool = False,
 ) -> DatasetVersion:
     """The matching rows of ``origin`` with their distance to the nearest ``near`` row, as a new
     version of the city's dataset ``name`` (made if new), visible like ``origin`` unless
-    ``visibility`` is given."""
+    ``visibility`` is given. With ``every_row``, every row of ``origin`` is kept, with its
+    distance to the nearest ``near`` row (empty without a location) and whether it is within."""
     origin = answer.origin
-    table = _table(origin).take(pa.array(answer.result.matches, pa.int64()))
-    table = table.append_column(
-        DISTANCE_COLUMN, pa.array(np.round(answer.result.matches_m, 2), pa.float64())
-    )
-    description = (
-        f"Rows of {origin.name} within {answer.result.distance_m:g} m of a row of "
-        f"{answer.near.name}, with the distance to the nearest ({DISTANCE_COLUMN})."
-    )
+    result = answer.result
+    table = _table(origin)
     extra = {DISTANCE_COLUMN: "decimal"}
+    if every_row:
+        nearest_m, _nearest_b = result.nearest()
+        distances = np.round(nearest_m, 2)
+        # No location: no distance (an empty cell, not "nan").
+        table = table.append_column(DISTANCE_COLUMN, pa.array(distances, mask=np.isnan(distances)))
+        table = table.append_column(WITHIN_COLUMN, pa.array(result.within))
+        extra[WITHIN_COLUMN] = "boolean"
+        kept = f"Every row of {origin.name}"
+    else:
+        table = table.take(pa.array(result.matches, pa.int64()))
+        table = table.append_column(
+            DISTANCE_COLUMN, pa.array(np.round(result.matches_m, 2), pa.float64())
+        )
+        kept = (
+            f"Rows of {origin.name} within {result.distance_m:g} m of a row of {answer.near.name}"
+        )
+    description = f"{kept}, with the distance to the nearest ({DISTANCE_COLUMN})."
     chosen = visibility or saved_visibility(by, origin)
     return _import_rows(by, origin, name, table, extra, description, chosen)
 

@@ -37,6 +37,11 @@ class Command(ResultCommand):
         near.add_argument("--near", required=True, help="dataset they must be near")
         near.add_argument("--distance", required=True, help="e.g. 150ft, 50m, 0.5km")
         near.add_argument("--save", metavar="NAME", help="save the matching rows as a dataset")
+        near.add_argument(
+            "--every-row",
+            action="store_true",
+            help="with --save: keep every row, with its distance to the nearest and 'within'",
+        )
         near.add_argument("--json", action="store_true", help="print the result as JSON")
         assign = sub.add_parser(
             "assign", help="add a column naming the area (neighbourhood, district…) of each row"
@@ -81,7 +86,9 @@ class Command(ResultCommand):
             answer = proximity_between(origin, near, distance)
             result = answer.as_dict()
             if options["save"]:
-                version = save_matches(None, answer, options["save"])
+                version = save_matches(
+                    None, answer, options["save"], every_row=options["every_row"]
+                )
                 result["saved"] = {"dataset": version.dataset.slug, "version": version.number}
         except (NoLocation, QueryError, IngestError, ValueError) as exc:
             raise CommandError(str(exc)) from None
