@@ -126,12 +126,46 @@ def test_invalid_and_empty_geometries(tmp_path: Path) -> None:
     square = {"type": "Polygon", "coordinates": [[[0, 0], [0, 1], [1, 1], [1, 0], [0, 0]]]}
     bowtie = {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]}
     empty = {"type": "Polygon", "coordinates": []}
-    error = refused(feature_collection(tmp_path, [square, bowtie, empty, None]), tmp_path)
+    flat = {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [2, 2], [0, 0]]]}
+    error = refused(feature_collection(tmp_path, [square, bowtie, empty, None, flat]), tmp_path)
     by_row = {p.row: p.reason for p in error.report.examples}
-    assert by_row[2].startswith("invalid geometry: Self-intersection")
     assert by_row[3] == "empty geometry"
     assert by_row[4] == "no geometry, or one that cannot be parsed"
-    assert 1 not in by_row
+    # A polygon with no area would only "repair" into a line: reported, not changed.
+    assert by_row[5].startswith("invalid geometry")
+    assert 1 not in by_row and 2 not in by_row  # the self-crossing ring is safely repaired
+
+
+def test_a_self_crossing_ring_is_repaired_and_counted(tmp_path: Path) -> None:
+    bowtie = {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]}
+    from civiclab.datasets.ingest.spatial import spatial_source
+
+    path = feature_collection(tmp_path, [bowtie])
+    assert spatial_source(path, "geojson").details["repaired_geometries"] == 1
+    output, con = ingest(path, tmp_path)
+    (wkb,) = rows(con, output, "geometry")[0]
+    repaired = shapely.from_wkb(bytes(wkb))
+    assert repaired.is_valid and repaired.geom_type == "MultiPolygon"
+    assert repaired.area == pytest.approx(0.5)
+
+
+def test_projected_coordinates_without_a_crs_are_refused(tmp_path: Path) -> None:
+    import pyarrow as pa
+    from pyogrio.raw import write_arrow
+
+    folder = tmp_path / "shp"
+    folder.mkdir()
+    points = shapely.to_wkb(shapely.points([[400_000, 4_500_000], [401_000, 4_501_000]]))
+    table = pa.table({"id": [1, 2], "geometry": points})
+    with pytest.warns(UserWarning, match="'crs' was not provided"):  # the point of the test
+        write_arrow(
+            table, folder / "sites.shp", driver="ESRI Shapefile", geometry_name="geometry",
+            geometry_type="Point",
+        )  # fmt: skip
+    members = {f.name: f.read_bytes() for f in folder.iterdir()}
+    assert "sites.prj" not in members
+    error = refused(zipped(tmp_path, members), tmp_path)
+    assert error.code == "crs" and "no coordinate reference system" in error.message
 
 
 def zipped(tmp_path: Path, members: dict[str, bytes]) -> Path:

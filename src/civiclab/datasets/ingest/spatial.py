@@ -87,7 +87,7 @@ def spatial_source(path: Path, fmt: str) -> RawSource:
         raise IngestError("The file has no geometry column.", code="format")
     wkb = table.column(geometry_name).to_numpy(zero_copy_only=False)
     source_crs = meta.get("crs")
-    geometries, problems = _to_wgs84(wkb, source_crs)
+    geometries, problems, repaired = _to_wgs84(wkb, source_crs)
     attributes = [c for c in table.column_names if c != geometry_name]
     names = check_header(attributes)
     if GEOMETRY_COLUMN in (n.lower() for n in names):
@@ -111,7 +111,10 @@ def spatial_source(path: Path, fmt: str) -> RawSource:
         problem_column=PROBLEM_COLUMN,
         tables={name: pa.table(columns)},
         details={
-            "source_crs": CRS.from_user_input(source_crs).to_string() if source_crs else None,
+            "source_crs": CRS.from_user_input(source_crs).to_string()
+            if source_crs
+            else "none given: longitudes and latitudes (EPSG:4326) assumed",
+            "repaired_geometries": repaired,
             "geometry_type": meta.get("geometry_type"),
             "geometry_column": GEOMETRY_COLUMN,
             "layer": meta.get("layer_name"),
@@ -132,9 +135,12 @@ def _as_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
     return pc.cast(column, pa.string())
 
 
-def _to_wgs84(wkb: np.ndarray, source_crs: str | None) -> tuple[np.ndarray, list[str | None]]:
-    """Parse, reproject to EPSG:4326 and check every geometry; a reason where one is bad."""
+def _to_wgs84(wkb: np.ndarray, source_crs: str | None) -> tuple[np.ndarray, list[str | None], int]:
+    """Parse, reproject to EPSG:4326 and check every geometry; a reason where one is bad, and
+    how many invalid shapes were repaired."""
     geometries = shapely.from_wkb(wkb, on_invalid="ignore")
+    if source_crs is None:
+        _check_degrees(geometries)
     crs = CRS.from_user_input(source_crs) if source_crs else CRS.from_epsg(4326)
     if not crs.equals(CRS.from_epsg(4326)):
         transformer = Transformer.from_crs(crs, 4326, always_xy=True)
@@ -146,6 +152,7 @@ def _to_wgs84(wkb: np.ndarray, source_crs: str | None) -> tuple[np.ndarray, list
         geometries = shapely.transform(geometries, project)
     missing = shapely.is_missing(geometries)
     empty = ~missing & shapely.is_empty(geometries)
+    geometries, repaired = _repair(geometries, ~missing & ~empty)
     valid = shapely.is_valid(geometries)
     problems: list[str | None] = []
     for i, geometry in enumerate(geometries):
@@ -157,4 +164,38 @@ def _to_wgs84(wkb: np.ndarray, source_crs: str | None) -> tuple[np.ndarray, list
             problems.append(f"invalid geometry: {shapely.is_valid_reason(geometry)}")
         else:
             problems.append(None)
-    return geometries, problems
+    return geometries, problems, repaired
+
+
+def _repair(geometries: np.ndarray, present: np.ndarray) -> tuple[np.ndarray, int]:
+    """Repair invalid shapes where it is safe: ``make_valid`` gives a valid, non-empty shape of
+    the same dimension (a self-crossing ring becomes two polygons; a polygon collapsing into a
+    line is not "repaired" but reported)."""
+    invalid = np.flatnonzero(present & ~shapely.is_valid(geometries))
+    if not len(invalid):
+        return geometries, 0
+    fixed = shapely.make_valid(geometries[invalid])
+    same = (
+        shapely.is_valid(fixed)
+        & ~shapely.is_empty(fixed)
+        & (shapely.get_dimensions(fixed) == shapely.get_dimensions(geometries[invalid]))
+    )
+    repaired = geometries.copy()
+    repaired[invalid[same]] = fixed[same]
+    return repaired, int(same.sum())
+
+
+def _check_degrees(geometries: np.ndarray) -> None:
+    """A file without a coordinate reference system is read as longitudes and latitudes only
+    if its coordinates can be; otherwise it is refused, not placed somewhere wrong."""
+    present = geometries[~shapely.is_missing(geometries)]
+    if not len(present):
+        return
+    west, south, east, north = shapely.total_bounds(present)
+    if west < -180 or east > 180 or south < -90 or north > 90:
+        raise IngestError(
+            "The file gives no coordinate reference system and its coordinates are not "
+            f"longitudes and latitudes (they reach {max(abs(west), abs(east)):,.0f}, "
+            f"{max(abs(south), abs(north)):,.0f}): export it with its projection (.prj).",
+            code="crs",
+        )
