@@ -7,13 +7,10 @@ memory. Imports run in the background: the upload answers 202 with the job to fo
 
 from __future__ import annotations
 
-import math
 import os
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, time, timedelta
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +28,7 @@ from ninja.pagination import paginate
 from civiclab.core.api import AUTH_OR_ANONYMOUS, ErrorResponse, Page, error
 from civiclab.core.permissions import Visibility
 from civiclab.datasets import jobs, services
+from civiclab.datasets.display import json_value
 from civiclab.datasets.engine import QueryError
 from civiclab.datasets.ingest.columns import ColumnSpec
 from civiclab.datasets.ingest.exports import export_csv, export_parquet
@@ -176,27 +174,6 @@ def _split_filter(text: str, names: list[str]) -> tuple[str, str]:
             return text[:position], text[position + 1 :]
         position = text.rfind(":", 0, position)
     raise ValidationError({"filter": f"{text!r} is not `column:text` with a column's name."})
-
-
-def json_value(value: Any) -> Any:
-    """A value DuckDB returned, as JSON can carry it (bytes never leave as bytes)."""
-    if value is None or isinstance(value, str | bool | int):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, datetime | date | time):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return float(value) if value.is_finite() else None
-    if isinstance(value, timedelta):
-        return str(value)
-    if isinstance(value, bytes | bytearray | memoryview):
-        return None
-    if isinstance(value, list | tuple):
-        return [json_value(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): json_value(v) for k, v in value.items()}
-    return str(value)
 
 
 @router.get(

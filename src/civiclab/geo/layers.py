@@ -17,14 +17,13 @@ import json
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from decimal import Decimal
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import shapely
 
+from civiclab.datasets.display import json_value
 from civiclab.datasets.ingest.columns import quote_ident
 from civiclab.geo.coordinates import location_columns
 from civiclab.indicators.compile import _Builder
@@ -215,7 +214,7 @@ def _features(shapes: np.ndarray, rows: pa.Table, skip: set[str]) -> list[dict[s
     for text, record in zip(texts, records, strict=True):
         if text is None:
             continue
-        properties = {name: json_safe(value) for name, value in record.items()}
+        properties = {name: json_value(value) for name, value in record.items()}
         features.append({"type": "Feature", "geometry": json.loads(text), "properties": properties})
     return features
 
@@ -277,24 +276,3 @@ def _box_union(boxes: np.ndarray) -> BBox | None:
 
 def _floats(column: pa.ChunkedArray) -> np.ndarray:
     return np.asarray(column.to_numpy(zero_copy_only=False), dtype=float)
-
-
-def json_safe(value: Any) -> Any:
-    """A value DuckDB returned, as JSON can carry it: times as ISO text, bytes never."""
-    if value is None or isinstance(value, str | bool | int):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, datetime | date | time):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return float(value) if value.is_finite() else None
-    if isinstance(value, timedelta):
-        return str(value)
-    if isinstance(value, bytes | bytearray | memoryview):
-        return None
-    if isinstance(value, list | tuple):
-        return [json_safe(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): json_safe(v) for k, v in value.items()}
-    return str(value)
