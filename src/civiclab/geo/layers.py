@@ -26,7 +26,7 @@ import shapely
 from civiclab.datasets.display import json_value
 from civiclab.datasets.ingest.columns import quote_ident
 from civiclab.geo.coordinates import location_columns
-from civiclab.indicators.compile import _Builder
+from civiclab.indicators.compile import compile_filters
 from civiclab.indicators.spec import Filter, SpecError
 
 RunArrow = Callable[[str, list[Any]], pa.Table]
@@ -83,12 +83,10 @@ class Layer:
 def filter_condition(filters: Sequence[Filter], columns: dict[str, str]) -> tuple[str, list[Any]]:
     """The SQL condition for ``filters`` and its parameters, built by the indicator compiler
     (column names checked and quoted, values passed as ``$n`` parameters)."""
-    # The builder's condition() reads only the columns, never the indicator spec.
-    builder = _Builder(None, columns, "UTC")  # type: ignore[arg-type]
-    sql = builder.condition(list(filters), "filters")
-    if builder.problems:
-        raise LayerError("; ".join(message for _, message in builder.problems))
-    return sql, builder.params
+    try:
+        return compile_filters(list(filters), columns)
+    except SpecError as exc:
+        raise LayerError("; ".join(message for _, message in exc.problems)) from None
 
 
 def make_filter(column: str, op: str, value: Any) -> Filter:

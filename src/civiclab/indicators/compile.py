@@ -188,6 +188,16 @@ class _Builder:
         return f"({left}) AND ({right})"
 
 
+def compile_filters(filters: list[Filter], columns: dict[str, str]) -> tuple[str, list[Any]]:
+    """The SQL condition for ``filters`` and its ``$n`` parameters, on their own (maps use the
+    indicators' filters). Column names are checked and quoted; a problem is a SpecError."""
+    builder = _Builder(None, columns, "UTC")  # type: ignore[arg-type]  # no spec is read
+    sql = builder.condition(filters, "filters")
+    if builder.problems:
+        raise SpecError(builder.problems)
+    return sql, builder.params
+
+
 def compile_spec(
     spec: IndicatorSpec,
     columns: dict[str, str],
