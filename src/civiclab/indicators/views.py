@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import csv
 from typing import Any
 
 from django.contrib import messages
@@ -16,6 +15,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from civiclab.core.csv_cells import SafeWriter
 from civiclab.core.forms import add_service_errors
 from civiclab.core.permissions import Action, Target, Visibility, widest_visibility
 from civiclab.core.scoping import actor_for, user_can
@@ -344,7 +344,7 @@ def series_csv(request: HttpRequest, slug: str, indicator_slug: str) -> HttpResp
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     filename = f"{indicator.city.slug}-{indicator.slug}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
+    writer = SafeWriter(response)
     writer.writerow(["period", "start", "value", "n"])
     for p in series["overall"]:
         writer.writerow([p["period"], p["start"], p["value"], p["n"]])

@@ -5,7 +5,6 @@ Each reads only through ``queries``: rows a user may not see are never fetched."
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from dataclasses import dataclass, field
 from itertools import groupby
@@ -17,6 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from civiclab.core.csv_cells import SafeWriter
 from civiclab.core.permissions import Visibility
 from civiclab.core.scoping import actor_for
 from civiclab.network.models import City
@@ -137,7 +137,7 @@ def portfolio_csv(request: HttpRequest) -> HttpResponse:
     filters = form.values() if form.is_bound else {}
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="portfolio.csv"'
-    writer = csv.writer(response)
+    writer = SafeWriter(response)
     writer.writerow(CSV_COLUMNS)
     for row in portfolio_rows(request.user, filters):
         c = row.challenge

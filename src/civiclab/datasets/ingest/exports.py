@@ -9,6 +9,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import shapely
 
+from civiclab.core.csv_cells import safe_batch, safe_cell
 from civiclab.datasets.ingest.columns import ColumnSpec, ColumnType, quote_literal
 from civiclab.datasets.ingest.pipeline import dataset_relation
 
@@ -25,7 +26,11 @@ def export_parquet(version_file: Path, target: Path) -> None:
 
 
 def export_csv(version_file: Path, columns: list[ColumnSpec], target: Path) -> None:
-    """Stream the rows to CSV in batches; geometries become WKT text a spreadsheet can show."""
+    """Stream the rows to CSV in batches; geometries become WKT text a spreadsheet can show.
+
+    Headers and text cells that would start a spreadsheet formula get a quote in front
+    (``core.csv_cells``); typed numbers are written as numbers.
+    """
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")
     # A relation's reader streams batches; DuckDB 2 has no fetch_record_batch on a cursor.
@@ -36,11 +41,12 @@ def export_csv(version_file: Path, columns: list[ColumnSpec], target: Path) -> N
         for batch in reader:
             if geometry:
                 batch = _with_wkt(batch, geometry)
+            batch = safe_batch(batch)
             if writer is None:
                 writer = pacsv.CSVWriter(str(target), batch.schema)
             writer.write_batch(batch)
         if writer is None:  # no rows: still a header
-            header = ",".join(f'"{c.name}"' for c in columns)
+            header = ",".join('"{}"'.format(safe_cell(c.name).replace('"', '""')) for c in columns)
             target.write_text(header + "\n", encoding="utf-8")
     finally:
         if writer is not None:
