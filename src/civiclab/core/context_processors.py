@@ -8,15 +8,30 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-# The portfolio's pages outside /portfolio/ belong to the Challenges tab too.
-PORTFOLIO_PATHS = (
-    "/challenges/",
-    "/evidence/",
-    "/causes/",
-    "/opportunities/",
-    "/ideas/",
-    "/solutions/",
-)
+# The tab of each URL namespace (see urls.py): a page belongs to the area it was reached from,
+# so indicators, maps and spatial analyses sit under Data with the datasets they are made of.
+NAMESPACE_TABS = {
+    "datasets": "data",
+    "indicators": "data",
+    "geo": "data",
+    "portfolio": "challenges",
+    "network": "city",
+}
+# Pages whose tab differs from their namespace's.
+VIEW_TABS = {
+    "network:overview": "network",
+    "network:audit": "network",
+}
+
+
+def current_section(request: HttpRequest) -> str | None:
+    """The navigation tab a page belongs to, from the name of the URL it resolved to."""
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        return None
+    if match.view_name == "core:section":
+        return str(match.kwargs.get("name"))
+    return VIEW_TABS.get(match.view_name, NAMESPACE_TABS.get(match.namespace))
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -28,11 +43,4 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         ("funding", _("Funding"), reverse("core:section", args=["funding"])),
         ("exchange", _("Exchange"), reverse("core:section", args=["exchange"])),
     ]
-    path = request.path
-    current = next((key for key, _label, url in sections if path.startswith(url)), None)
-    if path.startswith(PORTFOLIO_PATHS):
-        current = "challenges"
-    if path.startswith("/cities/"):
-        # A city's data pages belong to the Data tab; its other pages to the City tab.
-        current = "data" if "/data/" in path else "city"
-    return {"nav_sections": sections, "nav_current": current}
+    return {"nav_sections": sections, "nav_current": current_section(request)}
