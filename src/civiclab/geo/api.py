@@ -83,7 +83,13 @@ def dataset_layer(dataset: Dataset, request: LayerRequest) -> Layer:
         memory_mb=settings.QUERY_MEMORY_MB,
         timeout_seconds=settings.QUERY_TIMEOUT_SECONDS,
     ) as query:
-        return build_layer("data", columns_of(dataset), request, query.execute_arrow)
+        return build_layer(
+            "data",
+            columns_of(dataset),
+            request,
+            query.execute_arrow,
+            timezone=dataset.city.timezone,
+        )
 
 
 class LayerSummary(Schema):

@@ -80,11 +80,14 @@ class Layer:
 
 
 # -- filters ----------------------------------------------------------------------------------
-def filter_condition(filters: Sequence[Filter], columns: dict[str, str]) -> tuple[str, list[Any]]:
+def filter_condition(
+    filters: Sequence[Filter], columns: dict[str, str], timezone: str = "UTC"
+) -> tuple[str, list[Any]]:
     """The SQL condition for ``filters`` and its parameters, built by the indicator compiler
-    (column names checked and quoted, values passed as ``$n`` parameters)."""
+    (column names checked and quoted, values passed as ``$n`` parameters, dates and times
+    read in ``timezone``, the city's)."""
     try:
-        return compile_filters(list(filters), columns)
+        return compile_filters(list(filters), columns, timezone=timezone)
     except SpecError as exc:
         raise LayerError("; ".join(message for _, message in exc.problems)) from None
 
@@ -107,9 +110,17 @@ def _first_error(exc: Exception) -> str:
 
 
 # -- the layer ------------------------------------------------------------------------------
-def build_layer(table: str, columns: dict[str, str], request: LayerRequest, run: RunArrow) -> Layer:
-    """The layer of ``table`` (a dataset's view) for ``request``."""
-    where, params = filter_condition(request.filters, columns)
+def build_layer(
+    table: str,
+    columns: dict[str, str],
+    request: LayerRequest,
+    run: RunArrow,
+    *,
+    timezone: str = "UTC",
+) -> Layer:
+    """The layer of ``table`` (a dataset's view) for ``request``; dates and times in its
+    filters are read in ``timezone`` (the city's)."""
+    where, params = filter_condition(request.filters, columns, timezone)
     limit = max(1, min(request.limit, MAX_LIMIT))
     bbox = _clamped(request.bbox) if request.bbox else WORLD
     found = location_columns(columns)

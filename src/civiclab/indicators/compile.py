@@ -3,8 +3,10 @@ column names are checked against the dataset and quoted, values are parameters."
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from civiclab.datasets.ingest.columns import quote_ident
 from civiclab.indicators.spec import (
@@ -23,6 +25,10 @@ from civiclab.indicators.spec import (
 )
 
 NUMERIC = {"integer", "decimal", "latitude", "longitude"}
+TIME_VALUE_PROBLEM = (
+    "a time column needs a date such as 2018-01-31 or a local date and time such as "
+    "2018-01-31T19:00"
+)
 TEMPORAL = {"timestamp", "date"}
 SECONDS_PER = {"minutes": 60, "hours": 3600, "days": 86400}
 
@@ -84,7 +90,9 @@ class _Builder:
         for i, item in enumerate(filters):
             column = self.column(item.column, f"{path}.{i}.column")
             op = item.op
-            if op in ("=", "!="):
+            if self.columns.get(item.column) == "timestamp":
+                parts.append(self.time_condition(column, item, f"{path}.{i}.value"))
+            elif op in ("=", "!="):
                 parts.append(f"{column} {op} {self.param(item.value)}")
             elif op in ("in", "not in"):
                 values = ", ".join(self.param(v) for v in item.value)  # type: ignore[union-attr]
@@ -100,6 +108,51 @@ class _Builder:
                 needle = self.param(str(item.value).lower())
                 parts.append(f"contains(lower(CAST({column} AS VARCHAR)), {needle})")
         return " AND ".join(parts) if parts else "TRUE"
+
+    def time_condition(self, column: str, item: Filter, path: str) -> str:
+        """A filter on a timestamp column, its dates and times read in the city's time zone.
+
+        A date alone stands for the whole local day: ``= 2018-01-31`` keeps that day, and
+        ``between [2018-01-01, 2018-01-31]`` runs to the end of 31 January. A date and time
+        without an offset is a local time; one with an offset (``Z``, ``-05:00``) is that
+        instant. Bounds are passed as instants with their offset, never as text for the
+        engine to read in its own (UTC) zone.
+        """
+        op = item.op
+        if op == "is null":
+            return f"{column} IS NULL"
+        if op == "is not null":
+            return f"{column} IS NOT NULL"
+        if op == "contains":  # the text of the local time, as the rows table shows it
+            needle = self.param(str(item.value).lower())
+            local = f"timezone({self.param(self.timezone)}, {column})"
+            return f"contains(lower(CAST({local} AS VARCHAR)), {needle})"
+        values = item.value if isinstance(item.value, list) else [item.value]
+        spans = [local_span(value, self.timezone) for value in values]
+        if any(span is None for span in spans):
+            self.problems.append((path, TIME_VALUE_PROBLEM))
+            return "FALSE"
+        if op == "between":
+            (low, _low_end), (high, high_end) = spans  # type: ignore[misc]
+            upper = (
+                f"{column} < {self.instant(high_end)}"
+                if high_end
+                else (f"{column} <= {self.instant(high)}")
+            )
+            return f"({column} >= {self.instant(low)} AND {upper})"
+        matches = " OR ".join(self.within(column, span) for span in spans)  # type: ignore[arg-type]
+        if op in ("=", "in"):
+            return f"({matches})"
+        return f"NOT ({matches})"  # != and not in; a row with no time is kept by neither
+
+    def within(self, column: str, span: tuple[str, str | None]) -> str:
+        start, end = span
+        if end is None:
+            return f"{column} = {self.instant(start)}"
+        return f"({column} >= {self.instant(start)} AND {column} < {self.instant(end)})"
+
+    def instant(self, iso: str) -> str:
+        return f"CAST({self.param(iso)} AS TIMESTAMPTZ)"
 
     # -- measures ---------------------------------------------------------------------------
     def aggregate(self, measure: Measure, where: str, path: str) -> tuple[str, str, bool]:
@@ -188,10 +241,38 @@ class _Builder:
         return f"({left}) AND ({right})"
 
 
-def compile_filters(filters: list[Filter], columns: dict[str, str]) -> tuple[str, list[Any]]:
+def local_span(value: object, timezone: str) -> tuple[str, str | None] | None:
+    """A date or time written by a person, read in ``timezone``: (start, end) as ISO instants
+    with their offset — a date is the local day from start to end (end excluded), a date and
+    time is one instant (end None). None when the value is neither."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    zone = ZoneInfo(timezone)
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        pass
+    else:
+        start = dt.datetime.combine(day, dt.time(), zone)
+        end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), zone)
+        return start.isoformat(), end.isoformat()
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zone)
+    return moment.isoformat(), None
+
+
+def compile_filters(
+    filters: list[Filter], columns: dict[str, str], *, timezone: str
+) -> tuple[str, list[Any]]:
     """The SQL condition for ``filters`` and its ``$n`` parameters, on their own (maps use the
-    indicators' filters). Column names are checked and quoted; a problem is a SpecError."""
-    builder = _Builder(None, columns, "UTC")  # type: ignore[arg-type]  # no spec is read
+    indicators' filters). Column names are checked and quoted; dates and times are read in
+    ``timezone`` (the city's); a problem is a SpecError."""
+    builder = _Builder(None, columns, timezone)  # type: ignore[arg-type]  # no spec is read
     sql = builder.condition(filters, "filters")
     if builder.problems:
         raise SpecError(builder.problems)
