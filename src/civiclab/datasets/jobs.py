@@ -21,7 +21,7 @@ from django.db import close_old_connections
 from django.utils import timezone
 
 from civiclab.datasets import services
-from civiclab.datasets.ingest.report import IngestError
+from civiclab.datasets.ingest.report import IngestError, hide_paths
 from civiclab.datasets.models import ImportJob
 
 HEARTBEAT_SECONDS = 5
@@ -122,7 +122,12 @@ def run_job(job_id: int) -> None:
         _finish(
             job,
             ImportJob.State.FAILED,
-            error={"code": "error", "message": f"The import failed: {exc}", "report": None},
+            error={
+                "code": "error",
+                "message": "The import failed: "
+                + hide_paths(str(exc), job.source_name, [upload.parent, settings.DATA_DIR]),
+                "report": None,
+            },
         )
     else:
         job.version = version

@@ -25,12 +25,14 @@ from civiclab.datasets.ingest.merge import check_same_columns, merge
 from civiclab.datasets.ingest.pipeline import (
     ImportSettings,
     ProgressCallback,
+    TypedOutput,
     ingest_connection,
     plan_columns,
     read_source,
 )
 from civiclab.datasets.ingest.profile import profile_file
-from civiclab.datasets.ingest.report import IngestError
+from civiclab.datasets.ingest.report import IngestError, errors_name_the_file
+from civiclab.datasets.ingest.sources import RawSource
 from civiclab.datasets.models import Dataset, DatasetVersion
 from civiclab.datasets.queries import version_path
 
@@ -138,24 +140,31 @@ def preview_file(
     check_file_size(path)
     work_dir = _staging(city)
     try:
-        con = ingest_connection(_settings_for(city, options))
-        source = open_source(path, source_name, options.format, work_dir, settings.MAX_UPLOAD_BYTES)
-        try:
-            for name, table in source.tables.items():
-                con.register(name, table)
-            columns = plan_columns(con, source, _settings_for(city, options))
-            sample = con.execute(f"SELECT * FROM {source.from_sql} LIMIT {PREVIEW_ROWS}")
-            rows = [[None if isinstance(v, bytes) else v for v in row] for row in sample.fetchall()]
-        finally:
-            source.cleanup()
-        return {
-            "format": source.format,
-            "details": source.details,
-            "columns": [c.as_dict() for c in columns],
-            "sample": {"columns": source.columns, "rows": rows},
-        }
+        with errors_name_the_file(source_name, [path, work_dir]):
+            return _preview(city, path, source_name, options, work_dir)
     finally:
         shutil.rmtree(work_dir, ignore_errors=True)
+
+
+def _preview(
+    city: Any, path: Path, source_name: str, options: ImportOptions, work_dir: Path
+) -> dict[str, Any]:
+    con = ingest_connection(_settings_for(city, options))
+    source = open_source(path, source_name, options.format, work_dir, settings.MAX_UPLOAD_BYTES)
+    try:
+        for name, table in source.tables.items():
+            con.register(name, table)
+        columns = plan_columns(con, source, _settings_for(city, options))
+        sample = con.execute(f"SELECT * FROM {source.from_sql} LIMIT {PREVIEW_ROWS}")
+        rows = [[None if isinstance(v, bytes) else v for v in row] for row in sample.fetchall()]
+    finally:
+        source.cleanup()
+    return {
+        "format": source.format,
+        "details": source.details,
+        "columns": [c.as_dict() for c in columns],
+        "sample": {"columns": source.columns, "rows": rows},
+    }
 
 
 def import_file(
@@ -188,38 +197,10 @@ def import_file(
         )
     work_dir = _staging(city)
     try:
-        import_settings = _settings_for(city, options)
-        con = ingest_connection(import_settings)
-        con.execute(f"SET temp_directory = '{work_dir / 'spill'}'")
-        source = open_source(path, source_name, options.format, work_dir, settings.MAX_UPLOAD_BYTES)
-        try:
-            columns = None
-            if previous is not None and options.mode != "replace":
-                columns = [ColumnSpec.from_dict(c) for c in previous.columns]
-                check_same_columns(columns, source.columns)
-            output = read_source(con, source, import_settings, work_dir, progress, columns)
-        finally:
-            source.cleanup()
-        if output.rows == 0 and not output.report.bad_rows:
-            raise IngestError("The file has column names but no rows.", code="empty")
-        final = output.path
-        if previous is not None and options.mode != "replace":
-            if progress:
-                progress(f"{options.mode} to version {previous.number}", 0.8)
-            final = work_dir / "merged.parquet"
-            merge(
-                con,
-                version_path(previous),
-                output.path,
-                output.columns,
-                options.mode,
-                final,
-                options.key,
+        with errors_name_the_file(source_name, [path, work_dir]):
+            final, output, profile, source = _convert(
+                city, path, source_name, options, previous, work_dir, progress
             )
-        if progress:
-            progress("profiling", 0.9)
-        profile = profile_file(con, final, output.columns)
-        con.close()
         return _publish(
             by,
             city,
@@ -235,6 +216,52 @@ def import_file(
         )
     finally:
         shutil.rmtree(work_dir, ignore_errors=True)
+
+
+def _convert(
+    city: Any,
+    path: Path,
+    source_name: str,
+    options: ImportOptions,
+    previous: DatasetVersion | None,
+    work_dir: Path,
+    progress: ProgressCallback | None,
+) -> tuple[Path, TypedOutput, dict[str, Any], RawSource]:
+    """The file as the new version's Parquet in ``work_dir`` (merged with ``previous`` when
+    appending or upserting), its output and profile, and the source it was read from."""
+    import_settings = _settings_for(city, options)
+    con = ingest_connection(import_settings)
+    con.execute(f"SET temp_directory = '{work_dir / 'spill'}'")
+    source = open_source(path, source_name, options.format, work_dir, settings.MAX_UPLOAD_BYTES)
+    try:
+        columns = None
+        if previous is not None and options.mode != "replace":
+            columns = [ColumnSpec.from_dict(c) for c in previous.columns]
+            check_same_columns(columns, source.columns)
+        output = read_source(con, source, import_settings, work_dir, progress, columns)
+    finally:
+        source.cleanup()
+    if output.rows == 0 and not output.report.bad_rows:
+        raise IngestError("The file has column names but no rows.", code="empty")
+    final = output.path
+    if previous is not None and options.mode != "replace":
+        if progress:
+            progress(f"{options.mode} to version {previous.number}", 0.8)
+        final = work_dir / "merged.parquet"
+        merge(
+            con,
+            version_path(previous),
+            output.path,
+            output.columns,
+            options.mode,
+            final,
+            options.key,
+        )
+    if progress:
+        progress("profiling", 0.9)
+    profile = profile_file(con, final, output.columns)
+    con.close()
+    return final, output, profile, source
 
 
 def _publish(

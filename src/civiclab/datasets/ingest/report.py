@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 MAX_EXAMPLES = 100
@@ -76,3 +80,38 @@ class IngestError(Exception):
             "message": self.message,
             "report": self.report.as_dict() if self.report else None,
         }
+
+
+# An absolute path as engines quote it: a slash at the start or after a space, quote or
+# parenthesis, then at least two path components ("1/2" or "and/or" are not paths).
+_ABSOLUTE_PATH = re.compile(r"""(?<![\w.])/(?:[^\s'"(),;:/]+/)+[^\s'"(),;:]*[^\s'"(),;:.]""")
+
+
+def hide_paths(text: str, file_name: str, locations: Iterable[Path]) -> str:
+    """``text`` with server paths replaced: the uploaded file and anything under the
+    ``locations`` (its staging folder, where a zip was unpacked) become ``file_name``; any
+    other absolute path becomes its last component.
+
+    GDAL, DuckDB and openpyxl quote the paths they were given, which are server folders
+    (the data directory, a staging folder) that users must not see and cannot act on.
+    """
+    roots = sorted((str(p) for p in locations), key=len, reverse=True)
+
+    def shown(match: re.Match[str]) -> str:
+        path = match.group(0)
+        if any(path == root or path.startswith(root.rstrip("/") + "/") for root in roots):
+            return file_name
+        return path.rstrip("/").rsplit("/", 1)[-1]
+
+    return _ABSOLUTE_PATH.sub(shown, text)
+
+
+@contextmanager
+def errors_name_the_file(file_name: str, locations: Iterable[Path]) -> Iterator[None]:
+    """Re-raise an IngestError raised inside with its server paths hidden (see hide_paths)."""
+    try:
+        yield
+    except IngestError as exc:
+        exc.message = hide_paths(exc.message, file_name, locations)
+        exc.args = (exc.message,)
+        raise
