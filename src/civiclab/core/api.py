@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -65,7 +66,24 @@ class ErrorResponse(Schema):
     error: ErrorBody
 
 
+# The largest integer both databases store (PostgreSQL bigint, SQLite INTEGER). A larger id
+# cannot name anything, and the drivers raise on it instead of finding nothing (a 500), so
+# every id the API reads from a path or a query is bounded by it and refused with a 422.
+DB_INT_MAX = 2**63 - 1
+# An id in a path (``/challenges/{pk}``) or a filter (``?challenge=``): 1 … DB_INT_MAX.
+Id = Annotated[int, Field(ge=1, le=DB_INT_MAX, description="An id (1 to 2^63 - 1)")]
+# How far into a list ``offset`` may go. No list comes near it; bounding it keeps
+# ``offset + limit`` within what the databases take.
+MAX_OFFSET = 1_000_000_000
+
+
 class Page(LimitOffsetPagination):
+    class Input(Schema):
+        limit: int = Field(
+            settings.NINJA_PAGINATION_PER_PAGE, ge=1, le=settings.NINJA_PAGINATION_MAX_LIMIT
+        )
+        offset: int = Field(0, ge=0, le=MAX_OFFSET)
+
     class Output(Schema):
         items: list[Any]
         count: int = Field(description="Number of items across all pages")

@@ -25,7 +25,7 @@ from ninja import File, Form, Query, Router, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
-from civiclab.core.api import AUTH_OR_ANONYMOUS, ErrorResponse, Page, error
+from civiclab.core.api import AUTH_OR_ANONYMOUS, MAX_OFFSET, ErrorResponse, Id, Page, error
 from civiclab.core.permissions import Visibility
 from civiclab.datasets import jobs, services
 from civiclab.datasets.display import json_value
@@ -127,7 +127,7 @@ def list_dataset_rows(
     request: HttpRequest,
     slug: str,
     dataset: str,
-    page: int = Query(1, ge=1),
+    page: int = Query(1, ge=1, le=MAX_OFFSET),
     page_size: int = Query(50, ge=1, le=500),
     sort: str | None = Query(None, description="Column to sort by"),
     desc: bool = Query(False, description="Sort in descending order"),
@@ -349,7 +349,7 @@ def _job(request: HttpRequest, job_id: int) -> ImportJob:
     operation_id="get_job",
     summary="An import job: its state, progress and error report",
 )
-def get_job(request: HttpRequest, job_id: int) -> ImportJob:
+def get_job(request: HttpRequest, job_id: Id) -> ImportJob:
     return _job(request, job_id)
 
 

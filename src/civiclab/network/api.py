@@ -9,7 +9,7 @@ from ninja import Query, Router, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
-from civiclab.core.api import AUTH_OR_ANONYMOUS, ErrorResponse, Page
+from civiclab.core.api import AUTH_OR_ANONYMOUS, ErrorResponse, Id, Page
 from civiclab.core.scoping import actor_for
 from civiclab.network import services
 from civiclab.network.models import City, Membership, Network, Team
@@ -129,7 +129,7 @@ def create_team(request: HttpRequest, slug: str, payload: TeamCreate) -> Status:
     operation_id="get_team",
     summary="One team",
 )
-def get_team(request: HttpRequest, team_id: int) -> Team:
+def get_team(request: HttpRequest, team_id: Id) -> Team:
     return get_object_or_404(visible_teams(request.auth), pk=team_id)
 
 
@@ -139,7 +139,7 @@ def get_team(request: HttpRequest, team_id: int) -> Team:
     operation_id="update_team",
     summary="Change a team (city admins)",
 )
-def update_team(request: HttpRequest, team_id: int, payload: TeamUpdate) -> Team:
+def update_team(request: HttpRequest, team_id: Id, payload: TeamUpdate) -> Team:
     team = get_object_or_404(visible_teams(request.auth), pk=team_id)
     return services.update_team(request.auth, team, **payload.dict(exclude_unset=True))
 
@@ -150,7 +150,7 @@ def update_team(request: HttpRequest, team_id: int, payload: TeamUpdate) -> Team
     operation_id="delete_team",
     summary="Delete a team (city admins)",
 )
-def delete_team(request: HttpRequest, team_id: int) -> Status:
+def delete_team(request: HttpRequest, team_id: Id) -> Status:
     team = get_object_or_404(visible_teams(request.auth), pk=team_id)
     services.delete_team(request.auth, team)
     return Status(204, None)
@@ -196,7 +196,7 @@ def create_membership(request: HttpRequest, payload: MembershipCreate) -> Status
     summary="Change a person's role or team (city admins)",
 )
 def update_membership(
-    request: HttpRequest, membership_id: int, payload: MembershipUpdate
+    request: HttpRequest, membership_id: Id, payload: MembershipUpdate
 ) -> Membership:
     membership = _membership(request, membership_id)
     changes = payload.dict(exclude_unset=True)
@@ -216,6 +216,6 @@ def update_membership(
     operation_id="delete_membership",
     summary="Remove a person from a city (city admins)",
 )
-def delete_membership(request: HttpRequest, membership_id: int) -> Status:
+def delete_membership(request: HttpRequest, membership_id: Id) -> Status:
     services.remove_membership(request.auth, _membership(request, membership_id))
     return Status(204, None)

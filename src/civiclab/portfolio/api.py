@@ -22,7 +22,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
-from civiclab.core.api import AUTH_OR_ANONYMOUS, Page
+from civiclab.core.api import AUTH_OR_ANONYMOUS, Id, Page
 from civiclab.network.queries import visible_cities
 from civiclab.portfolio import schemas as s
 from civiclab.portfolio import services, transfer
@@ -55,7 +55,7 @@ from civiclab.portfolio.queries import visible, visible_challenges
 from civiclab.portfolio.scoring import quadrant, summarise
 
 router = Router(tags=["portfolio"])
-BY_CHALLENGE = Filter("challenge", int | None, "challenge_id")
+BY_CHALLENGE = Filter("challenge", Id | None, "challenge_id")
 BY_CITY = Filter(
     "city", str | None, "city__slug", Query(None, description="Only this city's (slug)")
 )
@@ -149,7 +149,7 @@ register(router, PartType(
     operation_id="set_challenge_phase",
     summary="Move a challenge to another phase, with a note (members)",
 )
-def set_challenge_phase(request: HttpRequest, pk: int, payload: s.PhaseIn) -> Any:
+def set_challenge_phase(request: HttpRequest, pk: Id, payload: s.PhaseIn) -> Any:
     found = get_visible(Challenge, request, pk)
     services.set_phase(request.auth, found, payload.phase, payload.note)
     return get_visible(Challenge, request, pk)
@@ -166,7 +166,7 @@ def set_challenge_phase(request: HttpRequest, pk: int, payload: s.PhaseIn) -> An
         "reviewers of scores as opaque labels."
     ),
 )
-def export_challenge(request: HttpRequest, pk: int) -> JsonResponse:
+def export_challenge(request: HttpRequest, pk: Id) -> JsonResponse:
     # Answered as is: the API's encoder would round the times to milliseconds.
     document = transfer.export_challenge(get_visible(Challenge, request, pk), viewer=request.auth)
     return JsonResponse(document, json_dumps_params={"ensure_ascii": False})
@@ -309,7 +309,7 @@ register(router, PartType(
     filters=(
         BY_CHALLENGE,
         Filter("status", s.IdeaDecision | None, "status"),
-        Filter("opportunity_area", int | None, "opportunity_area_id"),
+        Filter("opportunity_area", Id | None, "opportunity_area_id"),
     ),
     create_in=s.IdeaIn, create=_create_idea,
     create_summary="Add an idea to a challenge (members)",
@@ -323,7 +323,7 @@ register(router, PartType(
     summary="Advance, park or drop an idea, with the reason (members)",
     description="`open` reopens it. The reason is required otherwise, and kept.",
 )
-def decide_idea(request: HttpRequest, pk: int, payload: s.IdeaDecisionIn) -> Any:
+def decide_idea(request: HttpRequest, pk: Id, payload: s.IdeaDecisionIn) -> Any:
     found = get_visible(Idea, request, pk)
     services.decide_idea(request.auth, found, payload.status, payload.reason)
     return _idea_detail(request, get_visible(Idea, request, pk))
@@ -340,7 +340,7 @@ def decide_idea(request: HttpRequest, pk: int, payload: s.IdeaDecisionIn) -> Any
         "those criteria. The answer's `summary` gives the mean and spread per criterion."
     ),
 )
-def score_idea(request: HttpRequest, pk: int, payload: s.ScoresIn) -> Any:
+def score_idea(request: HttpRequest, pk: Id, payload: s.ScoresIn) -> Any:
     found = get_visible(Idea, request, pk)
     # The schema documents the body; its criteria are the rubric's, so read them as sent.
     scores = json.loads(request.body)
@@ -368,8 +368,8 @@ register(router, PartType(
     "scores", "score", Score, s.ScoreOut, s.ScoreUpdate, update=_update_score,
     list_out=s.ScoreOut, list_summary="Scores of the ideas you can see",
     filters=(
-        Filter("idea", int | None, "idea_id"),
-        Filter("challenge", int | None, "idea__challenge_id"),
+        Filter("idea", Id | None, "idea_id"),
+        Filter("challenge", Id | None, "idea__challenge_id"),
     ),
     ordering=("idea_id", "criterion", "pk"),
     create_in=s.ScoreIn, create=_create_score,
@@ -414,7 +414,7 @@ register(router, PartType(
     operation_id="link_solution_indicator",
     summary="Measure a solution by an indicator of its city, with a target (members)",
 )
-def link_solution_indicator(request: HttpRequest, pk: int, payload: s.TargetIn) -> Any:
+def link_solution_indicator(request: HttpRequest, pk: Id, payload: s.TargetIn) -> Any:
     found = get_visible(Solution, request, pk)
     may_edit(request, found)
     indicator = slug_of(request, "indicator", payload.indicator, found.city_id)
@@ -432,7 +432,7 @@ def link_solution_indicator(request: HttpRequest, pk: int, payload: s.TargetIn) 
     operation_id="unlink_solution_indicator",
     summary="Stop measuring a solution by an indicator (members)",
 )
-def unlink_solution_indicator(request: HttpRequest, pk: int, indicator: str) -> Any:
+def unlink_solution_indicator(request: HttpRequest, pk: Id, indicator: str) -> Any:
     found = get_visible(Solution, request, pk)
     target = get_object_or_404(found.targets, indicator__slug=indicator)
     services.delete_part(request.auth, target)
@@ -453,7 +453,7 @@ def _solution_part(
     return PartType(
         path, name, model, out, update_in,
         list_out=out, list_summary=f"{path.capitalize()} of the solutions you can see",
-        filters=(Filter("solution", int | None, "solution_id"),),
+        filters=(Filter("solution", Id | None, "solution_id"),),
         ordering=(*(model._meta.ordering or ["pk"]), "pk"),
         create_in=create_in, create=create,
         create_summary=f"Add a {name} to a solution (members)",

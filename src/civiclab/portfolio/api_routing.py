@@ -22,7 +22,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Status
 from ninja.pagination import paginate
 
-from civiclab.core.api import AUTH_OR_ANONYMOUS, ErrorResponse, Page
+from civiclab.core.api import AUTH_OR_ANONYMOUS, ErrorResponse, Id, Page
 from civiclab.core.permissions import DEFAULT_POLICY, Action
 from civiclab.core.services import check
 from civiclab.datasets.queries import visible_datasets
@@ -222,7 +222,7 @@ def _object_routes(router: Router, part: PartType) -> None:
         url_name=f"get_{part.name}",
         summary=f"One {label}",
     )
-    def get_one(request: HttpRequest, pk: int) -> Any:
+    def get_one(request: HttpRequest, pk: Id) -> Any:
         return _answer(part, request, pk)
 
     @router.patch(
@@ -233,7 +233,7 @@ def _object_routes(router: Router, part: PartType) -> None:
         summary=f"Change a {label} (members)",
         description="Only the fields sent change.",
     )
-    def update_one(request: HttpRequest, pk: int, payload: part.update_in) -> Any:
+    def update_one(request: HttpRequest, pk: Id, payload: part.update_in) -> Any:
         found = get_visible(part.model, request, pk)
         may_edit(request, found)
         changes = _changes(part.model, payload)
@@ -249,6 +249,6 @@ def _object_routes(router: Router, part: PartType) -> None:
         url_name=f"delete_{part.name}",
         summary=f"Delete a {label} ({part.who_deletes})",
     )
-    def delete_one(request: HttpRequest, pk: int) -> Status:
+    def delete_one(request: HttpRequest, pk: Id) -> Status:
         part.delete(request.auth, get_visible(part.model, request, pk))
         return Status(204, None)
