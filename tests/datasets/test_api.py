@@ -123,11 +123,11 @@ def test_rows_page_sort_and_filter(world: World, tiny: Path) -> None:
     url = f"{BASE}/requests/rows"
     body = call("get", f"{url}?page=2&page_size=2&sort=id", member).json()
     assert body["total"] == 5 and body["pages"] == 3 and body["page"] == 2
-    assert [r["id"] for r in body["rows"]] == [3, 4]
+    assert [r["id"] for r in body["rows"]] == ["3", "4"]  # an id stays text
     assert [c["name"] for c in body["columns"]] == ["id", "name", "amount", "opened", "closed_at"]
     # JSON-safe values: dates and times as ISO text, times in UTC (city A is in New York).
     assert body["rows"][0] == {
-        "id": 3,
+        "id": "3",
         "name": "alison",
         "amount": 7.25,
         "opened": "2024-03-05",
@@ -138,7 +138,7 @@ def test_rows_page_sort_and_filter(world: World, tiny: Path) -> None:
     filtered = call("get", f"{url}?filter=name:ALI&sort=id", member).json()
     assert filtered["total"] == 2 and [r["name"] for r in filtered["rows"]] == ["Alice", "alison"]
     both = call("get", f"{url}?filter=name:ali&filter=opened:-03-", member).json()
-    assert [r["id"] for r in both["rows"]] == [3]
+    assert [r["id"] for r in both["rows"]] == ["3"]
     assert call("get", f"{url}?page=9", member).json()["rows"] == []
 
 
@@ -342,7 +342,7 @@ def test_preview_shows_columns_and_first_rows_as_written(world: World, tiny: Pat
     assert body["format"] == "csv" and body["details"]["delimiter"] == ","
     types = {c["source"]: c["type"] for c in body["columns"]}
     assert types == {
-        "id": "integer",
+        "id": "text",  # an identifier stays text
         "name": "text",
         "amount": "text",
         "opened": "date",

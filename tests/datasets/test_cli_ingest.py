@@ -73,7 +73,7 @@ def test_overrides_and_preview(tmp_path: Path) -> None:
     call_command("ingest", str(path), "--city", "mobile", "--dataset", "x", "--preview",
                  "--json", stdout=out)  # fmt: skip
     preview = json.loads(out.getvalue())
-    assert [c["type"] for c in preview["columns"]] == ["text", "integer", "text"]
+    assert [c["type"] for c in preview["columns"]] == ["text", "text", "text"]  # a key is text
     assert preview["sample"]["rows"][0] == ["02134", "1", "N/A"]
     result = ingest(str(path), "--city", "mobile", "--dataset", "x", "--type", "Unique Key=text",
                     "--rename", "Unique Key=id", "--null", "note=N/A")  # fmt: skip

@@ -20,7 +20,8 @@ def test_statistics_and_scan_agree(tmp_path: Path) -> None:
     assert fast["rows"] == scanned["rows"] == 1000
     assert without_top(fast) == without_top(scanned)
     by_name = {c["name"]: c for c in fast["columns"]}
-    assert isinstance(by_name["Unique Key"]["min"], int)
+    assert by_name["Unique Key"]["type"] == "text"  # an identifier, not a quantity
+    assert isinstance(by_name["X Coordinate (State Plane)"]["min"], int)
     assert by_name["Closed Date"]["nulls"] == sum(
         1 for (v,) in con.execute(
             f'SELECT "Closed Date" FROM {dataset_relation(output.path)}'

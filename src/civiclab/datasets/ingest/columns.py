@@ -104,8 +104,23 @@ def raw_expr(spec: ColumnSpec) -> str:
 
 
 # Whole numbers without leading zeros: "01234" is an identifier or a ZIP code, kept as text.
+# Eighteen digits at most: every such number fits a BIGINT exactly.
 INTEGER_PATTERN = r"[+-]?(0|[1-9][0-9]{0,17})"
 DECIMAL_PATTERN = r"[+-]?((0|[1-9][0-9]*)(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?"
+
+# Number formats a DECIMAL or INTEGER column may declare in ``ColumnSpec.format``.
+# None: a decimal point and no thousands separators (12.5, 1234.5, 1e5).
+# "decimal-comma": the French way, a decimal comma and optional groups of three digits
+# separated by a space, a no-break space or a narrow no-break space (12,5 · 1 234,5).
+DECIMAL_COMMA = "decimal-comma"
+NUMBER_FORMATS = (DECIMAL_COMMA,)
+THOUSANDS_SEPARATORS = (" ", "\u00a0", "\u202f")
+_GROUP = "[" + "".join(THOUSANDS_SEPARATORS) + "]"
+DECIMAL_COMMA_PATTERN = (
+    "[+-]?((0|[1-9][0-9]{0,2}(" + _GROUP + "[0-9]{3})+|[1-9][0-9]*)(,[0-9]*)?|,[0-9]+)"
+)
+# Digits a value may have and still be exact in a DOUBLE whatever they are (DBL_DIG).
+EXACT_DIGITS = 15
 
 
 def clean_expr(spec: ColumnSpec) -> str:
@@ -113,15 +128,68 @@ def clean_expr(spec: ColumnSpec) -> str:
     return f"NULLIF(trim({raw_expr(spec)}), '')"
 
 
-def _integer(clean: str) -> str:
-    # TRY_CAST alone would read "01234" as 1234: a leading zero marks an identifier.
-    leading_zero = f"regexp_matches({clean}, '^[+-]?0[0-9]')"
-    return f"(CASE WHEN NOT {leading_zero} THEN TRY_CAST({clean} AS BIGINT) END)"
+def number_text(clean: str, number_format: str | None) -> tuple[str, str]:
+    """(SQL true when the text is a number written in this format, SQL of the same number
+    written with a decimal point and no separators)."""
+    if number_format == DECIMAL_COMMA:
+        plain = clean
+        for separator in THOUSANDS_SEPARATORS:
+            plain = f"replace({plain}, {quote_literal(separator)}, '')"
+        written = f"regexp_full_match({clean}, {quote_literal(DECIMAL_COMMA_PATTERN)})"
+        return written, f"replace({plain}, ',', '.')"
+    return f"regexp_full_match({clean}, {quote_literal(DECIMAL_PATTERN)})", clean
 
 
-def _decimal(clean: str) -> str:
-    value = f"TRY_CAST({clean} AS DOUBLE)"
-    return f"(CASE WHEN isfinite({value}) THEN {value} END)"  # not "nan" or "inf"
+def _normal_number(text: str) -> str:
+    """SQL writing a decimal number's value one way only: sign, significant digits, exponent
+    ("12.50", "1.25e1" and "+12.5" all give "125e-1"; zero gives "0")."""
+    parts = (
+        f"regexp_extract({text}, '^([+-]?)([0-9]*)\\.?([0-9]*)(?:[eE]([+-]?[0-9]+))?$', "
+        "['sign', 'whole', 'fraction', 'exponent'])"
+    )
+    # A macro-like lambda keeps the parts computed once per value.
+    return (
+        f"(list_transform([{parts}], lambda p: CASE "
+        "WHEN ltrim(p.whole || p.fraction, '0') = '' THEN '0' "
+        "ELSE (CASE WHEN p.sign = '-' THEN '-' ELSE '' END) "
+        "|| rtrim(ltrim(p.whole || p.fraction, '0'), '0') || 'e' || ("
+        "COALESCE(TRY_CAST(NULLIF(p.exponent, '') AS BIGINT), 0) - length(p.fraction) "
+        "+ length(ltrim(p.whole || p.fraction, '0')) "
+        "- length(rtrim(ltrim(p.whole || p.fraction, '0'), '0'))) END)[1])"
+    )
+
+
+def exact_double_test(text: str) -> str:
+    """SQL true when the number ``text`` (decimal point, no separators) is held exactly by a
+    DOUBLE: read back, it is the same number. A 26-digit parcel number is not: as a DOUBLE
+    it would merge with its neighbours."""
+    value = f"TRY_CAST({text} AS DOUBLE)"
+    short = f"(length({text}) <= {EXACT_DIGITS} AND NOT regexp_matches({text}, '[eE]'))"
+    same = f"({_normal_number(text)} = {_normal_number(f'CAST({value} AS VARCHAR)')})"
+    return f"(isfinite({value}) AND ({short} OR {same}))"
+
+
+def _integer(clean: str, number_format: str | None) -> str:
+    written, text = number_text(clean, number_format)
+    whole = f"regexp_full_match({text}, {quote_literal(INTEGER_PATTERN)})"
+    # A whole number written as a decimal (12.0, 1e3) is the same number; 1.5, 1_000 and 0x1F
+    # are not whole numbers as written, whatever DuckDB's own cast would make of them.
+    as_decimal = f"TRY_CAST({text} AS DOUBLE)"
+    return (
+        f"(CASE WHEN NOT {written} THEN NULL "
+        f"WHEN {whole} THEN TRY_CAST({text} AS BIGINT) "
+        f"WHEN {exact_double_test(text)} AND {as_decimal} = trunc({as_decimal}) "
+        f"AND abs({as_decimal}) <= 9007199254740992 THEN CAST({as_decimal} AS BIGINT) END)"
+    )
+
+
+def _decimal(clean: str, number_format: str | None) -> str:
+    written, text = number_text(clean, number_format)
+    # Only a value the DOUBLE keeps exactly: anything else is refused (and reported), never
+    # rounded; "nan" and "inf" are not numbers as written.
+    return (
+        f"(CASE WHEN {written} AND {exact_double_test(text)} THEN TRY_CAST({text} AS DOUBLE) END)"
+    )
 
 
 def cast_expr(spec: ColumnSpec, timezone: str) -> str:
@@ -131,12 +199,12 @@ def cast_expr(spec: ColumnSpec, timezone: str) -> str:
         return raw_expr(spec)
     clean = clean_expr(spec)
     if kind is ColumnType.INTEGER:
-        return _integer(clean)
+        return _integer(clean, spec.format)
     if kind is ColumnType.DECIMAL:
-        return _decimal(clean)
+        return _decimal(clean, spec.format)
     if kind in (ColumnType.LATITUDE, ColumnType.LONGITUDE):
         limit = 90 if kind is ColumnType.LATITUDE else 180
-        value = _decimal(clean)
+        value = _decimal(clean, spec.format)
         return f"(CASE WHEN {value} BETWEEN -{limit} AND {limit} THEN {value} END)"
     if kind is ColumnType.BOOLEAN:
         low = f"lower({clean})"

@@ -8,12 +8,15 @@ from dataclasses import dataclass
 import duckdb
 
 from civiclab.datasets.ingest.columns import (
-    DECIMAL_PATTERN,
+    DECIMAL_COMMA,
+    DECIMAL_COMMA_PATTERN,
     FALSE_WORDS,
     INTEGER_PATTERN,
     TRUE_WORDS,
     ColumnSpec,
     ColumnType,
+    exact_double_test,
+    number_text,
     quote_ident,
     quote_literal,
     strptime_test,
@@ -57,6 +60,11 @@ ISO_OFFSET = ISO_TIMESTAMP + r" ?(Z|[+-][0-9]{2}(:?[0-9]{2})?)"
 
 # Names of columns whose digits are identifiers, not quantities: keep them as text.
 IDENTIFIER_NAME = re.compile(r"zip|postal|phone|fips|bbl|census|tract|parcel|code\b", re.I)
+# Words that make a name an identifier's: tax_id, Unique Key, ReferenceID, OBJECTID. Their
+# values are labels — counting or summing them means nothing, and a long one would not
+# survive as a number.
+IDENTIFIER_WORDS = {"id", "ids", "identifier", "key", "uuid", "guid", "objectid", "fid", "gid"}
+WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 LATITUDE_NAME = re.compile(r"^(lat|latitude|y_?lat|lat_?y)$", re.I)
 LONGITUDE_NAME = re.compile(r"^(lon|long|lng|longitude|x_?lon|lon_?x)$", re.I)
 
@@ -69,21 +77,38 @@ class _Candidate:
     matches: str  # SQL boolean over the cleaned value, written as {v}
 
 
+def is_identifier_name(name: str) -> bool:
+    """A column whose name says it holds identifiers or codes, kept as text."""
+    if IDENTIFIER_NAME.search(name):
+        return True
+    return any(word.lower() in IDENTIFIER_WORDS for word in WORDS.findall(name))
+
+
+def _number_candidates(number_format: str | None) -> list[_Candidate]:
+    """Whole numbers and decimals written in a number format, kept exactly."""
+    written, text = number_text("{v}", number_format)
+    suffix = "" if number_format is None else "_comma"
+    return [
+        _Candidate(
+            "int" + suffix,
+            ColumnType.INTEGER,
+            number_format,
+            f"({written} AND regexp_full_match({text}, {quote_literal(INTEGER_PATTERN)}))",
+        ),
+        _Candidate(
+            "dec" + suffix,
+            ColumnType.DECIMAL,
+            number_format,
+            f"({written} AND {exact_double_test(text)})",
+        ),
+    ]
+
+
 def _candidates(day_first: bool) -> list[_Candidate]:
     words = ", ".join(quote_literal(w) for w in TRUE_WORDS + FALSE_WORDS)
     found = [
-        _Candidate(
-            "int",
-            ColumnType.INTEGER,
-            None,
-            "regexp_full_match({v}, " + quote_literal(INTEGER_PATTERN) + ")",
-        ),
-        _Candidate(
-            "dec",
-            ColumnType.DECIMAL,
-            None,
-            "regexp_full_match({v}, " + quote_literal(DECIMAL_PATTERN) + ")",
-        ),
+        *_number_candidates(None),
+        *_number_candidates(DECIMAL_COMMA),
         _Candidate("bool", ColumnType.BOOLEAN, None, f"lower({{v}}) IN ({words})"),
     ]
     for n, fmt in enumerate(DATE_FORMATS_DAY_FIRST if day_first else DATE_FORMATS_MONTH_FIRST):
@@ -117,12 +142,15 @@ def infer_columns(
     columns: list[str],
     *,
     day_first: bool = False,
+    decimal_comma: bool = False,
     sample_rows: int = SAMPLE_ROWS,
 ) -> list[ColumnSpec]:
     """Pick a type for each raw text column of ``relation`` from its first ``sample_rows``.
 
     A type is chosen only when every non-blank sampled value fits it; otherwise the column
-    stays text (or category when few distinct values repeat), so nothing is lost. Cheap
+    stays text (or category when few distinct values repeat), so nothing is lost. A number
+    type is chosen only when every value is kept exactly (a 26-digit parcel number stays
+    text); numbers with a decimal comma (12,5 · 1 234,5) only when ``decimal_comma``. Cheap
     tests come first; the costly ones (patterns, date formats) run only on the columns
     still in the running.
     """
@@ -144,15 +172,28 @@ def infer_columns(
         ),
     ]
     first.append(_Candidate("clock", ColumnType.TEXT, None, "contains({v}, ':')"))
+    if decimal_comma:
+        pattern = quote_literal(DECIMAL_COMMA_PATTERN)
+        first.append(
+            _Candidate("comma", ColumnType.TEXT, None, f"regexp_full_match({{v}}, {pattern})")
+        )
     every = list(enumerate(columns))
     stats = _stats(con, every, first, with_counts=True)
 
     def all_fit(i: int, key: str) -> bool:
-        return bool(stats[f"n{i}"]) and stats[f"{key}_{i}"] == stats[f"n{i}"]
+        return bool(stats[f"n{i}"]) and stats.get(f"{key}_{i}") == stats[f"n{i}"]
 
-    numeric = [(i, c) for i, c in every if all_fit(i, "num")]
+    numeric = [(i, c) for i, c in every if all_fit(i, "num") and not is_identifier_name(c)]
     if numeric:
         stats.update(_stats(con, numeric, [by_key["int"], by_key["dec"]], with_counts=False))
+    commas = [
+        (i, c)
+        for i, c in every
+        if all_fit(i, "comma") and not all_fit(i, "num") and not is_identifier_name(c)
+    ]
+    if commas:
+        wanted = [by_key["int_comma"], by_key["dec_comma"]]
+        stats.update(_stats(con, commas, wanted, with_counts=False))
     # Date formats for values without a clock time, timestamp formats for the others, one
     # format at a time: most columns settle on the first formats tried.
     for kind, wants_clock in ((ColumnType.DATE, False), (ColumnType.TIMESTAMP, True)):
@@ -203,16 +244,20 @@ def _decide(column: str, i: int, stats: dict, candidates: list[_Candidate]) -> C
     def fits(key: str) -> bool:
         return stats.get(f"{key}_{i}") == present
 
-    numeric = fits("dec") and not IDENTIFIER_NAME.search(column)
+    # Number candidates were only tried on columns without an identifier's name.
+    number_format = None if fits("dec") or not fits("dec_comma") else DECIMAL_COMMA
+    numeric = fits("dec") or fits("dec_comma")
     # Coordinates by name, even if whole numbers: values out of range are then refused.
     if numeric and LATITUDE_NAME.match(column.strip()):
-        return ColumnSpec(column, column, ColumnType.LATITUDE)
+        return ColumnSpec(column, column, ColumnType.LATITUDE, number_format)
     if numeric and LONGITUDE_NAME.match(column.strip()):
-        return ColumnSpec(column, column, ColumnType.LONGITUDE)
-    if fits("int") and not IDENTIFIER_NAME.search(column):
+        return ColumnSpec(column, column, ColumnType.LONGITUDE, number_format)
+    if fits("int"):
         return ColumnSpec(column, column, ColumnType.INTEGER)
+    if fits("int_comma"):
+        return ColumnSpec(column, column, ColumnType.INTEGER, DECIMAL_COMMA)
     if numeric:
-        return ColumnSpec(column, column, ColumnType.DECIMAL)
+        return ColumnSpec(column, column, ColumnType.DECIMAL, number_format)
     if fits("bool"):
         return ColumnSpec(column, column, ColumnType.BOOLEAN)
     for cand in candidates:

@@ -10,6 +10,8 @@ from typing import Any
 import duckdb
 
 from civiclab.datasets.ingest.columns import (
+    DECIMAL_COMMA,
+    NUMBER_FORMATS,
     REASONS,
     ColumnSpec,
     ColumnType,
@@ -44,6 +46,8 @@ REJECT_REASONS = {
 class ImportSettings:
     timezone: str = "UTC"
     day_first: bool = False
+    # Numbers may be written with a decimal comma (12,5 · 1 234,5): French-language cities.
+    decimal_comma: bool = False
     max_bad_rows: int = 0
     memory_limit: str = "700MB"
     threads: int = 2
@@ -90,7 +94,11 @@ def plan_columns(
         {
             spec.source: spec
             for spec in infer_columns(
-                con, source.from_sql, text_columns, day_first=settings.day_first
+                con,
+                source.from_sql,
+                text_columns,
+                day_first=settings.day_first,
+                decimal_comma=settings.decimal_comma,
             )
         }
         if text_columns
@@ -129,7 +137,8 @@ def apply_overrides(
                 )
         if "null_markers" in change:
             change["null_markers"] = tuple(change["null_markers"])
-        result.append(spec.with_changes(**change) if change else spec)
+        changed = spec.with_changes(**change) if change else spec
+        result.append(_format_that_applies(changed, explicit="format" in change))
     names = [spec.name.strip() for spec in result]
     for name in names:
         if not name or names.count(name) > 1:
@@ -137,6 +146,27 @@ def apply_overrides(
                 f"Column name {name!r} is blank or used twice after renaming.", code="override"
             )
     return result
+
+
+NUMBER_TYPES = (ColumnType.INTEGER, ColumnType.DECIMAL, ColumnType.LATITUDE, ColumnType.LONGITUDE)
+
+
+def _format_that_applies(spec: ColumnSpec, *, explicit: bool) -> ColumnSpec:
+    """A date format left over on a column retyped as a number (or the reverse) is dropped;
+    a number format the user gave must be one civiclab knows."""
+    if spec.type in NUMBER_TYPES:
+        if spec.format in (None, *NUMBER_FORMATS):
+            return spec
+        if explicit:
+            raise IngestError(
+                f"{spec.format!r} is not a number format (column {spec.source!r}); leave it "
+                f"empty for 12.5, or use {DECIMAL_COMMA!r} for 12,5 and 1 234,5.",
+                code="override",
+            )
+        return spec.with_changes(format=None)
+    if spec.format in NUMBER_FORMATS:
+        return spec.with_changes(format=None)
+    return spec
 
 
 def write_typed(
