@@ -110,6 +110,31 @@ SETTINGS: tuple[EnvSetting, ...] = (
         "Largest file (and largest unpacked zip) an import accepts, in megabytes.",
     ),
     EnvSetting(
+        "CIVICLAB_MAX_UNPACKED_MB",
+        "2048",
+        "Most a zip-based upload (Excel workbook, zipped Shapefile) may unpack to, in megabytes.",
+    ),
+    EnvSetting(
+        "CIVICLAB_MAX_ZIP_RATIO",
+        "100",
+        "Most a file inside a zip-based upload may inflate (unpacked size ÷ packed size).",
+    ),
+    EnvSetting(
+        "CIVICLAB_MAX_IMPORT_ROWS",
+        "100000000",
+        "Most rows one import may hold.",
+    ),
+    EnvSetting(
+        "CIVICLAB_MAX_IMPORT_CELLS",
+        "1000000000",
+        "Most values (rows × columns) one import may hold.",
+    ),
+    EnvSetting(
+        "CIVICLAB_IMPORT_TIMEOUT_SECONDS",
+        "3600",
+        "An import that takes longer is stopped and nothing is imported.",
+    ),
+    EnvSetting(
         "CIVICLAB_IMPORT_MEMORY_MB",
         "700",
         "Memory DuckDB may use for one import; larger imports spill to the data directory.",

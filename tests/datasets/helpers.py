@@ -7,6 +7,7 @@ from pathlib import Path
 import duckdb
 
 from civiclab.datasets.ingest.formats import open_source
+from civiclab.datasets.ingest.limits import ReadLimits
 from civiclab.datasets.ingest.pipeline import (
     ImportSettings,
     TypedOutput,
@@ -32,7 +33,8 @@ def ingest(
         timezone=timezone, max_bad_rows=max_bad_rows, overrides=overrides or {}
     )
     con = ingest_connection(settings)
-    source = open_source(path, path.name, fmt, work_dir, max_unpacked)
+    limits = ReadLimits(max_unpacked_bytes=max_unpacked)
+    source = open_source(path, path.name, fmt, work_dir, limits)
     try:
         return read_source(con, source, settings, work_dir), con
     finally:

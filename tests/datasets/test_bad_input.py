@@ -12,6 +12,7 @@ import pyogrio
 import pytest
 import shapely
 
+from civiclab.datasets.ingest.limits import ReadLimits
 from civiclab.datasets.ingest.report import IngestError
 from tests.datasets.helpers import ingest, rows, write
 
@@ -141,7 +142,7 @@ def test_a_self_crossing_ring_is_repaired_and_counted(tmp_path: Path) -> None:
     from civiclab.datasets.ingest.spatial import spatial_source
 
     path = feature_collection(tmp_path, [bowtie])
-    assert spatial_source(path, "geojson").details["repaired_geometries"] == 1
+    assert spatial_source(path, "geojson", ReadLimits()).details["repaired_geometries"] == 1
     output, con = ingest(path, tmp_path)
     (wkb,) = rows(con, output, "geometry")[0]
     repaired = shapely.from_wkb(bytes(wkb))

@@ -40,10 +40,11 @@ def test_tab_separated(tmp_path: Path) -> None:
 
 def test_day_first_dates_outside_the_us(tmp_path: Path) -> None:
     from civiclab.datasets.ingest.formats import open_source
+    from civiclab.datasets.ingest.limits import ReadLimits
     from civiclab.datasets.ingest.pipeline import ImportSettings, ingest_connection, read_source
 
     path = write(tmp_path / "x.csv", "jour\n03/04/2024\n25/12/2024\n")
     settings = ImportSettings(timezone="Europe/Paris", day_first=True)
-    source = open_source(path, path.name, "auto", tmp_path, 10**9)
+    source = open_source(path, path.name, "auto", tmp_path, ReadLimits())
     output = read_source(ingest_connection(settings), source, settings, tmp_path)
     assert output.columns[0].format == "%d/%m/%Y"

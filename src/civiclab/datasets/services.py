@@ -21,6 +21,8 @@ from civiclab.core.scoping import require
 from civiclab.core.services import apply_changes
 from civiclab.datasets.ingest.columns import ColumnSpec
 from civiclab.datasets.ingest.formats import open_source
+from civiclab.datasets.ingest.infer import SAMPLE_ROWS
+from civiclab.datasets.ingest.limits import ReadLimits
 from civiclab.datasets.ingest.merge import check_same_columns, merge
 from civiclab.datasets.ingest.pipeline import (
     ImportSettings,
@@ -70,6 +72,21 @@ def _settings_for(city: Any, options: ImportOptions) -> ImportSettings:
         memory_limit=f"{settings.IMPORT_MEMORY_MB}MB",
         overrides=options.overrides,
     )
+
+
+def read_limits(preview: bool = False) -> ReadLimits:
+    """The limits of an import, or of a preview (within a web request, so shorter, and of
+    the first rows only: as many as type inference samples, so both infer the same)."""
+    return ReadLimits(
+        max_unpacked_bytes=settings.MAX_UNPACKED_BYTES,
+        max_zip_ratio=settings.MAX_ZIP_RATIO,
+        max_rows=settings.MAX_IMPORT_ROWS,
+        max_cells=settings.MAX_IMPORT_CELLS,
+        timeout_seconds=(
+            settings.QUERY_TIMEOUT_SECONDS if preview else settings.IMPORT_TIMEOUT_SECONDS
+        ),
+        preview_rows=SAMPLE_ROWS if preview else None,
+    ).started()
 
 
 def check_file_size(path: Path) -> None:
@@ -150,13 +167,15 @@ def _preview(
     city: Any, path: Path, source_name: str, options: ImportOptions, work_dir: Path
 ) -> dict[str, Any]:
     con = ingest_connection(_settings_for(city, options))
-    source = open_source(path, source_name, options.format, work_dir, settings.MAX_UPLOAD_BYTES)
+    limits = read_limits(preview=True)
+    source = open_source(path, source_name, options.format, work_dir, limits)
     try:
         for name, table in source.tables.items():
             con.register(name, table)
-        columns = plan_columns(con, source, _settings_for(city, options))
-        sample = con.execute(f"SELECT * FROM {source.from_sql} LIMIT {PREVIEW_ROWS}")
-        rows = [[None if isinstance(v, bytes) else v for v in row] for row in sample.fetchall()]
+        with limits.watch(con):
+            columns = plan_columns(con, source, _settings_for(city, options))
+            sample = con.execute(f"SELECT * FROM {source.from_sql} LIMIT {PREVIEW_ROWS}")
+            rows = [[None if isinstance(v, bytes) else v for v in r] for r in sample.fetchall()]
     finally:
         source.cleanup()
     return {
@@ -232,34 +251,38 @@ def _convert(
     import_settings = _settings_for(city, options)
     con = ingest_connection(import_settings)
     con.execute(f"SET temp_directory = '{work_dir / 'spill'}'")
-    source = open_source(path, source_name, options.format, work_dir, settings.MAX_UPLOAD_BYTES)
+    limits = read_limits()
+    source = open_source(path, source_name, options.format, work_dir, limits)
     try:
-        columns = None
-        if previous is not None and options.mode != "replace":
-            columns = [ColumnSpec.from_dict(c) for c in previous.columns]
-            check_same_columns(columns, source.columns)
-        output = read_source(con, source, import_settings, work_dir, progress, columns)
+        with limits.watch(con):
+            columns = None
+            if previous is not None and options.mode != "replace":
+                columns = [ColumnSpec.from_dict(c) for c in previous.columns]
+                check_same_columns(columns, source.columns)
+            output = read_source(con, source, import_settings, work_dir, progress, columns)
+            # Text files are counted as they are converted (in-memory sources earlier).
+            limits.check_table(output.rows + output.report.bad_rows, len(output.columns))
+            if output.rows == 0 and not output.report.bad_rows:
+                raise IngestError("The file has column names but no rows.", code="empty")
+            final = output.path
+            if previous is not None and options.mode != "replace":
+                if progress:
+                    progress(f"{options.mode} to version {previous.number}", 0.8)
+                final = work_dir / "merged.parquet"
+                merge(
+                    con,
+                    version_path(previous),
+                    output.path,
+                    output.columns,
+                    options.mode,
+                    final,
+                    options.key,
+                )
+            if progress:
+                progress("profiling", 0.9)
+            profile = profile_file(con, final, output.columns)
     finally:
         source.cleanup()
-    if output.rows == 0 and not output.report.bad_rows:
-        raise IngestError("The file has column names but no rows.", code="empty")
-    final = output.path
-    if previous is not None and options.mode != "replace":
-        if progress:
-            progress(f"{options.mode} to version {previous.number}", 0.8)
-        final = work_dir / "merged.parquet"
-        merge(
-            con,
-            version_path(previous),
-            output.path,
-            output.columns,
-            options.mode,
-            final,
-            options.key,
-        )
-    if progress:
-        progress("profiling", 0.9)
-    profile = profile_file(con, final, output.columns)
     con.close()
     return final, output, profile, source
 

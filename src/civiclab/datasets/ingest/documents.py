@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable
+import zipfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import ParseError, tostring
@@ -12,7 +13,8 @@ from xml.etree.ElementTree import ParseError, tostring
 import pyarrow as pa
 from defusedxml import DefusedXmlException, ElementTree
 
-from civiclab.datasets.ingest.columns import ColumnSpec, ColumnType
+from civiclab.datasets.ingest.columns import ColumnSpec, ColumnType, quote_literal
+from civiclab.datasets.ingest.limits import ReadLimits
 from civiclab.datasets.ingest.report import IngestError
 from civiclab.datasets.ingest.sources import RawSource
 
@@ -195,12 +197,27 @@ def _cell_text(value: Any, number_format: str = "General") -> str | None:
     return str(value)
 
 
-def read_xlsx(path: Path) -> RawSource:
-    """The first worksheet of an Excel workbook; its first row names the columns."""
+# Rows of a workbook are written to Parquet this many at a time, so memory stays bounded
+# whatever the sheet's length.
+XLSX_BATCH_ROWS = 10_000
+
+
+def read_xlsx(path: Path, work_dir: Path, limits: ReadLimits) -> RawSource:
+    """The first worksheet of an Excel workbook; its first row names the columns.
+
+    A workbook is a zip, whose sheet can inflate a hundredfold: its sizes are checked first,
+    then rows are streamed (openpyxl's read-only mode) into a Parquet file in batches, counted
+    against the row, cell and time limits, and a preview stops after its first rows.
+    """
     from openpyxl import load_workbook
 
     from civiclab.datasets.ingest.sources import check_header
 
+    try:
+        with zipfile.ZipFile(path) as archive:
+            limits.check_zip(archive.infolist(), "Excel workbook")
+    except zipfile.BadZipFile:
+        raise IngestError("The Excel file is not a valid zip archive.", code="unreadable") from None
     # A file object, not the path: uploads are stored without their extension, which
     # openpyxl would otherwise insist on.
     handle = path.open("rb")
@@ -216,18 +233,58 @@ def read_xlsx(path: Path) -> RawSource:
         if header is None:
             raise IngestError("The first worksheet is empty.", code="empty")
         names = check_header(["" if c.value is None else str(c.value) for c in header])
-        records = []
+        target = work_dir / "sheet.parquet"
+        count = _write_sheet(rows, names, target, limits)
+    except IngestError:
+        raise
+    except Exception as exc:  # a damaged sheet fails in many ways (bad XML, bad checksum)
+        raise IngestError(f"The Excel file is damaged: {exc}.", code="unreadable") from None
+    finally:
+        workbook.close()
+        handle.close()
+    if not count:
+        raise IngestError("The file holds no records.", code="empty")
+    return RawSource(
+        format="xlsx",
+        from_sql=f"read_parquet({quote_literal(str(target))})",
+        columns=names,
+        details={"sheet": sheet.title},
+        temporary=[target],
+    )
+
+
+def _write_sheet(rows: Iterator[Any], names: list[str], target: Path, limits: ReadLimits) -> int:
+    """Write the sheet's non-empty rows as text columns to ``target``; how many were written."""
+    import pyarrow.parquet as pq
+
+    schema = pa.schema([(name, pa.string()) for name in names])
+    batch: list[list[str | None]] = []
+    count = 0
+    with pq.ParquetWriter(target, schema) as writer:
+
+        def flush() -> None:
+            columns = list(zip(*batch, strict=True)) if batch else [()] * len(names)
+            arrays = [pa.array(column, pa.string()) for column in columns]
+            writer.write_table(pa.Table.from_arrays(arrays, schema=schema))
+            batch.clear()
+
         for row in rows:
             cells = [_cell_text(c.value, getattr(c, "number_format", "General")) for c in row]
             if not any(c not in (None, "") for c in cells):
                 continue  # Excel keeps formatted but empty rows
             if len(cells) > len(names) and any(c not in (None, "") for c in cells[len(names) :]):
                 raise IngestError(
-                    f"Row {len(records) + 1} has values beyond the last named column.",
-                    code="ragged",
+                    f"Row {count + 1} has values beyond the last named column.", code="ragged"
                 )
-            records.append(dict(zip(names, cells, strict=False)))
-        return table_source("xlsx", records, names, details={"sheet": sheet.title})
-    finally:
-        workbook.close()
-        handle.close()
+            cells = (cells + [None] * len(names))[: len(names)]
+            batch.append(cells)
+            count += 1
+            if len(batch) >= XLSX_BATCH_ROWS:
+                flush()
+                limits.check_table(count, len(names))
+                limits.check_time()
+            if limits.preview_rows is not None and count >= limits.preview_rows:
+                break
+        flush()
+    limits.check_table(count, len(names))
+    return count

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from civiclab.datasets.ingest.limits import ReadLimits
 from civiclab.datasets.ingest.report import IngestError
 from civiclab.datasets.ingest.sources import RawSource, csv_source
 
@@ -30,9 +31,20 @@ def detect_format(path: Path, name: str) -> str:
 
 
 def open_source(
-    path: Path, name: str, declared: str, work_dir: Path, max_unpacked_bytes: int
+    path: Path, name: str, declared: str, work_dir: Path, limits: ReadLimits
 ) -> RawSource:
-    """The raw source for a file; ``declared`` is the user's --format (``auto`` to detect)."""
+    """The raw source for a file; ``declared`` is the user's --format (``auto`` to detect).
+
+    Every reader keeps to ``limits``; sources read into memory (documents, spatial files)
+    are checked against the row and cell limits here, the rest as the pipeline scans them.
+    """
+    source = _open(path, name, declared, work_dir, limits)
+    for table in source.tables.values():
+        limits.check_table(table.num_rows, table.num_columns)
+    return source
+
+
+def _open(path: Path, name: str, declared: str, work_dir: Path, limits: ReadLimits) -> RawSource:
     if declared not in FORMATS:
         raise IngestError(
             f"Unknown format {declared!r}: use one of {', '.join(FORMATS)}.", code="format"
@@ -44,13 +56,13 @@ def open_source(
     from civiclab.datasets.ingest.spatial import spatial_source, unpack_shapefile
 
     if detected == "geojson" and declared in ("auto", "geo"):
-        return spatial_source(path, "geojson")
+        return spatial_source(path, "geojson", limits)
     if detected == "gpkg" and declared in ("auto", "geo"):
-        return spatial_source(path, "gpkg")
+        return spatial_source(path, "gpkg", limits)
     if detected == "shapefile-zip" and declared in ("auto", "geo"):
-        return spatial_source(unpack_shapefile(path, work_dir, max_unpacked_bytes), "shapefile")
+        return spatial_source(unpack_shapefile(path, work_dir, limits), "shapefile", limits)
     if detected == "xlsx" and declared in ("auto", "xlsx"):
-        return read_xlsx(path)
+        return read_xlsx(path, work_dir, limits)
     if detected == "xml" and declared in ("auto", "open311"):
         return read_open311_xml(path)
     if detected in ("json", "geojson") and declared in ("auto", "open311", "socrata"):

@@ -15,17 +15,16 @@ import shapely
 from pyproj import CRS, Transformer
 
 from civiclab.datasets.ingest.columns import ColumnSpec, ColumnType
+from civiclab.datasets.ingest.limits import ReadLimits
 from civiclab.datasets.ingest.report import IngestError
 from civiclab.datasets.ingest.sources import RawSource, check_header
 
 GEOMETRY_COLUMN = "geometry"
 PROBLEM_COLUMN = "__geometry_problem"
 SHAPEFILE_PARTS = {".shp", ".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx"}
-# A zip whose contents are this many times larger than the zip itself is refused unread.
-MAX_COMPRESSION_RATIO = 200
 
 
-def unpack_shapefile(path: Path, work_dir: Path, max_bytes: int) -> Path:
+def unpack_shapefile(path: Path, work_dir: Path, limits: ReadLimits) -> Path:
     """Extract a zipped Shapefile safely; return the .shp path.
 
     Sizes are checked from the zip's directory before anything is written (a zip bomb
@@ -50,14 +49,7 @@ def unpack_shapefile(path: Path, work_dir: Path, max_bytes: int) -> Path:
             if PurePosixPath(m.filename).with_suffix("") == wanted_stem
             and PurePosixPath(m.filename).suffix.lower() in SHAPEFILE_PARTS
         ]
-        unpacked = sum(m.file_size for m in parts)
-        packed = max(1, sum(m.compress_size for m in parts))
-        if unpacked > max_bytes or unpacked / packed > MAX_COMPRESSION_RATIO:
-            raise IngestError(
-                f"The zip would unpack to {unpacked:,} bytes from {packed:,} "
-                f"({unpacked / packed:.0f}×): refused as a possible zip bomb.",
-                code="zip_bomb",
-            )
+        limits.check_zip(parts, "zip file")
         target_dir = work_dir / "shapefile"
         target_dir.mkdir(exist_ok=True)
         for member in parts:
@@ -72,14 +64,24 @@ def unpack_shapefile(path: Path, work_dir: Path, max_bytes: int) -> Path:
         return target_dir / "layer.shp"
 
 
-def spatial_source(path: Path, fmt: str) -> RawSource:
-    """Read a spatial file's first layer into a text table plus a WKB geometry column."""
+def spatial_source(path: Path, fmt: str, limits: ReadLimits) -> RawSource:
+    """Read a spatial file's first layer into a text table plus a WKB geometry column.
+
+    GDAL reads the whole layer into memory, so its size is checked first from the layer's
+    own count of features and fields; a preview reads only the first features.
+    """
     try:
         with warnings.catch_warnings():
             # GDAL narrates fixes it makes while reading (duplicate feature ids renumbered);
             # they are not problems with the data civiclab keeps.
             warnings.simplefilter("ignore", RuntimeWarning)
-            meta, table = pyogrio.read_arrow(path)
+            info = pyogrio.read_info(path, force_feature_count=limits.preview_rows is None)
+            features = int(info.get("features") or 0)
+            if limits.preview_rows is None:
+                limits.check_table(features, len(info.get("fields", [])) + 1)
+            meta, table = pyogrio.read_arrow(path, max_features=limits.preview_rows)
+    except IngestError:
+        raise
     except Exception as exc:  # GDAL reports many kinds of damage
         raise IngestError(f"The spatial file cannot be read: {exc}.", code="unreadable") from None
     geometry_name = meta.get("geometry_name") or "wkb_geometry"
