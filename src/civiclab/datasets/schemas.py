@@ -7,11 +7,12 @@ from typing import Any, Literal
 
 from django.urls import reverse
 from ninja import Field, Schema
-from pydantic import ConfigDict, TypeAdapter, field_validator
+from pydantic import ConfigDict, StrictInt, TypeAdapter, field_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from civiclab.core.permissions import Visibility
 from civiclab.datasets.ingest.columns import ColumnType
+from civiclab.core.schemas import InputSchema
 from civiclab.datasets.models import UPDATE_FREQUENCIES
 
 Format = Literal["auto", "socrata", "open311", "geo", "csv", "xlsx"]
@@ -68,7 +69,7 @@ class DatasetDetail(DatasetOut):
         return obj.current_version.profile if obj.current_version else {}
 
 
-class DatasetUpdate(Schema):
+class DatasetUpdate(InputSchema):
     name: str | None = Field(None, min_length=1, max_length=200)
     description: str | None = None
     source: str | None = Field(None, max_length=500)
@@ -113,8 +114,8 @@ class VersionOut(Schema):
         return (obj.report or {}).get("bad_rows", 0)
 
 
-class RollbackIn(Schema):
-    version: int = Field(ge=1, description="The version number to make current")
+class RollbackIn(InputSchema):
+    version: StrictInt = Field(ge=1, description="The version number to make current")
 
 
 class ColumnOverride(Schema):

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
 
 from civiclab.core.api import AUTH_OR_ANONYMOUS, ErrorResponse
+from civiclab.core.schemas import InputSchema
 from civiclab.datasets.models import Dataset
 from civiclab.datasets.queries import visible_datasets
 from civiclab.geo.coordinates import NoLocation
@@ -27,7 +28,7 @@ ERRORS = {401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 422: Error
 GEO = "/cities/{slug}/geo"
 
 
-class ProximityIn(Schema):
+class ProximityIn(InputSchema):
     origin: str = Field(alias="from", description="Slug of the dataset whose rows are counted")
     near: str = Field(description="Slug of the dataset they must be near")
     distance: str = Field(description="A distance with its unit: 150ft, 50m, 0.5km, 1mi")
@@ -57,7 +58,7 @@ class ProximityOut(Schema):
     saved: SavedOut | None = None
 
 
-class AssignIn(Schema):
+class AssignIn(InputSchema):
     points: str = Field(description="Slug of the dataset whose rows get the area's name")
     areas: str = Field(description="Slug of a dataset of polygons")
     column: str = Field(min_length=1, max_length=100, description="Name of the new column")

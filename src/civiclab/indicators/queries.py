@@ -7,10 +7,24 @@ from typing import Any
 from django.db.models import QuerySet
 
 from civiclab.core.scoping import visible_to
+from civiclab.datasets.queries import visible_datasets
 from civiclab.indicators.models import Indicator
 
 
 def visible_indicators(user: Any) -> QuerySet[Indicator]:
-    return visible_to(Indicator.objects.all(), user).select_related(
-        "city", "city__network", "dataset", "dataset__city", "dataset__current_version", "owner"
+    """The indicators ``user`` may see: their own visibility allows it *and* their dataset is
+    visible to them now. An indicator shows its dataset's numbers, so narrowing the dataset
+    later narrows every indicator over it, on every page and API route, with no 403 that
+    would tell that it exists."""
+    return (
+        visible_to(Indicator.objects.all(), user)
+        .filter(dataset__in=visible_datasets(user).values("pk"))
+        .select_related(
+            "city", "city__network", "dataset", "dataset__city", "dataset__current_version", "owner"
+        )
     )
+
+
+def may_view_indicator(user: Any, indicator: Indicator | None) -> bool:
+    """Whether ``user`` may see ``indicator`` (the same rule as :func:`visible_indicators`)."""
+    return indicator is not None and visible_indicators(user).filter(pk=indicator.pk).exists()

@@ -10,6 +10,7 @@ from ninja import Field, Schema
 
 from civiclab.core.permissions import Visibility
 
+from civiclab.core.schemas import InputSchema
 SPEC_HELP = (
     "The indicator specification (JSON Schema: `civiclab indicator schema`), without "
     "`dataset`, which the indicator's dataset sets"
@@ -39,7 +40,7 @@ class IndicatorDetail(IndicatorOut):
     target_date: dt.date | None = None
 
 
-class IndicatorIn(Schema):
+class IndicatorIn(InputSchema):
     name: str = Field(min_length=1, max_length=200)
     dataset: str = Field(min_length=1, description="Slug of a dataset of the city")
     spec: dict[str, Any] = Field(description=SPEC_HELP)
@@ -53,7 +54,7 @@ class IndicatorIn(Schema):
     target_date: dt.date | None = None
 
 
-class IndicatorUpdate(Schema):
+class IndicatorUpdate(InputSchema):
     name: str | None = Field(None, min_length=1, max_length=200)
     description: str | None = None
     spec: dict[str, Any] | None = Field(None, description=SPEC_HELP)
@@ -64,7 +65,7 @@ class IndicatorUpdate(Schema):
     target_date: dt.date | None = None
 
 
-class EvaluateIn(Schema):
+class EvaluateIn(InputSchema):
     spec: dict[str, Any] = Field(
         description="An indicator specification, with `dataset`: the slug of a dataset of the city"
     )

@@ -32,7 +32,7 @@ from civiclab.indicators.forms import (
     initial_from,
 )
 from civiclab.indicators.goals import RECENT_PERIODS
-from civiclab.indicators.labels import status_label, y_label
+from civiclab.indicators.labels import progress_words, status_label, y_label
 from civiclab.indicators.models import Indicator
 from civiclab.indicators.preview import breakdown_preview
 from civiclab.indicators.queries import visible_indicators
@@ -81,12 +81,9 @@ def may_create(user: Any, city: City) -> bool:
 
 
 def indicator_or_404(request: HttpRequest, slug: str, indicator_slug: str) -> Indicator:
-    indicator = get_object_or_404(
-        visible_indicators(request.user), city__slug=slug, slug=indicator_slug
-    )
-    if not visible_datasets(request.user).filter(pk=indicator.dataset_id).exists():
-        raise PermissionDenied
-    return indicator
+    # An indicator whose dataset the user may not see is not found, like one that does not
+    # exist: visible_indicators holds the rule.
+    return get_object_or_404(visible_indicators(request.user), city__slug=slug, slug=indicator_slug)
 
 
 def indicator_list(request: HttpRequest, slug: str) -> HttpResponse:
@@ -301,10 +298,12 @@ def indicator_detail(request: HttpRequest, slug: str, indicator_slug: str) -> Ht
             ],
             "goal": goal,
             "status_label": status_label(goal.status),
+            "progress_words": progress_words(goal, y_label(spec)),
             "method": _(
-                "A least-squares line through the last %(n)s periods is extended to the target "
-                "date: on track if it reaches the target, at risk if it covers at least half of "
-                "the remaining distance, off track otherwise."
+                "A least-squares line through the last %(n)s values, each at its period's place "
+                "in the calendar, is extended to the target date: on track if it reaches the "
+                "target, at risk if it covers at least half of the remaining distance from the "
+                "latest value, off track otherwise."
             )
             % {"n": RECENT_PERIODS},
             "breakdown": _pivot(result["series"]["breakdown"]),

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from ninja import Field, Schema
+from pydantic import StrictInt
 
 from civiclab.core.permissions import Role, Visibility
+from civiclab.core.schemas import InputSchema, StrictId
 
 
 class CityOut(Schema):
@@ -25,7 +27,7 @@ class CityOut(Schema):
         return [c.slug for c in obj.cohorts.all()]  # type: ignore[attr-defined]
 
 
-class CityCreate(Schema):
+class CityCreate(InputSchema):
     slug: str = Field(pattern=r"^[a-z0-9-]+$", max_length=50)
     name: str = Field(min_length=1, max_length=200)
     country: str = Field(pattern=r"^[A-Z]{2}$")
@@ -37,7 +39,7 @@ class CityCreate(Schema):
     network: str | None = Field(None, description="Network slug; defaults to your network")
 
 
-class CityUpdate(Schema):
+class CityUpdate(InputSchema):
     name: str | None = Field(None, min_length=1, max_length=200)
     region: str | None = None
     population: int | None = Field(None, ge=0)
@@ -56,14 +58,14 @@ class TeamOut(Schema):
     city: str = Field(alias="city.slug")
 
 
-class TeamCreate(Schema):
+class TeamCreate(InputSchema):
     name: str = Field(min_length=1, max_length=200)
     slug: str | None = Field(None, pattern=r"^[a-z0-9-]+$", max_length=50)
     description: str = ""
     visibility: Visibility = Visibility.NETWORK
 
 
-class TeamUpdate(Schema):
+class TeamUpdate(InputSchema):
     name: str | None = Field(None, min_length=1, max_length=200)
     description: str | None = None
     visibility: Visibility | None = None
@@ -84,13 +86,15 @@ class MembershipOut(Schema):
         return city.slug if city else None
 
 
-class MembershipCreate(Schema):
+class MembershipCreate(InputSchema):
     email: str = Field(description="An existing user's email address")
     city: str = Field(description="City slug")
     role: Role
-    team: int | None = None
+    team: StrictId | None = None
 
 
-class MembershipUpdate(Schema):
+class MembershipUpdate(InputSchema):
     role: Role | None = None
-    team: int | None = Field(None, description="Team id; send 0 to clear the team")
+    team: StrictInt | None = Field(
+        None, ge=0, le=2**63 - 1, description="Team id; send 0 to clear the team"
+    )

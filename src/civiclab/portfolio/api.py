@@ -264,7 +264,7 @@ register(router, PartType(
 # -- ideas and scores --------------------------------------------------------------------------
 def _idea_detail(request: HttpRequest, idea: Idea) -> Idea:
     """The idea with the summary of its scores and the caller's own."""
-    rubric = idea.challenge.rubric
+    rubric = idea.challenge.criteria.criteria
     rows = [(s.reviewer_key, s.criterion, s.value) for s in idea.scores.all()]
     summary = summarise([c["key"] for c in rubric], rows)
     labels = {c["key"]: c.get("label", c["key"]) for c in rubric}

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from civiclab.core.models import VISIBILITY_CHOICES
 from civiclab.core.permissions import Visibility
+from civiclab.portfolio import structured
 from civiclab.portfolio.models import (
     DEFAULT_RUBRIC,
     IDEA_ORIGINS,
@@ -19,6 +20,7 @@ from civiclab.portfolio.models import (
     PHASES,
     PRIORITY_AREAS,
 )
+from civiclab.portfolio.structured import MAX_CRITERIA, MAX_CRITERION_LABEL, MAX_TAG, MAX_TAGS
 
 # The default rubric's labels are stored in English; shown in the reader's language.
 RUBRIC_LABELS = {
@@ -29,7 +31,7 @@ RUBRIC_LABELS = {
     "evidence": _("Strength of evidence"),
 }
 _DEFAULT_LABELS = {item["key"]: item["label"] for item in DEFAULT_RUBRIC}
-CRITERION_KEY = re.compile(r"^[a-z0-9_]{1,50}$")
+CRITERION_KEY = re.compile(structured.CRITERION_KEY)
 SCORE_CHOICES = [("", "—"), *((str(n), str(n)) for n in range(1, 6))]
 DECISIONS = [
     ("advanced", _("Advance")),
@@ -78,9 +80,18 @@ def parse_rubric(text: str) -> list[dict[str, str]]:
             )
         if any(item["key"] == key for item in rubric):
             raise forms.ValidationError(_("The key “%(key)s” is given twice."), params={"key": key})
-        rubric.append({"key": key, "label": label[:100]})
+        if len(label) > MAX_CRITERION_LABEL:
+            raise forms.ValidationError(
+                _("The label of “%(key)s” is longer than %(limit)s characters."),
+                params={"key": key, "limit": MAX_CRITERION_LABEL},
+            )
+        rubric.append({"key": key, "label": label})
     if not rubric:
         raise forms.ValidationError(_("Give at least one criterion."))
+    if len(rubric) > MAX_CRITERIA:
+        raise forms.ValidationError(
+            _("Give at most %(limit)s criteria."), params={"limit": MAX_CRITERIA}
+        )
     return rubric
 
 
@@ -221,7 +232,13 @@ class EvidenceForm(forms.Form):
         return self.indicators.get(self.cleaned_data["indicator"])
 
     def clean_tags(self) -> list[str]:
-        return [t.strip() for t in self.cleaned_data["tags"].split(",") if t.strip()]
+        tags = [t.strip() for t in self.cleaned_data["tags"].split(",") if t.strip()]
+        if len(tags) > MAX_TAGS or any(len(t) > MAX_TAG for t in tags):
+            raise forms.ValidationError(
+                _("Give at most %(count)s tags of at most %(length)s characters each."),
+                params={"count": MAX_TAGS, "length": MAX_TAG},
+            )
+        return tags
 
 
 class CauseForm(forms.Form):

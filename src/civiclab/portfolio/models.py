@@ -10,8 +10,10 @@ where the rules read those fields.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -19,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from civiclab.core.models import CityOwnedContent
 from civiclab.core.scoping import CONTENT_FIELDS, ScopeFields
+from civiclab.portfolio import structured
 
 USER = settings.AUTH_USER_MODEL
 
@@ -96,6 +99,25 @@ def default_rubric() -> list[dict[str, str]]:
     return [dict(item) for item in DEFAULT_RUBRIC]
 
 
+def _refuse(wrong: list[str]) -> None:
+    if wrong:
+        raise ValidationError(wrong)
+
+
+# The JSON fields are checked with the schemas their readers use (``structured``).
+def validate_rubric(value: Any) -> None:
+    _refuse(structured.check(structured.RUBRIC, value))
+
+
+def validate_tags(value: Any) -> None:
+    _refuse(structured.check(structured.TAGS, value))
+
+
+def validate_snapshot(value: Any) -> None:
+    if value != {}:  # {}: no number was recorded
+        _refuse(structured.check(structured.SNAPSHOT, value))
+
+
 class Challenge(CityOwnedContent):
     title = models.CharField(_("title"), max_length=200)
     problem_statement = models.TextField(_("problem statement"), blank=True)
@@ -105,7 +127,10 @@ class Challenge(CityOwnedContent):
     target_population = models.CharField(_("target population"), max_length=300, blank=True)
     phase = models.CharField(_("phase"), max_length=16, choices=PHASES, default="investigate")
     rubric = models.JSONField(
-        _("scoring rubric"), default=default_rubric, help_text="Criteria ideas are scored on, 1–5"
+        _("scoring rubric"),
+        default=default_rubric,
+        validators=[validate_rubric],
+        help_text="Criteria ideas are scored on, 1–5",
     )
     owner = models.ForeignKey(
         USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -116,6 +141,11 @@ class Challenge(CityOwnedContent):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def criteria(self) -> structured.RubricReading:
+        """The rubric as read: its valid criteria, and its problem if it was stored invalid."""
+        return structured.read_rubric(self.rubric)
 
 
 class PhaseChange(models.Model):
@@ -147,12 +177,15 @@ class Evidence(CityOwnedContent):
         "datasets.Dataset", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     snapshot = models.JSONField(
-        default=dict, blank=True, help_text="The number as it was when the finding was recorded"
+        default=dict,
+        blank=True,
+        validators=[validate_snapshot],
+        help_text="The number as it was when the finding was recorded",
     )
     method = models.CharField(_("method"), max_length=16, choices=INSIGHT_METHODS, blank=True)
     observed_on = models.DateField(_("date"), null=True, blank=True)
     consent = models.BooleanField(_("consent to share was given"), default=False)
-    tags = models.JSONField(_("tags"), default=list, blank=True)
+    tags = models.JSONField(_("tags"), default=list, blank=True, validators=[validate_tags])
     url = models.URLField(_("link"), max_length=500, blank=True)
     created_by = models.ForeignKey(
         USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -163,6 +196,15 @@ class Evidence(CityOwnedContent):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def shown_tags(self) -> list[str]:
+        return structured.read_tags(self.tags)
+
+    @property
+    def shown_snapshot(self) -> structured.Snapshot | None:
+        """The recorded number, or None (none recorded, or stored in a shape not read)."""
+        return structured.read_snapshot(self.snapshot)
 
 
 class Cause(models.Model):

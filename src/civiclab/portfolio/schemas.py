@@ -11,11 +11,13 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from ninja import Field, Schema
-from pydantic import ConfigDict
+from pydantic import ConfigDict, StrictInt
 
 from civiclab.core.permissions import DEFAULT_POLICY, Action, Visibility
+from civiclab.core.schemas import InputSchema, StrictId
 from civiclab.core.scoping import user_can
 from civiclab.portfolio.models import Score, scope
+from civiclab.portfolio.structured import MAX_CRITERIA, MAX_TAG, MAX_TAGS, Criterion, Rubric, Tags
 
 Phase = Literal["investigate", "generate", "prepare", "deliver", "sustain", "closed"]
 PriorityArea = Literal[
@@ -40,6 +42,7 @@ RiskStatus = Literal["open", "mitigating", "closed"]
 GateOutcome = Literal["go", "hold", "pivot", "stop"]
 
 TITLE = Field(min_length=1, max_length=200)
+TAGS_HELP = f"Up to {MAX_TAGS} tags of 1 to {MAX_TAG} characters"
 WIDEST = "Wider than `city` needs a city admin; never wider than the challenge's"
 
 
@@ -75,15 +78,28 @@ class ChallengeOut(Schema):
 
 
 class ChallengeDetail(ChallengeOut):
-    rubric: list[dict[str, str]] = Field(description="The criteria ideas are scored on, 1–5")
+    rubric: list[Criterion] = Field(description="The criteria ideas are scored on, 1–5")
+    rubric_problem: str | None = Field(
+        None,
+        description="Set when the stored rubric is not valid: what is wrong with it. `rubric` "
+        "then lists only its valid criteria",
+    )
     phase_history: list[PhaseChangeOut] = Field(description="Oldest first")
+
+    @staticmethod
+    def resolve_rubric(obj: Any) -> list[dict[str, str]]:
+        return list(obj.criteria.criteria)
+
+    @staticmethod
+    def resolve_rubric_problem(obj: Any) -> str | None:
+        return obj.criteria.problem
 
     @staticmethod
     def resolve_phase_history(obj: Any) -> list[Any]:
         return list(obj.phase_changes.all())
 
 
-class ChallengeIn(Schema):
+class ChallengeIn(InputSchema):
     city: str = Field(description="The city's slug")
     title: str = TITLE
     problem_statement: str = ""
@@ -92,20 +108,22 @@ class ChallengeIn(Schema):
     visibility: Visibility = Field(
         Visibility.CITY, description="Wider than `city` needs a city admin"
     )
-    team: int | None = Field(None, description="A team of the city (its id)")
+    team: StrictId | None = Field(None, description="A team of the city (its id)")
 
 
-class ChallengeUpdate(Schema):
+class ChallengeUpdate(InputSchema):
     title: str | None = Field(None, min_length=1, max_length=200)
     problem_statement: str | None = None
     priority_area: PriorityArea | None = None
     target_population: str | None = Field(None, max_length=300)
     visibility: Visibility | None = Field(None, description="Changing it needs a city admin")
-    team: int | None = None
-    rubric: list[dict[str, str]] | None = Field(None, description="[{key, label}, …]")
+    team: StrictId | None = None
+    rubric: Rubric | None = Field(
+        None, description=f"[{{key, label}}, …]: 1 to {MAX_CRITERIA} criteria, distinct keys"
+    )
 
 
-class PhaseIn(Schema):
+class PhaseIn(InputSchema):
     phase: Phase
     note: str = ""
 
@@ -129,6 +147,15 @@ class EvidenceOut(Schema):
     created_at: dt.datetime
 
     @staticmethod
+    def resolve_snapshot(obj: Any) -> dict[str, Any]:
+        snapshot = obj.shown_snapshot
+        return snapshot.model_dump(exclude_unset=True) if snapshot else {}
+
+    @staticmethod
+    def resolve_tags(obj: Any) -> list[str]:
+        return list(obj.shown_tags)
+
+    @staticmethod
     def resolve_indicator(obj: Any) -> str | None:
         return obj.indicator.slug if obj.indicator_id else None
 
@@ -137,8 +164,8 @@ class EvidenceOut(Schema):
         return obj.dataset.slug if obj.dataset_id else None
 
 
-class EvidenceIn(Schema):
-    challenge: int
+class EvidenceIn(InputSchema):
+    challenge: StrictId
     kind: EvidenceKind
     title: str = TITLE
     body: str = ""
@@ -147,12 +174,12 @@ class EvidenceIn(Schema):
     method: InsightMethod = ""
     observed_on: dt.date | None = None
     consent: bool = False
-    tags: list[str] = Field(default_factory=list)
+    tags: Tags = Field(default_factory=list, description=TAGS_HELP)
     url: str = Field("", max_length=500)
     visibility: Visibility | None = Field(None, description=f"Default: the challenge's. {WIDEST}")
 
 
-class EvidenceUpdate(Schema):
+class EvidenceUpdate(InputSchema):
     kind: EvidenceKind | None = None
     title: str | None = Field(None, min_length=1, max_length=200)
     body: str | None = None
@@ -161,7 +188,7 @@ class EvidenceUpdate(Schema):
     method: InsightMethod | None = None
     observed_on: dt.date | None = None
     consent: bool | None = None
-    tags: list[str] | None = None
+    tags: Tags | None = Field(None, description=TAGS_HELP)
     url: str | None = Field(None, max_length=500)
     visibility: Visibility | None = Field(None, description=WIDEST)
 
@@ -180,19 +207,19 @@ class CauseOut(Schema):
         return [e.pk for e in obj.evidence.all()]
 
 
-class CauseIn(Schema):
-    challenge: int
+class CauseIn(InputSchema):
+    challenge: StrictId
     text: str = Field(min_length=1, max_length=300)
-    parent: int | None = Field(None, description="The parent cause's id; none for a root")
-    position: int = Field(0, ge=0)
-    evidence: list[int] = Field(default_factory=list, description="Evidence ids")
+    parent: StrictId | None = Field(None, description="The parent cause's id; none for a root")
+    position: StrictInt = Field(0, ge=0)
+    evidence: list[StrictId] = Field(default_factory=list, description="Evidence ids")
 
 
-class CauseUpdate(Schema):
+class CauseUpdate(InputSchema):
     text: str | None = Field(None, min_length=1, max_length=300)
-    parent: int | None = None
-    position: int | None = Field(None, ge=0)
-    evidence: list[int] | None = None
+    parent: StrictId | None = None
+    position: StrictInt | None = Field(None, ge=0)
+    evidence: list[StrictId] | None = None
 
 
 class OpportunityAreaOut(Schema):
@@ -202,13 +229,13 @@ class OpportunityAreaOut(Schema):
     description: str
 
 
-class OpportunityAreaIn(Schema):
-    challenge: int
+class OpportunityAreaIn(InputSchema):
+    challenge: StrictId
     title: str = TITLE
     description: str = ""
 
 
-class OpportunityAreaUpdate(Schema):
+class OpportunityAreaUpdate(InputSchema):
     title: str | None = Field(None, min_length=1, max_length=200)
     description: str | None = None
 
@@ -253,24 +280,24 @@ class IdeaDetail(IdeaOut):
     my_scores: dict[str, int] = Field(description="The caller's own scores, by criterion")
 
 
-class IdeaIn(Schema):
-    challenge: int
+class IdeaIn(InputSchema):
+    challenge: StrictId
     title: str = TITLE
     description: str = ""
     origin: IdeaOrigin = "team"
     origin_detail: str = Field("", max_length=200)
-    opportunity_area: int | None = None
+    opportunity_area: StrictId | None = None
 
 
-class IdeaUpdate(Schema):
+class IdeaUpdate(InputSchema):
     title: str | None = Field(None, min_length=1, max_length=200)
     description: str | None = None
     origin: IdeaOrigin | None = None
     origin_detail: str | None = Field(None, max_length=200)
-    opportunity_area: int | None = None
+    opportunity_area: StrictId | None = None
 
 
-class IdeaDecisionIn(Schema):
+class IdeaDecisionIn(InputSchema):
     status: IdeaDecision
     reason: str = Field("", description="Required unless the idea is reopened")
 
@@ -307,14 +334,14 @@ class ScoresIn(Schema):
     )
 
 
-class ScoreIn(Schema):
-    idea: int
+class ScoreIn(InputSchema):
+    idea: StrictId
     criterion: str = Field(description="A key of the challenge's rubric")
-    value: int = Field(ge=1, le=5)
+    value: StrictInt = Field(ge=1, le=5)
 
 
-class ScoreUpdate(Schema):
-    value: int | None = Field(None, ge=1, le=5)
+class ScoreUpdate(InputSchema):
+    value: StrictInt | None = Field(None, ge=1, le=5)
 
 
 # -- solutions and their parts -----------------------------------------------------------------
@@ -361,7 +388,7 @@ class SolutionDetail(SolutionOut):
         return list(obj.targets.select_related("indicator"))
 
 
-class SolutionFields(Schema):
+class SolutionFields(InputSchema):
     description: str = ""
     goal_statement: str = Field("", description="Reduce X from A to B by DATE")
     partners: str = ""
@@ -376,13 +403,13 @@ class SolutionFields(Schema):
 
 
 class SolutionIn(SolutionFields):
-    challenge: int | None = Field(None, description="Default: the idea's challenge")
-    idea: int | None = Field(None, description="The idea it comes from (then marked advanced)")
+    challenge: StrictId | None = Field(None, description="Default: the idea's challenge")
+    idea: StrictId | None = Field(None, description="The idea it comes from (then marked advanced)")
     title: str = TITLE
     visibility: Visibility | None = Field(None, description=f"Default: the challenge's. {WIDEST}")
 
 
-class SolutionUpdate(Schema):
+class SolutionUpdate(InputSchema):
     title: str | None = Field(None, min_length=1, max_length=200)
     description: str | None = None
     goal_statement: str | None = None
@@ -398,7 +425,7 @@ class SolutionUpdate(Schema):
     visibility: Visibility | None = Field(None, description=WIDEST)
 
 
-class TargetIn(Schema):
+class TargetIn(InputSchema):
     indicator: str = Field(description="Slug of an indicator of the solution's city")
     target_value: float | None = None
     target_date: dt.date | None = None
@@ -418,15 +445,15 @@ class MilestoneOut(Schema):
         return str(obj.state())
 
 
-class MilestoneIn(Schema):
-    solution: int
+class MilestoneIn(InputSchema):
+    solution: StrictId
     title: str = TITLE
     due_on: dt.date
     done_on: dt.date | None = None
     notes: str = ""
 
 
-class MilestoneUpdate(Schema):
+class MilestoneUpdate(InputSchema):
     title: str | None = Field(None, min_length=1, max_length=200)
     due_on: dt.date | None = None
     done_on: dt.date | None = None
@@ -444,19 +471,19 @@ class RiskOut(Schema):
     status: str
 
 
-class RiskIn(Schema):
-    solution: int
+class RiskIn(InputSchema):
+    solution: StrictId
     title: str = TITLE
-    likelihood: int = Field(ge=1, le=5)
-    impact: int = Field(ge=1, le=5)
+    likelihood: StrictInt = Field(ge=1, le=5)
+    impact: StrictInt = Field(ge=1, le=5)
     mitigation: str = ""
     status: RiskStatus = "open"
 
 
-class RiskUpdate(Schema):
+class RiskUpdate(InputSchema):
     title: str | None = Field(None, min_length=1, max_length=200)
-    likelihood: int | None = Field(None, ge=1, le=5)
-    impact: int | None = Field(None, ge=1, le=5)
+    likelihood: StrictInt | None = Field(None, ge=1, le=5)
+    impact: StrictInt | None = Field(None, ge=1, le=5)
     mitigation: str | None = None
     status: RiskStatus | None = None
 
@@ -470,14 +497,14 @@ class DecisionOut(Schema):
     decided_on: dt.date
 
 
-class DecisionIn(Schema):
-    solution: int
+class DecisionIn(InputSchema):
+    solution: StrictId
     gate: str = Field(min_length=1, max_length=100, description="e.g. prepare → deliver")
     outcome: GateOutcome
     reason: str = Field(min_length=1)
 
 
-class DecisionUpdate(Schema):
+class DecisionUpdate(InputSchema):
     gate: str | None = Field(None, min_length=1, max_length=100)
     outcome: GateOutcome | None = None
     reason: str | None = Field(None, min_length=1)
@@ -492,20 +519,20 @@ class UpdateOut(Schema):
     at: dt.datetime
 
 
-class UpdateIn(Schema):
-    solution: int
+class UpdateIn(InputSchema):
+    solution: StrictId
     body: str = Field(min_length=1)
     status: Literal["", "on_track", "at_risk", "off_track"] = Field(
         "", description="Becomes the solution's status, justified by the update"
     )
 
 
-class UpdateUpdate(Schema):
+class UpdateUpdate(InputSchema):
     body: str | None = Field(None, min_length=1)
 
 
 # -- export and import -------------------------------------------------------------------------
-class ImportIn(Schema):
+class ImportIn(InputSchema):
     city: str = Field(description="The slug of the city that receives the challenge")
     document: dict[str, Any] = Field(description="A document from GET /challenges/{id}/export")
 

@@ -305,7 +305,7 @@ def link_cause_evidence(by: Any, cause: Any, evidence: list[Evidence]) -> None:
 def score_idea(by: Any, idea: Idea, scores: dict[str, int]) -> list[Score]:
     """Record ``by``'s scores (criterion → 1–5) of an idea; scoring again replaces them."""
     check(by, Action.EDIT, idea, DEFAULT_POLICY, scope(Idea))
-    criteria = [item["key"] for item in idea.challenge.rubric]
+    criteria = idea.challenge.criteria.keys
     unknown = sorted(set(scores) - set(criteria))
     if unknown:
         listed = ", ".join(criteria)

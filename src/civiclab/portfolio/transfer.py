@@ -48,8 +48,10 @@ from civiclab.portfolio.models import (
     Solution,
     SolutionIndicator,
     Update,
+    default_rubric,
 )
 from civiclab.portfolio.queries import visible
+from civiclab.portfolio.structured import Rubric, Tags
 
 FORMAT = "civiclab.challenge"
 VERSION = 1
@@ -74,7 +76,7 @@ class ChallengeDoc(_Part):
     target_population: str = ""
     phase: str = "investigate"
     visibility: Visibility = Visibility.CITY
-    rubric: list[dict[str, str]]
+    rubric: Rubric
 
 
 class EvidenceDoc(_Part):
@@ -83,11 +85,11 @@ class EvidenceDoc(_Part):
     body: str = ""
     indicator: str | None = None
     dataset: str | None = None
-    snapshot: dict[str, Any] = {}
+    snapshot: dict[str, Any] = {}  # checked as ``structured.Snapshot`` when saved
     method: str = ""
     observed_on: dt.date | None = None
     consent: bool = False
-    tags: list[str] = []
+    tags: Tags = []
     url: str = ""
     visibility: Visibility = Visibility.CITY
 
@@ -215,7 +217,13 @@ def export_challenge(challenge: Challenge, *, viewer: Any = None) -> dict[str, A
     idea_index = {idea.pk: i for i, idea in enumerate(ideas)}
     # Reviewers are labelled in the order they first appear in the document, so the labels
     # come out the same after an import (which creates the scores in that order).
-    scores = Score.objects.filter(idea__challenge=challenge).order_by("idea_id", "criterion", "pk")
+    # What readers read: a rubric stored invalid travels as its valid criteria (or, with none,
+    # the default), with the scores on those criteria.
+    rubric = challenge.criteria.criteria or default_rubric()
+    criteria = {c["key"] for c in rubric}
+    scores = Score.objects.filter(idea__challenge=challenge, criterion__in=criteria).order_by(
+        "idea_id", "criterion", "pk"
+    )
     reviewers: dict[int | str, str] = {}
     scores_of: dict[int, list[dict[str, Any]]] = {}
     for score in scores:
@@ -242,7 +250,7 @@ def export_challenge(challenge: Challenge, *, viewer: Any = None) -> dict[str, A
         challenge=ChallengeDoc(
             **_fields(challenge, "title problem_statement priority_area target_population phase"),
             visibility=Visibility(challenge.visibility),
-            rubric=challenge.rubric,
+            rubric=rubric,
         ),
         phase_history=[
             PhaseDoc(**_fields(p, "from_phase to_phase note at"))
@@ -250,7 +258,9 @@ def export_challenge(challenge: Challenge, *, viewer: Any = None) -> dict[str, A
         ],
         evidence=[
             EvidenceDoc(
-                **_fields(e, "kind title body snapshot method observed_on consent tags url"),
+                **_fields(e, "kind title body method observed_on consent url"),
+                snapshot=_snapshot(e),
+                tags=e.shown_tags,
                 indicator=e.indicator.slug if e.indicator else None,
                 dataset=e.dataset.slug if e.dataset else None,
                 visibility=Visibility(e.visibility),
@@ -272,6 +282,11 @@ def export_challenge(challenge: Challenge, *, viewer: Any = None) -> dict[str, A
         solutions=[_export_solution(s, idea_index) for s in solution_rows.order_by("pk")],
     )
     return document.model_dump(mode="json")
+
+
+def _snapshot(evidence: Evidence) -> dict[str, Any]:
+    snapshot = evidence.shown_snapshot
+    return snapshot.model_dump(exclude_unset=True) if snapshot else {}
 
 
 def _export_solution(solution: Solution, idea_index: dict[int, int]) -> SolutionDoc:
@@ -477,7 +492,7 @@ class _Importer:
                 **d.model_dump(exclude={"opportunity_area", "scores"}),
             ),
         )
-        criteria = {item.get("key") for item in challenge.rubric}
+        criteria = set(challenge.criteria.keys)
         for i, s in enumerate(d.scores):
             if s.criterion not in criteria:
                 raise ValidationError(

@@ -8,7 +8,6 @@ Every write goes through ``services``: a refusal is a 403, a ValidationError sho
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable
 from functools import partial
@@ -112,7 +111,7 @@ def _summaries(challenge: Challenge, ideas: list[Idea]) -> dict[int, ScoreSummar
     rows: dict[int, list[tuple[int | str, str, int]]] = defaultdict(list)
     for score in Score.objects.filter(idea__in=ideas):
         rows[score.idea_id].append((score.reviewer_key, score.criterion, score.value))
-    criteria = [item["key"] for item in challenge.rubric]
+    criteria = challenge.criteria.keys
     return {idea.pk: summarise(criteria, rows[idea.pk]) for idea in ideas}
 
 
@@ -162,7 +161,7 @@ def _challenge_form(request: HttpRequest, data: Any = None, challenge: Any = Non
             "team": str(challenge.team_id or ""),
             "target_population": challenge.target_population,
             "visibility": challenge.visibility,
-            "rubric": rubric_text(challenge.rubric),
+            "rubric": rubric_text(challenge.criteria.criteria),
         }
     else:
         cities = _creatable_cities(user)
@@ -252,8 +251,8 @@ def _challenge_context(request: HttpRequest, challenge: Challenge, **extra: Any)
     )
     for item in evidence:
         item.indicator_shown = item.indicator_id in shown_indicators  # type: ignore[attr-defined]
-        recorded = (item.snapshot or {}).get("recorded_at")
-        item.recorded_at = dt.datetime.fromisoformat(recorded) if recorded else None  # type: ignore[attr-defined]
+        snapshot = item.shown_snapshot
+        item.recorded_at = snapshot.recorded() if snapshot else None  # type: ignore[attr-defined]
     solutions = list(visible(Solution, user).filter(challenge=challenge).order_by("title"))
     targets = SolutionIndicator.objects.filter(solution__in=solutions).values_list(
         "indicator_id", flat=True
@@ -313,7 +312,7 @@ def _evidence_form(
     if evidence is not None:
         names = ("title", "body", "method", "observed_on", "consent", "url", "visibility")
         initial = {name: getattr(evidence, name) for name in names}
-        initial["tags"] = ", ".join(evidence.tags or [])
+        initial["tags"] = ", ".join(evidence.shown_tags)
     return EvidenceForm(
         data,
         initial=initial,

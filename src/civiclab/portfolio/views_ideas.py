@@ -85,7 +85,7 @@ def _idea_page(
 ) -> HttpResponse:
     user = request.user
     challenge = idea.challenge
-    rubric = challenge.rubric
+    rubric = challenge.criteria.criteria
     summary = _summaries(challenge, [idea])[idea.pk]
     labels = {item["key"]: criterion_label(item) for item in rubric}
     can_edit = user_can(user, Action.EDIT, challenge)
@@ -138,7 +138,7 @@ def _idea_saved(
 @require_POST
 def idea_score(request: HttpRequest, pk: int) -> HttpResponse:
     idea = _idea(request, pk)
-    form = ScoreForm(request.POST, rubric=idea.challenge.rubric)
+    form = ScoreForm(request.POST, rubric=idea.challenge.criteria.criteria)
     if form.is_valid():
         write = partial(services.score_idea, request.user, idea, form.scores())
         done = _idea_saved(request, form, idea, write, _("Your scores are saved."))
@@ -208,7 +208,7 @@ def idea_matrix(request: HttpRequest, pk: int) -> HttpResponse:
     challenge = _challenge(request, pk)
     ideas = list(challenge.ideas.order_by("pk"))
     summaries = _summaries(challenge, ideas)
-    keys = [item["key"] for item in challenge.rubric]
+    keys = challenge.criteria.keys
     labels = quadrant_labels()
     cells: dict[str, list[Any]] = {key: [] for key in QUADRANTS}
     rows, unscored = [], []

@@ -12,13 +12,12 @@ from typing import Any
 from django import template
 from django.core.exceptions import ValidationError
 
-from civiclab.core.permissions import Action
-from civiclab.core.scoping import user_can
 from civiclab.datasets.engine import QueryError
 from civiclab.indicators import services
 from civiclab.indicators.chart import chart_data
-from civiclab.indicators.labels import status_label, y_label
+from civiclab.indicators.labels import progress_words, status_label, y_label
 from civiclab.indicators.models import Indicator
+from civiclab.indicators.queries import may_view_indicator
 from civiclab.indicators.runchart import point_signals
 from civiclab.indicators.spec import SpecError, parse_spec
 
@@ -28,12 +27,9 @@ register = template.Library()
 
 
 def may_see(user: Any, indicator: Indicator | None) -> bool:
-    """What the indicator page requires: the indicator and its dataset are both visible."""
-    return (
-        indicator is not None
-        and user_can(user, Action.VIEW, indicator)
-        and user_can(user, Action.VIEW, indicator.dataset)
-    )
+    """What the indicator page requires: the rule of ``visible_indicators`` (the indicator and
+    its dataset, with the dataset's own sources, are visible to the user now)."""
+    return may_view_indicator(user, indicator)
 
 
 @register.inclusion_tag("indicators/partials/card.html")
@@ -59,6 +55,7 @@ def indicator_card(indicator: Indicator | None, user: Any) -> dict[str, Any]:
         "goal": goal,
         "status": goal.status,
         "status_label": status_label(goal.status),
+        "progress_words": progress_words(goal, unit),
         "signal_count": len(run_chart.signals),
         "chart": chart_data(
             [p["period"] for p in overall],

@@ -1,0 +1,21 @@
+"""The base of every shape the API receives (POST and PATCH bodies), shared by all apps."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from ninja import Schema
+from pydantic import ConfigDict, Field, Strict
+
+# An id in a body: a whole number that a database row can have. `true`, `"3"` or `3.0` are
+# refused rather than read as 1 or 3, and so is a number beyond a bigint (the drivers would
+# raise). Other whole numbers in bodies are pydantic's ``StrictInt``.
+StrictId = Annotated[int, Strict(), Field(ge=1, le=2**63 - 1)]
+
+
+class InputSchema(Schema):
+    """What a client sends. A field the schema does not know is refused with a 422 naming it:
+    a misspelt or unsupported field that is silently ignored looks like a change that was made.
+    """
+
+    model_config = ConfigDict(extra="forbid")
