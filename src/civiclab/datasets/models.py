@@ -37,6 +37,12 @@ class Dataset(CityOwnedContent):
     current_version = models.ForeignKey(
         "DatasetVersion", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Lineage: the datasets whose rows this one's were derived from (a saved proximity result
+    # from its two datasets), with their own sources, so one level holds every ancestor. A
+    # dataset is seen only by those who may see all its sources now (queries.visible_datasets).
+    sources = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="derived", verbose_name=_("sources")
+    )
 
     class Meta:
         ordering = ["name"]

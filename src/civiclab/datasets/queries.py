@@ -10,15 +10,23 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 
 from civiclab.core.permissions import scopes_for
-from civiclab.core.scoping import actor_for, visible_to
+from civiclab.core.scoping import actor_for, scope_filter
 from civiclab.datasets.engine import CityQuery, TableFile
 from civiclab.datasets.ingest.columns import quote_ident
 from civiclab.datasets.models import Dataset, DatasetVersion, ImportJob
 
 
 def visible_datasets(user: Any) -> QuerySet[Dataset]:
-    return visible_to(Dataset.objects.all(), user).select_related(
-        "city", "city__network", "current_version", "owner"
+    """The datasets ``user`` may see: their own visibility allows it, and so does that of
+    every dataset their rows were derived from (``Dataset.sources``), as it is *now* — rows
+    saved from a dataset that was narrowed later are narrowed with it."""
+    own_rule = scope_filter(scopes_for(actor_for(user)))
+    # "Not allowed" as "not among the allowed", so a null team never reads as "not hidden".
+    allowed = Dataset.objects.filter(own_rule).values("pk")
+    return (
+        Dataset.objects.filter(own_rule)
+        .exclude(sources__in=Dataset.objects.exclude(pk__in=allowed).values("pk"))
+        .select_related("city", "city__network", "current_version", "owner")
     )
 
 

@@ -30,7 +30,7 @@ from civiclab.indicators.queries import visible_indicators
 from civiclab.network.queries import visible_teams
 from civiclab.portfolio import services
 from civiclab.portfolio.models import Cause, Challenge, Evidence, Score, Solution, scope
-from civiclab.portfolio.queries import visible
+from civiclab.portfolio.queries import visible, with_sources_shown
 
 ERRORS = {401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 422: ErrorResponse}
 READ_ERRORS = {401: ErrorResponse, 404: ErrorResponse}
@@ -49,11 +49,14 @@ PREFETCH: dict[type[models.Model], tuple[str, ...]] = {
 
 def visible_rows(model: type[models.Model], request: HttpRequest) -> Any:
     """The rows of ``model`` the caller may see, with what their answers read."""
-    return (
+    rows = (
         visible(model, request.auth)
         .select_related(*RELATED.get(model, ()))
         .prefetch_related(*PREFETCH.get(model, ()))
     )
+    if model is Evidence:  # which of its sources (and frozen number) the caller may read
+        rows = with_sources_shown(rows, request.auth)
+    return rows
 
 
 def get_visible(model: type[models.Model], request: HttpRequest, pk: int) -> Any:

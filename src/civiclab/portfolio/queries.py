@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from django.db.models import Model, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, Model, OuterRef, Q, QuerySet
 
 from civiclab.core.scoping import visible_to
+from civiclab.datasets.queries import visible_datasets
+from civiclab.indicators.queries import visible_indicators
 from civiclab.portfolio.models import Challenge, Evidence, Idea, Solution, scope
 
 M = TypeVar("M", bound=Model)
@@ -15,6 +17,23 @@ M = TypeVar("M", bound=Model)
 def visible(model: type[M], user: Any) -> QuerySet[M]:
     """The objects of ``model`` that ``user`` may see (through their challenge or solution)."""
     return visible_to(model.objects.all(), user, scope(model))  # type: ignore[attr-defined]
+
+
+def with_sources_shown(evidence: QuerySet[Evidence], user: Any) -> QuerySet[Evidence]:
+    """Evidence annotated with what ``user`` may read of its sources, now: ``indicator_shown``
+    and ``dataset_shown`` (the linked objects are visible to them), and ``snapshot_shown``.
+
+    A data finding's frozen number is a copy of its dataset's numbers, so it is shown only to
+    those who may see its indicator (hence its dataset) now: narrowing the dataset later hides
+    it too. Once the indicator is deleted, the number stays with the evidence as recorded —
+    there is no longer a source whose sharing it could outlive."""
+    indicator_shown = Exists(visible_indicators(user).filter(pk=OuterRef("indicator_id")))
+    dataset_shown = Exists(visible_datasets(user).filter(pk=OuterRef("dataset_id")))
+    return evidence.annotate(indicator_shown=indicator_shown, dataset_shown=dataset_shown).annotate(
+        snapshot_shown=ExpressionWrapper(
+            Q(indicator_id__isnull=True) | Q(indicator_shown=True), output_field=BooleanField()
+        ),
+    )
 
 
 def visible_challenges(user: Any) -> QuerySet[Challenge]:

@@ -50,7 +50,7 @@ from civiclab.portfolio.models import (
     Update,
     default_rubric,
 )
-from civiclab.portfolio.queries import visible
+from civiclab.portfolio.queries import visible, with_sources_shown
 from civiclab.portfolio.structured import Rubric, Tags
 
 FORMAT = "civiclab.challenge"
@@ -207,7 +207,9 @@ def export_challenge(challenge: Challenge, *, viewer: Any = None) -> dict[str, A
     evidence_rows = challenge.evidence.all()
     solution_rows = challenge.solutions.all()
     if viewer is not None:
-        evidence_rows = visible(Evidence, viewer).filter(challenge=challenge)
+        evidence_rows = with_sources_shown(
+            visible(Evidence, viewer).filter(challenge=challenge), viewer
+        )
         solution_rows = visible(Solution, viewer).filter(challenge=challenge)
     evidence = list(evidence_rows.select_related("indicator", "dataset").order_by("pk"))
     evidence_index = {e.pk: i for i, e in enumerate(evidence)}
@@ -259,10 +261,10 @@ def export_challenge(challenge: Challenge, *, viewer: Any = None) -> dict[str, A
         evidence=[
             EvidenceDoc(
                 **_fields(e, "kind title body method observed_on consent url"),
-                snapshot=_snapshot(e),
+                snapshot=_snapshot(e) if _shown(e, "snapshot") else {},
                 tags=e.shown_tags,
-                indicator=e.indicator.slug if e.indicator else None,
-                dataset=e.dataset.slug if e.dataset else None,
+                indicator=e.indicator.slug if e.indicator and _shown(e, "indicator") else None,
+                dataset=e.dataset.slug if e.dataset and _shown(e, "dataset") else None,
                 visibility=Visibility(e.visibility),
             )
             for e in evidence
@@ -282,6 +284,12 @@ def export_challenge(challenge: Challenge, *, viewer: Any = None) -> dict[str, A
         solutions=[_export_solution(s, idea_index) for s in solution_rows.order_by("pk")],
     )
     return document.model_dump(mode="json")
+
+
+def _shown(evidence: Evidence, part: str) -> bool:
+    """Whether the document may carry the evidence's ``part`` (snapshot, indicator, dataset):
+    as ``with_sources_shown`` says for a viewer; everything for the command line."""
+    return bool(getattr(evidence, f"{part}_shown", True))
 
 
 def _snapshot(evidence: Evidence) -> dict[str, Any]:

@@ -53,7 +53,7 @@ from civiclab.portfolio.models import (
     Solution,
     SolutionIndicator,
 )
-from civiclab.portfolio.queries import visible, visible_challenges
+from civiclab.portfolio.queries import visible, visible_challenges, with_sources_shown
 from civiclab.portfolio.scoring import ScoreSummary, summarise
 
 # The 2×2, read left to right, top to bottom: impact rises upwards, feasibility to the right.
@@ -239,18 +239,13 @@ def challenge_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _challenge_context(request: HttpRequest, challenge: Challenge, **extra: Any) -> dict[str, Any]:
     user = request.user
+    # Annotated with which sources, and frozen numbers, the user may read now.
     evidence = list(
-        visible(Evidence, user)
-        .filter(challenge=challenge)
-        .select_related("indicator", "indicator__city", "created_by")
-    )
-    shown_indicators = set(
-        visible_indicators(user)
-        .filter(pk__in=[e.indicator_id for e in evidence if e.indicator_id])
-        .values_list("pk", flat=True)
+        with_sources_shown(
+            visible(Evidence, user).filter(challenge=challenge), user
+        ).select_related("indicator", "indicator__city", "created_by")
     )
     for item in evidence:
-        item.indicator_shown = item.indicator_id in shown_indicators  # type: ignore[attr-defined]
         snapshot = item.shown_snapshot
         item.recorded_at = snapshot.recorded() if snapshot else None  # type: ignore[attr-defined]
     solutions = list(visible(Solution, user).filter(challenge=challenge).order_by("title"))
