@@ -166,7 +166,7 @@ def test_import_and_export_through_the_api(world: World) -> None:
     assert response.status_code == 201, response.content
     made = response.json()
     assert made["challenge"]["title"] == "Blight" and made["warnings"] == []
-    assert made["challenge"]["owner"] == member.email
+    assert made["challenge"]["owner"]["email"] == member.email  # the importer, a colleague
     assert call("post", f"{API}/challenges/import", world.user("viewer"), body).status_code == 403
     foreign = {"city": "city-f", "document": document}
     assert call("post", f"{API}/challenges/import", member, foreign).status_code == 404

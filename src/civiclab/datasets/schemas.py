@@ -10,6 +10,7 @@ from ninja import Field, Schema
 from pydantic import ConfigDict, StrictInt, TypeAdapter, field_validator
 from pydantic import ValidationError as PydanticValidationError
 
+from civiclab.accounts.people import PersonOut, person_for
 from civiclab.core.permissions import Visibility
 from civiclab.datasets.ingest.columns import ColumnType
 from civiclab.core.schemas import InputSchema
@@ -29,14 +30,14 @@ class DatasetOut(Schema):
     update_frequency: str
     licence: str
     visibility: str
-    owner: str | None = Field(None, description="The owner's email address")
+    owner: PersonOut | None = Field(None, description="The owner (email for colleagues only)")
     version: int | None = Field(None, description="Number of the current version")
     rows: int | None = Field(None, description="Rows in the current version")
     updated_at: datetime
 
     @staticmethod
-    def resolve_owner(obj: Any) -> str | None:
-        return obj.owner.email if obj.owner else None
+    def resolve_owner(obj: Any, context: Any) -> dict[str, Any] | None:
+        return person_for(obj.owner, obj.city, context)
 
     @staticmethod
     def resolve_version(obj: Any) -> int | None:
@@ -97,7 +98,9 @@ class VersionOut(Schema):
     mode: str
     source_name: str
     created_at: datetime
-    created_by: str | None = Field(None, description="Email of the person who imported it")
+    created_by: PersonOut | None = Field(
+        None, description="Who imported it: a name; the email address for colleagues"
+    )
     bad_rows: int = Field(0, description="Rows left out as bad (accepted with max_bad_rows)")
     current: bool = Field(False, alias="is_current")
 
@@ -106,8 +109,8 @@ class VersionOut(Schema):
         return obj.details.get("format")
 
     @staticmethod
-    def resolve_created_by(obj: Any) -> str | None:
-        return obj.created_by.email if obj.created_by else None
+    def resolve_created_by(obj: Any, context: Any) -> dict[str, Any] | None:
+        return person_for(obj.created_by, obj.dataset.city, context)
 
     @staticmethod
     def resolve_bad_rows(obj: Any) -> int:

@@ -8,6 +8,7 @@ from typing import Any
 
 from ninja import Field, Schema
 
+from civiclab.accounts.people import PersonOut, person_for
 from civiclab.core.permissions import Visibility
 
 from civiclab.core.schemas import InputSchema
@@ -24,12 +25,12 @@ class IndicatorOut(Schema):
     dataset: str = Field(alias="dataset.slug", description="The dataset's slug")
     description: str
     visibility: str
-    owner: str | None = Field(None, description="The owner's email address")
+    owner: PersonOut | None = Field(None, description="The owner (email for colleagues only)")
     updated_at: datetime
 
     @staticmethod
-    def resolve_owner(obj: Any) -> str | None:
-        return obj.owner.email if obj.owner else None
+    def resolve_owner(obj: Any, context: Any) -> dict[str, Any] | None:
+        return person_for(obj.owner, obj.city, context)
 
 
 class IndicatorDetail(IndicatorOut):

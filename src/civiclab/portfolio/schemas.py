@@ -13,6 +13,7 @@ from typing import Any, Literal
 from ninja import Field, Schema
 from pydantic import ConfigDict, StrictInt
 
+from civiclab.accounts.people import PersonOut, person_for
 from civiclab.core.permissions import DEFAULT_POLICY, Action, Visibility
 from civiclab.core.schemas import InputSchema, StrictId
 from civiclab.core.scoping import user_can
@@ -68,13 +69,13 @@ class ChallengeOut(Schema):
     target_population: str
     phase: str
     visibility: str
-    owner: str | None = Field(None, description="The owner's email address")
+    owner: PersonOut | None = Field(None, description="The owner (email for colleagues only)")
     created_at: dt.datetime
     updated_at: dt.datetime
 
     @staticmethod
-    def resolve_owner(obj: Any) -> str | None:
-        return _email(obj.owner)
+    def resolve_owner(obj: Any, context: Any) -> dict[str, Any] | None:
+        return person_for(obj.owner, obj.city, context)
 
 
 class ChallengeDetail(ChallengeOut):
@@ -361,7 +362,7 @@ class SolutionOut(Schema):
     title: str
     description: str
     goal_statement: str
-    owner: str | None = Field(None, description="The owner's email address")
+    owner: PersonOut | None = Field(None, description="The owner (email for colleagues only)")
     partners: str
     budget_planned: Decimal | None
     budget_spent: Decimal | None
@@ -376,8 +377,8 @@ class SolutionOut(Schema):
     updated_at: dt.datetime
 
     @staticmethod
-    def resolve_owner(obj: Any) -> str | None:
-        return _email(obj.owner)
+    def resolve_owner(obj: Any, context: Any) -> dict[str, Any] | None:
+        return person_for(obj.owner, obj.city, context)
 
 
 class SolutionDetail(SolutionOut):
