@@ -138,7 +138,12 @@ class EvidenceOut(Schema):
     body: str
     indicator: str | None = Field(None, description="The indicator's slug")
     dataset: str | None = Field(None, description="The dataset's slug")
-    snapshot: dict[str, Any] = Field(description="The indicator's number when this was recorded")
+    snapshot: dict[str, Any] = Field(
+        description="The indicator's number when this was recorded (empty when withheld)"
+    )
+    snapshot_withheld: bool = Field(
+        description="The number comes from data that is not shared with you (any more)"
+    )
     method: str
     observed_on: dt.date | None
     consent: bool
@@ -147,10 +152,16 @@ class EvidenceOut(Schema):
     visibility: str
     created_at: dt.datetime
 
+    # What of its sources the caller may read: the annotations of
+    # portfolio.queries.with_sources_shown; without them, nothing is shown.
     @staticmethod
     def resolve_snapshot(obj: Any) -> dict[str, Any]:
-        snapshot = obj.shown_snapshot
+        snapshot = obj.shown_snapshot if getattr(obj, "snapshot_shown", False) else None
         return snapshot.model_dump(exclude_unset=True) if snapshot else {}
+
+    @staticmethod
+    def resolve_snapshot_withheld(obj: Any) -> bool:
+        return bool(obj.snapshot) and not getattr(obj, "snapshot_shown", False)
 
     @staticmethod
     def resolve_tags(obj: Any) -> list[str]:
@@ -158,11 +169,13 @@ class EvidenceOut(Schema):
 
     @staticmethod
     def resolve_indicator(obj: Any) -> str | None:
-        return obj.indicator.slug if obj.indicator_id else None
+        shown = obj.indicator_id and getattr(obj, "indicator_shown", False)
+        return obj.indicator.slug if shown else None
 
     @staticmethod
     def resolve_dataset(obj: Any) -> str | None:
-        return obj.dataset.slug if obj.dataset_id else None
+        shown = obj.dataset_id and getattr(obj, "dataset_shown", False)
+        return obj.dataset.slug if shown else None
 
 
 class EvidenceIn(InputSchema):
