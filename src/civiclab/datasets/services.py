@@ -51,6 +51,14 @@ class ImportOptions:
     overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
     visibility: str = Visibility.CITY
     description: str = ""
+    # Importing under the name of an existing dataset adds a version to it only when asked
+    # explicitly (append and upsert ask by their nature); otherwise the name clash is an error.
+    add_version: bool = False
+    team_id: int | None = None  # a new dataset's team (derived rows of a team-only source)
+
+    @property
+    def adds_to_existing(self) -> bool:
+        return self.add_version or self.mode in ("append", "upsert")
 
 
 def city_dir(city: Any) -> Path:
@@ -103,13 +111,44 @@ def check_file_size(path: Path) -> None:
         raise IngestError("The file is empty.", code="empty")
 
 
-def check_may_import(by: Any, city: Any, name: str, visibility: str = Visibility.CITY) -> None:
-    """Raise PermissionDenied unless ``by`` may import into the city's dataset ``name``
-    (and IngestError when ``name`` cannot name a new dataset)."""
+def check_may_import(
+    by: Any,
+    city: Any,
+    name: str,
+    visibility: str = Visibility.CITY,
+    adds_to_existing: bool = False,
+) -> None:
+    """Raise PermissionDenied unless ``by`` may import into the city's dataset ``name``, and
+    IngestError when ``name`` cannot name a new dataset or names an existing one that the
+    import was not explicitly meant to add a version to (``adds_to_existing``)."""
     dataset = find_dataset(city, name)
+    check_name_free(dataset, name, adds_to_existing)
     _check_may_import(by, city, dataset, visibility)
     if dataset is None:
         _new_slug(name)
+
+
+class NameTaken(IngestError):
+    """The name is an existing dataset's, and adding a version to it was not asked for."""
+
+    def __init__(self, dataset: Dataset) -> None:
+        version = dataset.current_version
+        super().__init__(
+            f"A dataset named {dataset.name!r} already exists"
+            + (f" (version {version.number}, {version.rows:,} rows," if version else " (")
+            + f" visible to: {dataset.visibility}). Choose another name, or confirm that "
+            "you want to add a new version of the existing dataset.",
+            code="name_taken",
+        )
+        self.dataset = dataset
+
+
+def check_name_free(dataset: Dataset | None, name: str, adds_to_existing: bool) -> None:
+    """Raise NameTaken when ``dataset`` (found by ``name``) exists and the import was not
+    meant to add a version to it: a new version silently replacing someone's data is the
+    mistake this stops, whoever imports (the command line included)."""
+    if dataset is not None and not adds_to_existing:
+        raise NameTaken(dataset)
 
 
 def _check_may_import(by: Any, city: Any, dataset: Dataset | None, visibility: str) -> None:
@@ -117,6 +156,9 @@ def _check_may_import(by: Any, city: Any, dataset: Dataset | None, visibility: s
         return  # the command line, run by the server's operator
     if dataset is not None:
         require(by, Action.EDIT, dataset)
+        # New rows in a dataset shared beyond the city are shared as widely: publishing.
+        if Visibility(dataset.visibility).breadth > Visibility.CITY.breadth:
+            require(by, Action.PUBLISH, dataset)
     else:
         target = Target(city.network_id, city.pk, Visibility(visibility))
         require(by, Action.CREATE, target)
@@ -203,6 +245,7 @@ def import_file(
     if options.mode not in MODES:
         raise IngestError(f"Unknown mode {options.mode!r}: use {', '.join(MODES)}.", code="mode")
     dataset = find_dataset(city, name)
+    check_name_free(dataset, name, options.adds_to_existing)
     _check_may_import(by, city, dataset, options.visibility)
     check_file_size(path)
     if dataset is None:
@@ -311,6 +354,7 @@ def _publish(
                     slug=_new_slug(name),
                     description=options.description,
                     visibility=options.visibility,
+                    team_id=options.team_id,
                     owner=by if by is not None else None,
                 )
                 record(by, "dataset.create", dataset)

@@ -21,7 +21,7 @@ from civiclab.core.api import AUTH_OR_ANONYMOUS, ErrorResponse, error
 from civiclab.datasets.engine import CityQuery, QueryError, TableFile
 from civiclab.datasets.models import Dataset
 from civiclab.datasets.queries import version_path, visible_datasets
-from civiclab.geo.coordinates import NoLocation, location_columns
+from civiclab.geo.coordinates import NoLocation
 from civiclab.geo.layers import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
@@ -43,15 +43,6 @@ OPS = ("=", "!=", "in", "not in", "between", "is null", "is not null", "contains
 def columns_of(dataset: Dataset) -> dict[str, str]:
     version = dataset.current_version
     return {c["name"]: c["type"] for c in version.columns} if version else {}
-
-
-def has_locations(dataset: Dataset) -> bool:
-    """Can ``dataset`` be mapped: latitude and longitude columns, or a geometry column?"""
-    try:
-        location_columns(columns_of(dataset))
-    except NoLocation:
-        return False
-    return True
 
 
 def parse_filters(texts: Iterable[str], columns: dict[str, str]) -> list[Filter]:
@@ -99,6 +90,8 @@ class LayerSummary(Schema):
     clustered: bool
     bounds: list[float] | None
     kinds: list[str]
+    far_outside: int
+    far_radius_m: float | None
 
 
 class FeatureCollectionOut(Schema):
@@ -115,8 +108,13 @@ otherwise each row is a feature with its columns as properties (geometry columns
 lines and polygons simplified to about half a pixel at `zoom`.
 
 `summary` counts the rows the filters keep (`matched`), those without a location
-(`without_location`) and those inside the box (`in_view`), and gives the `bounds` of all
-located rows.
+(`without_location`), those inside the box (`in_view`) and those far outside the city
+(`far_outside`: farther than `far_radius_m` metres from the median point of the dataset's
+rows — placeholder coordinates and the like; they are drawn all the same), and gives the
+`bounds` of the located rows that are not far outside.
+
+A dataset is located by latitude and longitude columns, a geometry column, or a text column
+of locations such as `(39.2904, -76.6122)` or `POINT (-76.6122 39.2904)`.
 
 - `bbox`: `west,south,east,north` in degrees; default the whole world.
 - `zoom`: the map's zoom (0–22); default one that shows `bbox` about 1,000 pixels wide.

@@ -17,6 +17,7 @@ from civiclab.datasets.queries import visible_datasets
 from civiclab.geo.coordinates import NoLocation
 from civiclab.geo.services import (
     assign_areas_to,
+    boundaries_of,
     hotspot_report,
     proximity_between,
     save_matches,
@@ -57,6 +58,10 @@ class ProximityOut(Schema):
     projection: str
     saved: SavedOut | None = None
 
+    from_far_outside: int = Field(
+        description="Rows of `from` far outside the city (counted in `total` all the same)"
+    )
+    near_far_outside: int
 
 class AssignIn(InputSchema):
     points: str = Field(description="Slug of the dataset whose rows get the area's name")
@@ -81,7 +86,16 @@ class AssignOut(Schema):
 class HotspotOut(Schema):
     cell: str = Field(description="H3 cell id")
     kind: str = Field(description="hot or cold")
-    count: int
+    area: str | None = Field(
+        description="The areas of the city's boundaries holding the cell's centre (· between)"
+    )
+    centre: list[float] = Field(description="The cell's centre: latitude, longitude")
+    label: str = Field(description="The area and the centre, for people")
+    count: int = Field(description="Rows in the cell")
+    rows_around: int = Field(
+        description="Rows in the cell and its six neighbours: what Gi* weighs, so a cell "
+        "with no row of its own can be hot"
+    )
     z: float
     q: float = Field(description="Benjamini–Hochberg adjusted p-value")
 
@@ -92,10 +106,16 @@ class HotspotsOut(Schema):
     fdr: float
     cells: int
     without_location: int
-    hotspots: list[HotspotOut]
+    far_outside: int = Field(
+        description="Rows farther than `far_radius_m` from the median point of the rows"
+    )
+    far_outside_kept: bool
+    far_radius_m: float | None
+    hotspots: list[HotspotOut] = Field(description="Hottest first, then coldest")
 
 
 class HotspotsQuery(Schema):
+    rows: int = Field(description="Located rows in the study area")
     dataset: str
     resolution: int = Field(9, ge=0, le=15, description="H3 resolution")
     fdr: float = Field(0.05, gt=0, lt=1, description="False discovery rate")
@@ -104,6 +124,9 @@ class HotspotsQuery(Schema):
 def _dataset(request: HttpRequest, slug: str, dataset: str) -> Dataset:
     found: Dataset = get_object_or_404(
         visible_datasets(request.auth), city__slug=slug, slug=dataset, current_version__isnull=False
+    keep_far_outside: bool = Field(
+        False, description="Keep the rows far outside the city in the study area"
+    )
     )
     return found
 
@@ -171,6 +194,17 @@ def geo_assign(request: HttpRequest, slug: str, payload: AssignIn) -> dict[str, 
 def geo_hotspots(request: HttpRequest, slug: str, query: Query[HotspotsQuery]) -> dict[str, Any]:
     dataset = _dataset(request, slug, query.dataset)
     try:
-        return hotspot_report(dataset, query.resolution, query.fdr)
+        return hotspot_report(
+            dataset,
+            query.resolution,
+            query.fdr,
+            query.keep_far_outside,
+            boundaries_of(dataset.city, request.auth),
+        )
     except NoLocation as exc:
         raise ValidationError({"dataset": str(exc)}) from None
+    description=(
+        "Rows far outside the city (`far_outside`, see `far_radius_m`) are counted and left "
+        "out of the study area unless `keep_far_outside`. Each cell is named by the areas of "
+        "the city's boundaries its centre lies in."
+    ),

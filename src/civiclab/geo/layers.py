@@ -8,7 +8,9 @@ polygons simplified to about half a pixel at that zoom, each with its columns fo
 
 Rows are read through the sandboxed query engine (``run``: sql, params → Arrow table), with
 the same filters and the same parameterised conditions as indicators. Rows without a
-location are counted, never dropped silently. Pure: no Django.
+location are counted, never dropped silently; so are rows far outside the city (see
+``coordinates.city_extent``), which are drawn but left out of the bounds the map fits.
+Pure: no Django.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import shapely
 
 from civiclab.datasets.display import json_value
 from civiclab.datasets.ingest.columns import quote_ident
-from civiclab.geo.coordinates import location_columns
+from civiclab.geo.coordinates import CityExtent, LocationSource, city_extent, find_location
 from civiclab.indicators.compile import compile_filters
 from civiclab.indicators.spec import Filter, SpecError
 
@@ -37,6 +39,7 @@ DEFAULT_LIMIT = 5_000  # rows in view drawn one by one; more are clustered
 MAX_LIMIT = 20_000
 WORLD: BBox = (-180.0, -85.0511, 180.0, 85.0511)  # what Web Mercator can show
 COORDINATE_DIGITS = 6  # ~0.1 m: more is noise on a map and bytes on the wire
+LON, LAT = "__civiclab_lon", "__civiclab_lat"  # a text location's coordinates, read with rows
 
 
 class LayerError(ValueError):
@@ -60,8 +63,10 @@ class Layer:
     without_location: int  # of those, rows with no usable location
     in_view: int  # located rows inside the bbox
     clustered: bool
-    bounds: BBox | None  # of every located matching row, to fit the map to the data
+    bounds: BBox | None  # of the located matching rows not far outside, to fit the map
     kinds: list[str] = field(default_factory=list)  # "point", "line", "polygon" drawn
+    far_outside: int = 0  # located matching rows far outside the city (drawn all the same)
+    extent: CityExtent | None = None  # of every row of the dataset, filters or not
 
     def geojson(self) -> dict[str, Any]:
         """The FeatureCollection; the counts travel as a foreign member (RFC 7946 §6.1)."""
@@ -75,6 +80,8 @@ class Layer:
                 "clustered": self.clustered,
                 "bounds": list(self.bounds) if self.bounds else None,
                 "kinds": self.kinds,
+                "far_outside": self.far_outside,
+                "far_radius_m": round(self.extent.radius_m) if self.extent else None,
             },
         }
 
@@ -123,52 +130,100 @@ def build_layer(
     where, params = filter_condition(request.filters, columns, timezone)
     limit = max(1, min(request.limit, MAX_LIMIT))
     bbox = _clamped(request.bbox) if request.bbox else WORLD
-    found = location_columns(columns)
+    found = find_location(table, columns, run)
     source = quote_ident(table)
-    if isinstance(found, tuple):
-        lat_sql, lon_sql = (f"CAST({quote_ident(c)} AS DOUBLE)" for c in found)
-        located = run(
-            f"SELECT {lon_sql} AS lon, {lat_sql} AS lat FROM {source} WHERE {where}", params
-        )
-        lon = _floats(located.column("lon"))
-        lat = _floats(located.column("lat"))
-        has = np.isfinite(lon) & np.isfinite(lat) & (np.abs(lat) <= 90) & (np.abs(lon) <= 180)
+    coordinates = found.lon_lat_sql()
+    if coordinates is not None:
+        lon_sql, lat_sql = coordinates
+
+        def read(condition: str, values: list[Any]) -> tuple[np.ndarray, np.ndarray]:
+            located = run(
+                f"SELECT {lon_sql} AS lon, {lat_sql} AS lat FROM {source} WHERE {condition}",
+                values,
+            )
+            lon, lat = _floats(located.column("lon")), _floats(located.column("lat"))
+            valid = (np.abs(lat) <= 90) & (np.abs(lon) <= 180)  # NaN compares False
+            return np.where(valid, lon, np.nan), np.where(valid, lat, np.nan)
+
+        lon, lat = read(where, params)
+        extent = city_extent(*(read("TRUE", []) if request.filters else (lon, lat)))
+        has = np.isfinite(lon) & np.isfinite(lat)
         inside = has & _in_box(lon, lat, bbox)
-        layer = Layer(
-            [], len(lon), int((~has).sum()), int(inside.sum()), False, _bounds(lon[has], lat[has])
-        )
+        layer = _counted(len(lon), lon, lat, has, inside, extent)
         if layer.in_view > limit:
             return _clustered(layer, lon[inside], lat[inside], request.zoom, bbox)
         west, south, east, north = bbox
         n = len(params)
         rows = run(
-            f"SELECT * FROM {source} WHERE ({where}) AND {lon_sql} BETWEEN ${n + 1} AND ${n + 2} "
+            f"SELECT *, {lon_sql} AS {LON}, {lat_sql} AS {LAT} FROM {source} "
+            f"WHERE ({where}) AND {lon_sql} BETWEEN ${n + 1} AND ${n + 2} "
             f"AND {lat_sql} BETWEEN ${n + 3} AND ${n + 4} LIMIT {limit}",
             [*params, west, east, south, north],
         )
-        points = shapely.points(_floats(rows.column(found[1])), _floats(rows.column(found[0])))
-        layer.features = _features(points, rows, set())
+        points = shapely.points(_floats(rows.column(LON)), _floats(rows.column(LAT)))
+        layer.features = _features(points, rows, {LON, LAT})
         layer.kinds = ["point"] if layer.features else []
         return layer
     # A geometry column: shapes are read in Python (the sandbox loads no spatial extension).
-    geometry = quote_ident(found)
-    blobs = run(f"SELECT {geometry} AS g FROM {source} WHERE {where}", params).column("g")
-    shapes = shapely.from_wkb(blobs.to_numpy(zero_copy_only=False), on_invalid="ignore")
+    return _shapes_layer(table, found, where, params, request, run, bbox, limit)
+
+
+def _counted(
+    matched: int,
+    lon: np.ndarray,
+    lat: np.ndarray,
+    has: np.ndarray,
+    inside: np.ndarray,
+    extent: CityExtent | None,
+    boxes: np.ndarray | None = None,
+) -> Layer:
+    """A layer's counts; its bounds (of the rows, or of their ``boxes``) leave out the rows far
+    outside the city, unless those are all there is (a filter that keeps only them)."""
+    far = has & extent.far(lon, lat) if extent else np.zeros(len(lon), bool)
+    kept = has & ~far if (has & ~far).any() else has
+    bounds = _bounds(lon[kept], lat[kept]) if boxes is None else _box_union(boxes[kept])
+    return Layer(
+        [], matched, int((~has).sum()), int(inside.sum()), False, bounds,
+        far_outside=int(far.sum()), extent=extent,
+    )  # fmt: skip
+
+
+def _box_centres(boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return (boxes[:, 0] + boxes[:, 2]) / 2, (boxes[:, 1] + boxes[:, 3]) / 2
+
+
+def _shapes_layer(
+    table: str,
+    found: LocationSource,
+    where: str,
+    params: list[Any],
+    request: LayerRequest,
+    run: RunArrow,
+    bbox: BBox,
+    limit: int,
+) -> Layer:
+    """The layer of a dataset located by a geometry column."""
+    source, geometry = quote_ident(table), quote_ident(found.columns[0])
+
+    def boxes_of(condition: str, values: list[Any]) -> tuple[np.ndarray, np.ndarray]:
+        blobs = run(f"SELECT {geometry} AS g FROM {source} WHERE {condition}", values).column("g")
+        shapes = shapely.from_wkb(blobs.to_numpy(zero_copy_only=False), on_invalid="ignore")
+        return shapes, shapely.bounds(shapes)  # NaN for missing shapes
+
+    shapes, boxes = boxes_of(where, params)
     has = ~(shapely.is_missing(shapes) | shapely.is_empty(shapes))
-    boxes = shapely.bounds(shapes)  # NaN for missing shapes
     inside = has & ~(
         (boxes[:, 0] > bbox[2])
         | (boxes[:, 2] < bbox[0])
         | (boxes[:, 1] > bbox[3])
         | (boxes[:, 3] < bbox[1])
     )
-    total = _box_union(boxes[has])
-    layer = Layer([], len(shapes), int((~has).sum()), int(inside.sum()), False, total)
+    # A shape stands at the middle of its box: cheap, and inside the cell that matters.
+    x, y = _box_centres(boxes)
+    extent = city_extent(*(_box_centres(boxes_of("TRUE", [])[1]) if request.filters else (x, y)))
+    layer = _counted(len(shapes), x, y, has, inside, extent, boxes)
     if layer.in_view > limit:
-        # A shape stands at the middle of its box: cheap, and inside the cell that matters.
-        x = (boxes[inside, 0] + boxes[inside, 2]) / 2
-        y = (boxes[inside, 1] + boxes[inside, 3]) / 2
-        return _clustered(layer, x, y, request.zoom, bbox)
+        return _clustered(layer, x[inside], y[inside], request.zoom, bbox)
     chosen = np.flatnonzero(inside)
     # Same query, same order (DuckDB keeps a scan's order without ORDER BY): take the rows.
     rows = run(f"SELECT * FROM {source} WHERE {where}", params).take(pa.array(chosen, pa.int64()))
@@ -177,7 +232,7 @@ def build_layer(
         drawn = shapely.simplify(
             drawn, _pixel_degrees(request.zoom, bbox) / 2, preserve_topology=True
         )
-    layer.features = _features(drawn, rows, {found})
+    layer.features = _features(drawn, rows, {found.columns[0]})
     layer.kinds = _kinds(drawn)
     return layer
 

@@ -22,7 +22,6 @@ from civiclab.datasets.models import Dataset, DatasetVersion
 from civiclab.datasets.queries import version_path
 from civiclab.geo.areas import Assignment, assign_areas
 from civiclab.geo.coordinates import Locations, read_locations
-from civiclab.geo.hotspots import hotspots
 from civiclab.geo.models import Boundary
 from civiclab.geo.proximity import Proximity, proximity
 from civiclab.network.queries import CITY_FIELDS
@@ -67,6 +66,9 @@ class ProximityAnswer:
             "total": r.total,
             "from_without_location": r.a_without_coordinates,
             "near_without_location": r.b_without_coordinates,
+            # Counted, not left out: a distance question is answered for every located row.
+            "from_far_outside": self.origin_locations.far_outside,
+            "near_far_outside": self.near_locations.far_outside,
             "from_located_by": self.origin_locations.source,
             "near_located_by": self.near_locations.source,
             "projection": f"EPSG:{r.epsg}",
@@ -227,28 +229,17 @@ def _import_rows(
         return datasets.import_file(by, like.city, name, path, path.name, options)
 
 
-def hotspot_report(dataset: Dataset, resolution: int = 9, fdr: float = 0.05) -> dict[str, Any]:
-    """The hot and cold H3 cells of a dataset's rows (Getis–Ord Gi*, FDR-corrected)."""
-    if not 0 <= resolution <= 15:
-        raise ValueError("the H3 resolution is from 0 to 15")
-    if not 0 < fdr < 1:
-        raise ValueError("the false discovery rate is between 0 and 1")
-    located = dataset_locations(dataset)
-    found = hotspots(located.lon, located.lat, resolution, fdr)
-    spots = [
-        {"cell": c, "kind": k, "count": int(n), "z": round(float(z), 3), "q": round(float(q), 5)}
-        for c, k, n, z, q in zip(found.cells, found.kind, found.counts, found.z, found.q,
-                                 strict=True)
-        if k
-    ]  # fmt: skip
-    return {
-        "dataset": dataset.slug,
-        "resolution": found.resolution,
-        "fdr": found.fdr,
-        "cells": len(found.cells),
-        "without_location": found.without_location,
-        "hotspots": spots,
-    }
+def hotspot_report(
+    dataset: Dataset,
+    resolution: int = 9,
+    fdr: float = 0.05,
+    keep_far_outside: bool = False,
+    boundaries: Any = (),
+) -> dict[str, Any]:
+    """The hot and cold H3 cells of a dataset's rows (see ``geo.hotspot_report``)."""
+    from civiclab.geo.hotspot_report import hotspot_report as report  # it reads locations here
+
+    return report(dataset, resolution, fdr, keep_far_outside, boundaries)
 
 
 def attach_boundary(by: Any, dataset: Dataset, label_column: str) -> Boundary:

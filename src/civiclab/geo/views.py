@@ -19,8 +19,9 @@ from django.utils.translation import gettext as _
 from civiclab.datasets.engine import QueryError
 from civiclab.datasets.queries import visible_datasets
 from civiclab.datasets.views import dataset_or_404
-from civiclab.geo.api import columns_of, dataset_layer, has_locations, parse_filters
+from civiclab.geo.api import columns_of, dataset_layer, parse_filters
 from civiclab.geo.layers import LayerError, LayerRequest
+from civiclab.geo.locating import has_locations
 from civiclab.indicators.forms import OP_CHOICES
 
 FILTER_ROWS = 3  # filter rows the form offers (column, condition, value)
@@ -86,6 +87,7 @@ def dataset_map(request: HttpRequest, slug: str, dataset_slug: str) -> HttpRespo
                 "loading": _("Loading the map…"),
                 "failed": _("The map could not be loaded."),
                 "no_location": _("%(count)s rows have no location"),
+                "far_outside": _("%(count)s rows far outside the city"),
             },
         },
     )

@@ -21,6 +21,7 @@ from civiclab.datasets.models import Dataset
 from civiclab.datasets.queries import visible_datasets
 from civiclab.indicators import services
 from civiclab.indicators.evaluate import Point
+from civiclab.indicators.labels import progress_words, y_label
 from civiclab.indicators.models import Indicator
 from civiclab.indicators.queries import visible_indicators
 from civiclab.indicators.schemas import (
@@ -34,7 +35,7 @@ from civiclab.indicators.schemas import (
     SeriesOut,
     SignalsOut,
 )
-from civiclab.indicators.spec import IndicatorSpec, SpecError
+from civiclab.indicators.spec import IndicatorSpec, SpecError, parse_spec
 from civiclab.network.models import City
 from civiclab.network.queries import visible_cities
 
@@ -250,7 +251,9 @@ def get_indicator_signals(request: HttpRequest, slug: str, indicator: str) -> di
 def get_indicator_goal(request: HttpRequest, slug: str, indicator: str) -> dict:
     found = _indicator(request, slug, indicator)
     goal = services.report(found)["goal"]
-    return {**goal.__dict__, "target_date": found.target_date}
+    unit = y_label(parse_spec(found.spec))
+    return {**goal.__dict__, "target_date": found.target_date,
+            "summary": progress_words(goal, unit)}  # fmt: skip
 
 
 @router.get(

@@ -10,8 +10,8 @@ from ninja import Field, Schema
 
 from civiclab.accounts.people import PersonOut, person_for
 from civiclab.core.permissions import Visibility
-
 from civiclab.core.schemas import InputSchema
+
 SPEC_HELP = (
     "The indicator specification (JSON Schema: `civiclab indicator schema`), without "
     "`dataset`, which the indicator's dataset sets"
@@ -119,10 +119,25 @@ class GoalOut(Schema):
     latest: float | None
     target: float | None
     target_date: dt.date | None = None
-    progress_percent: float | None = Field(description="Share of baseline → target covered")
-    projected: float | None = Field(description="The recent trend's value at the target date")
-    status: str = Field(description="on_track, at_risk, off_track, met or unknown")
+    progress_percent: float | None = Field(
+        description="Share of baseline → target covered, 0–100; null when the value moved the "
+        "wrong way or the target is no improvement on the baseline"
+    )
+    projected: float | None = Field(description="The trend line's value at the target date")
+    status: str = Field(
+        description="on_track, at_risk, off_track, met, target_contradicts_direction (the "
+        "target is on the wrong side of the baseline for the polarity) or unknown"
+    )
     method: str
+    change: float | None = Field(None, description="Latest value − baseline")
+    direction: str | None = Field(
+        None, description="better, worse or unchanged since the baseline, by the polarity"
+    )
+    summary: str = Field(
+        "",
+        description="Progress in words, in the request's language (e.g. 'Moving the wrong "
+        "way: +1,120 since the baseline.')",
+    )
 
 
 class GapOut(Schema):

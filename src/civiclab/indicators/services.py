@@ -10,7 +10,9 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import formats
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from civiclab.audit.services import record
 from civiclab.core.permissions import DEFAULT_POLICY, Action, Target, Visibility
@@ -21,7 +23,7 @@ from civiclab.datasets.queries import version_path
 from civiclab.indicators.compile import compile_spec
 from civiclab.indicators.equity import equity_view
 from civiclab.indicators.evaluate import Point, evaluate
-from civiclab.indicators.goals import progress
+from civiclab.indicators.goals import contradicts, progress
 from civiclab.indicators.models import Indicator, IndicatorResult
 from civiclab.indicators.runchart import analyse
 from civiclab.indicators.spec import IndicatorSpec, SpecError, parse_spec
@@ -60,6 +62,7 @@ def create_indicator(
         check(by, Action.PUBLISH, target, DEFAULT_POLICY)
     _no_wider_than_dataset(visibility, dataset)
     parsed = validated_spec(dataset, spec)
+    check_target(dataset, parsed, fields)
     slug = slugify(name)[:100] or "indicator"
     if slug in RESERVED_SLUGS:
         raise ValidationError({"name": f"{name!r} would clash with a page's address."})
@@ -93,6 +96,11 @@ def update_indicator(by: Any, indicator: Indicator, **changes: Any) -> Indicator
         )
     if "visibility" in changes:
         _no_wider_than_dataset(changes["visibility"], indicator.dataset)
+    if GOAL_FIELDS.intersection(changes):
+        goal = {name: changes.get(name, getattr(indicator, name)) for name in GOAL_FIELDS}
+        spec = changes.get("spec", indicator.spec)
+        check_target(indicator.dataset, parse_spec({**spec, "dataset": indicator.dataset.slug}),
+                     goal)  # fmt: skip
     diff = apply_changes(by, indicator, changes, DEFAULT_POLICY)
     record(by, "indicator.update", indicator, changes=diff)
     return indicator
@@ -103,6 +111,52 @@ def delete_indicator(by: Any, indicator: Indicator) -> None:
     check(by, Action.DELETE, indicator, DEFAULT_POLICY)
     record(by, "indicator.delete", indicator)
     indicator.delete()
+
+
+# What a goal is made of: changing any of them (or the spec) checks the target again.
+GOAL_FIELDS = frozenset({"spec", "target_value", "baseline_start", "baseline_end"})
+
+
+def check_target(dataset: Dataset, spec: IndicatorSpec, goal: dict[str, Any]) -> None:
+    """Refuse a target on the wrong side of the baseline for the indicator's direction.
+
+    A target is an improvement to aim at: "lower is better" with a target above the baseline
+    is a slip in one of the two, and every status and progress figure after it would be
+    nonsense. The baseline comes from the data, so it is checked when the data has one (the
+    page says so again if later data moves the baseline past the target).
+    """
+    target = goal.get("target_value")
+    if target is None or dataset.current_version is None:
+        return
+    try:
+        overall = _points_json(compute(dataset, spec.model_copy(update={"breakdown": None})))
+    except QueryError:  # the series cannot be computed now: its page will say why
+        return
+    baseline = baseline_of(overall, goal.get("baseline_start"), goal.get("baseline_end"))
+    lower_is_better = spec.polarity == "lower_is_better"
+    if baseline is None or not contradicts(baseline, target, lower_is_better):
+        return
+    numbers = {"target": number_format(target), "baseline": number_format(baseline)}
+    if lower_is_better:
+        message = _(
+            "Lower is better, but the target (%(target)s) is above the baseline "
+            "(%(baseline)s): a target must improve on the baseline. Lower the target, or "
+            "choose “Higher is better”."
+        )
+    else:
+        message = _(
+            "Higher is better, but the target (%(target)s) is below the baseline "
+            "(%(baseline)s): a target must improve on the baseline. Raise the target, or "
+            "choose “Lower is better”."
+        )
+    raise ValidationError({"target_value": message % numbers})
+
+
+def number_format(value: float) -> str:
+    """A number as the reader's language writes it (1,234.5 or 1 234,5), two decimals at most."""
+    rounded = float(round(value, 2))
+    shown = int(rounded) if rounded.is_integer() else rounded
+    return formats.number_format(shown, use_l10n=True, force_grouping=True)
 
 
 def _no_wider_than_dataset(visibility: str, dataset: Dataset) -> None:
@@ -191,7 +245,13 @@ def report(indicator: Indicator) -> dict[str, Any]:
     starts = [dt.date.fromisoformat(p["start"]) if p["start"] else None for p in overall]
     baseline = _baseline(overall, indicator)
     goal = progress(
-        values, starts, baseline, indicator.target_value, indicator.target_date, lower_is_better
+        values,
+        starts,
+        baseline,
+        indicator.target_value,
+        indicator.target_date,
+        lower_is_better,
+        period=spec.time.period if spec.time else None,
     )
     equity_points = [
         Point(p["period"], p["value"], p["n"], p["group"])
@@ -208,19 +268,26 @@ def report(indicator: Indicator) -> dict[str, Any]:
 
 
 def _baseline(overall: list[dict[str, Any]], indicator: Indicator) -> float | None:
-    """The mean of the values in the baseline periods (default: the first period)."""
+    return baseline_of(overall, indicator.baseline_start, indicator.baseline_end)
+
+
+def baseline_of(
+    overall: list[dict[str, Any]], start: dt.date | None, end: dt.date | None
+) -> float | None:
+    """The mean of the values in the baseline periods (default: the first period with a
+    value). Periods are the city's local calendar, so the dates are local too."""
     values = [
         p["value"]
         for p in overall
         if p["value"] is not None
         and p["start"] is not None
-        and (indicator.baseline_start is None or p["start"] >= indicator.baseline_start.isoformat())
-        and (indicator.baseline_end is None or p["start"] <= indicator.baseline_end.isoformat())
+        and (start is None or p["start"] >= start.isoformat())
+        and (end is None or p["start"] <= end.isoformat())
     ]
     if not values:
         return None
-    if indicator.baseline_start is None and indicator.baseline_end is None:
-        return values[0]
+    if start is None and end is None:
+        return values[0]  # type: ignore[no-any-return]
     return sum(values) / len(values)
 
 

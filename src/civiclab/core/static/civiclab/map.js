@@ -218,6 +218,9 @@
       if (latest.without_location) {
         parts.push("<strong>" + escape(format(texts.no_location, { count: latest.without_location })) + "</strong>");
       }
+      if (latest.far_outside && texts.far_outside) {
+        parts.push("<strong>" + escape(format(texts.far_outside, { count: latest.far_outside })) + "</strong>");
+      }
       if (latest.clustered) {
         parts.push("<span class=\"muted\">" + escape(texts.more) + "</span>");
       }

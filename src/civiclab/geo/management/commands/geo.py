@@ -13,6 +13,7 @@ from civiclab.datasets.ingest.report import IngestError
 from civiclab.datasets.models import Dataset
 from civiclab.datasets.services import find_dataset
 from civiclab.geo.coordinates import NoLocation
+from civiclab.geo.models import Boundary
 from civiclab.geo.services import (
     assign_areas_to,
     attach_boundary,
@@ -67,6 +68,11 @@ class Command(ResultCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         city = City.objects.filter(slug=options["city"]).first()
         if city is None:
+        hot.add_argument(
+            "--keep-far-outside",
+            action="store_true",
+            help="keep the rows far outside the city in the study area (left out by default)",
+        )
             raise CommandError(f"no city with slug {options['city']!r}")
         try:
             if options["action"] == "assign":
@@ -121,6 +127,12 @@ class Command(ResultCommand):
             f"column {options['column']!r} added: {points.slug} version {result['version']}",
         ]
         if result["ambiguous"]:
+        for key, label in (("from_far_outside", origin.slug), ("near_far_outside", near.slug)):
+            if result[key]:
+                lines.append(
+                    f"{result[key]:,} rows of {label} lie far outside the city "
+                    "(placeholder coordinates?) and were counted all the same"
+                )
             lines.append(f"{result['ambiguous']:,} rows lie in two areas: the first was taken")
         if result["repaired_areas"] or result["unusable_areas"]:
             lines.append(
@@ -131,13 +143,21 @@ class Command(ResultCommand):
 
     def hotspots(self, city: City, options: dict[str, Any]) -> None:
         dataset = _dataset(city, options["dataset"])
-        result = hotspot_report(dataset, options["resolution"], options["fdr"])
-        spots = result["hotspots"]
+        boundaries = Boundary.objects.filter(city=city).select_related("dataset__current_version")
+        result = hotspot_report(
+            dataset, options["resolution"], options["fdr"], options["keep_far_outside"],
+            boundaries,
+        )  # fmt: skip
+        spots = result["hotspots"]  # hottest first, then coldest
         hot = sum(1 for s in spots if s["kind"] == "hot")
         lines = [
             f"{hot} hot and {len(spots) - hot} cold cells of {result['cells']:,} (H3 resolution "
             f"{result['resolution']}, false discovery rate {result['fdr']:g})",
-            *(f"  {s['kind']:<4} {s['cell']}  rows={s['count']:,}  z={s['z']:.2f}" for s in spots),
+            *(
+                f"  {s['kind']:<4} {s['label']}  rows={s['count']:,}  "
+                f"with neighbours={s['rows_around']:,}  z={s['z']:.2f}  [{s['cell']}]"
+                for s in spots
+            ),
         ]
         self.emit(options, result, "\n".join(lines))
 
@@ -154,6 +174,20 @@ class Command(ResultCommand):
         )
         self.emit(options, result, text)
 
+        if result["without_location"]:
+            lines.append(f"{result['without_location']:,} rows have no location")
+        if result["far_outside"]:
+            far_km = result["far_radius_m"] / 1000
+            lines.append(
+                f"{result['far_outside']:,} rows lie far outside the city (more than "
+                f"{far_km:,.1f} km from the middle of the rows): "
+                + ("kept" if result["far_outside_kept"] else "left out (--keep-far-outside)")
+            )
+        if any(s["kind"] == "hot" and not s["count"] for s in spots):
+            lines.append(
+                "a hot cell with rows=0 is hot for its neighbours: Gi* weighs each cell "
+                "with its six neighbours"
+            )
 
 def _dataset(city: City, name: str) -> Dataset:
     dataset = find_dataset(city, name)

@@ -1,0 +1,55 @@
+"""Hot and cold H3 cells as people read them: where each is (the area of the city's boundaries
+its centre lies in, and the centre's coordinates), how many rows it and its six neighbours
+hold — the sum Gi* weighs, which is why a cell with no row of its own can be hot — and in
+the order people look at them: hottest first, then coldest."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import h3
+import numpy as np
+
+from civiclab.geo.areas import assign_areas
+from civiclab.geo.hotspots import Hotspots
+
+AreaLayer = tuple[np.ndarray, list[str | None]]  # WKB shapes and the label of each
+
+
+def spot_rows(found: Hotspots, areas: Sequence[AreaLayer] = ()) -> list[dict[str, Any]]:
+    """The significant cells of ``found``, hottest first then coldest, each with its ``area``
+    (labels of the ``areas`` layers holding its centre, or None), centre, a readable
+    ``label``, its own rows (``count``) and those of it and its neighbours (``rows_around``)."""
+    position = {cell: i for i, cell in enumerate(found.cells)}
+    chosen = [i for i, kind in enumerate(found.kind) if kind]
+    chosen.sort(key=lambda i: (found.kind[i] != "hot", -found.z[i] if found.kind[i] == "hot"
+                               else found.z[i]))  # fmt: skip
+    centres = [h3.cell_to_latlng(found.cells[i]) for i in chosen]
+    lat = np.array([c[0] for c in centres], float)
+    lon = np.array([c[1] for c in centres], float)
+    names: list[list[str]] = [[] for _ in chosen]
+    for shapes, labels in areas:
+        assigned = assign_areas(lon, lat, shapes, labels).labels
+        for names_of_cell, label in zip(names, assigned, strict=True):
+            if label is not None and str(label) not in names_of_cell:
+                names_of_cell.append(str(label))
+    rows = []
+    for i, y, x, names_of_cell in zip(chosen, lat, lon, names, strict=True):
+        around = [position[c] for c in h3.grid_disk(found.cells[i], 1) if c in position]
+        area = " · ".join(names_of_cell) or None
+        centre = f"{y:.4f}, {x:.4f}"
+        rows.append(
+            {
+                "cell": found.cells[i],
+                "kind": found.kind[i],
+                "area": area,
+                "centre": [round(float(y), 6), round(float(x), 6)],
+                "label": f"{area} ({centre})" if area else centre,
+                "count": int(found.counts[i]),
+                "rows_around": int(found.counts[around].sum()),
+                "z": round(float(found.z[i]), 3),
+                "q": round(float(found.q[i]), 5),
+            }
+        )
+    return rows
