@@ -78,3 +78,7 @@ class MapLayersForm(forms.Form):
         required=False,
         empty_value=0.05,
     )
+    keep_far_outside = forms.BooleanField(
+        label=_("Keep the rows far outside the city in the hotspots' study area"),
+        required=False,
+    )

@@ -21,6 +21,7 @@ from civiclab.datasets.models import Dataset
 from civiclab.datasets.queries import version_path, visible_datasets
 from civiclab.datasets.views import may_import
 from civiclab.geo.coordinates import NoLocation
+from civiclab.geo.choropleths import matching_boundary
 from civiclab.geo.forms import MapLayersForm, ProximityForm
 from civiclab.geo.hexagons import cell_polygon
 from civiclab.geo.models import Boundary
@@ -223,7 +224,7 @@ def map_layer_options(request: HttpRequest) -> dict[str, Any]:
     if form.is_valid():
         return {"form": form, **form.cleaned_data}
     return {"form": MapLayersForm(), "hexagons": False, "hotspots": False,
-            "resolution": 9, "fdr": 0.05}  # fmt: skip
+            "resolution": 9, "fdr": 0.05, "keep_far_outside": False}  # fmt: skip
 
 
 def map_layers(request: HttpRequest, dataset: Dataset) -> dict[str, Any]:
@@ -242,7 +243,10 @@ def map_layers(request: HttpRequest, dataset: Dataset) -> dict[str, Any]:
     spots, spots_geojson, spots_error = None, None, None
     if options["hotspots"]:
         try:
-            spots = hotspot_report(dataset, options["resolution"], options["fdr"])
+            spots = hotspot_report(
+                dataset, options["resolution"], options["fdr"], options["keep_far_outside"],
+                boundaries_of(city, request.user),
+            )  # fmt: skip
         except (NoLocation, QueryError, ValueError) as exc:
             spots_error = str(exc)
         else:
@@ -251,15 +255,16 @@ def map_layers(request: HttpRequest, dataset: Dataset) -> dict[str, Any]:
     choropleths = [
         i
         for i in visible_indicators(request.user).filter(dataset=dataset).order_by("name")
-        if i.spec.get("breakdown")
+        if matching_boundary(i, request.user) is not None
     ]
     return {
         "city": city,
         "dataset": dataset,
         "options": options,
         "spots": spots,
-        "hot": sorted((s for s in found if s["kind"] == "hot"), key=lambda s: -s["z"]),
-        "cold": sorted((s for s in found if s["kind"] == "cold"), key=lambda s: s["z"]),
+        "hot": [s for s in found if s["kind"] == "hot"],  # hottest first
+        "cold": [s for s in found if s["kind"] == "cold"],  # coldest first
+        "hot_without_rows": any(s["kind"] == "hot" and not s["count"] for s in found),
         "spots_error": spots_error,
         "choropleths": choropleths,
         "data": {
@@ -281,6 +286,7 @@ def map_layers(request: HttpRequest, dataset: Dataset) -> dict[str, Any]:
         },
     }
 
+    # "Map by area" only where a boundary matches the breakdown: nothing to colour otherwise.
 
 def _spots_geojson(spots: list[dict[str, Any]]) -> dict[str, Any]:
     return {
