@@ -60,8 +60,10 @@ def test_five_failures_in_a_minute_lock_the_account() -> None:
 
 
 def test_failures_across_accounts_lock_the_ip() -> None:
+    """GIVEN failures on many accounts from one address, up to the per-address limit
+    WHEN anyone signs in from it THEN it is locked; elsewhere sign-in works."""
     UserFactory(email="victim@example.org")
-    for n in range(settings.LOGIN_MAX_FAILURES):
+    for n in range(settings.LOGIN_MAX_FAILURES_PER_IP):
         attempt(Client(), f"guess{n}@example.org", "wrong", ip="10.6.6.6")
     blocked = attempt(Client(), "victim@example.org", TEST_PASSWORD, ip="10.6.6.6")
     assert "Too many failed sign-ins" in blocked.content.decode()
@@ -142,12 +144,12 @@ def test_passwords_are_hashed_with_argon2() -> None:
 
 
 def test_behind_a_proxy_the_forwarded_address_is_throttled(settings) -> None:
-    """GIVEN one proxy in front (CIVICLAB_PROXY_COUNT=1) WHEN a client fails five times,
+    """GIVEN one proxy in front (CIVICLAB_PROXY_COUNT=1) WHEN a client fails on many accounts,
     forging different X-Forwarded-For prefixes THEN its real address (the proxy's last entry)
     is locked, and another client behind the same proxy still signs in."""
     settings.PROXY_COUNT = 1
     UserFactory(email="victim@example.org")
-    for n in range(settings.LOGIN_MAX_FAILURES):
+    for n in range(settings.LOGIN_MAX_FAILURES_PER_IP):
         Client().post(
             LOGIN,
             {"username": f"guess{n}@example.org", "password": "wrong"},
@@ -187,4 +189,72 @@ def test_account_made_without_password_can_reset_it() -> None:
 
     create_user("fresh@example.org")
     Client().post("/accounts/password/reset/", {"email": "fresh@example.org"})
+    assert len(mail.outbox) == 1
+
+
+def test_one_persons_mistakes_do_not_lock_their_office() -> None:
+    """GIVEN a city hall behind one address, where one person mistypes their password until
+    their account locks WHEN a colleague signs in from the same address
+    THEN the colleague gets in; only the mistyped account is locked."""
+    UserFactory(email="dana@example.org")
+    UserFactory(email="sam@example.org")
+    for _ in range(settings.LOGIN_MAX_FAILURES):
+        attempt(Client(), "dana@example.org", "wrong", ip="192.0.2.10")
+    assert (
+        "Too many failed sign-ins"
+        in attempt(Client(), "dana@example.org", TEST_PASSWORD, ip="192.0.2.10").content.decode()
+    )
+    assert attempt(Client(), "sam@example.org", TEST_PASSWORD, ip="192.0.2.10").status_code == 302
+
+
+def test_a_few_mistakes_by_several_colleagues_do_not_lock_the_address() -> None:
+    """GIVEN several colleagues behind one address each mistyping a few times
+    WHEN the next one signs in THEN they get in."""
+    UserFactory(email="next@example.org")
+    for n in range(4):
+        for _ in range(settings.LOGIN_MAX_FAILURES - 1):
+            attempt(Client(), f"colleague{n}@example.org", "wrong", ip="192.0.2.10")
+    assert attempt(Client(), "next@example.org", TEST_PASSWORD, ip="192.0.2.10").status_code == 302
+
+
+def test_the_address_limit_is_much_higher_than_the_account_limit() -> None:
+    """The per-address limit is a documented setting, well above the per-account one."""
+    assert settings.LOGIN_MAX_FAILURES_PER_IP >= 5 * settings.LOGIN_MAX_FAILURES
+
+
+RESET = "/accounts/password/reset/"
+
+
+def reset(email: str, ip: str = "10.0.0.1"):
+    return Client().post(RESET, {"email": email}, REMOTE_ADDR=ip)
+
+
+@pytest.mark.parametrize("known", [True, False])
+def test_password_reset_is_throttled_per_email_without_revealing_the_account(known) -> None:
+    """GIVEN an email address, known or not WHEN a reset is asked for it more often than the
+    limit, from different addresses THEN the extra requests get the same "too many requests"
+    page whether the account exists or not, and no more mail is sent."""
+    if known:
+        UserFactory(email="dana@example.org")
+    for n in range(settings.PASSWORD_RESET_MAX_PER_EMAIL):
+        assert reset("dana@example.org", ip=f"10.0.1.{n}").status_code == 302
+    sent = len(mail.outbox)
+    assert sent == (settings.PASSWORD_RESET_MAX_PER_EMAIL if known else 0)
+    refused = reset("Dana@Example.org", ip="10.0.2.1")
+    assert refused.status_code == 200
+    assert "Too many password-reset requests" in refused.content.decode()
+    assert len(mail.outbox) == sent
+    assert reset("other@example.org", ip="10.0.2.1").status_code == 302  # others unaffected
+
+
+def test_password_reset_is_throttled_per_address() -> None:
+    """GIVEN one address asking resets for many emails WHEN it passes its limit
+    THEN it is refused, and another address still may ask."""
+    UserFactory(email="victim@example.org")
+    for n in range(settings.PASSWORD_RESET_MAX_PER_IP):
+        reset(f"guess{n}@example.org", ip="10.6.6.6")
+    refused = reset("victim@example.org", ip="10.6.6.6")
+    assert "Too many password-reset requests" in refused.content.decode()
+    assert mail.outbox == []
+    assert reset("victim@example.org", ip="10.7.7.7").status_code == 302
     assert len(mail.outbox) == 1

@@ -67,12 +67,27 @@ SETTINGS: tuple[EnvSetting, ...] = (
     EnvSetting(
         "CIVICLAB_LOGIN_MAX_FAILURES",
         "5",
-        "Failed sign-ins within a minute, per account or per IP address, that lock it.",
+        "Failed sign-ins to one account within a minute that lock that account.",
+    ),
+    EnvSetting(
+        "CIVICLAB_LOGIN_MAX_FAILURES_PER_IP",
+        "50",
+        "Failed sign-ins from one IP address within a minute, across accounts, that lock it.",
     ),
     EnvSetting(
         "CIVICLAB_LOGIN_LOCKOUT_SECONDS",
         "900",
         "How long a locked account or IP address must wait.",
+    ),
+    EnvSetting(
+        "CIVICLAB_PASSWORD_RESET_MAX_PER_EMAIL",
+        "3",
+        "Password-reset requests for one email address within an hour.",
+    ),
+    EnvSetting(
+        "CIVICLAB_PASSWORD_RESET_MAX_PER_IP",
+        "20",
+        "Password-reset requests from one IP address within an hour.",
     ),
     EnvSetting(
         "CIVICLAB_PROXY_COUNT",

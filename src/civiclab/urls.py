@@ -127,7 +127,7 @@ account_patterns = (
         ),
         path(
             "password/reset/",
-            auth_views.PasswordResetView.as_view(
+            account_views.PasswordResetView.as_view(
                 email_template_name="registration/password_reset_email.txt", **_reset
             ),
             name="password_reset",

@@ -205,7 +205,7 @@ def test_update_metadata_through_the_service(world: World, tiny: Path) -> None:
 
 def test_versions_and_rollback(world: World, tiny: Path) -> None:
     make_dataset(world, "311", NYC_2018)
-    make_dataset(world, "311", tiny)
+    make_dataset(world, "311", tiny, add_version=True)
     member = world.user("member")
     versions = call("get", f"{BASE}/311/versions", member).json()
     assert versions["count"] == 2
@@ -432,7 +432,8 @@ def test_who_may_import(world: World, tiny: Path) -> None:
     make_dataset(world, "Team data", tiny, Visibility.TEAM)
     team_url = f"{BASE}/team-data/imports"
     assert_error(upload(team_url, world.user("other_team_member"), tiny), 404, "not_found")
-    assert upload(team_url, world.user("team_member"), tiny).json()["state"] == "done"
+    added = upload(team_url, world.user("team_member"), tiny, add_version="true")
+    assert added.json()["state"] == "done"
     assert not list(jobs.uploads_dir().iterdir())
 
 

@@ -102,7 +102,8 @@ def test_errors_are_specific(tmp_path: Path) -> None:
 def test_list_show_rollback(tmp_path: Path) -> None:
     CityFactory(slug="mobile")
     ingest(str(write(tmp_path / "a.csv", "a\n1\n")), "--city", "mobile", "--dataset", "t")
-    ingest(str(write(tmp_path / "b.csv", "a\n1\n2\n")), "--city", "mobile", "--dataset", "t")
+    ingest(str(write(tmp_path / "b.csv", "a\n1\n2\n")), "--city", "mobile", "--dataset", "t",
+           "--add-version")  # fmt: skip
     out = io.StringIO()
     call_command("datasets", "list", "--city", "mobile", "--json", stdout=out)
     assert json.loads(out.getvalue())[0] | {"updated_at": None} == {

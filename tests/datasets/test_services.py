@@ -50,7 +50,7 @@ def test_replace_append_upsert_and_rollback(world: World) -> None:
     # Upsert the 2018 file again: every key already exists, so the count stays.
     upserted = do_import(world, NYC_2018, mode="upsert", key="Unique Key")
     assert upserted.rows == 1924
-    replaced = do_import(world, NYC_2022)
+    replaced = do_import(world, NYC_2022, add_version=True)
     assert replaced.rows == 924
     dataset = Dataset.objects.get(slug="311")
     services.rollback(world.user("city_admin"), dataset, 2)
@@ -128,7 +128,7 @@ def test_file_over_the_size_limit(world: World, tmp_path: Path, settings) -> Non
     good = do_import(world, write(tmp_path / "small.csv", "a\n1\n"))
     settings.MAX_UPLOAD_BYTES = 100
     with pytest.raises(IngestError) as caught:
-        do_import(world, write(tmp_path / "big.csv", "a\n" + "1\n" * 100))
+        do_import(world, write(tmp_path / "big.csv", "a\n" + "1\n" * 100), add_version=True)
     assert caught.value.code == "too_large" and "CIVICLAB_MAX_UPLOAD_MB" in caught.value.message
     assert Dataset.objects.get(slug="311").current_version == good
 
@@ -204,7 +204,9 @@ def test_a_renamed_dataset_is_found_by_its_new_name(world: World, tmp_path: Path
     do_import(world, write(tmp_path / "a.csv", "a\n1\n"), "Potholes")
     dataset = Dataset.objects.get(slug="potholes")
     services.update_dataset(world.user("city_admin"), dataset, name="Road defects")
-    version = do_import(world, write(tmp_path / "b.csv", "a\n2\n"), "Road defects")
+    version = do_import(
+        world, write(tmp_path / "b.csv", "a\n2\n"), "Road defects", add_version=True
+    )
     assert version.dataset == dataset and version.number == 2
 
 

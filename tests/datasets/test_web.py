@@ -165,7 +165,9 @@ def test_downloads_csv_and_parquet(world: World, tmp_path: Path) -> None:
 def test_make_current_rolls_back(world: World, tmp_path: Path) -> None:
     dataset = make_dataset(world, tmp_path)
     path = write(tmp_path / "v2.csv", "id,street,opened,status\n1,Main St,2024-02-01 08:00,open\n")
-    services.import_file(None, world.city, "Potholes", path, "v2.csv", services.ImportOptions())
+    services.import_file(
+        None, world.city, "Potholes", path, "v2.csv", services.ImportOptions(add_version=True)
+    )
     member = as_user(world.user("member"))
     page = body(member.get(page_of(dataset)))
     assert "Make version 1 current" in page and "Rows 1 to 1 of 1" in page
@@ -259,9 +261,8 @@ def add_versions_and_jobs(world: World, tmp_path: Path, dataset: Dataset, count:
     for i in range(count):
         path = write(tmp_path / f"v{i}.csv", POTHOLES)
         for name in (dataset.name, f"Other {i}"):
-            services.import_file(
-                world.user("member"), world.city, name, path, "v.csv", services.ImportOptions()
-            )
+            options = services.ImportOptions(add_version=True)
+            services.import_file(world.user("member"), world.city, name, path, "v.csv", options)
         ImportJob.objects.create(
             city=world.city,
             dataset=dataset,

@@ -154,7 +154,7 @@ def test_a_failing_import_shows_its_report(world: World, tmp_path: Path) -> None
 
     # A failed import into an existing dataset shows on the dataset's page too.
     dataset = make_dataset(world, tmp_path, "Trees", "id,lat\n1,40\n")
-    job, _ = submit_and_follow(client, bad, "Trees")
+    job, _ = submit_and_follow(client, bad, "Trees", add_version="on")
     assert job.state == ImportJob.State.FAILED and job.dataset == dataset
     page = body(client.get(page_of(dataset)))
     assert "Failed imports" in page and '<code class="raw">95</code>' in page

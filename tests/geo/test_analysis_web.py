@@ -325,5 +325,10 @@ def test_rows_saved_from_network_data_stay_in_the_city(
     Dataset.objects.filter(pk=geo_city["Sightings"].pk).update(visibility="network")
     assert propose(as_user(world.user("member")), save_as="Near").status_code == 200
     assert Dataset.objects.get(slug="near").visibility == "city"
+    # A network admin's keep it only if both sources are network-wide (derived rows are never
+    # wider than their narrowest source).
+    propose(as_user(world.user("network_admin")), save_as="Near, capped")
+    assert Dataset.objects.get(slug="near-capped").visibility == "city"
+    Dataset.objects.filter(pk=geo_city["Sites"].pk).update(visibility="network")
     propose(as_user(world.user("network_admin")), save_as="Near, shared")
     assert Dataset.objects.get(slug="near-shared").visibility == "network"

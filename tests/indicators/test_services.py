@@ -58,7 +58,9 @@ def test_results_are_cached_per_version_and_recomputed_for_a_new_one(
     assert IndicatorResult.objects.count() == 1
     two = write(tmp_path / "two.csv", "\n".join(NYC_HEAD.read_text().splitlines()[:3]) + "\n")
     with django_capture_on_commit_callbacks(execute=True):
-        datasets.import_file(None, world.city, "311", two, "two.csv", datasets.ImportOptions())
+        datasets.import_file(
+            None, world.city, "311", two, "two.csv", datasets.ImportOptions(add_version=True)
+        )
     indicator.refresh_from_db()
     # Computed when the version landed; the old version's result is dropped.
     (kept,) = IndicatorResult.objects.all()

@@ -4,7 +4,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -51,6 +51,39 @@ class EmailAuthenticationForm(AuthenticationForm):
             throttle.register_failure(keys)
             raise
         throttle.register_success(email)
+        return cleaned
+
+
+class ThrottledPasswordResetForm(PasswordResetForm):
+    """Django's reset form, refusing an email or address that asked too often.
+
+    The email typed is counted whether or not it has an account, and a refusal reads the same
+    either way, so the form never tells which addresses have accounts.
+    """
+
+    def __init__(self, *args: Any, request: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.request = request
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        email = cleaned.get("email")
+        if email:
+            keys = throttle.reset_keys_for(email, throttle.client_ip(self.request))
+            wait = throttle.locked_for_seconds(keys)
+            if wait:
+                minutes = max(1, round(wait / 60))
+                raise ValidationError(
+                    ngettext(
+                        "Too many password-reset requests. Please try again in %(minutes)d minute.",
+                        "Too many password-reset requests. Please try again in %(minutes)d "
+                        "minutes.",
+                        minutes,
+                    )
+                    % {"minutes": minutes},
+                    code="throttled",
+                )
+            throttle.register_reset_request(keys)
         return cleaned
 
 

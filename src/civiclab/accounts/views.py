@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -11,7 +13,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from civiclab.accounts.forms import EmailAuthenticationForm, ProfileForm, TokenForm
+from civiclab.accounts.forms import (
+    EmailAuthenticationForm,
+    ProfileForm,
+    ThrottledPasswordResetForm,
+    TokenForm,
+)
 from civiclab.accounts.models import User
 from civiclab.accounts.services import PROFILE_FIELDS, update_profile
 from civiclab.accounts.tokens import create_token, revoke_token
@@ -22,6 +29,15 @@ class LoginView(auth_views.LoginView):
     form_class = EmailAuthenticationForm
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset page, throttled per email typed and per address like sign-in."""
+
+    form_class = ThrottledPasswordResetForm
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "request": self.request}
 
 
 @login_required

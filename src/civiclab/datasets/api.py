@@ -241,7 +241,9 @@ def _import_name(dataset: str, name: str | None) -> str:
     return name
 
 
-def _check_import(request: HttpRequest, slug: str, dataset: str, visibility: str) -> City:
+def _check_import(
+    request: HttpRequest, slug: str, dataset: str, visibility: str, adds_to_existing: bool = False
+) -> City:
     """The city, after checking the caller may import into its dataset ``dataset``.
 
     A dataset the caller cannot see is a 404, as everywhere; one they see but may not
@@ -254,7 +256,7 @@ def _check_import(request: HttpRequest, slug: str, dataset: str, visibility: str
     existing = Dataset.objects.filter(city=city, slug=dataset)
     if existing.exists() and not visible_datasets(request.auth).filter(pk__in=existing).exists():
         raise Http404
-    services.check_may_import(request.auth, city, dataset, visibility)
+    services.check_may_import(request.auth, city, dataset, visibility, adds_to_existing)
     return city
 
 
@@ -263,8 +265,11 @@ Send the file as `multipart/form-data` in the field `file`. It is kept and impor
 background: the answer is `202` with the job; follow its `url` until `state` is `done` (its
 `version` is the new one) or `failed` (its `error` explains, with a report of bad rows).
 
-`{dataset}` is the slug of an existing dataset, which gets a new version, or of a new one;
-`name` gives a new dataset a name (it must make that slug). `columns` is JSON text
+`{dataset}` is the slug of a new dataset, or of an existing one, which gets a new version
+only when `add_version` is true (or `mode` is `append` or `upsert`): otherwise the answer is
+a `422` with code `name_taken`, so a name clash never replaces data silently. Adding to a
+dataset shared beyond the city needs the right to publish there. `name` gives a new dataset
+a name (it must make that slug). `columns` is JSON text
 overriding how source columns are read, e.g.
 `{"Created": {"type": "timestamp", "format": "%m/%d/%Y %H:%M"}, "Zip": {"type": "text"}}`.
 """
@@ -288,7 +293,6 @@ def import_dataset_file(
     name = _import_name(dataset, form.name)
     if form.mode == "upsert" and not form.key:
         raise ValidationError({"key": "An upsert needs the key column."})
-    city = _check_import(request, slug, dataset, form.visibility)
     options = services.ImportOptions(
         format=form.format,
         mode=form.mode,
@@ -297,7 +301,9 @@ def import_dataset_file(
         overrides=form.overrides(),
         visibility=form.visibility,
         description=form.description,
+        add_version=form.add_version,
     )
+    city = _check_import(request, slug, dataset, form.visibility, options.adds_to_existing)
     with _upload_on_disk(file) as path:
         job = jobs.submit_import(request.auth, city, name, path, file.name or "upload", options)
     job = _job(request, job.pk)
@@ -323,7 +329,7 @@ def preview_dataset_file(
     form: Form[PreviewForm],
     file: File[UploadedFile],
 ) -> dict[str, Any]:
-    city = _check_import(request, slug, dataset, Visibility.CITY)
+    city = _check_import(request, slug, dataset, Visibility.CITY, adds_to_existing=True)
     options = services.ImportOptions(format=form.format, overrides=form.overrides())
     with _upload_on_disk(file) as path:
         preview = services.preview_file(request.auth, city, path, file.name or "upload", options)

@@ -79,10 +79,19 @@ class ImportOptionsForm(forms.Form):
         label=_("Visible to"),
         help_text=_("For a new dataset; an existing one keeps its own."),
     )
+    add_version = forms.BooleanField(
+        label=_("Add a new version of the existing dataset"),
+        required=False,
+        help_text=_(
+            "Needed when the name is an existing dataset's: its rows are then replaced by "
+            "the file's (earlier versions stay in its history)."
+        ),
+    )
 
     def __init__(self, *args: Any, city: Any, widest: Visibility, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.city = city
+        self.widest = widest
         # Datasets get no team when imported, so "team only" would hide them from their team.
         self.fields["visibility"].choices = [
             (value, label)
@@ -113,7 +122,35 @@ class ImportOptionsForm(forms.Form):
                 )
         if mode == "upsert" and not data.get("key", "").strip():
             self.add_error("key", _("Upsert needs a key column."))
+        if name and mode:
+            self._check_existing(name, mode, data.get("add_version", False))
         return data
+
+    def _check_existing(self, name: str, mode: str, add_version: bool) -> None:
+        """An existing name is written to only when that is asked for, and only by someone
+        who may share rows as widely as that dataset is shared."""
+        existing = services.find_dataset(self.city, name)
+        if existing is None:
+            return
+        if mode == "replace" and not add_version:
+            self.add_error(
+                "dataset",
+                _(
+                    "A dataset called “%(name)s” already exists (visible to: %(visibility)s). "
+                    "Tick “Add a new version of the existing dataset” to replace its rows "
+                    "with this file, or choose another name."
+                )
+                % {"name": existing.name, "visibility": existing.get_visibility_display()},
+            )
+        elif Visibility(existing.visibility).breadth > self.widest.breadth:
+            self.add_error(
+                "dataset",
+                _(
+                    "“%(name)s” is shared beyond the city (visible to: %(visibility)s): only "
+                    "a city admin may add a version to it. Choose another name."
+                )
+                % {"name": existing.name, "visibility": existing.get_visibility_display()},
+            )
 
     def options(self, fmt: str, overrides: dict[str, dict[str, Any]]) -> services.ImportOptions:
         data = self.cleaned_data
@@ -124,6 +161,7 @@ class ImportOptionsForm(forms.Form):
             max_bad_rows=data["max_bad_rows"],
             overrides=overrides,
             visibility=data["visibility"],
+            add_version=data.get("add_version", False),
         )
 
 
@@ -133,7 +171,9 @@ class UploadForm(ImportOptionsForm):
     file = forms.FileField(label=_("File"))
     format = forms.ChoiceField(label=_("Format"), choices=FORMAT_CHOICES, initial="auto")
 
-    field_order = ["file", "dataset", "format", "mode", "key", "max_bad_rows", "visibility"]
+    field_order = [
+        "file", "dataset", "add_version", "format", "mode", "key", "max_bad_rows", "visibility"
+    ]
 
 
 class ColumnsForm(forms.Form):

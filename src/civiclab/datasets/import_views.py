@@ -120,11 +120,17 @@ def upload(request: HttpRequest, slug: str) -> HttpResponse:
         request.FILES or None,
         city=city,
         widest=_widest(request, city),
-        initial={"dataset": request.GET.get("dataset", "")},
+        # "Import a new version" on a dataset's page is the confirmation; it stays visible.
+        initial={
+            "dataset": request.GET.get("dataset", ""),
+            "add_version": "dataset" in request.GET,
+        },
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        services.check_may_import(request.user, city, data["dataset"], data["visibility"])
+        services.check_may_import(
+            request.user, city, data["dataset"], data["visibility"], data["add_version"]
+        )
         token = _check_file(request, city, form)
         if token is not None:
             url = reverse("datasets:import_check", args=[city.slug, token])

@@ -41,7 +41,7 @@ def submit_import(
     options: services.ImportOptions,
 ) -> ImportJob:
     """Keep the uploaded file and queue its import (refused at once if not allowed)."""
-    services.check_may_import(by, city, name, options.visibility)
+    services.check_may_import(by, city, name, options.visibility, options.adds_to_existing)
     services.check_file_size(upload)
     folder = uploads_dir() / uuid.uuid4().hex
     folder.mkdir(parents=True)

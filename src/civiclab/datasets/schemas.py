@@ -178,6 +178,12 @@ class ImportForm(PreviewForm):
         None, max_length=200, description="Name of a new dataset (its slug is the path's)"
     )
     description: str = Field("", description="Description of a new dataset")
+    add_version: bool = Field(
+        False,
+        description="Confirm that the import adds a new version to the existing dataset "
+        "`{dataset}` (needed with mode `replace`); without it an existing dataset is a "
+        "`name_taken` error",
+    )
 
 
 class PreviewColumn(ColumnOut):

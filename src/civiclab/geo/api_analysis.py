@@ -38,6 +38,11 @@ class ProximityIn(InputSchema):
         False,
         description="With `save`: keep every row, with its distance to the nearest and `within`",
     )
+    add_version: bool = Field(
+        False,
+        description="With `save`: confirm adding a new version to the existing dataset of "
+        "that name; without it an existing name is a `name_taken` error",
+    )
 
 
 class SavedOut(Schema):
@@ -141,8 +146,9 @@ def _dataset(request: HttpRequest, slug: str, dataset: str) -> Dataset:
     description=(
         "Distances are metric (the data's UTM zone). Rows without a location are counted in "
         "`from_without_location` / `near_without_location`, never dropped silently. With "
-        "`save`, the matching rows and their `distance_m` become a new dataset version "
-        "(which needs the right to import in the city)."
+        "`save`, the matching rows and their `distance_m` become a new dataset (which needs "
+        "the right to import in the city), visible like the narrower of `from` and `near`; "
+        "an existing name needs `add_version` and may not be shared wider than that."
     ),
 )
 def geo_proximity(request: HttpRequest, slug: str, payload: ProximityIn) -> dict[str, Any]:
@@ -157,7 +163,13 @@ def geo_proximity(request: HttpRequest, slug: str, payload: ProximityIn) -> dict
         raise ValidationError({"from": str(exc)}) from None
     result = answer.as_dict()
     if payload.save:
-        version = save_matches(request.auth, answer, payload.save, every_row=payload.every_row)
+        version = save_matches(
+            request.auth,
+            answer,
+            payload.save,
+            every_row=payload.every_row,
+            add_version=payload.add_version,
+        )
         result["saved"] = {"dataset": version.dataset.slug, "version": version.number}
     return result
 

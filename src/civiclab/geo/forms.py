@@ -41,6 +41,14 @@ class ProximityForm(forms.Form):
         max_length=200,
         help_text=_("Leave empty to only count. Saving needs the right to import data."),
     )
+    add_version = forms.BooleanField(
+        label=_("Add a new version of the existing dataset"),
+        required=False,
+        help_text=_(
+            "Needed when the name is an existing dataset's: its rows are then replaced by the "
+            "matching rows (earlier versions stay in its history)."
+        ),
+    )
 
     def __init__(self, *args: Any, datasets: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

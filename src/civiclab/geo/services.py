@@ -87,13 +87,19 @@ def save_matches(
     name: str,
     visibility: str | None = None,
     every_row: bool = False,
+    add_version: bool = False,
 ) -> DatasetVersion:
     """The matching rows of ``origin`` with their distance to the nearest ``near`` row, as a new
-    version of the city's dataset ``name`` (made if new), visible like ``origin`` unless
-    ``visibility`` is given. With ``every_row``, every row of ``origin`` is kept, with its
-    distance to the nearest ``near`` row (empty without a location) and whether it is within."""
+    dataset ``name``, or a new version of the existing dataset of that name when
+    ``add_version`` confirms it. Visible like the narrower of ``origin`` and ``near`` (or
+    ``visibility``, if narrower still). With ``every_row``, every row of ``origin`` is kept,
+    with its distance to the nearest ``near`` row (empty without a location) and whether it
+    is within."""
     origin = answer.origin
     result = answer.result
+    chosen, team_id = derived_visibility(by, [origin, answer.near], visibility)
+    datasets.check_may_import(by, origin.city, name, chosen, adds_to_existing=add_version)
+    check_derived_target(datasets.find_dataset(origin.city, name), [origin, answer.near])
     table = _table(origin)
     extra = {DISTANCE_COLUMN: "decimal"}
     if every_row:
@@ -113,21 +119,67 @@ def save_matches(
             f"Rows of {origin.name} within {result.distance_m:g} m of a row of {answer.near.name}"
         )
     description = f"{kept}, with the distance to the nearest ({DISTANCE_COLUMN})."
-    chosen = visibility or saved_visibility(by, origin)
-    return _import_rows(by, origin, name, table, extra, description, chosen)
+    return _import_rows(
+        by, origin, name, table, extra, description, chosen, add_version=add_version,
+        team_id=team_id,
+    )  # fmt: skip
 
 
-def saved_visibility(by: Any, origin: Dataset) -> str:
-    """Saved rows are shared like their dataset, but only within the city when sharing wider
-    would be publishing and the person may not publish (a member saving from network data)."""
+def derived_visibility(
+    by: Any, sources: list[Dataset], asked: str | None = None
+) -> tuple[str, int | None]:
+    """The visibility (and team) of rows derived from ``sources``: never wider than the
+    narrowest source (nor than ``asked``), and within the city when sharing wider would be
+    publishing and ``by`` may not publish (a member saving from network data)."""
     from civiclab.core.permissions import Action, Target, Visibility
     from civiclab.core.scoping import user_can
 
-    visibility = Visibility(origin.visibility)
+    narrowest = min(sources, key=lambda d: Visibility(d.visibility).breadth)
+    visibility = Visibility(narrowest.visibility)
+    teams = {d.team_id for d in sources if d.visibility == Visibility.TEAM}
+    if len(teams) > 1:
+        raise ValidationError(
+            "The rows come from team-only datasets of different teams: they cannot be saved "
+            "for one team without showing the other's data."
+        )
+    if asked is not None and Visibility(asked).breadth < visibility.breadth:
+        visibility = Visibility(asked)
+    team_id = next(iter(teams), None) if visibility == Visibility.TEAM else None
     if by is None or visibility.breadth <= Visibility.CITY.breadth:
-        return visibility.value
-    target = Target(origin.city.network_id, origin.city_id, visibility)
-    return visibility.value if user_can(by, Action.PUBLISH, target) else Visibility.CITY.value
+        return visibility.value, team_id
+    city = narrowest.city
+    target = Target(city.network_id, city.pk, visibility)
+    if user_can(by, Action.PUBLISH, target):
+        return visibility.value, None
+    return Visibility.CITY.value, None
+
+
+def check_derived_target(target: Dataset | None, sources: list[Dataset]) -> None:
+    """Refuse to write rows derived from ``sources`` into an existing dataset shared wider
+    than the narrowest of them: its readers would see rows they may not see at the source."""
+    from civiclab.core.permissions import Visibility
+
+    if target is None:
+        return
+    narrowest = min(sources, key=lambda d: Visibility(d.visibility).breadth)
+    wider = Visibility(target.visibility).breadth > Visibility(narrowest.visibility).breadth
+    other_team = target.visibility == narrowest.visibility == Visibility.TEAM and (
+        target.team_id != narrowest.team_id
+    )
+    if wider or other_team:
+        raise WiderThanSource(target, narrowest)
+
+
+class WiderThanSource(ValidationError):
+    """Derived rows would go into a dataset shared wider than a dataset they come from."""
+
+    def __init__(self, target: Dataset, source: Dataset) -> None:
+        super().__init__(
+            f"{target.name!r} is visible to: {target.visibility}, wider than "
+            f"{source.name!r} (visible to: {source.visibility}) whose data it would "
+            "get. Rows derived from a dataset are never shared wider than it."
+        )
+        self.target, self.source = target, source
 
 
 @dataclass(frozen=True)
@@ -178,10 +230,13 @@ def assign_areas_to(
         shapes.column("g").to_numpy(zero_copy_only=False),
         shapes.column("l").to_pylist(),
     )
+    # The request names ``points`` as the dataset to add a version to: that is the
+    # confirmation. Its rows get the areas' labels, so the areas must be as visible.
+    check_derived_target(points, [areas])
     table = _table(points).append_column(column, pa.array(assignment.labels, pa.string()))
     version = _import_rows(
         by, points, points.name, table, {column: "category"}, points.description,
-        points.visibility,
+        points.visibility, add_version=True,
     )  # fmt: skip
     return AreaAnswer(points, areas, column, assignment, version)
 
@@ -199,6 +254,8 @@ def _import_rows(
     extra: dict[str, str],
     description: str,
     visibility: str,
+    add_version: bool = False,
+    team_id: int | None = None,
 ) -> DatasetVersion:
     """Import ``table`` (columns of ``like`` plus ``extra``) as a version of dataset ``name``:
     a GeoPackage when it has a geometry column, else CSV, through the ordinary import."""
@@ -225,6 +282,8 @@ def _import_rows(
             overrides=overrides,
             visibility=visibility,
             description=description,
+            add_version=add_version,
+            team_id=team_id,
         )
         return datasets.import_file(by, like.city, name, path, path.name, options)
 

@@ -123,6 +123,12 @@ class Command(ResultCommand):
             choices=["team", "city", "network", "public"],
             help="who sees a new dataset (default: the city)",
         )
+        parser.add_argument(
+            "--add-version",
+            action="store_true",
+            help="add a new version to the existing dataset of that name (needed with "
+            "--mode replace; without it an existing name is an error)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["file"]
@@ -140,6 +146,7 @@ class Command(ResultCommand):
             max_bad_rows=options["max_bad_rows"],
             overrides=overrides_from(options),
             visibility=options["visibility"],
+            add_version=options["add_version"],
         )
         try:
             if options["preview"]:
@@ -175,6 +182,8 @@ class Command(ResultCommand):
 
 
 def _error_text(exc: IngestError) -> str:
+    if isinstance(exc, services.NameTaken):
+        return f"{exc.message} (--add-version)"
     if exc.report is None or not exc.report.examples:
         return exc.message
     lines = [exc.message.split(" nothing was imported.")[0] + " nothing was imported."]

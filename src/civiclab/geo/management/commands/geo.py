@@ -11,7 +11,7 @@ from civiclab.core.management.output import ResultCommand
 from civiclab.datasets.engine import QueryError
 from civiclab.datasets.ingest.report import IngestError
 from civiclab.datasets.models import Dataset
-from civiclab.datasets.services import find_dataset
+from civiclab.datasets.services import NameTaken, find_dataset
 from civiclab.geo.coordinates import NoLocation
 from civiclab.geo.models import Boundary
 from civiclab.geo.services import (
@@ -42,6 +42,11 @@ class Command(ResultCommand):
             "--every-row",
             action="store_true",
             help="with --save: keep every row, with its distance to the nearest and 'within'",
+        )
+        near.add_argument(
+            "--add-version",
+            action="store_true",
+            help="with --save: add a new version to the existing dataset of that name",
         )
         near.add_argument("--json", action="store_true", help="print the result as JSON")
         assign = sub.add_parser(
@@ -81,6 +86,8 @@ class Command(ResultCommand):
                 return self.hotspots(city, options)
             if options["action"] == "boundary":
                 return self.boundary(city, options)
+        except ValidationError as exc:
+            raise CommandError(" ".join(exc.messages)) from None
         except (NoLocation, QueryError, IngestError, ValueError) as exc:
             raise CommandError(str(exc)) from None
         try:
@@ -93,9 +100,17 @@ class Command(ResultCommand):
             result = answer.as_dict()
             if options["save"]:
                 version = save_matches(
-                    None, answer, options["save"], every_row=options["every_row"]
+                    None,
+                    answer,
+                    options["save"],
+                    every_row=options["every_row"],
+                    add_version=options["add_version"],
                 )
                 result["saved"] = {"dataset": version.dataset.slug, "version": version.number}
+        except NameTaken as exc:
+            raise CommandError(f"{exc.message} (--add-version)") from None
+        except ValidationError as exc:
+            raise CommandError(" ".join(exc.messages)) from None
         except (NoLocation, QueryError, IngestError, ValueError) as exc:
             raise CommandError(str(exc)) from None
         lines = [
