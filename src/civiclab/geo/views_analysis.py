@@ -19,13 +19,20 @@ from civiclab.datasets.engine import CityQuery, QueryError, TableFile
 from civiclab.datasets.ingest.report import IngestError
 from civiclab.datasets.models import Dataset
 from civiclab.datasets.queries import version_path, visible_datasets
+from civiclab.datasets.services import NameTaken
 from civiclab.datasets.views import may_import
-from civiclab.geo.coordinates import NoLocation
 from civiclab.geo.choropleths import matching_boundary
+from civiclab.geo.coordinates import NoLocation
 from civiclab.geo.forms import MapLayersForm, ProximityForm
 from civiclab.geo.hexagons import cell_polygon
 from civiclab.geo.models import Boundary
-from civiclab.geo.services import boundaries_of, hotspot_report, proximity_between, save_matches
+from civiclab.geo.services import (
+    WiderThanSource,
+    boundaries_of,
+    hotspot_report,
+    proximity_between,
+    save_matches,
+)
 from civiclab.geo.templatetags.geo_maps import mappable
 from civiclab.indicators.models import Indicator
 from civiclab.indicators.queries import visible_indicators
@@ -69,12 +76,38 @@ def proximity_page(request: HttpRequest, slug: str) -> HttpResponse:
             result = answer.as_dict()
             if data["save_as"]:
                 try:
-                    version = save_matches(request.user, answer, data["save_as"])
+                    version = save_matches(
+                        request.user, answer, data["save_as"], add_version=data["add_version"]
+                    )
+                except NameTaken as exc:
+                    status = 409
+                    save_error = _(
+                        "The rows were counted but not saved: a dataset called “%(name)s” "
+                        "already exists (visible to: %(visibility)s). Tick “Add a new version "
+                        "of the existing dataset” to replace its rows, or choose another name."
+                    ) % {
+                        "name": exc.dataset.name,
+                        "visibility": exc.dataset.get_visibility_display(),
+                    }
+                except WiderThanSource as exc:
+                    status = 409
+                    save_error = _(
+                        "The rows were counted but not saved: “%(target)s” is visible to: "
+                        "%(wide)s, wider than “%(source)s” (visible to: %(narrow)s) whose data "
+                        "it would get. Rows derived from a dataset are never shared wider than "
+                        "it: choose another name."
+                    ) % {
+                        "target": exc.target.name,
+                        "wide": exc.target.get_visibility_display(),
+                        "source": exc.source.name,
+                        "narrow": exc.source.get_visibility_display(),
+                    }
                 except PermissionDenied:
                     status = 403
                     save_error = _(
                         "The rows were counted but not saved: saving a dataset in %(city)s "
-                        "needs the right to import data there. Ask a city admin."
+                        "needs the right to import data there, and adding a version to a "
+                        "dataset shared beyond the city needs a city admin."
                     ) % {"city": city.name}
                 except (IngestError, ValidationError, ValueError) as exc:
                     save_error = _("The rows could not be saved: %(reason)s") % {
@@ -252,6 +285,7 @@ def map_layers(request: HttpRequest, dataset: Dataset) -> dict[str, Any]:
         else:
             spots_geojson = _spots_geojson(spots["hotspots"])
     found = spots["hotspots"] if spots else []
+    # "Map by area" only where a boundary matches the breakdown: nothing to colour otherwise.
     choropleths = [
         i
         for i in visible_indicators(request.user).filter(dataset=dataset).order_by("name")
@@ -286,7 +320,6 @@ def map_layers(request: HttpRequest, dataset: Dataset) -> dict[str, Any]:
         },
     }
 
-    # "Map by area" only where a boundary matches the breakdown: nothing to colour otherwise.
 
 def _spots_geojson(spots: list[dict[str, Any]]) -> dict[str, Any]:
     return {

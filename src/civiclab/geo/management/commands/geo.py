@@ -68,16 +68,16 @@ class Command(ResultCommand):
         hot.add_argument("--dataset", required=True, help="dataset of located rows")
         hot.add_argument("--resolution", type=int, default=9, help="H3 resolution (default 9)")
         hot.add_argument("--fdr", type=float, default=0.05, help="false discovery rate")
-        hot.add_argument("--json", action="store_true", help="print the result as JSON")
-
-    def handle(self, *args: Any, **options: Any) -> None:
-        city = City.objects.filter(slug=options["city"]).first()
-        if city is None:
         hot.add_argument(
             "--keep-far-outside",
             action="store_true",
             help="keep the rows far outside the city in the study area (left out by default)",
         )
+        hot.add_argument("--json", action="store_true", help="print the result as JSON")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        city = City.objects.filter(slug=options["city"]).first()
+        if city is None:
             raise CommandError(f"no city with slug {options['city']!r}")
         try:
             if options["action"] == "assign":
@@ -127,6 +127,12 @@ class Command(ResultCommand):
                 lines.append(
                     f"{result[key]:,} rows of {label} have no location and were not counted"
                 )
+        for key, label in (("from_far_outside", origin.slug), ("near_far_outside", near.slug)):
+            if result[key]:
+                lines.append(
+                    f"{result[key]:,} rows of {label} lie far outside the city "
+                    "(placeholder coordinates?) and were counted all the same"
+                )
         if "saved" in result:
             saved = result["saved"]
             lines.append(f"saved as {saved['dataset']} version {saved['version']}")
@@ -142,12 +148,6 @@ class Command(ResultCommand):
             f"column {options['column']!r} added: {points.slug} version {result['version']}",
         ]
         if result["ambiguous"]:
-        for key, label in (("from_far_outside", origin.slug), ("near_far_outside", near.slug)):
-            if result[key]:
-                lines.append(
-                    f"{result[key]:,} rows of {label} lie far outside the city "
-                    "(placeholder coordinates?) and were counted all the same"
-                )
             lines.append(f"{result['ambiguous']:,} rows lie in two areas: the first was taken")
         if result["repaired_areas"] or result["unusable_areas"]:
             lines.append(
@@ -174,6 +174,20 @@ class Command(ResultCommand):
                 for s in spots
             ),
         ]
+        if result["without_location"]:
+            lines.append(f"{result['without_location']:,} rows have no location")
+        if result["far_outside"]:
+            far_km = result["far_radius_m"] / 1000
+            lines.append(
+                f"{result['far_outside']:,} rows lie far outside the city (more than "
+                f"{far_km:,.1f} km from the middle of the rows): "
+                + ("kept" if result["far_outside_kept"] else "left out (--keep-far-outside)")
+            )
+        if any(s["kind"] == "hot" and not s["count"] for s in spots):
+            lines.append(
+                "a hot cell with rows=0 is hot for its neighbours: Gi* weighs each cell "
+                "with its six neighbours"
+            )
         self.emit(options, result, "\n".join(lines))
 
     def boundary(self, city: City, options: dict[str, Any]) -> None:
@@ -189,20 +203,6 @@ class Command(ResultCommand):
         )
         self.emit(options, result, text)
 
-        if result["without_location"]:
-            lines.append(f"{result['without_location']:,} rows have no location")
-        if result["far_outside"]:
-            far_km = result["far_radius_m"] / 1000
-            lines.append(
-                f"{result['far_outside']:,} rows lie far outside the city (more than "
-                f"{far_km:,.1f} km from the middle of the rows): "
-                + ("kept" if result["far_outside_kept"] else "left out (--keep-far-outside)")
-            )
-        if any(s["kind"] == "hot" and not s["count"] for s in spots):
-            lines.append(
-                "a hot cell with rows=0 is hot for its neighbours: Gi* weighs each cell "
-                "with its six neighbours"
-            )
 
 def _dataset(city: City, name: str) -> Dataset:
     dataset = find_dataset(city, name)
