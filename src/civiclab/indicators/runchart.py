@@ -6,8 +6,10 @@ Run chart (Perla, Provost & Murray 2011; the IHI's rules):
   median neither add to nor break a shift);
 * **trend** — five or more consecutive points all going up or all going down (a point equal
   to the one before is not counted and does not break it);
-* **runs** — too few or too many runs for chance, from the exact Swed–Eisenhart distribution
-  of runs at 5 % (two-sided), given how many useful points lie above and below the median;
+* **runs** — too few or too many runs for chance: for 10 to 60 useful points (not on the
+  median), the limits of Perla, Provost & Murray's Table 1; beyond 60, the exact
+  Swed–Eisenhart distribution of runs at 5 % (two-sided) for the points above and below the
+  median; under 10, no runs rule;
 * **astronomical point** — a point beyond the XmR natural process limits.
 
 XmR chart (Wheeler): centre = mean; limits = mean ± 2.66 × the mean moving range.
@@ -25,6 +27,25 @@ XMR_FACTOR = 2.66  # 3 / d2, with d2 = 1.128 for moving ranges of two points
 SHIFT_LENGTH = 6
 TREND_LENGTH = 5
 RUNS_ALPHA = 0.05
+# Perla, Provost & Murray (2011), "The run chart: a simple analytical tool for learning from
+# variation in healthcare processes", BMJ Qual Saf 20:46–51, Table 1: for N useful points
+# (not on the median), too few runs below the first number, too many above the second. The
+# table practitioners check a run chart against; it rounds the Swed–Eisenhart distribution
+# differently from the exact two-sided 5 % limits in 18 of its 51 rows, so it is used as
+# published. Fewer than 10 useful points: no runs rule (the table starts there); more than 60:
+# the exact limits, which differ from the table's last rows by at most one run.
+PERLA_2011_RUNS: dict[int, tuple[int, int]] = {
+    10: (3, 9), 11: (3, 10), 12: (3, 11), 13: (4, 11), 14: (4, 12), 15: (5, 12), 16: (5, 13),
+    17: (5, 13), 18: (6, 14), 19: (6, 15), 20: (6, 16), 21: (7, 16), 22: (7, 17), 23: (7, 17),
+    24: (8, 18), 25: (8, 18), 26: (9, 19), 27: (10, 19), 28: (10, 20), 29: (10, 20),
+    30: (11, 21), 31: (11, 22), 32: (11, 23), 33: (12, 23), 34: (12, 24), 35: (12, 24),
+    36: (13, 25), 37: (13, 25), 38: (14, 26), 39: (14, 26), 40: (15, 27), 41: (15, 27),
+    42: (16, 28), 43: (16, 28), 44: (17, 29), 45: (17, 30), 46: (17, 31), 47: (18, 31),
+    48: (18, 32), 49: (19, 32), 50: (19, 33), 51: (20, 33), 52: (20, 34), 53: (21, 34),
+    54: (21, 35), 55: (22, 35), 56: (22, 35), 57: (23, 36), 58: (23, 37), 59: (24, 38),
+    60: (24, 38),
+}  # fmt: skip
+RUNS_TABLE_MIN, RUNS_TABLE_MAX = min(PERLA_2011_RUNS), max(PERLA_2011_RUNS)
 
 
 @dataclass(frozen=True)
@@ -77,7 +98,7 @@ def analyse(values: list[float | None]) -> RunChart:
     chart.runs = 1 + sum(1 for a, b in pairwise(sides) if a[1] != b[1]) if sides else 0
     above = sum(1 for _i, s in sides if s > 0)
     below = len(sides) - above
-    if above and below:
+    if above and below and chart.useful >= RUNS_TABLE_MIN:
         low, high = runs_limits(above, below)
         chart.runs_range = (low, high)
         indices = tuple(i for i, _s in sides)
@@ -177,9 +198,17 @@ def _runs_probability(r: int, n1: int, n2: int) -> float:
     return (comb(n1 - 1, k) * comb(n2 - 1, k - 1) + comb(n1 - 1, k - 1) * comb(n2 - 1, k)) / total
 
 
-@cache
 def runs_limits(n1: int, n2: int) -> tuple[int, int]:
-    """The fewest and most runs not unusual at 5 % two-sided, for n1 and n2 useful points."""
+    """The fewest and most runs not unusual, for n1 points above and n2 below the median:
+    Perla et al.'s table for 10 to 60 points in all, the exact limits otherwise."""
+    published = PERLA_2011_RUNS.get(n1 + n2)
+    return published if published is not None else exact_runs_limits(n1, n2)
+
+
+@cache
+def exact_runs_limits(n1: int, n2: int) -> tuple[int, int]:
+    """The fewest and most runs not unusual at 5 % two-sided, for n1 and n2 useful points,
+    from the exact Swed–Eisenhart distribution."""
     most = 2 * min(n1, n2) + (1 if n1 != n2 else 0)
     cumulative, low = 0.0, 2
     for r in range(2, most + 1):
