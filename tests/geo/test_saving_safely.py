@@ -105,9 +105,9 @@ def test_the_api_and_the_cli_ask_too(
                               content_type="application/json", **api_headers(analyst))  # fmt: skip
     assert confirmed.status_code == 403
     _unchanged(mobile["parcels"])
-    with pytest.raises(CommandError, match="already exists.*--add-version"):
-        call_command("geo", "proximity", "--city", "mobile", "--from", "311-requests",
-                     "--near", "blighted-properties", "--distance", "150ft", "--save", "Parcels")  # fmt: skip
+    with pytest.raises(CommandError, match=r"already exists.*--add-version"):
+        call_command("geo", "proximity", "--city", "mobile", "--from", "311-requests", "--near",
+                     "blighted-properties", "--distance", "150ft", "--save", "Parcels")  # fmt: skip
     # Even the server's operator cannot put city-only rows into a network dataset.
     with pytest.raises(CommandError, match="never shared wider"):
         call_command("geo", "proximity", "--city", "mobile", "--from", "311-requests",
@@ -146,14 +146,15 @@ def test_importing_under_an_existing_name_asks_on_every_path(
     path = write(tmp_path / "rows.csv", "Request,Type\n1,Litter\n")
     with pytest.raises(datasets.NameTaken):
         datasets.import_file(None, city, "Parcels", path, path.name, datasets.ImportOptions())
-    with pytest.raises(CommandError, match="already exists.*--add-version"):
+    with pytest.raises(CommandError, match=r"already exists.*--add-version"):
         call_command("ingest", str(path), "--city", "mobile", "--dataset", "Parcels")
     _unchanged(mobile["parcels"])
     web = as_user(analyst)
     with path.open("rb") as handle:
         response = web.post("/cities/mobile/data/import/",
                             {"file": handle, "dataset": "Parcels", "format": "auto",
-                             "mode": "replace", "max_bad_rows": 0, "visibility": "city"})  # fmt: skip
+                             "mode": "replace", "max_bad_rows": 0,
+                             "visibility": "city"})  # fmt: skip
     assert response.status_code == 200 and "already exists" in body(response)
     with path.open("rb") as handle:
         response = web.post("/cities/mobile/data/import/",

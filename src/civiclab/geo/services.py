@@ -18,6 +18,7 @@ from pyogrio.raw import write_arrow
 from civiclab.audit.services import record
 from civiclab.datasets import services as datasets
 from civiclab.datasets.engine import CityQuery, TableFile
+from civiclab.datasets.ingest.columns import quote_ident
 from civiclab.datasets.models import Dataset, DatasetVersion
 from civiclab.datasets.queries import version_path
 from civiclab.geo.areas import Assignment, assign_areas
@@ -223,7 +224,9 @@ def assign_areas_to(
     if column in columns_of(points):
         raise ValueError(f"{points.name!r} already has a column {column!r}")
     located = dataset_locations(points)
-    shapes = _table(areas, f'SELECT "{geometry[0]}" AS g, CAST("{label}" AS VARCHAR) AS l')
+    shapes = _table(
+        areas, f"SELECT {quote_ident(geometry[0])} AS g, CAST({quote_ident(label)} AS VARCHAR) AS l"
+    )
     assignment = assign_areas(
         located.lon,
         located.lat,
@@ -243,7 +246,7 @@ def assign_areas_to(
 
 def _table(dataset: Dataset, select: str = "SELECT *") -> pa.Table:
     with _query(dataset) as query:
-        return query.execute_arrow(f'{select} FROM "{dataset.slug}"')
+        return query.execute_arrow(f"{select} FROM {quote_ident(dataset.slug)}")
 
 
 def _import_rows(

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from civiclab.datasets.engine import CityQuery, QueryError, TableFile
+from civiclab.datasets.ingest.columns import quote_ident
 from civiclab.datasets.ingest.report import IngestError
 from civiclab.datasets.models import Dataset
 from civiclab.datasets.queries import version_path, visible_datasets
@@ -222,11 +223,11 @@ def area_labels(boundary: Boundary) -> set[str]:
     version = boundary.dataset.current_version
     if version is None:
         return set()
-    column = boundary.label_column.replace('"', '""')
     try:
         with CityQuery([TableFile("areas", version_path(version))]) as query:
             table = query.execute_arrow(
-                f'SELECT DISTINCT CAST("{column}" AS VARCHAR) AS label FROM "areas"'
+                f"SELECT DISTINCT CAST({quote_ident(boundary.label_column)} AS VARCHAR) AS label "
+                'FROM "areas"'
             )
     except QueryError:
         return set()
