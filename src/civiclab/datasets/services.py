@@ -55,6 +55,9 @@ class ImportOptions:
     # explicitly (append and upsert ask by their nature); otherwise the name clash is an error.
     add_version: bool = False
     team_id: int | None = None  # a new dataset's team (derived rows of a team-only source)
+    # Datasets the rows were derived from (a saved analysis): recorded as the dataset's
+    # lineage, which caps who sees it for as long as they are narrower (visible_datasets).
+    sources: tuple[Dataset, ...] = ()
 
     @property
     def adds_to_existing(self) -> bool:
@@ -359,6 +362,7 @@ def _publish(
                 )
                 record(by, "dataset.create", dataset)
             dataset = Dataset.objects.select_for_update().get(pk=dataset.pk)
+            _record_lineage(dataset, options.sources)
             number = (dataset.versions.aggregate(n=Max("number"))["n"] or 0) + 1
             relative = Path("datasets") / str(city.pk) / str(dataset.pk) / f"v{number}.parquet"
             moved = settings.DATA_DIR / relative
@@ -397,6 +401,16 @@ def _publish(
         if moved is not None:
             moved.unlink(missing_ok=True)
         raise
+
+
+def _record_lineage(dataset: Dataset, sources: tuple[Dataset, ...]) -> None:
+    """Add ``sources`` and their own sources to the dataset's lineage (kept, never dropped: a
+    later version does not make the earlier rows' origin public)."""
+    if not sources:
+        return
+    ancestors = set(Dataset.objects.filter(derived__in=sources).values_list("pk", flat=True))
+    lineage = ({s.pk for s in sources} | ancestors) - {dataset.pk}
+    dataset.sources.add(*lineage)
 
 
 def _refresh_indicators(dataset_id: int) -> None:

@@ -122,7 +122,7 @@ def save_matches(
     description = f"{kept}, with the distance to the nearest ({DISTANCE_COLUMN})."
     return _import_rows(
         by, origin, name, table, extra, description, chosen, add_version=add_version,
-        team_id=team_id,
+        team_id=team_id, sources=(origin, answer.near),
     )  # fmt: skip
 
 
@@ -259,6 +259,7 @@ def _import_rows(
     visibility: str,
     add_version: bool = False,
     team_id: int | None = None,
+    sources: tuple[Dataset, ...] = (),
 ) -> DatasetVersion:
     """Import ``table`` (columns of ``like`` plus ``extra``) as a version of dataset ``name``:
     a GeoPackage when it has a geometry column, else CSV, through the ordinary import."""
@@ -287,6 +288,7 @@ def _import_rows(
             description=description,
             add_version=add_version,
             team_id=team_id,
+            sources=sources,
         )
         return datasets.import_file(by, like.city, name, path, path.name, options)
 
