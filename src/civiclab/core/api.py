@@ -34,6 +34,21 @@ class ApiAuth:
         self.allow_anonymous = allow_anonymous
 
     def __call__(self, request: HttpRequest) -> Any:
+        user = self.identify(request)
+        if request.headers.get("Authorization"):
+            return user
+        if user is not None:
+            if request.method not in ("GET", "HEAD", "OPTIONS") and check_csrf(request):
+                raise AuthenticationError(403, "CSRF check failed for a session request.")
+            return user
+        if self.allow_anonymous:
+            return AnonymousUser()
+        return None
+
+    @staticmethod
+    def identify(request: HttpRequest) -> Any:
+        """Who the request comes from — its token's user, else the signed-in session's, else
+        None — without the CSRF check, which reads the body (uploads need to know first)."""
         header = request.headers.get("Authorization", "")
         if header:
             scheme, _, raw = header.partition(" ")
@@ -43,13 +58,7 @@ class ApiAuth:
             request.user = user
             return user
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
-            if request.method not in ("GET", "HEAD", "OPTIONS") and check_csrf(request):
-                raise AuthenticationError(403, "CSRF check failed for a session request.")
-            return user
-        if self.allow_anonymous:
-            return AnonymousUser()
-        return None
+        return user if user is not None and user.is_authenticated else None
 
 
 AUTH = ApiAuth()

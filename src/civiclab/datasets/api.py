@@ -11,6 +11,7 @@ import os
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import wraps
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +23,28 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.text import slugify
 from ninja import File, Form, Query, Router, Status
+from ninja.decorators import decorate_view
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
-from civiclab.core.api import AUTH_OR_ANONYMOUS, MAX_OFFSET, ErrorResponse, Id, Page, error
+from civiclab.core.api import (
+    AUTH,
+    AUTH_OR_ANONYMOUS,
+    MAX_OFFSET,
+    ErrorResponse,
+    Id,
+    Page,
+    api,
+    error,
+)
 from civiclab.core.permissions import Visibility
+from civiclab.core.uploads import (
+    declared_too_large,
+    leave_body_unread,
+    limit_upload,
+    too_large_message,
+    upload_was_cut,
+)
 from civiclab.datasets import jobs, services
 from civiclab.datasets.display import json_value
 from civiclab.datasets.engine import QueryError
@@ -260,6 +278,41 @@ def _check_import(
     return city
 
 
+def _may_upload(request: HttpRequest, slug: str, dataset: str) -> None:
+    """Raise unless the caller may import something into ``dataset`` of the city ``slug``:
+    404 for a city or dataset they cannot see, 403 for one they may not change."""
+    city = _city(request, slug)
+    existing = Dataset.objects.filter(city=city, slug=dataset)
+    if existing.exists() and not visible_datasets(request.auth).filter(pk__in=existing).exists():
+        raise Http404
+    services.check_may_upload(request.auth, city, dataset)
+
+
+def _bounded_upload(run: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Wraps an upload route so the body is read only by someone who may upload there, only
+    if its declared length is within the limit, and only up to the limit (else 413)."""
+
+    @wraps(run)
+    def checked_first(request: HttpRequest, **path: Any) -> HttpResponse:
+        leave_body_unread(request)
+        try:
+            request.auth = AUTH.identify(request)
+            if request.auth is None:
+                return run(request, **path)  # refused (401) before the body is read
+            _may_upload(request, path["slug"], path["dataset"])
+        except Exception as exc:  # the API's own error responses (401, 403, 404)
+            return api.on_exception(request, exc)
+        if declared_too_large(request):
+            return error(request, 413, "too_large", too_large_message())
+        limit_upload(request)
+        request.FILES  # noqa: B018  (read now, bounded, so a cut upload is told as such)
+        if upload_was_cut(request):
+            return error(request, 413, "too_large", too_large_message())
+        return run(request, **path)
+
+    return checked_first
+
+
 IMPORT_DESCRIPTION = """\
 Send the file as `multipart/form-data` in the field `file`. It is kept and imported in the
 background: the answer is `202` with the job; follow its `url` until `state` is `done` (its
@@ -282,6 +335,7 @@ overriding how source columns are read, e.g.
     summary="Upload a file to import as a new version (members)",
     description=IMPORT_DESCRIPTION,
 )
+@decorate_view(_bounded_upload)
 def import_dataset_file(
     request: HttpRequest,
     slug: str,
@@ -322,6 +376,7 @@ def import_dataset_file(
         "`details` is the report of bad rows (or `null`)."
     ),
 )
+@decorate_view(_bounded_upload)
 def preview_dataset_file(
     request: HttpRequest,
     slug: str,

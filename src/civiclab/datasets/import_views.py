@@ -24,9 +24,17 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from civiclab.core.permissions import widest_visibility
 from civiclab.core.scoping import actor_for
+from civiclab.core.uploads import (
+    declared_too_large,
+    leave_body_unread,
+    limit_upload,
+    too_large_message,
+    upload_was_cut,
+)
 from civiclab.datasets import jobs, services
 from civiclab.datasets.display import merge_stage
 from civiclab.datasets.forms import ColumnsForm, ImportOptionsForm, UploadForm
@@ -109,12 +117,40 @@ def _dataset_names(request: HttpRequest, city: City) -> list[str]:
     return list(datasets.values_list("name", flat=True))
 
 
+@csrf_exempt  # the CSRF check reads the body: _upload_form makes it, once that may happen
 @login_required
 def upload(request: HttpRequest, slug: str) -> HttpResponse:
-    """Step 1: the file and how to import it; a good file goes on to its column check."""
+    """Step 1: the file and how to import it; a good file goes on to its column check.
+
+    Who may import, and the length the browser announces, are checked before the body is
+    read, and reading stops past the upload limit: a refused upload is never written.
+    """
+    leave_body_unread(request)
     city = city_or_404(request, slug)
     if not may_import(request.user, city):
         raise PermissionDenied
+    if request.method == "POST":
+        if declared_too_large(request):
+            return _too_large(request, city)
+        limit_upload(request)
+    return _upload_form(request, city)
+
+
+def _too_large(request: HttpRequest, city: City) -> HttpResponse:
+    """The empty form, saying the file is over the limit (its body left unread or cut)."""
+    form = UploadForm(city=city, widest=_widest(request, city))
+    form.errors["file"] = form.error_class([too_large_message()])
+    return render(
+        request,
+        "datasets/import_form.html",
+        {"city": city, "form": form, "dataset_names": _dataset_names(request, city)},
+    )
+
+
+@csrf_protect
+def _upload_form(request: HttpRequest, city: City) -> HttpResponse:
+    if upload_was_cut(request):
+        return _too_large(request, city)
     form = UploadForm(
         request.POST or None,
         request.FILES or None,

@@ -154,6 +154,13 @@ def check_name_free(dataset: Dataset | None, name: str, adds_to_existing: bool) 
         raise NameTaken(dataset)
 
 
+def check_may_upload(by: Any, city: Any, name: str) -> None:
+    """Raise PermissionDenied unless ``by`` may import anything at all into the city's
+    dataset ``name`` (a new version of it, or a new dataset within the city) — what can be
+    known before the upload's options and file are read."""
+    _check_may_import(by, city, find_dataset(city, name), Visibility.CITY)
+
+
 def _check_may_import(by: Any, city: Any, dataset: Dataset | None, visibility: str) -> None:
     if by is None:
         return  # the command line, run by the server's operator
