@@ -332,3 +332,22 @@ def test_rows_saved_from_network_data_stay_in_the_city(
     Dataset.objects.filter(pk=geo_city["Sites"].pk).update(visibility="network")
     propose(as_user(world.user("network_admin")), save_as="Near, shared")
     assert Dataset.objects.get(slug="near-shared").visibility == "network"
+
+
+def test_a_distance_needs_its_unit_on_the_page_and_in_the_api(
+    world: World, geo_city: dict[str, Dataset]
+) -> None:
+    """GIVEN the proximity page and API WHEN the distance comes without a unit THEN each
+    refuses it with the accepted units, rather than reading metres (issue 10, item 27)."""
+    member = world.user("member")
+    response = propose(as_user(member), unit="")
+    assert "unit" in response.context["form"].errors and response.context["result"] is None
+    assert "feet, metres, yards, kilometres or miles" in body(response)
+    answer = Client().post(
+        "/api/v1/cities/city-a/geo/proximity",
+        json.dumps({"from": "sightings", "near": "sites", "distance": "300"}),
+        content_type="application/json",
+        **api_headers(member),
+    )
+    assert answer.status_code == 422
+    assert "has no unit: write it with one of m, km, ft, mi, yd" in str(answer.json())

@@ -99,14 +99,22 @@ def test_zones() -> None:
 
 @pytest.mark.parametrize(
     ("text", "metres"),
-    [("150ft", 45.72), ("150 ft", 45.72), ("50", 50.0), ("0.5km", 500.0), ("1 mi", 1609.344),
+    [("150ft", 45.72), ("150 ft", 45.72), ("50m", 50.0), ("0.5km", 500.0), ("1 mi", 1609.344),
      ("10M", 10.0)],
 )  # fmt: skip
 def test_distances_from_text(text: str, metres: float) -> None:
     assert parse_distance(text) == pytest.approx(metres)
 
 
-@pytest.mark.parametrize("text", ["", "ft", "-5m", "0", "5 furlongs", "1e3m"])
+@pytest.mark.parametrize("text", ["", "ft", "-5m", "0m", "5 furlongs", "1e3m"])
 def test_bad_distances_say_why(text: str) -> None:
     with pytest.raises(ValueError, match="distance"):
+        parse_distance(text)
+
+
+@pytest.mark.parametrize("text", ["150", "150 ", " 0.5"])
+def test_a_distance_without_a_unit_is_refused(text: str) -> None:
+    """A bare number used to mean metres silently ("150" for 150 ft counted 3.3× the area):
+    the unit is required, and the error lists the accepted ones."""
+    with pytest.raises(ValueError, match="has no unit: write it with one of m, km, ft, mi, yd"):
         parse_distance(text)

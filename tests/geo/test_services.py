@@ -113,6 +113,7 @@ def test_requests_near_sites_counts_rows_without_coordinates_and_saves(
     ("args", "message"),
     [
         (["--distance", "150 furlongs"], "not a distance"),
+        (["--distance", "150"], "has no unit: write it with one of m, km, ft, mi, yd"),
         (["--near", "nothing"], "no dataset 'nothing'"),
         (["--city", "atlantis"], "no city"),
     ],

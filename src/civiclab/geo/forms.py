@@ -34,7 +34,18 @@ class ProximityForm(forms.Form):
     distance = forms.DecimalField(
         label=_("Within"), min_value=0, max_digits=12, decimal_places=3, initial=150
     )
-    unit = forms.ChoiceField(label=_("Unit"), choices=UNIT_CHOICES, initial="ft")
+    unit = forms.ChoiceField(
+        label=_("Unit"),
+        choices=UNIT_CHOICES,
+        initial="ft",
+        # A distance without its unit is refused everywhere (the API and the CLI too).
+        error_messages={
+            "required": _("Choose the distance's unit: feet, metres, yards, kilometres or miles."),
+            "invalid_choice": _(
+                "Choose the distance's unit: feet, metres, yards, kilometres or miles."
+            ),
+        },
+    )
     save_as = forms.CharField(
         label=_("Save the matching rows as a dataset named"),
         required=False,

@@ -36,7 +36,9 @@ class Command(ResultCommand):
         near.add_argument("--city", required=True, help="city slug")
         near.add_argument("--from", dest="origin", required=True, help="dataset whose rows count")
         near.add_argument("--near", required=True, help="dataset they must be near")
-        near.add_argument("--distance", required=True, help="e.g. 150ft, 50m, 0.5km")
+        near.add_argument(
+            "--distance", required=True, help="with its unit (m, km, ft, mi, yd): 150ft, 0.5km"
+        )
         near.add_argument("--save", metavar="NAME", help="save the matching rows as a dataset")
         near.add_argument(
             "--every-row",
