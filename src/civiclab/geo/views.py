@@ -25,6 +25,10 @@ from civiclab.geo.locating import has_locations
 from civiclab.indicators.forms import OP_CHOICES
 
 FILTER_ROWS = 3  # filter rows the form offers (column, condition, value)
+# The rows' own colours (map.js draws with these and its legend shows them): a dark purple,
+# far from the red and blue of hot and cold spots and from the density hexagons' blues, so a
+# row is never read as a hot spot (views_analysis holds those colours).
+ROW_COLOURS = {"point": "#5b2a86", "cluster": "#5b2a86", "shape": "#5b2a86", "base": "#8a949e"}
 
 
 def dataset_map(request: HttpRequest, slug: str, dataset_slug: str) -> HttpResponse:
@@ -88,6 +92,7 @@ def dataset_map(request: HttpRequest, slug: str, dataset_slug: str) -> HttpRespo
                 "failed": _("The map could not be loaded."),
                 "no_location": _("%(count)s rows have no location"),
                 "far_outside": _("%(count)s rows far outside the city"),
+                "colours": ROW_COLOURS,
             },
         },
     )

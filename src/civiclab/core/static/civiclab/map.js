@@ -22,12 +22,14 @@
 (function () {
   "use strict";
 
-  var COLOURS = { point: "#1f4e9c", cluster: "#1f4e9c", shape: "#c2410c", base: "#8a949e" };
   var element = document.getElementById("map");
   if (!element || !window.L) {
     return;
   }
   var texts = JSON.parse(document.getElementById("map-text").textContent);
+  // The rows' colours come from the page (geo/views.py ROW_COLOURS), chosen apart from the
+  // hot/cold spot and hexagon colours of map_layers.js so a row never looks like a hot spot.
+  var COLOURS = texts.colours;
   var resolveReady;
   window.civiclabMap = {
     ready: new Promise(function (resolve) {
@@ -48,6 +50,9 @@
   var dataLayer = L.layerGroup().addTo(map);
   var baseLayer = L.layerGroup().addTo(map);
   var latest = null; // the summary of the last layer drawn, for the legend
+  var fetched = null; // {bounds, zoom} the last data layer was asked for
+  var popupOpen = false; // a row's popup is open: redrawing the layer would close it
+  var stale = false; // the view moved while a popup was open: reload when it closes
   var requests = {}; // the fetch in flight per layer, aborted when the map moves again
 
   // Fit the data: the server sent the bounds of every located row.
@@ -75,9 +80,14 @@
     });
   }
 
-  // The URL for the part of the map in view, a little larger so short pans need no fetch.
+  // The part of the map asked for: the view, a little larger so short pans need no fetch.
+  function paddedView() {
+    return map.getBounds().pad(0.1);
+  }
+
+  // The URL for the part of the map in view (padded).
   function viewUrl(address, limit) {
-    var view = map.getBounds().pad(0.1);
+    var view = paddedView();
     var url = new URL(address, window.location.href);
     url.searchParams.set(
       "bbox",
@@ -231,9 +241,11 @@
 
   var first = true;
   function refresh() {
+    var asked = { bounds: paddedView(), zoom: map.getZoom() };
     load("data", element.dataset.geojson)
       .then(function (collection) {
         drawData(collection);
+        fetched = asked;
         if (first) {
           first = false;
           element.dataset.drawn = "true";
@@ -250,9 +262,38 @@
     }
   }
 
+  // Is the view inside the part last fetched, at the same zoom? Then the layer drawn already
+  // holds every row (or cluster) in view, and nothing needs fetching.
+  function covered() {
+    return fetched !== null && fetched.zoom === map.getZoom() && fetched.bounds.contains(map.getBounds());
+  }
+
+  // Opening a popup near the edge pans the map to show it (autoPan). Reloading the layer
+  // after that pan would replace the row's marker and close its popup within a second, so
+  // while a popup is open the layer is kept; it is brought up to date when the popup closes.
+  map.on("popupopen", function () {
+    popupOpen = true;
+  });
+  map.on("popupclose", function () {
+    popupOpen = false;
+    if (stale) {
+      stale = false;
+      if (!covered()) {
+        refresh();
+      }
+    }
+  });
+
   var timer = null;
   map.on("moveend", function () {
     clearTimeout(timer);
+    if (covered()) {
+      return;
+    }
+    if (popupOpen) {
+      stale = true;
+      return;
+    }
     timer = setTimeout(refresh, 120); // one fetch after a burst of moves
   });
   refresh();
