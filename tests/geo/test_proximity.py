@@ -118,3 +118,42 @@ def test_a_distance_without_a_unit_is_refused(text: str) -> None:
     the unit is required, and the error lists the accepted ones."""
     with pytest.raises(ValueError, match="has no unit: write it with one of m, km, ft, mi, yd"):
         parse_distance(text)
+
+
+def test_the_count_is_the_geodesic_count_at_the_boundary() -> None:
+    """GIVEN 300 blighted properties in Mobile and, around each, homes at exact ellipsoidal
+    distances a few millimetres either side of 150 ft (where UTM reads up to 0.03 % short),
+    plus homes scattered at random WHEN proximity counts those within 150 ft THEN the count,
+    the rows and their distances are those of a brute-force pyproj.Geod reference over every
+    pair (issue 10, item 5: the projection alone counted rows just beyond the distance)."""
+    rng = np.random.default_rng(2026)
+    lon0, lat0 = CITIES["mobile"]
+    distance = parse_distance("150ft")
+    b_lon = lon0 + rng.uniform(-0.1, 0.1, 300)
+    b_lat = lat0 + rng.uniform(-0.09, 0.09, 300)
+    near_lon, near_lat, _ = GEOD.fwd(
+        np.repeat(b_lon, 6), np.repeat(b_lat, 6), rng.uniform(0, 360, 1800),
+        distance * (1 + rng.uniform(-3e-4, 3e-4, 1800)),
+    )  # fmt: skip
+    a_lon = np.concatenate([near_lon, lon0 + rng.uniform(-0.1, 0.1, 3000)])
+    a_lat = np.concatenate([near_lat, lat0 + rng.uniform(-0.09, 0.09, 3000)])
+    reference = np.array([
+        np.min(GEOD.inv(np.full(300, x), np.full(300, y), b_lon, b_lat)[2])
+        for x, y in zip(a_lon, a_lat, strict=True)
+    ])  # fmt: skip
+    expected = np.flatnonzero(reference <= distance)
+    result = proximity(a_lon, a_lat, b_lon, b_lat, distance)
+    assert result.count == len(expected)
+    assert result.matches.tolist() == expected.tolist()
+    assert np.allclose(result.matches_m, reference[expected], rtol=0, atol=1e-6)
+    nearest_m, _ = result.nearest()
+    assert np.allclose(nearest_m, reference, rtol=0, atol=1e-6)
+    # The projection alone is wrong here (the case the issue measured).
+    from pyproj import Transformer
+    from scipy.spatial import cKDTree
+
+    to_utm = Transformer.from_crs("EPSG:4326", f"EPSG:{result.epsg}", always_xy=True)
+    projected, _ = cKDTree(np.column_stack(to_utm.transform(b_lon, b_lat))).query(
+        np.column_stack(to_utm.transform(a_lon, a_lat))
+    )
+    assert int((projected <= distance).sum()) > result.count

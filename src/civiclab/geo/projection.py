@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-from pyproj import CRS, Transformer
+from pyproj import CRS, Proj, Transformer
 
 
 def utm_epsg(lon: float, lat: float) -> int:
@@ -35,3 +35,17 @@ def project(lon: np.ndarray, lat: np.ndarray, epsg: int) -> np.ndarray:
     """Longitudes and latitudes (degrees) as an (n, 2) array of metres in ``epsg``."""
     x, y = _transformer(epsg).transform(np.asarray(lon, float), np.asarray(lat, float))
     return np.column_stack([x, y])
+
+
+@lru_cache(maxsize=64)
+def _proj(epsg: int) -> Proj:
+    return Proj(CRS.from_epsg(epsg))
+
+
+def scale_factors(lon: np.ndarray, lat: np.ndarray, epsg: int) -> np.ndarray:
+    """The projection's point scale factor at each point: a short true distance there
+    measures this many times longer in ``epsg`` (0.9996 on a UTM zone's central meridian)."""
+    if len(lon) == 0:
+        return np.empty(0)
+    factors = _proj(epsg).get_factors(np.asarray(lon, float), np.asarray(lat, float))
+    return np.asarray(factors.meridional_scale, float)
