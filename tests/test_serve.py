@@ -65,3 +65,32 @@ def test_serve_refuses_an_unmigrated_database(tmp_path: Path) -> None:
     result = run_subprocess(tmp_path, "serve", "--port", str(free_port()))
     assert result.returncode == 1
     assert "not applied" in result.stderr
+
+
+def test_each_data_directory_has_its_own_gunicorn_control_socket(tmp_path: Path) -> None:
+    """GIVEN two installations of one user (two data directories) WHEN `civiclab serve` builds
+    gunicorn's command line for each THEN gunicorn reads a different control socket for each,
+    tied to its data directory, instead of sharing the per-user default; a data directory too
+    deep for a socket address still gets its own, short, path."""
+    from django.test import override_settings
+    from gunicorn.config import Config
+
+    from civiclab.core.management.commands.serve import MAX_SOCKET_PATH, gunicorn_argv
+
+    def socket_of(data_dir: Path) -> str:
+        with override_settings(DATA_DIR=data_dir):
+            argv = gunicorn_argv("127.0.0.1", 8000, 1, 60)
+        config = Config()
+        parsed = config.parser().parse_args(argv[4:])  # after "python -m gunicorn app"
+        config.set("control_socket", parsed.control_socket)
+        return config.control_socket
+
+    default = Config().control_socket
+    first, second = socket_of(tmp_path / "one"), socket_of(tmp_path / "two")
+    assert first != second and default not in (first, second)
+    assert first.startswith(str(tmp_path / "one")) and second.startswith(str(tmp_path / "two"))
+    deep = [tmp_path / ("d" * 60) / ("e" * 60) / name for name in ("one", "two")]
+    long_first, long_second = socket_of(deep[0]), socket_of(deep[1])
+    assert long_first != long_second and default not in (long_first, long_second)
+    assert len(long_first.encode()) <= MAX_SOCKET_PATH  # fits a socket address
+    assert socket_of(deep[0]) == long_first  # the same installation always finds its socket

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -11,6 +14,45 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from civiclab.core.management.commands.check import check_migrations
+
+# A Unix socket's path must fit in sun_path (108 bytes on Linux, 104 on macOS, with its NUL).
+MAX_SOCKET_PATH = 100
+
+
+def control_socket(data_dir: Path) -> Path:
+    """gunicorn's control socket for the server of ``data_dir``: one per data directory.
+
+    gunicorn's default is one path per user ($XDG_RUNTIME_DIR/gunicorn.ctl), so a second
+    server of the same user (another installation, a test, the demo) would take over the
+    first one's socket, and ``gunicornc`` would manage the wrong server. Inside the data
+    directory when the path fits a socket address; else in the user's runtime directory,
+    named by a digest of the data directory, so it is still one per data directory."""
+    inside = data_dir / "run" / "gunicorn.ctl"
+    if len(os.fsencode(inside)) <= MAX_SOCKET_PATH:
+        return inside
+    digest = hashlib.sha256(os.fsencode(data_dir.resolve())).hexdigest()[:16]
+    runtime = os.environ.get("XDG_RUNTIME_DIR") or tempfile.gettempdir()
+    return Path(runtime) / f"civiclab-{os.getuid()}" / f"gunicorn-{digest}.ctl"
+
+
+def gunicorn_argv(host: str, port: int, workers: int, timeout: int) -> list[str]:
+    """The gunicorn command line of ``civiclab serve`` for this installation's data directory."""
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "civiclab.wsgi:application",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        str(workers),
+        "--timeout",
+        str(timeout),
+        "--access-logfile",
+        "-",
+        "--control-socket",
+        str(control_socket(Path(settings.DATA_DIR))),
+    ]
 
 
 class Command(BaseCommand):
@@ -30,20 +72,9 @@ class Command(BaseCommand):
         if options["workers"] < 1:
             raise CommandError("--workers must be at least 1")
         call_command("collectstatic", interactive=False, verbosity=0)
-        argv = [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "civiclab.wsgi:application",
-            "--bind",
-            f"{options['host']}:{options['port']}",
-            "--workers",
-            str(options["workers"]),
-            "--timeout",
-            str(options["timeout"]),
-            "--access-logfile",
-            "-",
-        ]
+        argv = gunicorn_argv(
+            options["host"], options["port"], options["workers"], options["timeout"]
+        )
         self.stdout.write(
             f"civiclab serving http://{options['host']}:{options['port']}/ "
             f"(data in {settings.DATA_DIR})"
