@@ -194,7 +194,8 @@ def test_edit_solution_bad_input_saves_nothing(world: World, solution: Solution)
     assert response.status_code == 200
     body = response.content.decode()
     assert "This field is required." in body
-    assert "Select a valid choice." in body  # the challenge is city-wide: no wider
+    # The challenge is city-wide: no wider (a visibility not offered says why).
+    assert "You may not share a solution this widely." in body
     solution.refresh_from_db()
     assert solution.title == "Blight squad" and solution.visibility == "city"
 

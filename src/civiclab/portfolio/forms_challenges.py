@@ -358,9 +358,19 @@ class AdvanceForm(forms.Form):
     milestone_due = forms.DateField(
         label=_("Milestone due"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+    visibility = forms.ChoiceField(
+        label=_("Visible to"),
+        required=False,
+        help_text=_("Never wider than the challenge, nor than you may share."),
+        error_messages={"invalid_choice": _("You may not share a solution this widely.")},
+    )
 
-    def __init__(self, *args: Any, indicators: list[Any], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, indicators: list[Any], widest: Visibility, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["visibility"].choices = visibility_choices(widest)
+        self.fields["visibility"].initial = widest.value
         self.indicators = {str(i.pk): i for i in indicators}
         self.fields["indicator"].choices = [("", "—")] + [(str(i.pk), i.name) for i in indicators]
 

@@ -13,8 +13,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from civiclab.core.models import VISIBILITY_CHOICES
 from civiclab.core.permissions import Visibility
+from civiclab.portfolio.forms_challenges import visibility_choices
 from civiclab.portfolio.models import (
     PHASES,
     PRIORITY_AREAS,
@@ -28,6 +28,8 @@ from civiclab.portfolio.models import (
     Update,
 )
 
+# A visibility not offered is one the person may not set (or wider than the challenge).
+REFUSED = _("You may not share a solution this widely.")
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MILESTONE_STATES = [
     ("done", _("Done")),
@@ -44,12 +46,6 @@ def city_people(city_id: int) -> QuerySet[Any]:
         .distinct()
         .order_by("full_name", "email")
     )
-
-
-def visibilities_up_to(widest: str) -> list[tuple[str, Any]]:
-    """The visibility choices no wider than ``widest`` (a solution's challenge's)."""
-    breadth = Visibility(widest).breadth
-    return [(v, label) for v, label in VISIBILITY_CHOICES if Visibility(v).breadth <= breadth]
 
 
 class SolutionForm(forms.ModelForm):
@@ -82,12 +78,15 @@ class SolutionForm(forms.ModelForm):
             "end_date": DATE,
         }
 
-    def __init__(self, *args: Any, challenge: Challenge, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, challenge: Challenge, widest: Visibility, **kwargs: Any) -> None:
+        """``widest``: what the person may set within the challenge (``widest_within``)."""
         super().__init__(*args, **kwargs)
         self.current_status = self.instance.status if self.instance.pk else None
         self.fields["idea"].queryset = challenge.ideas.all()
         self.fields["owner"].queryset = city_people(challenge.city_id)
-        self.fields["visibility"].choices = visibilities_up_to(challenge.visibility)
+        current = self.instance.visibility if self.instance.pk else None
+        self.fields["visibility"].choices = visibility_choices(widest, current)
+        self.fields["visibility"].error_messages["invalid_choice"] = REFUSED
         if self.instance.pk:
             # Asked afresh: a new status needs a new reason, the old one is on the page.
             self.initial["status_justification"] = ""

@@ -44,6 +44,7 @@ GateOutcome = Literal["go", "hold", "pivot", "stop"]
 
 TITLE = Field(min_length=1, max_length=200)
 TAGS_HELP = f"Up to {MAX_TAGS} tags of 1 to {MAX_TAG} characters"
+DEFAULT_VISIBILITY = "Default: as wide as you may set (members: city), within the challenge's"
 WIDEST = "Wider than `city` needs a city admin; never wider than the challenge's"
 
 
@@ -190,7 +191,7 @@ class EvidenceIn(InputSchema):
     consent: bool = False
     tags: Tags = Field(default_factory=list, description=TAGS_HELP)
     url: str = Field("", max_length=500)
-    visibility: Visibility | None = Field(None, description=f"Default: the challenge's. {WIDEST}")
+    visibility: Visibility | None = Field(None, description=f"{DEFAULT_VISIBILITY}. {WIDEST}")
 
 
 class EvidenceUpdate(InputSchema):
@@ -420,7 +421,7 @@ class SolutionIn(SolutionFields):
     challenge: StrictId | None = Field(None, description="Default: the idea's challenge")
     idea: StrictId | None = Field(None, description="The idea it comes from (then marked advanced)")
     title: str = TITLE
-    visibility: Visibility | None = Field(None, description=f"Default: the challenge's. {WIDEST}")
+    visibility: Visibility | None = Field(None, description=f"{DEFAULT_VISIBILITY}. {WIDEST}")
 
 
 class SolutionUpdate(InputSchema):

@@ -3,7 +3,8 @@
 Creating or changing a part of a challenge (evidence, a cause, an idea, a score…) or of a
 solution (a milestone, a risk…) is editing that challenge or solution: the same rules apply.
 Evidence and solutions carry their own visibility, never wider than their challenge's; when a
-challenge is narrowed, they are narrowed with it.
+challenge is narrowed, they are narrowed with it. Made without one, they are as wide as their
+maker may set, within the challenge (``widest_within``).
 """
 
 from __future__ import annotations
@@ -16,8 +17,14 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from civiclab.audit.services import record
-from civiclab.core.permissions import DEFAULT_POLICY, Action, Target, Visibility
-from civiclab.core.scoping import target_of, user_can
+from civiclab.core.permissions import (
+    DEFAULT_POLICY,
+    Action,
+    Target,
+    Visibility,
+    widest_visibility,
+)
+from civiclab.core.scoping import actor_for, target_of, user_can
 from civiclab.core.services import apply_changes, check
 from civiclab.network.models import City, Team
 from civiclab.portfolio.models import (
@@ -75,6 +82,17 @@ def _not_wider(visibility: str, challenge: Challenge, what: str) -> None:
                 f"its {what} cannot be {visibility}."
             }
         )
+
+
+def widest_within(by: Any, challenge: Challenge) -> Visibility:
+    """The widest visibility ``by`` may give a part of ``challenge``: what they may set in its
+    city (city admins: public, members: city), never wider than the challenge. The command
+    line (``by=None``) may set anything."""
+    parent = Visibility(challenge.visibility)
+    if by is None:
+        return parent
+    mine = widest_visibility(actor_for(by), challenge.city.network_id, challenge.city_id)
+    return mine if mine.breadth < parent.breadth else parent
 
 
 def _team_of(city: City, team: Team | None) -> Team | None:
@@ -157,7 +175,7 @@ def delete_challenge(by: Any, challenge: Challenge) -> None:
 def add_evidence(by: Any, challenge: Challenge, kind: str, title: str, **fields: Any) -> Evidence:
     """Log evidence; a data finding freezes the number of its indicator as it is now."""
     check(by, Action.EDIT, challenge, DEFAULT_POLICY)
-    visibility = fields.pop("visibility", challenge.visibility)
+    visibility = fields.pop("visibility", None) or widest_within(by, challenge).value
     _not_wider(visibility, challenge, "evidence")
     if Visibility(visibility).breadth > Visibility.CITY.breadth:
         check(by, Action.PUBLISH, challenge, DEFAULT_POLICY)
@@ -350,7 +368,7 @@ def create_solution(
 ) -> Solution:
     """Prepare a solution (from an idea, which is then marked advanced)."""
     check(by, Action.EDIT, challenge, DEFAULT_POLICY)
-    visibility = fields.pop("visibility", challenge.visibility)
+    visibility = fields.pop("visibility", None) or widest_within(by, challenge).value
     _not_wider(visibility, challenge, "solution")
     if Visibility(visibility).breadth > Visibility.CITY.breadth:
         check(by, Action.PUBLISH, challenge, DEFAULT_POLICY)

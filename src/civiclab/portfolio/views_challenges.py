@@ -300,10 +300,8 @@ def challenge_phase(request: HttpRequest, pk: int) -> HttpResponse:
 def _evidence_form(
     request: HttpRequest, challenge: Challenge, kind: str, data: Any = None, evidence: Any = None
 ) -> EvidenceForm:
-    widest = _widest(request.user, challenge.city)
-    if Visibility(challenge.visibility).breadth < widest.breadth:
-        widest = Visibility(challenge.visibility)
-    initial: dict[str, Any] = {"visibility": challenge.visibility}
+    widest = services.widest_within(request.user, challenge)
+    initial: dict[str, Any] = {"visibility": widest.value}
     if evidence is not None:
         names = ("title", "body", "method", "observed_on", "consent", "url", "visibility")
         initial = {name: getattr(evidence, name) for name in names}

@@ -94,7 +94,9 @@ def _idea_page(
         score_form = ScoreForm(rubric=rubric, initial={f"score_{c}": v for c, v in mine})
     if advance_form is None and can_edit:
         advance_form = AdvanceForm(
-            initial={"title": idea.title}, indicators=_city_indicators(user, challenge.city)
+            initial={"title": idea.title},
+            indicators=_city_indicators(user, challenge.city),
+            widest=services.widest_within(user, challenge),
         )
     decisions = AuditEvent.objects.filter(
         object_type="portfolio.idea", object_id=str(idea.pk), action="idea.decide"
@@ -169,7 +171,11 @@ def idea_advance(request: HttpRequest, pk: int) -> HttpResponse:
     challenge = idea.challenge
     if not user_can(request.user, Action.EDIT, challenge):
         raise PermissionDenied
-    form = AdvanceForm(request.POST, indicators=_city_indicators(request.user, challenge.city))
+    form = AdvanceForm(
+        request.POST,
+        indicators=_city_indicators(request.user, challenge.city),
+        widest=services.widest_within(request.user, challenge),
+    )
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -182,6 +188,7 @@ def idea_advance(request: HttpRequest, pk: int) -> HttpResponse:
                     data["title"],
                     idea=idea,
                     goal_statement=data["goal_statement"],
+                    visibility=data["visibility"] or None,
                 )
                 if data["indicator"] is not None:
                     services.link_indicator(
@@ -197,6 +204,8 @@ def idea_advance(request: HttpRequest, pk: int) -> HttpResponse:
                     )
         except ValidationError as exc:
             add_service_errors(form, exc)
+        except PermissionDenied:  # they may edit the challenge: it is the sharing that was refused
+            form.add_error("visibility", _("You may not share a solution this widely."))
         else:
             messages.success(request, _("Solution created from the idea."))
             return redirect(solution_url(solution.pk))

@@ -133,11 +133,12 @@ def solution_new(request: HttpRequest) -> HttpResponse:
         pk=request.GET.get("challenge") or 0,
     )
     _require(request, Action.EDIT, challenge)
-    initial = {"visibility": challenge.visibility, "owner": request.user.pk}
+    widest = services.widest_within(request.user, challenge)
+    initial = {"visibility": widest.value, "owner": request.user.pk}
     idea = challenge.ideas.filter(pk=request.GET.get("idea") or 0).first()
     if idea is not None:
         initial.update(idea=idea.pk, title=idea.title, description=idea.description)
-    form = SolutionForm(request.POST or None, challenge=challenge, initial=initial)
+    form = SolutionForm(request.POST or None, challenge=challenge, widest=widest, initial=initial)
     if request.method == "POST" and form.is_valid():
         fields = {k: v for k, v in form.cleaned_data.items() if k != "title"}
         title = form.cleaned_data["title"]
@@ -155,7 +156,10 @@ def solution_edit(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request, Action.EDIT, solution)
     # The form validates a copy: the service compares against the stored solution.
     copy = Solution.objects.get(pk=solution.pk)
-    form = SolutionForm(request.POST or None, instance=copy, challenge=solution.challenge)
+    widest = services.widest_within(request.user, solution.challenge)
+    form = SolutionForm(
+        request.POST or None, instance=copy, challenge=solution.challenge, widest=widest
+    )
     if request.method == "POST" and form.is_valid():
         saved = _saved(
             request, form, partial(services.update_solution, request.user, solution, form.changes())
