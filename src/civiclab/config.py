@@ -165,6 +165,16 @@ SETTINGS: tuple[EnvSetting, ...] = (
         "A query of a city's data that runs longer is stopped.",
     ),
     EnvSetting(
+        "CIVICLAB_INDICATOR_MAX_GROUPS",
+        "2000",
+        "Most groups an indicator's breakdown or equity column may have.",
+    ),
+    EnvSetting(
+        "CIVICLAB_INDICATOR_MAX_CELLS",
+        "100000",
+        "Most values (periods × groups) one indicator series may have.",
+    ),
+    EnvSetting(
         "CIVICLAB_MAP_TILE_URL",
         "(empty)",
         "Base-map tile URL template for maps ({z}/{x}/{y}); empty: no tiles, the data and "

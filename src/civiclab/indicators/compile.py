@@ -4,6 +4,7 @@ column names are checked against the dataset and quoted, values are parameters."
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -46,6 +47,10 @@ class CompiledQuery:
     zero_when_empty: bool = False
     period: str | None = None
     grouped: bool = False
+    # (groups, first period, last period) of the rows, with the same parameters: how big the
+    # grid will be, known from one cheap scan before any cell is computed.
+    size_sql: str | None = None
+    size_params: list[Any] = field(default_factory=list)
 
     def shown(self) -> str:
         """The SQL with its parameters listed, for the "Show SQL" panel."""
@@ -344,10 +349,39 @@ def compile_spec(
         "CASE WHEN isfinite(CAST(value AS DOUBLE)) THEN value END AS value, n, "
         f"{', '.join(group_names)} FROM agg"
     )
+    distinct = f"SELECT DISTINCT {', '.join(group_names)} FROM base"
+    # The rows' filter uses only some of the parameters (the measure's are left out), and a
+    # prepared statement must be given exactly those it uses: they are renumbered.
+    size_base, size_params = _only_used_params(base, builder.params)
+    size_sql = (
+        f"WITH base AS ({size_base})\nSELECT (SELECT count(*) FROM ({distinct})) AS groups, "
+        "min(__period) AS first, max(__period) AS last FROM base"
+    )
     return CompiledQuery(
         sql=sql,
         params=builder.params,
         zero_when_empty=zero,
         period=spec.time.period if spec.time else None,
         grouped=bool(spec.breakdown),
+        size_sql=size_sql,
+        size_params=size_params,
     )
+
+
+# A quoted identifier (skipped: a column may be named "$1") or a parameter.
+_IDENT_OR_PARAM = re.compile(r'"(?:[^"]|"")*"|\$(\d+)')
+
+
+def _only_used_params(sql: str, params: list[Any]) -> tuple[str, list[Any]]:
+    """``sql`` with its ``$n`` renumbered 1, 2, … in order of first use, and their values."""
+    numbers: dict[int, int] = {}
+
+    def renumber(match: re.Match[str]) -> str:
+        if match.group(1) is None:
+            return match.group(0)
+        old = int(match.group(1))
+        numbers.setdefault(old, len(numbers) + 1)
+        return f"${numbers[old]}"
+
+    text = _IDENT_OR_PARAM.sub(renumber, sql)
+    return text, [params[old - 1] for old in numbers]

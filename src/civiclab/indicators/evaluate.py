@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from civiclab.indicators.compile import CompiledQuery, compile_spec
+from civiclab.indicators.grid import GridLimits, check_grid
 from civiclab.indicators.spec import IndicatorSpec
 
 RunQuery = Callable[[str, list[Any]], pa.Table]
@@ -116,9 +117,13 @@ def evaluate(
     timezone: str,
     run: RunQuery,
     population: int | None = None,
+    limits: GridLimits | None = None,
 ) -> Series:
-    """The indicator's series: every period (and group), in order."""
+    """The indicator's series: every period (and group), in order. With ``limits``, the
+    grid's size is counted first and a grid over them is a :class:`GridTooLarge`."""
     query = compile_spec(spec, columns, timezone, population=population)
+    if limits is not None:
+        check_grid(query, run, limits)
     return lay_out(query, run(query.sql, query.params))
 
 

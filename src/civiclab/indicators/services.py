@@ -8,6 +8,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import formats
@@ -24,6 +25,8 @@ from civiclab.indicators.compile import compile_spec
 from civiclab.indicators.equity import equity_view
 from civiclab.indicators.evaluate import Point, evaluate
 from civiclab.indicators.goals import contradicts, progress
+from civiclab.indicators.grid import GridLimits, GridTooLarge, check_grid
+from civiclab.indicators.labels import translated_problems
 from civiclab.indicators.models import Indicator, IndicatorResult
 from civiclab.indicators.runchart import analyse
 from civiclab.indicators.spec import IndicatorSpec, SpecError, parse_spec
@@ -40,15 +43,53 @@ def columns_of(dataset: Dataset) -> dict[str, str]:
 
 
 def validated_spec(dataset: Dataset, data: dict[str, Any]) -> IndicatorSpec:
-    """Parse and compile the spec against the dataset's columns; errors name their place."""
+    """Parse and compile the spec against the dataset's columns, and check that its series
+    are not too big for the data; errors name their place."""
     try:
         spec = parse_spec({**data, "dataset": dataset.slug})
         compile_spec(
             spec, columns_of(dataset), dataset.city.timezone, population=dataset.city.population
         )
+        check_size(dataset, spec)
+    except GridTooLarge as exc:
+        (problem,) = translated_problems(exc)
+        field = "breakdown" if problem[0] == "breakdown" else "period"
+        raise ValidationError({field: problem[1]}) from None
     except SpecError as exc:
-        raise ValidationError({"spec": [f"{p}: {m}" for p, m in exc.problems]}) from None
+        problems = translated_problems(exc)
+        raise ValidationError({"spec": [f"{p}: {m}" for p, m in problems]}) from None
     return spec
+
+
+def grid_limits() -> GridLimits:
+    return GridLimits(settings.INDICATOR_MAX_GROUPS, settings.INDICATOR_MAX_CELLS)
+
+
+def check_size(dataset: Dataset, spec: IndicatorSpec) -> None:
+    """GridTooLarge when the spec's series (by its breakdown, by its equity column) would be
+    bigger than the limits — counted in one scan, before any value is computed."""
+    version = dataset.current_version
+    if version is None:
+        return
+    columns = {c["name"]: c["type"] for c in version.columns}
+    splits = [by for by in (spec.breakdown, spec.equity) if by] or [None]
+    with _query(dataset) as query:
+        for by in splits:
+            compiled = compile_spec(
+                spec.model_copy(update={"breakdown": by}), columns, dataset.city.timezone,
+                population=dataset.city.population,
+            )  # fmt: skip
+            check_grid(compiled, query.execute_arrow, grid_limits())
+
+
+def _query(dataset: Dataset) -> CityQuery:
+    version = dataset.current_version
+    assert version is not None
+    return CityQuery(
+        [TableFile(dataset.slug, version_path(version))],
+        memory_mb=settings.QUERY_MEMORY_MB,
+        timeout_seconds=settings.QUERY_TIMEOUT_SECONDS,
+    )
 
 
 @transaction.atomic
@@ -180,13 +221,14 @@ def compute(dataset: Dataset, spec: IndicatorSpec) -> Sequence[Point]:
     if version is None:
         return []
     columns = {c["name"]: c["type"] for c in version.columns}
-    with CityQuery([TableFile(dataset.slug, version_path(version))]) as query:
+    with _query(dataset) as query:
         return evaluate(
             spec,
             columns,
             dataset.city.timezone,
             query.execute_arrow,
             population=dataset.city.population,
+            limits=grid_limits(),
         )
 
 

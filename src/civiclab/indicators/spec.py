@@ -14,6 +14,8 @@ requests, per month and community board::
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -150,12 +152,38 @@ class IndicatorSpec(_Strict):
     format: str | None = Field(None, description="Display format, e.g. '0.0' or '0%'")
 
 
-class SpecError(ValueError):
-    """A spec that does not validate; ``problems`` are (path, message) pairs."""
+@dataclass(frozen=True)
+class SpecProblem:
+    """One problem: where in the spec, and what, as an English template with ``{name}``
+    fields and their values — the template is also the key of its translation."""
 
-    def __init__(self, problems: list[tuple[str, str]]) -> None:
-        self.problems = problems
-        super().__init__("; ".join(f"{path}: {message}" for path, message in problems))
+    path: str
+    template: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def message(self) -> str:
+        """In English; whole numbers grouped by thousands (16,417)."""
+        if not self.params:
+            return self.template
+        shown = {
+            name: f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else value
+            for name, value in self.params.items()
+        }
+        return self.template.format(**shown)
+
+
+class SpecError(ValueError):
+    """A spec that does not validate; ``problems`` are (path, message) pairs, ``details`` the
+    same as :class:`SpecProblem` for saying them in another language."""
+
+    def __init__(self, problems: Sequence[tuple[str, str] | SpecProblem]) -> None:
+        self.details = [
+            item if isinstance(item, SpecProblem) else SpecProblem(item[0], item[1])
+            for item in problems
+        ]
+        self.problems = [(item.path, item.message) for item in self.details]
+        super().__init__("; ".join(f"{path}: {message}" for path, message in self.problems))
 
 
 def parse_spec(data: dict[str, Any]) -> IndicatorSpec:

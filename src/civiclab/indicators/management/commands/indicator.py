@@ -14,6 +14,7 @@ from civiclab.datasets.queries import version_path
 from civiclab.datasets.services import find_dataset
 from civiclab.indicators.compile import compile_spec
 from civiclab.indicators.evaluate import evaluate
+from civiclab.indicators.services import grid_limits
 from civiclab.indicators.spec import SpecError, indicator_json_schema, parse_spec
 from civiclab.network.models import City
 
@@ -59,6 +60,7 @@ class Command(ResultCommand):
                     city.timezone,
                     query.execute_arrow,
                     population=city.population,
+                    limits=grid_limits(),
                 )
         except (SpecError, QueryError) as exc:
             raise CommandError(str(exc)) from None
