@@ -145,6 +145,11 @@ SETTINGS: tuple[EnvSetting, ...] = (
         "Most values (rows × columns) one import may hold.",
     ),
     EnvSetting(
+        "CIVICLAB_MAX_IMPORT_COLUMNS",
+        "500",
+        "Most columns one import or preview may have.",
+    ),
+    EnvSetting(
         "CIVICLAB_IMPORT_TIMEOUT_SECONDS",
         "3600",
         "An import that takes longer is stopped and nothing is imported.",

@@ -80,6 +80,7 @@ def _settings_for(city: Any, options: ImportOptions) -> ImportSettings:
         # Outside the United States 03/04/2024 is the 3rd of April.
         day_first=city.country != "US",
         max_bad_rows=options.max_bad_rows,
+        max_columns=settings.MAX_IMPORT_COLUMNS,
         memory_limit=f"{settings.IMPORT_MEMORY_MB}MB",
         overrides=options.overrides,
     )

@@ -49,6 +49,8 @@ class ImportSettings:
     # Numbers may be written with a decimal comma (12,5 · 1 234,5): French-language cities.
     decimal_comma: bool = False
     max_bad_rows: int = 0
+    # Typing thousands of columns takes minutes and the engine's memory: refused beyond this.
+    max_columns: int = 500
     memory_limit: str = "700MB"
     threads: int = 2
     overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -89,6 +91,7 @@ def plan_columns(
 ) -> list[ColumnSpec]:
     """Inferred types for the source's text columns, the source's own for the rest, then the
     user's overrides (type, name, format, null markers) on top."""
+    check_column_count(source, settings)
     text_columns = [c for c in source.columns if c not in source.known]
     inferred = (
         {
@@ -106,6 +109,17 @@ def plan_columns(
     )
     specs = [source.known.get(c) or inferred[c] for c in source.columns]
     return apply_overrides(specs, settings.overrides)
+
+
+def check_column_count(source: RawSource, settings: ImportSettings) -> None:
+    """Refuse a file with more columns than one import may have, before any work on them."""
+    if len(source.columns) > settings.max_columns:
+        raise IngestError(
+            f"The file has {len(source.columns):,} columns, more than the {settings.max_columns:,} "
+            "one import may have (CIVICLAB_MAX_IMPORT_COLUMNS): nothing was imported. Keep the "
+            "columns you need, or split the file.",
+            code="too_many_columns",
+        )
 
 
 def apply_overrides(
@@ -348,6 +362,7 @@ def read_source(
             break
         _register(con, current)
         try:
+            check_column_count(current, settings)
             specs = columns or plan_columns(con, current, settings)
             return write_typed(con, current, specs, settings, work_dir, progress)
         except duckdb.InvalidInputException as exc:
