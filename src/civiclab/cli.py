@@ -33,7 +33,9 @@ Settings come from CIVICLAB_* environment variables (docs/configuration.md).
 """
 
 # Commands that demo mode changes before Django reads its settings.
-_DEMO_DEFAULTS = {"CIVICLAB_DEBUG": "true", "CIVICLAB_EMAIL_BACKEND": "console"}
+# DEBUG stays off: Django's debug pages would list every URL pattern (and settings) to anyone
+# who opens an unknown address; WhiteNoise serves the static files either way.
+_DEMO_DEFAULTS = {"CIVICLAB_EMAIL_BACKEND": "console"}
 
 
 def _fail(message: str, code: int = 1) -> int:

@@ -16,6 +16,7 @@ core_patterns = (
         path("", core_views.home, name="home"),
         path("sections/<slug:name>/", core_views.section, name="section"),
         path("healthz", core_views.health, name="health"),
+        path("favicon.ico", core_views.favicon, name="favicon"),
     ],
     "core",
 )

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils.translation import gettext_lazy as _
 
 from civiclab import __version__
@@ -60,3 +61,9 @@ def section(request: HttpRequest, name: str) -> HttpResponse:
 
 def health(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok", "version": __version__})
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """``/favicon.ico``, which browsers and feed readers ask for whatever a page links: the
+    static icon (its hashed, cache-forever name once static files are collected)."""
+    return redirect(static("civiclab/favicon.ico"))

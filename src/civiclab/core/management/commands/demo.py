@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from dataclasses import asdict
 from typing import Any
@@ -12,6 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandParser
 
 from civiclab.core.management.output import ResultCommand
+from civiclab.core.management.processes import serve_with_worker
 from civiclab.datasets.demo import seed_demo_datasets
 from civiclab.geo.demo import seed_demo_geo
 from civiclab.indicators.demo import seed_demo_indicators
@@ -71,12 +71,10 @@ class Command(ResultCommand):
             lines.append("")
             self.stdout.write("\n".join(lines))
         if not options["no_serve"]:
-            # Imports run in a worker beside the web server, as in production.
-            worker = subprocess.Popen([sys.executable, "-m", "civiclab", "worker"])
-            try:
-                call_command(
-                    "runserver", f"{options['host']}:{options['port']}", use_reloader=False
-                )
-            finally:
-                worker.terminate()
-                worker.wait(timeout=30)
+            # Imports run in a worker beside the web server, as in production; stopping the
+            # demo (Ctrl-C, SIGTERM) stops it too.
+            address = f"{options['host']}:{options['port']}"
+            serve_with_worker(
+                lambda: call_command("runserver", address, use_reloader=False),
+                [sys.executable, "-m", "civiclab", "worker"],
+            )
