@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from civiclab.audit.labels import action_label, kind_label
 from civiclab.audit.queries import can_read_audit, visible_events
 from civiclab.network.queries import visible_cities
 
@@ -20,4 +21,7 @@ def audit_log(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     if city is not None:
         events = events.filter(city=city)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
+    for event in page.object_list:
+        event.action_label = action_label(event.action)  # type: ignore[attr-defined]
+        event.kind_label = kind_label(event.action)  # type: ignore[attr-defined]
     return render(request, "audit/log.html", {"city": city, "page": page})

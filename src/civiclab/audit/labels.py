@@ -1,0 +1,64 @@
+"""How an audit event's action reads on the log page, in the reader's language.
+
+An action is recorded as a code, ``<kind>.<verb>`` (``team.create``, ``dataset.import``), so the
+log stays the same whatever language it was written in; the page shows the verb and the kind
+of object as words. French has no single form of a past participle for every noun, so the verb
+is shown as a noun of action ("Création", "Modification") beside the object's kind. Verbs
+carry the context "audit action", apart from the same English words elsewhere ("Created" on).
+"""
+
+from __future__ import annotations
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+VERBS: dict[str, Promise] = {
+    "create": pgettext_lazy("audit action", "Created"),
+    "update": pgettext_lazy("audit action", "Changed"),
+    "delete": pgettext_lazy("audit action", "Deleted"),
+    "import": pgettext_lazy("audit action", "Imported"),
+    "rollback": pgettext_lazy("audit action", "Earlier version made current"),
+    "phase": pgettext_lazy("audit action", "Phase changed"),
+    "decide": pgettext_lazy("audit action", "Decision recorded"),
+    "score": pgettext_lazy("audit action", "Scored"),
+    "evidence": pgettext_lazy("audit action", "Evidence linked"),
+    "attach": pgettext_lazy("audit action", "Attached as boundaries"),
+    "revoke": pgettext_lazy("audit action", "Revoked"),
+}
+
+KINDS: dict[str, Promise] = {
+    "network": _("Network"),
+    "city": _("City"),
+    "team": _("Team"),
+    "membership": _("Membership"),
+    "user": _("Person"),
+    "token": _("API token"),
+    "dataset": _("Dataset"),
+    "indicator": _("Indicator"),
+    "boundary": _("Boundaries"),
+    "challenge": _("Challenge"),
+    "phasechange": _("Phase change"),
+    "evidence": _("Evidence"),
+    "cause": _("Cause"),
+    "opportunityarea": _("Opportunity area"),
+    "idea": _("Idea"),
+    "score": _("Score"),
+    "solution": _("Solution"),
+    "solutionindicator": _("Solution target"),
+    "milestone": _("Milestone"),
+    "risk": _("Risk"),
+    "decision": _("Decision"),
+    "update": _("Progress update"),
+}
+
+
+def action_label(action: str) -> str:
+    """The verb of ``action`` in words (the code itself when it is unknown)."""
+    return str(VERBS.get(action.partition(".")[2], action))
+
+
+def kind_label(action: str) -> str:
+    """The kind of object ``action`` was done to, in words (the code when unknown)."""
+    kind = action.partition(".")[0]
+    return str(KINDS.get(kind, kind))
