@@ -23,9 +23,15 @@ from civiclab.indicators.spec import (
     Ratio,
     Share,
     SpecError,
+    SpecProblem,
 )
 
 NUMERIC = {"integer", "decimal", "latitude", "longitude"}
+# Problems, as English templates that are also the keys of their translations.
+NO_COLUMN = "the dataset has no column '{column}'"
+WRONG_KIND = "column '{column}' is {kind}, not {wanted}"
+NO_POPULATION = "no population: give one or set the city's"
+NESTED = "ratios and per-capita measures cannot be nested"
 TIME_VALUE_PROBLEM = (
     "a time column needs a date such as 2018-01-31 or a local date and time such as "
     "2018-01-31T19:00"
@@ -71,7 +77,7 @@ class _Builder:
         self.columns = columns
         self.timezone = timezone
         self.params: list[Any] = []
-        self.problems: list[tuple[str, str]] = []
+        self.problems: list[SpecProblem] = []
         self.used: list[str] = []  # columns the query reads, in order
 
     # -- columns and values ------------------------------------------------------------------
@@ -80,10 +86,12 @@ class _Builder:
             self.used.append(name)
         kind = self.columns.get(name)
         if kind is None:
-            self.problems.append((path, f"the dataset has no column {name!r}"))
+            self.problems.append(SpecProblem(path, NO_COLUMN, {"column": name}))
         elif kinds is not None and kind not in kinds:
             wanted = " or ".join(sorted(kinds))
-            self.problems.append((path, f"column {name!r} is {kind}, not {wanted}"))
+            self.problems.append(
+                SpecProblem(path, WRONG_KIND, {"column": name, "kind": kind, "wanted": wanted})
+            )
         return quote_ident(name)
 
     def param(self, value: Any) -> str:
@@ -135,7 +143,7 @@ class _Builder:
         values = item.value if isinstance(item.value, list) else [item.value]
         spans = [local_span(value, self.timezone) for value in values]
         if any(span is None for span in spans):
-            self.problems.append((path, TIME_VALUE_PROBLEM))
+            self.problems.append(SpecProblem(path, TIME_VALUE_PROBLEM))
             return "FALSE"
         if op == "between":
             (low, _low_end), (high, high_end) = spans  # type: ignore[misc]
@@ -219,9 +227,7 @@ class _Builder:
             value, n, zero = self.simple(measure.of, where, f"{path}.of")
             population = measure.population or self.spec_population()
             if not population:
-                self.problems.append(
-                    (f"{path}.population", "no population: give one or set the city's")
-                )
+                self.problems.append(SpecProblem(f"{path}.population", NO_POPULATION))
                 population = 1
             scale = self.param(measure.per / population)
             return f"(({value}) * {scale})", n, zero
@@ -229,7 +235,7 @@ class _Builder:
 
     def simple(self, measure: Measure, where: str, path: str) -> tuple[str, str, bool]:
         if isinstance(measure, Ratio | PerCapita):
-            self.problems.append((path, "ratios and per-capita measures cannot be nested"))
+            self.problems.append(SpecProblem(path, NESTED))
         return self.aggregate(measure, where, path)
 
     city_population: int | None = None

@@ -28,6 +28,7 @@ from civiclab.indicators.builder import (
 )
 from civiclab.indicators.builder import initial_from as initial_from  # the views' import
 from civiclab.indicators.compile import NUMERIC, TEMPORAL, compile_spec
+from civiclab.indicators.problems import translated_problems
 from civiclab.indicators.spec import SpecError, parse_spec
 
 # The builder's measures. Per capita is not one of them: it is a rate of any simple measure.
@@ -390,7 +391,7 @@ class IndicatorForm(forms.Form):
             parsed = parse_spec({**spec, "dataset": self.cleaned_data.get("dataset") or "-"})
             compile_spec(parsed, self.columns, "UTC", population=self.population)
         except SpecError as exc:
-            for path, message in exc.problems:
+            for path, message in translated_problems(exc):
                 field = "spec_json" if from_json else field_for_path(path)
                 if field is None or field not in self.fields:
                     self.add_error(None, f"{path}: {message}")

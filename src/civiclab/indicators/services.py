@@ -26,8 +26,8 @@ from civiclab.indicators.equity import equity_view
 from civiclab.indicators.evaluate import Point, evaluate
 from civiclab.indicators.goals import contradicts, progress
 from civiclab.indicators.grid import GridLimits, GridTooLarge, check_grid
-from civiclab.indicators.labels import translated_problems
 from civiclab.indicators.models import Indicator, IndicatorResult
+from civiclab.indicators.problems import translated_problems
 from civiclab.indicators.runchart import analyse
 from civiclab.indicators.spec import IndicatorSpec, SpecError, parse_spec
 

@@ -19,10 +19,54 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import PydanticCustomError
 
 SPEC_VERSION: Literal[1] = 1
 
 Scalar = str | int | float | bool
+
+
+# The spec's own rules, by error type: English templates, also the keys of their translations.
+RULES = {
+    "takes_no_value": "'{op}' takes no value",
+    "needs_values": "'{op}' needs a non-empty list of values",
+    "needs_two_values": "'between' needs a list of two values [low, high]",
+    "needs_one_value": "'{op}' needs one value",
+    "needs_p": "stat 'percentile' needs p",
+    "breakdown_columns": "breakdown takes one to three columns",
+}
+# pydantic's messages for the mistakes a spec's author makes, as pydantic writes them in
+# English: the template filled with the error's context must give pydantic's own message,
+# else the message is kept as it is (and not translated).
+PYDANTIC_TEMPLATES = {
+    "missing": "Field required",
+    "extra_forbidden": "Extra inputs are not permitted",
+    "literal_error": "Input should be {expected}",
+    "string_type": "Input should be a valid string",
+    "string_too_short": "String should have at least {min_length} character",
+    "int_type": "Input should be a valid integer",
+    "int_parsing": "Input should be a valid integer, unable to parse string as an integer",
+    "int_from_float": "Input should be a valid integer, got a number with a fractional part",
+    "float_type": "Input should be a valid number",
+    "float_parsing": "Input should be a valid number, unable to parse string as a number",
+    "bool_type": "Input should be a valid boolean",
+    "list_type": "Input should be a valid list",
+    "dict_type": "Input should be a valid dictionary",
+    "model_type": "Input should be a valid dictionary or instance of {class_name}",
+    "greater_than": "Input should be greater than {gt}",
+    "greater_than_equal": "Input should be greater than or equal to {ge}",
+    "less_than": "Input should be less than {lt}",
+    "less_than_equal": "Input should be less than or equal to {le}",
+    "union_tag_invalid": (
+        "Input tag '{tag}' found using {discriminator} does not match any of the expected "
+        "tags: {expected_tags}"
+    ),
+    "union_tag_not_found": "Unable to extract tag using discriminator {discriminator}",
+}
+
+
+def _rule(kind: str, **context: Any) -> PydanticCustomError:
+    return PydanticCustomError(kind, RULES[kind], context)
 
 
 class _Strict(BaseModel):
@@ -38,15 +82,15 @@ class Filter(_Strict):
     def _value_fits_op(self) -> Filter:
         if self.op in ("is null", "is not null"):
             if self.value is not None:
-                raise ValueError(f"'{self.op}' takes no value")
+                raise _rule("takes_no_value", op=self.op)
         elif self.op in ("in", "not in"):
             if not isinstance(self.value, list) or not self.value:
-                raise ValueError(f"'{self.op}' needs a non-empty list of values")
+                raise _rule("needs_values", op=self.op)
         elif self.op == "between":
             if not isinstance(self.value, list) or len(self.value) != 2:
-                raise ValueError("'between' needs a list of two values [low, high]")
+                raise _rule("needs_two_values")
         elif self.value is None or isinstance(self.value, list):
-            raise ValueError(f"'{self.op}' needs one value")
+            raise _rule("needs_one_value", op=self.op)
         return self
 
 
@@ -90,7 +134,7 @@ class Duration(_Strict):
     @model_validator(mode="after")
     def _percentile_has_p(self) -> Duration:
         if self.stat == "percentile" and self.p is None:
-            raise ValueError("stat 'percentile' needs p")
+            raise _rule("needs_p")
         return self
 
 
@@ -141,7 +185,7 @@ class IndicatorSpec(_Strict):
     @model_validator(mode="after")
     def _breakdown_columns(self) -> IndicatorSpec:
         if isinstance(self.breakdown, list) and not 1 <= len(self.breakdown) <= 3:
-            raise ValueError("breakdown takes one to three columns")
+            raise _rule("breakdown_columns")
         return self
 
     equity: str | None = Field(
@@ -194,9 +238,25 @@ def parse_spec(data: dict[str, Any]) -> IndicatorSpec:
         problems = []
         for error in exc.errors():
             path = ".".join(str(p) for p in error["loc"] if not str(p).startswith("function-"))
-            message = error["msg"].removeprefix("Value error, ")
-            problems.append((path or "(spec)", message))
+            problems.append(_problem(path or "(spec)", error))
         raise SpecError(problems) from None
+
+
+def _problem(path: str, error: Any) -> SpecProblem:
+    """A pydantic error as a problem whose template can be translated, when it is known."""
+    message = str(error["msg"]).removeprefix("Value error, ")
+    template = RULES.get(error["type"]) or PYDANTIC_TEMPLATES.get(error["type"])
+    context = {
+        name: str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+        for name, value in (error.get("ctx") or {}).items()
+    }
+    if template is not None:
+        try:
+            if template.format(**context) == message:
+                return SpecProblem(path, template, context)
+        except (KeyError, IndexError, ValueError):
+            pass
+    return SpecProblem(path, message)
 
 
 def indicator_json_schema() -> dict[str, Any]:

@@ -35,6 +35,7 @@ from civiclab.indicators.goals import RECENT_PERIODS
 from civiclab.indicators.labels import progress_words, status_label, y_label
 from civiclab.indicators.models import Indicator
 from civiclab.indicators.preview import breakdown_preview
+from civiclab.indicators.problems import translated_problems
 from civiclab.indicators.queries import visible_indicators
 from civiclab.indicators.runchart import analyse, point_signals
 from civiclab.indicators.spec import SpecError, parse_spec
@@ -218,7 +219,7 @@ def indicator_preview(request: HttpRequest, slug: str) -> HttpResponse:
         context["errors"] = exc.messages
         return render(request, "indicators/partials/preview.html", context)
     except SpecError as exc:
-        context["errors"] = [str(exc)]
+        context["errors"] = [f"{path}: {message}" for path, message in translated_problems(exc)]
         return render(request, "indicators/partials/preview.html", context)
     values = [p.value for p in points]
     run_chart = analyse(values)
