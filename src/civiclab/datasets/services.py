@@ -39,6 +39,8 @@ from civiclab.datasets.models import Dataset, DatasetVersion
 from civiclab.datasets.queries import version_path
 
 MODES = ("replace", "append", "upsert")
+# Languages whose cities write 12,5 for twelve and a half.
+DECIMAL_COMMA_LANGUAGES = {"fr"}
 PREVIEW_ROWS = 20
 
 
@@ -51,6 +53,9 @@ class ImportOptions:
     overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
     visibility: str = Visibility.CITY
     description: str = ""
+    # Whether numbers may be written with a decimal comma (12,5 · 1 234,5) when types are
+    # detected; None: as the city's language writes them (French: yes).
+    decimal_comma: bool | None = None
     # Importing under the name of an existing dataset adds a version to it only when asked
     # explicitly (append and upsert ask by their nature); otherwise the name clash is an error.
     add_version: bool = False
@@ -79,6 +84,11 @@ def _settings_for(city: Any, options: ImportOptions) -> ImportSettings:
         timezone=city.timezone,
         # Outside the United States 03/04/2024 is the 3rd of April.
         day_first=city.country != "US",
+        decimal_comma=(
+            options.decimal_comma
+            if options.decimal_comma is not None
+            else city.default_language in DECIMAL_COMMA_LANGUAGES
+        ),
         max_bad_rows=options.max_bad_rows,
         max_columns=settings.MAX_IMPORT_COLUMNS,
         memory_limit=f"{settings.IMPORT_MEMORY_MB}MB",

@@ -152,6 +152,13 @@ def apply_overrides(
         if "null_markers" in change:
             change["null_markers"] = tuple(change["null_markers"])
         changed = spec.with_changes(**change) if change else spec
+        if (
+            changed.format in NUMBER_FORMATS
+            and "type" not in change
+            and changed.type not in NUMBER_TYPES
+        ):
+            # A number format chosen for a column read as text makes it a number.
+            changed = changed.with_changes(type=ColumnType.DECIMAL)
         result.append(_format_that_applies(changed, explicit="format" in change))
     names = [spec.name.strip() for spec in result]
     for name in names:

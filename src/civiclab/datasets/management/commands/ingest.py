@@ -12,7 +12,7 @@ from django.core.management.base import CommandError, CommandParser
 
 from civiclab.core.management.output import ResultCommand
 from civiclab.datasets import services
-from civiclab.datasets.ingest.columns import ColumnType
+from civiclab.datasets.ingest.columns import NUMBER_FORMATS, ColumnType
 from civiclab.datasets.ingest.formats import FORMATS
 from civiclab.datasets.ingest.report import IngestError
 from civiclab.network.models import City
@@ -37,6 +37,10 @@ def overrides_from(options: dict[str, Any]) -> dict[str, dict[str, Any]]:
             )
         overrides.setdefault(column, {})["type"] = kind
     for column, fmt in _pairs(options["date_format"], "--date-format"):
+        overrides.setdefault(column, {})["format"] = fmt
+    for column, fmt in _pairs(options["number_format"], "--number-format"):
+        if fmt not in NUMBER_FORMATS:
+            raise CommandError(f"--number-format {column}={fmt}: use {', '.join(NUMBER_FORMATS)}")
         overrides.setdefault(column, {})["format"] = fmt
     for column, name in _pairs(options["rename"], "--rename"):
         overrides.setdefault(column, {})["name"] = name
@@ -109,6 +113,19 @@ class Command(ResultCommand):
             metavar="COLUMN=FORMAT",
             help="strptime format of a date or timestamp column, e.g. %%d/%%m/%%Y",
         )
+        parser.add_argument(
+            "--number-format",
+            action="append",
+            default=[],
+            metavar="COLUMN=FORMAT",
+            help="decimal-comma: the column's numbers are written 12,5 or 1 234,5",
+        )
+        parser.add_argument(
+            "--decimal-comma",
+            choices=["auto", "yes", "no"],
+            default="auto",
+            help="detect numbers written 12,5 (auto: in cities whose language is French)",
+        )
         parser.add_argument("--rename", action="append", default=[], metavar="COLUMN=NAME")
         parser.add_argument(
             "--null",
@@ -147,6 +164,7 @@ class Command(ResultCommand):
             overrides=overrides_from(options),
             visibility=options["visibility"],
             add_version=options["add_version"],
+            decimal_comma={"auto": None, "yes": True, "no": False}[options["decimal_comma"]],
         )
         try:
             if options["preview"]:
