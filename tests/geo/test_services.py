@@ -42,9 +42,10 @@ def test_parcels_near_vacant_buildings(tmp_path: Path, capsys: pytest.CaptureFix
     assert vacant
     write(tmp_path / "vacant.geojson", json.dumps({**document, "features": vacant}))
     imported(city, "Vacant", tmp_path / "vacant.geojson")
+    # The point method (edge to edge, the default, is tested in test_proximity_shapes.py).
     result = run_json(
         capsys, "proximity", "--city", "syracuse", "--from", "parcels", "--near", "vacant",
-        "--distance", "150ft",
+        "--distance", "150ft", "--method", "points",
     )  # fmt: skip
     # The same question answered independently: geodesics between points inside each shape.
     points = [shapely.point_on_surface(shapely.geometry.shape(f["geometry"]))
@@ -60,7 +61,7 @@ def test_parcels_near_vacant_buildings(tmp_path: Path, capsys: pytest.CaptureFix
     assert result["from_located_by"] == "geometry column 'geometry'"
     saved = run_json(
         capsys, "proximity", "--city", "syracuse", "--from", "parcels", "--near", "vacant",
-        "--distance", "150ft", "--save", "Near vacant",
+        "--distance", "150ft", "--save", "Near vacant", "--method", "points",
     )["saved"]  # fmt: skip
     near = Dataset.objects.get(city=city, slug=saved["dataset"]).current_version
     assert near.rows == expected

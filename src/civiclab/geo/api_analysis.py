@@ -3,7 +3,7 @@ computations as ``civiclab geo`` with the same numbers."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
@@ -33,6 +33,11 @@ class ProximityIn(InputSchema):
     origin: str = Field(alias="from", description="Slug of the dataset whose rows are counted")
     near: str = Field(description="Slug of the dataset they must be near")
     distance: str = Field(description="A distance with its unit: 150ft, 50m, 0.5km, 1mi")
+    method: Literal["shapes", "points"] = Field(
+        "shapes",
+        description="`shapes`: between the rows' shapes, edge to edge (parcels, buildings); "
+        "`points`: between one point per row (a point inside each shape)",
+    )
     save: str | None = Field(None, description="Save the matching rows as this dataset")
     every_row: bool = Field(
         False,
@@ -54,6 +59,10 @@ class ProximityOut(Schema):
     origin: str = Field(alias="from")
     near: str
     distance_m: float
+    method: str = Field(
+        description="What was measured: `shapes` (edge to edge; when either side has lines "
+        "or polygons) or `points`"
+    )
     count: int = Field(description="Rows of `from` within the distance of a row of `near`")
     total: int = Field(description="Rows of `from` with a location")
     from_without_location: int
@@ -158,7 +167,7 @@ def geo_proximity(request: HttpRequest, slug: str, payload: ProximityIn) -> dict
         raise ValidationError({"distance": str(exc)}) from None
     origin, near = _dataset(request, slug, payload.origin), _dataset(request, slug, payload.near)
     try:
-        answer = proximity_between(origin, near, distance)
+        answer = proximity_between(origin, near, distance, payload.method)
     except NoLocation as exc:
         raise ValidationError({"from": str(exc)}) from None
     result = answer.as_dict()

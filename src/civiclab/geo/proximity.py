@@ -102,7 +102,7 @@ def proximity(
     # In the projection a true distance d measures d × k (the scale factor where A is), give
     # or take how k drifts along the way: rows beyond that cannot be within the distance.
     reach = (
-        distance_m * scale_factors(a_lon[candidates], a_lat[candidates], epsg) * _drift(distance_m)
+        distance_m * scale_factors(a_lon[candidates], a_lat[candidates], epsg) * drift(distance_m)
         + 0.001
     )
     found, _position = tree.query(xy, k=1, distance_upper_bound=float(reach.max(initial=0)))
@@ -125,7 +125,7 @@ def proximity(
     )
 
 
-def _drift(distance_m: float) -> float:
+def drift(distance_m: float) -> float:
     """How much the projection's scale can change between two points ``distance_m`` apart,
     as a factor: under 0.1 % for anything within a city, more for regional distances."""
     return 1.001 + distance_m / 1e6
@@ -148,8 +148,8 @@ def exact_nearest(
     k = min(NEIGHBOURS, tree.n)
     found, position = tree.query(xy, k=k)
     found, position = found.reshape(len(xy), k), position.reshape(len(xy), k)
-    drift = _drift(max(distance_m, float(found[:, 0].max())))
-    band = found <= found[:, :1] * drift**2 + 0.001
+    slack = drift(max(distance_m, float(found[:, 0].max())))
+    band = found <= found[:, :1] * slack**2 + 0.001
     rows, columns = np.nonzero(band)
     metres = np.full(found.shape, np.inf)
     metres[rows, columns] = _geodesic(lon[rows], lat[rows], position[rows, columns], b_lon, b_lat)
@@ -159,7 +159,7 @@ def exact_nearest(
     if k < tree.n:
         # Rare: more than k B the projection cannot rank apart (a tight cluster of them).
         for i in np.flatnonzero(band[:, -1]):
-            ball = np.asarray(tree.query_ball_point(xy[i], found[i, 0] * drift**2 + 0.001))
+            ball = np.asarray(tree.query_ball_point(xy[i], found[i, 0] * slack**2 + 0.001))
             metres_i = _geodesic(np.full(len(ball), lon[i]), np.full(len(ball), lat[i]), ball,
                                  b_lon, b_lat)  # fmt: skip
             exact[i], nearest[i] = metres_i.min(), ball[np.argmin(metres_i)]

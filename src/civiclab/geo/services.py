@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
+import shapely
 from django.core.exceptions import ValidationError
 from pyogrio.raw import write_arrow
 
@@ -22,13 +23,18 @@ from civiclab.datasets.ingest.columns import quote_ident
 from civiclab.datasets.models import Dataset, DatasetVersion
 from civiclab.datasets.queries import version_path
 from civiclab.geo.areas import Assignment, assign_areas
-from civiclab.geo.coordinates import Locations, read_locations
+from civiclab.geo.coordinates import Locations, find_location, read_locations
 from civiclab.geo.models import Boundary
 from civiclab.geo.proximity import Proximity, proximity
+from civiclab.geo.proximity_shapes import ShapeProximity, shape_proximity
 from civiclab.network.queries import CITY_FIELDS
 
 DISTANCE_COLUMN = "distance_m"
 WITHIN_COLUMN = "within"
+MEASURED = {
+    "shapes": "between the shapes, edge to edge",
+    "points": "between one point per row (a point inside each shape)",
+}
 KEPT_TYPES = {"text", "category", "integer", "decimal", "latitude", "longitude", "boolean"}
 
 
@@ -53,9 +59,15 @@ def dataset_locations(dataset: Dataset) -> Locations:
 class ProximityAnswer:
     origin: Dataset
     near: Dataset
-    result: Proximity
+    result: Proximity | ShapeProximity
     origin_locations: Locations
     near_locations: Locations
+    method: str = "points"  # what was measured: "shapes" (edge to edge) or "points"
+
+    @property
+    def measured(self) -> str:
+        """The method in words, for descriptions and the command line."""
+        return MEASURED[self.method]
 
     def as_dict(self) -> dict[str, Any]:
         r = self.result
@@ -63,6 +75,7 @@ class ProximityAnswer:
             "from": self.origin.slug,
             "near": self.near.slug,
             "distance_m": round(r.distance_m, 3),
+            "method": self.method,
             "count": r.count,
             "total": r.total,
             "from_without_location": r.a_without_coordinates,
@@ -76,10 +89,38 @@ class ProximityAnswer:
         }
 
 
-def proximity_between(origin: Dataset, near: Dataset, distance_m: float) -> ProximityAnswer:
-    """Rows of ``origin`` within ``distance_m`` metres of any row of ``near``."""
+def proximity_between(
+    origin: Dataset, near: Dataset, distance_m: float, method: str = "shapes"
+) -> ProximityAnswer:
+    """Rows of ``origin`` within ``distance_m`` metres of any row of ``near``: between their
+    shapes, edge to edge, when either has lines or polygons (``method`` "shapes", the
+    default), or between one point per row (inside each shape) with ``method`` "points"."""
+    if method not in MEASURED:
+        raise ValueError(f"unknown method {method!r}: use {' or '.join(MEASURED)}")
     a, b = dataset_locations(origin), dataset_locations(near)
-    return ProximityAnswer(origin, near, proximity(a.lon, a.lat, b.lon, b.lat, distance_m), a, b)
+    if method == "shapes" and (a.shapes or b.shapes):
+        shapes = shape_proximity(_shapes(origin, a), _shapes(near, b), distance_m)
+        return ProximityAnswer(origin, near, shapes, a, b, "shapes")
+    points = proximity(a.lon, a.lat, b.lon, b.lat, distance_m)
+    return ProximityAnswer(origin, near, points, a, b, "points")
+
+
+def _shapes(dataset: Dataset, located: Locations) -> np.ndarray:
+    """Each row's shape (None without one): its lines and polygons as stored, or its point."""
+    if not located.shapes:
+        present = np.isfinite(located.lon) & np.isfinite(located.lat)
+        points = np.full(len(located.lon), None, dtype=object)
+        points[present] = shapely.points(located.lon[present], located.lat[present])
+        return points
+    with _query(dataset) as query:
+        found = find_location(dataset.slug, columns_of(dataset), query.execute_arrow)
+        table = query.execute_arrow(
+            f"SELECT {quote_ident(found.columns[0])} AS g FROM {quote_ident(dataset.slug)}", []
+        )
+    shapes: np.ndarray = shapely.from_wkb(
+        table.column("g").to_numpy(zero_copy_only=False), on_invalid="ignore"
+    )
+    return shapes
 
 
 def save_matches(
@@ -119,7 +160,10 @@ def save_matches(
         kept = (
             f"Rows of {origin.name} within {result.distance_m:g} m of a row of {answer.near.name}"
         )
-    description = f"{kept}, with the distance to the nearest ({DISTANCE_COLUMN})."
+    description = (
+        f"{kept}, with the exact distance to the nearest ({DISTANCE_COLUMN}), measured "
+        f"{answer.measured}."
+    )
     return _import_rows(
         by, origin, name, table, extra, description, chosen, add_version=add_version,
         team_id=team_id, sources=(origin, answer.near),

@@ -70,7 +70,7 @@ def proximity_page(request: HttpRequest, slug: str) -> HttpResponse:
         data = form.cleaned_data
         origin, near = candidates[data["origin"]], candidates[data["near"]]
         try:
-            answer = proximity_between(origin, near, data["distance_m"])
+            answer = proximity_between(origin, near, data["distance_m"], data["method"])
         except (NoLocation, QueryError) as exc:
             form.add_error("origin", str(exc))
         else:

@@ -39,6 +39,13 @@ class Command(ResultCommand):
         near.add_argument(
             "--distance", required=True, help="with its unit (m, km, ft, mi, yd): 150ft, 0.5km"
         )
+        near.add_argument(
+            "--method",
+            choices=["shapes", "points"],
+            default="shapes",
+            help="shapes: between the rows' shapes, edge to edge (default); points: between "
+            "one point per row (a point inside each shape)",
+        )
         near.add_argument("--save", metavar="NAME", help="save the matching rows as a dataset")
         near.add_argument(
             "--every-row",
@@ -98,7 +105,7 @@ class Command(ResultCommand):
             raise CommandError(str(exc)) from None
         origin, near = _dataset(city, options["origin"]), _dataset(city, options["near"])
         try:
-            answer = proximity_between(origin, near, distance)
+            answer = proximity_between(origin, near, distance, options["method"])
             result = answer.as_dict()
             if options["save"]:
                 version = save_matches(
@@ -117,7 +124,8 @@ class Command(ResultCommand):
             raise CommandError(str(exc)) from None
         lines = [
             f"{result['count']:,} of {result['total']:,} rows of {origin.slug} lie within "
-            f"{options['distance']} ({distance:,.1f} m) of a row of {near.slug}",
+            f"{options['distance']} ({distance:,.1f} m) of a row of {near.slug}, measured "
+            f"{answer.measured}",
             f"projection {result['projection']}; {origin.slug} located by "
             f"{result['from_located_by']}, {near.slug} by {result['near_located_by']}",
         ]
