@@ -130,7 +130,15 @@ def test_check_reports_each_item(capsys: pytest.CaptureFixture[str]) -> None:
     run_cli("check", "--json")
     report = json.loads(capsys.readouterr().out)
     assert report["ok"] is True
-    assert set(report["checks"]) == {"database", "migrations", "data_dir", "configuration"}
+    assert set(report["checks"]) == {
+        "database",
+        "migrations",
+        "data_dir",
+        "configuration",
+        "jobs",
+        "worker",
+        "files",
+    }
 
 
 @pytest.mark.parametrize(

@@ -24,10 +24,7 @@ def queue() -> Any:
     return huey_class(config["name"], immediate=config["immediate"], **config["connection"])
 
 
-def db_task(fn: Callable[..., Any]) -> Any:
-    """A task that uses the database: stale connections are closed around each run, since a
-    worker thread outlives many requests' worth of connection timeouts."""
-
+def _fresh_connections(fn: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(fn)
     def run(*args: Any, **kwargs: Any) -> Any:
         if not queue().immediate:
@@ -38,4 +35,19 @@ def db_task(fn: Callable[..., Any]) -> Any:
             if not queue().immediate:
                 close_old_connections()
 
-    return queue().task()(run)
+    return run
+
+
+def db_task(fn: Callable[..., Any]) -> Any:
+    """A task that uses the database: stale connections are closed around each run, since a
+    worker thread outlives many requests' worth of connection timeouts."""
+    return queue().task()(_fresh_connections(fn))
+
+
+def db_periodic_task(schedule: Callable[..., bool]) -> Callable[[Callable[..., Any]], Any]:
+    """A task the worker runs on ``schedule`` (a huey ``crontab``), like ``db_task``."""
+
+    def register(fn: Callable[..., Any]) -> Any:
+        return queue().periodic_task(schedule)(_fresh_connections(fn))
+
+    return register

@@ -401,6 +401,7 @@ def preview_dataset_file(
 
 
 def _job(request: HttpRequest, job_id: int) -> ImportJob:
+    jobs.expire_stale_jobs()  # a job whose worker died reads as failed, never running on
     return get_object_or_404(visible_jobs(request.auth).select_related("version"), pk=job_id)
 
 

@@ -268,6 +268,7 @@ def check(request: HttpRequest, slug: str, token: str) -> HttpResponse:
 
 
 def _job(request: HttpRequest, job_id: int) -> ImportJob:
+    jobs.expire_stale_jobs()  # a job whose worker died reads as failed, never running on
     return get_object_or_404(visible_jobs(request.user).select_related("created_by"), pk=job_id)
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from civiclab.core.jobqueue import db_task, queue
-from civiclab.datasets import jobs
+from django.utils import timezone
+from huey import crontab
+
+from civiclab.core.jobqueue import db_periodic_task, db_task, queue
+from civiclab.datasets import housekeeping, jobs
 
 
 @db_task
@@ -20,4 +23,15 @@ def refresh_indicators(dataset_id: int) -> None:
 
 @queue().on_startup()
 def _expire_jobs_of_a_stopped_worker() -> None:
+    housekeeping.beat()
     jobs.expire_stale_jobs()
+
+
+@db_periodic_task(crontab(minute="*"))
+def keep_house() -> None:
+    """Every minute: the worker's heartbeat, and jobs of a worker that died (another one, or
+    this one before a restart) marked failed; every quarter hour, orphaned files removed."""
+    housekeeping.beat()
+    jobs.expire_stale_jobs()
+    if timezone.now().minute % 15 == 0:
+        housekeeping.clean_orphans()

@@ -11,6 +11,7 @@ from django.core import checks
 from django.core.management.base import CommandError, CommandParser
 from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
+from django.utils import timezone
 
 from civiclab.core.management.output import ResultCommand
 
@@ -50,14 +51,67 @@ def check_system() -> tuple[bool, str]:
     return True, "configuration valid"
 
 
+def check_jobs() -> tuple[bool, str]:
+    from civiclab.datasets.housekeeping import stuck_jobs
+
+    stuck = stuck_jobs()
+    if stuck:
+        ids = ", ".join(str(job.pk) for job in stuck[:10])
+        return False, (
+            f"{len(stuck)} import job(s) marked running whose worker stopped (ids {ids}): "
+            "`civiclab check --clean` marks them failed"
+        )
+    return True, "no job stuck"
+
+
+def check_worker() -> tuple[bool, str]:
+    from civiclab.core.jobqueue import queue
+    from civiclab.datasets.housekeeping import WORKER_MISSING_AFTER, worker_last_seen
+    from civiclab.datasets.models import ImportJob
+
+    if queue().immediate:
+        return True, "jobs run at once, in the process that queues them"
+    seen = worker_last_seen()
+    waiting = ImportJob.objects.filter(state=ImportJob.State.QUEUED).count()
+    if seen is None or timezone.now() - seen > WORKER_MISSING_AFTER:
+        since = f"since {seen:%Y-%m-%d %H:%M} UTC" if seen else "ever"
+        return False, (
+            f"no worker heartbeat {since}; {waiting} import(s) waiting: start `civiclab worker`"
+        )
+    return True, f"worker alive (heartbeat {(timezone.now() - seen).seconds} s ago)"
+
+
+def check_files(clean: bool) -> tuple[bool, str]:
+    from civiclab.datasets.housekeeping import clean_orphans, find_orphans
+
+    if clean:
+        removed = clean_orphans()
+        return True, f"removed {len(removed.paths)} orphaned file(s), {removed.bytes:,} bytes"
+    orphans = find_orphans()
+    if orphans.paths:
+        return False, (
+            f"{len(orphans.paths)} orphaned upload or staging file(s), {orphans.bytes:,} bytes: "
+            "`civiclab check --clean` removes them"
+        )
+    return True, "no orphaned files"
+
+
 class Command(ResultCommand):
-    help = "Check that the database is reachable, migrations applied and the data dir writable."
+    help = (
+        "Check that the database is reachable, migrations applied, the data dir writable, the "
+        "job worker alive, and no import job stuck or file orphaned."
+    )
     requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         super().add_arguments(parser)
         # Django's own check options, accepted so tools calling `check --deploy` still work.
         parser.add_argument("--deploy", action="store_true", help="also run deployment checks")
+        parser.add_argument(
+            "--clean",
+            action="store_true",
+            help="first mark stuck import jobs failed and remove orphaned upload/staging files",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         results = {
@@ -66,6 +120,14 @@ class Command(ResultCommand):
             "data_dir": check_data_dir(),
             "configuration": check_system(),
         }
+        if results["migrations"][0]:  # the job checks read tables
+            if options["clean"]:
+                from civiclab.datasets.jobs import expire_stale_jobs
+
+                expire_stale_jobs()
+            results["jobs"] = check_jobs()
+            results["worker"] = check_worker()
+            results["files"] = check_files(options["clean"])
         if options["deploy"]:
             warnings = checks.run_checks(include_deployment_checks=True, tags=["security"])
             results["deployment"] = (not warnings, "; ".join(m.id for m in warnings) or "ok")
