@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -11,10 +12,11 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.test import Client
 from django.utils import timezone
 
-from civiclab.cli import main
 from civiclab.core.jobqueue import queue
 from civiclab.datasets import housekeeping
 from civiclab.datasets.jobs import uploads_dir
@@ -51,8 +53,23 @@ def aged(path: Path, age: timedelta, folder: bool = True) -> Path:
 
 
 def check(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str, Any]]:
-    code = main(["check", "--json", *args])
+    """``civiclab check --json``'s exit code and report."""
+    try:
+        call_command("check", "--json", *args)
+        code = 0
+    except CommandError:
+        code = 1
     return code, json.loads(capsys.readouterr().out)
+
+
+@pytest.fixture(autouse=True)
+def no_files_left() -> Any:
+    """The data directory is shared by the whole run: leave no upload or staging folder."""
+    yield
+    for folder in [uploads_dir(), *settings.DATASETS_DIR.glob("*/staging")]:
+        shutil.rmtree(folder, ignore_errors=True)
+    (settings.DATA_DIR / "uploads" / "tmpab12.upload").unlink(missing_ok=True)
+    housekeeping.heartbeat_file().unlink(missing_ok=True)
 
 
 def test_a_stuck_job_reads_as_failed_with_no_worker_restart(world: World) -> None:
@@ -110,7 +127,9 @@ def test_check_reports_stuck_jobs_a_missing_worker_and_orphans(
     WHEN civiclab check --clean runs THEN the job is failed and the files gone."""
     monkeypatch.setattr(queue(), "immediate", False)  # a real worker is expected
     job = running_job(world, timedelta(minutes=5), folder="dead")
-    aged(uploads_dir() / "dead", timedelta(hours=2))
+    aged(uploads_dir() / "dead", timedelta(hours=2))  # an orphan once its job is failed
+    old = timedelta(seconds=settings.IMPORT_TIMEOUT_SECONDS, hours=2)
+    staging = aged(city_dir(world.city) / "staging" / "killed", old)
     beat = housekeeping.heartbeat_file()
     aged(beat, timedelta(minutes=10), folder=False)
     code, report = check(capsys)
@@ -123,7 +142,8 @@ def test_check_reports_stuck_jobs_a_missing_worker_and_orphans(
     job.refresh_from_db()
     assert job.state == ImportJob.State.FAILED
     assert report["checks"]["jobs"]["ok"] and report["checks"]["files"]["ok"]
-    assert not (uploads_dir() / "dead").exists()
+    assert not (uploads_dir() / "dead").exists() and not staging.exists()
+    assert "removed 2 orphaned" in report["checks"]["files"]["detail"]
     housekeeping.beat()  # the worker is back
     code, report = check(capsys)
     assert code == 0 and report["ok"] is True
