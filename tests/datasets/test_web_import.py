@@ -33,7 +33,8 @@ pytestmark = pytest.mark.django_db
 def test_upload_check_and_import_with_overrides(
     world: World, settings: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """GIVEN the NYC 311 file WHEN a member uploads it, sets Unique Key to text and renames
+    """GIVEN the NYC 311 file WHEN a member uploads it, sets Unique Key (detected as text, an
+    identifier) to a whole number and renames
     Agency, and imports THEN the job runs to done and the dataset has those columns."""
     settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 0  # stream to a temporary file, as large files do
 
@@ -60,7 +61,7 @@ def test_upload_check_and_import_with_overrides(
 
     data = column_data(response)
     key, agency = column_index(response, "Unique Key"), column_index(response, "Agency")
-    data[f"c{key}_type"] = "text"
+    data[f"c{key}_type"] = "integer"
     data[f"c{agency}_name"] = "Agency code"
     data[f"c{created}_nulls"] = "N/A"
 
@@ -73,7 +74,7 @@ def test_upload_check_and_import_with_overrides(
     assert response.status_code == 302 and response["Location"].startswith("/data/jobs/")
     job = ImportJob.objects.get()
     assert job.options["overrides"] == {
-        "Unique Key": {"type": "text"},
+        "Unique Key": {"type": "integer"},
         "Agency": {"name": "Agency code"},
         "Created Date": {"null_markers": ["N/A"]},
     }
@@ -87,7 +88,7 @@ def test_upload_check_and_import_with_overrides(
 
     dataset = Dataset.objects.get(city=world.city, slug="service-requests")
     columns = {c["source"]: c for c in dataset.current_version.columns}
-    assert columns["Unique Key"]["type"] == "text"
+    assert columns["Unique Key"]["type"] == "integer"
     assert columns["Agency"]["name"] == "Agency code"
     assert columns["Created Date"]["type"] == "timestamp"
     assert dataset.owner == world.user("member") and dataset.visibility == "city"
