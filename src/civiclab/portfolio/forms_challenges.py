@@ -17,6 +17,7 @@ from civiclab.portfolio.models import (
     DEFAULT_RUBRIC,
     IDEA_ORIGINS,
     INSIGHT_METHODS,
+    LONG_TEXT_LIMIT,
     PHASES,
     PRIORITY_AREAS,
 )
@@ -101,6 +102,7 @@ class ChallengeForm(forms.Form):
     problem_statement = forms.CharField(
         label=_("Problem statement"),
         required=False,
+        max_length=LONG_TEXT_LIMIT,
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("Who is affected, how much, and why it matters."),
     )
@@ -174,7 +176,7 @@ class ChallengeForm(forms.Form):
 
 class PhaseForm(forms.Form):
     phase = forms.ChoiceField(label=_("Move to phase"), choices=PHASES)
-    note = forms.CharField(label=_("Note"), max_length=1000, required=False)
+    note = forms.CharField(label=_("Note"), max_length=LONG_TEXT_LIMIT, required=False)
 
 
 class EvidenceForm(forms.Form):
@@ -185,7 +187,12 @@ class EvidenceForm(forms.Form):
         label=_("Indicator"),
         help_text=_("Its latest value is recorded with the finding and does not change later."),
     )
-    body = forms.CharField(label=_("Finding"), required=False, widget=forms.Textarea({"rows": 4}))
+    body = forms.CharField(
+        label=_("Finding"),
+        required=False,
+        max_length=LONG_TEXT_LIMIT,
+        widget=forms.Textarea({"rows": 4}),
+    )
     method = forms.ChoiceField(label=_("Method"), choices=INSIGHT_METHODS)
     observed_on = forms.DateField(
         label=_("Date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
@@ -263,14 +270,20 @@ class CauseEvidenceForm(forms.Form):
 class OpportunityAreaForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     description = forms.CharField(
-        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Description"),
+        required=False,
+        max_length=LONG_TEXT_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
 class IdeaForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     description = forms.CharField(
-        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+        label=_("Description"),
+        required=False,
+        max_length=LONG_TEXT_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
     opportunity_area = forms.ChoiceField(label=_("Opportunity area"), required=False)
     origin = forms.ChoiceField(label=_("Where the idea comes from"), choices=IDEA_ORIGINS)
@@ -329,7 +342,10 @@ class ScoreForm(forms.Form):
 class DecisionForm(forms.Form):
     status = forms.ChoiceField(label=_("Decision"), choices=DECISIONS)
     reason = forms.CharField(
-        label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Reason"),
+        required=False,
+        max_length=LONG_TEXT_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
     def clean(self) -> dict[str, Any]:
@@ -346,6 +362,7 @@ class AdvanceForm(forms.Form):
     goal_statement = forms.CharField(
         label=_("Goal"),
         required=False,
+        max_length=LONG_TEXT_LIMIT,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Reduce X from A to B by DATE"),
     )

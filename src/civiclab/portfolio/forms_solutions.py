@@ -13,9 +13,11 @@ from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from civiclab.accounts.people import display_name
 from civiclab.core.permissions import Visibility
 from civiclab.portfolio.forms_challenges import visibility_choices
 from civiclab.portfolio.models import (
+    GATE_OUTCOMES,
     PHASES,
     PRIORITY_AREAS,
     SOLUTION_STATUSES,
@@ -36,6 +38,17 @@ MILESTONE_STATES = [
     ("slipping", _("Slipping")),
     ("upcoming", _("Upcoming")),
 ]
+
+
+# The empty choice of a select, instead of Django's "---------".
+NO_CHOICE = _("— none —")
+
+
+def people_field(field: Any, city_id: int) -> None:
+    """A choice of the city's people, by name (never by email address), or nobody."""
+    field.queryset = city_people(city_id)
+    field.label_from_instance = display_name
+    field.empty_label = NO_CHOICE
 
 
 def city_people(city_id: int) -> QuerySet[Any]:
@@ -68,7 +81,7 @@ class SolutionForm(forms.ModelForm):
             "status_justification",
             "visibility",
         ]
-        labels = {"owner": _("owner"), "idea": _("idea it came from")}
+        labels = {"owner": _("Owner"), "idea": _("Idea it came from")}
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
             "goal_statement": forms.Textarea(attrs={"rows": 2}),
@@ -83,7 +96,8 @@ class SolutionForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.current_status = self.instance.status if self.instance.pk else None
         self.fields["idea"].queryset = challenge.ideas.all()
-        self.fields["owner"].queryset = city_people(challenge.city_id)
+        self.fields["idea"].empty_label = NO_CHOICE
+        people_field(self.fields["owner"], challenge.city_id)
         current = self.instance.visibility if self.instance.pk else None
         self.fields["visibility"].choices = visibility_choices(widest, current)
         self.fields["visibility"].error_messages["invalid_choice"] = REFUSED
@@ -121,7 +135,7 @@ class RiskForm(forms.ModelForm):
     class Meta:
         model = Risk
         fields = ["title", "likelihood", "impact", "mitigation", "owner", "status"]
-        labels = {"owner": _("owner")}
+        labels = {"owner": _("Owner")}
         widgets = {
             "likelihood": forms.NumberInput(attrs={"min": 1, "max": 5}),
             "impact": forms.NumberInput(attrs={"min": 1, "max": 5}),
@@ -130,7 +144,7 @@ class RiskForm(forms.ModelForm):
 
     def __init__(self, *args: Any, city_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = city_people(city_id)
+        people_field(self.fields["owner"], city_id)
 
 
 class DecisionForm(forms.ModelForm):
@@ -138,14 +152,23 @@ class DecisionForm(forms.ModelForm):
         model = Decision
         fields = ["gate", "outcome", "reason"]
         widgets = {"reason": forms.Textarea(attrs={"rows": 2})}
-        help_texts = {"gate": _("e.g. prepare → deliver")}
+        help_texts = {
+            "gate": _(
+                "e.g. prepare → deliver. A Go at a gate naming the stage it leads to moves the "
+                "solution into that stage."
+            )
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["outcome"].choices = [("", _("— choose —")), *GATE_OUTCOMES]
 
 
 class UpdateForm(forms.ModelForm):
     class Meta:
         model = Update
         fields = ["body", "status"]
-        labels = {"status": _("new status (optional)")}
+        labels = {"status": _("New status (optional)")}
         widgets = {"body": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -160,12 +183,13 @@ class TargetForm(forms.ModelForm):
     class Meta:
         model = SolutionIndicator
         fields = ["indicator", "target_value", "target_date"]
-        labels = {"indicator": _("indicator")}
+        labels = {"indicator": _("Indicator")}
         widgets = {"target_date": DATE}
 
     def __init__(self, *args: Any, indicators: QuerySet[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["indicator"].queryset = indicators
+        self.fields["indicator"].empty_label = NO_CHOICE
 
 
 def _choices(pairs: Any) -> list[tuple[str, Any]]:

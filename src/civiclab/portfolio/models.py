@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -95,6 +95,22 @@ GATE_OUTCOMES = [("go", _("Go")), ("hold", _("Hold")), ("pivot", _("Pivot")), ("
 ONE_TO_FIVE = [MinValueValidator(1), MaxValueValidator(5)]
 
 
+# Every free-text field of the portfolio holds at most this many characters (docs/portfolio.md):
+# a problem statement or a quote fits many times over; a pasted book does not.
+LONG_TEXT_LIMIT = 10_000
+
+
+def long_text(*args: Any, **kwargs: Any) -> models.TextField:  # type: ignore[type-arg]
+    """A free-text field, bounded: the forms (through ``max_length``), the services and imports
+    (through the validator, which ``full_clean`` runs) refuse longer text."""
+    return models.TextField(
+        *args,
+        max_length=LONG_TEXT_LIMIT,
+        validators=[MaxLengthValidator(LONG_TEXT_LIMIT)],
+        **kwargs,
+    )
+
+
 def default_rubric() -> list[dict[str, str]]:
     return [dict(item) for item in DEFAULT_RUBRIC]
 
@@ -120,7 +136,7 @@ def validate_snapshot(value: Any) -> None:
 
 class Challenge(CityOwnedContent):
     title = models.CharField(_("title"), max_length=200)
-    problem_statement = models.TextField(_("problem statement"), blank=True)
+    problem_statement = long_text(_("problem statement"), blank=True)
     priority_area = models.CharField(
         _("priority area"), max_length=32, choices=PRIORITY_AREAS, default="other"
     )
@@ -152,7 +168,7 @@ class PhaseChange(models.Model):
     challenge = models.ForeignKey(Challenge, on_delete=models.CASCADE, related_name="phase_changes")
     from_phase = models.CharField(max_length=16, choices=PHASES, blank=True)
     to_phase = models.CharField(max_length=16, choices=PHASES)
-    note = models.TextField(blank=True)
+    note = long_text(blank=True)
     by = models.ForeignKey(USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     at = models.DateTimeField(default=timezone.now)
 
@@ -169,7 +185,7 @@ class Evidence(CityOwnedContent):
     challenge = models.ForeignKey(Challenge, on_delete=models.CASCADE, related_name="evidence")
     kind = models.CharField(_("kind"), max_length=16, choices=EVIDENCE_KINDS)
     title = models.CharField(_("title"), max_length=200)
-    body = models.TextField(_("finding, quote or observation"), blank=True)
+    body = long_text(_("finding, quote or observation"), blank=True)
     indicator = models.ForeignKey(
         "indicators.Indicator", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -230,7 +246,7 @@ class OpportunityArea(models.Model):
         Challenge, on_delete=models.CASCADE, related_name="opportunity_areas"
     )
     title = models.CharField(_("title"), max_length=200)
-    description = models.TextField(_("description"), blank=True)
+    description = long_text(_("description"), blank=True)
 
     class Meta:
         ordering = ["pk"]
@@ -245,13 +261,13 @@ class Idea(models.Model):
         OpportunityArea, on_delete=models.SET_NULL, null=True, blank=True, related_name="ideas"
     )
     title = models.CharField(_("title"), max_length=200)
-    description = models.TextField(_("description"), blank=True)
+    description = long_text(_("description"), blank=True)
     origin = models.CharField(_("origin"), max_length=16, choices=IDEA_ORIGINS, default="team")
     origin_detail = models.CharField(
         _("origin detail"), max_length=200, blank=True, help_text=_("e.g. which city")
     )
     status = models.CharField(_("status"), max_length=16, choices=IDEA_STATUSES, default="open")
-    decision_reason = models.TextField(_("reason for the decision"), blank=True)
+    decision_reason = long_text(_("reason for the decision"), blank=True)
     decided_by = models.ForeignKey(
         USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -306,14 +322,12 @@ class Solution(CityOwnedContent):
         Idea, on_delete=models.SET_NULL, null=True, blank=True, related_name="solutions"
     )
     title = models.CharField(_("title"), max_length=200)
-    description = models.TextField(_("description"), blank=True)
-    goal_statement = models.TextField(
-        _("goal"), blank=True, help_text=_("Reduce X from A to B by DATE")
-    )
+    description = long_text(_("description"), blank=True)
+    goal_statement = long_text(_("goal"), blank=True, help_text=_("Reduce X from A to B by DATE"))
     owner = models.ForeignKey(
         USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    partners = models.TextField(_("partners"), blank=True)
+    partners = long_text(_("partners"), blank=True)
     budget_planned = models.DecimalField(
         _("budget planned"), max_digits=14, decimal_places=2, null=True, blank=True
     )
@@ -325,7 +339,7 @@ class Solution(CityOwnedContent):
     status = models.CharField(
         _("status"), max_length=16, choices=SOLUTION_STATUSES, default="on_track"
     )
-    status_justification = models.TextField(_("why this status"), blank=True)
+    status_justification = long_text(_("why this status"), blank=True)
     start_date = models.DateField(_("start"), null=True, blank=True)
     end_date = models.DateField(_("end"), null=True, blank=True)
     indicators = models.ManyToManyField(
@@ -366,7 +380,7 @@ class Milestone(models.Model):
     title = models.CharField(_("title"), max_length=200)
     due_on = models.DateField(_("due"))
     done_on = models.DateField(_("done"), null=True, blank=True)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = long_text(_("notes"), blank=True)
 
     class Meta:
         ordering = ["due_on", "pk"]
@@ -386,7 +400,7 @@ class Risk(models.Model):
     title = models.CharField(_("risk"), max_length=200)
     likelihood = models.PositiveSmallIntegerField(_("likelihood (1–5)"), validators=ONE_TO_FIVE)
     impact = models.PositiveSmallIntegerField(_("impact (1–5)"), validators=ONE_TO_FIVE)
-    mitigation = models.TextField(_("mitigation"), blank=True)
+    mitigation = long_text(_("mitigation"), blank=True)
     owner = models.ForeignKey(
         USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -409,7 +423,7 @@ class Decision(models.Model):
     solution = models.ForeignKey(Solution, on_delete=models.CASCADE, related_name="decisions")
     gate = models.CharField(_("gate"), max_length=100)
     outcome = models.CharField(_("decision"), max_length=8, choices=GATE_OUTCOMES)
-    reason = models.TextField(_("reason"))
+    reason = long_text(_("reason"))
     by = models.ForeignKey(USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     decided_on = models.DateField(_("date"), default=timezone.localdate)
 
@@ -424,7 +438,7 @@ class Update(models.Model):
     """A dated progress update on a solution."""
 
     solution = models.ForeignKey(Solution, on_delete=models.CASCADE, related_name="updates")
-    body = models.TextField(_("update"))
+    body = long_text(_("update"))
     status = models.CharField(_("status"), max_length=16, choices=SOLUTION_STATUSES, blank=True)
     by = models.ForeignKey(USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     at = models.DateTimeField(default=timezone.now)

@@ -40,14 +40,28 @@ def visible_challenges(user: Any) -> QuerySet[Challenge]:
     return visible(Challenge, user).select_related("city", "city__network", "team", "owner")
 
 
-def key_facts(user: Any) -> dict[str, int]:
+def key_facts(
+    user: Any,
+    challenges: QuerySet[Challenge] | None = None,
+    solutions: QuerySet[Solution] | None = None,
+) -> dict[str, int]:
     """Live counts over what ``user`` may see: problems tackled, ideas generated, solutions
-    in delivery (and all solutions)."""
-    challenges = visible(Challenge, user)
+    in delivery (and all solutions). A page that lists ``challenges`` and ``solutions`` passes
+    the querysets it lists, so its counts are of what it shows; ideas and evidence are those of
+    the challenges counted."""
+    if challenges is None:
+        challenges = visible(Challenge, user)
+        ideas, evidence = visible(Idea, user), visible(Evidence, user)
+    else:
+        shown = challenges.values("pk")
+        ideas = visible(Idea, user).filter(challenge__in=shown)
+        evidence = visible(Evidence, user).filter(challenge__in=shown)
+    if solutions is None:
+        solutions = visible(Solution, user)
     return {
         "problems_tackled": challenges.exclude(phase="closed").count(),
-        "ideas_generated": visible(Idea, user).count(),
-        "solutions": visible(Solution, user).exclude(stage="stopped").count(),
-        "solutions_in_delivery": visible(Solution, user).filter(stage="deliver").count(),
-        "evidence": visible(Evidence, user).count(),
+        "ideas_generated": ideas.count(),
+        "solutions": solutions.exclude(stage="stopped").count(),
+        "solutions_in_delivery": solutions.filter(stage="deliver").count(),
+        "evidence": evidence.count(),
     }

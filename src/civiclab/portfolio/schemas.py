@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
 from pydantic import ConfigDict, StrictInt
@@ -17,7 +17,7 @@ from civiclab.accounts.people import PersonOut, person_for
 from civiclab.core.permissions import DEFAULT_POLICY, Action, Visibility
 from civiclab.core.schemas import InputSchema, StrictId
 from civiclab.core.scoping import user_can
-from civiclab.portfolio.models import Score, scope
+from civiclab.portfolio.models import LONG_TEXT_LIMIT, Score, scope
 from civiclab.portfolio.structured import MAX_CRITERIA, MAX_TAG, MAX_TAGS, Criterion, Rubric, Tags
 
 Phase = Literal["investigate", "generate", "prepare", "deliver", "sustain", "closed"]
@@ -43,6 +43,8 @@ RiskStatus = Literal["open", "mitigating", "closed"]
 GateOutcome = Literal["go", "hold", "pivot", "stop"]
 
 TITLE = Field(min_length=1, max_length=200)
+# Free text: the models' limit (docs/portfolio.md), checked before anything is read.
+LongText = Annotated[str, Field(max_length=LONG_TEXT_LIMIT)]
 TAGS_HELP = f"Up to {MAX_TAGS} tags of 1 to {MAX_TAG} characters"
 DEFAULT_VISIBILITY = "Default: as wide as you may set (members: city), within the challenge's"
 WIDEST = "Wider than `city` needs a city admin; never wider than the challenge's"
@@ -104,7 +106,7 @@ class ChallengeDetail(ChallengeOut):
 class ChallengeIn(InputSchema):
     city: str = Field(description="The city's slug")
     title: str = TITLE
-    problem_statement: str = ""
+    problem_statement: LongText = ""
     priority_area: PriorityArea = "other"
     target_population: str = Field("", max_length=300)
     visibility: Visibility = Field(
@@ -115,7 +117,7 @@ class ChallengeIn(InputSchema):
 
 class ChallengeUpdate(InputSchema):
     title: str | None = Field(None, min_length=1, max_length=200)
-    problem_statement: str | None = None
+    problem_statement: LongText | None = None
     priority_area: PriorityArea | None = None
     target_population: str | None = Field(None, max_length=300)
     visibility: Visibility | None = Field(None, description="Changing it needs a city admin")
@@ -127,7 +129,7 @@ class ChallengeUpdate(InputSchema):
 
 class PhaseIn(InputSchema):
     phase: Phase
-    note: str = ""
+    note: LongText = ""
 
 
 # -- evidence ----------------------------------------------------------------------------------
@@ -183,7 +185,7 @@ class EvidenceIn(InputSchema):
     challenge: StrictId
     kind: EvidenceKind
     title: str = TITLE
-    body: str = ""
+    body: LongText = ""
     indicator: str | None = Field(None, description="Slug of an indicator of the challenge's city")
     dataset: str | None = Field(None, description="Slug of a dataset of the challenge's city")
     method: InsightMethod = ""
@@ -197,7 +199,7 @@ class EvidenceIn(InputSchema):
 class EvidenceUpdate(InputSchema):
     kind: EvidenceKind | None = None
     title: str | None = Field(None, min_length=1, max_length=200)
-    body: str | None = None
+    body: LongText | None = None
     indicator: str | None = None
     dataset: str | None = None
     method: InsightMethod | None = None
@@ -247,12 +249,12 @@ class OpportunityAreaOut(Schema):
 class OpportunityAreaIn(InputSchema):
     challenge: StrictId
     title: str = TITLE
-    description: str = ""
+    description: LongText = ""
 
 
 class OpportunityAreaUpdate(InputSchema):
     title: str | None = Field(None, min_length=1, max_length=200)
-    description: str | None = None
+    description: LongText | None = None
 
 
 # -- ideas and scores --------------------------------------------------------------------------
@@ -298,7 +300,7 @@ class IdeaDetail(IdeaOut):
 class IdeaIn(InputSchema):
     challenge: StrictId
     title: str = TITLE
-    description: str = ""
+    description: LongText = ""
     origin: IdeaOrigin = "team"
     origin_detail: str = Field("", max_length=200)
     opportunity_area: StrictId | None = None
@@ -306,7 +308,7 @@ class IdeaIn(InputSchema):
 
 class IdeaUpdate(InputSchema):
     title: str | None = Field(None, min_length=1, max_length=200)
-    description: str | None = None
+    description: LongText | None = None
     origin: IdeaOrigin | None = None
     origin_detail: str | None = Field(None, max_length=200)
     opportunity_area: StrictId | None = None
@@ -314,7 +316,7 @@ class IdeaUpdate(InputSchema):
 
 class IdeaDecisionIn(InputSchema):
     status: IdeaDecision
-    reason: str = Field("", description="Required unless the idea is reopened")
+    reason: LongText = Field("", description="Required unless the idea is reopened")
 
 
 class ScoreOut(Schema):
@@ -404,15 +406,15 @@ class SolutionDetail(SolutionOut):
 
 
 class SolutionFields(InputSchema):
-    description: str = ""
-    goal_statement: str = Field("", description="Reduce X from A to B by DATE")
-    partners: str = ""
+    description: LongText = ""
+    goal_statement: LongText = Field("", description="Reduce X from A to B by DATE")
+    partners: LongText = ""
     budget_planned: Decimal | None = Field(None, max_digits=14, decimal_places=2)
     budget_spent: Decimal | None = Field(None, max_digits=14, decimal_places=2)
     currency: str = Field("", max_length=3)
     stage: SolutionStage = "prepare"
     status: SolutionStatus = "on_track"
-    status_justification: str = ""
+    status_justification: LongText = ""
     start_date: dt.date | None = None
     end_date: dt.date | None = None
 
@@ -426,15 +428,15 @@ class SolutionIn(SolutionFields):
 
 class SolutionUpdate(InputSchema):
     title: str | None = Field(None, min_length=1, max_length=200)
-    description: str | None = None
-    goal_statement: str | None = None
-    partners: str | None = None
+    description: LongText | None = None
+    goal_statement: LongText | None = None
+    partners: LongText | None = None
     budget_planned: Decimal | None = Field(None, max_digits=14, decimal_places=2)
     budget_spent: Decimal | None = Field(None, max_digits=14, decimal_places=2)
     currency: str | None = Field(None, max_length=3)
     stage: SolutionStage | None = None
     status: SolutionStatus | None = Field(None, description="A change needs status_justification")
-    status_justification: str | None = None
+    status_justification: LongText | None = None
     start_date: dt.date | None = None
     end_date: dt.date | None = None
     visibility: Visibility | None = Field(None, description=WIDEST)
@@ -465,14 +467,14 @@ class MilestoneIn(InputSchema):
     title: str = TITLE
     due_on: dt.date
     done_on: dt.date | None = None
-    notes: str = ""
+    notes: LongText = ""
 
 
 class MilestoneUpdate(InputSchema):
     title: str | None = Field(None, min_length=1, max_length=200)
     due_on: dt.date | None = None
     done_on: dt.date | None = None
-    notes: str | None = None
+    notes: LongText | None = None
 
 
 class RiskOut(Schema):
@@ -491,7 +493,7 @@ class RiskIn(InputSchema):
     title: str = TITLE
     likelihood: StrictInt = Field(ge=1, le=5)
     impact: StrictInt = Field(ge=1, le=5)
-    mitigation: str = ""
+    mitigation: LongText = ""
     status: RiskStatus = "open"
 
 
@@ -499,7 +501,7 @@ class RiskUpdate(InputSchema):
     title: str | None = Field(None, min_length=1, max_length=200)
     likelihood: StrictInt | None = Field(None, ge=1, le=5)
     impact: StrictInt | None = Field(None, ge=1, le=5)
-    mitigation: str | None = None
+    mitigation: LongText | None = None
     status: RiskStatus | None = None
 
 
@@ -516,13 +518,13 @@ class DecisionIn(InputSchema):
     solution: StrictId
     gate: str = Field(min_length=1, max_length=100, description="e.g. prepare → deliver")
     outcome: GateOutcome
-    reason: str = Field(min_length=1)
+    reason: LongText = Field(min_length=1)
 
 
 class DecisionUpdate(InputSchema):
     gate: str | None = Field(None, min_length=1, max_length=100)
     outcome: GateOutcome | None = None
-    reason: str | None = Field(None, min_length=1)
+    reason: LongText | None = Field(None, min_length=1)
     decided_on: dt.date | None = None
 
 
@@ -536,14 +538,14 @@ class UpdateOut(Schema):
 
 class UpdateIn(InputSchema):
     solution: StrictId
-    body: str = Field(min_length=1)
+    body: LongText = Field(min_length=1)
     status: Literal["", "on_track", "at_risk", "off_track"] = Field(
         "", description="Becomes the solution's status, justified by the update"
     )
 
 
 class UpdateUpdate(InputSchema):
-    body: str | None = Field(None, min_length=1)
+    body: LongText | None = Field(None, min_length=1)
 
 
 # -- export and import -------------------------------------------------------------------------

@@ -10,6 +10,7 @@ maker may set, within the challenge (``widest_within``).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
@@ -29,6 +30,7 @@ from civiclab.core.services import apply_changes, check
 from civiclab.network.models import City, Team
 from civiclab.portfolio.models import (
     PHASE_ORDER,
+    SOLUTION_STAGES,
     Challenge,
     Decision,
     Evidence,
@@ -435,8 +437,11 @@ def post_update(by: Any, solution: Solution, body: str, status: str = "") -> Upd
     return update
 
 
+@transaction.atomic
 def record_decision(by: Any, solution: Solution, gate: str, outcome: str, reason: str) -> Decision:
-    return add_part(
+    """A stage-gate decision; a Go at a gate naming the stage it leads to ("prepare → deliver")
+    moves the solution into that stage (and its challenge into delivery with it)."""
+    decision = add_part(
         by,
         solution,
         Decision,
@@ -446,6 +451,36 @@ def record_decision(by: Any, solution: Solution, gate: str, outcome: str, reason
         by=by if getattr(by, "is_authenticated", False) else None,
         decided_on=timezone.localdate(),
     )
+    target = gate_target(gate)
+    if outcome == "go" and target is not None and _moves_forward(solution.stage, target):
+        update_solution(by, solution, {"stage": target})
+    return decision
+
+
+def gate_target(gate: str) -> str | None:
+    """The stage a gate leads to: what follows its last arrow (→, ->, >), read as a stage's key
+    or its name in any language civiclab speaks; None when it names none."""
+    from django.conf import settings
+    from django.utils import translation
+
+    after = re.split(r"→|->|>", gate)[-1].strip().casefold() if re.search(r"→|->|>", gate) else ""
+    if not after:
+        return None
+    for key, label in SOLUTION_STAGES:
+        names = {key, str(label).casefold()}
+        for code, _name in settings.LANGUAGES:
+            with translation.override(code):
+                names.add(str(label).casefold())
+        if after in names:
+            return key
+    return None
+
+
+def _moves_forward(stage: str, target: str) -> bool:
+    order = ["prepare", "deliver", "sustain"]
+    if target == stage or target not in order:
+        return False
+    return stage not in order or order.index(target) > order.index(stage)
 
 
 def add_milestone(

@@ -132,6 +132,12 @@ def board(request: HttpRequest) -> HttpResponse:
         challenges = challenges.filter(city__slug=city_slug)
     if area:
         challenges = challenges.filter(priority_area=area)
+    # From a city's board, "New challenge" creates in that city: offered only where one may.
+    creatable = [c.slug for c in _creatable_cities(user)] if user.is_authenticated else []
+    may_create = (city_slug in creatable) if city_slug else bool(creatable)
+    refused = None
+    if city_slug and user.is_authenticated and not may_create:
+        refused = visible_cities(user).filter(slug=city_slug).values_list("name", flat=True).first()
     by_phase: dict[str, list[Challenge]] = defaultdict(list)
     for challenge in challenges.order_by("title"):
         by_phase[challenge.phase].append(challenge)
@@ -144,7 +150,8 @@ def board(request: HttpRequest) -> HttpResponse:
             "priority_areas": PRIORITY_AREAS,
             "city_slug": city_slug,
             "priority_area": area,
-            "may_create": bool(_creatable_cities(user)) if user.is_authenticated else False,
+            "may_create": may_create,
+            "refused_city": refused,
         },
     )
 
@@ -194,6 +201,13 @@ def challenge_new(request: HttpRequest) -> HttpResponse:
     form = _challenge_form(request, request.POST if request.method == "POST" else None)
     if not form.fields["city"].choices:
         raise PermissionDenied
+    # Asked for a city where they may not create: say so, and preselect no other city.
+    asked = request.GET.get("city", "")
+    refused = None
+    if asked and asked not in form.cities:
+        cities = visible_cities(request.user).filter(slug=asked)
+        refused = cities.values_list("name", flat=True).first() or asked
+        form.fields["city"].choices = [("", _("— choose —")), *form.fields["city"].choices]
     if request.method == "POST" and form.is_valid():
         data = form.changes()
         city, title = form.cleaned_data["city"], data.pop("title")
@@ -201,7 +215,8 @@ def challenge_new(request: HttpRequest) -> HttpResponse:
         done = _challenge_saved(request, form, write, _("Challenge created."))
         if done is not None:
             return done
-    return render(request, "portfolio/challenge_form.html", {"form": form, "challenge": None})
+    context = {"form": form, "challenge": None, "refused_city": refused}
+    return render(request, "portfolio/challenge_form.html", context)
 
 
 @login_required

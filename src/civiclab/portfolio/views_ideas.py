@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from civiclab.accounts.people import display_name
 from civiclab.audit.models import AuditEvent
 from civiclab.core.forms import add_service_errors, save_or_show_errors
 from civiclab.core.permissions import Action
@@ -98,9 +99,13 @@ def _idea_page(
             indicators=_city_indicators(user, challenge.city),
             widest=services.widest_within(user, challenge),
         )
-    decisions = AuditEvent.objects.filter(
-        object_type="portfolio.idea", object_id=str(idea.pk), action="idea.decide"
-    ).order_by("at", "pk")
+    decisions = (
+        AuditEvent.objects.filter(
+            object_type="portfolio.idea", object_id=str(idea.pk), action="idea.decide"
+        )
+        .select_related("actor")
+        .order_by("at", "pk")
+    )
     statuses = dict(IDEA_STATUSES)
     return render(
         request,
@@ -117,7 +122,8 @@ def _idea_page(
             "decisions": [
                 {
                     "at": event.at,
-                    "by": event.actor_label,
+                    # By name: the label is an email address ("command line" without one).
+                    "by": display_name(event.actor) if event.actor else _("command line"),
                     "status": statuses.get(event.details.get("status"), ""),
                     "reason": event.details.get("reason", ""),
                 }

@@ -101,6 +101,15 @@ def _filter_form(request: HttpRequest) -> PortfolioFilterForm:
     )
 
 
+def _table_facts(user: Any, filters: dict[str, str]) -> dict[str, int]:
+    """The key facts of the table's rows: its challenges and the solutions shown under them."""
+    challenges = portfolio_challenges(user, filters)
+    solutions = visible(Solution, user).filter(challenge__in=challenges.values("pk"))
+    if filters.get("status"):
+        solutions = solutions.filter(status=filters["status"])
+    return key_facts(user, challenges, solutions)
+
+
 def portfolio_table(request: HttpRequest) -> HttpResponse:
     form = _filter_form(request)
     filters = form.values() if form.is_bound else {}
@@ -110,7 +119,7 @@ def portfolio_table(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "rows": portfolio_rows(request.user, filters),
-            "facts": key_facts(request.user),
+            "facts": _table_facts(request.user, filters),
             "query": request.GET.urlencode(),
         },
     )
@@ -233,5 +242,5 @@ def network_view(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "portfolio/network.html",
-        {"form": form, "cities": cities, "facts": key_facts(request.user)},
+        {"form": form, "cities": cities, "facts": key_facts(request.user, challenges, solutions)},
     )
