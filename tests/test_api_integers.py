@@ -135,3 +135,68 @@ def _details(response: Any) -> list[dict[str, Any]]:
         return list(response.json()["error"]["details"] or [])
     except (ValueError, KeyError, TypeError):
         return []
+
+
+def _body_integers(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    """(operation, property, schema) of every integer property of every request body."""
+    schemas = document["components"]["schemas"]
+    found = []
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            content = operation.get("requestBody", {}).get("content", {})
+            for media in content.values():
+                ref = media.get("schema", {}).get("$ref", "")
+                properties = schemas.get(ref.rsplit("/", 1)[-1], {}).get("properties", {})
+                for name, schema in properties.items():
+                    items = schema.get("items", {})
+                    options = [schema, items, *schema.get("anyOf", [])]
+                    if any(s.get("type") == "integer" for s in options):
+                        found.append((f"{method.upper()} {path}", name, schema))
+    return found
+
+
+def test_every_integer_in_a_request_body_states_its_maximum() -> None:
+    """GIVEN every request body of the API WHEN its integer properties are read THEN each
+    says a maximum no larger than what the databases hold (ids: 1 … 2^63 - 1), like the
+    path and query ids."""
+    document = api.get_openapi_schema(path_prefix="/api/v1/")
+    found = _body_integers(document)
+    unbounded = []
+    for operation, name, schema in found:
+        options = [schema, schema.get("items", {}), *schema.get("anyOf", [])]
+        maxima = [int(s["maximum"]) for s in options if "maximum" in s]
+        if not maxima or max(maxima) > DB_INT_MAX:
+            unbounded.append((operation, name))
+    assert len(found) > 5 and unbounded == []
+
+
+@pytest.mark.parametrize("value", TOO_BIG)
+def test_body_ids_beyond_the_database_are_a_422(world: World, value: int) -> None:
+    """GIVEN a member WHEN an idea names challenge 2^63 (or a cause names such a parent or
+    evidence) THEN the answer is a 422 naming the field, not a 500."""
+    client = Client(**api_headers(world.user("member")))
+    for url, body, field in (
+        ("/api/v1/ideas", {"challenge": value, "title": "An idea"}, "challenge"),
+        ("/api/v1/causes", {"challenge": value, "title": "A cause"}, "challenge"),
+    ):
+        response = client.post(url, body, content_type="application/json")
+        assert response.status_code == 422, (url, response.content)
+        assert field in {d.get("field") for d in _details(response)}, response.json()
+
+
+def test_counts_beyond_an_integer_field_are_a_422(world: World) -> None:
+    """GIVEN a city's population or a cause's position of 2^31 (beyond PostgreSQL's integer)
+    WHEN sent THEN the answer is a 422 naming the field on both databases, not a 500."""
+    admin = Client(**api_headers(world.user("network_admin")))
+    response = admin.patch(
+        f"/api/v1/cities/{world.city.slug}", {"population": 2**31}, content_type="application/json"
+    )
+    assert response.status_code == 422 and "population" in {
+        d.get("field") for d in _details(response)
+    }
+    accepted = admin.patch(
+        f"/api/v1/cities/{world.city.slug}",
+        {"population": 2**31 - 1},
+        content_type="application/json",
+    )
+    assert accepted.status_code == 200, accepted.content

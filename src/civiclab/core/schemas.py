@@ -11,6 +11,10 @@ from pydantic import ConfigDict, Field, Strict
 # refused rather than read as 1 or 3, and so is a number beyond a bigint (the drivers would
 # raise). Other whole numbers in bodies are pydantic's ``StrictInt``.
 StrictId = Annotated[int, Strict(), Field(ge=1, le=2**63 - 1)]
+# The largest value of Django's IntegerField and PositiveIntegerField on every database
+# (PostgreSQL's integer): a count or position in a body is bounded by it, so a larger
+# number is a 422 rather than a database error (a 500).
+FIELD_INT_MAX = 2**31 - 1
 
 
 class InputSchema(Schema):

@@ -13,7 +13,7 @@ from pydantic import ValidationError as PydanticValidationError
 from civiclab.accounts.people import PersonOut, person_for
 from civiclab.core.permissions import Visibility
 from civiclab.datasets.ingest.columns import ColumnType
-from civiclab.core.schemas import InputSchema
+from civiclab.core.schemas import FIELD_INT_MAX, InputSchema
 from civiclab.datasets.models import UPDATE_FREQUENCIES
 
 Format = Literal["auto", "socrata", "open311", "geo", "csv", "xlsx"]
@@ -118,7 +118,9 @@ class VersionOut(Schema):
 
 
 class RollbackIn(InputSchema):
-    version: StrictInt = Field(ge=1, description="The version number to make current")
+    version: StrictInt = Field(
+        ge=1, le=FIELD_INT_MAX, description="The version number to make current"
+    )
 
 
 class ColumnOverride(Schema):

@@ -6,7 +6,7 @@ from ninja import Field, Schema
 from pydantic import StrictInt
 
 from civiclab.core.permissions import Role, Visibility
-from civiclab.core.schemas import InputSchema, StrictId
+from civiclab.core.schemas import FIELD_INT_MAX, InputSchema, StrictId
 
 
 class CityOut(Schema):
@@ -32,7 +32,7 @@ class CityCreate(InputSchema):
     name: str = Field(min_length=1, max_length=200)
     country: str = Field(pattern=r"^[A-Z]{2}$")
     region: str = ""
-    population: int | None = Field(None, ge=0)
+    population: int | None = Field(None, ge=0, le=FIELD_INT_MAX)
     timezone: str = "UTC"
     default_language: str = "en"
     visibility: Visibility = Visibility.NETWORK
@@ -42,7 +42,7 @@ class CityCreate(InputSchema):
 class CityUpdate(InputSchema):
     name: str | None = Field(None, min_length=1, max_length=200)
     region: str | None = None
-    population: int | None = Field(None, ge=0)
+    population: int | None = Field(None, ge=0, le=FIELD_INT_MAX)
     timezone: str | None = None
     default_language: str | None = None
     description: str | None = None

@@ -15,7 +15,7 @@ from pydantic import ConfigDict, StrictInt
 
 from civiclab.accounts.people import PersonOut, person_for
 from civiclab.core.permissions import DEFAULT_POLICY, Action, Visibility
-from civiclab.core.schemas import InputSchema, StrictId
+from civiclab.core.schemas import FIELD_INT_MAX, InputSchema, StrictId
 from civiclab.core.scoping import user_can
 from civiclab.portfolio.models import LONG_TEXT_LIMIT, Score, scope
 from civiclab.portfolio.structured import MAX_CRITERIA, MAX_TAG, MAX_TAGS, Criterion, Rubric, Tags
@@ -228,14 +228,14 @@ class CauseIn(InputSchema):
     challenge: StrictId
     text: str = Field(min_length=1, max_length=300)
     parent: StrictId | None = Field(None, description="The parent cause's id; none for a root")
-    position: StrictInt = Field(0, ge=0)
+    position: StrictInt = Field(0, ge=0, le=FIELD_INT_MAX)
     evidence: list[StrictId] = Field(default_factory=list, description="Evidence ids")
 
 
 class CauseUpdate(InputSchema):
     text: str | None = Field(None, min_length=1, max_length=300)
     parent: StrictId | None = None
-    position: StrictInt | None = Field(None, ge=0)
+    position: StrictInt | None = Field(None, ge=0, le=FIELD_INT_MAX)
     evidence: list[StrictId] | None = None
 
 
