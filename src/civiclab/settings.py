@@ -131,13 +131,13 @@ CSRF_COOKIE_SAMESITE = "Lax"
 LOGIN_MAX_FAILURES = env_int("CIVICLAB_LOGIN_MAX_FAILURES", 5, minimum=1)
 LOGIN_FAILURE_WINDOW_SECONDS = 60
 LOGIN_LOCKOUT_SECONDS = env_int("CIVICLAB_LOGIN_LOCKOUT_SECONDS", 15 * 60, minimum=1)
-
 # Many people share one address (a city hall behind NAT): an address locks only after failures
 # on many accounts, each of which locks after LOGIN_MAX_FAILURES.
 LOGIN_MAX_FAILURES_PER_IP = env_int("CIVICLAB_LOGIN_MAX_FAILURES_PER_IP", 50, minimum=1)
 PASSWORD_RESET_WINDOW_SECONDS = 3600
 PASSWORD_RESET_MAX_PER_EMAIL = env_int("CIVICLAB_PASSWORD_RESET_MAX_PER_EMAIL", 3, minimum=1)
 PASSWORD_RESET_MAX_PER_IP = env_int("CIVICLAB_PASSWORD_RESET_MAX_PER_IP", 20, minimum=1)
+
 # Which X-Forwarded-For entry is the client's: each trusted proxy appends the address it saw,
 # so only the entries those proxies wrote can be believed.
 PROXY_COUNT = env_int("CIVICLAB_PROXY_COUNT", 0, minimum=0)

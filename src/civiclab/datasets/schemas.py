@@ -12,8 +12,8 @@ from pydantic import ValidationError as PydanticValidationError
 
 from civiclab.accounts.people import PersonOut, person_for
 from civiclab.core.permissions import Visibility
-from civiclab.datasets.ingest.columns import ColumnType
 from civiclab.core.schemas import FIELD_INT_MAX, InputSchema
+from civiclab.datasets.ingest.columns import ColumnType
 from civiclab.datasets.models import UPDATE_FREQUENCIES
 
 Format = Literal["auto", "socrata", "open311", "geo", "csv", "xlsx"]

@@ -67,15 +67,15 @@ class ProximityOut(Schema):
     total: int = Field(description="Rows of `from` with a location")
     from_without_location: int
     near_without_location: int
+    from_far_outside: int = Field(
+        description="Rows of `from` far outside the city (counted in `total` all the same)"
+    )
+    near_far_outside: int
     from_located_by: str
     near_located_by: str
     projection: str
     saved: SavedOut | None = None
 
-    from_far_outside: int = Field(
-        description="Rows of `from` far outside the city (counted in `total` all the same)"
-    )
-    near_far_outside: int
 
 class AssignIn(InputSchema):
     points: str = Field(description="Slug of the dataset whose rows get the area's name")
@@ -119,6 +119,7 @@ class HotspotsOut(Schema):
     resolution: int
     fdr: float
     cells: int
+    rows: int = Field(description="Located rows in the study area")
     without_location: int
     far_outside: int = Field(
         description="Rows farther than `far_radius_m` from the median point of the rows"
@@ -129,18 +130,17 @@ class HotspotsOut(Schema):
 
 
 class HotspotsQuery(Schema):
-    rows: int = Field(description="Located rows in the study area")
     dataset: str
     resolution: int = Field(9, ge=0, le=15, description="H3 resolution")
     fdr: float = Field(0.05, gt=0, lt=1, description="False discovery rate")
+    keep_far_outside: bool = Field(
+        False, description="Keep the rows far outside the city in the study area"
+    )
 
 
 def _dataset(request: HttpRequest, slug: str, dataset: str) -> Dataset:
     found: Dataset = get_object_or_404(
         visible_datasets(request.auth), city__slug=slug, slug=dataset, current_version__isnull=False
-    keep_far_outside: bool = Field(
-        False, description="Keep the rows far outside the city in the study area"
-    )
     )
     return found
 
@@ -211,6 +211,11 @@ def geo_assign(request: HttpRequest, slug: str, payload: AssignIn) -> dict[str, 
     auth=AUTH_OR_ANONYMOUS,
     operation_id="geo_hotspots",
     summary="Hot and cold spots of a dataset's rows (Getis–Ord Gi* on H3 cells, FDR-corrected)",
+    description=(
+        "Rows far outside the city (`far_outside`, see `far_radius_m`) are counted and left "
+        "out of the study area unless `keep_far_outside`. Each cell is named by the areas of "
+        "the city's boundaries its centre lies in."
+    ),
 )
 def geo_hotspots(request: HttpRequest, slug: str, query: Query[HotspotsQuery]) -> dict[str, Any]:
     dataset = _dataset(request, slug, query.dataset)
@@ -224,8 +229,3 @@ def geo_hotspots(request: HttpRequest, slug: str, query: Query[HotspotsQuery]) -
         )
     except NoLocation as exc:
         raise ValidationError({"dataset": str(exc)}) from None
-    description=(
-        "Rows far outside the city (`far_outside`, see `far_radius_m`) are counted and left "
-        "out of the study area unless `keep_far_outside`. Each cell is named by the areas of "
-        "the city's boundaries its centre lies in."
-    ),

@@ -104,6 +104,10 @@ class MapLayersForm(forms.Form):
         required=False,
         empty_value=9,
     )
+    keep_far_outside = forms.BooleanField(
+        label=_("Keep the rows far outside the city in the hotspots' study area"),
+        required=False,
+    )
     fdr = forms.TypedChoiceField(
         label=_("False discovery rate"),
         choices=FDR_CHOICES,
@@ -111,8 +115,4 @@ class MapLayersForm(forms.Form):
         initial="0.05",
         required=False,
         empty_value=0.05,
-    )
-    keep_far_outside = forms.BooleanField(
-        label=_("Keep the rows far outside the city in the hotspots' study area"),
-        required=False,
     )

@@ -49,3 +49,14 @@ def scale_factors(lon: np.ndarray, lat: np.ndarray, epsg: int) -> np.ndarray:
         return np.empty(0)
     factors = _proj(epsg).get_factors(np.asarray(lon, float), np.asarray(lat, float))
     return np.asarray(factors.meridional_scale, float)
+
+
+@lru_cache(maxsize=64)
+def _inverse(epsg: int) -> Transformer:
+    return Transformer.from_crs(CRS.from_epsg(epsg), CRS.from_epsg(4326), always_xy=True)
+
+
+def unproject(x: np.ndarray, y: np.ndarray, epsg: int) -> tuple[np.ndarray, np.ndarray]:
+    """Metres in ``epsg`` back to longitudes and latitudes (degrees)."""
+    lon, lat = _inverse(epsg).transform(np.asarray(x, float), np.asarray(y, float))
+    return np.asarray(lon, float), np.asarray(lat, float)
