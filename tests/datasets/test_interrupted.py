@@ -53,7 +53,7 @@ def test_killed_import_keeps_the_previous_version(tmp_path: Path) -> None:
 
     importing = subprocess.Popen(
         [sys.executable, "-m", "civiclab", "ingest", str(big), "--city", "mobile",
-         "--dataset", "311"],
+         "--dataset", "311", "--add-version"],
         env=subprocess_env(tmp_path),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -70,7 +70,7 @@ def test_killed_import_keeps_the_previous_version(tmp_path: Path) -> None:
     shown, again = civiclab_steps(
         tmp_path,
         ["datasets", "show", "311", "--city", "mobile", "--json"],
-        ["ingest", str(small), "--city", "mobile", "--dataset", "311", "--json"],
+        ["ingest", str(small), "--city", "mobile", "--dataset", "311", "--add-version", "--json"],
     )
     state = json.loads(shown)
     assert state["version"] == 1 and state["rows"] == 2

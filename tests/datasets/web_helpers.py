@@ -41,6 +41,10 @@ def make_dataset(
 ) -> Dataset:
     """A dataset of city A imported from the command line (no actor), at ``visibility``."""
     path = write(tmp_path / f"{slugify(name)}.csv", text)
+    if text is POTHOLES:
+        # An identifier's name keeps its column text (issue 10.1); the pages' tests sort and
+        # filter the potholes' ids as numbers, as an analyst who types the column would.
+        options.setdefault("overrides", {"id": {"type": "integer"}})
     version = services.import_file(
         None, world.city, name, path, path.name, services.ImportOptions(**options)
     )
