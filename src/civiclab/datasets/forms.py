@@ -172,7 +172,14 @@ class UploadForm(ImportOptionsForm):
     format = forms.ChoiceField(label=_("Format"), choices=FORMAT_CHOICES, initial="auto")
 
     field_order = [
-        "file", "dataset", "add_version", "format", "mode", "key", "max_bad_rows", "visibility"
+        "file",
+        "dataset",
+        "add_version",
+        "format",
+        "mode",
+        "key",
+        "max_bad_rows",
+        "visibility",
     ]
 
 
