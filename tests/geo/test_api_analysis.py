@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.test import Client
 
 from civiclab.datasets import services as datasets
@@ -60,3 +60,39 @@ def test_proximity_and_hotspots_match_the_cli(
     assert refused.json()["error"]["details"][0]["field"] == "distance"
     wrong = Client().get(f"{base}/hotspots?dataset=311&resolution=99", **api_headers(viewer))
     assert wrong.status_code == 422
+
+
+def test_saving_when_nothing_matched_says_so(world: World, tmp_path: Path) -> None:
+    """GIVEN two datasets with no row of the first within the distance of the second (one as
+    shapes, so the rows would be saved as a GeoPackage) WHEN the matches are saved through the
+    API, the page and the command line THEN each says that nothing matched and nothing was
+    saved, instead of the file writer's "The layer has no features", and no dataset appears."""
+    city = world.city
+    far = write(tmp_path / "far.csv", "site,lat,lon\nFar,39.40,-76.40\n")
+    datasets.import_file(None, city, "Far", far, far.name, datasets.ImportOptions())
+    shapes = write(
+        tmp_path / "shapes.geojson",
+        json.dumps({"type": "FeatureCollection", "features": [{
+            "type": "Feature", "properties": {"name": "Block"},
+            "geometry": {"type": "Polygon", "coordinates": [[
+                [-76.61, 39.29], [-76.60, 39.29], [-76.60, 39.30], [-76.61, 39.29]]]},
+        }]}),
+    )  # fmt: skip
+    datasets.import_file(None, city, "Blocks", shapes, shapes.name, datasets.ImportOptions())
+    body = {"from": "blocks", "near": "far", "distance": "100m", "save": "Blocks near"}
+    answer = post(f"/api/v1/cities/{city.slug}/geo/proximity", world.user("member"), body)
+    assert answer.status_code == 422, answer.content
+    assert "nothing to save" in answer.content.decode()
+    assert "no features" not in answer.content.decode()
+    with pytest.raises(CommandError, match="nothing to save"):
+        call_command("geo", "proximity", "--city", city.slug, "--from", "blocks", "--near",
+                     "far", "--distance", "100m", "--save", "Blocks near")  # fmt: skip
+    client = Client()
+    client.force_login(world.user("member"))
+    page = client.post(
+        f"/cities/{city.slug}/geo/proximity/",
+        {"origin": "blocks", "near": "far", "distance": "100", "unit": "m",
+         "method": "shapes", "save_as": "Blocks near"},
+    )  # fmt: skip
+    assert "nothing to save" in page.content.decode()
+    assert not datasets.find_dataset(city, "Blocks near")

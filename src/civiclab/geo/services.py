@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import shapely
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from pyogrio.raw import write_arrow
 
 from civiclab.audit.services import record
@@ -153,6 +154,21 @@ def save_matches(
         extra[WITHIN_COLUMN] = "boolean"
         kept = f"Every row of {origin.name}"
     else:
+        if len(result.matches) == 0:
+            # Say it in words before any file is written: an empty layer would otherwise reach
+            # the user as the file writer's "The layer has no features".
+            raise ValidationError(
+                _(
+                    "No row of “%(origin)s” is within %(distance)s m of a row of “%(near)s”: "
+                    "there is nothing to save."
+                ),
+                code="nothing_matched",
+                params={
+                    "origin": origin.name,
+                    "near": answer.near.name,
+                    "distance": f"{result.distance_m:g}",
+                },
+            )
         table = table.take(pa.array(result.matches, pa.int64()))
         table = table.append_column(
             DISTANCE_COLUMN, pa.array(np.round(result.matches_m, 2), pa.float64())
