@@ -264,7 +264,11 @@ def results(indicator: Indicator) -> dict[str, Any]:
             if spec.equity
             else [],
         }
-    except (SpecError, QueryError) as exc:
+    except SpecError as exc:
+        # Not cached: said afresh, in the reader's language, on every read.
+        problems = "; ".join(f"{path}: {message}" for path, message in translated_problems(exc))
+        return {"overall": [], "breakdown": [], "equity": [], "error": problems}
+    except QueryError as exc:
         return {"overall": [], "breakdown": [], "equity": [], "error": str(exc)}
     IndicatorResult.objects.update_or_create(
         indicator=indicator, version=version, spec_hash=key, defaults={"series": series}

@@ -242,6 +242,18 @@ def parse_spec(data: dict[str, Any]) -> IndicatorSpec:
         raise SpecError(problems) from None
 
 
+def parse_filter(data: dict[str, Any]) -> Filter:
+    """Validate one filter; raise SpecError naming each problem (paths within the filter)."""
+    try:
+        return Filter.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            path = ".".join(str(p) for p in error["loc"] if not str(p).startswith("function-"))
+            problems.append(_problem(path or "(filter)", error))
+        raise SpecError(problems) from None
+
+
 def _problem(path: str, error: Any) -> SpecProblem:
     """A pydantic error as a problem whose template can be translated, when it is known."""
     message = str(error["msg"]).removeprefix("Value error, ")
