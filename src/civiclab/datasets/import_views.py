@@ -39,7 +39,6 @@ from civiclab.datasets import jobs, services
 from civiclab.datasets.display import merge_stage
 from civiclab.datasets.forms import ColumnsForm, ImportOptionsForm, UploadForm
 from civiclab.datasets.ingest.report import IngestError
-from civiclab.datasets.ingest_text import error_message
 from civiclab.datasets.models import ImportJob
 from civiclab.datasets.queries import visible_datasets, visible_jobs
 from civiclab.datasets.views import city_or_404, may_import
@@ -193,7 +192,7 @@ def _check_file(request: HttpRequest, city: City, form: UploadForm) -> str | Non
         )
     except IngestError as exc:
         shutil.rmtree(path.parent, ignore_errors=True)
-        form.add_error(None, error_message(exc))
+        form.add_error(None, exc.message)
         return None
     token = path.parent.name
     preview["declared_format"] = data["format"]
@@ -250,7 +249,7 @@ def check(request: HttpRequest, slug: str, token: str) -> HttpResponse:
                 request.user, city, pending["path"], pending["name"], options
             )
         except IngestError as exc:
-            error = error_message(exc)
+            error = exc.message
     return render(
         request,
         "datasets/import_check.html",

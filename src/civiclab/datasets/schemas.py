@@ -14,7 +14,6 @@ from civiclab.accounts.people import PersonOut, person_for
 from civiclab.core.permissions import Visibility
 from civiclab.core.schemas import FIELD_INT_MAX, InputSchema
 from civiclab.datasets.ingest.columns import ColumnType
-from civiclab.datasets.ingest_text import error_for_reader
 from civiclab.datasets.models import UPDATE_FREQUENCIES
 
 Format = Literal["auto", "socrata", "open311", "geo", "csv", "xlsx"]
@@ -212,11 +211,7 @@ class JobOut(Schema):
     stage: str
     progress: float = Field(description="Fraction done, 0 to 1")
     error: dict[str, Any] | None = Field(
-        None,
-        description=(
-            "When failed: {code, message, template, params, report: {bad_rows, counts, "
-            "examples, reasons}}; the message and the reasons in the request's language"
-        ),
+        None, description="When failed: {code, message, report: {bad_rows, counts, examples}}"
     )
     city: str = Field(alias="city.slug")
     dataset_name: str
@@ -228,7 +223,7 @@ class JobOut(Schema):
 
     @staticmethod
     def resolve_error(obj: Any) -> dict[str, Any] | None:
-        return error_for_reader(obj.error)
+        return obj.error or None
 
     @staticmethod
     def resolve_dataset(obj: Any) -> str | None:

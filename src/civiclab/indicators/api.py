@@ -145,9 +145,10 @@ def _series(dataset: Dataset, spec: IndicatorSpec, by: str | None) -> list[dict[
 # routes answer its GET, PATCH and DELETE, which would otherwise be a 405.
 def _points(points: Sequence[Point]) -> list[dict[str, Any]]:
     return [
-        {"period": p.period, "start": p.start, "group": p.group, "value": p.value, "n": p.n}
+        {"period": p.period, "start": p.start, "group": p.group, "other": p.other,
+         "value": p.value, "n": p.n}
         for p in points
-    ]
+    ]  # fmt: skip
 
 
 @router.get(

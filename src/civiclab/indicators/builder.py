@@ -43,8 +43,8 @@ def field_for_path(path: str) -> str | None:
     if head == "filters" and rest and rest[0].isdigit():
         i = int(rest[0]) + 1
         return f"filter{i}_column" if rest[1:2] == ["column"] else f"filter{i}_value"
-    fields = {"time": "time_column", "breakdown": "breakdown", "equity": "equity",
-              "polarity": "polarity"}  # fmt: skip
+    fields = {"time": "time_column", "breakdown": "breakdown", "breakdown_top": "breakdown_top",
+              "equity": "equity", "polarity": "polarity"}  # fmt: skip
     return fields.get(head)
 
 
@@ -57,6 +57,7 @@ def initial_from(indicator: Any) -> dict[str, Any]:
         "description": indicator.description,
         "polarity": spec.get("polarity", "lower_is_better"),
         "equity": spec.get("equity") or "",
+        "breakdown_top": spec.get("breakdown_top"),
         "target_value": indicator.target_value,
         "target_date": indicator.target_date,
         "baseline_start": indicator.baseline_start,

@@ -57,6 +57,9 @@ class CompiledQuery:
     # grid will be, known from one cheap scan before any cell is computed.
     size_sql: str | None = None
     size_params: list[Any] = field(default_factory=list)
+    # breakdown_top: only this many groups are kept; the rows of the others are one group,
+    # marked by the column ``__other`` (its group columns are NULL).
+    top: int | None = None
 
     def shown(self) -> str:
         """The SQL with its parameters listed, for the "Show SQL" panel."""
@@ -67,7 +70,12 @@ class CompiledQuery:
             + (", and groups with no rows in a period," if self.grouped else "")
             + f" are then added as {fill}."
         )
-        parts = [self.sql, listed, note if self.period else ""]
+        if self.top is not None:
+            note += (
+                f"\n-- Only the {self.top} groups with the most rows are kept; the rows of the "
+                "others are one group, Other (__other)."
+            )
+        parts = [self.sql, listed, note if self.period or self.top is not None else ""]
         return "\n".join(part for part in parts if part)
 
 
@@ -347,14 +355,22 @@ def compile_spec(
         if grouping
         else "CAST(NULL AS DATE) AS __period, CAST(NULL AS VARCHAR) AS __group1"
     )
-    aggregated = f"SELECT {key}, {value} AS value, {n} AS n FROM base{grouping}"
+    top = spec.breakdown_top if spec.breakdown else None
+    rows = "base"
+    relabelled = ""
+    if top is not None:
+        relabelled = _top_groups(group_names, builder.param(top))
+        rows, key = "relabelled", f"{key}, __other"
+        group_names = [*group_names, "__other"]
+    aggregated = f"SELECT {key}, {value} AS value, {n} AS n FROM {rows}{grouping}"
     # NaN or infinity (a ratio over nothing) is no value.
     sql = (
-        f"WITH base AS ({base}),\nagg AS ({aggregated})\n"
+        f"WITH base AS ({base}),\n{relabelled}agg AS ({aggregated})\n"
         "SELECT __period AS start, "
         "CASE WHEN isfinite(CAST(value AS DOUBLE)) THEN value END AS value, n, "
         f"{', '.join(group_names)} FROM agg"
     )
+    group_names = [name for name in group_names if name != "__other"]
     distinct = f"SELECT DISTINCT {', '.join(group_names)} FROM base"
     # The rows' filter uses only some of the parameters (the measure's are left out), and a
     # prepared statement must be given exactly those it uses: they are renumbered.
@@ -371,6 +387,30 @@ def compile_spec(
         grouped=bool(spec.breakdown),
         size_sql=size_sql,
         size_params=size_params,
+        top=top,
+    )
+
+
+def _top_groups(group_names: list[str], top: str) -> str:
+    """The CTEs ``ranked`` and ``relabelled``: each group ranked by its rows over the whole
+    series (ties by its values, no value after any value), and the rows with the groups
+    beyond ``top`` (a parameter) relabelled as one, ``__other``, whose group columns are NULL.
+
+    Other is a flag rather than a label so that it cannot be mistaken for a group whose
+    value is "Other"; the measure is then computed over the relabelled groups like any other
+    group, so a median of Other is the median of its rows, not of its groups' medians.
+    """
+    keys = ", ".join(group_names)
+    order = ", ".join(f"{name} ASC NULLS LAST" for name in group_names)
+    same = " AND ".join(f"base.{name} IS NOT DISTINCT FROM ranked.{name}" for name in group_names)
+    kept = ", ".join(
+        f"CASE WHEN ranked.__rank <= {top} THEN base.{name} END AS {name}" for name in group_names
+    )
+    return (
+        f"ranked AS (SELECT {keys}, row_number() OVER (ORDER BY count(*) DESC, {order}) "
+        f"AS __rank FROM base GROUP BY {keys}),\n"
+        f"relabelled AS (SELECT base.* EXCLUDE ({keys}), {kept}, ranked.__rank > {top} "
+        f"AS __other FROM base JOIN ranked ON {same}),\n"
     )
 
 

@@ -34,11 +34,16 @@ class Point(NamedTuple):
     n: int
     group: str | None = None
     start: dt.date | None = None
+    # The group gathering every group beyond breakdown_top (its ``group`` is None): a flag,
+    # not a label, so that no real value can be mistaken for it.
+    other: bool = False
 
     def as_dict(self, with_group: bool) -> dict[str, Any]:
         item: dict[str, Any] = {"period": self.period, "value": self.value, "n": self.n}
         if with_group:
             item["group"] = self.group
+        if self.other:  # only on Other's points: a series without breakdown_top is unchanged
+            item["other"] = True
         return item
 
 
@@ -62,7 +67,8 @@ def period_label(start: dt.date | None, period: str | None) -> str | None:
 class Series(Sequence[Point]):
     """An indicator's series as a grid: ``values[i, j]`` is period i, group j (NaN: empty).
 
-    A sequence of :class:`Point` in order of period, then group (no group first).
+    A sequence of :class:`Point` in order of period, then group (no group first, Other
+    last). With ``other``, the last group is Other (breakdown_top), its label None.
     """
 
     starts: list[dt.date | None]
@@ -70,6 +76,7 @@ class Series(Sequence[Point]):
     groups: list[str | None]
     values: np.ndarray
     counts: np.ndarray
+    other: bool = False
 
     def __len__(self) -> int:
         return len(self.starts) * len(self.groups)
@@ -95,10 +102,11 @@ class Series(Sequence[Point]):
         for row, values in enumerate(self.values.tolist()):
             counts = self.counts[row].tolist()
             period, start = self.periods[row], self.starts[row]
+            other = len(values) - 1 if self.other else -1
             for column, value in enumerate(values):
                 yield Point(
                     period, None if value != value else value, counts[column],
-                    self.groups[column], start,
+                    self.groups[column], start, column == other,
                 )  # fmt: skip
 
     def _point(self, row: int, column: int, value: Any) -> Point:
@@ -108,6 +116,7 @@ class Series(Sequence[Point]):
             int(self.counts[row, column]),
             self.groups[column],
             self.starts[row],
+            self.other and column == len(self.groups) - 1,
         )
 
 
@@ -138,7 +147,8 @@ def lay_out(query: CompiledQuery, table: pa.Table) -> Series:
     group_columns = [
         table.column(name) for name in table.column_names if name.startswith("__group")
     ]
-    column_of, groups = _group_columns(group_columns)
+    other = table.column("__other") if "__other" in table.column_names else None
+    column_of, groups, has_other = _group_columns(group_columns, other)
     values = _numbers(table.column("value"))
     integral = values.dtype.kind == "i"
     fill = 0 if query.zero_when_empty else np.nan
@@ -147,7 +157,7 @@ def lay_out(query: CompiledQuery, table: pa.Table) -> Series:
     grid[row_of, column_of] = values
     counts[row_of, column_of] = _numbers(table.column("n"))
     periods = [period_label(start, query.period) for start in starts]
-    return Series(starts, periods, groups, grid, counts)
+    return Series(starts, periods, groups, grid, counts, has_other)
 
 
 def _period_rows(
@@ -173,13 +183,38 @@ def _period_rows(
     return rows, starts.astype("datetime64[D]").astype(dt.date).tolist()
 
 
-def _group_columns(columns: list[pa.ChunkedArray]) -> tuple[np.ndarray, list[str | None]]:
-    """Each row's group index, and the groups in order (no group first, then by label).
+def _group_columns(
+    columns: list[pa.ChunkedArray], other: pa.ChunkedArray | None = None
+) -> tuple[np.ndarray, list[str | None], bool]:
+    """Each row's group index, the groups in order (no group first, then by label, Other
+    last), and whether the last is Other.
 
     A group is the breakdown columns' values joined by " / "; a row missing any of them is in
     no group. Rows are numbered by their combination of per-column codes (mixed radix), so
-    only the distinct combinations are ever turned into labels.
+    only the distinct combinations are ever turned into labels. Other's rows (``other``
+    true) have NULL group columns, like the rows with no value: they are told apart here.
     """
+    in_other = (
+        np.zeros(len(columns[0]), dtype=bool)
+        if other is None
+        else pc.fill_null(other, False).to_numpy(zero_copy_only=False).astype(bool)
+    )
+    if not in_other.any():
+        column_of, labels = _labelled_groups(columns)
+        return column_of, labels, False
+    # The kept groups are labelled from their own rows; Other takes the last place.
+    named = ~in_other
+    column_of = np.zeros(len(in_other), dtype=np.int64)
+    groups: list[str | None] = []
+    if named.any():
+        mask = pa.array(named)
+        column_of[named], groups = _labelled_groups([column.filter(mask) for column in columns])
+    column_of[in_other] = len(groups)
+    return column_of, [*groups, None], True
+
+
+def _labelled_groups(columns: list[pa.ChunkedArray]) -> tuple[np.ndarray, list[str | None]]:
+    """Each row's group index and the groups in order, for rows of named groups."""
     combination = np.zeros(len(columns[0]), dtype=np.int64)
     dictionaries: list[list[str | None]] = []
     size = 1

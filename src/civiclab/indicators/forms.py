@@ -117,7 +117,7 @@ SECTIONS = [
     (_("Filters"), [f"filter{i}_{part}" for i in range(1, FILTERS + 1)
                     for part in ("column", "op", "value")]),
     (_("Period"), ["time_column", "period"]),
-    (_("Breakdown and equity"), [*BREAKDOWNS, "equity"]),
+    (_("Breakdown and equity"), [*BREAKDOWNS, "breakdown_top", "equity"]),
     (_("Goal"), ["polarity", "target_value", "target_date", "baseline_start", "baseline_end"]),
     (_("Sharing"), ["visibility"]),
     (_("Advanced"), ["spec_json"]),
@@ -216,6 +216,16 @@ class IndicatorForm(forms.Form):
         label=_("…and by"),
         required=False,
         help_text=_("Groups of several columns are labelled “a / b”."),
+    )
+    breakdown_top = forms.IntegerField(
+        label=_("Keep the largest groups"),
+        required=False,
+        min_value=1,
+        help_text=_(
+            "For a breakdown with many values (an address, a request number): keep only this "
+            "many groups, those with the most rows over the whole period, and gather the "
+            "others into one group, “Other”. Leave empty to keep every group."
+        ),
     )
     equity = forms.ChoiceField(
         label=_("Equity dimension"),
@@ -438,6 +448,8 @@ class IndicatorForm(forms.Form):
         breakdown = [data[name] for name in BREAKDOWNS if data.get(name)]
         if breakdown:
             spec["breakdown"] = breakdown[0] if len(breakdown) == 1 else breakdown
+        if data.get("breakdown_top"):
+            spec["breakdown_top"] = data["breakdown_top"]
         if data.get("equity"):
             spec["equity"] = data["equity"]
         return spec

@@ -35,7 +35,7 @@ def latest_by_group(
     listed.sort(key=lambda p: (p.value is None, sign * p.value if p.value is not None else 0))
     return {
         "period": period,
-        "rows": [{"group": p.group, "value": p.value, "n": p.n} for p in listed],
+        "rows": [{"group": p.group, "other": p.other, "value": p.value, "n": p.n} for p in listed],
         "more": len(latest) - len(listed),
     }
 

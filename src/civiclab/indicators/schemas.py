@@ -80,7 +80,12 @@ class PointOut(Schema):
 
 
 class GroupPointOut(PointOut):
-    group: str | None = None
+    group: str | None = Field(None, description="The group's value; null for no value or Other")
+    other: bool = Field(
+        False,
+        description="The group gathering every group beyond the spec's `breakdown_top` "
+        "(its `group` is null)",
+    )
 
 
 class SeriesOut(Schema):

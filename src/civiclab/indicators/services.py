@@ -53,7 +53,7 @@ def validated_spec(dataset: Dataset, data: dict[str, Any]) -> IndicatorSpec:
         check_size(dataset, spec)
     except GridTooLarge as exc:
         (problem,) = translated_problems(exc)
-        field = "breakdown" if problem[0] == "breakdown" else "period"
+        field = problem[0] if problem[0] in ("breakdown", "breakdown_top") else "period"
         raise ValidationError({field: problem[1]}) from None
     except SpecError as exc:
         problems = translated_problems(exc)
@@ -233,9 +233,10 @@ def compute(dataset: Dataset, spec: IndicatorSpec) -> Sequence[Point]:
 
 
 def _points_json(points: Sequence[Point]) -> list[dict[str, Any]]:
+    """The points as the cached series keeps them; ``other`` only on Other's (breakdown_top)."""
     return [
         {"period": p.period, "start": p.start.isoformat() if p.start else None,
-         "group": p.group, "value": p.value, "n": p.n}
+         "group": p.group, "value": p.value, "n": p.n, **({"other": True} if p.other else {})}
         for p in points
     ]  # fmt: skip
 
@@ -300,7 +301,7 @@ def report(indicator: Indicator) -> dict[str, Any]:
         period=spec.time.period if spec.time else None,
     )
     equity_points = [
-        Point(p["period"], p["value"], p["n"], p["group"])
+        Point(p["period"], p["value"], p["n"], p["group"], other=p.get("other", False))
         for p in (series["equity"] or series["breakdown"])
     ]
     equity = equity_view(values, equity_points, lower_is_better) if equity_points else None

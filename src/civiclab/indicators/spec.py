@@ -24,6 +24,9 @@ from pydantic_core import PydanticCustomError
 SPEC_VERSION: Literal[1] = 1
 
 Scalar = str | int | float | bool
+# The spec's own bound on breakdown_top (the server's group limit is usually lower): a
+# document is never valid with a number no server could accept.
+MAX_BREAKDOWN_TOP = 1_000_000
 
 
 # The spec's own rules, by error type: English templates, also the keys of their translations.
@@ -34,6 +37,9 @@ RULES = {
     "needs_one_value": "'{op}' needs one value",
     "needs_p": "stat 'percentile' needs p",
     "breakdown_columns": "breakdown takes one to three columns",
+    "top_needs_breakdown": (
+        "breakdown_top needs a breakdown or an equity column whose largest groups it keeps"
+    ),
 }
 # pydantic's messages for the mistakes a spec's author makes, as pydantic writes them in
 # English: the template filled with the error's context must give pydantic's own message,
@@ -182,10 +188,23 @@ class IndicatorSpec(_Strict):
         "several columns are labelled 'a / b'",
     )
 
+    breakdown_top: int | None = Field(
+        None,
+        ge=1,
+        le=MAX_BREAKDOWN_TOP,
+        description="Keep only this many groups of the breakdown (and of the equity column): "
+        "those with the most rows over the whole series, after the filters (ties: by group "
+        "value); every other group is gathered into one 'Other' group (`other: true`). At most "
+        "the server's group limit less one, for Other (CIVICLAB_INDICATOR_MAX_GROUPS − 1: "
+        "1,999 by default)",
+    )
+
     @model_validator(mode="after")
     def _breakdown_columns(self) -> IndicatorSpec:
         if isinstance(self.breakdown, list) and not 1 <= len(self.breakdown) <= 3:
             raise _rule("breakdown_columns")
+        if self.breakdown_top is not None and not self.breakdown and not self.equity:
+            raise _rule("top_needs_breakdown")
         return self
 
     equity: str | None = Field(

@@ -318,18 +318,20 @@ def indicator_detail(request: HttpRequest, slug: str, indicator_slug: str) -> Ht
 
 
 def _pivot(points: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """Period × group, for the most frequent groups."""
+    """Period × group, for the most frequent groups. A group is its label and whether it is
+    Other (breakdown_top), whose label is None like the no-value group's."""
     if not points:
         return None
-    totals: dict[str, int] = {}
+    totals: dict[tuple[str | None, bool], int] = {}
     for p in points:
-        totals[str(p["group"])] = totals.get(str(p["group"]), 0) + (p["n"] or 0)
+        key = (p["group"], bool(p.get("other")))
+        totals[key] = totals.get(key, 0) + (p["n"] or 0)
     groups = sorted(totals, key=lambda g: -totals[g])[:BREAKDOWN_GROUPS]
-    periods: dict[Any, dict[str, Any]] = {}
+    periods: dict[Any, dict[tuple[str | None, bool], Any]] = {}
     for p in points:
-        periods.setdefault(p["period"], {})[str(p["group"])] = p["value"]
+        periods.setdefault(p["period"], {})[(p["group"], bool(p.get("other")))] = p["value"]
     return {
-        "groups": groups,
+        "groups": [{"label": label, "other": other} for label, other in groups],
         "more": max(0, len(totals) - len(groups)),
         "rows": [
             {"period": period, "values": [values.get(g) for g in groups]}

@@ -67,7 +67,8 @@ class Command(ResultCommand):
         grouped = spec.breakdown is not None
         series = [p.as_dict(grouped) for p in points]
         lines = [
-            f"{p['period'] or 'all':<10} {p.get('group') or '':<24} "
+            f"{p['period'] or 'all':<10} "
+            f"{'(other groups)' if p.get('other') else p.get('group') or '':<24} "
             f"{_number(p['value']):>14}  n={p['n']:,}"
             for p in series
         ]
