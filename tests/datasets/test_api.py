@@ -387,6 +387,8 @@ def test_ingest_errors_carry_their_report_in_details(world: World, monkeypatch) 
         "bad_rows": 1,
         "counts": {"not a whole number": 1},
         "examples": [{"row": 3, "column": "id", "value": "x", "reason": "not a whole number"}],
+        # Each reason's template, for clients that show it in their own words (issue 10.23).
+        "reasons": {"not a whole number": {"template": "not a whole number", "params": {}}},
     }
 
 

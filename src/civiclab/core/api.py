@@ -9,6 +9,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -18,6 +19,7 @@ from ninja.utils import check_csrf
 from civiclab import __version__
 from civiclab.accounts.tokens import user_for_token
 from civiclab.datasets.ingest.report import IngestError
+from civiclab.datasets.ingest_text import error_message, report_for_reader
 
 
 class ApiAuth:
@@ -39,7 +41,7 @@ class ApiAuth:
             return user
         if user is not None:
             if request.method not in ("GET", "HEAD", "OPTIONS") and check_csrf(request):
-                raise AuthenticationError(403, "CSRF check failed for a session request.")
+                raise AuthenticationError(403, _("CSRF check failed for a session request."))
             return user
         if self.allow_anonymous:
             return AnonymousUser()
@@ -51,10 +53,10 @@ class ApiAuth:
         None — without the CSRF check, which reads the body (uploads need to know first)."""
         header = request.headers.get("Authorization", "")
         if header:
-            scheme, _, raw = header.partition(" ")
+            scheme, _space, raw = header.partition(" ")
             user = user_for_token(raw.strip()) if scheme.lower() == "bearer" else None
             if user is None:
-                raise AuthenticationError(401, "Invalid or revoked API token.")
+                raise AuthenticationError(401, _("Invalid or revoked API token."))
             request.user = user
             return user
         user = getattr(request, "user", None)
@@ -139,7 +141,7 @@ def _validation(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse
     details = [
         {"field": _field_name(e.get("loc", ())), "message": e.get("msg")} for e in exc.errors
     ]
-    return error(request, 422, "validation_error", "The request is not valid.", details)
+    return error(request, 422, "validation_error", _("The request is not valid."), details)
 
 
 @api.exception_handler(DjangoValidationError)
@@ -152,37 +154,37 @@ def _django_validation(request: HttpRequest, exc: DjangoValidationError) -> Http
         ]
     else:
         details = [{"field": None, "message": str(m)} for m in exc.messages]
-    return error(request, 422, "validation_error", "The request is not valid.", details)
+    return error(request, 422, "validation_error", _("The request is not valid."), details)
 
 
 @api.exception_handler(IngestError)
 def _ingest_error(request: HttpRequest, exc: IngestError) -> HttpResponse:
     """A file that cannot be imported: ``code`` says why, ``details`` is the bad-row report."""
-    details = exc.report.as_dict() if exc.report else None
-    return error(request, 422, exc.code, exc.message, details)
+    details = report_for_reader(exc.report.as_dict()) if exc.report else None
+    return error(request, 422, exc.code, error_message(exc), details)
 
 
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     status = getattr(exc, "status_code", 401)
-    message = str(exc.message) if getattr(exc, "message", None) else "Authentication required."
+    message = str(exc.message) if getattr(exc, "message", None) else _("Authentication required.")
     code = "forbidden" if status == 403 else "unauthenticated"
     return error(request, status, code, message)
 
 
 @api.exception_handler(PermissionDenied)
 def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
-    return error(request, 403, "forbidden", "You are not allowed to do this.")
+    return error(request, 403, "forbidden", _("You are not allowed to do this."))
 
 
 @api.exception_handler(Http404)
 def _http404(request: HttpRequest, exc: Http404) -> HttpResponse:
-    return error(request, 404, "not_found", "Not found.")
+    return error(request, 404, "not_found", _("Not found."))
 
 
 @api.exception_handler(ObjectDoesNotExist)
 def _does_not_exist(request: HttpRequest, exc: ObjectDoesNotExist) -> HttpResponse:
-    return error(request, 404, "not_found", "Not found.")
+    return error(request, 404, "not_found", _("Not found."))
 
 
 @api.exception_handler(HttpError)

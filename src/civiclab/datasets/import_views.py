@@ -39,6 +39,7 @@ from civiclab.datasets import jobs, services
 from civiclab.datasets.display import merge_stage
 from civiclab.datasets.forms import ColumnsForm, ImportOptionsForm, UploadForm
 from civiclab.datasets.ingest.report import IngestError
+from civiclab.datasets.ingest_text import error_message
 from civiclab.datasets.models import ImportJob
 from civiclab.datasets.queries import visible_datasets, visible_jobs
 from civiclab.datasets.views import city_or_404, may_import
@@ -192,7 +193,7 @@ def _check_file(request: HttpRequest, city: City, form: UploadForm) -> str | Non
         )
     except IngestError as exc:
         shutil.rmtree(path.parent, ignore_errors=True)
-        form.add_error(None, exc.message)
+        form.add_error(None, error_message(exc))
         return None
     token = path.parent.name
     preview["declared_format"] = data["format"]
@@ -249,7 +250,7 @@ def check(request: HttpRequest, slug: str, token: str) -> HttpResponse:
                 request.user, city, pending["path"], pending["name"], options
             )
         except IngestError as exc:
-            error = exc.message
+            error = error_message(exc)
     return render(
         request,
         "datasets/import_check.html",

@@ -122,12 +122,15 @@ def run_job(job_id: int) -> None:
         _finish(
             job,
             ImportJob.State.FAILED,
-            error={
-                "code": "error",
-                "message": "The import failed: "
-                + hide_paths(str(exc), job.source_name, [upload.parent, settings.DATA_DIR]),
-                "report": None,
-            },
+            error=IngestError(
+                "The import failed: {detail}",
+                code="error",
+                params={
+                    "detail": hide_paths(
+                        str(exc), job.source_name, [upload.parent, settings.DATA_DIR]
+                    )
+                },
+            ).as_dict(),
         )
     else:
         job.version = version

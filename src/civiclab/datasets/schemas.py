@@ -14,6 +14,7 @@ from civiclab.accounts.people import PersonOut, person_for
 from civiclab.core.permissions import Visibility
 from civiclab.core.schemas import FIELD_INT_MAX, InputSchema
 from civiclab.datasets.ingest.columns import ColumnType
+from civiclab.datasets.ingest_text import error_for_reader
 from civiclab.datasets.models import UPDATE_FREQUENCIES
 
 Format = Literal["auto", "socrata", "open311", "geo", "csv", "xlsx"]
@@ -211,7 +212,11 @@ class JobOut(Schema):
     stage: str
     progress: float = Field(description="Fraction done, 0 to 1")
     error: dict[str, Any] | None = Field(
-        None, description="When failed: {code, message, report: {bad_rows, counts, examples}}"
+        None,
+        description=(
+            "When failed: {code, message, template, params, report: {bad_rows, counts, "
+            "examples, reasons}}; the message and the reasons in the request's language"
+        ),
     )
     city: str = Field(alias="city.slug")
     dataset_name: str
@@ -223,7 +228,7 @@ class JobOut(Schema):
 
     @staticmethod
     def resolve_error(obj: Any) -> dict[str, Any] | None:
-        return obj.error or None
+        return error_for_reader(obj.error)
 
     @staticmethod
     def resolve_dataset(obj: Any) -> str | None:

@@ -33,7 +33,7 @@ from civiclab.datasets.ingest.pipeline import (
     read_source,
 )
 from civiclab.datasets.ingest.profile import profile_file
-from civiclab.datasets.ingest.report import IngestError, errors_name_the_file
+from civiclab.datasets.ingest.report import IngestError, english, errors_name_the_file
 from civiclab.datasets.ingest.sources import RawSource
 from civiclab.datasets.models import Dataset, DatasetVersion
 from civiclab.datasets.queries import version_path
@@ -117,9 +117,9 @@ def check_file_size(path: Path) -> None:
     if size > settings.MAX_UPLOAD_BYTES:
         limit = settings.MAX_UPLOAD_BYTES // (1024 * 1024)
         raise IngestError(
-            f"The file is {size / 1024 / 1024:,.0f} MB, over the {limit:,} MB limit "
-            "(CIVICLAB_MAX_UPLOAD_MB).",
+            "The file is {size} MB, over the {limit} MB limit (CIVICLAB_MAX_UPLOAD_MB).",
             code="too_large",
+            params={"size": round(size / 1024 / 1024), "limit": limit},
         )
     if size == 0:
         raise IngestError("The file is empty.", code="empty")
@@ -148,11 +148,23 @@ class NameTaken(IngestError):
     def __init__(self, dataset: Dataset) -> None:
         version = dataset.current_version
         super().__init__(
-            f"A dataset named {dataset.name!r} already exists"
-            + (f" (version {version.number}, {version.rows:,} rows," if version else " (")
-            + f" visible to: {dataset.visibility}). Choose another name, or confirm that "
-            "you want to add a new version of the existing dataset.",
+            english(
+                "A dataset named {name!r} already exists (version {version}, {rows} rows, "
+                "visible to: {visibility}). Choose another name, or confirm that you want to "
+                "add a new version of the existing dataset."
+            )
+            if version
+            else english(
+                "A dataset named {name!r} already exists (visible to: {visibility}). Choose "
+                "another name, or confirm that you want to add a new version of the existing "
+                "dataset."
+            ),
             code="name_taken",
+            params={
+                "name": dataset.name,
+                "visibility": dataset.visibility,
+                **({"version": version.number, "rows": version.rows} if version else {}),
+            },
         )
         self.dataset = dataset
 
@@ -205,8 +217,9 @@ def _new_slug(name: str) -> str:
     slug = slugify(name) or name
     if slug in RESERVED_SLUGS:
         raise IngestError(
-            f"{name!r} cannot name a dataset: its address would clash with a page.",
+            "{name!r} cannot name a dataset: its address would clash with a page.",
             code="name",
+            params={"name": name},
         )
     return slug
 
@@ -264,7 +277,11 @@ def import_file(
     and valid: a failed, interrupted or killed import leaves the previous version as it was.
     """
     if options.mode not in MODES:
-        raise IngestError(f"Unknown mode {options.mode!r}: use {', '.join(MODES)}.", code="mode")
+        raise IngestError(
+            "Unknown mode {mode!r}: use {modes}.",
+            code="mode",
+            params={"mode": options.mode, "modes": ", ".join(MODES)},
+        )
     dataset = find_dataset(city, name)
     check_name_free(dataset, name, options.adds_to_existing)
     _check_may_import(by, city, dataset, options.visibility)
@@ -274,9 +291,10 @@ def import_file(
     previous = dataset.current_version if dataset else None
     if options.mode != "replace" and previous is None:
         raise IngestError(
-            f"There is no earlier version of {name!r} to {options.mode} to: import it with "
-            "--mode replace first.",
+            "There is no earlier version of {name!r} to {mode} to: import it with --mode "
+            "replace first.",
             code="mode",
+            params={"name": name, "mode": options.mode},
         )
     work_dir = _staging(city)
     try:
@@ -445,7 +463,11 @@ def rollback(by: Any, dataset: Dataset, number: int) -> DatasetVersion:
         require(by, Action.EDIT, dataset)
     version = dataset.versions.filter(number=number).first()
     if version is None:
-        raise IngestError(f"{dataset.name} has no version {number}.", code="version")
+        raise IngestError(
+            "{name} has no version {number}.",
+            code="version",
+            params={"name": dataset.name, "number": number},
+        )
     dataset.current_version = version
     dataset.save(update_fields=["current_version", "updated_at"])
     transaction.on_commit(lambda: _refresh_indicators(dataset.pk))

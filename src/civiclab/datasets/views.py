@@ -30,6 +30,7 @@ from civiclab.datasets.forms import TYPE_LABELS, DatasetForm
 from civiclab.datasets.ingest.columns import ColumnSpec
 from civiclab.datasets.ingest.exports import export_csv, export_parquet
 from civiclab.datasets.ingest.report import IngestError
+from civiclab.datasets.ingest_text import error_message
 from civiclab.datasets.models import Dataset, ImportJob
 from civiclab.datasets.queries import dataset_rows, version_path, visible_datasets, visible_jobs
 from civiclab.network.models import City
@@ -198,7 +199,7 @@ def make_current(request: HttpRequest, slug: str, dataset_slug: str, number: int
     try:
         services.rollback(request.user, dataset, number)
     except IngestError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, error_message(exc))
     else:
         messages.success(request, _("Version %(number)s is current.") % {"number": number})
     return redirect("datasets:dataset", slug=slug, dataset_slug=dataset.slug)

@@ -22,6 +22,7 @@ from civiclab.datasets.engine import CityQuery, QueryError, TableFile
 from civiclab.datasets.models import Dataset
 from civiclab.datasets.queries import version_path, visible_datasets
 from civiclab.geo.coordinates import NoLocation
+from civiclab.geo.layer_errors import layer_error_text
 from civiclab.geo.layers import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
@@ -59,7 +60,7 @@ def parse_filters(texts: Iterable[str], columns: dict[str, str]) -> list[Filter]
         try:
             filters.append(make_filter(column, op, filter_value(op, value, columns.get(column))))
         except LayerError as exc:
-            raise ValidationError({"filter": str(exc)}) from None
+            raise ValidationError({"filter": layer_error_text(exc)}) from None
     return filters
 
 
@@ -151,7 +152,7 @@ def get_dataset_geojson(
     except NoLocation as exc:
         return error(request, 422, "no_location", str(exc).capitalize() + ".")
     except LayerError as exc:
-        return error(request, 422, "validation_error", str(exc))
+        return error(request, 422, "validation_error", layer_error_text(exc))
     except QueryError as exc:
         return error(request, 422, "query_error", str(exc))
     body = json.dumps(layer.geojson(), separators=(",", ":"), allow_nan=False)

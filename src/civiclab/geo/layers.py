@@ -29,7 +29,7 @@ from civiclab.datasets.display import json_value
 from civiclab.datasets.ingest.columns import quote_ident
 from civiclab.geo.coordinates import CityExtent, LocationSource, city_extent, find_location
 from civiclab.indicators.compile import compile_filters
-from civiclab.indicators.spec import Filter, SpecError
+from civiclab.indicators.spec import Filter, SpecError, parse_filter
 
 RunArrow = Callable[[str, list[Any]], pa.Table]
 BBox = tuple[float, float, float, float]  # west, south, east, north in degrees
@@ -43,7 +43,29 @@ LON, LAT = "__civiclab_lon", "__civiclab_lat"  # a text location's coordinates, 
 
 
 class LayerError(ValueError):
-    """The request cannot be answered: an unknown column, a filter that does not fit."""
+    """The request cannot be answered: an unknown column, a filter that does not fit.
+
+    ``template`` is an English template filled with ``params`` and, for a filter's
+    problems, ``{problems}`` with those of ``spec_error``: pages and the API say it in the
+    reader's language (geo/layer_errors.py); ``str()`` is the English text.
+    """
+
+    def __init__(
+        self,
+        template: str,
+        params: dict[str, str] | None = None,
+        spec_error: SpecError | None = None,
+    ) -> None:
+        self.template = template
+        self.params = dict(params or {})
+        self.spec_error = spec_error
+        problems = "; ".join(message for _, message in spec_error.problems) if spec_error else ""
+        english = (
+            template.format(**self.params, problems=problems)
+            if self.params or spec_error
+            else template
+        )
+        super().__init__(english)
 
 
 @dataclass(frozen=True)
@@ -96,24 +118,15 @@ def filter_condition(
     try:
         return compile_filters(list(filters), columns, timezone=timezone)
     except SpecError as exc:
-        raise LayerError("; ".join(message for _, message in exc.problems)) from None
+        raise LayerError("{problems}", spec_error=exc) from None
 
 
 def make_filter(column: str, op: str, value: Any) -> Filter:
     """A checked filter; a value that does not fit the operator is a :class:`LayerError`."""
     try:
-        return Filter(column=column, op=op, value=value)  # type: ignore[arg-type]
-    except (ValueError, SpecError) as exc:
-        raise LayerError(f"filter on {column!r}: {_first_error(exc)}") from None
-
-
-def _first_error(exc: Exception) -> str:
-    errors = getattr(exc, "errors", None)
-    if callable(errors):
-        found = errors()
-        if found:
-            return str(found[0].get("msg", exc)).removeprefix("Value error, ")
-    return str(exc)
+        return parse_filter({"column": column, "op": op, "value": value})
+    except SpecError as exc:
+        raise LayerError("filter on {column!r}: {problems}", {"column": column}, exc) from None
 
 
 # -- the layer ------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from civiclab.datasets.engine import QueryError
 from civiclab.datasets.queries import visible_datasets
 from civiclab.datasets.views import dataset_or_404
 from civiclab.geo.api import columns_of, dataset_layer, parse_filters
+from civiclab.geo.layer_errors import layer_error_text
 from civiclab.geo.layers import LayerError, LayerRequest
 from civiclab.geo.locating import has_locations
 from civiclab.indicators.forms import OP_CHOICES
@@ -45,7 +46,9 @@ def dataset_map(request: HttpRequest, slug: str, dataset_slug: str) -> HttpRespo
         # clusters is built; the browser asks for its own view.
         layer = dataset_layer(dataset, LayerRequest(limit=1, filters=filters))
         summary = layer.geojson()["summary"]
-    except (LayerError, QueryError) as exc:
+    except LayerError as exc:
+        error = layer_error_text(exc)
+    except QueryError as exc:
         error = str(exc)
     except ValidationError as exc:
         error = " ".join(exc.messages)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from civiclab.datasets.engine import CityQuery, QueryError, TableFile
 from civiclab.datasets.ingest.columns import quote_ident
 from civiclab.datasets.ingest.report import IngestError
+from civiclab.datasets.ingest_text import error_message
 from civiclab.datasets.models import Dataset
 from civiclab.datasets.queries import version_path, visible_datasets
 from civiclab.datasets.services import NameTaken
@@ -111,9 +112,12 @@ def proximity_page(request: HttpRequest, slug: str) -> HttpResponse:
                         "dataset shared beyond the city needs a city admin."
                     ) % {"city": city.name}
                 except (IngestError, ValidationError, ValueError) as exc:
-                    save_error = _("The rows could not be saved: %(reason)s") % {
-                        "reason": " ".join(getattr(exc, "messages", [str(exc)]))
-                    }
+                    reason = (
+                        error_message(exc)
+                        if isinstance(exc, IngestError)
+                        else " ".join(getattr(exc, "messages", [str(exc)]))
+                    )
+                    save_error = _("The rows could not be saved: %(reason)s") % {"reason": reason}
                 else:
                     saved = version.dataset
                     result["saved"] = {"dataset": saved.slug, "version": version.number}

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
+from civiclab.datasets.ingest.report import english
+
 
 class ColumnType(StrEnum):
     INTEGER = "integer"
@@ -36,13 +38,23 @@ STORAGE_TYPE = {
 
 # Why a value was refused, by the type it did not fit.
 REASONS = {
-    ColumnType.INTEGER: "not a whole number",
-    ColumnType.DECIMAL: "not a number",
-    ColumnType.BOOLEAN: "not true/false",
-    ColumnType.DATE: "not a date in the column's format",
-    ColumnType.TIMESTAMP: "not a date and time in the column's format",
-    ColumnType.LATITUDE: "not a latitude between -90 and 90",
-    ColumnType.LONGITUDE: "not a longitude between -180 and 180",
+    ColumnType.INTEGER: english("not a whole number"),
+    ColumnType.DECIMAL: english("not a number"),
+    ColumnType.BOOLEAN: english("not true/false"),
+    ColumnType.DATE: english("not a date in the column's format"),
+    ColumnType.TIMESTAMP: english("not a date and time in the column's format"),
+    ColumnType.LATITUDE: english("not a latitude between -90 and 90"),
+    ColumnType.LONGITUDE: english("not a longitude between -180 and 180"),
+}
+# The same, for a column read with a format of its own (a date format, decimal-comma).
+REASONS_IN_FORMAT = {
+    ColumnType.INTEGER: english("not a whole number ({format})"),
+    ColumnType.DECIMAL: english("not a number ({format})"),
+    ColumnType.BOOLEAN: english("not true/false ({format})"),
+    ColumnType.DATE: english("not a date in the column's format ({format})"),
+    ColumnType.TIMESTAMP: english("not a date and time in the column's format ({format})"),
+    ColumnType.LATITUDE: english("not a latitude between -90 and 90 ({format})"),
+    ColumnType.LONGITUDE: english("not a longitude between -180 and 180 ({format})"),
 }
 
 TRUE_WORDS = ("true", "t", "yes", "y")

@@ -126,12 +126,15 @@ def read_open311_xml(path: Path) -> RawSource:
             code="unreadable",
         ) from None
     except ParseError as exc:
-        raise IngestError(f"The XML is not well formed: {exc}.", code="unreadable") from None
+        raise IngestError(
+            "The XML is not well formed: {detail}.", code="unreadable", params={"detail": str(exc)}
+        ) from None
     tag = root.tag.split("}")[-1]
     if tag not in ("service_requests", "services"):
         raise IngestError(
-            f"An XML root <{tag}> is not an Open311 document (<service_requests> or <services>).",
+            "An XML root <{tag}> is not an Open311 document (<service_requests> or <services>).",
             code="format",
+            params={"tag": tag},
         )
     records = []
     for element in root:
@@ -172,7 +175,9 @@ def read_json(path: Path, declared: str) -> RawSource:
     try:
         document = json.loads(path.read_bytes())
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise IngestError(f"The JSON cannot be read: {exc}.", code="unreadable") from None
+        raise IngestError(
+            "The JSON cannot be read: {detail}.", code="unreadable", params={"detail": str(exc)}
+        ) from None
     kind = open311_kind(document) if isinstance(document, list) else None
     if kind and declared in ("auto", "open311"):
         return open311_source(document, kind)
@@ -215,7 +220,7 @@ def read_xlsx(path: Path, work_dir: Path, limits: ReadLimits) -> RawSource:
 
     try:
         with zipfile.ZipFile(path) as archive:
-            limits.check_zip(archive.infolist(), "Excel workbook")
+            limits.check_zip(archive.infolist())
     except zipfile.BadZipFile:
         raise IngestError("The Excel file is not a valid zip archive.", code="unreadable") from None
     # A file object, not the path: uploads are stored without their extension, which
@@ -225,7 +230,11 @@ def read_xlsx(path: Path, work_dir: Path, limits: ReadLimits) -> RawSource:
         workbook = load_workbook(handle, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
         handle.close()
-        raise IngestError(f"The Excel file cannot be opened: {exc}.", code="unreadable") from None
+        raise IngestError(
+            "The Excel file cannot be opened: {detail}.",
+            code="unreadable",
+            params={"detail": str(exc)},
+        ) from None
     try:
         sheet = workbook.worksheets[0]
         rows = sheet.iter_rows()
@@ -238,7 +247,9 @@ def read_xlsx(path: Path, work_dir: Path, limits: ReadLimits) -> RawSource:
     except IngestError:
         raise
     except Exception as exc:  # a damaged sheet fails in many ways (bad XML, bad checksum)
-        raise IngestError(f"The Excel file is damaged: {exc}.", code="unreadable") from None
+        raise IngestError(
+            "The Excel file is damaged: {detail}.", code="unreadable", params={"detail": str(exc)}
+        ) from None
     finally:
         workbook.close()
         handle.close()
@@ -274,7 +285,9 @@ def _write_sheet(rows: Iterator[Any], names: list[str], target: Path, limits: Re
                 continue  # Excel keeps formatted but empty rows
             if len(cells) > len(names) and any(c not in (None, "") for c in cells[len(names) :]):
                 raise IngestError(
-                    f"Row {count + 1} has values beyond the last named column.", code="ragged"
+                    "Row {row} has values beyond the last named column.",
+                    code="ragged",
+                    params={"row": count + 1},
                 )
             cells = (cells + [None] * len(names))[: len(names)]
             batch.append(cells)

@@ -47,7 +47,9 @@ def open_source(
 def _open(path: Path, name: str, declared: str, work_dir: Path, limits: ReadLimits) -> RawSource:
     if declared not in FORMATS:
         raise IngestError(
-            f"Unknown format {declared!r}: use one of {', '.join(FORMATS)}.", code="format"
+            "Unknown format {format!r}: use one of {formats}.",
+            code="format",
+            params={"format": declared, "formats": ", ".join(FORMATS)},
         )
     detected = detect_format(path, name)
     # The spatial and document readers load GDAL, shapely and friends: only when needed,
@@ -70,6 +72,7 @@ def _open(path: Path, name: str, declared: str, work_dir: Path, limits: ReadLimi
     if detected == "csv" and declared in ("auto", "csv", "socrata"):
         return csv_source(path, work_dir)
     raise IngestError(
-        f"The file looks like {detected}, which the {declared!r} format cannot read.",
+        "The file looks like {detected}, which the {format!r} format cannot read.",
         code="format",
+        params={"detected": detected, "format": declared},
     )

@@ -51,30 +51,32 @@ class ReadLimits:
 
     def timeout_error(self) -> IngestError:
         return IngestError(
-            f"Reading the file took longer than {self.timeout_seconds:,.0f} seconds, the "
-            "limit for one import: nothing was imported. Split the file, or ask the "
-            "administrator about CIVICLAB_IMPORT_TIMEOUT_SECONDS.",
+            "Reading the file took longer than {seconds} seconds, the limit for one import: "
+            "nothing was imported. Split the file, or ask the administrator about "
+            "CIVICLAB_IMPORT_TIMEOUT_SECONDS.",
             code="timeout",
+            params={"seconds": round(self.timeout_seconds)},
         )
 
     def check_table(self, rows: int, columns: int) -> None:
         """Refuse a table with more rows or cells (rows × columns) than allowed."""
         if rows > self.max_rows:
             raise IngestError(
-                f"The file has more than {self.max_rows:,} rows, the most one import may "
-                "hold (CIVICLAB_MAX_IMPORT_ROWS): nothing was imported. Split the file.",
+                "The file has more than {limit} rows, the most one import may hold "
+                "(CIVICLAB_MAX_IMPORT_ROWS): nothing was imported. Split the file.",
                 code="too_many_rows",
+                params={"limit": self.max_rows},
             )
         if rows * columns > self.max_cells:
             raise IngestError(
-                f"The file has more than {self.max_cells:,} values ({rows:,} rows × "
-                f"{columns:,} columns), the most one import may hold "
-                "(CIVICLAB_MAX_IMPORT_CELLS): nothing was imported. Split the file or leave "
-                "out columns.",
+                "The file has more than {limit} values ({rows} rows × {columns} columns), the "
+                "most one import may hold (CIVICLAB_MAX_IMPORT_CELLS): nothing was imported. "
+                "Split the file or leave out columns.",
                 code="too_many_cells",
+                params={"limit": self.max_cells, "rows": rows, "columns": columns},
             )
 
-    def check_zip(self, members: Iterable[zipfile.ZipInfo], what: str) -> None:
+    def check_zip(self, members: Iterable[zipfile.ZipInfo]) -> None:
         """Refuse a zip (an Excel workbook, a zipped Shapefile) whose ``members`` would
         unpack to more than allowed, or one of which inflates suspiciously, from the sizes its
         directory declares — before anything is inflated.
@@ -87,20 +89,30 @@ class ReadLimits:
         packed = max(1, sum(m.compress_size for m in members))
         if unpacked > self.max_unpacked_bytes:
             raise IngestError(
-                f"The {what} would unpack to {unpacked / 2**20:,.0f} MB from "
-                f"{packed / 2**20:,.1f} MB, over the {self.max_unpacked_bytes / 2**20:,.0f} MB "
-                "limit (CIVICLAB_MAX_UNPACKED_MB): refused as a possible zip bomb.",
+                "The file would unpack to {unpacked} MB from {packed} MB, over the {limit} "
+                "MB limit (CIVICLAB_MAX_UNPACKED_MB): refused as a possible zip bomb.",
                 code="zip_bomb",
+                params={
+                    "unpacked": round(unpacked / 2**20),
+                    "packed": round(packed / 2**20, 1),
+                    "limit": round(self.max_unpacked_bytes / 2**20),
+                },
             )
         for member in members:
             ratio = member.file_size / max(1, member.compress_size)
             if member.file_size >= RATIO_CHECKED_FROM_BYTES and ratio > self.max_zip_ratio:
                 raise IngestError(
-                    f"{member.filename} in the {what} would unpack to {member.file_size:,} "
-                    f"bytes from {member.compress_size:,} ({ratio:,.0f}×, more than "
-                    f"{self.max_zip_ratio}×, CIVICLAB_MAX_ZIP_RATIO): refused as a possible "
-                    "zip bomb.",
+                    "{member} in the file would unpack to {unpacked} bytes from {packed} "
+                    "({ratio}×, more than {limit}×, CIVICLAB_MAX_ZIP_RATIO): refused as a "
+                    "possible zip bomb.",
                     code="zip_bomb",
+                    params={
+                        "member": member.filename,
+                        "unpacked": member.file_size,
+                        "packed": member.compress_size,
+                        "ratio": round(ratio),
+                        "limit": self.max_zip_ratio,
+                    },
                 )
 
     @contextmanager

@@ -9,7 +9,7 @@ import duckdb
 
 from civiclab.datasets.ingest.columns import ColumnSpec, ColumnType, quote_ident, quote_literal
 from civiclab.datasets.ingest.pipeline import REFUSED_COLUMN, dataset_relation
-from civiclab.datasets.ingest.report import IngestError
+from civiclab.datasets.ingest.report import IngestError, english
 
 UPDATED_NAME = re.compile(r"updated|modified|last.?change", re.I)
 
@@ -20,16 +20,28 @@ def check_same_columns(previous: list[ColumnSpec], incoming: list[str]) -> None:
     missing = [c for c in expected if c not in incoming]
     extra = [c for c in incoming if c not in expected]
     if missing or extra:
-        parts = []
-        if missing:
-            parts.append(f"missing {', '.join(map(repr, missing))}")
-        if extra:
-            parts.append(f"new {', '.join(map(repr, extra))}")
+        if missing and extra:
+            template = english(
+                "To append or upsert, the file needs the dataset's columns: missing {missing}; "
+                "new {extra}. Import it with --mode replace to change the columns."
+            )
+        elif missing:
+            template = english(
+                "To append or upsert, the file needs the dataset's columns: missing {missing}. "
+                "Import it with --mode replace to change the columns."
+            )
+        else:
+            template = english(
+                "To append or upsert, the file needs the dataset's columns: new {extra}. "
+                "Import it with --mode replace to change the columns."
+            )
         raise IngestError(
-            "To append or upsert, the file needs the dataset's columns: "
-            + "; ".join(parts)
-            + ". Import it with --mode replace to change the columns.",
+            template,
             code="columns",
+            params={
+                "missing": ", ".join(map(repr, missing)),
+                "extra": ", ".join(map(repr, extra)),
+            },
         )
 
 
@@ -59,15 +71,17 @@ def merge(
         names = [spec.name for spec in columns]
         if not key or key not in names:
             raise IngestError(
-                f"Upsert needs --key naming one of the columns ({', '.join(map(repr, names))}).",
+                "Upsert needs --key naming one of the columns ({columns}).",
                 code="key",
+                params={"columns": ", ".join(map(repr, names))},
             )
         k = quote_ident(key)
         empty = con.execute(f"SELECT count(*) FROM {new} WHERE {k} IS NULL").fetchone()[0]
         if empty:
             raise IngestError(
-                f"{empty} row(s) have no value in the key column {key!r}: they cannot be matched.",
+                "{rows} row(s) have no value in the key column {key!r}: they cannot be matched.",
                 code="key",
+                params={"rows": empty, "key": key},
             )
         updated = updated_column(columns)
         order = f"{quote_ident(updated)} DESC NULLS LAST, " if updated else ""
@@ -78,7 +92,11 @@ def merge(
             f"QUALIFY row_number() OVER (PARTITION BY {k} ORDER BY {order}__from_new DESC) = 1"
         )
     else:
-        raise IngestError(f"Unknown mode {mode!r}: use replace, append or upsert.", code="mode")
+        raise IngestError(
+            "Unknown mode {mode!r}: use replace, append or upsert.",
+            code="mode",
+            params={"mode": mode},
+        )
     ordered = ", ".join(quote_ident(spec.name) for spec in columns)
     con.execute(
         f"COPY (SELECT {ordered}, FALSE AS {REFUSED_COLUMN} FROM ({select})) "

@@ -13,6 +13,7 @@ from civiclab.datasets.ingest.columns import (
     DECIMAL_COMMA,
     NUMBER_FORMATS,
     REASONS,
+    REASONS_IN_FORMAT,
     ColumnSpec,
     ColumnType,
     cast_expr,
@@ -22,7 +23,14 @@ from civiclab.datasets.ingest.columns import (
     quote_literal,
 )
 from civiclab.datasets.ingest.infer import infer_columns
-from civiclab.datasets.ingest.report import ImportReport, IngestError, Problem
+from civiclab.datasets.ingest.report import (
+    MAX_EXAMPLES,
+    ImportReport,
+    IngestError,
+    Problem,
+    english,
+    source_problem,
+)
 from civiclab.datasets.ingest.sources import RawSource
 
 ProgressCallback = Callable[[str, float], None]
@@ -32,14 +40,16 @@ ProgressCallback = Callable[[str, float], None]
 REFUSED_COLUMN = "__civiclab_refused"
 
 REJECT_REASONS = {
-    "MISSING COLUMNS": "the row has fewer fields than the header",
-    "TOO MANY COLUMNS": "the row has more fields than the header",
-    "UNQUOTED VALUE": "a quote is not closed or is misplaced",
-    "LINE SIZE OVER MAXIMUM": "the line is longer than 10 MB",
-    "INVALID UNICODE": "bytes that are not valid UTF-8",
-    "INVALID ENCODING": "bytes that are not valid UTF-8",
-    "CAST ERROR": "a value could not be read",
+    "MISSING COLUMNS": english("the row has fewer fields than the header"),
+    "TOO MANY COLUMNS": english("the row has more fields than the header"),
+    "UNQUOTED VALUE": english("a quote is not closed or is misplaced"),
+    "LINE SIZE OVER MAXIMUM": english("the line is longer than 10 MB"),
+    "INVALID UNICODE": english("bytes that are not valid UTF-8"),
+    "INVALID ENCODING": english("bytes that are not valid UTF-8"),
+    "CAST ERROR": english("a value could not be read"),
 }
+# A kind of broken line DuckDB may add later: its own words, inside a translated sentence.
+OTHER_REJECT = english("the row cannot be read ({kind})")
 
 
 @dataclass
@@ -115,10 +125,11 @@ def check_column_count(source: RawSource, settings: ImportSettings) -> None:
     """Refuse a file with more columns than one import may have, before any work on them."""
     if len(source.columns) > settings.max_columns:
         raise IngestError(
-            f"The file has {len(source.columns):,} columns, more than the {settings.max_columns:,} "
-            "one import may have (CIVICLAB_MAX_IMPORT_COLUMNS): nothing was imported. Keep the "
-            "columns you need, or split the file.",
+            "The file has {columns} columns, more than the {limit} one import may have "
+            "(CIVICLAB_MAX_IMPORT_COLUMNS): nothing was imported. Keep the columns you need, "
+            "or split the file.",
             code="too_many_columns",
+            params={"columns": len(source.columns), "limit": settings.max_columns},
         )
 
 
@@ -129,9 +140,12 @@ def apply_overrides(
     unknown = sorted(set(overrides) - set(by_source))
     if unknown:
         raise IngestError(
-            f"Column(s) {', '.join(map(repr, unknown))} are not in the file; it has "
-            f"{', '.join(map(repr, by_source))}.",
+            "Column(s) {unknown} are not in the file; it has {columns}.",
             code="override",
+            params={
+                "unknown": ", ".join(map(repr, unknown)),
+                "columns": ", ".join(map(repr, by_source)),
+            },
         )
     result = []
     for spec in specs:
@@ -141,13 +155,19 @@ def apply_overrides(
                 change["type"] = ColumnType(change["type"])
             except ValueError:
                 raise IngestError(
-                    f"{change['type']!r} is not a column type (column {spec.source!r}); use one "
-                    f"of {', '.join(t.value for t in ColumnType)}.",
+                    "{type!r} is not a column type (column {column!r}); use one of {types}.",
                     code="override",
+                    params={
+                        "type": str(change["type"]),
+                        "column": spec.source,
+                        "types": ", ".join(t.value for t in ColumnType),
+                    },
                 ) from None
             if change["type"] is ColumnType.GEOMETRY and spec.type is not ColumnType.GEOMETRY:
                 raise IngestError(
-                    f"Column {spec.source!r} holds text, not geometries.", code="override"
+                    "Column {column!r} holds text, not geometries.",
+                    code="override",
+                    params={"column": spec.source},
                 )
         if "null_markers" in change:
             change["null_markers"] = tuple(change["null_markers"])
@@ -164,7 +184,9 @@ def apply_overrides(
     for name in names:
         if not name or names.count(name) > 1:
             raise IngestError(
-                f"Column name {name!r} is blank or used twice after renaming.", code="override"
+                "Column name {name!r} is blank or used twice after renaming.",
+                code="override",
+                params={"name": name},
             )
     return result
 
@@ -180,9 +202,14 @@ def _format_that_applies(spec: ColumnSpec, *, explicit: bool) -> ColumnSpec:
             return spec
         if explicit:
             raise IngestError(
-                f"{spec.format!r} is not a number format (column {spec.source!r}); leave it "
-                f"empty for 12.5, or use {DECIMAL_COMMA!r} for 12,5 and 1 234,5.",
+                "{format!r} is not a number format (column {column!r}); leave it empty for "
+                "12.5, or use {decimal_comma!r} for 12,5 and 1 234,5.",
                 code="override",
+                params={
+                    "format": str(spec.format),
+                    "column": spec.source,
+                    "decimal_comma": DECIMAL_COMMA,
+                },
             )
         return spec.with_changes(format=None)
     if spec.format in NUMBER_FORMATS:
@@ -249,10 +276,16 @@ def write_typed(
     if report.bad_rows > settings.max_bad_rows:
         path.unlink(missing_ok=True)
         raise IngestError(
-            f"{report.bad_rows} row(s) could not be read (at most {settings.max_bad_rows} "
-            "allowed): nothing was imported. " + report.summary(3).split("\n", 1)[-1].strip(),
+            "{bad_rows} row(s) could not be read (at most {allowed} allowed): nothing was "
+            "imported. {summary}",
             report=report,
             code="bad_rows",
+            # The reasons are in the report too, where each is shown in the reader's language.
+            params={
+                "bad_rows": report.bad_rows,
+                "allowed": settings.max_bad_rows,
+                "summary": report.summary(3).split("\n", 1)[-1].strip(),
+            },
         )
     return TypedOutput(path=path, columns=specs, rows=rows, report=report)
 
@@ -265,9 +298,10 @@ def _add_rejects(con: duckdb.DuckDBPyConnection, report: ImportReport) -> list[i
         "FROM reject_errors GROUP BY line ORDER BY line"
     ).fetchall()
     for line, error_type, csv_line, column in rows:
-        reason = REJECT_REASONS.get(str(error_type), str(error_type).lower())
+        template = REJECT_REASONS.get(str(error_type), OTHER_REJECT)
+        params = {} if str(error_type) in REJECT_REASONS else {"kind": str(error_type).lower()}
         # DuckDB counts file lines from 1 with the header as line 1; rows count data rows.
-        report.add(Problem(reason=reason, row=int(line) - 1, column=column, value=csv_line))
+        report.add(Problem(template, int(line) - 1, column, csv_line, params))
     report.bad_rows += len(rows)
     return [int(line) - 1 for line, *_rest in rows]
 
@@ -319,28 +353,31 @@ def _add_value_problems(
     total = con.execute("SELECT count(*) FROM __refused").fetchone()[0]
     report.bad_rows += total
     for i, spec in enumerate(checked):
-        reason = REASONS[spec.type] + (
-            f" ({spec.format})" if spec.format not in (None, "iso") else ""
-        )
+        if spec.format in (None, "iso"):
+            template, params = REASONS[spec.type], {}
+        else:
+            template, params = REASONS_IN_FORMAT[spec.type], {"format": spec.format}
         count = con.execute(f"SELECT count(*) FROM __refused WHERE __p{i}").fetchone()[0]
         if not count:
             continue
         examples = con.execute(
             f"SELECT __row, __v{i} FROM __refused WHERE __p{i} ORDER BY __row LIMIT 100"
         ).fetchall()
-        report.counts[reason] += count
+        report.tally(Problem(template, params=params), count)
         for row, value in examples:
-            if len(report.examples) < 100:
+            if len(report.examples) < MAX_EXAMPLES:
                 where = _row_in_file(row, rejected_rows)
-                report.examples.append(Problem(reason, row=where, column=spec.source, value=value))
+                report.examples.append(Problem(template, where, spec.source, value, params))
     if source.problem_column:
         found = con.execute(
             "SELECT __row, __source_problem FROM __refused WHERE __source_problem IS NOT NULL "
             "ORDER BY __row"
         ).fetchall()
-        for row, reason in found:
+        for row, problem in found:
             column = source.details.get("geometry_column")
-            report.add(Problem(str(reason), row=_row_in_file(row, rejected_rows), column=column))
+            template, params = source_problem(str(problem))
+            where = _row_in_file(row, rejected_rows)
+            report.add(Problem(template, where, column, params=params))
 
 
 def _register(con: duckdb.DuckDBPyConnection, source: RawSource) -> None:
@@ -374,14 +411,19 @@ def read_source(
             return write_typed(con, current, specs, settings, work_dir, progress)
         except duckdb.InvalidInputException as exc:
             if attempt is None or not _parser_gave_up(exc) or source.fallback is None:
-                raise IngestError(_first_line(exc), code="unreadable") from None
+                raise _unreadable(exc) from None
             con.execute("DROP TABLE IF EXISTS reject_errors")
             con.execute("DROP TABLE IF EXISTS reject_scans")
         except duckdb.Error as exc:
-            raise IngestError(_first_line(exc), code="unreadable") from None
+            raise _unreadable(exc) from None
     raise IngestError("The file could not be read as CSV.", code="unreadable")
 
 
-def _first_line(exc: Exception) -> str:
+def _unreadable(exc: Exception) -> IngestError:
+    """The engine's own words (its first line) in a sentence the reader can read."""
     text = str(exc).strip().splitlines()
-    return f"The file could not be read: {text[0] if text else type(exc).__name__}"
+    return IngestError(
+        "The file could not be read: {detail}",
+        code="unreadable",
+        params={"detail": text[0] if text else type(exc).__name__},
+    )

@@ -11,10 +11,18 @@ from pathlib import Path
 from typing import Any
 
 from civiclab.datasets.ingest.columns import ColumnSpec, quote_literal
-from civiclab.datasets.ingest.report import IngestError
+from civiclab.datasets.ingest.report import IngestError, english
 
 SNIFF_BYTES = 1 << 20
 TRANSCODE_CHUNK = 16 << 20
+# The longest line (a row, with every value) a text file may have; longer lines are bad rows.
+MAX_LINE_BYTES = 10_000_000
+# The longest column name: a name is shown on every page and in every query.
+MAX_COLUMN_NAME = 1000
+
+# Python's CSV reader refuses values over 128 KB by default (with an error, not a bad row);
+# the header and the forgiving reader (rewrite_csv) take values up to a whole line.
+csv.field_size_limit(max(csv.field_size_limit(), MAX_LINE_BYTES))
 
 
 @dataclass
@@ -76,29 +84,67 @@ def detect_encoding(path: Path) -> str:
         sample.decode("cp1252")
     except UnicodeDecodeError as exc:
         raise IngestError(
-            f"The file's bytes are neither UTF-8 nor Windows-1252 (byte 0x{sample[exc.start]:02x} "
-            f"at offset {exc.start} cannot be decoded).",
+            "The file's bytes are neither UTF-8 nor Windows-1252 (byte {byte} at offset "
+            "{offset} cannot be decoded).",
             code="encoding",
+            params={"byte": f"0x{sample[exc.start]:02x}", "offset": exc.start},
         ) from None
     return "cp1252"
 
 
 def transcode_to_utf8(path: Path, encoding: str, target: Path) -> None:
-    """Rewrite a non-UTF-8 text file as UTF-8, in chunks, naming the first bad byte."""
+    """Rewrite a non-UTF-8 text file as UTF-8, in chunks, naming the first bad byte and its
+    line. A file that ends inside a character (a UTF-16 file cut short, with an odd number
+    of bytes or half a surrogate pair) is refused too: its end cannot be decoded."""
     decoder = codecs.getincrementaldecoder(encoding)()
-    offset = 0
+    offset = 0  # bytes of the file read before this chunk
+    lines = 1  # the line being decoded (the header is line 1)
     with path.open("rb") as src, target.open("wb") as dst:
-        while chunk := src.read(TRANSCODE_CHUNK):
+        while True:
+            chunk = src.read(TRANSCODE_CHUNK)
+            final = not chunk
+            state = decoder.getstate()
             try:
-                dst.write(decoder.decode(chunk).encode("utf-8"))
+                text = decoder.decode(chunk, final=final)
             except UnicodeDecodeError as exc:
+                # exc.object is the decoder's pending bytes from the last chunk, then this one.
+                pending = len(exc.object) - len(chunk)
+                bad = exc.object[exc.start : exc.end]
+                # The lines before the bad byte, decoded from the same state (UTF-16's byte
+                # order is part of it).
+                probe = codecs.getincrementaldecoder(encoding)(errors="ignore")
+                probe.setstate(state)
+                before = probe.decode(chunk[: max(exc.start - pending, 0)])
+                template = (
+                    english(
+                        "The file ends in the middle of a character: its last {count} byte(s) "
+                        "({bytes}, from offset {offset}, line {line}) are not a whole "
+                        "{encoding} character. The file may have been cut short: export it "
+                        "again."
+                    )
+                    if final
+                    else english(
+                        "Byte {byte} at offset {offset} (line {line}) cannot be decoded as "
+                        "{encoding}."
+                    )
+                )
                 raise IngestError(
-                    f"Byte 0x{chunk[exc.start]:02x} at offset {offset + exc.start} cannot be "
-                    f"decoded as {encoding}.",
+                    template,
                     code="encoding",
+                    params={
+                        "byte": f"0x{bad[0]:02x}",
+                        "bytes": " ".join(f"0x{b:02x}" for b in bad[:4]),
+                        "count": len(bad),
+                        "offset": offset - pending + exc.start,
+                        "line": lines + before.count("\n"),
+                        "encoding": encoding,
+                    },
                 ) from None
+            dst.write(text.encode("utf-8"))
+            lines += text.count("\n")
+            if final:
+                break
             offset += len(chunk)
-        dst.write(decoder.decode(b"", final=True).encode("utf-8"))
 
 
 def sniff_header(text_sample: str) -> tuple[str, list[str]]:
@@ -111,11 +157,15 @@ def sniff_header(text_sample: str) -> tuple[str, list[str]]:
         # One column, or too little text to tell: count candidates on the first line.
         line = first_lines.split("\n", 1)[0]
         delimiter = max(",;\t|", key=line.count) if any(c in line for c in ",;\t|") else ","
-    reader = csv.reader(io.StringIO(first_lines), delimiter=delimiter, quotechar='"')
+    reader = csv.reader(io.StringIO(first_lines, newline=""), delimiter=delimiter, quotechar='"')
     try:
         header = next(reader)
     except StopIteration:
         raise IngestError("The file is empty.", code="empty") from None
+    except csv.Error as exc:  # a field beyond csv.field_size_limit, a NUL
+        raise IngestError(
+            "The header cannot be read: {detail}.", code="header", params={"detail": str(exc)}
+        ) from None
     return delimiter, header
 
 
@@ -125,17 +175,32 @@ def check_header(header: list[str]) -> list[str]:
     for position, name in enumerate(names, start=1):
         if not name:
             raise IngestError(
-                f"Column {position} of the header has no name: give every column a name.",
+                "Column {position} of the header has no name: give every column a name.",
                 code="header",
+                params={"position": position},
+            )
+        if len(name) > MAX_COLUMN_NAME:
+            raise IngestError(
+                "Column {position} of the header is named with {length} characters, more than "
+                "the {limit} a column name may have (it begins {start!r}): is the first line "
+                "the header?",
+                code="header",
+                params={
+                    "position": position,
+                    "length": len(name),
+                    "limit": MAX_COLUMN_NAME,
+                    "start": name[:40],
+                },
             )
     seen: dict[str, int] = {}
     for position, name in enumerate(names, start=1):
         key = name.lower()
         if key in seen:
             raise IngestError(
-                f"The header names {name!r} twice (columns {seen[key]} and {position}): "
+                "The header names {name!r} twice (columns {first} and {position}): "
                 "column names must be unique.",
                 code="header",
+                params={"name": name, "first": seen[key], "position": position},
             )
         seen[key] = position
     return names
@@ -175,7 +240,7 @@ def _duckdb_csv(path: Path, names: list[str], delimiter: str, details: dict[str,
     from_sql = (
         f"read_csv({quote_literal(str(path))}, header=true, delim={quote_literal(delimiter)}, "
         f"quote='\"', escape='\"', columns={columns_sql}, auto_detect=false, "
-        "strict_mode=true, store_rejects=true, max_line_size=10000000)"
+        f"strict_mode=true, store_rejects=true, max_line_size={MAX_LINE_BYTES})"
     )
     return RawSource(format="csv", from_sql=from_sql, columns=names, rejects=True, details=details)
 
@@ -190,6 +255,14 @@ def rewrite_csv(path: Path, delimiter: str, target: Path) -> None:
         target.open("w", encoding="utf-8", newline="") as dst,
     ):
         writer = csv.writer(dst, delimiter=delimiter, lineterminator="\n")
-        for row in csv.reader(src, delimiter=delimiter):
-            if row:
-                writer.writerow(row)
+        reader = csv.reader(src, delimiter=delimiter)
+        try:
+            for row in reader:
+                if row:
+                    writer.writerow(row)
+        except csv.Error as exc:  # a value longer than MAX_LINE_BYTES
+            raise IngestError(
+                "Line {line} cannot be read: {detail}.",
+                code="unreadable",
+                params={"line": reader.line_num, "detail": str(exc)},
+            ) from None

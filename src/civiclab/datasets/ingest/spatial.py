@@ -16,7 +16,7 @@ from pyproj import CRS, Transformer
 
 from civiclab.datasets.ingest.columns import ColumnSpec, ColumnType
 from civiclab.datasets.ingest.limits import ReadLimits
-from civiclab.datasets.ingest.report import IngestError
+from civiclab.datasets.ingest.report import IngestError, english, problem_text
 from civiclab.datasets.ingest.sources import RawSource, check_header
 
 GEOMETRY_COLUMN = "geometry"
@@ -40,7 +40,9 @@ def unpack_shapefile(path: Path, work_dir: Path, limits: ReadLimits) -> Path:
         if not shapefiles:
             names = ", ".join(m.filename for m in members[:10]) or "nothing"
             raise IngestError(
-                f"The zip file holds no shapefile (.shp); it holds {names}.", code="format"
+                "The zip file holds no shapefile (.shp); it holds {names}.",
+                code="format",
+                params={"names": names},
             )
         wanted_stem = PurePosixPath(shapefiles[0].filename).with_suffix("")
         parts = [
@@ -49,7 +51,7 @@ def unpack_shapefile(path: Path, work_dir: Path, limits: ReadLimits) -> Path:
             if PurePosixPath(m.filename).with_suffix("") == wanted_stem
             and PurePosixPath(m.filename).suffix.lower() in SHAPEFILE_PARTS
         ]
-        limits.check_zip(parts, "zip file")
+        limits.check_zip(parts)
         target_dir = work_dir / "shapefile"
         target_dir.mkdir(exist_ok=True)
         for member in parts:
@@ -83,7 +85,11 @@ def spatial_source(path: Path, fmt: str, limits: ReadLimits) -> RawSource:
     except IngestError:
         raise
     except Exception as exc:  # GDAL reports many kinds of damage
-        raise IngestError(f"The spatial file cannot be read: {exc}.", code="unreadable") from None
+        raise IngestError(
+            "The spatial file cannot be read: {detail}.",
+            code="unreadable",
+            params={"detail": str(exc)},
+        ) from None
     geometry_name = meta.get("geometry_name") or "wkb_geometry"
     if geometry_name not in table.column_names:
         raise IngestError("The file has no geometry column.", code="format")
@@ -159,11 +165,12 @@ def _to_wgs84(wkb: np.ndarray, source_crs: str | None) -> tuple[np.ndarray, list
     problems: list[str | None] = []
     for i, geometry in enumerate(geometries):
         if missing[i]:
-            problems.append("no geometry, or one that cannot be parsed")
+            problems.append(problem_text(english("no geometry, or one that cannot be parsed")))
         elif empty[i]:
-            problems.append("empty geometry")
+            problems.append(problem_text(english("empty geometry")))
         elif not valid[i]:
-            problems.append(f"invalid geometry: {shapely.is_valid_reason(geometry)}")
+            reason = shapely.is_valid_reason(geometry)  # GEOS's words, with a point
+            problems.append(problem_text(english("invalid geometry: {detail}"), {"detail": reason}))
         else:
             problems.append(None)
     return geometries, problems, repaired
@@ -197,7 +204,8 @@ def _check_degrees(geometries: np.ndarray) -> None:
     if west < -180 or east > 180 or south < -90 or north > 90:
         raise IngestError(
             "The file gives no coordinate reference system and its coordinates are not "
-            f"longitudes and latitudes (they reach {max(abs(west), abs(east)):,.0f}, "
-            f"{max(abs(south), abs(north)):,.0f}): export it with its projection (.prj).",
+            "longitudes and latitudes (they reach {x}, {y}): export it with its projection "
+            "(.prj).",
             code="crs",
+            params={"x": round(max(abs(west), abs(east))), "y": round(max(abs(south), abs(north)))},
         )
