@@ -196,7 +196,7 @@ def _split_filter(text: str, names: list[str]) -> tuple[str, str]:
 
 @router.get(
     f"{DATASET}/versions",
-    response=list[VersionOut],
+    response={200: list[VersionOut], 404: ErrorResponse},
     auth=AUTH_OR_ANONYMOUS,
     operation_id="list_dataset_versions",
     summary="A dataset's versions, newest first",

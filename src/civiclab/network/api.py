@@ -97,7 +97,7 @@ def update_city(request: HttpRequest, slug: str, payload: CityUpdate) -> City:
 
 @router.get(
     "/cities/{slug}/teams",
-    response=list[TeamOut],
+    response={200: list[TeamOut], 404: ErrorResponse},
     auth=AUTH_OR_ANONYMOUS,
     operation_id="list_city_teams",
     summary="Teams of a city you can see",
@@ -158,7 +158,7 @@ def delete_team(request: HttpRequest, team_id: Id) -> Status:
 
 @router.get(
     "/memberships",
-    response=list[MembershipOut],
+    response={200: list[MembershipOut], 401: ErrorResponse},
     operation_id="list_memberships",
     summary="Memberships of the cities you belong to",
 )

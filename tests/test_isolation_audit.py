@@ -1,0 +1,203 @@
+"""The isolation audit: every URL pattern of the site and every route of the API, discovered
+from Django's resolver and the OpenAPI document (never listed by hand), requested with GET by
+people outside a team — anonymous, a member and an admin of another city, an admin of another
+network — with every URL parameter filled from a world of team-only objects of every kind.
+No answer may name a private object (its names, titles and slugs all carry MARKER), whether it
+is returned, listed, exported or mapped. A route whose parameters the audit cannot fill fails
+the test unless SKIPPED says why, so an app added later is audited without a test of its own.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from civiclab.datasets import services as datasets
+from civiclab.datasets.models import ImportJob
+from civiclab.indicators import services as indicators
+from civiclab.portfolio.models import SolutionIndicator
+from tests.datasets.helpers import write
+from tests.factories import MembershipFactory
+from tests.permission_matrix import api_headers
+from tests.portfolio import factories
+from tests.world import World
+
+pytestmark = [pytest.mark.fuzz, pytest.mark.django_db]
+
+MARKER = "zqsecret"
+OPENAPI = Path(__file__).parent / "data" / "openapi.json"
+# Routes the audit does not request, each with the reason. Nothing else may be left out.
+SKIPPED = {
+    # A person's own things, not a city's: reached only with a secret the person holds.
+    "accounts/password/reset/<uidb64>/<token>/": "a password-reset link carries its own token",
+    "cities/<slug:slug>/data/import/<str:token>/": "an upload's check page is keyed by a token "
+    "kept in the uploader's session",
+    "accounts/tokens/<int:token_id>/revoke/": "API tokens belong to one person (tests/test_tokens)",
+}
+# What the team's member must find somewhere (the audit reached each kind of object).
+NAMES = (
+    "zqsecret data",
+    "zqsecret indicator",
+    "zqsecret challenge",
+    "zqsecret evidence",
+    "zqsecret cause",
+    "zqsecret opportunity",
+    "zqsecret idea",
+    "zqsecret solution",
+    "zqsecret milestone",
+    "zqsecret risk",
+    "zqsecret reason",
+    "zqsecret update",
+    "zqsecret graffiti",  # a value in the dataset's rows
+)
+CONVERTER = re.compile(r"<(?:\w+:)?(\w+)>")
+
+
+def walk(resolver: URLResolver, prefix: str = "") -> Iterator[str]:
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            yield from walk(pattern, prefix + str(pattern.pattern))
+        else:
+            assert isinstance(pattern, URLPattern)
+            yield prefix + str(pattern.pattern)
+
+
+def routes() -> list[str]:
+    return sorted(set(walk(get_resolver())))
+
+
+def test_every_api_route_is_a_url_pattern() -> None:
+    """The API's routes are audited through the resolver: each documented path is one of its
+    patterns, so a router mounted later is walked too."""
+    patterns = {CONVERTER.sub(r"{\1}", route) for route in routes()}
+    for path in json.loads(OPENAPI.read_text())["paths"]:
+        assert path.lstrip("/") in patterns, path
+
+
+@pytest.fixture
+def private(world: World, tmp_path: Path) -> dict[str, list[Any]]:
+    """One object of every kind in city A, visible to team T only; values for each parameter."""
+    city_admin = world.user("city_admin")
+    csv = write(
+        tmp_path / "zqsecret.csv",
+        "id,kind,opened,Latitude,Longitude\n1,pothole,2024-01-05,30.69,-88.10\n"
+        "2,zqsecret graffiti,2024-02-03,30.68,-88.09\n",
+    )
+    options = datasets.ImportOptions(visibility="city")
+    dataset = datasets.import_file(
+        city_admin, world.city, "Zqsecret data", csv, csv.name, options
+    ).dataset
+    indicator = indicators.create_indicator(
+        city_admin, dataset, "Zqsecret indicator", {"measure": {"type": "count"}}
+    )
+    challenge = factories.challenge(
+        world.city, visibility="team", team=world.team, title="Zqsecret challenge"
+    )
+    evidence = factories.evidence(challenge, title="Zqsecret evidence")
+    cause = factories.cause(challenge, text="Zqsecret cause")
+    opportunity = factories.opportunity(challenge, title="Zqsecret opportunity")
+    idea = factories.idea(challenge, title="Zqsecret idea")
+    solution = factories.solution(challenge, title="Zqsecret solution")
+    parts = [
+        factories.milestone(solution, title="Zqsecret milestone"),
+        factories.risk(solution, title="Zqsecret risk"),
+        factories.decision(solution, reason="Zqsecret reason"),
+        factories.update(solution, body="Zqsecret update"),
+    ]
+    target = SolutionIndicator.objects.create(solution=solution, indicator=indicator)
+    datasets.update_dataset(city_admin, dataset, visibility="team", team=world.team)
+    team_member = world.user("team_member")
+    job = ImportJob.objects.create(
+        city=world.city, dataset=dataset, dataset_name="Zqsecret data", upload="zqsecret.csv"
+    )
+    objects = [challenge, evidence, cause, opportunity, idea, solution]
+    return {
+        "slug": [world.city.slug],
+        "dataset_slug": [dataset.slug],
+        "dataset": [dataset.slug],
+        "indicator_slug": [indicator.slug],
+        "indicator": [indicator.slug],
+        "team_slug": [world.team.slug],
+        "team_id": [world.team.pk],
+        "membership_id": [team_member.memberships.get().pk],
+        "job_id": [job.pk],
+        "number": [1],
+        "fmt": ["csv", "geojson", "xlsx"],
+        "name": ["investigate", "data"],
+        "pk": sorted({o.pk for o in objects}),
+        "part_pk": sorted({p.pk for p in parts}),
+        "kind": ["milestones", "risks", "decisions", "updates"],
+        "target_pk": [target.pk],
+    }
+
+
+def urls_of(route: str, values: dict[str, list[Any]]) -> list[str] | None:
+    names = CONVERTER.findall(route)
+    if any(name not in values for name in names):
+        return None
+    urls = []
+    for combination in itertools.product(*(values[name] for name in names)):
+        filled = dict(zip(names, combination, strict=True))
+        urls.append("/" + CONVERTER.sub(lambda m, f=filled: str(f[m.group(1)]), route))
+    return urls
+
+
+def body(response: Any) -> str:
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content).decode(errors="replace")
+    return response.content.decode(errors="replace")
+
+
+def test_no_route_shows_a_private_object(world: World, private: dict[str, list[Any]]) -> None:
+    """GIVEN a team-only object of every kind in city A WHEN anyone outside team T (anonymous,
+    a member of A, a member and an admin of city B, another network's admin) requests every
+    page and API route, filled with those objects THEN no answer names any of them, every
+    route was requested or is in SKIPPED with its reason, and a member of T saw them all."""
+    outsider = MembershipFactory(city=world.other_city, role="member").user
+    people = {
+        "anonymous": None,
+        "other_city_member": outsider,
+        "other_city_admin": world.user("other_city_admin"),
+        "other_network_admin": world.user("other_network_admin"),
+        "member_outside_team": world.user("member"),  # in city A, not in team T
+        "team_member": world.user("team_member"),  # the control: sees every object
+    }
+    uncovered, leaks, seen = [], [], []
+    for route in routes():
+        if route in SKIPPED:
+            continue
+        urls = urls_of(route, private)
+        if urls is None:
+            uncovered.append(route)
+            continue
+        for who, user in people.items():
+            client = Client(raise_request_exception=True)
+            headers: dict[str, str] = {}
+            if user is not None:
+                client.force_login(user)
+                if route.startswith("api/"):
+                    headers = api_headers(user)
+            for url in urls:
+                response = client.get(url, **headers)
+                # A page may repeat the address it was asked for (the 404 page does): that
+                # names nothing the requester did not send.
+                text = body(response).replace(url, "").lower()
+                if who == "team_member":
+                    seen.append(text)
+                elif MARKER in text:
+                    leaks.append(f"{who}: GET {url} ({response.status_code})")
+    assert not uncovered, f"routes the audit cannot fill (fill them or add to SKIPPED): {uncovered}"
+    assert not leaks, "private objects shown:\n" + "\n".join(leaks)
+    # The control: the audit filled the routes well enough to reach every object.
+    unseen = [name for name in NAMES if not any(name in text for text in seen)]
+    assert not unseen, f"no route showed these to a member of team T: {unseen}"
+    stale = set(SKIPPED) - set(routes())
+    assert not stale, f"SKIPPED names routes that no longer exist: {stale}"
