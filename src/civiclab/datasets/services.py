@@ -37,6 +37,7 @@ from civiclab.datasets.ingest.report import IngestError, english, errors_name_th
 from civiclab.datasets.ingest.sources import RawSource
 from civiclab.datasets.models import Dataset, DatasetVersion
 from civiclab.datasets.queries import version_path
+from civiclab.datasets.signals import version_published
 
 MODES = ("replace", "append", "upsert")
 # Languages whose cities write 12,5 for twelve and a half.
@@ -422,7 +423,7 @@ def _publish(
             )
             dataset.current_version = version
             dataset.save(update_fields=["current_version", "updated_at"])
-            transaction.on_commit(lambda: _refresh_indicators(dataset.pk))
+            _announce_on_commit(dataset, version)
             record(
                 by,
                 "dataset.import",
@@ -449,11 +450,12 @@ def _record_lineage(dataset: Dataset, sources: tuple[Dataset, ...]) -> None:
     dataset.sources.add(*lineage)
 
 
-def _refresh_indicators(dataset_id: int) -> None:
-    """Indicators over this dataset are recomputed in the background for its new version."""
-    from civiclab.datasets.tasks import refresh_indicators
-
-    refresh_indicators(dataset_id)
+def _announce_on_commit(dataset: Dataset, version: DatasetVersion) -> None:
+    """Tell the apps that keep results computed from this dataset (indicators…) that it has a
+    new current version, once the transaction has committed (never for a rolled-back one)."""
+    transaction.on_commit(
+        lambda: version_published.send(sender=Dataset, dataset=dataset, version=version)
+    )
 
 
 @transaction.atomic
@@ -470,7 +472,7 @@ def rollback(by: Any, dataset: Dataset, number: int) -> DatasetVersion:
         )
     dataset.current_version = version
     dataset.save(update_fields=["current_version", "updated_at"])
-    transaction.on_commit(lambda: _refresh_indicators(dataset.pk))
+    _announce_on_commit(dataset, version)
     record(by, "dataset.rollback", dataset, version=number)
     return version
 

@@ -14,13 +14,6 @@ def run_import_job(job_id: int) -> None:
     jobs.run_job(job_id)
 
 
-@db_task
-def refresh_indicators(dataset_id: int) -> None:
-    from civiclab.indicators.services import refresh_dataset_indicators
-
-    refresh_dataset_indicators(dataset_id)
-
-
 @queue().on_startup()
 def _expire_jobs_of_a_stopped_worker() -> None:
     housekeeping.beat()

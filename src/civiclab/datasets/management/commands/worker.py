@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils.module_loading import autodiscover_modules
 
 from civiclab.core.jobqueue import queue
 from civiclab.datasets.jobs import expire_stale_jobs
@@ -18,7 +19,9 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=1, help="jobs run at once")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        import civiclab.datasets.tasks  # noqa: F401  (registers the tasks with the queue)
+        # Every app's ``tasks`` module registers its tasks with the queue; the worker runs
+        # them all without knowing the apps above ``datasets``.
+        autodiscover_modules("tasks")
 
         expired = expire_stale_jobs()
         if expired:
