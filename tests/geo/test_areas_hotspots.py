@@ -8,9 +8,10 @@ import h3
 import numpy as np
 import pytest
 import shapely
+from scipy.stats import false_discovery_control
 
 from civiclab.geo.areas import assign_areas
-from civiclab.geo.hotspots import benjamini_hochberg, gi_star, hotspots
+from civiclab.geo.hotspots import gi_star, hotspots
 
 WEST = shapely.box(-88.2, 30.6, -88.1, 30.8)
 EAST = shapely.box(-88.1, 30.6, -88.0, 30.8)
@@ -65,7 +66,54 @@ def test_uniform_noise_gives_no_hotspot_after_the_correction() -> None:
     assert "hot" not in found.kind
 
 
+def hand_written_benjamini_hochberg(p: np.ndarray) -> np.ndarray:
+    """The step-up adjustment civiclab computed itself before it used scipy's (kept here as
+    the reference scipy's answers are held to)."""
+    n = len(p)
+    if n == 0:
+        return p.copy()
+    order = np.argsort(p)
+    ranked = p[order] * n / np.arange(1, n + 1)
+    adjusted = np.minimum.accumulate(ranked[::-1])[::-1]
+    q = np.empty(n)
+    q[order] = np.minimum(adjusted, 1.0)
+    return q
+
+
 def test_benjamini_hochberg_against_a_worked_example() -> None:
     p = np.array([0.01, 0.04, 0.03, 0.005, 0.5])
     # sorted: 0.005, 0.01, 0.03, 0.04, 0.5 → ×5/rank: 0.025, 0.025, 0.05, 0.05, 0.5
-    assert benjamini_hochberg(p) == pytest.approx([0.025, 0.05, 0.05, 0.025, 0.5])
+    assert false_discovery_control(p) == pytest.approx([0.025, 0.05, 0.05, 0.025, 0.5])
+
+
+@pytest.mark.parametrize(
+    "p",
+    [
+        np.array([]),
+        np.array([0.5]),
+        np.array([1.0, 1.0, 0.0]),
+        np.array([0.02, 0.02, 0.02]),
+        np.array([0.9, 0.001, 0.04, 0.04, 0.3, 1.0]),
+        np.random.default_rng(0).uniform(size=1000),
+        np.random.default_rng(1).uniform(size=50) ** 4,
+    ],
+    ids=["empty", "one", "ties-at-the-ends", "all-equal", "mixed", "uniform-1000", "skewed-50"],
+)
+def test_scipy_adjusts_p_values_as_the_hand_written_version_did(p: np.ndarray) -> None:
+    assert false_discovery_control(p) == pytest.approx(
+        hand_written_benjamini_hochberg(p), rel=1e-12, abs=0
+    )
+
+
+def test_hotspot_q_values_are_the_benjamini_hochberg_ones() -> None:
+    """GIVEN a real-sized hotspot analysis WHEN it corrects its p-values THEN the q-values and
+    so the hot and cold cells are those the hand-written adjustment gave."""
+    rng = np.random.default_rng(7)
+    lon = np.concatenate([rng.uniform(-88.10, -88.04, 2000), rng.normal(-88.07, 0.003, 400)])
+    lat = np.concatenate([rng.uniform(30.66, 30.72, 2000), rng.normal(30.69, 0.003, 400)])
+    found = hotspots(lon, lat, 8)
+    q = hand_written_benjamini_hochberg(found.p)
+    assert found.q == pytest.approx(q, rel=1e-12, abs=0)
+    assert found.kind == ["" if qv > found.fdr else ("hot" if zv > 0 else "cold")
+                          for zv, qv in zip(found.z, q, strict=True)]  # fmt: skip
+    assert "hot" in found.kind

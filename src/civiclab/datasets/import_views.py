@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django_htmx.http import HttpResponseClientRedirect
 
 from civiclab.core.permissions import widest_visibility
 from civiclab.core.scoping import actor_for
@@ -171,8 +172,8 @@ def _upload_form(request: HttpRequest, city: City) -> HttpResponse:
         token = _check_file(request, city, form)
         if token is not None:
             url = reverse("datasets:import_check", args=[city.slug, token])
-            if request.headers.get("HX-Request"):
-                return HttpResponse(headers={"HX-Redirect": url})
+            if request.htmx:
+                return HttpResponseClientRedirect(url)
             return redirect(url)
     return render(
         request,

@@ -19,6 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_htmx.http import push_url
 
 from civiclab.core.forms import add_service_errors
 from civiclab.core.permissions import Action, Target, Visibility
@@ -124,8 +125,7 @@ def dataset_rows_partial(request: HttpRequest, slug: str, dataset_slug: str) -> 
         {"city": dataset.city, "dataset": dataset, **context},
     )
     query = context["rows_query"].query()
-    response["HX-Push-Url"] = context["page_url"] + (f"?{query}" if query else "")
-    return response
+    return push_url(response, context["page_url"] + (f"?{query}" if query else ""))
 
 
 def _rows_context(request: HttpRequest, dataset: Dataset) -> dict[str, Any]:

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 import h3
 import numpy as np
 import shapely
-from scipy.stats import norm
 
 
 @dataclass(frozen=True)
@@ -63,20 +62,10 @@ def gi_star(cells: list[str], values: np.ndarray) -> np.ndarray:
     return z
 
 
-def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
-    """Adjusted p-values (q-values) controlling the false discovery rate."""
-    n = len(p)
-    if n == 0:
-        return p.copy()
-    order = np.argsort(p)
-    ranked = p[order] * n / np.arange(1, n + 1)
-    adjusted = np.minimum.accumulate(ranked[::-1])[::-1]
-    q = np.empty(n)
-    q[order] = np.minimum(adjusted, 1.0)
-    return q
-
-
 def hotspots(lon: np.ndarray, lat: np.ndarray, resolution: int = 9, fdr: float = 0.05) -> Hotspots:
+    # scipy.stats is imported here, not at start-up: loading it takes a second.
+    from scipy.stats import false_discovery_control, norm
+
     counts, missing = cell_counts(lon, lat, resolution)
     area = set(counts)
     lon, lat = np.asarray(lon, float), np.asarray(lat, float)
@@ -88,6 +77,6 @@ def hotspots(lon: np.ndarray, lat: np.ndarray, resolution: int = 9, fdr: float =
     values = np.array([counts.get(c, 0) for c in cells], dtype=float)
     z = gi_star(cells, values)
     p = 2 * norm.sf(np.abs(z))
-    q = benjamini_hochberg(p)
+    q = false_discovery_control(p)  # Benjamini–Hochberg
     kind = ["" if qv > fdr else ("hot" if zv > 0 else "cold") for zv, qv in zip(z, q, strict=True)]
     return Hotspots(cells, values.astype(np.int64), z, p, q, kind, resolution, fdr, missing)

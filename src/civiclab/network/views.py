@@ -255,7 +255,7 @@ def member_update(request: HttpRequest, slug: str, membership_id: int) -> HttpRe
             error = " ".join(exc.messages)
     else:
         error = _("Choose a valid role and team.")
-    if request.headers.get("HX-Request"):
+    if request.htmx:
         membership.refresh_from_db()
         row_form = _row_form(membership, teams)
         return render(

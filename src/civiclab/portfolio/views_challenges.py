@@ -70,10 +70,6 @@ def quadrant_labels() -> dict[str, tuple[str, str]]:
 
 
 # -- shared helpers ----------------------------------------------------------------------------
-def _is_htmx(request: HttpRequest) -> bool:
-    return bool(request.headers.get("HX-Request"))
-
-
 def _challenge(request: HttpRequest, pk: int) -> Challenge:
     return get_object_or_404(visible_challenges(request.user), pk=pk)
 
@@ -426,7 +422,7 @@ def _cause_response(
     request: HttpRequest, challenge: Challenge, done: str, error: str | None
 ) -> HttpResponse:
     """The tree alone for htmx; otherwise back to the challenge's page."""
-    if _is_htmx(request):
+    if request.htmx:
         evidence = list(visible(Evidence, request.user).filter(challenge=challenge))
         can_edit = user_can(request.user, Action.EDIT, challenge)
         context = _cause_context(request, challenge, evidence, can_edit)

@@ -326,7 +326,7 @@ def milestone_done(request: HttpRequest, pk: int, part_pk: int) -> HttpResponse:
     milestone = _part_or_404(request, solution, "milestones", part_pk)
     done_on = None if request.POST.get("undo") else timezone.localdate()
     services.update_part(request.user, milestone, {"done_on": done_on})
-    if request.headers.get("HX-Request"):
+    if request.htmx:
         context = {
             "solution": solution,
             "milestones": [(m, m.state()) for m in solution.milestones.all()],
