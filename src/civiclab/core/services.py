@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+
 from civiclab.core.permissions import Action, Policy
 from civiclab.core.scoping import CONTENT_FIELDS, ScopeFields, require
 
@@ -29,11 +31,26 @@ def apply_changes(
     if "visibility" in changes and changes["visibility"] != obj.visibility:
         check(by, Action.PUBLISH, obj, policy, fields)
     before = {key: getattr(obj, key) for key in changes}
+    # full_clean lets None through a blank field that may not be null (the database would not).
+    nulls = {
+        key: field.error_messages["null"]
+        for key, value in changes.items()
+        if value is None and (field := _field(obj, key)) is not None and not field.null
+    }
+    if nulls:
+        raise ValidationError(nulls)
     for key, value in changes.items():
         setattr(obj, key, value)
     obj.full_clean()
     obj.save()
     return changed_values(before, changes)
+
+
+def _field(obj: Any, name: str) -> Any:
+    try:
+        return obj._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
 
 
 def changed_values(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[str]]:

@@ -439,8 +439,13 @@ def _download(
         stream = target.open("rb")
     finally:
         target.unlink(missing_ok=True)
+    # The one type Python's mimetypes does not know is the one the document states.
+    content_type = "application/vnd.apache.parquet" if suffix == ".parquet" else None
     return FileResponse(
-        stream, as_attachment=True, filename=f"{found.slug}-v{version.number}{suffix}"
+        stream,
+        as_attachment=True,
+        filename=f"{found.slug}-v{version.number}{suffix}",
+        content_type=content_type,
     )
 
 

@@ -132,6 +132,9 @@ of locations such as `(39.2904, -76.6122)` or `POINT (-76.6122 39.2904)`.
     response={200: FeatureCollectionOut, **READ_ERRORS},
     auth=AUTH_OR_ANONYMOUS,
     operation_id="get_dataset_geojson",
+    openapi_extra={
+        "responses": {200: {"content": {"application/geo+json": {"schema": {"type": "object"}}}}}
+    },
     summary="A dataset's rows as GeoJSON for a map: clustered when many",
     description=GEOJSON_DESCRIPTION,
 )

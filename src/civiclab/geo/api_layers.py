@@ -26,6 +26,9 @@ router = Router(tags=["maps"])
     response={200: dict[str, Any], **READ_ERRORS},
     auth=AUTH_OR_ANONYMOUS,
     operation_id="get_dataset_hexagons",
+    openapi_extra={
+        "responses": {200: {"content": {"application/geo+json": {"schema": {"type": "object"}}}}}
+    },
     summary="A dataset's rows counted per H3 hexagon, as GeoJSON",
     description=(
         "A GeoJSON FeatureCollection of H3 cells (`properties: {cell, count}`) holding at least "
