@@ -64,7 +64,7 @@ def test_version_and_help_work_without_django(capsys: pytest.CaptureFixture[str]
     assert main(["version"]) == 0
     assert capsys.readouterr().out.strip() == __version__
     assert main([]) == 0
-    assert "demo        create and seed a demo network" in capsys.readouterr().out
+    assert "Create and seed a demo network" in capsys.readouterr().out
 
 
 def test_console_script_and_module_are_the_same_entry_point() -> None:

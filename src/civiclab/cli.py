@@ -3,39 +3,104 @@ to Django management commands (so ``civiclab X`` and ``python -m civiclab X`` ar
 
 from __future__ import annotations
 
+import ast
 import os
 import sys
+import textwrap
+from pathlib import Path
 
 from civiclab import __version__
 
-USAGE = f"""civiclab {__version__} — platform for city innovation teams
+USAGE_HEAD = f"""civiclab {__version__} — platform for city innovation teams
 
 usage: civiclab COMMAND [options]
+"""
 
-Getting started:
-  demo        create and seed a demo network, then serve it on 127.0.0.1:8000
-  serve       run the production web server (gunicorn, static files included)
-  migrate     create or update the database tables
-  check       check the database, migrations and data directory
-
-Network:
-  city        add and list cities (civiclab city add SLUG --name … --country …)
-  adduser     add a user to a city with a role
-  token       create, list and revoke API tokens
-
-Other:
-  compiletranslations  compile the .po catalogues to .mo (no GNU gettext needed)
-  export_openapi       write the API's OpenAPI document to tests/data/openapi.json
-  version     print the version
-  help        this text; `civiclab COMMAND --help` for a command's options
-
+USAGE_TAIL = """
+Any other Django command works too (`civiclab shell`, `civiclab dbshell`, …).
 Settings come from CIVICLAB_* environment variables (docs/configuration.md).
 """
+
+# `civiclab help` lists every management command civiclab's apps define, found on disk and
+# described by its own `help`, grouped by app in this order (an app not named here comes last,
+# under its own name). Django's `migrate` is listed with civiclab's own start-up commands.
+GROUPS = {
+    "core": "Running civiclab",
+    "accounts": "People",
+    "network": "Network",
+    "datasets": "Data",
+    "indicators": "Indicators",
+    "geo": "Maps and spatial analysis",
+    "portfolio": "Portfolio",
+    "other": "Other",
+}
+DJANGO_COMMANDS = {"core": {"migrate": "Create or update the database tables (Django's)."}}
+# Answered by this module before Django loads.
+OTHER_COMMANDS = {
+    "help": "This text; `civiclab COMMAND --help` for a command's options.",
+    "version": "Print the version.",
+}
 
 # Commands that demo mode changes before Django reads its settings.
 # DEBUG stays off: Django's debug pages would list every URL pattern (and settings) to anyone
 # who opens an unknown address; WhiteNoise serves the static files either way.
 _DEMO_DEFAULTS = {"CIVICLAB_EMAIL_BACKEND": "console"}
+
+
+def management_commands() -> dict[str, dict[str, str]]:
+    """Every management command civiclab's apps define, by app label: {name: one-line help}.
+
+    Read from the command modules' source, not imported, so `civiclab help` answers before
+    Django loads; tests/test_cli_help.py checks it against Django's own list and each
+    command's ``help``."""
+    package = Path(__file__).resolve().parent
+    found: dict[str, dict[str, str]] = {}
+    for module in sorted(package.glob("*/management/commands/*.py")):
+        if module.name.startswith("_"):
+            continue
+        app = module.parents[2].name
+        found.setdefault(app, {})[module.stem] = command_help(module)
+    return found
+
+
+def command_help(module: Path) -> str:
+    """The ``help`` of the ``Command`` class in ``module`` (a literal string), else ''."""
+    for node in ast.parse(module.read_text(encoding="utf-8")).body:
+        if not (isinstance(node, ast.ClassDef) and node.name == "Command"):
+            continue
+        for statement in node.body:
+            if isinstance(statement, ast.Assign) and any(
+                isinstance(target, ast.Name) and target.id == "help" for target in statement.targets
+            ):
+                try:
+                    value = ast.literal_eval(statement.value)
+                except ValueError:
+                    return ""
+                return value if isinstance(value, str) else ""
+    return ""
+
+
+def usage() -> str:
+    """The text of `civiclab help`: the real command list, grouped by app."""
+    commands = management_commands()
+    for app, extra in DJANGO_COMMANDS.items():
+        commands.setdefault(app, {}).update(extra)
+    commands["other"] = OTHER_COMMANDS
+    apps = [app for app in GROUPS if app in commands] + sorted(set(commands) - set(GROUPS))
+    column = 2 + max(len(name) for listed in commands.values() for name in listed) + 2
+    parts = [USAGE_HEAD]
+    for app in apps:
+        parts.append(f"\n{GROUPS.get(app, app.capitalize())}:\n")
+        for name, text in sorted(commands[app].items()):
+            lines = textwrap.wrap(
+                " ".join(text.split()),
+                width=100,
+                initial_indent=f"  {name}".ljust(column),
+                subsequent_indent=" " * column,
+            )
+            parts.append("\n".join(lines or [f"  {name}"]) + "\n")
+    parts.append(USAGE_TAIL)
+    return "".join(parts)
 
 
 def _fail(message: str, code: int = 1) -> int:
@@ -47,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     command = args[0] if args else "help"
     if command in ("help", "-h", "--help"):
-        print(USAGE, end="")
+        print(usage(), end="")
         return 0
     if command in ("version", "--version"):
         print(__version__)

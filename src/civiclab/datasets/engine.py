@@ -13,13 +13,18 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
-
-import duckdb
-import pyarrow as pa
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from civiclab.datasets.ingest.columns import quote_ident, quote_literal
 from civiclab.datasets.ingest.pipeline import dataset_relation
+from civiclab.lazy_modules import lazy_module
+
+if TYPE_CHECKING:
+    import duckdb
+    import pyarrow as pa
+else:
+    duckdb = lazy_module("duckdb")
+    pa = lazy_module("pyarrow")
 
 T = TypeVar("T")
 

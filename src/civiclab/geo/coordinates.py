@@ -21,12 +21,17 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
-
-import numpy as np
-import shapely
+from typing import TYPE_CHECKING, Any
 
 from civiclab.datasets.ingest.columns import quote_ident, quote_literal
+from civiclab.lazy_modules import lazy_module
+
+if TYPE_CHECKING:
+    import numpy as np
+    import shapely
+else:
+    np = lazy_module("numpy")
+    shapely = lazy_module("shapely")
 
 RunArrow = Callable[[str, list[Any]], Any]  # (sql, params) → pyarrow.Table
 

@@ -15,12 +15,18 @@ import datetime as dt
 import json
 import tempfile
 from pathlib import Path
-
-import numpy as np
-import shapely
+from typing import TYPE_CHECKING
 
 from civiclab.datasets import services as datasets
+from civiclab.lazy_modules import lazy_module
 from civiclab.network.models import City
+
+if TYPE_CHECKING:
+    import numpy as np
+    import shapely
+else:
+    np = lazy_module("numpy")
+    shapely = lazy_module("shapely")
 
 SEED = 2016
 PARCELS = 45_000

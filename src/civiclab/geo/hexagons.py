@@ -7,11 +7,14 @@ every cell of the dataset at that resolution, so they stay put while the map pan
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import h3
+from civiclab.lazy_modules import lazy_module
 
-from civiclab.geo.hotspots import cell_counts
+if TYPE_CHECKING:
+    import h3
+else:
+    h3 = lazy_module("h3")
 
 MIN_RESOLUTION, MAX_RESOLUTION = 7, 10
 CLASSES = 5
@@ -45,6 +48,8 @@ def hexagon_layer(
     lon: Any, lat: Any, resolution: int, bbox: tuple[float, float, float, float] | None
 ) -> dict[str, Any]:
     """Rows per H3 cell as a FeatureCollection of the cells whose centre is in ``bbox``."""
+    from civiclab.geo.hotspots import cell_counts  # scipy.stats: seconds to import
+
     counts, missing = cell_counts(lon, lat, resolution)
     features = []
     for cell, n in counts.items():

@@ -19,19 +19,25 @@ import json
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
-
-import numpy as np
-import pyarrow as pa
-import shapely
+from typing import TYPE_CHECKING, Any
 
 from civiclab.datasets.display import json_value
 from civiclab.datasets.ingest.columns import quote_ident
 from civiclab.geo.coordinates import CityExtent, LocationSource, city_extent, find_location
 from civiclab.indicators.compile import compile_filters
 from civiclab.indicators.spec import Filter, SpecError, parse_filter
+from civiclab.lazy_modules import lazy_module
 
-RunArrow = Callable[[str, list[Any]], pa.Table]
+if TYPE_CHECKING:
+    import numpy as np
+    import pyarrow as pa
+    import shapely
+else:
+    np = lazy_module("numpy")
+    pa = lazy_module("pyarrow")
+    shapely = lazy_module("shapely")
+
+RunArrow = Callable[[str, list[Any]], "pa.Table"]  # quoted: pyarrow loads on first use
 BBox = tuple[float, float, float, float]  # west, south, east, north in degrees
 
 CELL_PX = 64  # a cluster cell, in screen pixels at the requested zoom

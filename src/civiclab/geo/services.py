@@ -7,15 +7,10 @@ from __future__ import annotations
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pyarrow as pa
-import pyarrow.csv as pacsv
-import shapely
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from pyogrio.raw import write_arrow
 
 from civiclab.audit.services import record
 from civiclab.datasets import services as datasets
@@ -23,12 +18,25 @@ from civiclab.datasets.engine import CityQuery, TableFile
 from civiclab.datasets.ingest.columns import quote_ident
 from civiclab.datasets.models import Dataset, DatasetVersion
 from civiclab.datasets.queries import version_path
-from civiclab.geo.areas import Assignment, assign_areas
 from civiclab.geo.coordinates import Locations, find_location, read_locations
 from civiclab.geo.models import Boundary
-from civiclab.geo.proximity import Proximity, proximity
-from civiclab.geo.proximity_shapes import ShapeProximity, shape_proximity
+from civiclab.lazy_modules import lazy_module
 from civiclab.network.queries import CITY_FIELDS
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    import shapely
+
+    from civiclab.geo.areas import Assignment
+    from civiclab.geo.proximity import Proximity
+    from civiclab.geo.proximity_shapes import ShapeProximity
+else:
+    np = lazy_module("numpy")
+    pa = lazy_module("pyarrow")
+    pacsv = lazy_module("pyarrow.csv")
+    shapely = lazy_module("shapely")
 
 DISTANCE_COLUMN = "distance_m"
 WITHIN_COLUMN = "within"
@@ -96,6 +104,10 @@ def proximity_between(
     """Rows of ``origin`` within ``distance_m`` metres of any row of ``near``: between their
     shapes, edge to edge, when either has lines or polygons (``method`` "shapes", the
     default), or between one point per row (inside each shape) with ``method`` "points"."""
+    # scipy and pyproj (seconds to import) load when a proximity is measured, not at start-up.
+    from civiclab.geo.proximity import proximity
+    from civiclab.geo.proximity_shapes import shape_proximity
+
     if method not in MEASURED:
         raise ValueError(f"unknown method {method!r}: use {' or '.join(MEASURED)}")
     a, b = dataset_locations(origin), dataset_locations(near)
@@ -283,6 +295,8 @@ def assign_areas_to(
         raise ValueError(f"name the column of {areas.name!r} that labels each area (--label)")
     if column in columns_of(points):
         raise ValueError(f"{points.name!r} already has a column {column!r}")
+    from civiclab.geo.areas import assign_areas  # shapely's spatial index, on first use
+
     located = dataset_locations(points)
     shapes = _table(
         areas, f"SELECT {quote_ident(geometry[0])} AS g, CAST({quote_ident(label)} AS VARCHAR) AS l"
@@ -331,6 +345,8 @@ def _import_rows(
     with tempfile.TemporaryDirectory(prefix="civiclab-geo-") as folder:
         if geometry:
             # GeoPackage, not GeoJSON: it keeps 64-bit integers and their nulls.
+            from pyogrio.raw import write_arrow  # GDAL and pandas: seconds to import
+
             path = Path(folder) / "rows.gpkg"
             write_arrow(
                 table, path, driver="GPKG", layer="rows", geometry_name=geometry[0],

@@ -12,17 +12,23 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple, overload
-
-import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
+from typing import TYPE_CHECKING, Any, NamedTuple, overload
 
 from civiclab.indicators.compile import CompiledQuery, compile_spec
 from civiclab.indicators.grid import GridLimits, check_grid
 from civiclab.indicators.spec import IndicatorSpec
+from civiclab.lazy_modules import lazy_module
 
-RunQuery = Callable[[str, list[Any]], pa.Table]
+if TYPE_CHECKING:
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+else:
+    np = lazy_module("numpy")
+    pa = lazy_module("pyarrow")
+    pc = lazy_module("pyarrow.compute")
+
+RunQuery = Callable[[str, list[Any]], "pa.Table"]  # quoted: pyarrow loads on first use
 MAX_SPAN_DAYS = 200 * 366
 
 

@@ -12,12 +12,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
-
-import pyarrow as pa
+from typing import TYPE_CHECKING, Any
 
 from civiclab.indicators.compile import CompiledQuery
 from civiclab.indicators.spec import SpecError, SpecProblem
+from civiclab.lazy_modules import lazy_module
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+else:
+    pa = lazy_module("pyarrow")
 
 GROUPS_PROBLEM = (
     "the breakdown has {groups} groups; at most {max_groups} can be shown. Keep only the "

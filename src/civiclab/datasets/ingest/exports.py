@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 from pathlib import Path
-
-import duckdb
-import pyarrow as pa
-import pyarrow.csv as pacsv
-import shapely
+from typing import TYPE_CHECKING
 
 from civiclab.core.csv_cells import safe_batch, safe_cell
 from civiclab.datasets.ingest.columns import ColumnSpec, ColumnType, quote_literal
 from civiclab.datasets.ingest.pipeline import dataset_relation
+from civiclab.lazy_modules import lazy_module
+
+if TYPE_CHECKING:
+    import duckdb
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    import shapely
+else:
+    duckdb = lazy_module("duckdb")
+    pa = lazy_module("pyarrow")
+    pacsv = lazy_module("pyarrow.csv")
+    shapely = lazy_module("shapely")
 
 BATCH_ROWS = 100_000
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-
-import duckdb
+from typing import TYPE_CHECKING
 
 from civiclab.datasets.ingest.columns import (
     DECIMAL_COMMA,
@@ -21,6 +20,12 @@ from civiclab.datasets.ingest.columns import (
     quote_literal,
     strptime_test,
 )
+from civiclab.lazy_modules import lazy_module
+
+if TYPE_CHECKING:
+    import duckdb
+else:
+    duckdb = lazy_module("duckdb")
 
 # As many rows as DuckDB's own CSV sniffer reads; a later value that does not fit the chosen
 # type is reported with its row, never silently changed.

@@ -14,10 +14,15 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-
-import duckdb
+from typing import TYPE_CHECKING
 
 from civiclab.datasets.ingest.report import IngestError
+from civiclab.lazy_modules import lazy_module
+
+if TYPE_CHECKING:
+    import duckdb
+else:
+    duckdb = lazy_module("duckdb")
 
 # Members smaller than this are not checked for their ratio: small XML parts (styles,
 # shared settings) compress very well and cannot make a bomb on their own.

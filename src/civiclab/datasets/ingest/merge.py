@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-
-import duckdb
+from typing import TYPE_CHECKING
 
 from civiclab.datasets.ingest.columns import ColumnSpec, ColumnType, quote_ident, quote_literal
 from civiclab.datasets.ingest.pipeline import REFUSED_COLUMN, dataset_relation
 from civiclab.datasets.ingest.report import IngestError, english
+from civiclab.lazy_modules import lazy_module
+
+if TYPE_CHECKING:
+    import duckdb
+else:
+    duckdb = lazy_module("duckdb")
 
 UPDATED_NAME = re.compile(r"updated|modified|last.?change", re.I)
 

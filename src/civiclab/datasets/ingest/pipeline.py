@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import duckdb
+from typing import TYPE_CHECKING, Any
 
 from civiclab.datasets.ingest.columns import (
     DECIMAL_COMMA,
@@ -32,6 +30,12 @@ from civiclab.datasets.ingest.report import (
     source_problem,
 )
 from civiclab.datasets.ingest.sources import RawSource
+from civiclab.lazy_modules import lazy_module
+
+if TYPE_CHECKING:
+    import duckdb
+else:
+    duckdb = lazy_module("duckdb")
 
 ProgressCallback = Callable[[str, float], None]
 

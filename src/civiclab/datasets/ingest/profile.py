@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
-
-import duckdb
+from typing import TYPE_CHECKING, Any
 
 from civiclab.datasets.ingest.columns import (
     STORAGE_TYPE,
@@ -15,6 +13,12 @@ from civiclab.datasets.ingest.columns import (
     quote_literal,
 )
 from civiclab.datasets.ingest.pipeline import REFUSED_COLUMN, dataset_relation
+from civiclab.lazy_modules import lazy_module
+
+if TYPE_CHECKING:
+    import duckdb
+else:
+    duckdb = lazy_module("duckdb")
 
 TOP_VALUES = 5
 EXACT_TOP_COUNTS_UP_TO = 1_000_000
