@@ -1,7 +1,9 @@
 """The isolation audit: every URL pattern of the site and every route of the API, discovered
 from Django's resolver and the OpenAPI document (never listed by hand), requested with GET by
-people outside a team — anonymous, a member and an admin of another city, an admin of another
-network — with every URL parameter filled from a world of team-only objects of every kind.
+people outside team T of city A — anonymous, a member of A, a member and an admin of another
+city, an admin of another network — with every URL parameter filled from a world of team-only
+objects of every kind (dataset, boundary, indicator, challenge and its parts, solution and its
+parts, import job).
 No answer may name a private object (its names, titles and slugs all carry MARKER), whether it
 is returned, listed, exported or mapped. A route whose parameters the audit cannot fill fails
 the test unless SKIPPED says why, so an app added later is audited without a test of its own.
@@ -22,6 +24,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from civiclab.datasets import services as datasets
 from civiclab.datasets.models import ImportJob
+from civiclab.geo.services import attach_boundary
 from civiclab.indicators import services as indicators
 from civiclab.portfolio.models import SolutionIndicator
 from tests.datasets.helpers import write
@@ -57,7 +60,25 @@ NAMES = (
     "zqsecret reason",
     "zqsecret update",
     "zqsecret graffiti",  # a value in the dataset's rows
+    "zqsecret wards",  # a boundary (its dataset)
+    "zqsecret ward 1",  # an area of it
 )
+# A boundary's areas: one square ward around the requests.
+WARDS = {
+    "type": "FeatureCollection",
+    "features": [
+        {
+            "type": "Feature",
+            "properties": {"name": "Zqsecret ward 1"},
+            "geometry": {
+                "type": "Polygon",
+                "coordinates": [
+                    [[-88.2, 30.6], [-88.0, 30.6], [-88.0, 30.8], [-88.2, 30.8], [-88.2, 30.6]]
+                ],
+            },
+        }
+    ],
+}
 CONVERTER = re.compile(r"<(?:\w+:)?(\w+)>")
 
 
@@ -113,7 +134,14 @@ def private(world: World, tmp_path: Path) -> dict[str, list[Any]]:
         factories.update(solution, body="Zqsecret update"),
     ]
     target = SolutionIndicator.objects.create(solution=solution, indicator=indicator)
-    datasets.update_dataset(city_admin, dataset, visibility="team", team=world.team)
+    wards = tmp_path / "wards.geojson"
+    wards.write_text(json.dumps(WARDS))
+    areas = datasets.import_file(
+        city_admin, world.city, "Zqsecret wards", wards, wards.name, options
+    ).dataset
+    attach_boundary(city_admin, areas, "name")
+    for made in (dataset, areas):
+        datasets.update_dataset(city_admin, made, visibility="team", team=world.team)
     team_member = world.user("team_member")
     job = ImportJob.objects.create(
         city=world.city, dataset=dataset, dataset_name="Zqsecret data", upload="zqsecret.csv"
@@ -121,8 +149,8 @@ def private(world: World, tmp_path: Path) -> dict[str, list[Any]]:
     objects = [challenge, evidence, cause, opportunity, idea, solution]
     return {
         "slug": [world.city.slug],
-        "dataset_slug": [dataset.slug],
-        "dataset": [dataset.slug],
+        "dataset_slug": [dataset.slug, areas.slug],
+        "dataset": [dataset.slug, areas.slug],
         "indicator_slug": [indicator.slug],
         "indicator": [indicator.slug],
         "team_slug": [world.team.slug],
