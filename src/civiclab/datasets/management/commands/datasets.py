@@ -28,6 +28,9 @@ def dataset_summary(dataset: Dataset) -> dict[str, Any]:
 
 class Command(ResultCommand):
     help = "List datasets, show one (profile and versions), or roll one back."
+    # Django's system checks import the whole URL map and build every API schema (~0.5 s) for
+    # a command that reads a few rows: `civiclab check`, `migrate` and `serve` run them.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)

@@ -39,6 +39,9 @@ def resolve_network(slug: str | None) -> Network:
 
 class Command(ResultCommand):
     help = "Add or list cities."
+    # Django's system checks import the whole URL map and build every API schema (~0.5 s) for
+    # a command that reads a few rows: `civiclab check`, `migrate` and `serve` run them.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
