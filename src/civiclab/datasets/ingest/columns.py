@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from civiclab.datasets.ingest.report import english
+
+if TYPE_CHECKING:
+    import duckdb
 
 
 class ColumnType(StrEnum):
@@ -96,6 +99,15 @@ class ColumnSpec:
             format=data.get("format"),
             null_markers=tuple(data.get("null_markers") or ()),
         )
+
+
+def fetch_row(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[Any, ...]:
+    """The one row of an aggregate query. DuckDB types ``fetchone()`` as possibly ``None``; an
+    aggregate without GROUP BY always has its row, so a missing one is a bug, said loudly."""
+    row = con.execute(sql).fetchone()
+    if row is None:
+        raise RuntimeError(f"an aggregate query returned no row: {sql[:120]}")
+    return row
 
 
 def quote_ident(name: str) -> str:

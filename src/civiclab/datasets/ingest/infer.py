@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from civiclab.datasets.ingest.columns import (
     DECIMAL_COMMA,
@@ -15,6 +15,7 @@ from civiclab.datasets.ingest.columns import (
     ColumnSpec,
     ColumnType,
     exact_double_test,
+    fetch_row,
     number_text,
     quote_ident,
     quote_literal,
@@ -248,7 +249,7 @@ def _stats_of(
             selects.append(f"approx_count_distinct({v}) AS d{i}")
         for cand in candidates:
             selects.append(f"count(*) FILTER ({_bind(cand.matches, v)}) AS {cand.key}_{i}")
-    row = con.execute(f"SELECT {', '.join(selects)} FROM __sample").fetchone()
+    row = fetch_row(con, f"SELECT {', '.join(selects)} FROM __sample")
     names = [d[0] for d in con.description]
     return dict(zip(names, row, strict=True))
 
@@ -258,14 +259,14 @@ def _bind(matches: str, value: str) -> str:
     return matches.replace("{v}", value)
 
 
-def _decide(column: str, i: int, stats: dict, candidates: list[_Candidate]) -> ColumnSpec:
+def _decide(column: str, i: int, stats: dict[str, Any], candidates: list[_Candidate]) -> ColumnSpec:
     present = stats[f"n{i}"]
     distinct = stats[f"d{i}"]
     if present == 0:
         return ColumnSpec(column, column, ColumnType.TEXT)
 
     def fits(key: str) -> bool:
-        return stats.get(f"{key}_{i}") == present
+        return bool(stats.get(f"{key}_{i}") == present)
 
     # Number candidates were only tried on columns without an identifier's name.
     number_format = None if fits("dec") or not fits("dec_comma") else DECIMAL_COMMA

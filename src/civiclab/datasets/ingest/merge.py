@@ -6,7 +6,13 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from civiclab.datasets.ingest.columns import ColumnSpec, ColumnType, quote_ident, quote_literal
+from civiclab.datasets.ingest.columns import (
+    ColumnSpec,
+    ColumnType,
+    fetch_row,
+    quote_ident,
+    quote_literal,
+)
 from civiclab.datasets.ingest.pipeline import REFUSED_COLUMN, dataset_relation
 from civiclab.datasets.ingest.report import IngestError, english
 from civiclab.lazy_modules import lazy_module
@@ -81,7 +87,7 @@ def merge(
                 params={"columns": ", ".join(map(repr, names))},
             )
         k = quote_ident(key)
-        empty = con.execute(f"SELECT count(*) FROM {new} WHERE {k} IS NULL").fetchone()[0]
+        empty = fetch_row(con, f"SELECT count(*) FROM {new} WHERE {k} IS NULL")[0]
         if empty:
             raise IngestError(
                 "{rows} row(s) have no value in the key column {key!r}: they cannot be matched.",

@@ -16,6 +16,7 @@ from civiclab.datasets.ingest.columns import (
     ColumnType,
     cast_expr,
     clean_expr,
+    fetch_row,
     problem_expr,
     quote_ident,
     quote_literal,
@@ -25,6 +26,7 @@ from civiclab.datasets.ingest.report import (
     MAX_EXAMPLES,
     ImportReport,
     IngestError,
+    Param,
     Problem,
     english,
     source_problem,
@@ -267,10 +269,11 @@ def write_typed(
         f"COPY ({select}) TO {quote_literal(str(path))} (FORMAT parquet, ROW_GROUP_SIZE 61440)"
     )
     relation = f"read_parquet({quote_literal(str(path))})"
-    rows, refused = con.execute(
+    rows, refused = fetch_row(
+        con,
         f"SELECT count(*) FILTER (NOT {REFUSED_COLUMN}), count(*) FILTER ({REFUSED_COLUMN}) "
-        f"FROM {relation}"
-    ).fetchone()
+        f"FROM {relation}",
+    )
     report = ImportReport()
     rejected_rows = _add_rejects(con, report) if source.rejects else []
     if refused:
@@ -303,7 +306,9 @@ def _add_rejects(con: duckdb.DuckDBPyConnection, report: ImportReport) -> list[i
     ).fetchall()
     for line, error_type, csv_line, column in rows:
         template = REJECT_REASONS.get(str(error_type), OTHER_REJECT)
-        params = {} if str(error_type) in REJECT_REASONS else {"kind": str(error_type).lower()}
+        params: dict[str, Param] = (
+            {} if str(error_type) in REJECT_REASONS else {"kind": str(error_type).lower()}
+        )
         # DuckDB counts file lines from 1 with the header as line 1; rows count data rows.
         report.add(Problem(template, int(line) - 1, column, csv_line, params))
     report.bad_rows += len(rows)
@@ -354,14 +359,15 @@ def _add_value_problems(
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE __refused AS SELECT * FROM ({numbered}) WHERE {any_flag}"
     )
-    total = con.execute("SELECT count(*) FROM __refused").fetchone()[0]
+    total = fetch_row(con, "SELECT count(*) FROM __refused")[0]
     report.bad_rows += total
+    params: dict[str, Param]
     for i, spec in enumerate(checked):
         if spec.format in (None, "iso"):
             template, params = REASONS[spec.type], {}
         else:
             template, params = REASONS_IN_FORMAT[spec.type], {"format": spec.format}
-        count = con.execute(f"SELECT count(*) FROM __refused WHERE __p{i}").fetchone()[0]
+        count = fetch_row(con, f"SELECT count(*) FROM __refused WHERE __p{i}")[0]
         if not count:
             continue
         examples = con.execute(

@@ -9,6 +9,7 @@ from civiclab.datasets.ingest.columns import (
     STORAGE_TYPE,
     ColumnSpec,
     ColumnType,
+    fetch_row,
     quote_ident,
     quote_literal,
 )
@@ -42,12 +43,12 @@ def profile_file(
     values are counted for category columns only.
     """
     relation = dataset_relation(path)
-    refused = con.execute(
-        f"SELECT count(*) FROM read_parquet({quote_literal(str(path))}) WHERE {REFUSED_COLUMN}"
-    ).fetchone()[0]
+    refused = fetch_row(
+        con, f"SELECT count(*) FROM read_parquet({quote_literal(str(path))}) WHERE {REFUSED_COLUMN}"
+    )[0]
     if refused:
         return profile_relation(con, relation, columns)
-    total = con.execute(f"SELECT count(*) FROM {relation}").fetchone()[0]
+    total = fetch_row(con, f"SELECT count(*) FROM {relation}")[0]
     con.execute(
         "CREATE OR REPLACE TEMP TABLE __metadata AS SELECT path_in_schema AS name, "
         "stats_null_count, stats_min_value, stats_max_value "
@@ -80,7 +81,7 @@ def profile_relation(
             selects.append(f"min({column}) AS lo{i}, max({column}) AS hi{i}")
         else:
             selects.append(f"NULL AS lo{i}, NULL AS hi{i}")
-    row = con.execute(f"SELECT {', '.join(selects)} FROM {relation}").fetchone()
+    row = fetch_row(con, f"SELECT {', '.join(selects)} FROM {relation}")
     found = dict(zip([d[0] for d in con.description], row, strict=True))
     stats = {
         spec.name: (found[f"n{i}"], found[f"lo{i}"], found[f"hi{i}"])
@@ -103,7 +104,7 @@ def _profile(
             selects.append(f"approx_count_distinct({column}) AS d{i}")
     found: dict[str, Any] = {}
     if selects:
-        row = con.execute(f"SELECT {', '.join(selects)} FROM {relation}").fetchone()
+        row = fetch_row(con, f"SELECT {', '.join(selects)} FROM {relation}")
         found = dict(zip([d[0] for d in con.description], row, strict=True))
     # Candidate top values from a 5 % sample of the file's blocks, then counted exactly.
     categories = [(i, s) for i, s in enumerate(columns) if s.type is ColumnType.CATEGORY]
@@ -111,9 +112,9 @@ def _profile(
         top_sql = ", ".join(
             f"approx_top_k({quote_ident(s.name)}, {TOP_VALUES}) AS top{i}" for i, s in categories
         )
-        row = con.execute(f"SELECT {top_sql} FROM {relation} USING SAMPLE 5% (system)").fetchone()
-        if row is None or all(v is None for v in row) or total < 100_000:
-            row = con.execute(f"SELECT {top_sql} FROM {relation}").fetchone()
+        row = fetch_row(con, f"SELECT {top_sql} FROM {relation} USING SAMPLE 5% (system)")
+        if all(v is None for v in row) or total < 100_000:
+            row = fetch_row(con, f"SELECT {top_sql} FROM {relation}")
         found.update(zip([d[0] for d in con.description], row, strict=True))
     result = []
     tops: dict[int, list[str]] = {}
@@ -163,7 +164,7 @@ def _count_top_values(
     if not selects:
         return
     source = relation if exact else f"{relation} USING SAMPLE 10% (system)"
-    row = con.execute(f"SELECT count(*), {', '.join(selects)} FROM {source}").fetchone()
+    row = fetch_row(con, f"SELECT count(*), {', '.join(selects)} FROM {source}")
     scanned, counts = row[0], row[1:]
     scale = 1.0 if exact or not scanned else total / scanned
     for (i, _j, value), count in zip(keys, counts, strict=True):
