@@ -230,3 +230,32 @@ def test_local_links_point_to_existing_files(document: Path) -> None:
         if not resolved.exists():
             missing.append(f"{document.relative_to(REPO)}:{line}: {target}")
     assert not missing, "links to files that do not exist:\n" + "\n".join(missing)
+
+
+def tree_of_architecture_map() -> str:
+    """The tree block at the top of docs/architecture.md: the map a newcomer reads first."""
+    text = (Path(__file__).resolve().parent.parent / "docs" / "architecture.md").read_text()
+    start = text.index("```text\nsrc/civiclab/")
+    return text[start : text.index("\n```", start + 1)]
+
+
+def test_every_module_is_on_the_architecture_map() -> None:
+    """GIVEN every Python module under src/civiclab (migrations and package markers aside) WHEN
+    the architecture map's tree is read THEN each module's file name stands in it, so a module
+    added without a line on the map fails here rather than surprising the next reader."""
+    package = Path(__file__).resolve().parent.parent / "src" / "civiclab"
+    tree = tree_of_architecture_map()
+
+    def on_the_map(module: Path) -> bool:
+        if module.parent.name in ("commands", "templatetags"):
+            return module.stem in tree  # commands and tag libraries are listed by name
+        return module.name in tree
+
+    missing = [
+        str(module.relative_to(package))
+        for module in sorted(package.rglob("*.py"))
+        if "migrations" not in module.parts
+        and module.name != "__init__.py"
+        and not on_the_map(module)
+    ]
+    assert not missing, f"add these modules to the tree in docs/architecture.md: {missing}"
