@@ -77,6 +77,12 @@ class ErrorResponse(Schema):
     error: ErrorBody
 
 
+# The error answers documented once for every router: a write may be refused or invalid; a
+# read may need a sign-in, find nothing, or get a parameter out of range (ids are bounded).
+ERRORS = {401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 422: ErrorResponse}
+READ_ERRORS = {401: ErrorResponse, 404: ErrorResponse, 422: ErrorResponse}
+
+
 # The largest integer both databases store (PostgreSQL bigint, SQLite INTEGER). A larger id
 # cannot name anything, and the drivers raise on it instead of finding nothing (a 500), so
 # every id the API reads from a path or a query is bounded by it and refused with a 422.

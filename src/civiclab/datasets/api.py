@@ -30,7 +30,9 @@ from ninja.pagination import paginate
 from civiclab.core.api import (
     AUTH,
     AUTH_OR_ANONYMOUS,
+    ERRORS,
     MAX_OFFSET,
+    READ_ERRORS,
     ErrorResponse,
     Id,
     Page,
@@ -68,8 +70,6 @@ from civiclab.network.models import City
 from civiclab.network.queries import visible_cities
 
 router = Router(tags=["datasets"])
-ERRORS = {401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 422: ErrorResponse}
-READ_ERRORS = {401: ErrorResponse, 404: ErrorResponse, 422: ErrorResponse}
 DATASET = "/cities/{slug}/datasets/{dataset}"
 
 

@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
 
-from civiclab.core.api import AUTH_OR_ANONYMOUS, ErrorResponse, error
+from civiclab.core.api import AUTH_OR_ANONYMOUS, READ_ERRORS, error
 from civiclab.datasets.engine import CityQuery, QueryError, TableFile
 from civiclab.datasets.models import Dataset
 from civiclab.datasets.queries import version_path, visible_datasets
@@ -37,7 +37,6 @@ from civiclab.indicators.forms import filter_value
 from civiclab.indicators.spec import Filter
 
 router = Router(tags=["maps"])
-READ_ERRORS = {401: ErrorResponse, 404: ErrorResponse, 422: ErrorResponse}
 OPS = ("=", "!=", "in", "not in", "between", "is null", "is not null", "contains")
 
 

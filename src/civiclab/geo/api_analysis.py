@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
 
-from civiclab.core.api import AUTH_OR_ANONYMOUS, ErrorResponse
+from civiclab.core.api import AUTH_OR_ANONYMOUS, ERRORS
 from civiclab.core.schemas import InputSchema
 from civiclab.datasets.models import Dataset
 from civiclab.datasets.queries import visible_datasets
@@ -25,7 +25,6 @@ from civiclab.geo.services import (
 from civiclab.geo.units import parse_distance
 
 router = Router(tags=["geo"])
-ERRORS = {401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 422: ErrorResponse}
 GEO = "/cities/{slug}/geo"
 
 

@@ -13,7 +13,7 @@ from django.urls import reverse
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
-from civiclab.core.api import AUTH_OR_ANONYMOUS, ErrorResponse, Page
+from civiclab.core.api import AUTH_OR_ANONYMOUS, ERRORS, READ_ERRORS, Page
 from civiclab.core.permissions import DEFAULT_POLICY, Action, Target, Visibility
 from civiclab.core.services import check
 from civiclab.datasets.engine import QueryError
@@ -40,8 +40,6 @@ from civiclab.network.models import City
 from civiclab.network.queries import visible_cities
 
 router = Router(tags=["indicators"])
-ERRORS = {401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 422: ErrorResponse}
-READ_ERRORS = {401: ErrorResponse, 404: ErrorResponse}
 INDICATORS = "/cities/{slug}/indicators"
 INDICATOR = INDICATORS + "/{indicator}"
 

@@ -9,7 +9,7 @@ from ninja import Query, Router, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
-from civiclab.core.api import AUTH_OR_ANONYMOUS, ErrorResponse, Id, Page
+from civiclab.core.api import AUTH_OR_ANONYMOUS, ERRORS, ErrorResponse, Id, Page
 from civiclab.core.scoping import actor_for
 from civiclab.network import services
 from civiclab.network.models import City, Membership, Network, Team
@@ -31,7 +31,6 @@ from civiclab.network.schemas import (
 )
 
 router = Router(tags=["network"])
-ERRORS = {401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 422: ErrorResponse}
 
 
 def _city(request: HttpRequest, slug: str) -> City:

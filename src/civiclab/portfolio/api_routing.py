@@ -22,7 +22,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Status
 from ninja.pagination import paginate
 
-from civiclab.core.api import AUTH_OR_ANONYMOUS, ErrorResponse, Id, Page
+from civiclab.core.api import AUTH_OR_ANONYMOUS, ERRORS, READ_ERRORS, Id, Page
 from civiclab.core.permissions import DEFAULT_POLICY, Action
 from civiclab.core.services import check
 from civiclab.datasets.queries import visible_datasets
@@ -32,8 +32,6 @@ from civiclab.portfolio import services
 from civiclab.portfolio.models import Cause, Challenge, Evidence, Score, Solution, scope
 from civiclab.portfolio.queries import visible, with_sources_shown
 
-ERRORS = {401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 422: ErrorResponse}
-READ_ERRORS = {401: ErrorResponse, 404: ErrorResponse}
 # What each type's answers read, fetched with it rather than once per row.
 RELATED: dict[type[models.Model], tuple[str, ...]] = {
     Challenge: ("city", "owner"),
