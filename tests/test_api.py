@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -166,3 +167,22 @@ def test_every_route_has_an_operation_id_and_summary() -> None:
         for method, operation in operations.items():
             assert operation.get("operationId"), f"{method} {path}"
             assert operation.get("summary"), f"{method} {path}"
+
+
+def test_network_errors_speak_the_request_language(world: World) -> None:
+    """GIVEN a French request WHEN adding a city is refused (not a network admin) or clashes with
+    an existing slug THEN the error message is French, like every other API error."""
+    body = {"slug": "lyon", "name": "Lyon", "country": "FR", "default_language": "fr"}
+    french = {"HTTP_ACCEPT_LANGUAGE": "fr"}
+
+    def post(user: object) -> Any:
+        return Client().post(
+            "/api/v1/cities", json.dumps(body), content_type="application/json",
+            **api_headers(user), **french,
+        )  # fmt: skip
+
+    refused = post(world.user("city_admin")).json()["error"]["message"]
+    assert "Seuls les administrateurs du réseau" in refused
+    assert post(world.user("network_admin")).status_code == 201
+    clash = post(world.user("network_admin")).json()["error"]["message"]
+    assert "existe déjà" in clash

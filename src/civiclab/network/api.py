@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
@@ -74,12 +75,14 @@ def create_city(request: HttpRequest, payload: CityCreate) -> Status:
     elif len(admin_of) == 1:
         network = Network.objects.get(pk=next(iter(admin_of)))
     elif admin_of:
-        raise HttpError(400, "You administer several networks: name one in `network`.")
+        raise HttpError(400, _("You administer several networks: name one in `network`."))
     else:
-        raise HttpError(403, "Only network admins add cities.")
+        raise HttpError(403, _("Only network admins add cities."))
     data = payload.dict(exclude={"network"})
     if City.objects.filter(slug=data["slug"]).exists():
-        raise HttpError(409, f"A city with slug {data['slug']!r} already exists.")
+        raise HttpError(
+            409, _("A city with slug “%(slug)s” already exists.") % {"slug": data["slug"]}
+        )
     return Status(201, services.create_city(request.auth, network, **data))
 
 
@@ -183,7 +186,7 @@ def create_membership(request: HttpRequest, payload: MembershipCreate) -> Status
     city = _city(request, payload.city)
     user = get_user_model().objects.filter(email__iexact=payload.email.strip()).first()
     if user is None:
-        raise HttpError(404, f"No user with email {payload.email!r}.")
+        raise HttpError(404, _("No user with email “%(email)s”.") % {"email": payload.email})
     team = get_object_or_404(Team, pk=payload.team, city=city) if payload.team else None
     return Status(201, services.add_membership(request.auth, user, city, payload.role, team))
 
