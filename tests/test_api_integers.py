@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from civiclab.core.api import DB_INT_MAX, MAX_OFFSET, api
+from civiclab.core.api import DB_INT_MAX, MAX_OFFSET
 from civiclab.datasets import services as datasets
+from civiclab.site.api import api
 from tests.permission_matrix import api_headers
 from tests.world import World
 

@@ -14,11 +14,11 @@ from django.test import Client
 
 from civiclab.accounts.models import User
 from civiclab.accounts.people import display_name
-from civiclab.core.api import api
 from civiclab.datasets import services as datasets
 from civiclab.datasets.models import Dataset
 from civiclab.indicators import services as indicators
 from civiclab.indicators.models import Indicator
+from civiclab.site.api import api
 from tests.permission_matrix import api_headers
 from tests.portfolio import factories as f
 from tests.world import World

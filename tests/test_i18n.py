@@ -190,7 +190,7 @@ def test_own_language_beats_the_citys(client: Client, world: World) -> None:
     user.language = "en"
     user.save()
     client.force_login(user)
-    body = client.get(reverse("core:home")).content.decode()
+    body = client.get(reverse("site:home")).content.decode()
     assert '<html lang="en">' in body
     assert "Log out" in body
 
@@ -228,8 +228,8 @@ def test_french_pages_show_no_catalogue_english(client: Client, world: World) ->
     ]
     city, team = world.city.slug, world.team.slug
     urls = [
-        reverse("core:home"),
-        reverse("core:section", args=["challenges"]),
+        reverse("site:home"),
+        reverse("site:section", args=["challenges"]),
         reverse("network:overview"),
         reverse("network:city", args=[city]),
         reverse("network:city_edit", args=[city]),

@@ -75,7 +75,7 @@ def test_each_data_directory_has_its_own_gunicorn_control_socket(tmp_path: Path)
     from django.test import override_settings
     from gunicorn.config import Config
 
-    from civiclab.core.management.commands.serve import MAX_SOCKET_PATH, gunicorn_argv
+    from civiclab.site.management.commands.serve import MAX_SOCKET_PATH, gunicorn_argv
 
     def socket_of(data_dir: Path) -> str:
         with override_settings(DATA_DIR=data_dir):

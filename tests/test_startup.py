@@ -36,7 +36,7 @@ print(json.dumps({{
 }}))
 """
 
-LOAD_URLCONF = "import civiclab.urls"
+LOAD_URLCONF = "import civiclab.site.urls"
 LOAD_COMMANDS = """
 from django.core.management import get_commands, load_command_class
 for name, app in get_commands().items():
@@ -66,7 +66,7 @@ def loaded_after(tmp_path: Path, load: str) -> dict[str, list[str]]:
         # The URLconf mounts every app's views and API routers (geo's analysis among them).
         (LOAD_URLCONF, "civiclab.geo.api_analysis"),
         # Every command's module is loaded before its options are even parsed.
-        (LOAD_COMMANDS, "civiclab.core.management.commands.demo"),
+        (LOAD_COMMANDS, "civiclab.site.management.commands.demo"),
     ],
     ids=["urlconf", "management-commands"],
 )

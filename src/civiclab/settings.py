@@ -27,6 +27,7 @@ ALLOWED_HOSTS = env_list("CIVICLAB_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[
 CSRF_TRUSTED_ORIGINS = env_list("CIVICLAB_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
+    "civiclab.site",
     "civiclab.core",
     "civiclab.accounts",
     "civiclab.network",
@@ -59,12 +60,12 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
-ROOT_URLCONF = "civiclab.urls"
+ROOT_URLCONF = "civiclab.site.urls"
 WSGI_APPLICATION = "civiclab.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "core:home"
-LOGOUT_REDIRECT_URL = "core:home"
+LOGIN_REDIRECT_URL = "site:home"
+LOGOUT_REDIRECT_URL = "site:home"
 
 TEMPLATES = [
     {
@@ -77,7 +78,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "civiclab.core.context_processors.navigation",
+                "civiclab.site.context_processors.navigation",
             ],
         },
     },

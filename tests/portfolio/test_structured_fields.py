@@ -11,9 +11,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
 
-from civiclab.core.api import api
 from civiclab.portfolio import services, transfer
 from civiclab.portfolio.models import Challenge, Evidence, Idea
+from civiclab.site.api import api
 from tests.permission_matrix import api_headers
 from tests.portfolio import factories as f
 from tests.world import World

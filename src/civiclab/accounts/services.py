@@ -6,8 +6,8 @@ from typing import Any
 
 from django.db import transaction
 
+from civiclab.accounts.queries import home_network
 from civiclab.audit.services import record
-from civiclab.network.queries import home_network
 
 PROFILE_FIELDS = ("full_name", "language")
 

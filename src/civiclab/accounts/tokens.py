@@ -15,8 +15,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from civiclab.accounts.models import ApiToken
+from civiclab.accounts.queries import home_network
 from civiclab.audit.services import record
-from civiclab.network.queries import home_network
 
 TOKEN_PREFIX = "clb_"
 

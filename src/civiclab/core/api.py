@@ -1,70 +1,21 @@
-"""The REST API at /api/v1/: authentication, the one JSON error shape, pagination."""
+"""API primitives every router shares: the one JSON error shape and its handlers, the error
+answers to document, bounded ids and pagination. The API itself is composed in ``site.api``."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
 from django.conf import settings
-from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import LimitOffsetPagination
-from ninja.utils import check_csrf
 
-from civiclab import __version__
-from civiclab.accounts.tokens import user_for_token
-from civiclab.datasets.ingest.report import IngestError
-from civiclab.datasets.ingest_text import error_message, report_for_reader
-
-
-class ApiAuth:
-    """Bearer token first; else the browser session (with CSRF on writes); else anonymous.
-
-    A request that sends an Authorization header with a bad token is refused outright
-    rather than treated as anonymous, so a revoked token never silently "works".
-    """
-
-    openapi_type = "http"
-    openapi_scheme = "bearer"
-
-    def __init__(self, allow_anonymous: bool = False) -> None:
-        self.allow_anonymous = allow_anonymous
-
-    def __call__(self, request: HttpRequest) -> Any:
-        user = self.identify(request)
-        if request.headers.get("Authorization"):
-            return user
-        if user is not None:
-            if request.method not in ("GET", "HEAD", "OPTIONS") and check_csrf(request):
-                raise AuthenticationError(403, _("CSRF check failed for a session request."))
-            return user
-        if self.allow_anonymous:
-            return AnonymousUser()
-        return None
-
-    @staticmethod
-    def identify(request: HttpRequest) -> Any:
-        """Who the request comes from — its token's user, else the signed-in session's, else
-        None — without the CSRF check, which reads the body (uploads need to know first)."""
-        header = request.headers.get("Authorization", "")
-        if header:
-            scheme, _space, raw = header.partition(" ")
-            user = user_for_token(raw.strip()) if scheme.lower() == "bearer" else None
-            if user is None:
-                raise AuthenticationError(401, _("Invalid or revoked API token."))
-            request.user = user
-            return user
-        user = getattr(request, "user", None)
-        return user if user is not None and user.is_authenticated else None
-
-
-AUTH = ApiAuth()
-AUTH_OR_ANONYMOUS = ApiAuth(allow_anonymous=True)
+from civiclab.core.errors import DomainError
 
 
 class ErrorBody(Schema):
@@ -114,24 +65,12 @@ class Page(LimitOffsetPagination):
         return page
 
 
-api = NinjaAPI(
-    title="civiclab API",
-    version=__version__,
-    urls_namespace="api",
-    auth=AUTH,
-    description=(
-        "Token-authenticated REST API of civiclab. Send `Authorization: Bearer <token>`; "
-        "create tokens on your profile page or with `civiclab token create EMAIL`. Errors "
-        'always have the shape `{"error": {"code", "message", "details"}}`.'
-    ),
-)
-
-
 def error(
     request: HttpRequest, status: int, code: str, message: str, details: Any = None
 ) -> HttpResponse:
-    return api.create_response(
-        request, {"error": {"code": code, "message": message, "details": details}}, status=status
+    """The one error shape, ``{"error": {"code", "message", "details"}}``."""
+    return JsonResponse(
+        {"error": {"code": code, "message": message, "details": details}}, status=status
     )
 
 
@@ -142,89 +81,63 @@ def _field_name(loc: tuple | list) -> str | None:
     return ".".join(parts) or None
 
 
-@api.exception_handler(NinjaValidationError)
-def _validation(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
-    details = [
-        {"field": _field_name(e.get("loc", ())), "message": e.get("msg")} for e in exc.errors
-    ]
-    return error(request, 422, "validation_error", _("The request is not valid."), details)
+def install_error_handlers(api: NinjaAPI) -> None:
+    """Answer every error the API may meet in the one shape, in the request's language: a
+    :class:`DomainError` of any app by its own status and code, without core knowing it."""
 
+    @api.exception_handler(DomainError)
+    def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+        return error(request, exc.status, exc.code, str(exc), exc.details)
 
-@api.exception_handler(DjangoValidationError)
-def _django_validation(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
-    if hasattr(exc, "error_dict"):
+    @api.exception_handler(NinjaValidationError)
+    def _validation(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
         details = [
-            {"field": None if field == "__all__" else field, "message": str(msg)}
-            for field, messages in exc.message_dict.items()
-            for msg in messages
+            {"field": _field_name(e.get("loc", ())), "message": e.get("msg")} for e in exc.errors
         ]
-    else:
-        details = [{"field": None, "message": str(m)} for m in exc.messages]
-    return error(request, 422, "validation_error", _("The request is not valid."), details)
+        return error(request, 422, "validation_error", _("The request is not valid."), details)
 
+    @api.exception_handler(DjangoValidationError)
+    def _django_validation(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+        if hasattr(exc, "error_dict"):
+            details = [
+                {"field": None if field == "__all__" else field, "message": str(msg)}
+                for field, messages in exc.message_dict.items()
+                for msg in messages
+            ]
+        else:
+            details = [{"field": None, "message": str(m)} for m in exc.messages]
+        return error(request, 422, "validation_error", _("The request is not valid."), details)
 
-@api.exception_handler(IngestError)
-def _ingest_error(request: HttpRequest, exc: IngestError) -> HttpResponse:
-    """A file that cannot be imported: ``code`` says why, ``details`` is the bad-row report."""
-    details = report_for_reader(exc.report.as_dict()) if exc.report else None
-    return error(request, 422, exc.code, error_message(exc), details)
+    @api.exception_handler(AuthenticationError)
+    def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        status = getattr(exc, "status_code", 401)
+        message = (
+            str(exc.message) if getattr(exc, "message", None) else _("Authentication required.")
+        )
+        code = "forbidden" if status == 403 else "unauthenticated"
+        return error(request, status, code, message)
 
+    @api.exception_handler(PermissionDenied)
+    def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+        return error(request, 403, "forbidden", _("You are not allowed to do this."))
 
-@api.exception_handler(AuthenticationError)
-def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    status = getattr(exc, "status_code", 401)
-    message = str(exc.message) if getattr(exc, "message", None) else _("Authentication required.")
-    code = "forbidden" if status == 403 else "unauthenticated"
-    return error(request, status, code, message)
+    @api.exception_handler(Http404)
+    def _http404(request: HttpRequest, exc: Http404) -> HttpResponse:
+        return error(request, 404, "not_found", _("Not found."))
 
+    @api.exception_handler(ObjectDoesNotExist)
+    def _does_not_exist(request: HttpRequest, exc: ObjectDoesNotExist) -> HttpResponse:
+        return error(request, 404, "not_found", _("Not found."))
 
-@api.exception_handler(PermissionDenied)
-def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
-    return error(request, 403, "forbidden", _("You are not allowed to do this."))
-
-
-@api.exception_handler(Http404)
-def _http404(request: HttpRequest, exc: Http404) -> HttpResponse:
-    return error(request, 404, "not_found", _("Not found."))
-
-
-@api.exception_handler(ObjectDoesNotExist)
-def _does_not_exist(request: HttpRequest, exc: ObjectDoesNotExist) -> HttpResponse:
-    return error(request, 404, "not_found", _("Not found."))
-
-
-@api.exception_handler(HttpError)
-def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    codes = {
-        400: "bad_request",
-        401: "unauthenticated",
-        403: "forbidden",
-        404: "not_found",
-        405: "method_not_allowed",
-        409: "conflict",
-        429: "throttled",
-    }
-    return error(request, exc.status_code, codes.get(exc.status_code, "error"), str(exc))
-
-
-def register_routers() -> None:
-    from civiclab.accounts.api import router as accounts_router
-    from civiclab.datasets.api import router as datasets_router
-    from civiclab.geo.api import router as geo_router
-    from civiclab.geo.api_analysis import router as geo_analysis_router
-    from civiclab.geo.api_layers import router as geo_layers_router
-    from civiclab.indicators.api import router as indicators_router
-    from civiclab.network.api import router as network_router
-    from civiclab.portfolio.api import router as portfolio_router
-
-    api.add_router("/", accounts_router)
-    api.add_router("/", network_router)
-    api.add_router("/", datasets_router, tags=["datasets"])
-    api.add_router("/", geo_router, tags=["maps"])
-    api.add_router("/", geo_layers_router, tags=["maps"])
-    api.add_router("/", geo_analysis_router, tags=["spatial analysis"])
-    api.add_router("/", indicators_router, tags=["indicators"])
-    api.add_router("/", portfolio_router, tags=["portfolio"])
-
-
-register_routers()
+    @api.exception_handler(HttpError)
+    def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        codes = {
+            400: "bad_request",
+            401: "unauthenticated",
+            403: "forbidden",
+            404: "not_found",
+            405: "method_not_allowed",
+            409: "conflict",
+            429: "throttled",
+        }
+        return error(request, exc.status_code, codes.get(exc.status_code, "error"), str(exc))

@@ -38,11 +38,9 @@ def actor_for(user: Any) -> Actor:
     cached = getattr(user, _ACTOR_CACHE, None)
     if cached is not None:
         return cached
-    from civiclab.network.models import Membership
-
-    rows = Membership.objects.filter(user_id=user.pk).values_list(
-        "network_id", "city_id", "role", "team_id"
-    )
+    # The memberships of the layer above, through the reverse relation it declares: core
+    # knows its shape (network, city, role, team), not its model.
+    rows = user.memberships.values_list("network_id", "city_id", "role", "team_id")
     actor = Actor(
         user_id=user.pk,
         authenticated=True,

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 
-from civiclab.core.permissions import Action, Policy
+from civiclab.core.permissions import DEFAULT_POLICY, Action, Policy, Visibility
 from civiclab.core.scoping import CONTENT_FIELDS, ScopeFields, require
 
 
@@ -16,6 +16,19 @@ def check(
     """Refuse unless ``by`` may act; ``by=None`` is the command line, run by the operator."""
     if by is not None:
         require(by, action, target, policy, fields)
+
+
+def check_may_share(
+    by: Any,
+    target: Any,
+    visibility: str,
+    policy: Policy = DEFAULT_POLICY,
+    fields: ScopeFields = CONTENT_FIELDS,
+) -> None:
+    """Refuse to create ``target`` visible beyond its city unless ``by`` may publish there:
+    sharing something new with the network or the public is publishing, as widening is."""
+    if Visibility(visibility).breadth > Visibility.CITY.breadth:
+        check(by, Action.PUBLISH, target, policy, fields)
 
 
 def apply_changes(

@@ -17,7 +17,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
 
-from civiclab.core.api import AUTH_OR_ANONYMOUS, READ_ERRORS, error
+from civiclab.accounts.authentication import AUTH_OR_ANONYMOUS
+from civiclab.core.api import READ_ERRORS, error
 from civiclab.datasets.engine import CityQuery, QueryError, TableFile
 from civiclab.datasets.models import Dataset
 from civiclab.datasets.queries import version_path, visible_datasets

@@ -10,7 +10,8 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
 
-from civiclab.core.api import AUTH_OR_ANONYMOUS, ERRORS
+from civiclab.accounts.authentication import AUTH_OR_ANONYMOUS
+from civiclab.core.api import ERRORS
 from civiclab.core.schemas import InputSchema
 from civiclab.datasets.models import Dataset
 from civiclab.datasets.queries import visible_datasets

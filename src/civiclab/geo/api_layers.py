@@ -10,7 +10,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router
 
-from civiclab.core.api import AUTH_OR_ANONYMOUS, error
+from civiclab.accounts.authentication import AUTH_OR_ANONYMOUS
+from civiclab.core.api import error
 from civiclab.datasets.engine import QueryError
 from civiclab.datasets.queries import visible_datasets
 from civiclab.geo.api import READ_ERRORS, parse_bbox

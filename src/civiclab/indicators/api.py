@@ -13,7 +13,8 @@ from django.urls import reverse
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
-from civiclab.core.api import AUTH_OR_ANONYMOUS, ERRORS, READ_ERRORS, Page
+from civiclab.accounts.authentication import AUTH_OR_ANONYMOUS
+from civiclab.core.api import ERRORS, READ_ERRORS, Page
 from civiclab.core.permissions import DEFAULT_POLICY, Action, Target, Visibility
 from civiclab.core.services import check
 from civiclab.datasets.engine import QueryError

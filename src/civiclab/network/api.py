@@ -10,7 +10,8 @@ from ninja import Query, Router, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
-from civiclab.core.api import AUTH_OR_ANONYMOUS, ERRORS, ErrorResponse, Id, Page
+from civiclab.accounts.authentication import AUTH_OR_ANONYMOUS
+from civiclab.core.api import ERRORS, ErrorResponse, Id, Page
 from civiclab.core.scoping import actor_for
 from civiclab.network import services
 from civiclab.network.models import City, Membership, Network, Team

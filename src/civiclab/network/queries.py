@@ -48,14 +48,6 @@ def visible_memberships(user: Any) -> QuerySet[Membership]:
     ).select_related("user", "city", "team", "network")
 
 
-def home_network(user: Any) -> Network | None:
-    """The network of the user's first membership: where their personal events are logged."""
-    membership = (
-        Membership.objects.filter(user_id=user.pk).order_by("created_at").select_related("network")
-    ).first()
-    return membership.network if membership else None
-
-
 def visible_networks(user: Any) -> QuerySet[Network]:
     """Networks the user belongs to, or that have a public city."""
     scopes = scopes_for(actor_for(user))

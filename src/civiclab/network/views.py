@@ -7,13 +7,15 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordResetForm
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from civiclab.audit.queries import can_read_audit
+from civiclab.audit.labels import action_label, kind_label
+from civiclab.audit.queries import can_read_audit, visible_events
 from civiclab.core.forms import add_service_errors
 from civiclab.core.permissions import Action
 from civiclab.core.scoping import user_can
@@ -288,3 +290,19 @@ def member_remove(request: HttpRequest, slug: str, membership_id: int) -> HttpRe
     else:
         messages.success(request, _("%(email)s removed.") % {"email": membership.user.email})
     return redirect("network:members", slug=city.slug)
+
+
+@login_required
+def audit_log(request: HttpRequest, slug: str | None = None) -> HttpResponse:
+    """The audit log of one city (its admins) or of the whole network (network admins)."""
+    city = get_object_or_404(visible_cities(request.user), slug=slug) if slug else None
+    if not can_read_audit(request.user, city):
+        raise PermissionDenied
+    events = visible_events(request.user).select_related("actor")
+    if city is not None:
+        events = events.filter(city=city)
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    for event in page.object_list:
+        event.action_label = action_label(event.action)  # type: ignore[attr-defined]
+        event.kind_label = kind_label(event.action)  # type: ignore[attr-defined]
+    return render(request, "audit/log.html", {"city": city, "page": page})

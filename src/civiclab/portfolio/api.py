@@ -22,7 +22,8 @@ from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
-from civiclab.core.api import AUTH_OR_ANONYMOUS, Id, Page
+from civiclab.accounts.authentication import AUTH_OR_ANONYMOUS
+from civiclab.core.api import Id, Page
 from civiclab.network.queries import visible_cities
 from civiclab.portfolio import schemas as s
 from civiclab.portfolio import services, transfer

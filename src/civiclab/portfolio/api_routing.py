@@ -22,7 +22,8 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Status
 from ninja.pagination import paginate
 
-from civiclab.core.api import AUTH_OR_ANONYMOUS, ERRORS, READ_ERRORS, Id, Page
+from civiclab.accounts.authentication import AUTH_OR_ANONYMOUS
+from civiclab.core.api import ERRORS, READ_ERRORS, Id, Page
 from civiclab.core.permissions import DEFAULT_POLICY, Action
 from civiclab.core.services import check
 from civiclab.datasets.queries import visible_datasets

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from civiclab.core.management.commands.check import check_migrations
+from civiclab.site.management.commands.check import check_migrations
 
 # A Unix socket's path must fit in sun_path (108 bytes on Linux, 104 on macOS, with its NUL).
 MAX_SOCKET_PATH = 100

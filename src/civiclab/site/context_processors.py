@@ -29,7 +29,7 @@ def current_section(request: HttpRequest) -> str | None:
     match = getattr(request, "resolver_match", None)
     if match is None:
         return None
-    if match.view_name == "core:section":
+    if match.view_name == "site:section":
         return str(match.kwargs.get("name"))
     return VIEW_TABS.get(match.view_name, NAMESPACE_TABS.get(match.namespace))
 
@@ -40,7 +40,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         ("city", _("City"), reverse("network:my_city")),
         ("challenges", _("Challenges"), reverse("portfolio:table")),
         ("data", _("Data"), reverse("datasets:catalogue")),
-        ("funding", _("Funding"), reverse("core:section", args=["funding"])),
-        ("exchange", _("Exchange"), reverse("core:section", args=["exchange"])),
+        ("funding", _("Funding"), reverse("site:section", args=["funding"])),
+        ("exchange", _("Exchange"), reverse("site:section", args=["exchange"])),
     ]
     return {"nav_sections": sections, "nav_current": current_section(request)}

@@ -45,7 +45,7 @@ def home(request: HttpRequest) -> HttpResponse:
     )
     return render(
         request,
-        "core/home.html",
+        "site/home.html",
         {"cities": cities, "my_memberships": memberships},
     )
 
@@ -55,7 +55,7 @@ def section(request: HttpRequest, name: str) -> HttpResponse:
         raise Http404
     title, description = SECTIONS[name]
     return render(
-        request, "core/section.html", {"section": name, "title": title, "description": description}
+        request, "site/section.html", {"section": name, "title": title, "description": description}
     )
 
 

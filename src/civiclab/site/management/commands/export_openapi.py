@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from civiclab.core.api import api
+from civiclab.site.api import api
 
 DEFAULT_PATH = Path("tests/data/openapi.json")
 

@@ -1,0 +1,54 @@
+"""The REST API at /api/v1/: one NinjaAPI with every app's router mounted on it.
+
+Apps never import this module: they define a router with the primitives of ``core.api`` and
+``accounts.authentication``; mounting them here keeps the import graph a tree."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+
+from civiclab import __version__
+from civiclab.accounts.api import router as accounts_router
+from civiclab.accounts.authentication import AUTH
+from civiclab.core.api import error, install_error_handlers
+from civiclab.datasets.api import router as datasets_router
+from civiclab.datasets.ingest.report import IngestError
+from civiclab.datasets.ingest_text import error_message, report_for_reader
+from civiclab.geo.api import router as geo_router
+from civiclab.geo.api_analysis import router as geo_analysis_router
+from civiclab.geo.api_layers import router as geo_layers_router
+from civiclab.indicators.api import router as indicators_router
+from civiclab.network.api import router as network_router
+from civiclab.portfolio.api import router as portfolio_router
+
+api = NinjaAPI(
+    title="civiclab API",
+    version=__version__,
+    urls_namespace="api",
+    auth=AUTH,
+    description=(
+        "Token-authenticated REST API of civiclab. Send `Authorization: Bearer <token>`; "
+        "create tokens on your profile page or with `civiclab token create EMAIL`. Errors "
+        'always have the shape `{"error": {"code", "message", "details"}}`.'
+    ),
+)
+install_error_handlers(api)
+
+
+@api.exception_handler(IngestError)
+def _ingest_error(request: HttpRequest, exc: IngestError) -> HttpResponse:
+    """A file that cannot be imported: ``code`` says why, ``details`` is the bad-row report
+    (both in the reader's language, which the pure ingest package cannot know)."""
+    details = report_for_reader(exc.report.as_dict()) if exc.report else None
+    return error(request, 422, exc.code, error_message(exc), details)
+
+
+api.add_router("/", accounts_router)
+api.add_router("/", network_router)
+api.add_router("/", datasets_router, tags=["datasets"])
+api.add_router("/", geo_router, tags=["maps"])
+api.add_router("/", geo_layers_router, tags=["maps"])
+api.add_router("/", geo_analysis_router, tags=["spatial analysis"])
+api.add_router("/", indicators_router, tags=["indicators"])
+api.add_router("/", portfolio_router, tags=["portfolio"])

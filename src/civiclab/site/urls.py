@@ -1,0 +1,31 @@
+"""The root URLconf: the site's own pages, then every app's ``urls.py`` and the API."""
+
+from __future__ import annotations
+
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from civiclab.site import views
+from civiclab.site.api import api
+
+site_patterns = (
+    [
+        path("", views.home, name="home"),
+        path("sections/<slug:name>/", views.section, name="section"),
+        path("healthz", views.health, name="health"),
+        path("favicon.ico", views.favicon, name="favicon"),
+    ],
+    "site",
+)
+
+urlpatterns = [
+    path("", include(site_patterns)),
+    path("", include("civiclab.network.urls")),
+    path("", include("civiclab.datasets.urls")),
+    path("", include("civiclab.indicators.urls")),
+    path("", include("civiclab.portfolio.urls")),
+    path("", include("civiclab.geo.urls")),
+    path("accounts/", include("civiclab.accounts.urls")),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("api/v1/", api.urls),
+]
