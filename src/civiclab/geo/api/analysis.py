@@ -14,10 +14,9 @@ from civiclab.accounts.authentication import AUTH_OR_ANONYMOUS
 from civiclab.core.api import ERRORS
 from civiclab.core.schemas import InputSchema
 from civiclab.datasets.models import Dataset
-from civiclab.datasets.queries import visible_datasets
+from civiclab.geo.queries import boundaries_of, datasets_with_data
 from civiclab.geo.services import (
     assign_areas_to,
-    boundaries_of,
     hotspot_report,
     proximity_between,
     save_matches,
@@ -140,7 +139,7 @@ class HotspotsQuery(Schema):
 
 def _dataset(request: HttpRequest, slug: str, dataset: str) -> Dataset:
     found: Dataset = get_object_or_404(
-        visible_datasets(request.auth), city__slug=slug, slug=dataset, current_version__isnull=False
+        datasets_with_data(request.auth), city__slug=slug, slug=dataset
     )
     return found
 
