@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import civiclab.site.urls  # noqa: F401 — the API's routers first, as Django loads them
-from tests.datasets.web_helpers import as_user, body
+from tests.clients import as_user, body
 from tests.geo.test_map_web import sightings
 from tests.world import World
 
