@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router
 
-from civiclab.accounts.authentication import AUTH_OR_ANONYMOUS
+from civiclab.accounts.authentication import AUTH_OR_ANONYMOUS, ApiRequest
 from civiclab.core.api import error
 from civiclab.datasets.engine import QueryError
 from civiclab.geo.api.maps import READ_ERRORS, parse_bbox
@@ -41,7 +41,7 @@ router = Router(tags=["maps"])
     ),
 )
 def get_dataset_hexagons(
-    request: HttpRequest,
+    request: ApiRequest,
     slug: str,
     dataset: str,
     bbox: str | None = Query(None, description="west,south,east,north in degrees"),

@@ -12,11 +12,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
 
-from civiclab.accounts.authentication import AUTH_OR_ANONYMOUS
+from civiclab.accounts.authentication import AUTH_OR_ANONYMOUS, ApiRequest
 from civiclab.core.api import READ_ERRORS, error
 from civiclab.datasets.engine import QueryError
 from civiclab.datasets.queries import visible_datasets
@@ -111,7 +111,7 @@ of locations such as `(39.2904, -76.6122)` or `POINT (-76.6122 39.2904)`.
     description=GEOJSON_DESCRIPTION,
 )
 def get_dataset_geojson(
-    request: HttpRequest,
+    request: ApiRequest,
     slug: str,
     dataset: str,
     bbox: str | None = Query(None, description="west,south,east,north in degrees"),
