@@ -27,7 +27,7 @@ from civiclab.portfolio.models import (
     scope,
 )
 from civiclab.portfolio.queries import key_facts, visible
-from civiclab.portfolio.scoring import quadrant, summarise
+from civiclab.portfolio.rules.scoring import quadrant, summarise
 from tests.permission_matrix import check_permission_matrix
 from tests.portfolio import factories as f
 from tests.world import World

@@ -18,7 +18,14 @@ from civiclab.core.permissions import DEFAULT_POLICY, Action, Visibility
 from civiclab.core.schemas import FIELD_INT_MAX, InputSchema, StrictId
 from civiclab.core.scoping import user_can
 from civiclab.portfolio.models import LONG_TEXT_LIMIT, Score, scope
-from civiclab.portfolio.structured import MAX_CRITERIA, MAX_TAG, MAX_TAGS, Criterion, Rubric, Tags
+from civiclab.portfolio.rules.structured import (
+    MAX_CRITERIA,
+    MAX_TAG,
+    MAX_TAGS,
+    Criterion,
+    Rubric,
+    Tags,
+)
 
 Phase = Literal["investigate", "generate", "prepare", "deliver", "sustain", "closed"]
 PriorityArea = Literal[

@@ -51,7 +51,7 @@ from civiclab.portfolio.models import (
     default_rubric,
 )
 from civiclab.portfolio.queries import visible, with_sources_shown
-from civiclab.portfolio.structured import Rubric, Tags
+from civiclab.portfolio.rules.structured import Rubric, Tags
 
 FORMAT = "civiclab.challenge"
 VERSION = 1

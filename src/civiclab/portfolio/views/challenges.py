@@ -31,7 +31,7 @@ from civiclab.indicators.queries import visible_indicators
 from civiclab.network.models import City
 from civiclab.network.queries import visible_cities, visible_teams
 from civiclab.portfolio import services
-from civiclab.portfolio.forms_challenges import (
+from civiclab.portfolio.forms.challenges import (
     CauseEvidenceForm,
     CauseForm,
     ChallengeForm,
@@ -54,7 +54,7 @@ from civiclab.portfolio.models import (
     SolutionIndicator,
 )
 from civiclab.portfolio.queries import visible, visible_challenges, with_sources_shown
-from civiclab.portfolio.scoring import ScoreSummary, summarise
+from civiclab.portfolio.rules.scoring import ScoreSummary, summarise
 
 # The 2×2, read left to right, top to bottom: impact rises upwards, feasibility to the right.
 QUADRANTS = ["big_bets", "quick_wins", "deprioritise", "small_steps"]

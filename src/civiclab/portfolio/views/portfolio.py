@@ -21,7 +21,7 @@ from civiclab.core.permissions import Visibility
 from civiclab.core.scoping import actor_for
 from civiclab.network.models import City
 from civiclab.network.queries import visible_cities, visible_cohorts
-from civiclab.portfolio.forms_solutions import (
+from civiclab.portfolio.forms.solutions import (
     CohortFilterForm,
     PortfolioFilterForm,
     TimelineFilterForm,

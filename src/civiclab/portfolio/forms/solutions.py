@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from civiclab.accounts.people import display_name
 from civiclab.core.permissions import Visibility
-from civiclab.portfolio.forms_challenges import visibility_choices
+from civiclab.portfolio.forms.challenges import visibility_choices
 from civiclab.portfolio.models import (
     GATE_OUTCOMES,
     PHASES,

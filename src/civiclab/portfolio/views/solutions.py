@@ -27,7 +27,7 @@ from civiclab.core.permissions import Action
 from civiclab.core.scoping import user_can
 from civiclab.indicators.queries import visible_indicators
 from civiclab.portfolio import services
-from civiclab.portfolio.forms_solutions import (
+from civiclab.portfolio.forms.solutions import (
     DecisionForm,
     MilestoneForm,
     RiskForm,
