@@ -40,6 +40,7 @@ from civiclab.portfolio.api.routing import (
     slug_of,
     team_of,
 )
+from civiclab.portfolio.filtersets import ChallengeFilterSet
 from civiclab.portfolio.models import (
     Cause,
     Challenge,
@@ -48,7 +49,7 @@ from civiclab.portfolio.models import (
     OpportunityArea,
     Score,
 )
-from civiclab.portfolio.queries import visible, visible_challenges
+from civiclab.portfolio.queries import visible
 from civiclab.portfolio.rules.scoring import quadrant, summarise
 
 router = Router(tags=["portfolio"])
@@ -63,30 +64,9 @@ router = Router(tags=["portfolio"])
     summary="Challenges you can see",
 )
 @paginate(Page)
-def list_challenges(
-    request: HttpRequest,
-    city: str | None = Query(None, description="Only this city's (slug)"),
-    cohort: str | None = Query(None, description="Only the cities of this cohort (slug)"),
-    phase: s.Phase | None = None,
-    priority_area: s.PriorityArea | None = None,
-    visibility: str | None = None,
-    q: str | None = Query(None, description="Title contains (ignoring case)"),
-) -> Any:
-    rows = visible_challenges(request.auth).order_by("-updated_at", "-pk")
-    if city:
-        rows = rows.filter(city__slug=city)
-    if cohort:
-        rows = rows.filter(city__cohorts__slug=cohort).distinct()
-    for key, value in (
-        ("phase", phase),
-        ("priority_area", priority_area),
-        ("visibility", visibility),
-    ):
-        if value:
-            rows = rows.filter(**{key: value})
-    if q:
-        rows = rows.filter(title__icontains=q)
-    return rows
+def list_challenges(request: HttpRequest, filters: Query[s.ChallengeFilters]) -> Any:
+    found = ChallengeFilterSet(filters.model_dump(exclude_none=True), user=request.auth)
+    return found.checked_qs().order_by("-updated_at", "-pk")
 
 
 @router.post(
