@@ -19,7 +19,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -96,10 +96,7 @@ def _city_indicators(user: Any, city: City) -> list[Indicator]:
 
 
 def solution_url(pk: int) -> str:
-    try:
-        return reverse("portfolio:solution", args=[pk])
-    except NoReverseMatch:  # the solution pages are another module's
-        return f"/solutions/{pk}/"
+    return reverse("portfolio:solution", args=[pk])
 
 
 def _summaries(challenge: Challenge, ideas: list[Idea]) -> dict[int, ScoreSummary]:
