@@ -23,7 +23,7 @@ from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
 from civiclab.accounts.authentication import AUTH_OR_ANONYMOUS
-from civiclab.core.api import Id, Page
+from civiclab.core.api import ErrorResponse, Id, Page
 from civiclab.network.queries import visible_cities
 from civiclab.portfolio import schemas as s
 from civiclab.portfolio import services, transfer
@@ -58,7 +58,8 @@ router = Router(tags=["portfolio"])
 # -- challenges --------------------------------------------------------------------------------
 @router.get(
     "/challenges",
-    response=list[s.ChallengeOut],
+    # 422: a filter's value that is not one of its choices (an unknown city or cohort too).
+    response={200: list[s.ChallengeOut], 422: ErrorResponse},
     auth=AUTH_OR_ANONYMOUS,
     operation_id="list_challenges",
     summary="Challenges you can see",
