@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from civiclab.geo.spatial.classes import quantile_breaks
 from civiclab.lazy_modules import lazy_module
 
 if TYPE_CHECKING:
@@ -27,17 +28,6 @@ def resolution_for_zoom(zoom: float | None) -> int:
     return int(min(MAX_RESOLUTION, max(MIN_RESOLUTION, round(zoom) - 4)))
 
 
-def count_breaks(counts: list[int], classes: int = CLASSES) -> list[int]:
-    """Upper bounds of up to ``classes`` colour classes of ``counts`` (quantiles, distinct)."""
-    if not counts:
-        return []
-    ordered = sorted(counts)
-    picks = [
-        ordered[min(len(ordered) - 1, (len(ordered) * k) // classes)] for k in range(1, classes)
-    ]
-    return sorted({*picks, ordered[-1]})
-
-
 def cell_polygon(cell: str) -> dict[str, Any]:
     """The cell's hexagon as a GeoJSON Polygon (longitude first, ring closed)."""
     ring = [[round(lng, 6), round(lat, 6)] for lat, lng in h3.cell_to_boundary(cell)]
@@ -48,7 +38,7 @@ def hexagon_layer(
     lon: Any, lat: Any, resolution: int, bbox: tuple[float, float, float, float] | None
 ) -> dict[str, Any]:
     """Rows per H3 cell as a FeatureCollection of the cells whose centre is in ``bbox``."""
-    from civiclab.geo.hotspots import cell_counts  # scipy.stats: seconds to import
+    from civiclab.geo.spatial.hotspots import cell_counts  # scipy.stats: seconds to import
 
     counts, missing = cell_counts(lon, lat, resolution)
     features = []
@@ -70,6 +60,6 @@ def hexagon_layer(
             "in_view": len(features),
             "rows": sum(counts.values()),
             "without_location": missing,
-            "breaks": count_breaks(list(counts.values())),
+            "breaks": quantile_breaks(list(counts.values()), CLASSES),
         },
     }
