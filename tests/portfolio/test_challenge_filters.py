@@ -12,6 +12,7 @@ from django.test import Client
 
 from civiclab.portfolio.filtersets import MAX_SEARCH, ChallengeFilterSet
 from civiclab.portfolio.schemas import ChallengeFilters
+from tests.clients import as_user
 from tests.factories import CohortFactory
 from tests.permission_matrix import api_headers
 from tests.portfolio import factories as f
@@ -110,8 +111,7 @@ def test_board_table_csv_and_api_filter_alike(world: World, demo: dict, query: s
     """GIVEN demo-like challenges WHEN the board, the table, its CSV and the API are asked the
     same question THEN they answer with the same challenges (and the expected ones)."""
     member = world.user("member")
-    client = Client()
-    client.force_login(member)
+    client = as_user(member)
     expected = QUERIES[query]
     assert _board(client, query) == expected
     assert _table(client, query) == expected
@@ -120,8 +120,7 @@ def test_board_table_csv_and_api_filter_alike(world: World, demo: dict, query: s
 
 
 def test_the_table_still_reads_a_cohort_by_id(world: World, demo: dict) -> None:
-    client = Client()
-    client.force_login(world.user("member"))
+    client = as_user(world.user("member"))
     by_id = _table(client, f"cohort={demo['cohort'].pk}")
     assert by_id == _table(client, "cohort=vacancy-2026") == {"Shared flooding", "Blight in B"}
     network = client.get(f"/portfolio/network/?cohort={demo['cohort'].pk}").content.decode()
@@ -146,8 +145,7 @@ def test_bad_values_are_refused_cleanly(world: World, demo: dict, query: str) ->
     error on the form and no rows, the CSV 400 naming the filter, and the API a 422 naming it —
     never a 500, never the value silently ignored."""
     member = world.user("member")
-    client = Client()
-    client.force_login(member)
+    client = as_user(member)
     name = BAD[query]
     for url in ("/portfolio/board/", "/portfolio/"):
         response = client.get(f"{url}?{query}")
