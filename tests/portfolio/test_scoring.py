@@ -7,7 +7,7 @@ import statistics
 from hypothesis import given
 from hypothesis import strategies as st
 
-from civiclab.portfolio.scoring import quadrant, summarise
+from civiclab.portfolio.rules.scoring import quadrant, summarise
 
 CRITERIA = ["impact", "feasibility", "cost"]
 

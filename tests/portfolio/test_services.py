@@ -27,7 +27,7 @@ from civiclab.portfolio.models import (
     scope,
 )
 from civiclab.portfolio.queries import key_facts, visible
-from civiclab.portfolio.scoring import quadrant, summarise
+from civiclab.portfolio.rules.scoring import quadrant, summarise
 from tests.permission_matrix import check_permission_matrix
 from tests.portfolio import factories as f
 from tests.world import World
@@ -149,6 +149,16 @@ def test_causes_stay_in_one_tree(world: World) -> None:
     child = services.add_part(member, challenge, Cause, text="Heirs unknown", parent=root)
     with pytest.raises(ValidationError):
         services.update_part(member, root, {"parent": child})  # a cycle
+    # Refused after the save, inside its transaction: nothing changed, nothing recorded.
+    root.refresh_from_db()
+    assert root.parent is None
+    assert not AuditEvent.objects.filter(action="cause.update").exists()
+    with pytest.raises(ValidationError) as refused:  # a text that may not be null
+        services.update_part(member, child, {"text": None})
+    assert "text" in refused.value.message_dict
+    services.update_part(member, child, {"text": "Heirs abroad"})
+    (changed,) = AuditEvent.objects.filter(action="cause.update")
+    assert changed.details["changes"] == {"text": ["Heirs unknown", "Heirs abroad"]}
     with pytest.raises(ValidationError):
         services.add_part(member, other, Cause, text="x", parent=root)
     with pytest.raises(ValidationError):  # parts never move between challenges

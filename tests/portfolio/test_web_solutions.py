@@ -430,8 +430,10 @@ def test_portfolio_filters_and_csv(world: World, portfolio: dict) -> None:
     assert "Shared flooding" in body and "Asthma" not in body
     body = page(client, "/portfolio/?status=at_risk&phase=deliver")
     assert "Blighted homes" in body and "Asthma" not in body and "Shared flooding" not in body
-    body = page(client, "/portfolio/?phase=nonsense")  # an unknown value filters nothing
-    assert "Asthma" in body
+    refused = client.get("/portfolio/?phase=nonsense")  # refused on the form, no rows
+    assert refused.status_code == 400
+    assert "Select a valid choice" in refused.content.decode()
+    assert "Asthma" not in refused.content.decode()
 
     rows = csv_rows(client, "?city=city-a")
     assert [(r["challenge"], r["solution"]) for r in rows] == [

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from civiclab.core.models import CityOwnedContent
 from civiclab.core.scoping import CONTENT_FIELDS, ScopeFields
-from civiclab.portfolio import structured
+from civiclab.portfolio.rules import structured
 
 USER = settings.AUTH_USER_MODEL
 

@@ -10,15 +10,23 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from ninja import Field, Schema
-from pydantic import ConfigDict, StrictInt
+from ninja import Field, FilterSchema, Schema
+from pydantic import ConfigDict, StrictInt, field_validator
 
 from civiclab.accounts.people import PersonOut, person_for
 from civiclab.core.permissions import DEFAULT_POLICY, Action, Visibility
 from civiclab.core.schemas import FIELD_INT_MAX, InputSchema, StrictId
 from civiclab.core.scoping import user_can
+from civiclab.portfolio.filtersets import MAX_SEARCH
 from civiclab.portfolio.models import LONG_TEXT_LIMIT, Score, scope
-from civiclab.portfolio.structured import MAX_CRITERIA, MAX_TAG, MAX_TAGS, Criterion, Rubric, Tags
+from civiclab.portfolio.rules.structured import (
+    MAX_CRITERIA,
+    MAX_TAG,
+    MAX_TAGS,
+    Criterion,
+    Rubric,
+    Tags,
+)
 
 Phase = Literal["investigate", "generate", "prepare", "deliver", "sustain", "closed"]
 PriorityArea = Literal[
@@ -60,6 +68,32 @@ class PhaseChangeOut(Schema):
     to_phase: str
     note: str
     at: dt.datetime
+
+
+VisibilityName = Literal["team", "city", "network", "public"]
+
+
+# Declares the types of the parameters for the document; what they mean is
+# ``filtersets.ChallengeFilterSet``'s (the pages' filters), which the route hands them to.
+class ChallengeFilters(FilterSchema):
+    """The challenge list's filters: the same as the board's and the portfolio table's. A value
+    that is not one of the choices (an unknown city or cohort too) is refused with a 422."""
+
+    city: str | None = Field(None, description="Only this city's (slug)")
+    cohort: str | None = Field(None, description="Only the cities of this cohort (slug)")
+    phase: Phase | None = None
+    priority_area: PriorityArea | None = None
+    visibility: VisibilityName | None = None
+    q: str | None = Field(None, max_length=MAX_SEARCH, description="Title contains (ignoring case)")
+    status: SolutionStatus | None = Field(
+        None, description="Only those with a solution you can see in this status"
+    )
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _empty_is_all(cls, value: Any) -> Any:
+        """``?phase=`` (a form's "All") filters nothing, as on the pages."""
+        return None if value == "" else value
 
 
 class ChallengeOut(Schema):

@@ -26,7 +26,7 @@ from civiclab.core.permissions import (
     widest_visibility,
 )
 from civiclab.core.scoping import actor_for, target_of, user_can
-from civiclab.core.services import apply_changes, check
+from civiclab.core.services import apply_changes, check, check_may_share
 from civiclab.network.models import City, Team
 from civiclab.portfolio.models import (
     PHASE_ORDER,
@@ -72,12 +72,17 @@ def _target(city: City, team: Team | None, visibility: str) -> Target:
 def _check_new(by: Any, city: City, team: Team | None, visibility: str) -> None:
     target = _target(city, team, visibility)
     check(by, Action.CREATE, target, DEFAULT_POLICY)
-    if Visibility(visibility).breadth > Visibility.CITY.breadth:
-        check(by, Action.PUBLISH, target, DEFAULT_POLICY)
+    check_may_share(by, target, visibility)
+
+
+def wider_than(visibility: str, limit: str) -> bool:
+    """The rule of a challenge's evidence and solutions: never visible to more people than the
+    challenge (``limit``). Every check of it — services, the import — asks here."""
+    return Visibility(visibility).breadth > Visibility(limit).breadth
 
 
 def _not_wider(visibility: str, challenge: Challenge, what: str) -> None:
-    if Visibility(visibility).breadth > Visibility(challenge.visibility).breadth:
+    if wider_than(visibility, challenge.visibility):
         raise ValidationError(
             {
                 "visibility": f"The challenge is visible to fewer people ({challenge.visibility}): "
@@ -94,7 +99,7 @@ def widest_within(by: Any, challenge: Challenge) -> Visibility:
     if by is None:
         return parent
     mine = widest_visibility(actor_for(by), challenge.city.network_id, challenge.city_id)
-    return mine if mine.breadth < parent.breadth else parent
+    return parent if wider_than(mine, parent) else mine
 
 
 def _team_of(city: City, team: Team | None) -> Team | None:
@@ -139,8 +144,7 @@ def update_challenge(by: Any, challenge: Challenge, changes: dict[str, Any]) -> 
 
 def _narrow_parts(challenge: Challenge) -> None:
     """Evidence and solutions never show more than their challenge: narrow them with it."""
-    breadth = Visibility(challenge.visibility).breadth
-    wider = [v.value for v in Visibility if v.breadth > breadth]
+    wider = [v.value for v in Visibility if wider_than(v, challenge.visibility)]
     for model in (Evidence, Solution):
         model.objects.filter(challenge=challenge, visibility__in=wider).update(
             visibility=challenge.visibility
@@ -179,8 +183,7 @@ def add_evidence(by: Any, challenge: Challenge, kind: str, title: str, **fields:
     check(by, Action.EDIT, challenge, DEFAULT_POLICY)
     visibility = fields.pop("visibility", None) or widest_within(by, challenge).value
     _not_wider(visibility, challenge, "evidence")
-    if Visibility(visibility).breadth > Visibility.CITY.breadth:
-        check(by, Action.PUBLISH, challenge, DEFAULT_POLICY)
+    check_may_share(by, challenge, visibility)
     evidence = Evidence(
         challenge=challenge,
         city=challenge.city,
@@ -269,13 +272,9 @@ def update_part(by: Any, obj: M, changes: dict[str, Any]) -> M:
     parent = PARENT_FIELD[type(obj).__name__]
     if parent in changes or f"{parent}_id" in changes:
         raise ValidationError({parent: f"A {_label(obj)} cannot move to another {parent}."})
-    before = {key: getattr(obj, key) for key in changes}
-    for key, value in changes.items():
-        setattr(obj, key, value)
+    diff = apply_changes(by, obj, changes, DEFAULT_POLICY, scope(type(obj)))
+    # After the save, inside the transaction: a refused link undoes the change.
     _validate_part(obj)
-    obj.full_clean()
-    obj.save()
-    diff = {k: [str(before[k]), str(v)] for k, v in changes.items() if before[k] != v}
     record(by, f"{_label(obj)}.update", obj, city=_city_of(obj), changes=diff)
     return obj
 
@@ -372,8 +371,7 @@ def create_solution(
     check(by, Action.EDIT, challenge, DEFAULT_POLICY)
     visibility = fields.pop("visibility", None) or widest_within(by, challenge).value
     _not_wider(visibility, challenge, "solution")
-    if Visibility(visibility).breadth > Visibility.CITY.breadth:
-        check(by, Action.PUBLISH, challenge, DEFAULT_POLICY)
+    check_may_share(by, challenge, visibility)
     if idea is not None and idea.challenge_id != challenge.pk:
         raise ValidationError({"idea": "The idea belongs to another challenge."})
     solution = Solution(

@@ -28,7 +28,7 @@ from pydantic import ValidationError as PydanticError
 
 from civiclab.audit.services import record
 from civiclab.core.permissions import DEFAULT_POLICY, Action, Target, Visibility
-from civiclab.core.services import check
+from civiclab.core.services import check, check_may_share
 from civiclab.datasets.models import Dataset
 from civiclab.datasets.queries import visible_datasets
 from civiclab.indicators.models import Indicator
@@ -51,7 +51,8 @@ from civiclab.portfolio.models import (
     default_rubric,
 )
 from civiclab.portfolio.queries import visible, with_sources_shown
-from civiclab.portfolio.structured import Rubric, Tags
+from civiclab.portfolio.rules.structured import Rubric, Tags
+from civiclab.portfolio.services import wider_than
 
 FORMAT = "civiclab.challenge"
 VERSION = 1
@@ -372,8 +373,7 @@ def import_challenge(
     if team is not None and team.city_id != city.pk:
         raise ValidationError({"team": "The team belongs to another city."})
     visibility = doc.challenge.visibility
-    if visibility.breadth > Visibility.CITY.breadth:
-        check(by, Action.PUBLISH, replace(target, visibility=visibility), DEFAULT_POLICY)
+    check_may_share(by, replace(target, visibility=visibility), visibility)
     return _Importer(by, city, team, doc).run()
 
 
@@ -458,7 +458,7 @@ class _Importer:
 
     def not_wider(self, path: str, visibility: Visibility) -> None:
         challenge = self.doc.challenge.visibility
-        if visibility.breadth > challenge.breadth:
+        if wider_than(visibility, challenge):
             raise ValidationError(
                 {"document": [f"{path}.visibility: {visibility} is wider than the challenge's "
                               f"({challenge})"]}

@@ -20,7 +20,8 @@ from civiclab.geo.api.layers import router as geo_layers_router
 from civiclab.geo.api.maps import router as geo_router
 from civiclab.indicators.api import router as indicators_router
 from civiclab.network.api import router as network_router
-from civiclab.portfolio.api import router as portfolio_router
+from civiclab.portfolio.api import challenges as portfolio_challenges
+from civiclab.portfolio.api import solutions as portfolio_solutions
 
 api = NinjaAPI(
     title="civiclab API",
@@ -51,4 +52,5 @@ api.add_router("/", geo_router, tags=["maps"])
 api.add_router("/", geo_layers_router, tags=["maps"])
 api.add_router("/", geo_analysis_router, tags=["spatial analysis"])
 api.add_router("/", indicators_router, tags=["indicators"])
-api.add_router("/", portfolio_router, tags=["portfolio"])
+api.add_router("/", portfolio_challenges.router, tags=["portfolio"])
+api.add_router("/", portfolio_solutions.router, tags=["portfolio"])

@@ -17,7 +17,7 @@ from django.db.models import Model
 from django.forms import BaseForm, ModelForm
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -27,7 +27,7 @@ from civiclab.core.permissions import Action
 from civiclab.core.scoping import user_can
 from civiclab.indicators.queries import visible_indicators
 from civiclab.portfolio import services
-from civiclab.portfolio.forms_solutions import (
+from civiclab.portfolio.forms.solutions import (
     DecisionForm,
     MilestoneForm,
     RiskForm,
@@ -117,12 +117,8 @@ def solution_detail(request: HttpRequest, pk: int, bound: BaseForm | None = None
     return render(request, "portfolio/solution_detail.html", context)
 
 
-def _challenge_url(challenge: Challenge) -> str | None:
-    """The challenge's page, once the challenge pages exist."""
-    try:
-        return reverse("portfolio:challenge", args=[challenge.pk])
-    except NoReverseMatch:  # the challenge pages are another part of the UI
-        return None
+def _challenge_url(challenge: Challenge) -> str:
+    return reverse("portfolio:challenge", args=[challenge.pk])
 
 
 @login_required
@@ -146,8 +142,7 @@ def solution_new(request: HttpRequest) -> HttpResponse:
         saved = _saved(request, form, write)
         if saved is not None:
             return saved
-    back = _challenge_url(challenge) or reverse("portfolio:table")
-    return _form_page(request, form, _("New solution"), back, challenge.title)
+    return _form_page(request, form, _("New solution"), _challenge_url(challenge), challenge.title)
 
 
 @login_required
@@ -192,8 +187,7 @@ def solution_delete(request: HttpRequest, pk: int) -> HttpResponse:
         challenge = solution.challenge
         services.delete_solution(request.user, solution)
         messages.success(request, _("Solution deleted."))
-        url = _challenge_url(challenge)
-        return redirect(url) if url else redirect("portfolio:table")
+        return redirect(_challenge_url(challenge))
     return render(request, "portfolio/solution_delete.html", {"solution": solution})
 
 

@@ -26,7 +26,7 @@ from civiclab.core.forms import add_service_errors, save_or_show_errors
 from civiclab.core.permissions import Action
 from civiclab.core.scoping import user_can
 from civiclab.portfolio import services
-from civiclab.portfolio.forms_challenges import (
+from civiclab.portfolio.forms.challenges import (
     AdvanceForm,
     DecisionForm,
     IdeaForm,
@@ -35,8 +35,8 @@ from civiclab.portfolio.forms_challenges import (
 )
 from civiclab.portfolio.models import IDEA_STATUSES, Idea, Solution
 from civiclab.portfolio.queries import visible
-from civiclab.portfolio.scoring import quadrant
-from civiclab.portfolio.views_challenges import (
+from civiclab.portfolio.rules.scoring import quadrant
+from civiclab.portfolio.views.challenges import (
     QUADRANTS,
     _challenge,
     _city_indicators,

@@ -12,7 +12,6 @@ from django.utils.translation import gettext_lazy as _
 
 from civiclab.core.models import VISIBILITY_CHOICES
 from civiclab.core.permissions import Visibility
-from civiclab.portfolio import structured
 from civiclab.portfolio.models import (
     DEFAULT_RUBRIC,
     IDEA_ORIGINS,
@@ -21,7 +20,8 @@ from civiclab.portfolio.models import (
     PHASES,
     PRIORITY_AREAS,
 )
-from civiclab.portfolio.structured import MAX_CRITERIA, MAX_CRITERION_LABEL, MAX_TAG, MAX_TAGS
+from civiclab.portfolio.rules import structured
+from civiclab.portfolio.rules.structured import MAX_CRITERIA, MAX_CRITERION_LABEL, MAX_TAG, MAX_TAGS
 
 # The default rubric's labels are stored in English; shown in the reader's language.
 RUBRIC_LABELS = {

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Max, Prefetch, Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -21,11 +21,8 @@ from civiclab.core.permissions import Visibility
 from civiclab.core.scoping import actor_for
 from civiclab.network.models import City
 from civiclab.network.queries import visible_cities, visible_cohorts
-from civiclab.portfolio.forms_solutions import (
-    CohortFilterForm,
-    PortfolioFilterForm,
-    TimelineFilterForm,
-)
+from civiclab.portfolio.filtersets import ChallengeFilterSet, with_legacy_cohort
+from civiclab.portfolio.forms.solutions import CohortFilterForm, TimelineFilterForm
 from civiclab.portfolio.models import Challenge, Milestone, Solution
 from civiclab.portfolio.queries import key_facts, visible, visible_challenges
 
@@ -42,22 +39,14 @@ class PortfolioRow:
     last_update: dt.datetime | None
 
 
-def portfolio_challenges(user: Any, filters: dict[str, str]) -> QuerySet[Challenge]:
+def portfolio_challenges(user: Any, filters: ChallengeFilterSet) -> QuerySet[Challenge]:
     """The challenges ``user`` may see, filtered, with their idea count and their visible
-    solutions (``shown_solutions``: each with ``open_milestones`` and ``last_update``)."""
-    challenges = visible_challenges(user)
-    solutions = visible(Solution, user)
-    if filters.get("city"):
-        challenges = challenges.filter(city__slug=filters["city"])
-    if filters.get("cohort"):
-        challenges = challenges.filter(city__cohorts__pk=filters["cohort"])
-    if filters.get("phase"):
-        challenges = challenges.filter(phase=filters["phase"])
-    if filters.get("priority_area"):
-        challenges = challenges.filter(priority_area=filters["priority_area"])
-    if filters.get("status"):
-        solutions = solutions.filter(status=filters["status"])
-        challenges = challenges.filter(pk__in=solutions.values("challenge_id"))
+    solutions (``shown_solutions``: each with ``open_milestones`` and ``last_update``); with a
+    ``status`` filter, only the solutions in that status are shown."""
+    challenges = (
+        filters.qs if filters.is_valid() or not filters.is_bound else Challenge.objects.none()
+    )
+    solutions = _shown_solutions(user, filters)
     shown = (
         solutions.annotate(last_update=Max("updates__at"))
         .prefetch_related(
@@ -76,7 +65,13 @@ def portfolio_challenges(user: Any, filters: dict[str, str]) -> QuerySet[Challen
     )
 
 
-def portfolio_rows(user: Any, filters: dict[str, str]) -> list[PortfolioRow]:
+def _shown_solutions(user: Any, filters: ChallengeFilterSet) -> QuerySet[Solution]:
+    solutions = visible(Solution, user)
+    status = filters.chosen().get("status")
+    return solutions.filter(status=status) if status else solutions
+
+
+def portfolio_rows(user: Any, filters: ChallengeFilterSet) -> list[PortfolioRow]:
     rows = []
     for challenge in portfolio_challenges(user, filters):
         solutions = challenge.shown_solutions  # type: ignore[attr-defined]
@@ -93,35 +88,31 @@ def portfolio_rows(user: Any, filters: dict[str, str]) -> list[PortfolioRow]:
     return rows
 
 
-def _filter_form(request: HttpRequest) -> PortfolioFilterForm:
-    return PortfolioFilterForm(
-        request.GET or None,
-        cities=visible_cities(request.user).order_by("name"),
-        cohorts=visible_cohorts(request.user),
-    )
+def table_filters(request: HttpRequest) -> ChallengeFilterSet:
+    """The board's and the API's filters, from the query string (``?cohort=<id>`` still read)."""
+    data = with_legacy_cohort(request.GET, request.user) if request.GET else None
+    return ChallengeFilterSet(data, user=request.user)
 
 
-def _table_facts(user: Any, filters: dict[str, str]) -> dict[str, int]:
+def _table_facts(user: Any, filters: ChallengeFilterSet) -> dict[str, int]:
     """The key facts of the table's rows: its challenges and the solutions shown under them."""
     challenges = portfolio_challenges(user, filters)
-    solutions = visible(Solution, user).filter(challenge__in=challenges.values("pk"))
-    if filters.get("status"):
-        solutions = solutions.filter(status=filters["status"])
+    solutions = _shown_solutions(user, filters).filter(challenge__in=challenges.values("pk"))
     return key_facts(user, challenges, solutions)
 
 
 def portfolio_table(request: HttpRequest) -> HttpResponse:
-    form = _filter_form(request)
-    filters = form.values() if form.is_bound else {}
+    filters = table_filters(request)
     return render(
         request,
         "portfolio/portfolio_table.html",
         {
-            "form": form,
+            "form": filters.form,
             "rows": portfolio_rows(request.user, filters),
             "facts": _table_facts(request.user, filters),
             "query": request.GET.urlencode(),
         },
+        status=400 if filters.refused else 200,
     )
 
 
@@ -142,8 +133,10 @@ CSV_COLUMNS = [
 
 def portfolio_csv(request: HttpRequest) -> HttpResponse:
     """The table's filtered rows, one line per solution (or per challenge without one)."""
-    form = _filter_form(request)
-    filters = form.values() if form.is_bound else {}
+    filters = table_filters(request)
+    if filters.refused:
+        problems = [f"{name}: {' '.join(errors)}" for name, errors in filters.errors.items()]
+        return HttpResponseBadRequest("\n".join(problems), content_type="text/plain; charset=utf-8")
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="portfolio.csv"'
     writer = SafeWriter(response)
@@ -216,7 +209,8 @@ class SharedCity:
 def network_view(request: HttpRequest) -> HttpResponse:
     """The challenges and solutions other cities shared with the network (or the public)."""
     cohorts = visible_cohorts(request.user)
-    form = CohortFilterForm(request.GET or None, cohorts=cohorts)
+    data = with_legacy_cohort(request.GET, request.user) if request.GET else None
+    form = CohortFilterForm(data, cohorts=cohorts)
     filters = form.values() if form.is_bound else {}
     own = {g.city_id for g in actor_for(request.user).grants if g.city_id is not None}
     challenges = (
@@ -229,8 +223,9 @@ def network_view(request: HttpRequest) -> HttpResponse:
         .select_related("city", "challenge")
     )
     if filters.get("cohort"):
-        challenges = challenges.filter(city__cohorts__pk=filters["cohort"])
-        solutions = solutions.filter(city__cohorts__pk=filters["cohort"])
+        cities = City.objects.filter(cohorts__in=cohorts.filter(slug=filters["cohort"]))
+        challenges = challenges.filter(city__in=cities)
+        solutions = solutions.filter(city__in=cities)
     by_city: dict[int, SharedCity] = {}
     for challenge in challenges.order_by("city__name", "title", "pk"):
         by_city.setdefault(challenge.city_id, SharedCity(challenge.city)).challenges.append(

@@ -123,6 +123,9 @@ class Filter:
     default: Any = None  # or ``Query(None, description=...)`` to document it
 
 
+BY_CHALLENGE = Filter("challenge", Id | None, "challenge_id")
+
+
 @dataclass(frozen=True)
 class PartType:
     """A type of the portfolio and what its routes at ``/{path}`` and ``/{path}/{pk}`` need.

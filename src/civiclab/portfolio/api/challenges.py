@@ -1,4 +1,5 @@
-"""REST routes of the portfolio: challenges and everything in them.
+"""REST routes of the portfolio's challenges and everything in them: evidence, causes,
+opportunity areas, ideas and their scores (solutions and their parts: ``api.solutions``).
 
 Every list and every lookup starts from ``queries.visible(model, user)``, so an object the
 caller may not see is a 404, exactly like one that does not exist; every write is one
@@ -7,27 +8,27 @@ the right to edit before resolving the ids and slugs they mention, so a refused 
 nothing from the answer.
 
 The types whose routes have the same shape are rows (``PartType``) registered by
-``api_routing.register``; what differs — how a payload is resolved, which filters a list takes —
+``routing.register``; what differs — how a payload is resolved, which filters a list takes —
 is in the functions each row names. The routes of their own (a challenge's list and phase,
-scoring, targets, export and import) are written out.
+scoring, export and import) are written out.
 """
 
 import json
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models
 from django.http import HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
 from civiclab.accounts.authentication import AUTH_OR_ANONYMOUS
-from civiclab.core.api import Id, Page
+from civiclab.core.api import ErrorResponse, Id, Page
 from civiclab.network.queries import visible_cities
 from civiclab.portfolio import schemas as s
 from civiclab.portfolio import services, transfer
-from civiclab.portfolio.api_routing import (
+from civiclab.portfolio.api.routing import (
+    BY_CHALLENGE,
     ERRORS,
     READ_ERRORS,
     Filter,
@@ -39,62 +40,34 @@ from civiclab.portfolio.api_routing import (
     slug_of,
     team_of,
 )
+from civiclab.portfolio.filtersets import ChallengeFilterSet
 from civiclab.portfolio.models import (
     Cause,
     Challenge,
-    Decision,
     Evidence,
     Idea,
-    Milestone,
     OpportunityArea,
-    Risk,
     Score,
-    Solution,
-    Update,
 )
-from civiclab.portfolio.queries import visible, visible_challenges
-from civiclab.portfolio.scoring import quadrant, summarise
+from civiclab.portfolio.queries import visible
+from civiclab.portfolio.rules.scoring import quadrant, summarise
 
 router = Router(tags=["portfolio"])
-BY_CHALLENGE = Filter("challenge", Id | None, "challenge_id")
-BY_CITY = Filter(
-    "city", str | None, "city__slug", Query(None, description="Only this city's (slug)")
-)
 
 
 # -- challenges --------------------------------------------------------------------------------
 @router.get(
     "/challenges",
-    response=list[s.ChallengeOut],
+    # 422: a filter's value that is not one of its choices (an unknown city or cohort too).
+    response={200: list[s.ChallengeOut], 422: ErrorResponse},
     auth=AUTH_OR_ANONYMOUS,
     operation_id="list_challenges",
     summary="Challenges you can see",
 )
 @paginate(Page)
-def list_challenges(
-    request: HttpRequest,
-    city: str | None = Query(None, description="Only this city's (slug)"),
-    cohort: str | None = Query(None, description="Only the cities of this cohort (slug)"),
-    phase: s.Phase | None = None,
-    priority_area: s.PriorityArea | None = None,
-    visibility: str | None = None,
-    q: str | None = Query(None, description="Title contains (ignoring case)"),
-) -> Any:
-    rows = visible_challenges(request.auth).order_by("-updated_at", "-pk")
-    if city:
-        rows = rows.filter(city__slug=city)
-    if cohort:
-        rows = rows.filter(city__cohorts__slug=cohort).distinct()
-    for key, value in (
-        ("phase", phase),
-        ("priority_area", priority_area),
-        ("visibility", visibility),
-    ):
-        if value:
-            rows = rows.filter(**{key: value})
-    if q:
-        rows = rows.filter(title__icontains=q)
-    return rows
+def list_challenges(request: HttpRequest, filters: Query[s.ChallengeFilters]) -> Any:
+    found = ChallengeFilterSet(filters.model_dump(exclude_none=True), user=request.auth)
+    return found.checked_qs().order_by("-updated_at", "-pk")
 
 
 @router.post(
@@ -376,104 +349,3 @@ register(router, PartType(
     create_in=s.ScoreIn, create=_create_score,
     create_summary="Score an idea on one criterion, as yourself (members)",
 ))  # fmt: skip
-
-
-# -- solutions ---------------------------------------------------------------------------------
-def _create_solution(request: HttpRequest, payload: s.SolutionIn) -> Solution:
-    idea = get_visible(Idea, request, payload.idea) if payload.idea is not None else None
-    if payload.challenge is not None:
-        challenge = get_visible(Challenge, request, payload.challenge)
-    elif idea is not None:
-        challenge = get_visible(Challenge, request, idea.challenge_id)
-    else:
-        raise ValidationError({"challenge": "Name the challenge, or the idea it comes from."})
-    fields = payload.dict(exclude={"challenge", "idea", "title"}, exclude_none=True)
-    return services.create_solution(request.auth, challenge, payload.title, idea=idea, **fields)
-
-
-register(router, PartType(
-    "solutions", "solution", Solution, s.SolutionDetail, s.SolutionUpdate,
-    update=services.update_solution, delete=services.delete_solution, who_deletes="city admins",
-    list_out=s.SolutionOut, list_summary="Solutions you can see",
-    filters=(
-        BY_CHALLENGE, BY_CITY, Filter("status", s.SolutionStatus | None, "status"),
-        Filter("stage", s.SolutionStage | None, "stage"),
-    ),
-    ordering=("-updated_at", "-pk"),
-    create_in=s.SolutionIn, create=_create_solution,
-    create_summary="Prepare a solution for a challenge, maybe from one of its ideas (members)",
-    create_description=(
-        "From an idea (`idea`), the challenge defaults to the idea's and the idea is marked "
-        "advanced. A challenge still investigating or generating moves to `prepare`."
-    ),
-))  # fmt: skip
-
-
-@router.post(
-    "/solutions/{pk}/targets",
-    response={200: s.SolutionDetail, **ERRORS},
-    operation_id="link_solution_indicator",
-    summary="Measure a solution by an indicator of its city, with a target (members)",
-)
-def link_solution_indicator(request: HttpRequest, pk: Id, payload: s.TargetIn) -> Any:
-    found = get_visible(Solution, request, pk)
-    may_edit(request, found)
-    indicator = slug_of(request, "indicator", payload.indicator, found.city_id)
-    if found.targets.filter(indicator=indicator).exists():
-        raise ValidationError({"indicator": "The solution is already measured by it."})
-    services.link_indicator(
-        request.auth, found, indicator, payload.target_value, payload.target_date
-    )
-    return get_visible(Solution, request, pk)
-
-
-@router.delete(
-    "/solutions/{pk}/targets/{indicator}",
-    response={200: s.SolutionDetail, **ERRORS},
-    operation_id="unlink_solution_indicator",
-    summary="Stop measuring a solution by an indicator (members)",
-)
-def unlink_solution_indicator(request: HttpRequest, pk: Id, indicator: str) -> Any:
-    found = get_visible(Solution, request, pk)
-    target = get_object_or_404(found.targets, indicator__slug=indicator)
-    services.delete_part(request.auth, target)
-    return get_visible(Solution, request, pk)
-
-
-# -- parts of a solution: milestones, risks, stage-gate decisions, updates ---------------------
-def _solution_part(
-    path: str, name: str, model: type[models.Model], schemas: Any, add: Any
-) -> PartType:
-    """A part of a solution: listed by solution, added by ``add(user, solution, **fields)``."""
-    out, create_in, update_in = schemas
-
-    def create(request: HttpRequest, payload: Any) -> Any:
-        solution = get_visible(Solution, request, payload.solution)
-        return add(request.auth, solution, **payload.dict(exclude={"solution"}))
-
-    return PartType(
-        path, name, model, out, update_in,
-        list_out=out, list_summary=f"{path.capitalize()} of the solutions you can see",
-        filters=(Filter("solution", Id | None, "solution_id"),),
-        ordering=(*(model._meta.ordering or ["pk"]), "pk"),
-        create_in=create_in, create=create,
-        create_summary=f"Add a {name} to a solution (members)",
-    )  # fmt: skip
-
-
-for _part in (
-    _solution_part(
-        "milestones", "milestone", Milestone, (s.MilestoneOut, s.MilestoneIn, s.MilestoneUpdate),
-        services.add_milestone,
-    ),
-    _solution_part("risks", "risk", Risk, (s.RiskOut, s.RiskIn, s.RiskUpdate), services.add_risk),
-    _solution_part(
-        "decisions", "decision", Decision, (s.DecisionOut, s.DecisionIn, s.DecisionUpdate),
-        services.record_decision,
-    ),
-    _solution_part(
-        "updates", "update", Update, (s.UpdateOut, s.UpdateIn, s.UpdateUpdate),
-        services.post_update,
-    ),
-):  # fmt: skip
-    register(router, _part)

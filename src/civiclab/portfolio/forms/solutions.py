@@ -1,5 +1,5 @@
 """Forms of the delivery side: a solution, its milestones, risks, stage-gate decisions,
-progress updates and indicator targets; the portfolio's filters.
+progress updates and indicator targets; the timeline's and the network view's filters.
 
 The forms only parse and check what a person typed; the services decide who may save what
 (and enforce the same rules again)."""
@@ -15,11 +15,9 @@ from django.utils.translation import gettext_lazy as _
 
 from civiclab.accounts.people import display_name
 from civiclab.core.permissions import Visibility
-from civiclab.portfolio.forms_challenges import visibility_choices
+from civiclab.portfolio.forms.challenges import visibility_choices
 from civiclab.portfolio.models import (
     GATE_OUTCOMES,
-    PHASES,
-    PRIORITY_AREAS,
     SOLUTION_STATUSES,
     Challenge,
     Decision,
@@ -196,23 +194,9 @@ def _choices(pairs: Any) -> list[tuple[str, Any]]:
     return [("", _("All")), *pairs]
 
 
-class PortfolioFilterForm(forms.Form):
-    """The portfolio table's filters (GET); an unknown value is simply not applied."""
-
-    city = forms.ChoiceField(label=_("City"), required=False)
-    cohort = forms.ChoiceField(label=_("Cohort"), required=False)
-    phase = forms.ChoiceField(label=_("Phase"), required=False, choices=_choices(PHASES))
-    status = forms.ChoiceField(
-        label=_("Status"), required=False, choices=_choices(SOLUTION_STATUSES)
-    )
-    priority_area = forms.ChoiceField(
-        label=_("Priority area"), required=False, choices=_choices(PRIORITY_AREAS)
-    )
-
-    def __init__(self, *args: Any, cities: Any, cohorts: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["city"].choices = _choices((c.slug, c.name) for c in cities)
-        self.fields["cohort"].choices = _choices((str(c.pk), c.name) for c in cohorts)
+class ListFilterForm(forms.Form):
+    """Filters of the timeline and the network view (GET); an unknown value is not applied.
+    (The challenge lists' filters are ``filtersets.ChallengeFilterSet``.)"""
 
     def values(self) -> dict[str, str]:
         """The valid filters that are set."""
@@ -221,7 +205,7 @@ class PortfolioFilterForm(forms.Form):
         return {k: v for k, v in self.cleaned_data.items() if v}
 
 
-class TimelineFilterForm(forms.Form):
+class TimelineFilterForm(ListFilterForm):
     city = forms.ChoiceField(label=_("City"), required=False)
     state = forms.ChoiceField(label=_("State"), required=False, choices=_choices(MILESTONE_STATES))
 
@@ -229,14 +213,13 @@ class TimelineFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["city"].choices = _choices((c.slug, c.name) for c in cities)
 
-    values = PortfolioFilterForm.values
 
+class CohortFilterForm(ListFilterForm):
+    """A cohort by slug, as the challenge lists name it (one choice per slug)."""
 
-class CohortFilterForm(forms.Form):
     cohort = forms.ChoiceField(label=_("Cohort"), required=False)
 
     def __init__(self, *args: Any, cohorts: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["cohort"].choices = _choices((str(c.pk), c.name) for c in cohorts)
-
-    values = PortfolioFilterForm.values
+        by_slug = {c.slug: c.name for c in reversed(list(cohorts))}
+        self.fields["cohort"].choices = _choices(sorted(by_slug.items(), key=lambda c: c[1]))

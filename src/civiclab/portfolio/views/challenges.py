@@ -19,7 +19,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -31,7 +31,8 @@ from civiclab.indicators.queries import visible_indicators
 from civiclab.network.models import City
 from civiclab.network.queries import visible_cities, visible_teams
 from civiclab.portfolio import services
-from civiclab.portfolio.forms_challenges import (
+from civiclab.portfolio.filtersets import ChallengeFilterSet
+from civiclab.portfolio.forms.challenges import (
     CauseEvidenceForm,
     CauseForm,
     ChallengeForm,
@@ -43,7 +44,6 @@ from civiclab.portfolio.forms_challenges import (
 from civiclab.portfolio.models import (
     EVIDENCE_KINDS,
     PHASES,
-    PRIORITY_AREAS,
     Cause,
     Challenge,
     Evidence,
@@ -54,7 +54,7 @@ from civiclab.portfolio.models import (
     SolutionIndicator,
 )
 from civiclab.portfolio.queries import visible, visible_challenges, with_sources_shown
-from civiclab.portfolio.scoring import ScoreSummary, summarise
+from civiclab.portfolio.rules.scoring import ScoreSummary, summarise
 
 # The 2×2, read left to right, top to bottom: impact rises upwards, feasibility to the right.
 QUADRANTS = ["big_bets", "quick_wins", "deprioritise", "small_steps"]
@@ -96,10 +96,7 @@ def _city_indicators(user: Any, city: City) -> list[Indicator]:
 
 
 def solution_url(pk: int) -> str:
-    try:
-        return reverse("portfolio:solution", args=[pk])
-    except NoReverseMatch:  # the solution pages are another module's
-        return f"/solutions/{pk}/"
+    return reverse("portfolio:solution", args=[pk])
 
 
 def _summaries(challenge: Challenge, ideas: list[Idea]) -> dict[int, ScoreSummary]:
@@ -113,9 +110,11 @@ def _summaries(challenge: Challenge, ideas: list[Idea]) -> dict[int, ScoreSummar
 
 # -- the board ---------------------------------------------------------------------------------
 def board(request: HttpRequest) -> HttpResponse:
-    """The challenges the user may see, in columns by phase."""
+    """The challenges the user may see, in columns by phase; filtered like the portfolio table
+    and the API (``ChallengeFilterSet``), a refused filter shown on the form with no rows."""
     user = request.user
-    challenges = visible_challenges(user).annotate(
+    filters = ChallengeFilterSet(request.GET or None, user=user)
+    challenges = filters.shown().annotate(
         idea_count=Count("ideas", distinct=True),
         solution_count=Count(
             "solutions",
@@ -123,11 +122,7 @@ def board(request: HttpRequest) -> HttpResponse:
             distinct=True,
         ),
     )
-    city_slug, area = request.GET.get("city", ""), request.GET.get("priority_area", "")
-    if city_slug:
-        challenges = challenges.filter(city__slug=city_slug)
-    if area:
-        challenges = challenges.filter(priority_area=area)
+    city_slug = filters.chosen().get("city", "")
     # From a city's board, "New challenge" creates in that city: offered only where one may.
     creatable = [c.slug for c in _creatable_cities(user)] if user.is_authenticated else []
     may_create = (city_slug in creatable) if city_slug else bool(creatable)
@@ -142,13 +137,12 @@ def board(request: HttpRequest) -> HttpResponse:
         "portfolio/board.html",
         {
             "columns": [(key, label, by_phase[key]) for key, label in PHASES],
-            "cities": visible_cities(user).order_by("name"),
-            "priority_areas": PRIORITY_AREAS,
+            "form": filters.form,
             "city_slug": city_slug,
-            "priority_area": area,
             "may_create": may_create,
             "refused_city": refused,
         },
+        status=400 if filters.refused else 200,
     )
 
 
