@@ -15,9 +15,10 @@ from django.test import Client
 
 from civiclab.portfolio import services, transfer
 from civiclab.portfolio.models import SCOPE, Challenge, Solution
+from tests.clients import as_user
 from tests.permission_matrix import api_headers
 from tests.portfolio import factories as f
-from tests.portfolio.test_web_challenges import as_user, challenge_data, text
+from tests.portfolio.test_web_challenges import challenge_data, text
 from tests.world import World
 
 pytestmark = pytest.mark.django_db

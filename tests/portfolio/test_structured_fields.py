@@ -239,7 +239,8 @@ def test_the_challenge_form_checks_the_rubric_limits(
 ) -> None:
     """GIVEN the new challenge form WHEN the criteria exceed the rubric's limits THEN the form
     comes back with the error beside them (not truncated, nothing saved)."""
-    from tests.portfolio.test_web_challenges import as_user, challenge_data, text
+    from tests.clients import as_user
+    from tests.portfolio.test_web_challenges import challenge_data, text
 
     response = as_user(world.user("member")).post("/challenges/new/", challenge_data(**fields))
     assert f'id="id_{error_field}_error"' in text(response)
@@ -248,7 +249,8 @@ def test_the_challenge_form_checks_the_rubric_limits(
 
 def test_the_evidence_form_checks_the_tags_limits(world: World) -> None:
     """GIVEN an insight WHEN 31 tags are typed THEN the form says the limit, nothing saved."""
-    from tests.portfolio.test_web_challenges import as_user, text
+    from tests.clients import as_user
+    from tests.portfolio.test_web_challenges import text
 
     challenge = f.challenge(world.city)
     data = {"title": "Tagged", "method": "interview", "visibility": "city"}

@@ -11,8 +11,9 @@ import pytest
 
 from civiclab.portfolio import services
 from civiclab.portfolio.models import Evidence, Solution
+from tests.clients import as_user
 from tests.portfolio import factories as f
-from tests.portfolio.test_web_challenges import as_user, text
+from tests.portfolio.test_web_challenges import text
 from tests.world import World
 
 pytestmark = pytest.mark.django_db

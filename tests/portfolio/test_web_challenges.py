@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.test import Client
 
 from civiclab.core.permissions import Visibility
 from civiclab.portfolio.models import (
@@ -22,6 +21,7 @@ from civiclab.portfolio.models import (
     scope,
 )
 from civiclab.portfolio.queries import visible
+from tests.clients import as_user
 from tests.permission_matrix import check_permission_matrix
 from tests.portfolio import factories as f
 from tests.portfolio.test_services import MAKERS
@@ -31,13 +31,6 @@ from tests.world import World
 pytestmark = pytest.mark.django_db
 
 HX = {"HTTP_HX_REQUEST": "true"}
-
-
-def as_user(user: Any) -> Client:
-    client = Client()
-    if user is not None:
-        client.force_login(user)
-    return client
 
 
 def text(response: Any) -> str:

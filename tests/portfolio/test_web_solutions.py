@@ -26,6 +26,7 @@ from civiclab.portfolio.models import (
     scope,
 )
 from civiclab.portfolio.queries import visible
+from tests.clients import as_user
 from tests.factories import CohortFactory
 from tests.permission_matrix import check_permission_matrix
 from tests.portfolio import factories as f
@@ -38,13 +39,6 @@ pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
 PAST = TODAY - dt.timedelta(days=30)
 FUTURE = TODAY + dt.timedelta(days=30)
-
-
-def as_user(user: Any) -> Client:
-    client = Client()
-    if user is not None:
-        client.force_login(user)
-    return client
 
 
 def page(client: Client, url: str) -> str:
