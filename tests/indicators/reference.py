@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from civiclab.indicators.spec import (
+from civiclab.indicators.engine.spec import (
     ColumnStat,
     Count,
     CountDistinct,

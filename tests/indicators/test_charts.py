@@ -21,7 +21,7 @@ from civiclab.core.permissions import Visibility
 from civiclab.datasets import services as datasets
 from civiclab.datasets.models import Dataset
 from civiclab.indicators import services
-from civiclab.indicators.chart import chart_data
+from civiclab.indicators.engine.chart import chart_data
 from civiclab.indicators.models import Indicator
 from tests.datasets.helpers import write
 from tests.world import World

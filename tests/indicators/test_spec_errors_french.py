@@ -10,10 +10,10 @@ from django.test import Client
 from django.utils import translation
 
 from civiclab.datasets import services as datasets
-from civiclab.indicators import compile as compile_module
-from civiclab.indicators import spec as spec_module
+from civiclab.indicators.engine import compile as compile_module
+from civiclab.indicators.engine import spec as spec_module
+from civiclab.indicators.engine.spec import SpecError, parse_spec
 from civiclab.indicators.problems import translated_problems
-from civiclab.indicators.spec import SpecError, parse_spec
 from tests.datasets.helpers import REAL
 from tests.datasets.web_helpers import as_user, body
 from tests.permission_matrix import api_headers

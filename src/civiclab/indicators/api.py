@@ -21,7 +21,8 @@ from civiclab.datasets.engine import QueryError
 from civiclab.datasets.models import Dataset
 from civiclab.datasets.queries import visible_datasets
 from civiclab.indicators import services
-from civiclab.indicators.evaluate import Point
+from civiclab.indicators.engine.evaluate import Point
+from civiclab.indicators.engine.spec import IndicatorSpec, SpecError, parse_spec
 from civiclab.indicators.labels import progress_words, y_label
 from civiclab.indicators.models import Indicator
 from civiclab.indicators.queries import visible_indicators
@@ -36,7 +37,6 @@ from civiclab.indicators.schemas import (
     SeriesOut,
     SignalsOut,
 )
-from civiclab.indicators.spec import IndicatorSpec, SpecError, parse_spec
 from civiclab.network.models import City
 from civiclab.network.queries import visible_cities
 

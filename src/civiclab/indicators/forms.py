@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from civiclab.core.models import VISIBILITY_CHOICES
 from civiclab.core.permissions import Visibility
 from civiclab.datasets.forms import TYPE_LABELS
-from civiclab.indicators.builder import (
+from civiclab.indicators.engine.builder import (
     BREAKDOWNS,
     FILTERS,
     RATIO_PARTS,
@@ -26,10 +26,10 @@ from civiclab.indicators.builder import (
     SIMPLE_MEASURES,
     field_for_path,
 )
-from civiclab.indicators.builder import initial_from as initial_from  # the views' import
-from civiclab.indicators.compile import NUMERIC, TEMPORAL, compile_spec
+from civiclab.indicators.engine.builder import initial_from as initial_from  # the views' import
+from civiclab.indicators.engine.compile import NUMERIC, TEMPORAL, compile_spec
+from civiclab.indicators.engine.spec import SpecError, parse_spec
 from civiclab.indicators.problems import translated_problems
-from civiclab.indicators.spec import SpecError, parse_spec
 
 # The builder's measures. Per capita is not one of them: it is a rate of any simple measure.
 BUILDER_MEASURES = [

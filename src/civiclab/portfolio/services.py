@@ -212,7 +212,7 @@ def indicator_snapshot(indicator: Any) -> dict[str, Any]:
     """The indicator's latest value, period and rows, as recorded now."""
     from civiclab.datasets.engine import QueryError
     from civiclab.indicators import services as indicators
-    from civiclab.indicators.spec import SpecError
+    from civiclab.indicators.engine.spec import SpecError
 
     try:
         overall = indicators.report(indicator)["series"]["overall"]

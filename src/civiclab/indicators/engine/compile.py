@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from civiclab.datasets.ingest.columns import quote_ident
-from civiclab.indicators.spec import (
+from civiclab.indicators.engine.spec import (
     ColumnStat,
     Count,
     CountDistinct,
