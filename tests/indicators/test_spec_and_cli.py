@@ -12,8 +12,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from civiclab.datasets import services
+from civiclab.datasets.filters.language import SpecError
 from civiclab.indicators.engine.compile import compile_spec
-from civiclab.indicators.engine.spec import SpecError, indicator_json_schema, parse_spec
+from civiclab.indicators.engine.spec import indicator_json_schema, parse_spec
 from tests.datasets.helpers import REAL
 from tests.factories import CityFactory
 

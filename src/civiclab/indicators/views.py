@@ -19,6 +19,7 @@ from civiclab.core.csv_cells import SafeWriter
 from civiclab.core.forms import add_service_errors
 from civiclab.core.permissions import Action, Target, Visibility, widest_visibility
 from civiclab.core.scoping import actor_for, user_can
+from civiclab.datasets.filters.language import SpecError
 from civiclab.datasets.models import Dataset
 from civiclab.datasets.queries import visible_datasets
 from civiclab.datasets.views import city_or_404
@@ -27,7 +28,7 @@ from civiclab.indicators.engine.chart import chart_data
 from civiclab.indicators.engine.compile import compile_spec
 from civiclab.indicators.engine.goals import RECENT_PERIODS
 from civiclab.indicators.engine.runchart import analyse, point_signals
-from civiclab.indicators.engine.spec import SpecError, parse_spec
+from civiclab.indicators.engine.spec import parse_spec
 from civiclab.indicators.forms import (
     MEASURE_CHOICES,
     PERIOD_CHOICES,

@@ -14,60 +14,30 @@ requests, per month and community board::
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
 
+from civiclab.datasets.filters import language as filters
+from civiclab.datasets.filters.language import Filter, SpecError, validation_problems
+
 SPEC_VERSION: Literal[1] = 1
 
-Scalar = str | int | float | bool
 # The spec's own bound on breakdown_top (the server's group limit is usually lower): a
 # document is never valid with a number no server could accept.
 MAX_BREAKDOWN_TOP = 1_000_000
 
 
-# The spec's own rules, by error type: English templates, also the keys of their translations.
+# The spec's own rules, by error type (with the filters'): English templates, also the keys of
+# their translations.
 RULES = {
-    "takes_no_value": "'{op}' takes no value",
-    "needs_values": "'{op}' needs a non-empty list of values",
-    "needs_two_values": "'between' needs a list of two values [low, high]",
-    "needs_one_value": "'{op}' needs one value",
+    **filters.RULES,
     "needs_p": "stat 'percentile' needs p",
     "breakdown_columns": "breakdown takes one to three columns",
     "top_needs_breakdown": (
         "breakdown_top needs a breakdown or an equity column whose largest groups it keeps"
     ),
-}
-# pydantic's messages for the mistakes a spec's author makes, as pydantic writes them in
-# English: the template filled with the error's context must give pydantic's own message,
-# else the message is kept as it is (and not translated).
-PYDANTIC_TEMPLATES = {
-    "missing": "Field required",
-    "extra_forbidden": "Extra inputs are not permitted",
-    "literal_error": "Input should be {expected}",
-    "string_type": "Input should be a valid string",
-    "string_too_short": "String should have at least {min_length} character",
-    "int_type": "Input should be a valid integer",
-    "int_parsing": "Input should be a valid integer, unable to parse string as an integer",
-    "int_from_float": "Input should be a valid integer, got a number with a fractional part",
-    "float_type": "Input should be a valid number",
-    "float_parsing": "Input should be a valid number, unable to parse string as a number",
-    "bool_type": "Input should be a valid boolean",
-    "list_type": "Input should be a valid list",
-    "dict_type": "Input should be a valid dictionary",
-    "model_type": "Input should be a valid dictionary or instance of {class_name}",
-    "greater_than": "Input should be greater than {gt}",
-    "greater_than_equal": "Input should be greater than or equal to {ge}",
-    "less_than": "Input should be less than {lt}",
-    "less_than_equal": "Input should be less than or equal to {le}",
-    "union_tag_invalid": (
-        "Input tag '{tag}' found using {discriminator} does not match any of the expected "
-        "tags: {expected_tags}"
-    ),
-    "union_tag_not_found": "Unable to extract tag using discriminator {discriminator}",
 }
 
 
@@ -77,27 +47,6 @@ def _rule(kind: str, **context: Any) -> PydanticCustomError:
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Filter(_Strict):
-    column: str = Field(min_length=1)
-    op: Literal["=", "!=", "in", "not in", "between", "is null", "is not null", "contains"]
-    value: Scalar | list[Scalar] | None = None
-
-    @model_validator(mode="after")
-    def _value_fits_op(self) -> Filter:
-        if self.op in ("is null", "is not null"):
-            if self.value is not None:
-                raise _rule("takes_no_value", op=self.op)
-        elif self.op in ("in", "not in"):
-            if not isinstance(self.value, list) or not self.value:
-                raise _rule("needs_values", op=self.op)
-        elif self.op == "between":
-            if not isinstance(self.value, list) or len(self.value) != 2:
-                raise _rule("needs_two_values")
-        elif self.value is None or isinstance(self.value, list):
-            raise _rule("needs_one_value", op=self.op)
-        return self
 
 
 class Count(_Strict):
@@ -215,79 +164,12 @@ class IndicatorSpec(_Strict):
     format: str | None = Field(None, description="Display format, e.g. '0.0' or '0%'")
 
 
-@dataclass(frozen=True)
-class SpecProblem:
-    """One problem: where in the spec, and what, as an English template with ``{name}``
-    fields and their values — the template is also the key of its translation."""
-
-    path: str
-    template: str
-    params: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def message(self) -> str:
-        """In English; whole numbers grouped by thousands (16,417)."""
-        if not self.params:
-            return self.template
-        shown = {
-            name: f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else value
-            for name, value in self.params.items()
-        }
-        return self.template.format(**shown)
-
-
-class SpecError(ValueError):
-    """A spec that does not validate; ``problems`` are (path, message) pairs, ``details`` the
-    same as :class:`SpecProblem` for saying them in another language."""
-
-    def __init__(self, problems: Sequence[tuple[str, str] | SpecProblem]) -> None:
-        self.details = [
-            item if isinstance(item, SpecProblem) else SpecProblem(item[0], item[1])
-            for item in problems
-        ]
-        self.problems = [(item.path, item.message) for item in self.details]
-        super().__init__("; ".join(f"{path}: {message}" for path, message in self.problems))
-
-
 def parse_spec(data: dict[str, Any]) -> IndicatorSpec:
     """Validate a spec document; raise SpecError naming each problem's place in it."""
     try:
         return IndicatorSpec.model_validate(data)
     except ValidationError as exc:
-        problems = []
-        for error in exc.errors():
-            path = ".".join(str(p) for p in error["loc"] if not str(p).startswith("function-"))
-            problems.append(_problem(path or "(spec)", error))
-        raise SpecError(problems) from None
-
-
-def parse_filter(data: dict[str, Any]) -> Filter:
-    """Validate one filter; raise SpecError naming each problem (paths within the filter)."""
-    try:
-        return Filter.model_validate(data)
-    except ValidationError as exc:
-        problems = []
-        for error in exc.errors():
-            path = ".".join(str(p) for p in error["loc"] if not str(p).startswith("function-"))
-            problems.append(_problem(path or "(filter)", error))
-        raise SpecError(problems) from None
-
-
-def _problem(path: str, error: Any) -> SpecProblem:
-    """A pydantic error as a problem whose template can be translated, when it is known."""
-    message = str(error["msg"]).removeprefix("Value error, ")
-    template = RULES.get(error["type"]) or PYDANTIC_TEMPLATES.get(error["type"])
-    context = {
-        name: str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
-        for name, value in (error.get("ctx") or {}).items()
-    }
-    if template is not None:
-        try:
-            if template.format(**context) == message:
-                return SpecProblem(path, template, context)
-        except (KeyError, IndexError, ValueError):
-            pass
-    return SpecProblem(path, message)
+        raise SpecError(validation_problems(exc, "(spec)", RULES)) from None
 
 
 def indicator_json_schema() -> dict[str, Any]:
