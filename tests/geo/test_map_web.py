@@ -14,8 +14,9 @@ from django.test import Client, override_settings
 from civiclab.core.permissions import Visibility
 from civiclab.datasets.models import Dataset
 from civiclab.datasets.queries import visible_datasets
+from tests.clients import as_user, body
 from tests.datasets.helpers import REAL
-from tests.datasets.web_helpers import as_user, body, make_dataset, page_of
+from tests.datasets.web_helpers import make_dataset, page_of
 from tests.permission_matrix import api_headers, check_permission_matrix
 from tests.world import World
 

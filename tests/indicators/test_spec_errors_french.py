@@ -17,8 +17,8 @@ from civiclab.indicators.engine import compile as compile_module
 from civiclab.indicators.engine import spec as spec_module
 from civiclab.indicators.engine.spec import parse_spec
 from civiclab.indicators.problems import translated_problems
+from tests.clients import as_user, body
 from tests.datasets.helpers import REAL
-from tests.datasets.web_helpers import as_user, body
 from tests.permission_matrix import api_headers
 from tests.world import World
 

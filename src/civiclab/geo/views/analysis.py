@@ -24,9 +24,7 @@ from civiclab.datasets.queries import version_path, visible_datasets
 from civiclab.datasets.services import NameTaken
 from civiclab.datasets.views import may_import
 from civiclab.geo.choropleths import matching_boundary
-from civiclab.geo.coordinates import NoLocation
 from civiclab.geo.forms import MapLayersForm, ProximityForm
-from civiclab.geo.hexagons import cell_polygon
 from civiclab.geo.models import Boundary
 from civiclab.geo.services import (
     WiderThanSource,
@@ -35,11 +33,13 @@ from civiclab.geo.services import (
     proximity_between,
     save_matches,
 )
+from civiclab.geo.spatial.coordinates import NoLocation
+from civiclab.geo.spatial.hexagons import cell_polygon
 from civiclab.geo.templatetags.geo_maps import mappable
+from civiclab.indicators.engine.spec import parse_spec
 from civiclab.indicators.models import Indicator
 from civiclab.indicators.queries import visible_indicators
 from civiclab.indicators.services import report
-from civiclab.indicators.spec import parse_spec
 from civiclab.network.queries import visible_cities
 
 # ColorBrewer's OrRd (5 classes) for values, and the hot/cold colours of the hotspots.

@@ -20,11 +20,12 @@ from ninja import Query, Router, Schema
 from civiclab.accounts.authentication import AUTH_OR_ANONYMOUS
 from civiclab.core.api import READ_ERRORS, error
 from civiclab.datasets.engine import CityQuery, QueryError, TableFile
+from civiclab.datasets.filters.language import OPS, Filter, filter_value
 from civiclab.datasets.models import Dataset
 from civiclab.datasets.queries import version_path, visible_datasets
-from civiclab.geo.coordinates import NoLocation
 from civiclab.geo.layer_errors import layer_error_text
-from civiclab.geo.layers import (
+from civiclab.geo.spatial.coordinates import NoLocation
+from civiclab.geo.spatial.layers import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
     BBox,
@@ -34,11 +35,8 @@ from civiclab.geo.layers import (
     build_layer,
     make_filter,
 )
-from civiclab.indicators.forms import filter_value
-from civiclab.indicators.spec import Filter
 
 router = Router(tags=["maps"])
-OPS = ("=", "!=", "in", "not in", "between", "is null", "is not null", "contains")
 
 
 def columns_of(dataset: Dataset) -> dict[str, str]:
