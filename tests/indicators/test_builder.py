@@ -17,9 +17,9 @@ from civiclab.core.permissions import Visibility
 from civiclab.datasets import services as datasets
 from civiclab.datasets.models import Dataset
 from civiclab.indicators import services
-from civiclab.indicators.engine.builder import field_for_path
+from civiclab.indicators.engine.builder import field_for_path, initial_from
 from civiclab.indicators.engine.spec import parse_spec
-from civiclab.indicators.forms import IndicatorForm, initial_from
+from civiclab.indicators.forms import IndicatorForm
 from civiclab.indicators.models import Indicator
 from tests.clients import as_user, body
 from tests.datasets.helpers import write

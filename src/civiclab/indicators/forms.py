@@ -2,9 +2,9 @@
 
 The fields say the common specs — a simple measure (optionally per capita), a ratio of two
 simple measures with their own filters, up to three breakdown columns — and the JSON box says
-the rest. ``initial_from`` reads a saved spec back into the fields, so an edit round-trips.
-Problems are attached to the field they come from, in the reader's language where the form
-can see them, and otherwise mapped from the spec's path (``measure.numerator.column``).
+the rest. ``engine.builder.initial_from`` reads a saved spec back into the fields, so an edit
+round-trips. Problems are attached to the field they come from, in the reader's language where
+the form can see them, and otherwise mapped from the spec's path (``measure.numerator.column``).
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ from civiclab.indicators.engine.builder import (
     SIMPLE_MEASURES,
     field_for_path,
 )
-from civiclab.indicators.engine.builder import initial_from as initial_from  # the views' import
 from civiclab.indicators.engine.compile import compile_spec
 from civiclab.indicators.engine.spec import parse_spec
 from civiclab.indicators.problems import translated_problems

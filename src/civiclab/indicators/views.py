@@ -24,17 +24,13 @@ from civiclab.datasets.models import Dataset
 from civiclab.datasets.queries import visible_datasets
 from civiclab.datasets.views import city_or_404
 from civiclab.indicators import services
+from civiclab.indicators.engine.builder import initial_from
 from civiclab.indicators.engine.chart import chart_data
 from civiclab.indicators.engine.compile import compile_spec
 from civiclab.indicators.engine.goals import RECENT_PERIODS
 from civiclab.indicators.engine.runchart import analyse, point_signals
 from civiclab.indicators.engine.spec import parse_spec
-from civiclab.indicators.forms import (
-    MEASURE_CHOICES,
-    PERIOD_CHOICES,
-    IndicatorForm,
-    initial_from,
-)
+from civiclab.indicators.forms import MEASURE_CHOICES, PERIOD_CHOICES, IndicatorForm
 from civiclab.indicators.labels import progress_words, status_label, y_label
 from civiclab.indicators.models import Indicator
 from civiclab.indicators.preview import breakdown_preview
