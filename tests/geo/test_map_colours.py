@@ -14,7 +14,7 @@ from tests.clients import as_user, body
 from tests.geo.test_map_web import sightings
 from tests.world import World
 
-MAP_JS = Path(__file__).resolve().parents[2] / "src/civiclab/core/static/civiclab/map.js"
+MAP_JS = Path(__file__).resolve().parents[2] / "src/civiclab/geo/static/geo/map.js"
 
 
 def rgb(colour: str) -> tuple[int, int, int]:
