@@ -31,8 +31,8 @@ from civiclab.datasets.ingest.pipeline import (  # noqa: E402
     ingest_connection,
     read_source,
 )
-from civiclab.indicators.evaluate import Series, evaluate  # noqa: E402
-from civiclab.indicators.spec import parse_spec  # noqa: E402
+from civiclab.indicators.engine.evaluate import Series, evaluate  # noqa: E402
+from civiclab.indicators.engine.spec import parse_spec  # noqa: E402
 
 TIMEZONE = "America/New_York"
 SPEC = {

@@ -200,7 +200,7 @@ MAX_IMPORT_COLUMNS = env_int("CIVICLAB_MAX_IMPORT_COLUMNS", 500, minimum=1)
 IMPORT_TIMEOUT_SECONDS = env_int("CIVICLAB_IMPORT_TIMEOUT_SECONDS", 3600, minimum=10)
 QUERY_MEMORY_MB = env_int("CIVICLAB_QUERY_MEMORY_MB", 512, minimum=50)
 QUERY_TIMEOUT_SECONDS = env_int("CIVICLAB_QUERY_TIMEOUT_SECONDS", 30, minimum=1)
-# How big an indicator's series may be (indicators/grid.py checks before building it).
+# How big an indicator's series may be (indicators/engine/grid.py checks before building it).
 INDICATOR_MAX_GROUPS = env_int("CIVICLAB_INDICATOR_MAX_GROUPS", 2000, minimum=1)
 INDICATOR_MAX_CELLS = env_int("CIVICLAB_INDICATOR_MAX_CELLS", 100_000, minimum=1)
 REDIS_URL = env_str("CIVICLAB_REDIS_URL", "")

@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from civiclab.indicators.spec import (
+from civiclab.datasets.filters.language import Filter
+from civiclab.indicators.engine.spec import (
     ColumnStat,
     Count,
     CountDistinct,
     Duration,
-    Filter,
     IndicatorSpec,
     PerCapita,
     Percentile,

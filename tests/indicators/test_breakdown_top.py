@@ -14,12 +14,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from civiclab.datasets.engine import CityQuery, TableFile
+from civiclab.datasets.filters.language import SpecError
 from civiclab.datasets.ingest.pipeline import REFUSED_COLUMN
-from civiclab.indicators.compile import compile_spec
-from civiclab.indicators.equity import gaps
-from civiclab.indicators.evaluate import Point, evaluate
-from civiclab.indicators.grid import GridLimits, GridTooLarge, check_grid
-from civiclab.indicators.spec import SpecError, parse_spec
+from civiclab.indicators.engine.compile import compile_spec
+from civiclab.indicators.engine.equity import gaps
+from civiclab.indicators.engine.evaluate import Point, evaluate
+from civiclab.indicators.engine.grid import GridLimits, GridTooLarge, check_grid
+from civiclab.indicators.engine.spec import parse_spec
 from tests.indicators.reference import close, reference_top_series
 from tests.indicators.test_reference import COLUMNS, TIMEZONE, frame_of, rows
 

@@ -16,8 +16,8 @@ from django.test import Client
 
 from civiclab.datasets import services as datasets
 from civiclab.datasets.models import Dataset
+from civiclab.indicators.engine.spec import parse_spec
 from civiclab.indicators.models import Indicator
-from civiclab.indicators.spec import parse_spec
 from tests.clients import as_user, body
 from tests.datasets.helpers import REAL
 from tests.indicators.test_builder import fields, requests

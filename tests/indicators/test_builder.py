@@ -17,10 +17,10 @@ from civiclab.core.permissions import Visibility
 from civiclab.datasets import services as datasets
 from civiclab.datasets.models import Dataset
 from civiclab.indicators import services
-from civiclab.indicators.builder import field_for_path
-from civiclab.indicators.forms import IndicatorForm, initial_from
+from civiclab.indicators.engine.builder import field_for_path, initial_from
+from civiclab.indicators.engine.spec import parse_spec
+from civiclab.indicators.forms import IndicatorForm
 from civiclab.indicators.models import Indicator
-from civiclab.indicators.spec import parse_spec
 from tests.clients import as_user, body
 from tests.datasets.helpers import write
 from tests.test_i18n import FR_PO, visible_text

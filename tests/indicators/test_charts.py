@@ -21,7 +21,7 @@ from civiclab.core.permissions import Visibility
 from civiclab.datasets import services as datasets
 from civiclab.datasets.models import Dataset
 from civiclab.indicators import services
-from civiclab.indicators.chart import chart_data
+from civiclab.indicators.engine.chart import chart_data
 from civiclab.indicators.models import Indicator
 from tests.datasets.helpers import write
 from tests.world import World
@@ -129,7 +129,7 @@ def test_card_shows_value_goal_status_signals_and_spark(world: World, tmp_path: 
     chart = chart_payload(card, f"indicator-card-{indicator.pk}")
     assert chart["values"][-1] == 6 and chart["target"] == 4.0 and chart["signals"]
     assert 'data-variant="spark"' in card and 'role="img"' in card
-    assert "civiclab/charts.js" in card and "data-chartjs=" in card
+    assert "indicators/charts.js" in card and "data-chartjs=" in card
 
 
 @pytest.mark.django_db

@@ -13,7 +13,7 @@ from django.utils import translation
 
 from civiclab.datasets import services as datasets
 from civiclab.indicators import services
-from civiclab.indicators.goals import progress
+from civiclab.indicators.engine.goals import progress
 from civiclab.indicators.labels import progress_words, status_label
 from civiclab.indicators.models import Indicator
 from tests.datasets.helpers import write

@@ -7,9 +7,9 @@ import statistics
 
 import pytest
 
-from civiclab.indicators.equity import equity_view, gaps
-from civiclab.indicators.evaluate import Point
-from civiclab.indicators.goals import progress, slope
+from civiclab.indicators.engine.equity import equity_view, gaps
+from civiclab.indicators.engine.evaluate import Point
+from civiclab.indicators.engine.goals import progress, slope
 
 MONTHS = [dt.date(2024, m, 1) for m in range(1, 7)]
 

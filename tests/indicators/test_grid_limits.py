@@ -15,7 +15,7 @@ from django.test import Client, override_settings
 
 from civiclab.datasets import services as datasets
 from civiclab.datasets.models import Dataset
-from civiclab.indicators import evaluate as evaluate_module
+from civiclab.indicators.engine import evaluate as evaluate_module
 from civiclab.indicators.models import Indicator
 from tests.clients import as_user, body
 from tests.datasets.helpers import REAL

@@ -7,8 +7,8 @@ import datetime as dt
 import pyarrow as pa
 import pytest
 
-from civiclab.indicators.compile import CompiledQuery
-from civiclab.indicators.evaluate import Point, lay_out
+from civiclab.indicators.engine.compile import CompiledQuery
+from civiclab.indicators.engine.evaluate import Point, lay_out
 
 FLOAT = pa.float64()
 
@@ -110,8 +110,8 @@ def test_a_row_missing_any_breakdown_column_is_in_the_no_group(tmp_path) -> None
 
     from civiclab.datasets.engine import CityQuery, TableFile
     from civiclab.datasets.ingest.pipeline import REFUSED_COLUMN
-    from civiclab.indicators.evaluate import evaluate
-    from civiclab.indicators.spec import parse_spec
+    from civiclab.indicators.engine.evaluate import evaluate
+    from civiclab.indicators.engine.spec import parse_spec
 
     path = tmp_path / "v1.parquet"
     duckdb.connect().execute(

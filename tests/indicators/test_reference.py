@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 from civiclab.datasets.engine import CityQuery, TableFile
 from civiclab.datasets.ingest.pipeline import REFUSED_COLUMN
-from civiclab.indicators.evaluate import evaluate
-from civiclab.indicators.spec import parse_spec
+from civiclab.indicators.engine.evaluate import evaluate
+from civiclab.indicators.engine.spec import parse_spec
 from tests.indicators.reference import close, reference_series
 
 TIMEZONE = "America/New_York"

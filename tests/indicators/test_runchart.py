@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from civiclab.indicators.runchart import (
+from civiclab.indicators.engine.runchart import (
     analyse,
     exact_runs_limits,
     point_signals,

@@ -12,8 +12,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from civiclab.datasets import services
-from civiclab.indicators.compile import compile_spec
-from civiclab.indicators.spec import SpecError, indicator_json_schema, parse_spec
+from civiclab.datasets.filters.language import SpecError
+from civiclab.indicators.engine.compile import compile_spec
+from civiclab.indicators.engine.spec import indicator_json_schema, parse_spec
 from tests.datasets.helpers import REAL
 from tests.factories import CityFactory
 
@@ -102,7 +103,7 @@ def test_period_labels_match_duckdb_calendar(period: str) -> None:
 
     import duckdb
 
-    from civiclab.indicators.evaluate import period_label
+    from civiclab.indicators.engine.evaluate import period_label
 
     days = [dt.date(2020, 12, 25) + dt.timedelta(days=n) for n in range(0, 800, 3)]
     con = duckdb.connect()

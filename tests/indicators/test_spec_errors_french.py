@@ -10,10 +10,13 @@ from django.test import Client
 from django.utils import translation
 
 from civiclab.datasets import services as datasets
-from civiclab.indicators import compile as compile_module
-from civiclab.indicators import spec as spec_module
+from civiclab.datasets.filters import language as filter_language
+from civiclab.datasets.filters import sql as filter_sql
+from civiclab.datasets.filters.language import SpecError
+from civiclab.indicators.engine import compile as compile_module
+from civiclab.indicators.engine import spec as spec_module
+from civiclab.indicators.engine.spec import parse_spec
 from civiclab.indicators.problems import translated_problems
-from civiclab.indicators.spec import SpecError, parse_spec
 from tests.clients import as_user, body
 from tests.datasets.helpers import REAL
 from tests.permission_matrix import api_headers
@@ -21,13 +24,13 @@ from tests.world import World
 
 NYC = REAL / "nyc311-2018-socrata-1k/311_Service_Requests.csv"
 TEMPLATES = [
-    compile_module.NO_COLUMN,
-    compile_module.WRONG_KIND,
+    filter_sql.NO_COLUMN,
+    filter_sql.WRONG_KIND,
+    filter_sql.TIME_VALUE_PROBLEM,
     compile_module.NO_POPULATION,
     compile_module.NESTED,
-    compile_module.TIME_VALUE_PROBLEM,
     *spec_module.RULES.values(),
-    *spec_module.PYDANTIC_TEMPLATES.values(),
+    *filter_language.PYDANTIC_TEMPLATES.values(),
 ]
 
 

@@ -1,4 +1,5 @@
-"""Forms of the city data pages: catalogue entries, the upload, and the column overrides."""
+"""Forms of the city data pages: catalogue entries, the upload, and the column overrides;
+the fields of a filter, which the indicator builder and the map page share."""
 
 from __future__ import annotations
 
@@ -264,3 +265,33 @@ class ColumnsForm(forms.Form):
             if change:
                 result[column["source"]] = change
         return result
+
+
+# -- filters (the language in datasets/filters/, shared by indicators and maps) ----------------
+# The operators as people read them; "" is no filter.
+OP_CHOICES = [
+    ("", "—"),
+    ("=", "="),
+    ("!=", "≠"),
+    ("in", _("in")),
+    ("not in", _("not in")),
+    ("between", _("between")),
+    ("contains", _("contains")),
+    ("is null", _("is empty")),
+    ("is not null", _("is not empty")),
+]
+
+
+def filter_fields(column: str, condition: str, value: str) -> dict[str, forms.Field]:
+    """A filter's column, condition and value (the column's choices are set per dataset);
+    the value is read with ``filters.language.filter_value``."""
+    return {
+        "column": forms.ChoiceField(label=column, required=False),
+        "op": forms.ChoiceField(label=condition, choices=OP_CHOICES, required=False),
+        "value": forms.CharField(
+            label=value,
+            required=False,
+            max_length=500,
+            help_text=_("For in, not in and between: values separated by commas."),
+        ),
+    }

@@ -18,10 +18,12 @@ from civiclab.core.api import ERRORS, READ_ERRORS, Page
 from civiclab.core.permissions import DEFAULT_POLICY, Action, Target, Visibility
 from civiclab.core.services import check
 from civiclab.datasets.engine import QueryError
+from civiclab.datasets.filters.language import SpecError
 from civiclab.datasets.models import Dataset
 from civiclab.datasets.queries import visible_datasets
 from civiclab.indicators import services
-from civiclab.indicators.evaluate import Point
+from civiclab.indicators.engine.evaluate import Point
+from civiclab.indicators.engine.spec import IndicatorSpec, parse_spec
 from civiclab.indicators.labels import progress_words, y_label
 from civiclab.indicators.models import Indicator
 from civiclab.indicators.queries import visible_indicators
@@ -36,7 +38,6 @@ from civiclab.indicators.schemas import (
     SeriesOut,
     SignalsOut,
 )
-from civiclab.indicators.spec import IndicatorSpec, SpecError, parse_spec
 from civiclab.network.models import City
 from civiclab.network.queries import visible_cities
 

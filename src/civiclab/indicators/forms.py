@@ -2,9 +2,9 @@
 
 The fields say the common specs — a simple measure (optionally per capita), a ratio of two
 simple measures with their own filters, up to three breakdown columns — and the JSON box says
-the rest. ``initial_from`` reads a saved spec back into the fields, so an edit round-trips.
-Problems are attached to the field they come from, in the reader's language where the form
-can see them, and otherwise mapped from the spec's path (``measure.numerator.column``).
+the rest. ``engine.builder.initial_from`` reads a saved spec back into the fields, so an edit
+round-trips. Problems are attached to the field they come from, in the reader's language where
+the form can see them, and otherwise mapped from the spec's path (``measure.numerator.column``).
 """
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ from django.utils.translation import gettext_lazy as _
 
 from civiclab.core.models import VISIBILITY_CHOICES
 from civiclab.core.permissions import Visibility
-from civiclab.datasets.forms import TYPE_LABELS
-from civiclab.indicators.builder import (
+from civiclab.datasets.filters.language import NUMERIC, TEMPORAL, SpecError, filter_value
+from civiclab.datasets.forms import OP_CHOICES, TYPE_LABELS, filter_fields
+from civiclab.indicators.engine.builder import (
     BREAKDOWNS,
     FILTERS,
     RATIO_PARTS,
@@ -26,10 +27,9 @@ from civiclab.indicators.builder import (
     SIMPLE_MEASURES,
     field_for_path,
 )
-from civiclab.indicators.builder import initial_from as initial_from  # the views' import
-from civiclab.indicators.compile import NUMERIC, TEMPORAL, compile_spec
+from civiclab.indicators.engine.compile import compile_spec
+from civiclab.indicators.engine.spec import parse_spec
 from civiclab.indicators.problems import translated_problems
-from civiclab.indicators.spec import SpecError, parse_spec
 
 # The builder's measures. Per capita is not one of them: it is a rate of any simple measure.
 BUILDER_MEASURES = [
@@ -88,22 +88,10 @@ PERIOD_CHOICES = [
     ("quarter", _("Quarter")),
     ("year", _("Year")),
 ]
-OP_CHOICES = [
-    ("", "—"),
-    ("=", "="),
-    ("!=", "≠"),
-    ("in", _("in")),
-    ("not in", _("not in")),
-    ("between", _("between")),
-    ("contains", _("contains")),
-    ("is null", _("is empty")),
-    ("is not null", _("is not empty")),
-]
 POLARITY_CHOICES = [
     ("lower_is_better", _("Lower is better")),
     ("higher_is_better", _("Higher is better")),
 ]
-LIST_OPS = {"in", "not in", "between"}
 # Where the builder's fields sit on the page, in the order a spec is thought through.
 SECTIONS = [
     (_("Indicator"), ["dataset", "name", "description"]),
@@ -122,41 +110,6 @@ SECTIONS = [
     (_("Sharing"), ["visibility"]),
     (_("Advanced"), ["spec_json"]),
 ]  # fmt: skip
-
-
-def _coerce(text: str, kind: str | None) -> Any:
-    text = text.strip()
-    if kind in NUMERIC:
-        try:
-            number = float(text)
-        except ValueError:
-            return text
-        return int(number) if kind == "integer" and number.is_integer() else number
-    if kind == "boolean" and text.lower() in ("true", "false"):
-        return text.lower() == "true"
-    return text
-
-
-def filter_value(op: str, text: str, kind: str | None) -> Any:
-    if op in ("is null", "is not null"):
-        return None
-    if op in LIST_OPS:
-        return [_coerce(part, kind) for part in text.split(",") if part.strip()]
-    return _coerce(text, kind)
-
-
-def _filter_fields(column: str, condition: str, value: str) -> dict[str, forms.Field]:
-    """A filter's column, condition and value (the column's choices are set per dataset)."""
-    return {
-        "column": forms.ChoiceField(label=column, required=False),
-        "op": forms.ChoiceField(label=condition, choices=OP_CHOICES, required=False),
-        "value": forms.CharField(
-            label=value,
-            required=False,
-            max_length=500,
-            help_text=_("For in, not in and between: values separated by commas."),
-        ),
-    }
 
 
 class IndicatorForm(forms.Form):
@@ -271,7 +224,7 @@ class IndicatorForm(forms.Form):
             n = {"n": i}
             labels = (_("Filter %(n)s: column") % n, _("Filter %(n)s: condition") % n,
                       _("Filter %(n)s: value") % n)  # fmt: skip
-            for part, field in _filter_fields(*labels).items():
+            for part, field in filter_fields(*labels).items():
                 self.fields[f"filter{i}_{part}"] = field
         sides = {
             "numerator": (_("Numerator filter: column"), _("Numerator filter: condition"),
@@ -280,7 +233,7 @@ class IndicatorForm(forms.Form):
                             _("Denominator filter: value")),
         }  # fmt: skip
         for side, labels in sides.items():
-            for part, field in _filter_fields(*labels).items():
+            for part, field in filter_fields(*labels).items():
                 if part == "column":
                     field.help_text = _("Only for this side of the ratio; optional.")
                 self.fields[f"{side}_filter_{part}"] = field

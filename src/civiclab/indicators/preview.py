@@ -10,9 +10,9 @@ from typing import Any
 
 from civiclab.datasets.models import Dataset
 from civiclab.indicators import services
-from civiclab.indicators.equity import equity_view
-from civiclab.indicators.evaluate import Point
-from civiclab.indicators.spec import IndicatorSpec
+from civiclab.indicators.engine.equity import equity_view
+from civiclab.indicators.engine.evaluate import Point
+from civiclab.indicators.engine.spec import IndicatorSpec
 
 GROUPS = 12  # the groups with the most rows; the others are counted, not listed
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils import formats
 from django.utils.translation import gettext as _
 
-from civiclab.indicators.spec import SpecError
+from civiclab.datasets.filters.language import SpecError
 
 
 def translated_problems(exc: SpecError) -> list[tuple[str, str]]:

@@ -19,17 +19,18 @@ from civiclab.audit.services import record
 from civiclab.core.permissions import DEFAULT_POLICY, Action, Target, Visibility
 from civiclab.core.services import apply_changes, check
 from civiclab.datasets.engine import CityQuery, QueryError, TableFile
+from civiclab.datasets.filters.language import SpecError
 from civiclab.datasets.models import Dataset
 from civiclab.datasets.queries import version_path
-from civiclab.indicators.compile import compile_spec
-from civiclab.indicators.equity import equity_view
-from civiclab.indicators.evaluate import Point, evaluate
-from civiclab.indicators.goals import contradicts, progress
-from civiclab.indicators.grid import GridLimits, GridTooLarge, check_grid
+from civiclab.indicators.engine.compile import compile_spec
+from civiclab.indicators.engine.equity import equity_view
+from civiclab.indicators.engine.evaluate import Point, evaluate
+from civiclab.indicators.engine.goals import contradicts, progress
+from civiclab.indicators.engine.grid import GridLimits, GridTooLarge, check_grid
+from civiclab.indicators.engine.runchart import analyse
+from civiclab.indicators.engine.spec import IndicatorSpec, parse_spec
 from civiclab.indicators.models import Indicator, IndicatorResult
 from civiclab.indicators.problems import translated_problems
-from civiclab.indicators.runchart import analyse
-from civiclab.indicators.spec import IndicatorSpec, SpecError, parse_spec
 
 # Words the indicator pages and API use after /indicators/.
 RESERVED_SLUGS = {"new", "evaluate"}

@@ -19,26 +19,23 @@ from civiclab.core.csv_cells import SafeWriter
 from civiclab.core.forms import add_service_errors
 from civiclab.core.permissions import Action, Target, Visibility, widest_visibility
 from civiclab.core.scoping import actor_for, user_can
+from civiclab.datasets.filters.language import SpecError
 from civiclab.datasets.models import Dataset
 from civiclab.datasets.queries import visible_datasets
 from civiclab.datasets.views import city_or_404
 from civiclab.indicators import services
-from civiclab.indicators.chart import chart_data
-from civiclab.indicators.compile import compile_spec
-from civiclab.indicators.forms import (
-    MEASURE_CHOICES,
-    PERIOD_CHOICES,
-    IndicatorForm,
-    initial_from,
-)
-from civiclab.indicators.goals import RECENT_PERIODS
+from civiclab.indicators.engine.builder import initial_from
+from civiclab.indicators.engine.chart import chart_data
+from civiclab.indicators.engine.compile import compile_spec
+from civiclab.indicators.engine.goals import RECENT_PERIODS
+from civiclab.indicators.engine.runchart import analyse, point_signals
+from civiclab.indicators.engine.spec import parse_spec
+from civiclab.indicators.forms import MEASURE_CHOICES, PERIOD_CHOICES, IndicatorForm
 from civiclab.indicators.labels import progress_words, status_label, y_label
 from civiclab.indicators.models import Indicator
 from civiclab.indicators.preview import breakdown_preview
 from civiclab.indicators.problems import translated_problems
 from civiclab.indicators.queries import visible_indicators
-from civiclab.indicators.runchart import analyse, point_signals
-from civiclab.indicators.spec import SpecError, parse_spec
 from civiclab.network.models import City, Membership
 
 BREAKDOWN_GROUPS = 12

@@ -214,8 +214,8 @@ def _check_links(by: Any, evidence: Evidence) -> None:
 def indicator_snapshot(indicator: Any) -> dict[str, Any]:
     """The indicator's latest value, period and rows, as recorded now."""
     from civiclab.datasets.engine import QueryError
+    from civiclab.datasets.filters.language import SpecError
     from civiclab.indicators import services as indicators
-    from civiclab.indicators.spec import SpecError
 
     try:
         overall = indicators.report(indicator)["series"]["overall"]

@@ -19,6 +19,7 @@ from ninja import Query, Router, Schema
 from civiclab.accounts.authentication import AUTH_OR_ANONYMOUS, ApiRequest
 from civiclab.core.api import READ_ERRORS, error
 from civiclab.datasets.engine import QueryError
+from civiclab.datasets.filters.language import OPS, Filter, filter_value
 from civiclab.datasets.queries import visible_datasets
 from civiclab.geo.layer_errors import layer_error_text
 from civiclab.geo.queries import columns_of, dataset_layer
@@ -31,11 +32,8 @@ from civiclab.geo.spatial.layers import (
     LayerRequest,
     make_filter,
 )
-from civiclab.indicators.forms import filter_value
-from civiclab.indicators.spec import Filter
 
 router = Router(tags=["maps"])
-OPS = ("=", "!=", "in", "not in", "between", "is null", "is not null", "contains")
 
 
 def parse_filters(texts: Iterable[str], columns: dict[str, str]) -> list[Filter]:

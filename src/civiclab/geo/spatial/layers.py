@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from civiclab.datasets.display import json_value
+from civiclab.datasets.filters.language import Filter, SpecError, parse_filter
+from civiclab.datasets.filters.sql import compile_filters
 from civiclab.datasets.ingest.columns import quote_ident
 from civiclab.geo.spatial.coordinates import CityExtent, LocationSource, city_extent, find_location
-from civiclab.indicators.compile import compile_filters
-from civiclab.indicators.spec import Filter, SpecError, parse_filter
 from civiclab.lazy_modules import lazy_module
 
 if TYPE_CHECKING:
@@ -118,9 +118,9 @@ class Layer:
 def filter_condition(
     filters: Sequence[Filter], columns: dict[str, str], timezone: str = "UTC"
 ) -> tuple[str, list[Any]]:
-    """The SQL condition for ``filters`` and its parameters, built by the indicator compiler
-    (column names checked and quoted, values passed as ``$n`` parameters, dates and times
-    read in ``timezone``, the city's)."""
+    """The SQL condition for ``filters`` and its parameters, built by the filter compiler
+    indicators use too (``datasets/filters``): column names checked and quoted, values passed
+    as ``$n`` parameters, dates and times read in ``timezone``, the city's."""
     try:
         return compile_filters(list(filters), columns, timezone=timezone)
     except SpecError as exc:

@@ -35,10 +35,10 @@ from civiclab.geo.services import (
 from civiclab.geo.spatial.classes import class_of, quantile_breaks
 from civiclab.geo.spatial.coordinates import NoLocation
 from civiclab.geo.spatial.hexagons import cell_polygon
+from civiclab.indicators.engine.spec import parse_spec
 from civiclab.indicators.models import Indicator
 from civiclab.indicators.queries import visible_indicators
 from civiclab.indicators.services import report
-from civiclab.indicators.spec import parse_spec
 from civiclab.network.queries import visible_cities
 
 # ColorBrewer's OrRd (5 classes) for values, and the hot/cold colours of the hotspots.

@@ -17,12 +17,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from civiclab.datasets.engine import QueryError
+from civiclab.datasets.forms import OP_CHOICES
 from civiclab.datasets.queries import visible_datasets
 from civiclab.geo.api.maps import parse_filters
 from civiclab.geo.layer_errors import layer_error_text
 from civiclab.geo.queries import base_layers, columns_of, dataset_layer, has_locations
 from civiclab.geo.spatial.layers import LayerError, LayerRequest
-from civiclab.indicators.forms import OP_CHOICES
 
 FILTER_ROWS = 3  # filter rows the form offers (column, condition, value)
 # The rows' own colours (map.js draws with these and its legend shows them): a dark purple,

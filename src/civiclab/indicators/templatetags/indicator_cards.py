@@ -13,13 +13,14 @@ from django import template
 from django.core.exceptions import ValidationError
 
 from civiclab.datasets.engine import QueryError
+from civiclab.datasets.filters.language import SpecError
 from civiclab.indicators import services
-from civiclab.indicators.chart import chart_data
+from civiclab.indicators.engine.chart import chart_data
+from civiclab.indicators.engine.runchart import point_signals
+from civiclab.indicators.engine.spec import parse_spec
 from civiclab.indicators.labels import progress_words, status_label, y_label
 from civiclab.indicators.models import Indicator
 from civiclab.indicators.queries import may_view_indicator
-from civiclab.indicators.runchart import point_signals
-from civiclab.indicators.spec import SpecError, parse_spec
 
 # The same labels as the indicator's own page.
 

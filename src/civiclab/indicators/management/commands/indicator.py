@@ -10,12 +10,13 @@ from django.core.management.base import CommandError, CommandParser
 
 from civiclab.core.management.output import ResultCommand
 from civiclab.datasets.engine import CityQuery, QueryError, TableFile
+from civiclab.datasets.filters.language import SpecError
 from civiclab.datasets.queries import version_path
 from civiclab.datasets.services import find_dataset
-from civiclab.indicators.compile import compile_spec
-from civiclab.indicators.evaluate import evaluate
+from civiclab.indicators.engine.compile import compile_spec
+from civiclab.indicators.engine.evaluate import evaluate
+from civiclab.indicators.engine.spec import indicator_json_schema, parse_spec
 from civiclab.indicators.services import grid_limits
-from civiclab.indicators.spec import SpecError, indicator_json_schema, parse_spec
 from civiclab.network.models import City
 
 

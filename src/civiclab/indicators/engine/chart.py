@@ -1,7 +1,7 @@
 """What a run chart shows, as plain data for the browser to draw (pure Python, no Django).
 
-The page writes the payload with ``json_script`` and ``static/civiclab/charts.js`` draws it
-with the vendored Chart.js: the series, its median, the target and the points that signal a
+The page writes the payload with ``json_script`` and ``static/indicators/charts.js`` draws
+it with the vendored Chart.js: the series, its median, the target and the points that signal a
 change. The table beside every chart holds the same values for readers without the chart.
 """
 

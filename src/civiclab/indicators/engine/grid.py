@@ -14,8 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from civiclab.indicators.compile import CompiledQuery
-from civiclab.indicators.spec import SpecError, SpecProblem
+from civiclab.datasets.filters.language import SpecError, SpecProblem
+from civiclab.indicators.engine.compile import CompiledQuery
 from civiclab.lazy_modules import lazy_module
 
 if TYPE_CHECKING:

@@ -13,9 +13,10 @@ from django.test import Client
 
 from civiclab.datasets import services as datasets
 from civiclab.datasets.engine import CityQuery, TableFile
-from civiclab.indicators.compile import compile_filters
-from civiclab.indicators.evaluate import Series, evaluate
-from civiclab.indicators.spec import Filter, SpecError, parse_spec
+from civiclab.datasets.filters.language import Filter, SpecError
+from civiclab.datasets.filters.sql import compile_filters
+from civiclab.indicators.engine.evaluate import Series, evaluate
+from civiclab.indicators.engine.spec import parse_spec
 from tests.datasets.helpers import REAL, ingest
 from tests.permission_matrix import api_headers
 from tests.world import World

@@ -3,40 +3,30 @@ column names are checked against the dataset and quoted, values are parameters."
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from civiclab.datasets.filters.language import NUMERIC, TEMPORAL, SpecError, SpecProblem
+from civiclab.datasets.filters.sql import FilterCompiler
 from civiclab.datasets.ingest.columns import quote_ident
-from civiclab.indicators.spec import (
+from civiclab.indicators.engine.spec import (
     ColumnStat,
     Count,
     CountDistinct,
     Duration,
-    Filter,
     IndicatorSpec,
     Measure,
     PerCapita,
     Percentile,
     Ratio,
     Share,
-    SpecError,
-    SpecProblem,
 )
 
-NUMERIC = {"integer", "decimal", "latitude", "longitude"}
-# Problems, as English templates that are also the keys of their translations.
-NO_COLUMN = "the dataset has no column '{column}'"
-WRONG_KIND = "column '{column}' is {kind}, not {wanted}"
+# Problems, as English templates that are also the keys of their translations (the filters'
+# own are in datasets/filters/sql.py).
 NO_POPULATION = "no population: give one or set the city's"
 NESTED = "ratios and per-capita measures cannot be nested"
-TIME_VALUE_PROBLEM = (
-    "a time column needs a date such as 2018-01-31 or a local date and time such as "
-    "2018-01-31T19:00"
-)
-TEMPORAL = {"timestamp", "date"}
 SECONDS_PER = {"minutes": 60, "hours": 3600, "days": 86400}
 
 
@@ -79,101 +69,8 @@ class CompiledQuery:
         return "\n".join(part for part in parts if part)
 
 
-class _Builder:
-    def __init__(self, spec: IndicatorSpec, columns: dict[str, str], timezone: str) -> None:
-        self.spec = spec
-        self.columns = columns
-        self.timezone = timezone
-        self.params: list[Any] = []
-        self.problems: list[SpecProblem] = []
-        self.used: list[str] = []  # columns the query reads, in order
-
-    # -- columns and values ------------------------------------------------------------------
-    def column(self, name: str, path: str, kinds: set[str] | None = None) -> str:
-        if name not in self.used:
-            self.used.append(name)
-        kind = self.columns.get(name)
-        if kind is None:
-            self.problems.append(SpecProblem(path, NO_COLUMN, {"column": name}))
-        elif kinds is not None and kind not in kinds:
-            wanted = " or ".join(sorted(kinds))
-            self.problems.append(
-                SpecProblem(path, WRONG_KIND, {"column": name, "kind": kind, "wanted": wanted})
-            )
-        return quote_ident(name)
-
-    def param(self, value: Any) -> str:
-        self.params.append(value)
-        return f"${len(self.params)}"
-
-    def condition(self, filters: list[Filter], path: str) -> str:
-        parts = []
-        for i, item in enumerate(filters):
-            column = self.column(item.column, f"{path}.{i}.column")
-            op = item.op
-            if self.columns.get(item.column) == "timestamp":
-                parts.append(self.time_condition(column, item, f"{path}.{i}.value"))
-            elif op in ("=", "!="):
-                parts.append(f"{column} {op} {self.param(item.value)}")
-            elif op in ("in", "not in"):
-                values = ", ".join(self.param(v) for v in item.value)  # type: ignore[union-attr]
-                parts.append(f"{column} {op.upper()} ({values})")
-            elif op == "between":
-                low, high = item.value  # type: ignore[misc,str-unpack]
-                parts.append(f"{column} BETWEEN {self.param(low)} AND {self.param(high)}")
-            elif op == "is null":
-                parts.append(f"{column} IS NULL")
-            elif op == "is not null":
-                parts.append(f"{column} IS NOT NULL")
-            else:  # contains: a literal, case-insensitive substring
-                needle = self.param(str(item.value).lower())
-                parts.append(f"contains(lower(CAST({column} AS VARCHAR)), {needle})")
-        return " AND ".join(parts) if parts else "TRUE"
-
-    def time_condition(self, column: str, item: Filter, path: str) -> str:
-        """A filter on a timestamp column, its dates and times read in the city's time zone.
-
-        A date alone stands for the whole local day: ``= 2018-01-31`` keeps that day, and
-        ``between [2018-01-01, 2018-01-31]`` runs to the end of 31 January. A date and time
-        without an offset is a local time; one with an offset (``Z``, ``-05:00``) is that
-        instant. Bounds are passed as instants with their offset, never as text for the
-        engine to read in its own (UTC) zone.
-        """
-        op = item.op
-        if op == "is null":
-            return f"{column} IS NULL"
-        if op == "is not null":
-            return f"{column} IS NOT NULL"
-        if op == "contains":  # the text of the local time, as the rows table shows it
-            needle = self.param(str(item.value).lower())
-            local = f"timezone({self.param(self.timezone)}, {column})"
-            return f"contains(lower(CAST({local} AS VARCHAR)), {needle})"
-        values = item.value if isinstance(item.value, list) else [item.value]
-        spans = [local_span(value, self.timezone) for value in values]
-        if any(span is None for span in spans):
-            self.problems.append(SpecProblem(path, TIME_VALUE_PROBLEM))
-            return "FALSE"
-        if op == "between":
-            (low, _low_end), (high, high_end) = spans  # type: ignore[misc]
-            upper = (
-                f"{column} < {self.instant(high_end)}"
-                if high_end
-                else (f"{column} <= {self.instant(high)}")
-            )
-            return f"({column} >= {self.instant(low)} AND {upper})"
-        matches = " OR ".join(self.within(column, span) for span in spans)  # type: ignore[arg-type]
-        if op in ("=", "in"):
-            return f"({matches})"
-        return f"NOT ({matches})"  # != and not in; a row with no time is kept by neither
-
-    def within(self, column: str, span: tuple[str, str | None]) -> str:
-        start, end = span
-        if end is None:
-            return f"{column} = {self.instant(start)}"
-        return f"({column} >= {self.instant(start)} AND {column} < {self.instant(end)})"
-
-    def instant(self, iso: str) -> str:
-        return f"CAST({self.param(iso)} AS TIMESTAMPTZ)"
+class _Builder(FilterCompiler):
+    """The filter compiler (columns, parameters, conditions) with the spec's measures."""
 
     # -- measures ---------------------------------------------------------------------------
     def aggregate(self, measure: Measure, where: str, path: str) -> tuple[str, str, bool]:
@@ -260,44 +157,6 @@ class _Builder:
         return f"({left}) AND ({right})"
 
 
-def local_span(value: object, timezone: str) -> tuple[str, str | None] | None:
-    """A date or time written by a person, read in ``timezone``: (start, end) as ISO instants
-    with their offset — a date is the local day from start to end (end excluded), a date and
-    time is one instant (end None). None when the value is neither."""
-    if not isinstance(value, str):
-        return None
-    text = value.strip()
-    zone = ZoneInfo(timezone)
-    try:
-        day = dt.date.fromisoformat(text)
-    except ValueError:
-        pass
-    else:
-        start = dt.datetime.combine(day, dt.time(), zone)
-        end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), zone)
-        return start.isoformat(), end.isoformat()
-    try:
-        moment = dt.datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=zone)
-    return moment.isoformat(), None
-
-
-def compile_filters(
-    filters: list[Filter], columns: dict[str, str], *, timezone: str
-) -> tuple[str, list[Any]]:
-    """The SQL condition for ``filters`` and its ``$n`` parameters, on their own (maps use the
-    indicators' filters). Column names are checked and quoted; dates and times are read in
-    ``timezone`` (the city's); a problem is a SpecError."""
-    builder = _Builder(None, columns, timezone)  # type: ignore[arg-type]  # no spec is read
-    sql = builder.condition(filters, "filters")
-    if builder.problems:
-        raise SpecError(builder.problems)
-    return sql, builder.params
-
-
 def compile_spec(
     spec: IndicatorSpec,
     columns: dict[str, str],
@@ -312,7 +171,7 @@ def compile_spec(
     taken in ``timezone`` (the city's) and every period between the first and the last is
     present; a breakdown crosses them with every group.
     """
-    builder = _Builder(spec, columns, timezone)
+    builder = _Builder(columns, timezone)
     builder.city_population = population
     where = builder.condition(spec.filters, "filters")
     value, n, zero = builder.aggregate(spec.measure, "TRUE", "measure")

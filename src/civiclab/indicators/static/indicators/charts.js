@@ -7,7 +7,7 @@
  *   </figure>
  *   <script id="ID" type="application/json">{labels, values, median, target, signals, …}</script>
  *
- * The payload comes from civiclab.indicators.chart.chart_data; the legend and axis names
+ * The payload comes from civiclab.indicators.engine.chart.chart_data; the legend and axis names
  * come from the figure's data-name-* attributes, so they are translated on the server.
  * The table beside every chart holds the same values: it is the accessible alternative.
  *

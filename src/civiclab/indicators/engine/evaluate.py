@@ -14,9 +14,9 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple, overload
 
-from civiclab.indicators.compile import CompiledQuery, compile_spec
-from civiclab.indicators.grid import GridLimits, check_grid
-from civiclab.indicators.spec import IndicatorSpec
+from civiclab.indicators.engine.compile import CompiledQuery, compile_spec
+from civiclab.indicators.engine.grid import GridLimits, check_grid
+from civiclab.indicators.engine.spec import IndicatorSpec
 from civiclab.lazy_modules import lazy_module
 
 if TYPE_CHECKING:

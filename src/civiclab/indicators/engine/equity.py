@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from civiclab.indicators.evaluate import Point
-from civiclab.indicators.goals import slope
+from civiclab.indicators.engine.evaluate import Point
+from civiclab.indicators.engine.goals import slope
 
 
 @dataclass(frozen=True)
