@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import TemporaryUploadedFile
 
 from civiclab.core.permissions import Visibility
 from civiclab.datasets import services
-from civiclab.datasets.import_views import pending_dir
+from civiclab.datasets.views.imports import pending_dir
 from civiclab.datasets.models import Dataset, ImportJob
 from tests.datasets.helpers import write
 from tests.datasets.web_helpers import (

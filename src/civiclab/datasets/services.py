@@ -18,7 +18,7 @@ from django.utils.text import slugify
 from civiclab.audit.services import record
 from civiclab.core.permissions import DEFAULT_POLICY, Action, Target, Visibility
 from civiclab.core.scoping import require
-from civiclab.core.services import apply_changes
+from civiclab.core.services import apply_changes, check_may_share
 from civiclab.datasets.ingest.columns import ColumnSpec
 from civiclab.datasets.ingest.formats import open_source
 from civiclab.datasets.ingest.infer import SAMPLE_ROWS
@@ -191,14 +191,11 @@ def _check_may_import(by: Any, city: Any, dataset: Dataset | None, visibility: s
     if dataset is not None:
         require(by, Action.EDIT, dataset)
         # New rows in a dataset shared beyond the city are shared as widely: publishing.
-        if Visibility(dataset.visibility).breadth > Visibility.CITY.breadth:
-            require(by, Action.PUBLISH, dataset)
+        check_may_share(by, dataset, dataset.visibility)
     else:
         target = Target(city.network_id, city.pk, Visibility(visibility))
         require(by, Action.CREATE, target)
-        # Sharing a new dataset beyond the city is publishing, as widening one later is.
-        if target.visibility.breadth > Visibility.CITY.breadth:
-            require(by, Action.PUBLISH, target)
+        check_may_share(by, target, visibility)
 
 
 # Words the dataset pages use after /cities/<slug>/data/ cannot be a dataset's slug.
