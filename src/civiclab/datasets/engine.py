@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from civiclab.core.errors import DomainError
 from civiclab.datasets.ingest.columns import quote_ident, quote_literal
 from civiclab.datasets.ingest.pipeline import dataset_relation
 from civiclab.lazy_modules import lazy_module
@@ -32,8 +33,12 @@ else:
 T = TypeVar("T")
 
 
-class QueryError(Exception):
-    """A query was refused, failed or took too long; the message says which."""
+class QueryError(DomainError):
+    """A query was refused, failed, needed too much memory or took too long; the message says
+    which. An API route that does not answer it itself answers 422 ``query_error``."""
+
+    status = 422
+    code = "query_error"
 
 
 @dataclass(frozen=True)
