@@ -25,8 +25,8 @@ from scipy.spatial import cKDTree
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
-from civiclab.geo.proximity import proximity
-from civiclab.geo.units import parse_distance
+from civiclab.geo.spatial.proximity import proximity
+from civiclab.geo.spatial.units import parse_distance
 
 MOBILE = (-88.10, 30.69)  # lon, lat
 

@@ -64,7 +64,7 @@ def loaded_after(tmp_path: Path, load: str) -> dict[str, list[str]]:
     ("load", "expected"),
     [
         # The URLconf mounts every app's views and API routers (geo's analysis among them).
-        (LOAD_URLCONF, "civiclab.geo.api_analysis"),
+        (LOAD_URLCONF, "civiclab.geo.api.analysis"),
         # Every command's module is loaded before its options are even parsed.
         (LOAD_COMMANDS, "civiclab.site.management.commands.demo"),
     ],

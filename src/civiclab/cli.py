@@ -23,8 +23,10 @@ Settings come from CIVICLAB_* environment variables (docs/configuration.md).
 
 # `civiclab help` lists every management command civiclab's apps define, found on disk and
 # described by its own `help`, grouped by app in this order (an app not named here comes last,
-# under its own name). Django's `migrate` is listed with civiclab's own start-up commands.
+# under its own name; apps with the same heading share it). Django's `migrate` is listed with
+# civiclab's own start-up commands.
 GROUPS = {
+    "site": "Running civiclab",
     "core": "Running civiclab",
     "accounts": "People",
     "network": "Network",
@@ -87,11 +89,14 @@ def usage() -> str:
         commands.setdefault(app, {}).update(extra)
     commands["other"] = OTHER_COMMANDS
     apps = [app for app in GROUPS if app in commands] + sorted(set(commands) - set(GROUPS))
+    headings: dict[str, dict[str, str]] = {}
+    for app in apps:
+        headings.setdefault(GROUPS.get(app, app.capitalize()), {}).update(commands[app])
     column = 2 + max(len(name) for listed in commands.values() for name in listed) + 2
     parts = [USAGE_HEAD]
-    for app in apps:
-        parts.append(f"\n{GROUPS.get(app, app.capitalize())}:\n")
-        for name, text in sorted(commands[app].items()):
+    for heading, listed in headings.items():
+        parts.append(f"\n{heading}:\n")
+        for name, text in sorted(listed.items()):
             lines = textwrap.wrap(
                 " ".join(text.split()),
                 width=100,

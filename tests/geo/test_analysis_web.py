@@ -15,8 +15,8 @@ from django.test import Client
 
 from civiclab.datasets import services as datasets
 from civiclab.datasets.models import Dataset
-from civiclab.geo.hexagons import count_breaks, resolution_for_zoom
 from civiclab.geo.services import attach_boundary, hotspot_report
+from civiclab.geo.spatial.hexagons import count_breaks, resolution_for_zoom
 from civiclab.indicators.services import create_indicator
 from tests.datasets.helpers import write
 from tests.datasets.web_helpers import as_user, body

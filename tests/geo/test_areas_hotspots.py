@@ -10,8 +10,8 @@ import pytest
 import shapely
 from scipy.stats import false_discovery_control
 
-from civiclab.geo.areas import assign_areas
-from civiclab.geo.hotspots import gi_star, hotspots
+from civiclab.geo.spatial.areas import assign_areas
+from civiclab.geo.spatial.hotspots import gi_star, hotspots
 
 WEST = shapely.box(-88.2, 30.6, -88.1, 30.8)
 EAST = shapely.box(-88.1, 30.6, -88.0, 30.8)

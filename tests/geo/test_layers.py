@@ -17,7 +17,7 @@ import shapely
 
 from civiclab.datasets.engine import CityQuery, TableFile
 from civiclab.datasets.ingest.pipeline import REFUSED_COLUMN
-from civiclab.geo.layers import (
+from civiclab.geo.spatial.layers import (
     LayerError,
     LayerRequest,
     build_layer,

@@ -32,8 +32,8 @@ def apart(a: str, b: str) -> float:
 
 
 def test_row_colours_are_not_the_analysis_colours() -> None:
-    from civiclab.geo.views import ROW_COLOURS
-    from civiclab.geo.views_analysis import HEXAGON_COLOURS, SPOT_COLOURS
+    from civiclab.geo.views.analysis import HEXAGON_COLOURS, SPOT_COLOURS
+    from civiclab.geo.views.maps import ROW_COLOURS
 
     analysis = [*SPOT_COLOURS.values(), *HEXAGON_COLOURS]
     for kind in ("point", "cluster", "shape"):
@@ -43,8 +43,8 @@ def test_row_colours_are_not_the_analysis_colours() -> None:
 
 @pytest.mark.django_db
 def test_map_js_draws_with_the_colours_the_page_gives(world: World, tmp_path: Path) -> None:
-    from civiclab.geo.views import ROW_COLOURS
-    from civiclab.geo.views_analysis import SPOT_COLOURS
+    from civiclab.geo.views.analysis import SPOT_COLOURS
+    from civiclab.geo.views.maps import ROW_COLOURS
 
     dataset = sightings(world, tmp_path)
     page = body(as_user(world.user("member")).get(f"/cities/city-a/data/{dataset.slug}/map/"))

@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyproj import Geod
 
-from civiclab.geo.projection import local_epsg, utm_epsg
-from civiclab.geo.proximity import proximity
-from civiclab.geo.units import parse_distance
+from civiclab.geo.spatial.projection import local_epsg, utm_epsg
+from civiclab.geo.spatial.proximity import proximity
+from civiclab.geo.spatial.units import parse_distance
 
 GEOD = Geod(ellps="WGS84")
 CITIES = {  # lon, lat

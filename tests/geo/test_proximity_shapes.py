@@ -16,8 +16,8 @@ from pyproj import Geod, Transformer
 
 from civiclab.datasets import services as datasets
 from civiclab.datasets.models import Dataset
-from civiclab.geo.proximity_shapes import shape_proximity
 from civiclab.geo.services import proximity_between, save_matches
+from civiclab.geo.spatial.proximity_shapes import shape_proximity
 from tests.datasets.helpers import REAL, write
 from tests.datasets.web_helpers import as_user, body
 from tests.permission_matrix import api_headers

@@ -18,14 +18,14 @@ from django.test import Client
 
 from civiclab.datasets import services as datasets
 from civiclab.datasets.models import Dataset
-from civiclab.geo.coordinates import (
+from civiclab.geo.services import dataset_locations, hotspot_report, proximity_between
+from civiclab.geo.spatial.coordinates import (
     FAR_MIN_M,
     TEXT_FORMATS,
     LocationSource,
     city_extent,
     text_format_of,
 )
-from civiclab.geo.services import dataset_locations, hotspot_report, proximity_between
 from tests.datasets.helpers import REAL, write
 from tests.datasets.web_helpers import as_user, body
 from tests.permission_matrix import api_headers

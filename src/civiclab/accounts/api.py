@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest
 from ninja import Router
 
+from civiclab.accounts.authentication import ApiRequest
 from civiclab.accounts.schemas import MembershipBrief, MeOut
 from civiclab.core.api import ErrorResponse
 
@@ -17,7 +17,7 @@ router = Router(tags=["accounts"])
     operation_id="get_me",
     summary="The user the token or session belongs to",
 )
-def me(request: HttpRequest) -> MeOut:
+def me(request: ApiRequest) -> MeOut:
     user = request.auth
     memberships = user.memberships.select_related("network", "city", "team")
     return MeOut(

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from ninja.errors import AuthenticationError
 from ninja.utils import check_csrf
 
+from civiclab.accounts.models import User
 from civiclab.accounts.tokens import user_for_token
 
 
@@ -56,3 +57,17 @@ class ApiAuth:
 
 AUTH = ApiAuth()
 AUTH_OR_ANONYMOUS = ApiAuth(allow_anonymous=True)
+
+
+class ApiRequest(HttpRequest):
+    """The request an API route receives: django-ninja sets ``auth`` to what the route's
+    authentication returned (a user; ``AnonymousUser`` on routes open to anonymous readers)."""
+
+    auth: Any
+
+
+class SignedInRequest(HttpRequest):
+    """The request of a page that requires a sign-in (``@login_required``): ``user`` is a
+    real :class:`~civiclab.accounts.models.User`, never ``AnonymousUser``."""
+
+    user: User

@@ -66,7 +66,7 @@ class ThrottledPasswordResetForm(PasswordResetForm):
         self.request = request
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         email = cleaned.get("email")
         if email:
             keys = throttle.reset_keys_for(email, throttle.client_ip(self.request))

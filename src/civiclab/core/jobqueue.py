@@ -19,7 +19,7 @@ from django.db import close_old_connections
 def queue() -> Any:
     from huey.utils import load_class
 
-    config = settings.HUEY
+    config: dict[str, Any] = settings.HUEY
     huey_class = load_class(config["huey_class"])
     return huey_class(config["name"], immediate=config["immediate"], **config["connection"])
 

@@ -91,7 +91,7 @@ def leave_body_unread(request: HttpRequest) -> None:
 
 def limit_upload(request: HttpRequest) -> None:
     """Let the body be read, but only up to the upload limit; call before anything reads it."""
-    request._initialize_handlers()  # Django's own, from FILE_UPLOAD_HANDLERS
+    request._initialize_handlers()  # type: ignore[attr-defined]  # Django's own, from FILE_UPLOAD_HANDLERS
     request.upload_handlers.insert(0, LimitedUploadHandler(request, upload_limit()))
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from civiclab.geo.units import METRES_PER, parse_distance
+from civiclab.geo.spatial.units import METRES_PER, parse_distance
 
 UNIT_CHOICES = [
     ("ft", _("feet")),

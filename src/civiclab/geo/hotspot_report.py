@@ -14,9 +14,9 @@ from civiclab.datasets.engine import CityQuery, QueryError, TableFile
 from civiclab.datasets.ingest.columns import quote_ident
 from civiclab.datasets.models import Dataset
 from civiclab.datasets.queries import version_path
-from civiclab.geo.hotspot_cells import AreaLayer, spot_rows
-from civiclab.geo.hotspots import hotspots
 from civiclab.geo.models import Boundary
+from civiclab.geo.spatial.hotspot_cells import AreaLayer, spot_rows
+from civiclab.geo.spatial.hotspots import hotspots
 
 
 def hotspot_report(

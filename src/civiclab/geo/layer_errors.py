@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from civiclab.geo.layers import LayerError
+from civiclab.geo.spatial.layers import LayerError
 from civiclab.indicators.problems import translated_problems
 
 

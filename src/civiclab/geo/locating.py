@@ -11,7 +11,12 @@ from pathlib import Path
 from civiclab.datasets.engine import CityQuery, QueryError, TableFile
 from civiclab.datasets.models import Dataset
 from civiclab.datasets.queries import version_path
-from civiclab.geo.coordinates import LocationSource, NoLocation, find_location, typed_location
+from civiclab.geo.spatial.coordinates import (
+    LocationSource,
+    NoLocation,
+    find_location,
+    typed_location,
+)
 
 CACHED_VERSIONS = 1024
 

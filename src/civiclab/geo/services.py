@@ -18,8 +18,8 @@ from civiclab.datasets.engine import CityQuery, TableFile
 from civiclab.datasets.ingest.columns import quote_ident
 from civiclab.datasets.models import Dataset, DatasetVersion
 from civiclab.datasets.queries import version_path
-from civiclab.geo.coordinates import Locations, find_location, read_locations
 from civiclab.geo.models import Boundary
+from civiclab.geo.spatial.coordinates import Locations, find_location, read_locations
 from civiclab.lazy_modules import lazy_module
 from civiclab.network.queries import CITY_FIELDS
 
@@ -29,9 +29,9 @@ if TYPE_CHECKING:
     import pyarrow.csv as pacsv
     import shapely
 
-    from civiclab.geo.areas import Assignment
-    from civiclab.geo.proximity import Proximity
-    from civiclab.geo.proximity_shapes import ShapeProximity
+    from civiclab.geo.spatial.areas import Assignment
+    from civiclab.geo.spatial.proximity import Proximity
+    from civiclab.geo.spatial.proximity_shapes import ShapeProximity
 else:
     np = lazy_module("numpy")
     pa = lazy_module("pyarrow")
@@ -105,8 +105,8 @@ def proximity_between(
     shapes, edge to edge, when either has lines or polygons (``method`` "shapes", the
     default), or between one point per row (inside each shape) with ``method`` "points"."""
     # scipy and pyproj (seconds to import) load when a proximity is measured, not at start-up.
-    from civiclab.geo.proximity import proximity
-    from civiclab.geo.proximity_shapes import shape_proximity
+    from civiclab.geo.spatial.proximity import proximity
+    from civiclab.geo.spatial.proximity_shapes import shape_proximity
 
     if method not in MEASURED:
         raise ValueError(f"unknown method {method!r}: use {' or '.join(MEASURED)}")
@@ -295,7 +295,7 @@ def assign_areas_to(
         raise ValueError(f"name the column of {areas.name!r} that labels each area (--label)")
     if column in columns_of(points):
         raise ValueError(f"{points.name!r} already has a column {column!r}")
-    from civiclab.geo.areas import assign_areas  # shapely's spatial index, on first use
+    from civiclab.geo.spatial.areas import assign_areas  # shapely's spatial index, on first use
 
     located = dataset_locations(points)
     shapes = _table(

@@ -2,18 +2,18 @@
 
 from django.urls import path
 
-from civiclab.geo import views, views_analysis
+from civiclab.geo.views import analysis, maps
 
 app_name = "geo"
 urlpatterns = [
-    path("cities/<slug:slug>/data/<slug:dataset_slug>/map/", views.dataset_map, name="map"),
+    path("cities/<slug:slug>/data/<slug:dataset_slug>/map/", maps.dataset_map, name="map"),
 ]
 
 urlpatterns += [
-    path("cities/<slug:slug>/geo/proximity/", views_analysis.proximity_page, name="proximity"),
+    path("cities/<slug:slug>/geo/proximity/", analysis.proximity_page, name="proximity"),
     path(
         "cities/<slug:slug>/geo/choropleth/<slug:indicator_slug>/",
-        views_analysis.choropleth,
+        analysis.choropleth,
         name="choropleth",
     ),
 ]

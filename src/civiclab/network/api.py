@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from types import EllipsisType
+
 from django.contrib.auth import get_user_model
-from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
-from civiclab.accounts.authentication import AUTH_OR_ANONYMOUS
+from civiclab.accounts.authentication import AUTH_OR_ANONYMOUS, ApiRequest
 from civiclab.core.api import ERRORS, ErrorResponse, Id, Page
 from civiclab.core.scoping import actor_for
 from civiclab.network import services
@@ -35,7 +36,7 @@ from civiclab.network.schemas import (
 router = Router(tags=["network"])
 
 
-def _city(request: HttpRequest, slug: str) -> City:
+def _city(request: ApiRequest, slug: str) -> City:
     return get_object_or_404(visible_cities(request.auth), slug=slug)
 
 
@@ -47,7 +48,7 @@ def _city(request: HttpRequest, slug: str) -> City:
     summary="Cities you can see",
 )
 @paginate(Page)
-def list_cities(request: HttpRequest):
+def list_cities(request: ApiRequest):
     return visible_cities(request.auth).prefetch_related("cohorts")
 
 
@@ -58,7 +59,7 @@ def list_cities(request: HttpRequest):
     operation_id="get_city",
     summary="One city",
 )
-def get_city(request: HttpRequest, slug: str) -> City:
+def get_city(request: ApiRequest, slug: str) -> City:
     return _city(request, slug)
 
 
@@ -68,7 +69,7 @@ def get_city(request: HttpRequest, slug: str) -> City:
     operation_id="create_city",
     summary="Add a city to a network (network admins)",
 )
-def create_city(request: HttpRequest, payload: CityCreate) -> Status:
+def create_city(request: ApiRequest, payload: CityCreate) -> Status:
     actor = actor_for(request.auth)
     admin_of = actor.network_admin_of()
     if payload.network:
@@ -93,7 +94,7 @@ def create_city(request: HttpRequest, payload: CityCreate) -> Status:
     operation_id="update_city",
     summary="Change a city (city admins)",
 )
-def update_city(request: HttpRequest, slug: str, payload: CityUpdate) -> City:
+def update_city(request: ApiRequest, slug: str, payload: CityUpdate) -> City:
     city = _city(request, slug)
     return services.update_city(request.auth, city, **payload.dict(exclude_unset=True))
 
@@ -106,7 +107,7 @@ def update_city(request: HttpRequest, slug: str, payload: CityUpdate) -> City:
     summary="Teams of a city you can see",
 )
 @paginate(Page)
-def list_city_teams(request: HttpRequest, slug: str):
+def list_city_teams(request: ApiRequest, slug: str):
     city = _city(request, slug)
     return visible_teams(request.auth).filter(city=city)
 
@@ -117,7 +118,7 @@ def list_city_teams(request: HttpRequest, slug: str):
     operation_id="create_team",
     summary="Add a team to a city (city admins)",
 )
-def create_team(request: HttpRequest, slug: str, payload: TeamCreate) -> Status:
+def create_team(request: ApiRequest, slug: str, payload: TeamCreate) -> Status:
     city = _city(request, slug)
     data = payload.dict()
     if not data.get("slug"):
@@ -132,7 +133,7 @@ def create_team(request: HttpRequest, slug: str, payload: TeamCreate) -> Status:
     operation_id="get_team",
     summary="One team",
 )
-def get_team(request: HttpRequest, team_id: Id) -> Team:
+def get_team(request: ApiRequest, team_id: Id) -> Team:
     return get_object_or_404(visible_teams(request.auth), pk=team_id)
 
 
@@ -142,7 +143,7 @@ def get_team(request: HttpRequest, team_id: Id) -> Team:
     operation_id="update_team",
     summary="Change a team (city admins)",
 )
-def update_team(request: HttpRequest, team_id: Id, payload: TeamUpdate) -> Team:
+def update_team(request: ApiRequest, team_id: Id, payload: TeamUpdate) -> Team:
     team = get_object_or_404(visible_teams(request.auth), pk=team_id)
     return services.update_team(request.auth, team, **payload.dict(exclude_unset=True))
 
@@ -153,7 +154,7 @@ def update_team(request: HttpRequest, team_id: Id, payload: TeamUpdate) -> Team:
     operation_id="delete_team",
     summary="Delete a team (city admins)",
 )
-def delete_team(request: HttpRequest, team_id: Id) -> Status:
+def delete_team(request: ApiRequest, team_id: Id) -> Status:
     team = get_object_or_404(visible_teams(request.auth), pk=team_id)
     services.delete_team(request.auth, team)
     return Status(204, None)
@@ -166,14 +167,14 @@ def delete_team(request: HttpRequest, team_id: Id) -> Status:
     summary="Memberships of the cities you belong to",
 )
 @paginate(Page)
-def list_memberships(request: HttpRequest, city: str | None = Query(None)):
+def list_memberships(request: ApiRequest, city: str | None = Query(None)):
     memberships = visible_memberships(request.auth)
     if city:
         memberships = memberships.filter(city__slug=city)
     return memberships
 
 
-def _membership(request: HttpRequest, membership_id: int) -> Membership:
+def _membership(request: ApiRequest, membership_id: int) -> Membership:
     return get_object_or_404(visible_memberships(request.auth), pk=membership_id)
 
 
@@ -183,7 +184,7 @@ def _membership(request: HttpRequest, membership_id: int) -> Membership:
     operation_id="create_membership",
     summary="Give a person a role in a city (city admins)",
 )
-def create_membership(request: HttpRequest, payload: MembershipCreate) -> Status:
+def create_membership(request: ApiRequest, payload: MembershipCreate) -> Status:
     city = _city(request, payload.city)
     user = get_user_model().objects.filter(email__iexact=payload.email.strip()).first()
     if user is None:
@@ -199,11 +200,11 @@ def create_membership(request: HttpRequest, payload: MembershipCreate) -> Status
     summary="Change a person's role or team (city admins)",
 )
 def update_membership(
-    request: HttpRequest, membership_id: Id, payload: MembershipUpdate
+    request: ApiRequest, membership_id: Id, payload: MembershipUpdate
 ) -> Membership:
     membership = _membership(request, membership_id)
     changes = payload.dict(exclude_unset=True)
-    team = ...
+    team: Team | EllipsisType | None = ...  # ... : the team is not changed
     if "team" in changes:
         team = (
             get_object_or_404(Team, pk=changes["team"], city_id=membership.city_id)
@@ -219,6 +220,6 @@ def update_membership(
     operation_id="delete_membership",
     summary="Remove a person from a city (city admins)",
 )
-def delete_membership(request: HttpRequest, membership_id: Id) -> Status:
+def delete_membership(request: ApiRequest, membership_id: Id) -> Status:
     services.remove_membership(request.auth, _membership(request, membership_id))
     return Status(204, None)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -39,9 +41,11 @@ class AddMemberForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=CITY_ROLE_CHOICES, initial="member")
     team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.none(), required=False)
 
-    def __init__(self, *args: object, city: City, **kwargs: object) -> None:
+    def __init__(self, *args: Any, city: City, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["team"].queryset = city.teams.all()
+        team = self.fields["team"]
+        assert isinstance(team, forms.ModelChoiceField)
+        team.queryset = city.teams.all()
 
 
 class MembershipForm(forms.Form):
@@ -50,10 +54,12 @@ class MembershipForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=CITY_ROLE_CHOICES)
     team = forms.ChoiceField(label=_("Team"), required=False)
 
-    def __init__(self, *args: object, teams: list[Team], **kwargs: object) -> None:
+    def __init__(self, *args: Any, teams: list[Team], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._teams = {str(team.pk): team for team in teams}
-        self.fields["team"].choices = [("", "—")] + [(str(t.pk), t.name) for t in teams]
+        team = self.fields["team"]
+        assert isinstance(team, forms.ChoiceField)
+        team.choices = [("", "—")] + [(str(t.pk), t.name) for t in teams]
 
     def clean_team(self) -> Team | None:
         value = self.cleaned_data.get("team")

@@ -159,7 +159,7 @@ class Membership(models.Model):
         ]
 
     def __str__(self) -> str:
-        where = self.city.name if self.city_id else self.network.name
+        where = self.city.name if self.city is not None else self.network.name
         return f"{self.user} — {self.get_role_display()} — {where}"
 
     @property
@@ -168,5 +168,5 @@ class Membership(models.Model):
         return Visibility.CITY
 
     def clean(self) -> None:
-        if self.team_id and self.team.city_id != self.city_id:
+        if self.team is not None and self.team.city_id != self.city_id:
             raise ValidationError({"team": _("The team must belong to the membership's city.")})

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from civiclab.audit.labels import action_label, kind_label
 from civiclab.audit.queries import can_read_audit, visible_events
 from civiclab.core.forms import add_service_errors
+from civiclab.core.http import HtmxRequest
 from civiclab.core.permissions import Action
 from civiclab.core.scoping import user_can
 from civiclab.network import services
@@ -225,7 +226,7 @@ def _add_member(request: HttpRequest, city: City, data: dict) -> None:
     users = get_user_model().objects
     user = users.filter(email__iexact=data["email"]).first()
     invited = user is None
-    if invited:
+    if user is None:
         user = services.create_user(data["email"], full_name=data["full_name"], by=request.user)
     services.add_membership(request.user, user, city, data["role"], data["team"])
     if invited:
@@ -236,13 +237,14 @@ def _add_member(request: HttpRequest, city: City, data: dict) -> None:
                 use_https=request.is_secure(),
                 subject_template_name="registration/invitation_subject.txt",
                 email_template_name="registration/invitation_email.txt",
-                extra_email_context={"city": city, "inviter": request.user},
+                # Passed into the template's context as is (the stubs say str values).
+                extra_email_context={"city": city, "inviter": request.user},  # type: ignore[dict-item]
             )
 
 
 @login_required
 @require_POST
-def member_update(request: HttpRequest, slug: str, membership_id: int) -> HttpResponse:
+def member_update(request: HtmxRequest, slug: str, membership_id: int) -> HttpResponse:
     city = _city(request, slug)
     membership = get_object_or_404(visible_memberships(request.user), pk=membership_id, city=city)
     teams = list(city.teams.all())
@@ -280,7 +282,7 @@ def member_update(request: HttpRequest, slug: str, membership_id: int) -> HttpRe
 
 @login_required
 @require_POST
-def member_remove(request: HttpRequest, slug: str, membership_id: int) -> HttpResponse:
+def member_remove(request: HtmxRequest, slug: str, membership_id: int) -> HttpResponse:
     city = _city(request, slug)
     membership = get_object_or_404(visible_memberships(request.user), pk=membership_id, city=city)
     try:

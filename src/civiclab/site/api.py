@@ -15,9 +15,9 @@ from civiclab.core.api import error, install_error_handlers
 from civiclab.datasets.api import router as datasets_router
 from civiclab.datasets.ingest.report import IngestError
 from civiclab.datasets.ingest_text import error_message, report_for_reader
-from civiclab.geo.api import router as geo_router
-from civiclab.geo.api_analysis import router as geo_analysis_router
-from civiclab.geo.api_layers import router as geo_layers_router
+from civiclab.geo.api.analysis import router as geo_analysis_router
+from civiclab.geo.api.layers import router as geo_layers_router
+from civiclab.geo.api.maps import router as geo_router
 from civiclab.indicators.api import router as indicators_router
 from civiclab.network.api import router as network_router
 from civiclab.portfolio.api import router as portfolio_router

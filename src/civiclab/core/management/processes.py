@@ -16,7 +16,7 @@ from types import FrameType
 WORKER_STOP_SECONDS = 30
 
 
-def serve_with_worker(serve: Callable[[], None], worker_command: list[str]) -> None:
+def serve_with_worker(serve: Callable[[], object], worker_command: list[str]) -> None:
     """Start ``worker_command``, run ``serve`` until it returns or is interrupted, then stop
     the worker, however ``serve`` ended."""
     worker = subprocess.Popen(worker_command)

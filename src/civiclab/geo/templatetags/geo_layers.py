@@ -17,13 +17,13 @@ register = template.Library()
 @register.inclusion_tag("geo/partials/map_layer_options.html", takes_context=True)
 def map_layer_options(context: template.Context) -> dict[str, Any]:
     # Imported here: templates load before the API's routers are registered.
-    from civiclab.geo.views_analysis import map_layer_options as options
+    from civiclab.geo.views.analysis import map_layer_options as options
 
     return {"options": options(context["request"])}
 
 
 @register.inclusion_tag("geo/partials/map_layers.html", takes_context=True)
 def map_layers(context: template.Context, dataset: Any) -> dict[str, Any]:
-    from civiclab.geo.views_analysis import map_layers as layers
+    from civiclab.geo.views.analysis import map_layers as layers
 
     return layers(context["request"], dataset)

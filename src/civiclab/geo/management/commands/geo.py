@@ -12,7 +12,6 @@ from civiclab.datasets.engine import QueryError
 from civiclab.datasets.ingest.report import IngestError
 from civiclab.datasets.models import Dataset
 from civiclab.datasets.services import NameTaken, find_dataset
-from civiclab.geo.coordinates import NoLocation
 from civiclab.geo.models import Boundary
 from civiclab.geo.services import (
     assign_areas_to,
@@ -21,7 +20,8 @@ from civiclab.geo.services import (
     proximity_between,
     save_matches,
 )
-from civiclab.geo.units import parse_distance
+from civiclab.geo.spatial.coordinates import NoLocation
+from civiclab.geo.spatial.units import parse_distance
 from civiclab.network.models import City
 
 

@@ -130,7 +130,7 @@ class Command(ResultCommand):
             results["files"] = check_files(options["clean"])
         if options["deploy"]:
             warnings = checks.run_checks(include_deployment_checks=True, tags=["security"])
-            results["deployment"] = (not warnings, "; ".join(m.id for m in warnings) or "ok")
+            results["deployment"] = (not warnings, "; ".join(str(m.id) for m in warnings) or "ok")
         ok = all(passed for passed, _detail in results.values())
         payload = {
             "ok": ok,

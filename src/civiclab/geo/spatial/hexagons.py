@@ -48,7 +48,7 @@ def hexagon_layer(
     lon: Any, lat: Any, resolution: int, bbox: tuple[float, float, float, float] | None
 ) -> dict[str, Any]:
     """Rows per H3 cell as a FeatureCollection of the cells whose centre is in ``bbox``."""
-    from civiclab.geo.hotspots import cell_counts  # scipy.stats: seconds to import
+    from civiclab.geo.spatial.hotspots import cell_counts  # scipy.stats: seconds to import
 
     counts, missing = cell_counts(lon, lat, resolution)
     features = []

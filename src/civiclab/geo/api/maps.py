@@ -22,9 +22,9 @@ from civiclab.core.api import READ_ERRORS, error
 from civiclab.datasets.engine import CityQuery, QueryError, TableFile
 from civiclab.datasets.models import Dataset
 from civiclab.datasets.queries import version_path, visible_datasets
-from civiclab.geo.coordinates import NoLocation
 from civiclab.geo.layer_errors import layer_error_text
-from civiclab.geo.layers import (
+from civiclab.geo.spatial.coordinates import NoLocation
+from civiclab.geo.spatial.layers import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
     BBox,

@@ -15,7 +15,6 @@ from civiclab.core.api import ERRORS
 from civiclab.core.schemas import InputSchema
 from civiclab.datasets.models import Dataset
 from civiclab.datasets.queries import visible_datasets
-from civiclab.geo.coordinates import NoLocation
 from civiclab.geo.services import (
     assign_areas_to,
     boundaries_of,
@@ -23,7 +22,8 @@ from civiclab.geo.services import (
     proximity_between,
     save_matches,
 )
-from civiclab.geo.units import parse_distance
+from civiclab.geo.spatial.coordinates import NoLocation
+from civiclab.geo.spatial.units import parse_distance
 
 router = Router(tags=["geo"])
 GEO = "/cities/{slug}/geo"

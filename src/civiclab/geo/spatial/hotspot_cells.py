@@ -11,8 +11,8 @@ from typing import Any
 import h3
 import numpy as np
 
-from civiclab.geo.areas import assign_areas
-from civiclab.geo.hotspots import Hotspots
+from civiclab.geo.spatial.areas import assign_areas
+from civiclab.geo.spatial.hotspots import Hotspots
 
 AreaLayer = tuple[np.ndarray, list[str | None]]  # WKB shapes and the label of each
 

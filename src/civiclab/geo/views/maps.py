@@ -19,10 +19,10 @@ from django.utils.translation import gettext as _
 from civiclab.datasets.engine import QueryError
 from civiclab.datasets.queries import visible_datasets
 from civiclab.datasets.views import dataset_or_404
-from civiclab.geo.api import columns_of, dataset_layer, parse_filters
+from civiclab.geo.api.maps import columns_of, dataset_layer, parse_filters
 from civiclab.geo.layer_errors import layer_error_text
-from civiclab.geo.layers import LayerError, LayerRequest
 from civiclab.geo.locating import has_locations
+from civiclab.geo.spatial.layers import LayerError, LayerRequest
 from civiclab.indicators.forms import OP_CHOICES
 
 FILTER_ROWS = 3  # filter rows the form offers (column, condition, value)

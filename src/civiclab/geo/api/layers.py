@@ -14,10 +14,10 @@ from civiclab.accounts.authentication import AUTH_OR_ANONYMOUS
 from civiclab.core.api import error
 from civiclab.datasets.engine import QueryError
 from civiclab.datasets.queries import visible_datasets
-from civiclab.geo.api import READ_ERRORS, parse_bbox
-from civiclab.geo.coordinates import NoLocation
-from civiclab.geo.hexagons import hexagon_layer, resolution_for_zoom
+from civiclab.geo.api.maps import READ_ERRORS, parse_bbox
 from civiclab.geo.services import dataset_locations
+from civiclab.geo.spatial.coordinates import NoLocation
+from civiclab.geo.spatial.hexagons import hexagon_layer, resolution_for_zoom
 
 router = Router(tags=["maps"])
 

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import shapely
 
-from civiclab.geo.projection import local_epsg, project, scale_factors, unproject
-from civiclab.geo.proximity import GEOD, drift
+from civiclab.geo.spatial.projection import local_epsg, project, scale_factors, unproject
+from civiclab.geo.spatial.proximity import GEOD, drift
 
 
 @dataclass(frozen=True)

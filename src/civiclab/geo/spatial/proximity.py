@@ -24,7 +24,7 @@ import numpy as np
 from pyproj import Geod
 from scipy.spatial import cKDTree
 
-from civiclab.geo.projection import local_epsg, project, scale_factors
+from civiclab.geo.spatial.projection import local_epsg, project, scale_factors
 
 METRES_PER_DEGREE_LATITUDE = 110_574.0  # the least, at the equator
 METRES_PER_DEGREE_LONGITUDE = 111_320.0  # at the equator; times cos(latitude) elsewhere

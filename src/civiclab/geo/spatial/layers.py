@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from civiclab.datasets.display import json_value
 from civiclab.datasets.ingest.columns import quote_ident
-from civiclab.geo.coordinates import CityExtent, LocationSource, city_extent, find_location
+from civiclab.geo.spatial.coordinates import CityExtent, LocationSource, city_extent, find_location
 from civiclab.indicators.compile import compile_filters
 from civiclab.indicators.spec import Filter, SpecError, parse_filter
 from civiclab.lazy_modules import lazy_module

@@ -24,9 +24,7 @@ from civiclab.datasets.queries import version_path, visible_datasets
 from civiclab.datasets.services import NameTaken
 from civiclab.datasets.views import may_import
 from civiclab.geo.choropleths import matching_boundary
-from civiclab.geo.coordinates import NoLocation
 from civiclab.geo.forms import MapLayersForm, ProximityForm
-from civiclab.geo.hexagons import cell_polygon
 from civiclab.geo.models import Boundary
 from civiclab.geo.services import (
     WiderThanSource,
@@ -35,6 +33,8 @@ from civiclab.geo.services import (
     proximity_between,
     save_matches,
 )
+from civiclab.geo.spatial.coordinates import NoLocation
+from civiclab.geo.spatial.hexagons import cell_polygon
 from civiclab.geo.templatetags.geo_maps import mappable
 from civiclab.indicators.models import Indicator
 from civiclab.indicators.queries import visible_indicators

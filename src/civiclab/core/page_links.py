@@ -1,0 +1,50 @@
+"""Links an app above contributes to a page of an app below, without the page knowing it.
+
+A dataset's page offers "Map" and "Indicators from this dataset"; a city's page offers
+"Indicators". Written into the datasets and network templates, those links would make the lower
+layers know the apps built on them. Instead each app above declares its links here when it is
+ready (``AppConfig.ready``), and the page renders whatever was declared for it with
+``{% page_links "dataset" dataset %}``. An app that is not installed simply adds nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.urls import reverse
+from django.utils.http import urlencode
+
+
+@dataclass(frozen=True)
+class PageLink:
+    """A button on ``page``: ``label`` to the URL ``url_name`` with ``args(obj)`` and the query
+    ``query(obj)``, shown when ``shown(obj, user)``; ``order`` places it among the others."""
+
+    key: str
+    label: Any
+    url_name: str
+    args: Callable[[Any], tuple[Any, ...]]
+    query: Callable[[Any], dict[str, str]] | None = None
+    shown: Callable[[Any, Any], bool] = field(default=lambda obj, user: True)
+    order: int = 50
+
+
+_LINKS: dict[str, dict[str, PageLink]] = {}
+
+
+def contribute(page: str, link: PageLink) -> None:
+    """Declare ``link`` on ``page`` (again with the same key: replaced, so ready() may rerun)."""
+    _LINKS.setdefault(page, {})[link.key] = link
+
+
+def links_for(page: str, obj: Any, user: Any) -> list[tuple[Any, str]]:
+    """(label, url) of the links declared on ``page`` that ``user`` should see for ``obj``."""
+    shown = []
+    for link in sorted(_LINKS.get(page, {}).values(), key=lambda each: (each.order, each.key)):
+        if not link.shown(obj, user):
+            continue
+        url = reverse(link.url_name, args=link.args(obj))
+        query = link.query(obj) if link.query else None
+        shown.append((link.label, f"{url}?{urlencode(query)}" if query else url))
+    return shown

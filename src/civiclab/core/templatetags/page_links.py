@@ -1,0 +1,24 @@
+"""``{% load page_links %}{% page_links "dataset" dataset %}``: the buttons apps above
+contributed to this page (see ``civiclab.core.page_links``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.utils.html import format_html, format_html_join
+
+from civiclab.core.page_links import links_for
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def page_links(context: template.Context, page: str, obj: Any) -> str:
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    return format_html_join(
+        "\n",
+        '<a class="button secondary" href="{}">{}</a>',
+        ((url, label) for label, url in links_for(page, obj, user)),
+    ) or format_html("")
