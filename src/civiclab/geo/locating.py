@@ -8,9 +8,9 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
-from civiclab.datasets.engine import CityQuery, QueryError, TableFile
+from civiclab.datasets.engine import QueryError, TableFile
 from civiclab.datasets.models import Dataset
-from civiclab.datasets.queries import version_path
+from civiclab.datasets.queries import column_types, open_query, version_path
 from civiclab.geo.spatial.coordinates import (
     LocationSource,
     NoLocation,
@@ -26,11 +26,14 @@ def location_of(dataset: Dataset) -> LocationSource | None:
     version = dataset.current_version
     if version is None:
         return None
-    columns = {c["name"]: c["type"] for c in version.columns}
+    columns = column_types(version)
     typed = typed_location(columns)
     if typed is not None:
         return typed  # no need to read the file
-    return _text_location(str(version_path(version)), json.dumps(columns))
+    try:
+        return _text_location(str(version_path(version)), json.dumps(columns))
+    except QueryError:  # not kept: a query stopped by the limits may pass another time
+        return None
 
 
 def has_locations(dataset: Dataset) -> bool:
@@ -42,7 +45,7 @@ def has_locations(dataset: Dataset) -> bool:
 def _text_location(path: str, columns_json: str) -> LocationSource | None:
     columns = json.loads(columns_json)
     try:
-        with CityQuery([TableFile("data", Path(path))]) as query:
+        with open_query([TableFile("data", Path(path))]) as query:
             return find_location("data", columns, query.execute_arrow)
-    except (NoLocation, QueryError):
+    except NoLocation:
         return None

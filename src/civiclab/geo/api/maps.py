@@ -11,7 +11,6 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -19,9 +18,9 @@ from ninja import Query, Router, Schema
 
 from civiclab.accounts.authentication import AUTH_OR_ANONYMOUS
 from civiclab.core.api import READ_ERRORS, error
-from civiclab.datasets.engine import CityQuery, QueryError, TableFile
+from civiclab.datasets.engine import QueryError
 from civiclab.datasets.models import Dataset
-from civiclab.datasets.queries import version_path, visible_datasets
+from civiclab.datasets.queries import column_types, version_query, visible_datasets
 from civiclab.geo.layer_errors import layer_error_text
 from civiclab.geo.spatial.coordinates import NoLocation
 from civiclab.geo.spatial.layers import (
@@ -39,11 +38,6 @@ from civiclab.indicators.spec import Filter
 
 router = Router(tags=["maps"])
 OPS = ("=", "!=", "in", "not in", "between", "is null", "is not null", "contains")
-
-
-def columns_of(dataset: Dataset) -> dict[str, str]:
-    version = dataset.current_version
-    return {c["name"]: c["type"] for c in version.columns} if version else {}
 
 
 def parse_filters(texts: Iterable[str], columns: dict[str, str]) -> list[Filter]:
@@ -70,14 +64,10 @@ def dataset_layer(dataset: Dataset, request: LayerRequest) -> Layer:
     version = dataset.current_version
     if version is None:
         raise LayerError("the dataset has no data yet")
-    with CityQuery(
-        [TableFile("data", version_path(version))],
-        memory_mb=settings.QUERY_MEMORY_MB,
-        timeout_seconds=settings.QUERY_TIMEOUT_SECONDS,
-    ) as query:
+    with version_query(version) as query:
         return build_layer(
             "data",
-            columns_of(dataset),
+            column_types(version),
             request,
             query.execute_arrow,
             timezone=dataset.city.timezone,
@@ -148,7 +138,7 @@ def get_dataset_geojson(
     filter: list[str] = Query([], description="`column|op|value`, repeatable"),  # noqa: B008
 ) -> HttpResponse:
     found = get_object_or_404(visible_datasets(request.auth), city__slug=slug, slug=dataset)
-    filters = parse_filters(filter, columns_of(found))
+    filters = parse_filters(filter, column_types(found.current_version))
     layer_request = LayerRequest(bbox=parse_bbox(bbox), zoom=zoom, limit=limit, filters=filters)
     try:
         layer = dataset_layer(found, layer_request)

@@ -17,9 +17,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from civiclab.datasets.engine import QueryError
-from civiclab.datasets.queries import visible_datasets
-from civiclab.datasets.views import dataset_or_404
-from civiclab.geo.api.maps import columns_of, dataset_layer, parse_filters
+from civiclab.datasets.queries import column_types, visible_datasets
+from civiclab.datasets.views.datasets import dataset_or_404
+from civiclab.geo.api.maps import dataset_layer, parse_filters
 from civiclab.geo.layer_errors import layer_error_text
 from civiclab.geo.locating import has_locations
 from civiclab.geo.spatial.layers import LayerError, LayerRequest
@@ -36,7 +36,7 @@ def dataset_map(request: HttpRequest, slug: str, dataset_slug: str) -> HttpRespo
     dataset = dataset_or_404(request, slug, dataset_slug)
     if not has_locations(dataset):
         raise Http404("The dataset has no locations.")
-    columns = columns_of(dataset)
+    columns = column_types(dataset.current_version)
     rows = _filter_rows(request)
     texts = [f"{column}|{op}|{value}" for column, op, value in rows if column and op]
     error, summary = None, None
@@ -58,7 +58,7 @@ def dataset_map(request: HttpRequest, slug: str, dataset_slug: str) -> HttpRespo
         .filter(city=dataset.city, current_version__isnull=False)
         .exclude(pk=dataset.pk)
         .order_by("name")
-        if "geometry" in columns_of(d).values()
+        if "geometry" in column_types(d.current_version).values()
     ]
     base = next((d for d in bases if d.slug == request.GET.get("base")), None)
     api = reverse("api:get_dataset_geojson", args=[dataset.city.slug, dataset.slug])
