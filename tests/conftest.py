@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 
 from tests.factories import TEST_PASSWORD
 from tests.world import World, build_world
@@ -31,8 +30,3 @@ def world(db: None) -> World:
 @pytest.fixture
 def password() -> str:
     return TEST_PASSWORD
-
-
-def login(client: Client, user: object) -> Client:
-    client.force_login(user)
-    return client

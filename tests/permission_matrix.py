@@ -25,6 +25,7 @@ from django.test import Client
 from civiclab.accounts.tokens import create_token
 from civiclab.core.permissions import DEFAULT_POLICY, Action, Policy, Role, Visibility
 from civiclab.core.scoping import CONTENT_FIELDS, ScopeFields, forget_actor, user_can
+from tests.clients import as_user
 from tests.world import ACTORS, World
 
 IN_CITY = {"viewer", "member", "team_member", "other_team_member", "city_admin", "network_admin"}
@@ -79,13 +80,6 @@ def api_headers(user: Any) -> dict[str, str]:
     if not hasattr(user, "_test_api_token"):
         user._test_api_token = create_token(user, "tests").secret
     return {"HTTP_AUTHORIZATION": f"Bearer {user._test_api_token}"}
-
-
-def _client(user: Any) -> Client:
-    client = Client()
-    if user is not None:
-        client.force_login(user)
-    return client
 
 
 def check_permission_matrix(
@@ -151,7 +145,7 @@ def check_permission_matrix(
                 listed = queryset(user).filter(pk=obj.pk).exists()
                 expect(actor, vis, "listed", may_view, listed)
             if ui_url is not None:
-                status = _client(user).get(ui_url(obj)).status_code
+                status = as_user(user).get(ui_url(obj)).status_code
                 expect(actor, vis, "page", _outcome(may_view), _outcome_of(status))
             if api_url is not None:
                 response = Client().get(api_url(obj), **api_headers(user))

@@ -20,6 +20,7 @@ from civiclab.indicators import services as indicators
 from civiclab.indicators.models import Indicator
 from civiclab.indicators.queries import may_view_indicator, visible_indicators
 from civiclab.portfolio import services as portfolio
+from tests.clients import as_user
 from tests.datasets.helpers import write
 from tests.permission_matrix import api_headers, check_permission_matrix
 from tests.portfolio import factories
@@ -64,10 +65,7 @@ def api(user: Any, url: str) -> int:
 
 
 def page(user: Any, url: str) -> Any:
-    client = Client()
-    if user is not None:
-        client.force_login(user)
-    return client.get(url)
+    return as_user(user).get(url)
 
 
 def test_indicator_matrix_after_its_dataset_is_narrowed(world: World, requests: Dataset) -> None:

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.datasets.web_helpers import as_user, body
+from tests.clients import as_user, body
 from tests.world import World
 
 pytestmark = pytest.mark.django_db

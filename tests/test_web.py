@@ -8,15 +8,10 @@ from django.test import Client
 
 from civiclab.accounts.models import User
 from civiclab.network.models import City, Membership, Team
+from tests.clients import as_user
 from tests.world import World
 
 pytestmark = pytest.mark.django_db
-
-
-def as_user(user: object) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_every_section_of_the_navigation_answers(world: World) -> None:

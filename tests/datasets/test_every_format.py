@@ -7,11 +7,12 @@ from pathlib import Path
 import pytest
 
 from civiclab.datasets.models import Dataset
+from tests.clients import as_user
 from tests.datasets.helpers import REAL, write
 from tests.datasets.test_api import BASE, upload
 from tests.datasets.test_bad_input import state_plane_layer
 from tests.datasets.test_cli_ingest import shapefile_zip, workbook
-from tests.datasets.web_helpers import as_user, submit_and_follow
+from tests.datasets.web_helpers import submit_and_follow
 from tests.world import World
 
 pytestmark = pytest.mark.django_db

@@ -23,10 +23,10 @@ from civiclab.datasets import services as datasets
 from civiclab.datasets.queries import dataset_rows
 from civiclab.geo import services as geo
 from civiclab.geo.choropleths import column_values
-from civiclab.geo.locating import location_of
+from civiclab.geo.queries import boundaries_of, location_of
 from civiclab.indicators import services as indicators
+from tests.clients import as_user, body
 from tests.datasets.helpers import write
-from tests.datasets.web_helpers import as_user, body
 from tests.permission_matrix import api_headers
 from tests.world import World
 
@@ -166,7 +166,7 @@ CALLERS: dict[str, Callable[[dict[str, Any], World, Path], Any]] = {
     ),
     "areas": lambda d, w, t: geo.assign_areas_to(None, d["Sightings"], d["Areas"], "Zone"),
     "hotspots": lambda d, w, t: geo.hotspot_report(
-        d["Sightings"], 9, 0.05, boundaries=geo.boundaries_of(w.city, None)
+        d["Sightings"], 9, 0.05, boundaries=boundaries_of(w.city, None)
     ),
     "choropleth": lambda d, w, t: _page(f"geo/choropleth/{d['indicator'].slug}/", w),
     "breakdown values": lambda d, w, t: column_values(d["Sightings"], "id"),

@@ -10,6 +10,7 @@ from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.test import Client, override_settings
 
 from civiclab.datasets.models import Dataset, ImportJob
+from tests.clients import as_user
 from tests.permission_matrix import api_headers
 from tests.world import World
 
@@ -42,10 +43,7 @@ def csv_file(size: int) -> SimpleUploadedFile:
 
 def signed_in(user: Any) -> Client:
     """A browser session with its CSRF cookie: Django's CSRF check then reads the body."""
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(user)
-    client.cookies["csrftoken"] = TOKEN
-    return client
+    return as_user(user, csrf_token=TOKEN)
 
 
 def test_a_viewers_web_upload_is_refused_unread(world: World, written: list[int]) -> None:

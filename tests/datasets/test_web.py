@@ -19,16 +19,9 @@ from civiclab.core.permissions import Visibility
 from civiclab.datasets import services
 from civiclab.datasets.models import Dataset, ImportJob
 from civiclab.datasets.queries import visible_datasets
+from tests.clients import as_user, body
 from tests.datasets.helpers import write
-from tests.datasets.web_helpers import (
-    POTHOLES,
-    ROWS,
-    as_user,
-    body,
-    make_dataset,
-    page_of,
-    submit_and_follow,
-)
+from tests.datasets.web_helpers import POTHOLES, ROWS, make_dataset, page_of, submit_and_follow
 from tests.permission_matrix import check_permission_matrix
 from tests.test_i18n import FR_PO, visible_text
 from tests.world import World

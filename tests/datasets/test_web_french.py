@@ -9,15 +9,9 @@ from pathlib import Path
 import pytest
 
 from civiclab.datasets.models import ImportJob
+from tests.clients import as_user, body
 from tests.datasets.helpers import write
-from tests.datasets.web_helpers import (
-    as_user,
-    body,
-    make_dataset,
-    page_of,
-    submit_and_follow,
-    upload,
-)
+from tests.datasets.web_helpers import make_dataset, page_of, submit_and_follow, upload
 from tests.permission_matrix import api_headers
 from tests.world import World
 

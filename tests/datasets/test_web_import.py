@@ -13,11 +13,10 @@ from civiclab.core.permissions import Visibility
 from civiclab.datasets import services
 from civiclab.datasets.models import Dataset, ImportJob
 from civiclab.datasets.views.imports import pending_dir
+from tests.clients import as_user, body
 from tests.datasets.helpers import write
 from tests.datasets.web_helpers import (
     NYC_2018,
-    as_user,
-    body,
     column_data,
     column_index,
     make_dataset,

@@ -10,8 +10,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from civiclab.datasets.models import Dataset, ImportJob
+from tests.clients import as_user, body
 from tests.datasets.test_api import BASE, assert_error, upload
-from tests.datasets.web_helpers import as_user, body
 from tests.datasets.web_helpers import upload as upload_page
 from tests.world import World
 

@@ -11,6 +11,7 @@ from django.utils.text import slugify
 from civiclab.core.permissions import Visibility
 from civiclab.datasets import services
 from civiclab.datasets.models import Dataset, ImportJob
+from tests.clients import body
 from tests.datasets.helpers import REAL, write
 from tests.world import World
 
@@ -22,13 +23,6 @@ POTHOLES = "id,street,opened,status\n" + "".join(
     f"{'open' if i % 2 else 'closed'}\n"
     for i in range(1, ROWS + 1)
 )
-
-
-def as_user(user: Any) -> Client:
-    client = Client()
-    if user is not None:
-        client.force_login(user)
-    return client
 
 
 def make_dataset(
@@ -56,10 +50,6 @@ def make_dataset(
 
 def page_of(dataset: Dataset) -> str:
     return f"/cities/{dataset.city.slug}/data/{dataset.slug}/"
-
-
-def body(response: Any) -> str:
-    return response.content.decode()
 
 
 def upload(client: Client, path: Path, name: str, **fields: Any) -> Any:

@@ -16,10 +16,10 @@ from django.test import Client
 from civiclab.datasets import services as datasets
 from civiclab.datasets.models import Dataset
 from civiclab.geo.services import attach_boundary, hotspot_report
-from civiclab.geo.spatial.hexagons import count_breaks, resolution_for_zoom
+from civiclab.geo.spatial.hexagons import resolution_for_zoom
 from civiclab.indicators.services import create_indicator
+from tests.clients import as_user, body
 from tests.datasets.helpers import write
-from tests.datasets.web_helpers import as_user, body
 from tests.permission_matrix import api_headers
 from tests.world import World
 
@@ -251,7 +251,7 @@ def test_map_page_draws_boundaries_and_asks_for_layers(
     ]
     assert data["hexagons"] == "" and data["hotspots"] is None
     assert "/cities/city-a/geo/proximity/?from=sightings" in page
-    assert "civiclab/map_layers.js" in page
+    assert "geo/map_layers.js" in page
     data = layers(body(client.get(f"{url}?hexagons=on")))
     assert data["hexagons"] == "/api/v1/cities/city-a/datasets/sightings/hexagons"
     response = client.get(f"{url}?hotspots=on&resolution=9&fdr=0.05")
@@ -292,7 +292,7 @@ def test_hexagon_api_counts_every_located_row(world: World, geo_city: dict[str, 
     assert no_location.status_code == 422
 
 
-def test_resolution_and_breaks() -> None:
+def test_resolution_for_zoom() -> None:
     assert [resolution_for_zoom(z) for z in (None, 3, 11, 12, 13, 14, 18)] == [
         8,
         7,
@@ -302,9 +302,6 @@ def test_resolution_and_breaks() -> None:
         10,
         10,
     ]
-    assert count_breaks([]) == []
-    assert count_breaks([1, 1, 1]) == [1]
-    assert count_breaks(list(range(1, 101))) == [21, 41, 61, 81, 100]
 
 
 def test_analysis_pages_in_french(world: World, geo_city: dict[str, Dataset]) -> None:

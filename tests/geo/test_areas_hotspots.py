@@ -117,3 +117,26 @@ def test_hotspot_q_values_are_the_benjamini_hochberg_ones() -> None:
     assert found.kind == ["" if qv > found.fdr else ("hot" if zv > 0 else "cold")
                           for zv, qv in zip(found.z, q, strict=True)]  # fmt: skip
     assert "hot" in found.kind
+
+
+def test_the_hotspot_table_leaves_rows_far_outside_the_city_out_unless_kept() -> None:
+    """GIVEN rows clustered in a city, a few without a location and a few far away WHEN the
+    pure hotspot table is computed THEN the far rows are counted and left out of the study
+    area (kept when asked), the missing ones counted, and a bad option refused in words."""
+    from civiclab.geo.spatial.coordinates import with_extent
+    from civiclab.geo.spatial.hotspot_cells import hotspot_table
+
+    rng = np.random.default_rng(42)
+    lon = np.concatenate([rng.uniform(-88.10, -88.04, 2000), [np.nan] * 3, [-80.0] * 4])
+    lat = np.concatenate([rng.uniform(30.66, 30.72, 2000), [np.nan] * 3, [25.0] * 4])
+    located = with_extent(lon, lat, "lat/lon columns")
+
+    table = hotspot_table(located, resolution=8)
+    assert (table["rows"], table["without_location"], table["far_outside"]) == (2000, 3, 4)
+    assert table["far_outside_kept"] is False and table["far_radius_m"] is not None
+    kept = hotspot_table(located, resolution=8, keep_far_outside=True)
+    assert kept["rows"] == 2004 and kept["far_outside_kept"] is True
+    with pytest.raises(ValueError, match="resolution"):
+        hotspot_table(located, resolution=16)
+    with pytest.raises(ValueError, match="false discovery rate"):
+        hotspot_table(located, fdr=1.0)

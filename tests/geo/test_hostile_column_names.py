@@ -17,8 +17,8 @@ from civiclab.datasets import services as datasets
 from civiclab.datasets.models import Dataset
 from civiclab.geo.services import assign_areas_to, attach_boundary, hotspot_report
 from civiclab.indicators.services import create_indicator, results
+from tests.clients import as_user, body
 from tests.datasets.helpers import write
-from tests.datasets.web_helpers import as_user, body
 from tests.permission_matrix import api_headers
 from tests.world import World
 

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from civiclab.datasets.models import Dataset
-from tests.datasets.web_helpers import as_user, body
+from tests.clients import as_user, body
 from tests.geo.test_analysis_web import geo_city, make_indicator  # noqa: F401 — a fixture
 from tests.permission_matrix import api_headers
 from tests.world import World

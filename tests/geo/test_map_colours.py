@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 import civiclab.site.urls  # noqa: F401 — the API's routers first, as Django loads them
-from tests.datasets.web_helpers import as_user, body
+from tests.clients import as_user, body
 from tests.geo.test_map_web import sightings
 from tests.world import World
 
-MAP_JS = Path(__file__).resolve().parents[2] / "src/civiclab/core/static/civiclab/map.js"
+MAP_JS = Path(__file__).resolve().parents[2] / "src/civiclab/geo/static/geo/map.js"
 
 
 def rgb(colour: str) -> tuple[int, int, int]:

@@ -14,8 +14,9 @@ from django.test import Client, override_settings
 from civiclab.core.permissions import Visibility
 from civiclab.datasets.models import Dataset
 from civiclab.datasets.queries import visible_datasets
+from tests.clients import as_user, body
 from tests.datasets.helpers import REAL
-from tests.datasets.web_helpers import as_user, body, make_dataset, page_of
+from tests.datasets.web_helpers import make_dataset, page_of
 from tests.permission_matrix import api_headers, check_permission_matrix
 from tests.world import World
 
@@ -110,7 +111,7 @@ def test_map_page_counts_and_filters_without_javascript(world: World, tmp_path: 
     assert "2 rows have no location and are not on the map." in page
     assert 'data-geojson="/api/v1/cities/city-a/datasets/sightings/geojson"' in page
     assert 'data-tiles=""' in page
-    assert "vendor/leaflet/leaflet.js" in page and "civiclab/map.js" in page
+    assert "vendor/leaflet/leaflet.js" in page and "geo/map.js" in page
     page = body(member.get(f"{page_of(dataset)}map/?column1=kind&op1=%3D&value1=graffiti"))
     assert "2 rows match." in page
     assert "1 row has no location and is not on the map." in page

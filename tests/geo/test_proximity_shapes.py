@@ -18,8 +18,8 @@ from civiclab.datasets import services as datasets
 from civiclab.datasets.models import Dataset
 from civiclab.geo.services import proximity_between, save_matches
 from civiclab.geo.spatial.proximity_shapes import shape_proximity
+from tests.clients import as_user, body
 from tests.datasets.helpers import REAL, write
-from tests.datasets.web_helpers import as_user, body
 from tests.permission_matrix import api_headers
 from tests.world import World
 

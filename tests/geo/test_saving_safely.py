@@ -20,8 +20,8 @@ from civiclab.geo.demo import seed_demo_geo
 from civiclab.geo.services import proximity_between, save_matches
 from civiclab.network.demo import seed_demo
 from civiclab.network.models import City
+from tests.clients import as_user, body
 from tests.datasets.helpers import write
-from tests.datasets.web_helpers import as_user, body
 from tests.permission_matrix import api_headers
 
 pytestmark = pytest.mark.django_db

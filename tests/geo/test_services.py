@@ -178,7 +178,8 @@ def test_assign_areas_and_find_hotspots(tmp_path: Path, capsys: pytest.CaptureFi
 def test_boundaries_are_attached_by_city_admins(tmp_path: Path) -> None:
     from django.core.exceptions import PermissionDenied, ValidationError
 
-    from civiclab.geo.services import attach_boundary, boundaries_of
+    from civiclab.geo.queries import boundaries_of
+    from civiclab.geo.services import attach_boundary
     from tests.factories import MembershipFactory, UserFactory
 
     city = CityFactory(slug="syracuse")

@@ -26,8 +26,8 @@ from civiclab.geo.spatial.coordinates import (
     city_extent,
     text_format_of,
 )
+from tests.clients import as_user, body
 from tests.datasets.helpers import REAL, write
-from tests.datasets.web_helpers import as_user, body
 from tests.permission_matrix import api_headers
 from tests.world import World
 

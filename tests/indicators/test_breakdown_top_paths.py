@@ -18,8 +18,8 @@ from civiclab.datasets import services as datasets
 from civiclab.datasets.models import Dataset
 from civiclab.indicators.models import Indicator
 from civiclab.indicators.spec import parse_spec
+from tests.clients import as_user, body
 from tests.datasets.helpers import REAL
-from tests.datasets.web_helpers import as_user, body
 from tests.indicators.test_builder import fields, requests
 from tests.permission_matrix import api_headers
 from tests.test_i18n import visible_text

@@ -21,8 +21,8 @@ from civiclab.indicators.builder import field_for_path
 from civiclab.indicators.forms import IndicatorForm, initial_from
 from civiclab.indicators.models import Indicator
 from civiclab.indicators.spec import parse_spec
+from tests.clients import as_user, body
 from tests.datasets.helpers import write
-from tests.datasets.web_helpers import as_user, body
 from tests.test_i18n import FR_PO, visible_text
 from tests.world import World
 

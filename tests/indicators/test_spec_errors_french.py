@@ -14,8 +14,8 @@ from civiclab.indicators import compile as compile_module
 from civiclab.indicators import spec as spec_module
 from civiclab.indicators.problems import translated_problems
 from civiclab.indicators.spec import SpecError, parse_spec
+from tests.clients import as_user, body
 from tests.datasets.helpers import REAL
-from tests.datasets.web_helpers import as_user, body
 from tests.permission_matrix import api_headers
 from tests.world import World
 

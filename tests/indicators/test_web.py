@@ -16,8 +16,8 @@ from civiclab.datasets.models import Dataset
 from civiclab.indicators import services
 from civiclab.indicators.models import Indicator
 from civiclab.indicators.queries import visible_indicators
+from tests.clients import as_user, body
 from tests.datasets.helpers import REAL, write
-from tests.datasets.web_helpers import as_user, body
 from tests.indicators.test_charts import chart_payload
 from tests.permission_matrix import check_permission_matrix
 from tests.test_i18n import FR_PO, visible_text

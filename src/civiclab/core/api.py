@@ -3,6 +3,7 @@ answers to document, bounded ids and pagination. The API itself is composed in `
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from django.conf import settings
@@ -81,63 +82,85 @@ def _field_name(loc: tuple | list) -> str | None:
     return ".".join(parts) or None
 
 
+def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return error(request, exc.status, exc.code, str(exc), exc.details)
+
+
+def _validation(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    details = [
+        {"field": _field_name(e.get("loc", ())), "message": e.get("msg")} for e in exc.errors
+    ]
+    return error(request, 422, "validation_error", _("The request is not valid."), details)
+
+
+def _django_validation(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+    if hasattr(exc, "error_dict"):
+        details = [
+            {"field": None if field == "__all__" else field, "message": str(msg)}
+            for field, messages in exc.message_dict.items()
+            for msg in messages
+        ]
+    else:
+        details = [{"field": None, "message": str(m)} for m in exc.messages]
+    return error(request, 422, "validation_error", _("The request is not valid."), details)
+
+
+def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    status = getattr(exc, "status_code", 401)
+    message = str(exc.message) if getattr(exc, "message", None) else _("Authentication required.")
+    code = "forbidden" if status == 403 else "unauthenticated"
+    return error(request, status, code, message)
+
+
+def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return error(request, 403, "forbidden", _("You are not allowed to do this."))
+
+
+def _http404(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return error(request, 404, "not_found", _("Not found."))
+
+
+def _does_not_exist(request: HttpRequest, exc: ObjectDoesNotExist) -> HttpResponse:
+    return error(request, 404, "not_found", _("Not found."))
+
+
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    codes = {
+        400: "bad_request",
+        401: "unauthenticated",
+        403: "forbidden",
+        404: "not_found",
+        405: "method_not_allowed",
+        409: "conflict",
+        429: "throttled",
+    }
+    return error(request, exc.status_code, codes.get(exc.status_code, "error"), str(exc))
+
+
+# Most specific first: the first type an exception is an instance of answers it.
+HANDLERS: list[tuple[type[Exception], Callable[[HttpRequest, Any], HttpResponse]]] = [
+    (DomainError, _domain_error),
+    (NinjaValidationError, _validation),
+    (DjangoValidationError, _django_validation),
+    (AuthenticationError, _unauthenticated),
+    (PermissionDenied, _forbidden),
+    (Http404, _http404),
+    (ObjectDoesNotExist, _does_not_exist),
+    (HttpError, _http_error),
+]
+
+
 def install_error_handlers(api: NinjaAPI) -> None:
     """Answer every error the API may meet in the one shape, in the request's language: a
     :class:`DomainError` of any app by its own status and code, without core knowing it."""
+    for exc_type, handler in HANDLERS:
+        api.add_exception_handler(exc_type, handler)
 
-    @api.exception_handler(DomainError)
-    def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-        return error(request, exc.status, exc.code, str(exc), exc.details)
 
-    @api.exception_handler(NinjaValidationError)
-    def _validation(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
-        details = [
-            {"field": _field_name(e.get("loc", ())), "message": e.get("msg")} for e in exc.errors
-        ]
-        return error(request, 422, "validation_error", _("The request is not valid."), details)
-
-    @api.exception_handler(DjangoValidationError)
-    def _django_validation(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
-        if hasattr(exc, "error_dict"):
-            details = [
-                {"field": None if field == "__all__" else field, "message": str(msg)}
-                for field, messages in exc.message_dict.items()
-                for msg in messages
-            ]
-        else:
-            details = [{"field": None, "message": str(m)} for m in exc.messages]
-        return error(request, 422, "validation_error", _("The request is not valid."), details)
-
-    @api.exception_handler(AuthenticationError)
-    def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-        status = getattr(exc, "status_code", 401)
-        message = (
-            str(exc.message) if getattr(exc, "message", None) else _("Authentication required.")
-        )
-        code = "forbidden" if status == 403 else "unauthenticated"
-        return error(request, status, code, message)
-
-    @api.exception_handler(PermissionDenied)
-    def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
-        return error(request, 403, "forbidden", _("You are not allowed to do this."))
-
-    @api.exception_handler(Http404)
-    def _http404(request: HttpRequest, exc: Http404) -> HttpResponse:
-        return error(request, 404, "not_found", _("Not found."))
-
-    @api.exception_handler(ObjectDoesNotExist)
-    def _does_not_exist(request: HttpRequest, exc: ObjectDoesNotExist) -> HttpResponse:
-        return error(request, 404, "not_found", _("Not found."))
-
-    @api.exception_handler(HttpError)
-    def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-        codes = {
-            400: "bad_request",
-            401: "unauthenticated",
-            403: "forbidden",
-            404: "not_found",
-            405: "method_not_allowed",
-            409: "conflict",
-            429: "throttled",
-        }
-        return error(request, exc.status_code, codes.get(exc.status_code, "error"), str(exc))
+def error_response(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """The answer the API gives ``exc``, for code that runs before a route does (an upload
+    checked before its body is read); raise again what the API does not answer itself."""
+    for exc_type, handler in HANDLERS:
+        if isinstance(exc, exc_type):
+            return handler(request, exc)
+    raise exc

@@ -28,7 +28,16 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from civiclab.accounts.authentication import AUTH, AUTH_OR_ANONYMOUS
-from civiclab.core.api import ERRORS, MAX_OFFSET, READ_ERRORS, ErrorResponse, Id, Page, error
+from civiclab.core.api import (
+    ERRORS,
+    MAX_OFFSET,
+    READ_ERRORS,
+    ErrorResponse,
+    Id,
+    Page,
+    error,
+    error_response,
+)
 from civiclab.core.permissions import Visibility
 from civiclab.core.uploads import (
     declared_too_large,
@@ -291,9 +300,7 @@ def _bounded_upload(run: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
                 return run(request, **path)  # refused (401) before the body is read
             _may_upload(request, path["slug"], path["dataset"])
         except Exception as exc:  # the API's own error responses (401, 403, 404)
-            # The API this router is mounted on (by the site) answers in its one shape.
-            assert router.api is not None
-            return router.api.on_exception(request, exc)
+            return error_response(request, exc)
         if declared_too_large(request):
             return error(request, 413, "too_large", too_large_message())
         limit_upload(request)

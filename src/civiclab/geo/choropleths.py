@@ -55,7 +55,7 @@ def boundary_labels(boundary: Boundary) -> frozenset[str]:
 def matching_boundary(indicator: Any, user: Any) -> Boundary | None:
     """The boundary (among those ``user`` may see) whose labels share the most values with
     the indicator's breakdown column; None when no label matches any value."""
-    from civiclab.geo.services import boundaries_of
+    from civiclab.geo.queries import boundaries_of  # queries asks this module
 
     column = breakdown_column(indicator.spec)
     if column is None:

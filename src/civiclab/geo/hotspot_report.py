@@ -1,22 +1,18 @@
 """The hotspot report of a dataset, shared by the map page, the API and ``civiclab geo
-hotspots``: Gi* on H3 cells (``geo.hotspots``), with rows far outside the city left out of
-the study area unless kept, and each cell named after the city's boundaries
-(``geo.hotspot_cells``)."""
+hotspots``: its rows' locations and its city's boundaries read here, the table computed by the
+pure ``geo.spatial.hotspot_cells.hotspot_table`` (Gi* on H3 cells, ``geo.spatial.hotspots``)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
 
-import numpy as np
-
 from civiclab.datasets.engine import QueryError
 from civiclab.datasets.ingest.columns import quote_ident
 from civiclab.datasets.models import Dataset
 from civiclab.datasets.queries import column_types, version_query
 from civiclab.geo.models import Boundary
-from civiclab.geo.spatial.hotspot_cells import AreaLayer, spot_rows
-from civiclab.geo.spatial.hotspots import hotspots
+from civiclab.geo.spatial.hotspot_cells import AreaLayer, check_hotspot_options, hotspot_table
 
 
 def hotspot_report(
@@ -26,34 +22,15 @@ def hotspot_report(
     keep_far_outside: bool = False,
     boundaries: Iterable[Boundary] = (),
 ) -> dict[str, Any]:
-    """The hot and cold H3 cells of a dataset's rows (Getis–Ord Gi*, FDR-corrected), hottest
-    first. Rows far outside the city are counted and, unless ``keep_far_outside``, left out:
-    a placeholder point 50 km away would otherwise stretch the study area over empty
-    country and make the whole city look hot. Cells are named by ``boundaries``."""
+    """The hot and cold H3 cells of a dataset's rows (``spatial.hotspot_cells.hotspot_table``:
+    Gi*, FDR-corrected, rows far outside the city left out unless ``keep_far_outside``),
+    hottest first, each cell named by ``boundaries``."""
     from civiclab.geo.services import dataset_locations
 
-    if not 0 <= resolution <= 15:
-        raise ValueError("the H3 resolution is from 0 to 15")
-    if not 0 < fdr < 1:
-        raise ValueError("the false discovery rate is between 0 and 1")
+    check_hotspot_options(resolution, fdr)  # before any read
     located = dataset_locations(dataset)
-    lon, lat = located.lon, located.lat
-    far = located.far
-    if not keep_far_outside:
-        lon, lat = np.where(far, np.nan, lon), np.where(far, np.nan, lat)
-    found = hotspots(lon, lat, resolution, fdr)
-    return {
-        "dataset": dataset.slug,
-        "resolution": found.resolution,
-        "fdr": found.fdr,
-        "cells": len(found.cells),
-        "rows": int((np.isfinite(lon) & np.isfinite(lat)).sum()),  # in the study area
-        "without_location": located.missing,
-        "far_outside": int(far.sum()),
-        "far_outside_kept": keep_far_outside,
-        "far_radius_m": round(located.extent.radius_m) if located.extent else None,
-        "hotspots": spot_rows(found, area_layers(boundaries)),
-    }
+    table = hotspot_table(located, resolution, fdr, keep_far_outside, area_layers(boundaries))
+    return {"dataset": dataset.slug, **table}
 
 
 def area_layers(boundaries: Iterable[Boundary]) -> list[AreaLayer]:

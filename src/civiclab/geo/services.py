@@ -375,15 +375,3 @@ def attach_boundary(by: Any, dataset: Dataset, label_column: str) -> Boundary:
     )
     record(by, "boundary.attach", boundary, city=dataset.city, label_column=label_column)
     return boundary
-
-
-def boundaries_of(city: Any, user: Any) -> list[Boundary]:
-    """The city's boundary layers whose dataset ``user`` may see."""
-    from civiclab.datasets.queries import visible_datasets
-
-    seen = visible_datasets(user).filter(city=city)
-    return list(
-        Boundary.objects.filter(city=city, dataset__in=seen).select_related(
-            "dataset", "dataset__current_version"
-        )
-    )

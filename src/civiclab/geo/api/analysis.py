@@ -6,18 +6,16 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
 
-from civiclab.accounts.authentication import AUTH_OR_ANONYMOUS
+from civiclab.accounts.authentication import AUTH_OR_ANONYMOUS, ApiRequest
 from civiclab.core.api import ERRORS
 from civiclab.core.schemas import InputSchema
 from civiclab.datasets.models import Dataset
-from civiclab.datasets.queries import visible_datasets
+from civiclab.geo.queries import boundaries_of, datasets_with_data
 from civiclab.geo.services import (
     assign_areas_to,
-    boundaries_of,
     hotspot_report,
     proximity_between,
     save_matches,
@@ -138,9 +136,9 @@ class HotspotsQuery(Schema):
     )
 
 
-def _dataset(request: HttpRequest, slug: str, dataset: str) -> Dataset:
+def _dataset(request: ApiRequest, slug: str, dataset: str) -> Dataset:
     found: Dataset = get_object_or_404(
-        visible_datasets(request.auth), city__slug=slug, slug=dataset, current_version__isnull=False
+        datasets_with_data(request.auth), city__slug=slug, slug=dataset
     )
     return found
 
@@ -160,7 +158,7 @@ def _dataset(request: HttpRequest, slug: str, dataset: str) -> Dataset:
         "an existing name needs `add_version` and may not be shared wider than that."
     ),
 )
-def geo_proximity(request: HttpRequest, slug: str, payload: ProximityIn) -> dict[str, Any]:
+def geo_proximity(request: ApiRequest, slug: str, payload: ProximityIn) -> dict[str, Any]:
     try:
         distance = parse_distance(payload.distance)
     except ValueError as exc:
@@ -194,7 +192,7 @@ def geo_proximity(request: HttpRequest, slug: str, payload: ProximityIn) -> dict
         "that contains each row; usable as an indicator breakdown or equity dimension."
     ),
 )
-def geo_assign(request: HttpRequest, slug: str, payload: AssignIn) -> dict[str, Any]:
+def geo_assign(request: ApiRequest, slug: str, payload: AssignIn) -> dict[str, Any]:
     points = _dataset(request, slug, payload.points)
     areas = _dataset(request, slug, payload.areas)
     try:
@@ -217,7 +215,7 @@ def geo_assign(request: HttpRequest, slug: str, payload: AssignIn) -> dict[str, 
         "the city's boundaries its centre lies in."
     ),
 )
-def geo_hotspots(request: HttpRequest, slug: str, query: Query[HotspotsQuery]) -> dict[str, Any]:
+def geo_hotspots(request: ApiRequest, slug: str, query: Query[HotspotsQuery]) -> dict[str, Any]:
     dataset = _dataset(request, slug, query.dataset)
     try:
         return hotspot_report(

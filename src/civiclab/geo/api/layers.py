@@ -1,20 +1,20 @@
 """REST route for the map's H3 density layer: a dataset's rows counted per hexagon
-(computed by the pure ``geo.hexagons``)."""
+(computed by the pure ``geo.spatial.hexagons``)."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router
 
-from civiclab.accounts.authentication import AUTH_OR_ANONYMOUS
+from civiclab.accounts.authentication import AUTH_OR_ANONYMOUS, ApiRequest
 from civiclab.core.api import error
 from civiclab.datasets.engine import QueryError
-from civiclab.datasets.queries import visible_datasets
 from civiclab.geo.api.maps import READ_ERRORS, parse_bbox
+from civiclab.geo.queries import datasets_with_data
 from civiclab.geo.services import dataset_locations
 from civiclab.geo.spatial.coordinates import NoLocation
 from civiclab.geo.spatial.hexagons import hexagon_layer, resolution_for_zoom
@@ -41,16 +41,14 @@ router = Router(tags=["maps"])
     ),
 )
 def get_dataset_hexagons(
-    request: HttpRequest,
+    request: ApiRequest,
     slug: str,
     dataset: str,
     bbox: str | None = Query(None, description="west,south,east,north in degrees"),
     zoom: float | None = Query(None, ge=0, le=22),
     resolution: int | None = Query(None, ge=0, le=15, description="H3 resolution"),
 ) -> HttpResponse:
-    found = get_object_or_404(
-        visible_datasets(request.auth), city__slug=slug, slug=dataset, current_version__isnull=False
-    )
+    found = get_object_or_404(datasets_with_data(request.auth), city__slug=slug, slug=dataset)
     box = parse_bbox(bbox)
     chosen = resolution if resolution is not None else resolution_for_zoom(zoom)
     try:

@@ -1,8 +1,8 @@
 """REST route for maps: a dataset's rows as GeoJSON for the part of the map in view.
 
 The dataset is found through ``visible_datasets``, so one the caller may not see is a 404
-like everywhere else. The page (``geo.views``) reads the same layer through
-:func:`dataset_layer` and parses its filters with :func:`parse_filters`.
+like everywhere else. The page (``geo.views.maps``) reads the same layer through
+``geo.queries.dataset_layer`` and parses its filters with :func:`parse_filters`.
 """
 
 from __future__ import annotations
@@ -12,25 +12,23 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
 
-from civiclab.accounts.authentication import AUTH_OR_ANONYMOUS
+from civiclab.accounts.authentication import AUTH_OR_ANONYMOUS, ApiRequest
 from civiclab.core.api import READ_ERRORS, error
 from civiclab.datasets.engine import QueryError
-from civiclab.datasets.models import Dataset
-from civiclab.datasets.queries import column_types, version_query, visible_datasets
+from civiclab.datasets.queries import column_types, visible_datasets
 from civiclab.geo.layer_errors import layer_error_text
+from civiclab.geo.queries import dataset_layer
 from civiclab.geo.spatial.coordinates import NoLocation
 from civiclab.geo.spatial.layers import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
     BBox,
-    Layer,
     LayerError,
     LayerRequest,
-    build_layer,
     make_filter,
 )
 from civiclab.indicators.forms import filter_value
@@ -56,22 +54,6 @@ def parse_filters(texts: Iterable[str], columns: dict[str, str]) -> list[Filter]
         except LayerError as exc:
             raise ValidationError({"filter": layer_error_text(exc)}) from None
     return filters
-
-
-def dataset_layer(dataset: Dataset, request: LayerRequest) -> Layer:
-    """The layer of ``dataset``'s current version; the caller has checked it may be seen.
-    Raises ``LayerError``, ``NoLocation`` or ``QueryError`` with a message for people."""
-    version = dataset.current_version
-    if version is None:
-        raise LayerError("the dataset has no data yet")
-    with version_query(version) as query:
-        return build_layer(
-            "data",
-            column_types(version),
-            request,
-            query.execute_arrow,
-            timezone=dataset.city.timezone,
-        )
 
 
 class LayerSummary(Schema):
@@ -129,7 +111,7 @@ of locations such as `(39.2904, -76.6122)` or `POINT (-76.6122 39.2904)`.
     description=GEOJSON_DESCRIPTION,
 )
 def get_dataset_geojson(
-    request: HttpRequest,
+    request: ApiRequest,
     slug: str,
     dataset: str,
     bbox: str | None = Query(None, description="west,south,east,north in degrees"),

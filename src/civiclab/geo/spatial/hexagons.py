@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from civiclab.geo.spatial.classes import quantile_breaks
 from civiclab.lazy_modules import lazy_module
 
 if TYPE_CHECKING:
@@ -25,17 +26,6 @@ def resolution_for_zoom(zoom: float | None) -> int:
     if zoom is None:
         return 8
     return int(min(MAX_RESOLUTION, max(MIN_RESOLUTION, round(zoom) - 4)))
-
-
-def count_breaks(counts: list[int], classes: int = CLASSES) -> list[int]:
-    """Upper bounds of up to ``classes`` colour classes of ``counts`` (quantiles, distinct)."""
-    if not counts:
-        return []
-    ordered = sorted(counts)
-    picks = [
-        ordered[min(len(ordered) - 1, (len(ordered) * k) // classes)] for k in range(1, classes)
-    ]
-    return sorted({*picks, ordered[-1]})
 
 
 def cell_polygon(cell: str) -> dict[str, Any]:
@@ -70,6 +60,6 @@ def hexagon_layer(
             "in_view": len(features),
             "rows": sum(counts.values()),
             "without_location": missing,
-            "breaks": count_breaks(list(counts.values())),
+            "breaks": quantile_breaks(list(counts.values()), CLASSES),
         },
     }

@@ -12,7 +12,8 @@ import h3
 import numpy as np
 
 from civiclab.geo.spatial.areas import assign_areas
-from civiclab.geo.spatial.hotspots import Hotspots
+from civiclab.geo.spatial.coordinates import Locations
+from civiclab.geo.spatial.hotspots import Hotspots, hotspots
 
 AreaLayer = tuple[np.ndarray, list[str | None]]  # WKB shapes and the label of each
 
@@ -53,3 +54,43 @@ def spot_rows(found: Hotspots, areas: Sequence[AreaLayer] = ()) -> list[dict[str
             }
         )
     return rows
+
+
+def check_hotspot_options(resolution: int, fdr: float) -> None:
+    """Raise ``ValueError`` (a message for people) unless the H3 resolution and the false
+    discovery rate are usable."""
+    if not 0 <= resolution <= 15:
+        raise ValueError("the H3 resolution is from 0 to 15")
+    if not 0 < fdr < 1:
+        raise ValueError("the false discovery rate is between 0 and 1")
+
+
+def hotspot_table(
+    located: Locations,
+    resolution: int = 9,
+    fdr: float = 0.05,
+    keep_far_outside: bool = False,
+    areas: Sequence[AreaLayer] = (),
+) -> dict[str, Any]:
+    """The hot and cold H3 cells of ``located`` rows (Getis–Ord Gi*, FDR-corrected), hottest
+    first, with the counts that go with them. Rows far outside the city are counted and,
+    unless ``keep_far_outside``, left out: a placeholder point 50 km away would otherwise
+    stretch the study area over empty country and make the whole city look hot. Cells are
+    named by the ``areas`` layers."""
+    check_hotspot_options(resolution, fdr)
+    lon, lat = located.lon, located.lat
+    far = located.far
+    if not keep_far_outside:
+        lon, lat = np.where(far, np.nan, lon), np.where(far, np.nan, lat)
+    found = hotspots(lon, lat, resolution, fdr)
+    return {
+        "resolution": found.resolution,
+        "fdr": found.fdr,
+        "cells": len(found.cells),
+        "rows": int((np.isfinite(lon) & np.isfinite(lat)).sum()),  # in the study area
+        "without_location": located.missing,
+        "far_outside": int(far.sum()),
+        "far_outside_kept": keep_far_outside,
+        "far_radius_m": round(located.extent.radius_m) if located.extent else None,
+        "hotspots": spot_rows(found, areas),
+    }

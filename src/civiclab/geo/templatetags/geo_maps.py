@@ -7,19 +7,12 @@ from typing import Any
 
 from django import template
 
-from civiclab.datasets.models import Dataset
-from civiclab.geo.locating import has_locations
+from civiclab.geo.queries import has_locations
 
 register = template.Library()
-
-
-@register.filter
-def mappable(dataset: Dataset) -> bool:
-    """True when the current version has latitude and longitude columns, a geometry, or a
-    text column of locations.
-
-    (Not through ``geo.api``: templates load before the API's routers are registered.)"""
-    return has_locations(dataset)
+# True when the current version has latitude and longitude columns, a geometry, or a text
+# column of locations: the same function the map page and the analyses ask.
+register.filter("mappable", has_locations)
 
 
 @register.filter

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -20,22 +20,21 @@ from civiclab.datasets.ingest.columns import quote_ident
 from civiclab.datasets.ingest.report import IngestError
 from civiclab.datasets.ingest_text import error_message
 from civiclab.datasets.models import Dataset
-from civiclab.datasets.queries import version_query, visible_datasets
+from civiclab.datasets.queries import version_query
 from civiclab.datasets.services import NameTaken
 from civiclab.datasets.views.datasets import may_import
-from civiclab.geo.choropleths import matching_boundary
 from civiclab.geo.forms import MapLayersForm, ProximityForm
 from civiclab.geo.models import Boundary
+from civiclab.geo.queries import area_mapped_indicators, boundaries_of, mappable_datasets
 from civiclab.geo.services import (
     WiderThanSource,
-    boundaries_of,
     hotspot_report,
     proximity_between,
     save_matches,
 )
+from civiclab.geo.spatial.classes import class_of, quantile_breaks
 from civiclab.geo.spatial.coordinates import NoLocation
 from civiclab.geo.spatial.hexagons import cell_polygon
-from civiclab.geo.templatetags.geo_maps import mappable
 from civiclab.indicators.models import Indicator
 from civiclab.indicators.queries import visible_indicators
 from civiclab.indicators.services import report
@@ -54,13 +53,7 @@ SPOT_COLOURS = {"hot": "#d7301f", "cold": "#2c7bb6"}
 def proximity_page(request: HttpRequest, slug: str) -> HttpResponse:
     """Ask how many rows of one dataset lie within a distance of another's; save them."""
     city = get_object_or_404(visible_cities(request.user), slug=slug)
-    candidates = {
-        d.slug: d
-        for d in visible_datasets(request.user)
-        .filter(city=city, current_version__isnull=False)
-        .order_by("name")
-        if mappable(d)
-    }
+    candidates = {d.slug: d for d in mappable_datasets(request.user, city)}
     choices = [(s, d.name) for s, d in candidates.items()]
     initial = {"origin": request.GET.get("from"), "near": request.GET.get("near")}
     form = ProximityForm(
@@ -153,10 +146,12 @@ def choropleth(request: HttpRequest, slug: str, indicator_slug: str) -> HttpResp
     result = report(indicator)
     latest, values = _latest_values(result["series"]["breakdown"])
     boundary, labels = _matching_boundary(indicator, request.user, set(values))
-    breaks = _class_breaks([v["value"] for v in values.values() if v["value"] is not None])
+    breaks = quantile_breaks(
+        [v["value"] for v in values.values() if v["value"] is not None], len(VALUE_COLOURS)
+    )
     areas = []
     for label, v in sorted(values.items(), key=lambda item: item[0]):
-        cls = _class_of(v["value"], breaks)
+        cls = class_of(v["value"], breaks)
         areas.append({"label": label, **v, "on_map": label in labels, "class": cls})
     legend = [
         {"colour": VALUE_COLOURS[i], "low": breaks[i - 1] if i else None, "high": high}
@@ -190,11 +185,10 @@ def choropleth(request: HttpRequest, slug: str, indicator_slug: str) -> HttpResp
 
 
 def _indicator_or_404(request: HttpRequest, slug: str, indicator_slug: str) -> Indicator:
+    # visible_indicators holds only indicators whose dataset the user may see too.
     indicator: Indicator = get_object_or_404(
         visible_indicators(request.user), city__slug=slug, slug=indicator_slug
     )
-    if not visible_datasets(request.user).filter(pk=indicator.dataset_id).exists():
-        raise Http404("The indicator's dataset is not visible.")
     return indicator
 
 
@@ -238,21 +232,6 @@ def area_labels(boundary: Boundary) -> set[str]:
     return {str(v) for v in table.column("label").to_pylist() if v is not None}
 
 
-def _class_breaks(values: list[float], classes: int = len(VALUE_COLOURS)) -> list[float]:
-    """Upper bounds of up to ``classes`` quantile classes of ``values``."""
-    if not values:
-        return []
-    ordered = sorted(values)
-    picks = [ordered[min(len(ordered) - 1, len(ordered) * k // classes)] for k in range(1, classes)]
-    return sorted({*picks, ordered[-1]})
-
-
-def _class_of(value: float | None, breaks: list[float]) -> int | None:
-    if value is None:
-        return None
-    return next((i for i, high in enumerate(breaks) if value <= high), len(breaks) - 1)
-
-
 # --- The map page's extra layers (rendered by the ``geo_layers`` template tags) -------------
 
 
@@ -291,11 +270,7 @@ def map_layers(request: HttpRequest, dataset: Dataset) -> dict[str, Any]:
             spots_geojson = _spots_geojson(spots["hotspots"])
     found = spots["hotspots"] if spots else []
     # "Map by area" only where a boundary matches the breakdown: nothing to colour otherwise.
-    choropleths = [
-        i
-        for i in visible_indicators(request.user).filter(dataset=dataset).order_by("name")
-        if matching_boundary(i, request.user) is not None
-    ]
+    choropleths = area_mapped_indicators(request.user, dataset)
     return {
         "city": city,
         "dataset": dataset,

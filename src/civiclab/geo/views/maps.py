@@ -1,7 +1,7 @@
 """The map page of a dataset: its rows on a Leaflet map, filtered like indicators.
 
 The page works without JavaScript as far as it can: the filter form reloads the page, and
-the counts (rows kept, rows without a location) are computed here. ``static/civiclab/map.js``
+the counts (rows kept, rows without a location) are computed here. ``static/geo/map.js``
 then draws the layer from the GeoJSON API for the part of the map in view.
 """
 
@@ -12,28 +12,27 @@ from urllib.parse import quote
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from civiclab.datasets.engine import QueryError
 from civiclab.datasets.queries import column_types, visible_datasets
-from civiclab.datasets.views.datasets import dataset_or_404
-from civiclab.geo.api.maps import dataset_layer, parse_filters
+from civiclab.geo.api.maps import parse_filters
 from civiclab.geo.layer_errors import layer_error_text
-from civiclab.geo.locating import has_locations
+from civiclab.geo.queries import base_layers, dataset_layer, has_locations
 from civiclab.geo.spatial.layers import LayerError, LayerRequest
 from civiclab.indicators.forms import OP_CHOICES
 
 FILTER_ROWS = 3  # filter rows the form offers (column, condition, value)
 # The rows' own colours (map.js draws with these and its legend shows them): a dark purple,
 # far from the red and blue of hot and cold spots and from the density hexagons' blues, so a
-# row is never read as a hot spot (views_analysis holds those colours).
+# row is never read as a hot spot (views.analysis holds those colours).
 ROW_COLOURS = {"point": "#5b2a86", "cluster": "#5b2a86", "shape": "#5b2a86", "base": "#8a949e"}
 
 
 def dataset_map(request: HttpRequest, slug: str, dataset_slug: str) -> HttpResponse:
-    dataset = dataset_or_404(request, slug, dataset_slug)
+    dataset = get_object_or_404(visible_datasets(request.user), city__slug=slug, slug=dataset_slug)
     if not has_locations(dataset):
         raise Http404("The dataset has no locations.")
     columns = column_types(dataset.current_version)
@@ -52,14 +51,7 @@ def dataset_map(request: HttpRequest, slug: str, dataset_slug: str) -> HttpRespo
         error = str(exc)
     except ValidationError as exc:
         error = " ".join(exc.messages)
-    bases = [
-        d
-        for d in visible_datasets(request.user)
-        .filter(city=dataset.city, current_version__isnull=False)
-        .exclude(pk=dataset.pk)
-        .order_by("name")
-        if "geometry" in column_types(d.current_version).values()
-    ]
+    bases = base_layers(request.user, dataset)
     base = next((d for d in bases if d.slug == request.GET.get("base")), None)
     api = reverse("api:get_dataset_geojson", args=[dataset.city.slug, dataset.slug])
     return render(

@@ -1,0 +1,136 @@
+"""Scoped reads of the geo app: the datasets a user may put on a map or analyse, the city's
+boundaries they may see, the indicators they may map by area.
+
+The visibility rules are those of ``datasets.queries`` and ``indicators.queries``; views and
+the API ask here rather than filtering on their own. Whether a dataset has locations at all
+(:func:`has_locations`) is asked of its current version's file and kept per file."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from django.db.models import QuerySet
+
+from civiclab.datasets.engine import QueryError, TableFile
+from civiclab.datasets.models import Dataset
+from civiclab.datasets.queries import (
+    column_types,
+    open_query,
+    version_path,
+    version_query,
+    visible_datasets,
+)
+from civiclab.geo.choropleths import matching_boundary
+from civiclab.geo.models import Boundary
+from civiclab.geo.spatial.coordinates import (
+    LocationSource,
+    NoLocation,
+    find_location,
+    typed_location,
+)
+from civiclab.geo.spatial.layers import Layer, LayerError, LayerRequest, build_layer
+from civiclab.indicators.models import Indicator
+from civiclab.indicators.queries import visible_indicators
+
+CACHED_VERSIONS = 1024
+
+
+# --- Where a dataset's rows are ------------------------------------------------------------
+
+
+def location_of(dataset: Dataset) -> LocationSource | None:
+    """How the current version's rows are located (``coordinates.find_location``), or None
+    (no version, or no location). A text column is recognised from its values, which costs a
+    short read; a version never changes once written, so the answer is kept per file."""
+    version = dataset.current_version
+    if version is None:
+        return None
+    columns = column_types(version)
+    typed = typed_location(columns)
+    if typed is not None:
+        return typed  # no need to read the file
+    try:
+        return _text_location(str(version_path(version)), json.dumps(columns))
+    except QueryError:  # not kept: a query stopped by the limits may pass another time
+        return None
+
+
+def has_locations(dataset: Dataset) -> bool:
+    """Can ``dataset`` be mapped and used by spatial analyses? True when its current version
+    has latitude and longitude columns, a geometry, or a text column of locations. (Also the
+    ``mappable`` template filter of ``geo_maps``.)"""
+    return location_of(dataset) is not None
+
+
+@lru_cache(maxsize=CACHED_VERSIONS)
+def _text_location(path: str, columns_json: str) -> LocationSource | None:
+    columns = json.loads(columns_json)
+    try:
+        with open_query([TableFile("data", Path(path))]) as query:
+            return find_location("data", columns, query.execute_arrow)
+    except NoLocation:
+        return None
+
+
+# --- A dataset's map layer ----------------------------------------------------------------
+
+
+def dataset_layer(dataset: Dataset, request: LayerRequest) -> Layer:
+    """The layer of ``dataset``'s current version; the caller has checked it may be seen.
+    Raises ``LayerError``, ``NoLocation`` or ``QueryError`` with a message for people."""
+    version = dataset.current_version
+    if version is None:
+        raise LayerError("the dataset has no data yet")
+    with version_query(version) as query:
+        return build_layer(
+            "data",
+            column_types(version),
+            request,
+            query.execute_arrow,
+            timezone=dataset.city.timezone,
+        )
+
+
+# --- Scoped reads ---------------------------------------------------------------------------
+
+
+def datasets_with_data(user: Any, city: Any = None) -> QuerySet[Dataset]:
+    """The datasets ``user`` may see that have a current version (in ``city``, if given):
+    those a map or a spatial analysis can read."""
+    found = visible_datasets(user).filter(current_version__isnull=False)
+    return found.filter(city=city) if city is not None else found
+
+
+def mappable_datasets(user: Any, city: Any) -> list[Dataset]:
+    """The datasets of ``city`` that ``user`` may see and that have locations, by name."""
+    return [d for d in datasets_with_data(user, city).order_by("name") if has_locations(d)]
+
+
+def base_layers(user: Any, dataset: Dataset) -> list[Dataset]:
+    """The other datasets of ``dataset``'s city, visible to ``user``, with a geometry column:
+    the shapes a map may draw under ``dataset``'s rows, by name."""
+    others = datasets_with_data(user, dataset.city).exclude(pk=dataset.pk).order_by("name")
+    return [d for d in others if "geometry" in column_types(d.current_version).values()]
+
+
+def boundaries_of(city: Any, user: Any) -> list[Boundary]:
+    """The city's boundary layers whose dataset ``user`` may see."""
+    seen = visible_datasets(user).filter(city=city)
+    return list(
+        Boundary.objects.filter(city=city, dataset__in=seen).select_related(
+            "dataset", "dataset__current_version"
+        )
+    )
+
+
+def area_mapped_indicators(user: Any, dataset: Dataset) -> list[Indicator]:
+    """The indicators over ``dataset`` that ``user`` may see and that can be mapped by area
+    (a boundary of the city matches their breakdown), by name."""
+    return [
+        i
+        for i in visible_indicators(user).filter(dataset=dataset).order_by("name")
+        if matching_boundary(i, user) is not None
+    ]
