@@ -28,8 +28,9 @@ SOURCES = [
     *sorted((PACKAGE / "datasets" / "ingest").glob("*.py")),
     PACKAGE / "datasets" / "services.py",
     PACKAGE / "datasets" / "jobs.py",
-    PACKAGE / "geo" / "layers.py",
-    PACKAGE / "geo" / "api.py",
+    PACKAGE / "geo" / "spatial" / "layers.py",
+    PACKAGE / "geo" / "queries.py",
+    *sorted((PACKAGE / "geo" / "api").glob("*.py")),
 ]
 MESSAGE_CLASSES = {"IngestError", "LayerError", "Problem", "NameTaken"}
 FIELD = re.compile(r"\{(\w+)(?:![rs])?\}")
