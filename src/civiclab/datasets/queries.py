@@ -97,6 +97,7 @@ def city_query(user: Any, city: Any) -> CityQuery:
             schema=None if d.city_id == city.pk else d.city.slug,
         )
         for d in datasets
+        if d.current_version is not None  # filtered above; said again for the type checker
     ]
     return open_query(tables)
 
@@ -144,7 +145,7 @@ def dataset_rows(
             params.append(f"%{text}%")
     where_sql = f"WHERE {' AND '.join(where)}" if where else ""
     order_sql = ""
-    if sort in names:
+    if sort is not None and sort in names:
         order_sql = f"ORDER BY {quote_ident(sort)} {'DESC' if descending else 'ASC'} NULLS LAST"
     geometry = {c["name"] for c in columns if c["type"] == "geometry"}
     with version_query(version) as query:
