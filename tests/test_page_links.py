@@ -49,3 +49,11 @@ def test_a_link_is_shown_only_where_its_app_says_and_in_its_order(world: World) 
         assert "Hidden" not in [str(label) for label, _url in links]
     finally:
         _LINKS["city"] = saved
+
+
+def test_the_profile_offers_the_network_audit_log_only_to_network_admins(world: World) -> None:
+    for actor, shown in (("network_admin", True), ("city_admin", False), ("member", False)):
+        client = Client()
+        client.force_login(world.user(actor))
+        page = client.get("/accounts/profile/").content.decode()
+        assert ('href="/audit/"' in page) is shown, actor

@@ -23,7 +23,6 @@ from civiclab.accounts.forms import (
 from civiclab.accounts.models import User
 from civiclab.accounts.services import PROFILE_FIELDS, update_profile
 from civiclab.accounts.tokens import create_token, revoke_token
-from civiclab.audit.queries import can_read_audit
 
 
 class LoginView(auth_views.LoginView):
@@ -60,7 +59,6 @@ def profile(request: SignedInRequest) -> HttpResponse:
         {
             "form": form,
             "memberships": memberships,
-            "can_read_network_audit": can_read_audit(request.user),
         },
     )
 

@@ -61,7 +61,7 @@ def location_of(dataset: Dataset) -> LocationSource | None:
 def has_locations(dataset: Dataset) -> bool:
     """Can ``dataset`` be mapped and used by spatial analyses? True when its current version
     has latitude and longitude columns, a geometry, or a text column of locations. (Also the
-    ``mappable`` template filter of ``geo_maps``.)"""
+    "Map" link geo contributes to the dataset page.)"""
     return location_of(dataset) is not None
 
 

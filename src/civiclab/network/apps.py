@@ -1,6 +1,24 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class NetworkConfig(AppConfig):
     name = "civiclab.network"
     label = "network"
+
+    def ready(self) -> None:
+        from civiclab.audit.queries import can_read_audit
+        from civiclab.core.page_links import PageLink, contribute
+
+        # The profile page (accounts, below) offers the network's audit log to those who may
+        # read it, without knowing the network app (core.page_links).
+        contribute(
+            "profile",
+            PageLink(
+                key="network_audit",
+                label=_("Network audit log"),
+                url_name="network:audit",
+                args=lambda user: (),
+                shown=lambda user, viewer: can_read_audit(viewer),
+            ),
+        )

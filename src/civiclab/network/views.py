@@ -307,4 +307,4 @@ def audit_log(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     for event in page.object_list:
         event.action_label = action_label(event.action)  # type: ignore[attr-defined]
         event.kind_label = kind_label(event.action)  # type: ignore[attr-defined]
-    return render(request, "audit/log.html", {"city": city, "page": page})
+    return render(request, "network/audit_log.html", {"city": city, "page": page})

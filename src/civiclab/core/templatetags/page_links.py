@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
 
 from civiclab.core.page_links import links_for
 
@@ -14,11 +15,11 @@ register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
-def page_links(context: template.Context, page: str, obj: Any) -> str:
+def page_links(context: template.Context, page: str, obj: Any) -> SafeString:
     request = context.get("request")
     user = getattr(request, "user", None)
     return format_html_join(
         "\n",
         '<a class="button secondary" href="{}">{}</a>',
         ((url, label) for label, url in links_for(page, obj, user)),
-    ) or format_html("")
+    )
