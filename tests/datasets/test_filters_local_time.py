@@ -33,7 +33,7 @@ def baltimore(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
 
 def series(baltimore: tuple[Path, dict[str, str]], spec: dict) -> Series:
     path, columns = baltimore
-    with CityQuery([TableFile("requests", path)]) as query:
+    with CityQuery([TableFile("requests", path)], memory_mb=512, timeout_seconds=30) as query:
         return evaluate(
             parse_spec({"dataset": "requests", **spec}), columns, BALTIMORE, query.execute_arrow
         )

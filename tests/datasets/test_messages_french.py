@@ -29,6 +29,7 @@ SOURCES = [
     PACKAGE / "datasets" / "services.py",
     PACKAGE / "datasets" / "jobs.py",
     PACKAGE / "geo" / "spatial" / "layers.py",
+    PACKAGE / "geo" / "queries.py",
     *sorted((PACKAGE / "geo" / "api").glob("*.py")),
 ]
 MESSAGE_CLASSES = {"IngestError", "LayerError", "Problem", "NameTaken"}

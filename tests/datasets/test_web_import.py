@@ -11,8 +11,8 @@ from django.core.files.uploadedfile import TemporaryUploadedFile
 
 from civiclab.core.permissions import Visibility
 from civiclab.datasets import services
-from civiclab.datasets.import_views import pending_dir
 from civiclab.datasets.models import Dataset, ImportJob
+from civiclab.datasets.views.imports import pending_dir
 from tests.clients import as_user, body
 from tests.datasets.helpers import write
 from tests.datasets.web_helpers import (

@@ -55,7 +55,7 @@ def points(tmp_path: Path) -> Iterator[CityQuery]:
             "lon": pa.array(lon),
         },
     )
-    with CityQuery([TableFile("points", path)]) as query:
+    with CityQuery([TableFile("points", path)], memory_mb=512, timeout_seconds=30) as query:
         yield query
 
 
@@ -142,7 +142,7 @@ def test_polygons_are_simplified_by_zoom(tmp_path: Path) -> None:
         },
     )
     columns = {"name": "text", "geom": "geometry"}
-    with CityQuery([TableFile("shapes", path)]) as query:
+    with CityQuery([TableFile("shapes", path)], memory_mb=512, timeout_seconds=30) as query:
         far = build_layer("shapes", columns, LayerRequest(zoom=10), query.execute_arrow)
         near = build_layer("shapes", columns, LayerRequest(zoom=18), query.execute_arrow)
     assert far.kinds == near.kinds == ["polygon"]
@@ -159,7 +159,7 @@ def test_many_polygons_cluster_at_their_middles(tmp_path: Path) -> None:
     )
     blobs = shapely.to_wkb(shapely.buffer(centres, 0.0005))
     path = stored(tmp_path / "parcels.parquet", {"geom": pa.array(list(blobs), pa.binary())})
-    with CityQuery([TableFile("parcels", path)]) as query:
+    with CityQuery([TableFile("parcels", path)], memory_mb=512, timeout_seconds=30) as query:
         layer = build_layer(
             "parcels", {"geom": "geometry"}, LayerRequest(zoom=11, limit=100), query.execute_arrow
         )

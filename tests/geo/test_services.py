@@ -99,10 +99,9 @@ def test_requests_near_sites_counts_rows_without_coordinates_and_saves(
     )["saved"]  # fmt: skip
     version = Dataset.objects.get(city=city, slug=every["dataset"]).current_version
     assert version.rows == 10_000
-    from civiclab.datasets.engine import CityQuery, TableFile
-    from civiclab.datasets.queries import version_path
+    from civiclab.datasets.queries import version_query
 
-    with CityQuery([TableFile("d", version_path(version))]) as query:
+    with version_query(version, "d") as query:
         (row,) = query.execute(
             "SELECT count(*) FILTER (WHERE within), count(distance_m), "
             'count(*) FILTER (WHERE distance_m <= 500) FROM "d"'

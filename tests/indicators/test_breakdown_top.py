@@ -58,7 +58,7 @@ def parquet_of(frame: pd.DataFrame, folder: str) -> Path:
 def civiclab_points(frame: pd.DataFrame, spec_data: dict) -> list[tuple]:
     with tempfile.TemporaryDirectory() as folder:
         path = parquet_of(frame, folder)
-        with CityQuery([TableFile("requests", path)]) as query:
+        with CityQuery([TableFile("requests", path)], memory_mb=512, timeout_seconds=30) as query:
             points = evaluate(parse_spec(spec_data), COLUMNS, TIMEZONE, query.execute_arrow)
     return [(p.start, p.group, p.other, p.value, p.n) for p in points]
 
@@ -125,7 +125,14 @@ def test_the_grid_counts_the_kept_groups_and_other() -> None:
                        "breakdown": "kind", "breakdown_top": 2})  # fmt: skip
     query = compile_spec(spec, COLUMNS, TIMEZONE, table="requests")
     folder = tempfile.TemporaryDirectory()
-    with folder, CityQuery([TableFile("requests", parquet_of(frame, folder.name))]) as run:
+    with (
+        folder,
+        CityQuery(
+            [TableFile("requests", parquet_of(frame, folder.name))],
+            memory_mb=512,
+            timeout_seconds=30,
+        ) as run,
+    ):
         assert check_grid(query, run.execute_arrow, GridLimits(3, 100)).groups == 3
         with pytest.raises(GridTooLarge) as too_many:
             check_grid(query, run.execute_arrow, GridLimits(2, 100))

@@ -124,7 +124,7 @@ def test_a_row_missing_any_breakdown_column_is_in_the_no_group(tmp_path) -> None
          "breakdown": ["side", "income"]}
     )  # fmt: skip
     columns = {"side": "category", "income": "category", "amount": "decimal"}
-    with CityQuery([TableFile("d", path)]) as query:
+    with CityQuery([TableFile("d", path)], memory_mb=512, timeout_seconds=30) as query:
         series = evaluate(spec, columns, "UTC", query.execute_arrow)
     assert [(p.group, p.value, p.n) for p in series] == [
         (None, 20.0, 3),

@@ -88,7 +88,7 @@ def civiclab_series(frame: pd.DataFrame, spec_data: dict) -> list[tuple]:
             f"CAST(amount AS DOUBLE) AS amount, FALSE AS {REFUSED_COLUMN} FROM frame) "
             f"TO '{path}' (FORMAT parquet)"
         )
-        with CityQuery([TableFile("requests", path)]) as query:
+        with CityQuery([TableFile("requests", path)], memory_mb=512, timeout_seconds=30) as query:
             points = evaluate(parse_spec(spec_data), COLUMNS, TIMEZONE, query.execute_arrow)
     return [(p.start, p.group, p.value, p.n) for p in points]
 

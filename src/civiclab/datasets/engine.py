@@ -1,10 +1,13 @@
 """Read-only SQL over one city's datasets, with DuckDB sandboxed to their files.
 
-Every later feature (indicators, maps, evaluation) queries city data through
-:class:`CityQuery`. The connection sees the city's datasets as views (and datasets other
+Every feature (indicators, maps, spatial analyses, the dataset page) queries city data through
+:class:`CityQuery`, opened only by ``datasets.queries.open_query`` — the one door, which gives
+it the operator's limits (``CIVICLAB_QUERY_MEMORY_MB``, ``CIVICLAB_QUERY_TIMEOUT_SECONDS``).
+The connection sees the city's datasets as views (and datasets other
 cities share with it, in a schema named after that city); it cannot read or write any other
 file, reach the network, load extensions or change these settings; statements other than
-SELECT are refused; and a query that runs too long is interrupted.
+SELECT are refused; a query that needs more memory than its limit, or runs longer than its
+timeout, is stopped with a :class:`QueryError` that says so.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from civiclab.core.errors import DomainError
 from civiclab.datasets.ingest.columns import quote_ident, quote_literal
 from civiclab.datasets.ingest.pipeline import dataset_relation
 from civiclab.lazy_modules import lazy_module
@@ -29,8 +33,12 @@ else:
 T = TypeVar("T")
 
 
-class QueryError(Exception):
-    """A query was refused, failed or took too long; the message says which."""
+class QueryError(DomainError):
+    """A query was refused, failed, needed too much memory or took too long; the message says
+    which. An API route that does not answer it itself answers 422 ``query_error``."""
+
+    status = 422
+    code = "query_error"
 
 
 @dataclass(frozen=True)
@@ -49,14 +57,18 @@ class QueryResult:
 
 
 class CityQuery:
+    """A sandboxed DuckDB connection over ``tables``; its limits have no default, so whoever
+    opens one says them (in the app: ``datasets.queries.open_query``, the operator's)."""
+
     def __init__(
         self,
         tables: list[TableFile],
         *,
-        memory_mb: int = 512,
-        timeout_seconds: float = 30,
+        memory_mb: int,
+        timeout_seconds: float,
         threads: int = 2,
     ) -> None:
+        self.memory_mb = memory_mb
         self.timeout_seconds = timeout_seconds
         self.con = duckdb.connect(":memory:")
         con = self.con
@@ -111,6 +123,11 @@ class CityQuery:
         except duckdb.InterruptException:
             raise QueryError(
                 f"The query took longer than {self.timeout_seconds:g} s and was stopped."
+            ) from None
+        except duckdb.OutOfMemoryException:
+            raise QueryError(
+                f"The query needed more than the {self.memory_mb:g} MB of memory a query may "
+                "use and was stopped."
             ) from None
         except duckdb.Error as exc:
             raise QueryError(f"The query failed: {_first_line(exc)}") from None

@@ -1,7 +1,14 @@
-"""Scoped reads of datasets, and the query engine for a city's data."""
+"""Scoped reads of datasets, and the one door to a city's data.
+
+Every DuckDB query of dataset rows opens its connection through :func:`open_query` (or
+:func:`city_query` and :func:`version_query`, which call it), so each one has the operator's
+limits: ``CIVICLAB_QUERY_MEMORY_MB`` and ``CIVICLAB_QUERY_TIMEOUT_SECONDS``.
+``tests/datasets/test_one_door.py`` fails if a module opens DuckDB any other way.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,6 +58,32 @@ def version_path(version: DatasetVersion) -> Path:
     return settings.DATA_DIR / version.file
 
 
+def column_types(version: DatasetVersion | None) -> dict[str, str]:
+    """Each column's type (``text``, ``integer``, ``geometry``…) by name, in the file's order;
+    empty without a version: a dataset with no data yet has no columns. A caller that needs
+    data says so in its own words (an indicator's spec, an analysis)."""
+    if version is None:
+        return {}
+    return {c["name"]: c["type"] for c in version.columns}
+
+
+def open_query(tables: Sequence[TableFile]) -> CityQuery:
+    """The one door to city data: a sandboxed, read-only DuckDB connection over ``tables``
+    with the operator's limits, which stops a query that needs more memory than
+    ``CIVICLAB_QUERY_MEMORY_MB`` or runs longer than ``CIVICLAB_QUERY_TIMEOUT_SECONDS`` with
+    a ``QueryError`` saying which. Callers have checked that the tables may be read."""
+    return CityQuery(
+        list(tables),
+        memory_mb=settings.QUERY_MEMORY_MB,
+        timeout_seconds=settings.QUERY_TIMEOUT_SECONDS,
+    )
+
+
+def version_query(version: DatasetVersion, name: str = "data") -> CityQuery:
+    """:func:`open_query` over one dataset version, as the table ``name``."""
+    return open_query([TableFile(name, version_path(version))])
+
+
 def city_query(user: Any, city: Any) -> CityQuery:
     """A sandboxed DuckDB connection over the datasets of ``city`` that ``user`` may see,
     plus those other cities of the network share with them (under ``<city-slug>.<name>``)."""
@@ -64,12 +97,9 @@ def city_query(user: Any, city: Any) -> CityQuery:
             schema=None if d.city_id == city.pk else d.city.slug,
         )
         for d in datasets
+        if d.current_version is not None  # filtered above; said again for the type checker
     ]
-    return CityQuery(
-        tables,
-        memory_mb=settings.QUERY_MEMORY_MB,
-        timeout_seconds=settings.QUERY_TIMEOUT_SECONDS,
-    )
+    return open_query(tables)
 
 
 @dataclass
@@ -115,14 +145,10 @@ def dataset_rows(
             params.append(f"%{text}%")
     where_sql = f"WHERE {' AND '.join(where)}" if where else ""
     order_sql = ""
-    if sort in names:
+    if sort is not None and sort in names:
         order_sql = f"ORDER BY {quote_ident(sort)} {'DESC' if descending else 'ASC'} NULLS LAST"
     geometry = {c["name"] for c in columns if c["type"] == "geometry"}
-    with CityQuery(
-        [TableFile("data", version_path(version))],
-        memory_mb=settings.QUERY_MEMORY_MB,
-        timeout_seconds=settings.QUERY_TIMEOUT_SECONDS,
-    ) as query:
+    with version_query(version) as query:
         total = (
             query.execute(f"SELECT count(*) FROM data {where_sql}", params).rows[0][0]
             if where

@@ -6,9 +6,10 @@ import os
 import shutil
 import stat
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
@@ -18,7 +19,7 @@ from django.utils.text import slugify
 from civiclab.audit.services import record
 from civiclab.core.permissions import DEFAULT_POLICY, Action, Target, Visibility
 from civiclab.core.scoping import require
-from civiclab.core.services import apply_changes
+from civiclab.core.services import apply_changes, check_may_share
 from civiclab.datasets.ingest.columns import ColumnSpec
 from civiclab.datasets.ingest.formats import open_source
 from civiclab.datasets.ingest.infer import SAMPLE_ROWS
@@ -35,9 +36,13 @@ from civiclab.datasets.ingest.pipeline import (
 from civiclab.datasets.ingest.profile import profile_file
 from civiclab.datasets.ingest.report import IngestError, english, errors_name_the_file
 from civiclab.datasets.ingest.sources import RawSource
+from civiclab.datasets.ingest.tables import table_columns, write_table
 from civiclab.datasets.models import Dataset, DatasetVersion
 from civiclab.datasets.queries import version_path
 from civiclab.datasets.signals import version_published
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 MODES = ("replace", "append", "upsert")
 # Languages whose cities write 12,5 for twelve and a half.
@@ -191,14 +196,11 @@ def _check_may_import(by: Any, city: Any, dataset: Dataset | None, visibility: s
     if dataset is not None:
         require(by, Action.EDIT, dataset)
         # New rows in a dataset shared beyond the city are shared as widely: publishing.
-        if Visibility(dataset.visibility).breadth > Visibility.CITY.breadth:
-            require(by, Action.PUBLISH, dataset)
+        check_may_share(by, dataset, dataset.visibility)
     else:
         target = Target(city.network_id, city.pk, Visibility(visibility))
         require(by, Action.CREATE, target)
-        # Sharing a new dataset beyond the city is publishing, as widening one later is.
-        if target.visibility.breadth > Visibility.CITY.breadth:
-            require(by, Action.PUBLISH, target)
+        check_may_share(by, target, visibility)
 
 
 # Words the dataset pages use after /cities/<slug>/data/ cannot be a dataset's slug.
@@ -316,6 +318,60 @@ def import_file(
             source_name,
             options,
         )
+    finally:
+        shutil.rmtree(work_dir, ignore_errors=True)
+
+
+def import_table(
+    by: Any,
+    city: Any,
+    name: str,
+    table: pa.Table,
+    options: ImportOptions,
+    types: Mapping[str, str] | None = None,
+    source_name: str = "",
+) -> DatasetVersion:
+    """Save a typed Arrow table as a new version of the city's dataset ``name`` (made if new).
+
+    Everything an upload checks and records applies — who may import, the name, the
+    visibility (sharing beyond the city is publishing), the limits on rows, cells and
+    columns, values a type cannot hold, the audit log, lineage (``options.sources``) — but
+    the rows are never written as text and read back: each column keeps its type, the one
+    ``types`` names (``category``, ``latitude``…) or its Arrow type's own (see
+    ``ingest.tables``). A table replaces the dataset's rows (``options.mode`` "replace").
+    """
+    if options.mode != "replace":
+        raise IngestError(
+            "Unknown mode {mode!r}: use {modes}.",
+            code="mode",
+            params={"mode": options.mode, "modes": "replace"},
+        )
+    if options.overrides:
+        raise ValueError("a table's columns are typed by `types`, not by options.overrides")
+    dataset = find_dataset(city, name)
+    check_name_free(dataset, name, options.adds_to_existing)
+    _check_may_import(by, city, dataset, options.visibility)
+    if dataset is None:
+        _new_slug(name)
+    columns = table_columns(table.schema, types)
+    import_settings = _settings_for(city, options)
+    limits = read_limits()
+    limits.check_table(table.num_rows, table.num_columns)
+    work_dir = _staging(city)
+    try:
+        con = ingest_connection(import_settings)
+        try:
+            with limits.watch(con):
+                output = write_table(con, table, columns, import_settings, work_dir)
+                if output.rows == 0 and not output.report.bad_rows:
+                    raise IngestError("The file has column names but no rows.", code="empty")
+                profile = profile_file(con, output.path, output.columns)
+        finally:
+            con.close()
+        return _publish(
+            by, city, name, dataset, output.path, output, profile, "table",
+            {}, source_name, options,
+        )  # fmt: skip
     finally:
         shutil.rmtree(work_dir, ignore_errors=True)
 

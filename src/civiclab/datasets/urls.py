@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.urls import path
 
-from civiclab.datasets import import_views as dataset_import_views
-from civiclab.datasets import views as dataset_views
+from civiclab.datasets.views import datasets as dataset_views
+from civiclab.datasets.views import imports as dataset_import_views
 
 app_name = "datasets"
 _dataset = "cities/<slug:slug>/data/<slug:dataset_slug>/"

@@ -8,10 +8,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from civiclab.datasets.engine import CityQuery, QueryError, TableFile
+from civiclab.datasets.engine import QueryError, TableFile
 from civiclab.datasets.ingest.columns import quote_ident
 from civiclab.datasets.models import Dataset
-from civiclab.datasets.queries import version_path
+from civiclab.datasets.queries import column_types, open_query, version_path
 from civiclab.geo.models import Boundary
 
 MAX_VALUES = 50_000  # distinct values read from a column; areas are far fewer
@@ -28,22 +28,22 @@ def breakdown_column(spec: dict[str, Any]) -> str | None:
 def column_values(dataset: Dataset, column: str) -> frozenset[str]:
     """The distinct values of ``column`` in the dataset's current version, as text."""
     version = dataset.current_version
-    if version is None or column not in {c["name"] for c in version.columns}:
+    if version is None or column not in column_types(version):
         return frozenset()
-    return _distinct(str(version_path(version)), column)
+    try:
+        return _distinct(str(version_path(version)), column)
+    except QueryError:  # not kept: a query stopped by the limits may pass another time
+        return frozenset()
 
 
 @lru_cache(maxsize=256)
 def _distinct(path: str, column: str) -> frozenset[str]:
     # A version's file never changes: its distinct values can be kept.
-    try:
-        with CityQuery([TableFile("data", Path(path))]) as query:
-            table = query.execute_arrow(
-                f"SELECT DISTINCT CAST({quote_ident(column)} AS VARCHAR) AS v FROM data "
-                f"WHERE {quote_ident(column)} IS NOT NULL LIMIT {MAX_VALUES}"
-            )
-    except QueryError:
-        return frozenset()
+    with open_query([TableFile("data", Path(path))]) as query:
+        table = query.execute_arrow(
+            f"SELECT DISTINCT CAST({quote_ident(column)} AS VARCHAR) AS v FROM data "
+            f"WHERE {quote_ident(column)} IS NOT NULL LIMIT {MAX_VALUES}"
+        )
     return frozenset(str(v) for v in table.column("v").to_pylist())
 
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from civiclab.datasets.engine import CityQuery, QueryError, TableFile
+from civiclab.datasets.engine import QueryError
 from civiclab.datasets.ingest.columns import quote_ident
 from civiclab.datasets.models import Dataset
-from civiclab.datasets.queries import version_path
+from civiclab.datasets.queries import column_types, version_query
 from civiclab.geo.models import Boundary
 from civiclab.geo.spatial.hotspot_cells import AreaLayer, check_hotspot_options, hotspot_table
 
@@ -40,12 +40,12 @@ def area_layers(boundaries: Iterable[Boundary]) -> list[AreaLayer]:
         version = boundary.dataset.current_version
         if version is None:
             continue
-        columns = {c["name"]: c["type"] for c in version.columns}
+        columns = column_types(version)
         geometry = next((n for n, kind in columns.items() if kind == "geometry"), None)
         if geometry is None or boundary.label_column not in columns:
             continue
         try:
-            with CityQuery([TableFile("areas", version_path(version))]) as query:
+            with version_query(version, "areas") as query:
                 table = query.execute_arrow(
                     f"SELECT {quote_ident(geometry)} AS g, "
                     f"CAST({quote_ident(boundary.label_column)} AS VARCHAR) AS l FROM areas"

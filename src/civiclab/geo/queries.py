@@ -12,12 +12,17 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.db.models import QuerySet
 
-from civiclab.datasets.engine import CityQuery, QueryError, TableFile
+from civiclab.datasets.engine import QueryError, TableFile
 from civiclab.datasets.models import Dataset
-from civiclab.datasets.queries import version_path, visible_datasets
+from civiclab.datasets.queries import (
+    column_types,
+    open_query,
+    version_path,
+    version_query,
+    visible_datasets,
+)
 from civiclab.geo.choropleths import matching_boundary
 from civiclab.geo.models import Boundary
 from civiclab.geo.spatial.coordinates import (
@@ -43,11 +48,14 @@ def location_of(dataset: Dataset) -> LocationSource | None:
     version = dataset.current_version
     if version is None:
         return None
-    columns = {c["name"]: c["type"] for c in version.columns}
+    columns = column_types(version)
     typed = typed_location(columns)
     if typed is not None:
         return typed  # no need to read the file
-    return _text_location(str(version_path(version)), json.dumps(columns))
+    try:
+        return _text_location(str(version_path(version)), json.dumps(columns))
+    except QueryError:  # not kept: a query stopped by the limits may pass another time
+        return None
 
 
 def has_locations(dataset: Dataset) -> bool:
@@ -61,19 +69,13 @@ def has_locations(dataset: Dataset) -> bool:
 def _text_location(path: str, columns_json: str) -> LocationSource | None:
     columns = json.loads(columns_json)
     try:
-        with CityQuery([TableFile("data", Path(path))]) as query:
+        with open_query([TableFile("data", Path(path))]) as query:
             return find_location("data", columns, query.execute_arrow)
-    except (NoLocation, QueryError):
+    except NoLocation:
         return None
 
 
 # --- A dataset's map layer ----------------------------------------------------------------
-
-
-def columns_of(dataset: Dataset) -> dict[str, str]:
-    """The current version's columns and their types (none without a version)."""
-    version = dataset.current_version
-    return {c["name"]: c["type"] for c in version.columns} if version else {}
 
 
 def dataset_layer(dataset: Dataset, request: LayerRequest) -> Layer:
@@ -82,14 +84,10 @@ def dataset_layer(dataset: Dataset, request: LayerRequest) -> Layer:
     version = dataset.current_version
     if version is None:
         raise LayerError("the dataset has no data yet")
-    with CityQuery(
-        [TableFile("data", version_path(version))],
-        memory_mb=settings.QUERY_MEMORY_MB,
-        timeout_seconds=settings.QUERY_TIMEOUT_SECONDS,
-    ) as query:
+    with version_query(version) as query:
         return build_layer(
             "data",
-            columns_of(dataset),
+            column_types(version),
             request,
             query.execute_arrow,
             timezone=dataset.city.timezone,
@@ -115,7 +113,7 @@ def base_layers(user: Any, dataset: Dataset) -> list[Dataset]:
     """The other datasets of ``dataset``'s city, visible to ``user``, with a geometry column:
     the shapes a map may draw under ``dataset``'s rows, by name."""
     others = datasets_with_data(user, dataset.city).exclude(pk=dataset.pk).order_by("name")
-    return [d for d in others if "geometry" in columns_of(d).values()]
+    return [d for d in others if "geometry" in column_types(d.current_version).values()]
 
 
 def boundaries_of(city: Any, user: Any) -> list[Boundary]:

@@ -1,12 +1,11 @@
 """Spatial questions over a city's datasets: proximity between two datasets, saved as a new
-dataset when asked. Reads go through the sandboxed query engine; a saved result is imported
-like any file, so it is versioned and usable by indicators and maps."""
+dataset when asked. Reads go through the one door to city data (``datasets.queries``); a saved
+result is imported with its types (``datasets.services.import_table``), so it is versioned and
+usable by indicators and maps like any upload."""
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
@@ -14,10 +13,10 @@ from django.utils.translation import gettext as _
 
 from civiclab.audit.services import record
 from civiclab.datasets import services as datasets
-from civiclab.datasets.engine import CityQuery, TableFile
+from civiclab.datasets.engine import CityQuery
 from civiclab.datasets.ingest.columns import quote_ident
 from civiclab.datasets.models import Dataset, DatasetVersion
-from civiclab.datasets.queries import version_path
+from civiclab.datasets.queries import column_types, version_query
 from civiclab.geo.models import Boundary
 from civiclab.geo.spatial.coordinates import Locations, find_location, read_locations
 from civiclab.lazy_modules import lazy_module
@@ -26,7 +25,6 @@ from civiclab.network.queries import CITY_FIELDS
 if TYPE_CHECKING:
     import numpy as np
     import pyarrow as pa
-    import pyarrow.csv as pacsv
     import shapely
 
     from civiclab.geo.spatial.areas import Assignment
@@ -35,7 +33,6 @@ if TYPE_CHECKING:
 else:
     np = lazy_module("numpy")
     pa = lazy_module("pyarrow")
-    pacsv = lazy_module("pyarrow.csv")
     shapely = lazy_module("shapely")
 
 DISTANCE_COLUMN = "distance_m"
@@ -44,24 +41,18 @@ MEASURED = {
     "shapes": "between the shapes, edge to edge",
     "points": "between one point per row (a point inside each shape)",
 }
-KEPT_TYPES = {"text", "category", "integer", "decimal", "latitude", "longitude", "boolean"}
-
-
-def columns_of(dataset: Dataset) -> dict[str, str]:
-    version = dataset.current_version
-    if version is None:
-        raise ValueError(f"the dataset {dataset.name!r} has no data yet")
-    return {c["name"]: c["type"] for c in version.columns}
 
 
 def _query(dataset: Dataset) -> CityQuery:
     assert dataset.current_version is not None
-    return CityQuery([TableFile(dataset.slug, version_path(dataset.current_version))])
+    return version_query(dataset.current_version, dataset.slug)
 
 
 def dataset_locations(dataset: Dataset) -> Locations:
     with _query(dataset) as query:
-        return read_locations(dataset.slug, columns_of(dataset), query.execute_arrow)
+        return read_locations(
+            dataset.slug, column_types(dataset.current_version), query.execute_arrow
+        )
 
 
 @dataclass(frozen=True)
@@ -126,7 +117,9 @@ def _shapes(dataset: Dataset, located: Locations) -> np.ndarray:
         points[present] = shapely.points(located.lon[present], located.lat[present])
         return points
     with _query(dataset) as query:
-        found = find_location(dataset.slug, columns_of(dataset), query.execute_arrow)
+        found = find_location(
+            dataset.slug, column_types(dataset.current_version), query.execute_arrow
+        )
         table = query.execute_arrow(
             f"SELECT {quote_ident(found.columns[0])} AS g FROM {quote_ident(dataset.slug)}", []
         )
@@ -195,6 +188,7 @@ def save_matches(
     return _import_rows(
         by, origin, name, table, extra, description, chosen, add_version=add_version,
         team_id=team_id, sources=(origin, answer.near),
+        source_name=f"{origin.slug} within {result.distance_m:g} m of {answer.near.slug}",
     )  # fmt: skip
 
 
@@ -284,7 +278,7 @@ def assign_areas_to(
 ) -> AreaAnswer:
     """Add ``column`` to ``points``: the label of the area of ``areas`` each row lies in, as a
     new version of ``points`` (usable as an indicator breakdown or equity dimension)."""
-    area_columns = columns_of(areas)
+    area_columns = column_types(areas.current_version)
     geometry = [name for name, kind in area_columns.items() if kind == "geometry"]
     if not geometry:
         raise ValueError(f"{areas.name!r} has no geometry column: it holds no areas")
@@ -293,7 +287,7 @@ def assign_areas_to(
     )
     if label is None or label not in area_columns:
         raise ValueError(f"name the column of {areas.name!r} that labels each area (--label)")
-    if column in columns_of(points):
+    if column in column_types(points.current_version):
         raise ValueError(f"{points.name!r} already has a column {column!r}")
     from civiclab.geo.spatial.areas import assign_areas  # shapely's spatial index, on first use
 
@@ -313,7 +307,7 @@ def assign_areas_to(
     table = _table(points).append_column(column, pa.array(assignment.labels, pa.string()))
     version = _import_rows(
         by, points, points.name, table, {column: "category"}, points.description,
-        points.visibility, add_version=True,
+        points.visibility, add_version=True, source_name=f"{points.slug} in {areas.slug}",
     )  # fmt: skip
     return AreaAnswer(points, areas, column, assignment, version)
 
@@ -334,39 +328,22 @@ def _import_rows(
     add_version: bool = False,
     team_id: int | None = None,
     sources: tuple[Dataset, ...] = (),
+    source_name: str = "",
 ) -> DatasetVersion:
-    """Import ``table`` (columns of ``like`` plus ``extra``) as a version of dataset ``name``:
-    a GeoPackage when it has a geometry column, else CSV, through the ordinary import."""
-    kinds = {**columns_of(like), **extra}
-    geometry = [c for c, kind in kinds.items() if kind == "geometry"]
-    # Keep the types whose written form is unambiguous (codes with leading zeros stay text);
-    # times and dates are recognised again from how they are written.
-    overrides = {c: {"type": kind} for c, kind in kinds.items() if kind in KEPT_TYPES}
-    with tempfile.TemporaryDirectory(prefix="civiclab-geo-") as folder:
-        if geometry:
-            # GeoPackage, not GeoJSON: it keeps 64-bit integers and their nulls.
-            from pyogrio.raw import write_arrow  # GDAL and pandas: seconds to import
-
-            path = Path(folder) / "rows.gpkg"
-            write_arrow(
-                table, path, driver="GPKG", layer="rows", geometry_name=geometry[0],
-                geometry_type="Unknown", crs="EPSG:4326",
-                layer_options={"GEOMETRY_NAME": geometry[0]},
-            )  # fmt: skip
-            overrides.pop(geometry[0], None)
-        else:
-            path = Path(folder) / "rows.csv"
-            pacsv.write_csv(table, path)
-        options = datasets.ImportOptions(
-            format="geo" if geometry else "csv",
-            overrides=overrides,
-            visibility=visibility,
-            description=description,
-            add_version=add_version,
-            team_id=team_id,
-            sources=sources,
-        )
-        return datasets.import_file(by, like.city, name, path, path.name, options)
+    """Save ``table`` (columns of ``like`` plus ``extra``) as a version of dataset ``name``,
+    every column with its type: ``like``'s for its own columns, ``extra``'s for the new;
+    ``source_name`` says where the rows came from, as a file's name does."""
+    options = datasets.ImportOptions(
+        visibility=visibility,
+        description=description,
+        add_version=add_version,
+        team_id=team_id,
+        sources=sources,
+    )
+    types = {**column_types(like.current_version), **extra}
+    return datasets.import_table(
+        by, like.city, name, table, options, types=types, source_name=source_name
+    )
 
 
 def hotspot_report(
@@ -388,7 +365,7 @@ def attach_boundary(by: Any, dataset: Dataset, label_column: str) -> Boundary:
     from civiclab.core.services import check
 
     check(by, Action.EDIT, dataset.city, ADMIN_POLICY, CITY_FIELDS)
-    kinds = columns_of(dataset)
+    kinds = column_types(dataset.current_version)
     if "geometry" not in kinds.values():
         raise ValidationError({"dataset": f"{dataset.name!r} has no geometry column"})
     if label_column not in kinds:

@@ -17,11 +17,11 @@ from django.utils.translation import gettext as _
 
 from civiclab.audit.services import record
 from civiclab.core.permissions import DEFAULT_POLICY, Action, Target, Visibility
-from civiclab.core.services import apply_changes, check
-from civiclab.datasets.engine import CityQuery, QueryError, TableFile
+from civiclab.core.services import apply_changes, check, check_may_share
+from civiclab.datasets.engine import CityQuery, QueryError
 from civiclab.datasets.filters.language import SpecError
 from civiclab.datasets.models import Dataset
-from civiclab.datasets.queries import version_path
+from civiclab.datasets.queries import column_types, version_query
 from civiclab.indicators.engine.compile import compile_spec
 from civiclab.indicators.engine.equity import equity_view
 from civiclab.indicators.engine.evaluate import Point, evaluate
@@ -36,20 +36,18 @@ from civiclab.indicators.problems import translated_problems
 RESERVED_SLUGS = {"new", "evaluate"}
 
 
-def columns_of(dataset: Dataset) -> dict[str, str]:
-    version = dataset.current_version
-    if version is None:
-        raise ValidationError({"spec": f"The dataset {dataset.name} has no data yet."})
-    return {c["name"]: c["type"] for c in version.columns}
-
-
 def validated_spec(dataset: Dataset, data: dict[str, Any]) -> IndicatorSpec:
     """Parse and compile the spec against the dataset's columns, and check that its series
     are not too big for the data; errors name their place."""
     try:
         spec = parse_spec({**data, "dataset": dataset.slug})
+        if dataset.current_version is None:
+            raise ValidationError({"spec": f"The dataset {dataset.name} has no data yet."})
         compile_spec(
-            spec, columns_of(dataset), dataset.city.timezone, population=dataset.city.population
+            spec,
+            column_types(dataset.current_version),
+            dataset.city.timezone,
+            population=dataset.city.population,
         )
         check_size(dataset, spec)
     except GridTooLarge as exc:
@@ -72,7 +70,7 @@ def check_size(dataset: Dataset, spec: IndicatorSpec) -> None:
     version = dataset.current_version
     if version is None:
         return
-    columns = {c["name"]: c["type"] for c in version.columns}
+    columns = column_types(version)
     splits = [by for by in (spec.breakdown, spec.equity) if by] or [None]
     with _query(dataset) as query:
         for by in splits:
@@ -86,11 +84,7 @@ def check_size(dataset: Dataset, spec: IndicatorSpec) -> None:
 def _query(dataset: Dataset) -> CityQuery:
     version = dataset.current_version
     assert version is not None
-    return CityQuery(
-        [TableFile(dataset.slug, version_path(version))],
-        memory_mb=settings.QUERY_MEMORY_MB,
-        timeout_seconds=settings.QUERY_TIMEOUT_SECONDS,
-    )
+    return version_query(version, dataset.slug)
 
 
 @transaction.atomic
@@ -100,8 +94,7 @@ def create_indicator(
     visibility = fields.pop("visibility", Visibility.CITY)
     target = Target(dataset.city.network_id, dataset.city_id, Visibility(visibility))
     check(by, Action.CREATE, target, DEFAULT_POLICY)
-    if Visibility(visibility).breadth > Visibility.CITY.breadth:
-        check(by, Action.PUBLISH, target, DEFAULT_POLICY)
+    check_may_share(by, target, visibility)
     _no_wider_than_dataset(visibility, dataset)
     parsed = validated_spec(dataset, spec)
     check_target(dataset, parsed, fields)
@@ -221,7 +214,7 @@ def compute(dataset: Dataset, spec: IndicatorSpec) -> Sequence[Point]:
     version = dataset.current_version
     if version is None:
         return []
-    columns = {c["name"]: c["type"] for c in version.columns}
+    columns = column_types(version)
     with _query(dataset) as query:
         return evaluate(
             spec,

@@ -21,8 +21,8 @@ from civiclab.core.permissions import Action, Target, Visibility, widest_visibil
 from civiclab.core.scoping import actor_for, user_can
 from civiclab.datasets.filters.language import SpecError
 from civiclab.datasets.models import Dataset
-from civiclab.datasets.queries import visible_datasets
-from civiclab.datasets.views import city_or_404
+from civiclab.datasets.queries import column_types, visible_datasets
+from civiclab.datasets.views.datasets import city_or_404
 from civiclab.indicators import services
 from civiclab.indicators.engine.builder import initial_from
 from civiclab.indicators.engine.chart import chart_data
@@ -121,7 +121,7 @@ def _builder_form(
         chosen = datasets[0]
     chosen = fixed or chosen
     version = chosen.current_version if chosen else None
-    columns = {c["name"]: c["type"] for c in version.columns} if version else {}
+    columns = column_types(version)
     form = IndicatorForm(
         data,
         initial=initial,
@@ -268,7 +268,7 @@ def indicator_detail(request: HttpRequest, slug: str, indicator_slug: str) -> Ht
         try:
             sql = compile_spec(
                 spec,
-                {c["name"]: c["type"] for c in version.columns},
+                column_types(version),
                 indicator.city.timezone,
                 population=indicator.city.population,
             ).shown()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -107,7 +107,7 @@ def plan_columns(
 ) -> list[ColumnSpec]:
     """Inferred types for the source's text columns, the source's own for the rest, then the
     user's overrides (type, name, format, null markers) on top."""
-    check_column_count(source, settings)
+    check_column_count(source.columns, settings)
     text_columns = [c for c in source.columns if c not in source.known]
     inferred = (
         {
@@ -127,15 +127,15 @@ def plan_columns(
     return apply_overrides(specs, settings.overrides)
 
 
-def check_column_count(source: RawSource, settings: ImportSettings) -> None:
+def check_column_count(columns: Sequence[str], settings: ImportSettings) -> None:
     """Refuse a file with more columns than one import may have, before any work on them."""
-    if len(source.columns) > settings.max_columns:
+    if len(columns) > settings.max_columns:
         raise IngestError(
             "The file has {columns} columns, more than the {limit} one import may have "
             "(CIVICLAB_MAX_IMPORT_COLUMNS): nothing was imported. Keep the columns you need, "
             "or split the file.",
             code="too_many_columns",
-            params={"columns": len(source.columns), "limit": settings.max_columns},
+            params={"columns": len(columns), "limit": settings.max_columns},
         )
 
 
@@ -280,6 +280,12 @@ def write_typed(
         if progress:
             progress("explaining refused rows", 0.7)
         _add_value_problems(con, source, specs, settings, report, rejected_rows)
+    check_bad_rows(report, settings, path)
+    return TypedOutput(path=path, columns=specs, rows=rows, report=report)
+
+
+def check_bad_rows(report: ImportReport, settings: ImportSettings, path: Path) -> None:
+    """Refuse the import (and remove its file) when more rows were refused than allowed."""
     if report.bad_rows > settings.max_bad_rows:
         path.unlink(missing_ok=True)
         raise IngestError(
@@ -294,7 +300,6 @@ def write_typed(
                 "summary": report.summary(3).split("\n", 1)[-1].strip(),
             },
         )
-    return TypedOutput(path=path, columns=specs, rows=rows, report=report)
 
 
 def _add_rejects(con: duckdb.DuckDBPyConnection, report: ImportReport) -> list[int]:
@@ -416,7 +421,7 @@ def read_source(
             break
         _register(con, current)
         try:
-            check_column_count(current, settings)
+            check_column_count(current.columns, settings)
             specs = columns or plan_columns(con, current, settings)
             return write_typed(con, current, specs, settings, work_dir, progress)
         except duckdb.InvalidInputException as exc:

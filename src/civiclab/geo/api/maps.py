@@ -20,9 +20,9 @@ from civiclab.accounts.authentication import AUTH_OR_ANONYMOUS, ApiRequest
 from civiclab.core.api import READ_ERRORS, error
 from civiclab.datasets.engine import QueryError
 from civiclab.datasets.filters.language import OPS, Filter, filter_value
-from civiclab.datasets.queries import visible_datasets
+from civiclab.datasets.queries import column_types, visible_datasets
 from civiclab.geo.layer_errors import layer_error_text
-from civiclab.geo.queries import columns_of, dataset_layer
+from civiclab.geo.queries import dataset_layer
 from civiclab.geo.spatial.coordinates import NoLocation
 from civiclab.geo.spatial.layers import (
     DEFAULT_LIMIT,
@@ -118,7 +118,7 @@ def get_dataset_geojson(
     filter: list[str] = Query([], description="`column|op|value`, repeatable"),  # noqa: B008
 ) -> HttpResponse:
     found = get_object_or_404(visible_datasets(request.auth), city__slug=slug, slug=dataset)
-    filters = parse_filters(filter, columns_of(found))
+    filters = parse_filters(filter, column_types(found.current_version))
     layer_request = LayerRequest(bbox=parse_bbox(bbox), zoom=zoom, limit=limit, filters=filters)
     try:
         layer = dataset_layer(found, layer_request)

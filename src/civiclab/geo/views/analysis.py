@@ -15,14 +15,14 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from civiclab.datasets.engine import CityQuery, QueryError, TableFile
+from civiclab.datasets.engine import QueryError
 from civiclab.datasets.ingest.columns import quote_ident
 from civiclab.datasets.ingest.report import IngestError
 from civiclab.datasets.ingest_text import error_message
 from civiclab.datasets.models import Dataset
-from civiclab.datasets.queries import version_path
+from civiclab.datasets.queries import version_query
 from civiclab.datasets.services import NameTaken
-from civiclab.datasets.views import may_import
+from civiclab.datasets.views.datasets import may_import
 from civiclab.geo.forms import MapLayersForm, ProximityForm
 from civiclab.geo.models import Boundary
 from civiclab.geo.queries import area_mapped_indicators, boundaries_of, mappable_datasets
@@ -222,7 +222,7 @@ def area_labels(boundary: Boundary) -> set[str]:
     if version is None:
         return set()
     try:
-        with CityQuery([TableFile("areas", version_path(version))]) as query:
+        with version_query(version, "areas") as query:
             table = query.execute_arrow(
                 f"SELECT DISTINCT CAST({quote_ident(boundary.label_column)} AS VARCHAR) AS label "
                 'FROM "areas"'

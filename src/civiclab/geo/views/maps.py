@@ -18,10 +18,10 @@ from django.utils.translation import gettext as _
 
 from civiclab.datasets.engine import QueryError
 from civiclab.datasets.forms import OP_CHOICES
-from civiclab.datasets.queries import visible_datasets
+from civiclab.datasets.queries import column_types, visible_datasets
 from civiclab.geo.api.maps import parse_filters
 from civiclab.geo.layer_errors import layer_error_text
-from civiclab.geo.queries import base_layers, columns_of, dataset_layer, has_locations
+from civiclab.geo.queries import base_layers, dataset_layer, has_locations
 from civiclab.geo.spatial.layers import LayerError, LayerRequest
 
 FILTER_ROWS = 3  # filter rows the form offers (column, condition, value)
@@ -35,7 +35,7 @@ def dataset_map(request: HttpRequest, slug: str, dataset_slug: str) -> HttpRespo
     dataset = get_object_or_404(visible_datasets(request.user), city__slug=slug, slug=dataset_slug)
     if not has_locations(dataset):
         raise Http404("The dataset has no locations.")
-    columns = columns_of(dataset)
+    columns = column_types(dataset.current_version)
     rows = _filter_rows(request)
     texts = [f"{column}|{op}|{value}" for column, op, value in rows if column and op]
     error, summary = None, None

@@ -9,9 +9,9 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 
 from civiclab.core.management.output import ResultCommand
-from civiclab.datasets.engine import CityQuery, QueryError, TableFile
+from civiclab.datasets.engine import QueryError
 from civiclab.datasets.filters.language import SpecError
-from civiclab.datasets.queries import version_path
+from civiclab.datasets.queries import column_types, version_query
 from civiclab.datasets.services import find_dataset
 from civiclab.indicators.engine.compile import compile_spec
 from civiclab.indicators.engine.evaluate import evaluate
@@ -52,9 +52,9 @@ class Command(ResultCommand):
         if dataset is None or dataset.current_version is None:
             raise CommandError(f"{city.slug} has no dataset {spec.dataset!r} with data")
         version = dataset.current_version
-        columns = {c["name"]: c["type"] for c in version.columns}
+        columns = column_types(version)
         try:
-            with CityQuery([TableFile(spec.dataset, version_path(version))]) as query:
+            with version_query(version, spec.dataset) as query:
                 points = evaluate(
                     spec,
                     columns,

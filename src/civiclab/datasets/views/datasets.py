@@ -1,6 +1,6 @@
 """HTML views of the data catalogue: lists, a dataset's page and rows, edits, downloads.
 
-The upload flow and the import job pages are in ``import_views``.
+The upload flow and the import job pages are in ``views.imports``.
 """
 
 from __future__ import annotations

@@ -43,7 +43,7 @@ from civiclab.datasets.ingest.report import IngestError
 from civiclab.datasets.ingest_text import error_message
 from civiclab.datasets.models import ImportJob
 from civiclab.datasets.queries import visible_datasets, visible_jobs
-from civiclab.datasets.views import city_or_404, may_import
+from civiclab.datasets.views.datasets import city_or_404, may_import
 from civiclab.network.models import City
 
 SESSION_KEY = "civiclab_dataset_uploads"
