@@ -17,12 +17,12 @@ import json
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
-from civiclab.accounts.authentication import AUTH_OR_ANONYMOUS
+from civiclab.accounts.authentication import AUTH_OR_ANONYMOUS, ApiRequest
 from civiclab.core.api import ErrorResponse, Id, Page
 from civiclab.network.queries import visible_cities
 from civiclab.portfolio import schemas as s
@@ -65,7 +65,7 @@ router = Router(tags=["portfolio"])
     summary="Challenges you can see",
 )
 @paginate(Page)
-def list_challenges(request: HttpRequest, filters: Query[s.ChallengeFilters]) -> Any:
+def list_challenges(request: ApiRequest, filters: Query[s.ChallengeFilters]) -> Any:
     found = ChallengeFilterSet(filters.model_dump(exclude_none=True), user=request.auth)
     return found.checked_qs().order_by("-updated_at", "-pk")
 
@@ -76,7 +76,7 @@ def list_challenges(request: HttpRequest, filters: Query[s.ChallengeFilters]) ->
     operation_id="create_challenge",
     summary="Open a challenge in a city (members; wider than `city`: city admins)",
 )
-def create_challenge(request: HttpRequest, payload: s.ChallengeIn) -> Status:
+def create_challenge(request: ApiRequest, payload: s.ChallengeIn) -> Status:
     city = get_object_or_404(visible_cities(request.auth), slug=payload.city)
     team = team_of(request, city.pk, payload.team)
     fields = payload.dict(exclude={"city", "team", "title"})
@@ -97,14 +97,14 @@ def create_challenge(request: HttpRequest, payload: s.ChallengeIn) -> Status:
         "with a warning each."
     ),
 )
-def import_challenge(request: HttpRequest, payload: s.ImportIn) -> Status:
+def import_challenge(request: ApiRequest, payload: s.ImportIn) -> Status:
     city = get_object_or_404(visible_cities(request.auth), slug=payload.city)
     result = transfer.import_challenge(request.auth, city, payload.document)
     challenge = get_visible(Challenge, request, result.challenge.pk)
     return Status(201, {"challenge": challenge, "warnings": result.warnings})
 
 
-def _update_challenge(request: HttpRequest, found: Challenge, changes: dict[str, Any]) -> Any:
+def _update_challenge(request: ApiRequest, found: Challenge, changes: dict[str, Any]) -> Any:
     if "team" in changes:
         changes["team"] = team_of(request, found.city_id, changes["team"])
     return changes
@@ -123,7 +123,7 @@ register(router, PartType(
     operation_id="set_challenge_phase",
     summary="Move a challenge to another phase, with a note (members)",
 )
-def set_challenge_phase(request: HttpRequest, pk: Id, payload: s.PhaseIn) -> Any:
+def set_challenge_phase(request: ApiRequest, pk: Id, payload: s.PhaseIn) -> Any:
     found = get_visible(Challenge, request, pk)
     services.set_phase(request.auth, found, payload.phase, payload.note)
     return get_visible(Challenge, request, pk)
@@ -140,14 +140,14 @@ def set_challenge_phase(request: HttpRequest, pk: Id, payload: s.PhaseIn) -> Any
         "reviewers of scores as opaque labels."
     ),
 )
-def export_challenge(request: HttpRequest, pk: Id) -> JsonResponse:
+def export_challenge(request: ApiRequest, pk: Id) -> JsonResponse:
     # Answered as is: the API's encoder would round the times to milliseconds.
     document = transfer.export_challenge(get_visible(Challenge, request, pk), viewer=request.auth)
     return JsonResponse(document, json_dumps_params={"ensure_ascii": False})
 
 
 # -- evidence ----------------------------------------------------------------------------------
-def _evidence_sources(request: HttpRequest, city_id: int, fields: dict[str, Any]) -> Any:
+def _evidence_sources(request: ApiRequest, city_id: int, fields: dict[str, Any]) -> Any:
     """Indicator and dataset slugs sent, as the city's objects."""
     for kind in ("indicator", "dataset"):
         if kind in fields:
@@ -155,7 +155,7 @@ def _evidence_sources(request: HttpRequest, city_id: int, fields: dict[str, Any]
     return fields
 
 
-def _create_evidence(request: HttpRequest, payload: s.EvidenceIn) -> Evidence:
+def _create_evidence(request: ApiRequest, payload: s.EvidenceIn) -> Evidence:
     challenge = get_visible(Challenge, request, payload.challenge)
     may_edit(request, challenge)
     fields = payload.dict(exclude={"challenge", "kind", "title"}, exclude_none=True)
@@ -163,7 +163,7 @@ def _create_evidence(request: HttpRequest, payload: s.EvidenceIn) -> Evidence:
     return services.add_evidence(request.auth, challenge, payload.kind, payload.title, **fields)
 
 
-def _update_evidence(request: HttpRequest, found: Evidence, changes: dict[str, Any]) -> Any:
+def _update_evidence(request: ApiRequest, found: Evidence, changes: dict[str, Any]) -> Any:
     return _evidence_sources(request, found.city_id, changes)
 
 
@@ -179,7 +179,7 @@ register(router, PartType(
 
 
 # -- causes and opportunity areas --------------------------------------------------------------
-def _cause_links(request: HttpRequest, challenge_id: int, changes: dict[str, Any]) -> list[Any]:
+def _cause_links(request: ApiRequest, challenge_id: int, changes: dict[str, Any]) -> list[Any]:
     if "parent" in changes:
         changes["parent"] = one_of(request, Cause, changes["parent"], "parent")
     ids = changes.pop("evidence", None)
@@ -191,7 +191,7 @@ def _cause_links(request: HttpRequest, challenge_id: int, changes: dict[str, Any
     return found
 
 
-def _create_cause(request: HttpRequest, payload: s.CauseIn) -> Cause:
+def _create_cause(request: ApiRequest, payload: s.CauseIn) -> Cause:
     challenge = get_visible(Challenge, request, payload.challenge)
     may_edit(request, challenge)
     fields = payload.dict(exclude={"challenge"})
@@ -202,7 +202,7 @@ def _create_cause(request: HttpRequest, payload: s.CauseIn) -> Cause:
     return made
 
 
-def _update_cause(request: HttpRequest, found: Cause, changes: dict[str, Any]) -> Any:
+def _update_cause(request: ApiRequest, found: Cause, changes: dict[str, Any]) -> Any:
     sent = "evidence" in changes
     evidence = _cause_links(request, found.challenge_id, changes)
     if sent:
@@ -219,7 +219,7 @@ register(router, PartType(
 ))  # fmt: skip
 
 
-def _create_opportunity_area(request: HttpRequest, payload: s.OpportunityAreaIn) -> Any:
+def _create_opportunity_area(request: ApiRequest, payload: s.OpportunityAreaIn) -> Any:
     challenge = get_visible(Challenge, request, payload.challenge)
     fields = payload.dict(exclude={"challenge"})
     return services.add_part(request.auth, challenge, OpportunityArea, **fields)
@@ -236,7 +236,7 @@ register(router, PartType(
 
 
 # -- ideas and scores --------------------------------------------------------------------------
-def _idea_detail(request: HttpRequest, idea: Idea) -> Idea:
+def _idea_detail(request: ApiRequest, idea: Idea) -> Idea:
     """The idea with the summary of its scores and the caller's own."""
     rubric = idea.challenge.criteria.criteria
     rows = [(s.reviewer_key, s.criterion, s.value) for s in idea.scores.all()]
@@ -255,7 +255,7 @@ def _idea_detail(request: HttpRequest, idea: Idea) -> Idea:
     return idea
 
 
-def _create_idea(request: HttpRequest, payload: s.IdeaIn) -> Idea:
+def _create_idea(request: ApiRequest, payload: s.IdeaIn) -> Idea:
     challenge = get_visible(Challenge, request, payload.challenge)
     may_edit(request, challenge)
     fields = payload.dict(exclude={"challenge"})
@@ -267,7 +267,7 @@ def _create_idea(request: HttpRequest, payload: s.IdeaIn) -> Idea:
     return services.add_part(request.auth, challenge, Idea, created_by=by, **fields)
 
 
-def _update_idea(request: HttpRequest, found: Idea, changes: dict[str, Any]) -> Any:
+def _update_idea(request: ApiRequest, found: Idea, changes: dict[str, Any]) -> Any:
     if "opportunity_area" in changes:
         changes["opportunity_area"] = one_of(
             request, OpportunityArea, changes["opportunity_area"], "opportunity_area",
@@ -297,7 +297,7 @@ register(router, PartType(
     summary="Advance, park or drop an idea, with the reason (members)",
     description="`open` reopens it. The reason is required otherwise, and kept.",
 )
-def decide_idea(request: HttpRequest, pk: Id, payload: s.IdeaDecisionIn) -> Any:
+def decide_idea(request: ApiRequest, pk: Id, payload: s.IdeaDecisionIn) -> Any:
     found = get_visible(Idea, request, pk)
     services.decide_idea(request.auth, found, payload.status, payload.reason)
     return _idea_detail(request, get_visible(Idea, request, pk))
@@ -314,7 +314,7 @@ def decide_idea(request: HttpRequest, pk: Id, payload: s.IdeaDecisionIn) -> Any:
         "those criteria. The answer's `summary` gives the mean and spread per criterion."
     ),
 )
-def score_idea(request: HttpRequest, pk: Id, payload: s.ScoresIn) -> Any:
+def score_idea(request: ApiRequest, pk: Id, payload: s.ScoresIn) -> Any:
     found = get_visible(Idea, request, pk)
     # The schema documents the body; its criteria are the rubric's, so read them as sent.
     scores = json.loads(request.body)
@@ -324,7 +324,7 @@ def score_idea(request: HttpRequest, pk: Id, payload: s.ScoresIn) -> Any:
     return _idea_detail(request, get_visible(Idea, request, pk))
 
 
-def _create_score(request: HttpRequest, payload: s.ScoreIn) -> Score:
+def _create_score(request: ApiRequest, payload: s.ScoreIn) -> Score:
     idea = get_visible(Idea, request, payload.idea)
     (made,) = services.score_idea(request.auth, idea, {payload.criterion: payload.value})
     return made

@@ -13,16 +13,17 @@ from a variable, which django-ninja must see as a real annotation.)
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.http import HttpRequest
+from django.db.models import QuerySet
+from django.db.models.expressions import Combinable
 from django.shortcuts import get_object_or_404
 from ninja import Router, Status
 from ninja.pagination import paginate
 
-from civiclab.accounts.authentication import AUTH_OR_ANONYMOUS
+from civiclab.accounts.authentication import AUTH_OR_ANONYMOUS, ApiRequest
 from civiclab.core.api import ERRORS, READ_ERRORS, Id, Page
 from civiclab.core.permissions import DEFAULT_POLICY, Action
 from civiclab.core.services import check
@@ -46,7 +47,7 @@ PREFETCH: dict[type[models.Model], tuple[str, ...]] = {
 }
 
 
-def visible_rows(model: type[models.Model], request: HttpRequest) -> Any:
+def visible_rows(model: type[models.Model], request: ApiRequest) -> Any:
     """The rows of ``model`` the caller may see, with what their answers read."""
     rows = (
         visible(model, request.auth)
@@ -54,23 +55,21 @@ def visible_rows(model: type[models.Model], request: HttpRequest) -> Any:
         .prefetch_related(*PREFETCH.get(model, ()))
     )
     if model is Evidence:  # which of its sources (and frozen number) the caller may read
-        rows = with_sources_shown(rows, request.auth)
+        rows = with_sources_shown(cast("QuerySet[Evidence]", rows), request.auth)
     return rows
 
 
-def get_visible(model: type[models.Model], request: HttpRequest, pk: int) -> Any:
+def get_visible(model: type[models.Model], request: ApiRequest, pk: int) -> Any:
     """One object the caller may see, or a 404."""
     return get_object_or_404(visible_rows(model, request), pk=pk)
 
 
-def may_edit(request: HttpRequest, obj: models.Model) -> None:
+def may_edit(request: ApiRequest, obj: models.Model) -> None:
     """Refuse (403) a caller who may see ``obj`` but not change it."""
     check(request.auth, Action.EDIT, obj, DEFAULT_POLICY, scope(type(obj)))
 
 
-def one_of(
-    request: HttpRequest, model: type[models.Model], pk: Any, name: str, **match: Any
-) -> Any:
+def one_of(request: ApiRequest, model: type[models.Model], pk: Any, name: str, **match: Any) -> Any:
     """An object a payload names by id: it must be visible and belong where it should."""
     if pk is None:
         return None
@@ -80,7 +79,7 @@ def one_of(
     return found
 
 
-def slug_of(request: HttpRequest, kind: str, slug: str | None, city_id: int) -> Any:
+def slug_of(request: ApiRequest, kind: str, slug: str | None, city_id: int) -> Any:
     """The city's indicator or dataset a payload names by slug."""
     if slug is None:
         return None
@@ -93,7 +92,7 @@ def slug_of(request: HttpRequest, kind: str, slug: str | None, city_id: int) -> 
     return found
 
 
-def team_of(request: HttpRequest, city_id: int, pk: int | None) -> Any:
+def team_of(request: ApiRequest, city_id: int, pk: int | None) -> Any:
     """The city's team a payload names by id."""
     if pk is None:
         return None
@@ -140,18 +139,18 @@ class PartType:
     out: Any  # one object: the answer of get, change and create
     update_in: Any
     # (request, object, fields sent) -> the changes to make, ids and slugs resolved
-    resolve: Callable[[HttpRequest, Any, dict[str, Any]], dict[str, Any]] | None = None
+    resolve: Callable[[ApiRequest, Any, dict[str, Any]], dict[str, Any]] | None = None
     update: Callable[..., Any] = services.update_part
     delete: Callable[..., Any] = services.delete_part
     # (request, object) -> the answer, for a type that adds to what the schema reads
-    present: Callable[[HttpRequest, Any], Any] | None = None
+    present: Callable[[ApiRequest, Any], Any] | None = None
     who_deletes: str = "members"
     list_out: Any = None
     list_summary: str = ""
     filters: tuple[Filter, ...] = ()
-    ordering: tuple[str, ...] = ("pk",)
+    ordering: tuple[str | Combinable, ...] = ("pk",)  # what ``order_by`` takes
     create_in: Any = None
-    create: Callable[[HttpRequest, Any], models.Model] | None = None  # (request, payload)
+    create: Callable[[ApiRequest, Any], models.Model] | None = None  # (request, payload)
     create_summary: str = ""
     create_description: str | None = None
 
@@ -163,17 +162,17 @@ def register(router: Router, part: PartType) -> None:
     _object_routes(router, part)
 
 
-def _answer(part: PartType, request: HttpRequest, pk: int) -> Any:
+def _answer(part: PartType, request: ApiRequest, pk: int) -> Any:
     found = get_visible(part.model, request, pk)
     return part.present(request, found) if part.present else found
 
 
 def _collection_routes(
-    router: Router, part: PartType, make: Callable[[HttpRequest, Any], models.Model]
+    router: Router, part: PartType, make: Callable[[ApiRequest, Any], models.Model]
 ) -> None:
     plural = part.path.replace("-", "_")
 
-    def list_rows(request: HttpRequest, **sent: Any) -> Any:
+    def list_rows(request: ApiRequest, **sent: Any) -> Any:
         narrowed = {
             f.lookup: sent[f.name] for f in part.filters if sent.get(f.name) not in (None, "")
         }
@@ -196,7 +195,9 @@ def _collection_routes(
     )
     router.get(
         f"/{part.path}",
-        response=list[part.list_out],
+        # the schema is a run-time value (one per part), which django-ninja reads as it is;
+        # mypy cannot see a variable as a type: safe to silence
+        response=list[part.list_out],  # type: ignore[name-defined]
         auth=AUTH_OR_ANONYMOUS,
         operation_id=f"list_{plural}",
         url_name=f"list_{plural}",
@@ -211,7 +212,9 @@ def _collection_routes(
         summary=part.create_summary,
         description=part.create_description,
     )
-    def create_one(request: HttpRequest, payload: part.create_in) -> Status:
+    # ``part.create_in`` is the part's schema class, read by django-ninja at run time (see the
+    # module's docstring); mypy cannot take a variable as a type: safe to silence
+    def create_one(request: ApiRequest, payload: part.create_in) -> Status:  # type: ignore[name-defined]
         return Status(201, _answer(part, request, make(request, payload).pk))
 
 
@@ -227,7 +230,7 @@ def _object_routes(router: Router, part: PartType) -> None:
         url_name=f"get_{part.name}",
         summary=f"One {label}",
     )
-    def get_one(request: HttpRequest, pk: Id) -> Any:
+    def get_one(request: ApiRequest, pk: Id) -> Any:
         return _answer(part, request, pk)
 
     @router.patch(
@@ -238,7 +241,8 @@ def _object_routes(router: Router, part: PartType) -> None:
         summary=f"Change a {label} (members)",
         description="Only the fields sent change.",
     )
-    def update_one(request: HttpRequest, pk: Id, payload: part.update_in) -> Any:
+    # ``part.update_in``: a run-time schema class, as ``create_one``'s payload above
+    def update_one(request: ApiRequest, pk: Id, payload: part.update_in) -> Any:  # type: ignore[name-defined]
         found = get_visible(part.model, request, pk)
         may_edit(request, found)
         changes = _changes(part.model, payload)
@@ -254,6 +258,6 @@ def _object_routes(router: Router, part: PartType) -> None:
         url_name=f"delete_{part.name}",
         summary=f"Delete a {label} ({part.who_deletes})",
     )
-    def delete_one(request: HttpRequest, pk: Id) -> Status:
+    def delete_one(request: ApiRequest, pk: Id) -> Status:
         part.delete(request.auth, get_visible(part.model, request, pk))
         return Status(204, None)

@@ -10,10 +10,10 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router
 
+from civiclab.accounts.authentication import ApiRequest
 from civiclab.core.api import Id
 from civiclab.portfolio import schemas as s
 from civiclab.portfolio import services
@@ -36,7 +36,7 @@ BY_CITY = Filter(
 
 
 # -- solutions ---------------------------------------------------------------------------------
-def _create_solution(request: HttpRequest, payload: s.SolutionIn) -> Solution:
+def _create_solution(request: ApiRequest, payload: s.SolutionIn) -> Solution:
     idea = get_visible(Idea, request, payload.idea) if payload.idea is not None else None
     if payload.challenge is not None:
         challenge = get_visible(Challenge, request, payload.challenge)
@@ -72,7 +72,7 @@ register(router, PartType(
     operation_id="link_solution_indicator",
     summary="Measure a solution by an indicator of its city, with a target (members)",
 )
-def link_solution_indicator(request: HttpRequest, pk: Id, payload: s.TargetIn) -> Any:
+def link_solution_indicator(request: ApiRequest, pk: Id, payload: s.TargetIn) -> Any:
     found = get_visible(Solution, request, pk)
     may_edit(request, found)
     indicator = slug_of(request, "indicator", payload.indicator, found.city_id)
@@ -90,7 +90,7 @@ def link_solution_indicator(request: HttpRequest, pk: Id, payload: s.TargetIn) -
     operation_id="unlink_solution_indicator",
     summary="Stop measuring a solution by an indicator (members)",
 )
-def unlink_solution_indicator(request: HttpRequest, pk: Id, indicator: str) -> Any:
+def unlink_solution_indicator(request: ApiRequest, pk: Id, indicator: str) -> Any:
     found = get_visible(Solution, request, pk)
     target = get_object_or_404(found.targets, indicator__slug=indicator)
     services.delete_part(request.auth, target)
@@ -104,7 +104,7 @@ def _solution_part(
     """A part of a solution: listed by solution, added by ``add(user, solution, **fields)``."""
     out, create_in, update_in = schemas
 
-    def create(request: HttpRequest, payload: Any) -> Any:
+    def create(request: ApiRequest, payload: Any) -> Any:
         solution = get_visible(Solution, request, payload.solution)
         return add(request.auth, solution, **payload.dict(exclude={"solution"}))
 
