@@ -137,16 +137,22 @@ class ChallengeForm(forms.Form):
             del self.fields["city"]
             cities = [fixed_city]
         else:
-            self.fields["city"].choices = [(c.slug, c.name) for c in cities]
+            city = self.fields["city"]
+            assert isinstance(city, forms.ChoiceField)
+            city.choices = [(c.slug, c.name) for c in cities]
         self.cities = {c.slug: c for c in cities}
         self.teams = {str(t.pk): t for t in teams}
         several = len({t.city_id for t in teams}) > 1
-        self.fields["team"].choices = [("", _("No team"))] + [
+        team = self.fields["team"]
+        assert isinstance(team, forms.ChoiceField)
+        team.choices = [("", _("No team"))] + [
             (str(t.pk), f"{t.city.name} · {t.name}" if several else t.name) for t in teams
         ]
         broadest = max(widest.values(), key=lambda v: v.breadth, default=Visibility.CITY)
-        self.fields["visibility"].choices = visibility_choices(broadest, current_visibility)
-        self.fields["visibility"].initial = Visibility.CITY.value
+        visibility = self.fields["visibility"]
+        assert isinstance(visibility, forms.ChoiceField)
+        visibility.choices = visibility_choices(broadest, current_visibility)
+        visibility.initial = Visibility.CITY.value
         self.fields["rubric"].initial = rubric_text(DEFAULT_RUBRIC)
         self.widest = widest
 
@@ -155,6 +161,7 @@ class ChallengeForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        assert data is not None  # Form.clean returns cleaned_data
         city = self.fixed_city or self.cities.get(data.get("city", ""))
         team = self.teams.get(data.get("team") or "")
         data["city"], data["team"] = city, team
@@ -227,13 +234,17 @@ class EvidenceForm(forms.Form):
                 del self.fields[name]
         self.indicators = {str(i.pk): i for i in indicators}
         if "indicator" in self.fields:
-            self.fields["indicator"].choices = [(str(i.pk), i.name) for i in indicators]
+            indicator = self.fields["indicator"]
+            assert isinstance(indicator, forms.ChoiceField)
+            indicator.choices = [(str(i.pk), i.name) for i in indicators]
         if kind == "insight":
             self.fields["body"].label = _("Quote or observation")
         elif kind == "document":
             self.fields["body"].label = _("What it shows")
             self.fields["url"].required = True
-        self.fields["visibility"].choices = visibility_choices(widest, current_visibility)
+        visibility = self.fields["visibility"]
+        assert isinstance(visibility, forms.ChoiceField)
+        visibility.choices = visibility_choices(widest, current_visibility)
 
     def clean_indicator(self) -> Any:
         return self.indicators.get(self.cleaned_data["indicator"])
@@ -260,11 +271,14 @@ class CauseEvidenceForm(forms.Form):
 
     def __init__(self, *args: Any, evidence: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.evidence = {str(e.pk): e for e in evidence}
-        self.fields["evidence"].choices = [(str(e.pk), e.title) for e in evidence]
+        # (not ``self.evidence``: that name is the field's, declared on the class)
+        self.evidence_by_pk = {str(e.pk): e for e in evidence}
+        field = self.fields["evidence"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(str(e.pk), e.title) for e in evidence]
 
     def chosen(self) -> list[Any]:
-        return [self.evidence[pk] for pk in self.cleaned_data["evidence"]]
+        return [self.evidence_by_pk[pk] for pk in self.cleaned_data["evidence"]]
 
 
 class OpportunityAreaForm(forms.Form):
@@ -297,15 +311,16 @@ class IdeaForm(forms.Form):
     def __init__(self, *args: Any, areas: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.areas = {str(a.pk): a for a in areas}
-        self.fields["opportunity_area"].choices = [("", "—")] + [
-            (str(a.pk), a.title) for a in areas
-        ]
+        area = self.fields["opportunity_area"]
+        assert isinstance(area, forms.ChoiceField)
+        area.choices = [("", "—")] + [(str(a.pk), a.title) for a in areas]
 
     def clean_opportunity_area(self) -> Any:
         return self.areas.get(self.cleaned_data["opportunity_area"] or "")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        assert data is not None  # Form.clean returns cleaned_data
         if data.get("origin") == "other_city" and not data.get("origin_detail", "").strip():
             self.add_error("origin_detail", _("Say which city the idea comes from."))
         return data
@@ -327,6 +342,7 @@ class ScoreForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        assert data is not None  # Form.clean returns cleaned_data
         if not any(value is not None for value in data.values()):
             raise forms.ValidationError(_("Give at least one score."))
         return data
@@ -350,6 +366,7 @@ class DecisionForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        assert data is not None  # Form.clean returns cleaned_data
         if data.get("status") != "open" and not data.get("reason", "").strip():
             self.add_error("reason", _("Say why: the decision is kept with its reason."))
         return data
@@ -386,16 +403,21 @@ class AdvanceForm(forms.Form):
         self, *args: Any, indicators: list[Any], widest: Visibility, **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["visibility"].choices = visibility_choices(widest)
-        self.fields["visibility"].initial = widest.value
+        visibility = self.fields["visibility"]
+        assert isinstance(visibility, forms.ChoiceField)
+        visibility.choices = visibility_choices(widest)
+        visibility.initial = widest.value
         self.indicators = {str(i.pk): i for i in indicators}
-        self.fields["indicator"].choices = [("", "—")] + [(str(i.pk), i.name) for i in indicators]
+        indicator = self.fields["indicator"]
+        assert isinstance(indicator, forms.ChoiceField)
+        indicator.choices = [("", "—")] + [(str(i.pk), i.name) for i in indicators]
 
     def clean_indicator(self) -> Any:
         return self.indicators.get(self.cleaned_data["indicator"] or "")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        assert data is not None  # Form.clean returns cleaned_data
         targeted = data.get("target_value") is not None or data.get("target_date") is not None
         if targeted and data.get("indicator") is None:
             self.add_error("indicator", _("Choose the indicator the target is for."))
