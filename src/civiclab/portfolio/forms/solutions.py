@@ -93,12 +93,16 @@ class SolutionForm(forms.ModelForm):
         """``widest``: what the person may set within the challenge (``widest_within``)."""
         super().__init__(*args, **kwargs)
         self.current_status = self.instance.status if self.instance.pk else None
-        self.fields["idea"].queryset = challenge.ideas.all()
-        self.fields["idea"].empty_label = NO_CHOICE
+        idea = self.fields["idea"]
+        assert isinstance(idea, forms.ModelChoiceField)
+        idea.queryset = challenge.ideas.all()
+        idea.empty_label = NO_CHOICE
         people_field(self.fields["owner"], challenge.city_id)
         current = self.instance.visibility if self.instance.pk else None
-        self.fields["visibility"].choices = visibility_choices(widest, current)
-        self.fields["visibility"].error_messages["invalid_choice"] = REFUSED
+        visibility = self.fields["visibility"]
+        assert isinstance(visibility, forms.ChoiceField)
+        visibility.choices = visibility_choices(widest, current)
+        visibility.error_messages["invalid_choice"] = REFUSED
         if self.instance.pk:
             # Asked afresh: a new status needs a new reason, the old one is on the page.
             self.initial["status_justification"] = ""
@@ -108,6 +112,7 @@ class SolutionForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        assert data is not None  # ModelForm.clean returns cleaned_data
         status = data.get("status")
         reason = (data.get("status_justification") or "").strip()
         if self.current_status and status and status != self.current_status and not reason:
@@ -159,7 +164,9 @@ class DecisionForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["outcome"].choices = [("", _("— choose —")), *GATE_OUTCOMES]
+        outcome = self.fields["outcome"]
+        assert isinstance(outcome, forms.ChoiceField)
+        outcome.choices = [("", _("— choose —")), *GATE_OUTCOMES]
 
 
 class UpdateForm(forms.ModelForm):
@@ -171,8 +178,10 @@ class UpdateForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [("", _("— unchanged —")), *SOLUTION_STATUSES]
-        self.fields["status"].help_text = _("A new status takes this update as its reason.")
+        status = self.fields["status"]
+        assert isinstance(status, forms.ChoiceField)
+        status.choices = [("", _("— unchanged —")), *SOLUTION_STATUSES]
+        status.help_text = _("A new status takes this update as its reason.")
 
 
 class TargetForm(forms.ModelForm):
@@ -186,8 +195,10 @@ class TargetForm(forms.ModelForm):
 
     def __init__(self, *args: Any, indicators: QuerySet[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["indicator"].queryset = indicators
-        self.fields["indicator"].empty_label = NO_CHOICE
+        indicator = self.fields["indicator"]
+        assert isinstance(indicator, forms.ModelChoiceField)
+        indicator.queryset = indicators
+        indicator.empty_label = NO_CHOICE
 
 
 def _choices(pairs: Any) -> list[tuple[str, Any]]:
@@ -211,7 +222,9 @@ class TimelineFilterForm(ListFilterForm):
 
     def __init__(self, *args: Any, cities: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["city"].choices = _choices((c.slug, c.name) for c in cities)
+        city = self.fields["city"]
+        assert isinstance(city, forms.ChoiceField)
+        city.choices = _choices((c.slug, c.name) for c in cities)
 
 
 class CohortFilterForm(ListFilterForm):
@@ -222,4 +235,6 @@ class CohortFilterForm(ListFilterForm):
     def __init__(self, *args: Any, cohorts: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         by_slug = {c.slug: c.name for c in reversed(list(cohorts))}
-        self.fields["cohort"].choices = _choices(sorted(by_slug.items(), key=lambda c: c[1]))
+        cohort = self.fields["cohort"]
+        assert isinstance(cohort, forms.ChoiceField)
+        cohort.choices = _choices(sorted(by_slug.items(), key=lambda c: c[1]))
