@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from civiclab.core.forms import save_or_show_errors
+from civiclab.core.http import HtmxRequest
 from civiclab.core.permissions import Action, Target, Visibility, widest_visibility
 from civiclab.core.scoping import actor_for, user_can
 from civiclab.indicators.models import Indicator
@@ -189,7 +191,9 @@ def _challenge_saved(
 @login_required
 def challenge_new(request: HttpRequest) -> HttpResponse:
     form = _challenge_form(request, request.POST if request.method == "POST" else None)
-    if not form.fields["city"].choices:
+    city_field = form.fields["city"]
+    assert isinstance(city_field, forms.ChoiceField)
+    if not city_field.choices:
         raise PermissionDenied
     # Asked for a city where they may not create: say so, and preselect no other city.
     asked = request.GET.get("city", "")
@@ -197,7 +201,8 @@ def challenge_new(request: HttpRequest) -> HttpResponse:
     if asked and asked not in form.cities:
         cities = visible_cities(request.user).filter(slug=asked)
         refused = cities.values_list("name", flat=True).first() or asked
-        form.fields["city"].choices = [("", _("— choose —")), *form.fields["city"].choices]
+        offered = cast("list[tuple[str, str]]", city_field.choices)  # as ChallengeForm set them
+        city_field.choices = [("", _("— choose —")), *offered]
     if request.method == "POST" and form.is_valid():
         data = form.changes()
         city, title = form.cleaned_data["city"], data.pop("title")
@@ -413,7 +418,7 @@ def _cause_context(
 
 
 def _cause_response(
-    request: HttpRequest, challenge: Challenge, done: str, error: str | None
+    request: HtmxRequest, challenge: Challenge, done: str, error: str | None
 ) -> HttpResponse:
     """The tree alone for htmx; otherwise back to the challenge's page."""
     if request.htmx:
@@ -439,7 +444,7 @@ def _form_errors(form: Any) -> str:
 
 @login_required
 @require_POST
-def cause_add(request: HttpRequest, pk: int) -> HttpResponse:
+def cause_add(request: HtmxRequest, pk: int) -> HttpResponse:
     challenge = _challenge(request, pk)
     form = CauseForm(request.POST)
     error = None
@@ -468,7 +473,7 @@ def _cause(request: HttpRequest, pk: int) -> Cause:
 
 @login_required
 @require_POST
-def cause_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def cause_edit(request: HtmxRequest, pk: int) -> HttpResponse:
     cause = _cause(request, pk)
     form = CauseForm(request.POST)
     error = None
@@ -484,7 +489,7 @@ def cause_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def cause_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def cause_delete(request: HtmxRequest, pk: int) -> HttpResponse:
     cause = _cause(request, pk)
     services.delete_part(request.user, cause)
     return _cause_response(request, cause.challenge, _("Cause deleted."), None)
@@ -492,7 +497,7 @@ def cause_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def cause_evidence(request: HttpRequest, pk: int) -> HttpResponse:
+def cause_evidence(request: HtmxRequest, pk: int) -> HttpResponse:
     cause = _cause(request, pk)
     visible_evidence = list(visible(Evidence, request.user).filter(challenge=cause.challenge))
     form = CauseEvidenceForm(request.POST, evidence=visible_evidence, prefix=f"cause{cause.pk}")

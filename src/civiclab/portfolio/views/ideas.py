@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from civiclab.accounts.models import User
 from civiclab.accounts.people import display_name
 from civiclab.audit.models import AuditEvent
 from civiclab.core.forms import add_service_errors, save_or_show_errors
@@ -91,6 +92,7 @@ def _idea_page(
     labels = {item["key"]: criterion_label(item) for item in rubric}
     can_edit = user_can(user, Action.EDIT, challenge)
     if score_form is None and can_edit:
+        assert isinstance(user, User)  # who may edit is signed in
         mine = idea.scores.filter(reviewer=user).values_list("criterion", "value")
         score_form = ScoreForm(rubric=rubric, initial={f"score_{c}": v for c, v in mine})
     if advance_form is None and can_edit:

@@ -223,9 +223,9 @@ def network_view(request: HttpRequest) -> HttpResponse:
         .select_related("city", "challenge")
     )
     if filters.get("cohort"):
-        cities = City.objects.filter(cohorts__in=cohorts.filter(slug=filters["cohort"]))
-        challenges = challenges.filter(city__in=cities)
-        solutions = solutions.filter(city__in=cities)
+        in_cohort = City.objects.filter(cohorts__in=cohorts.filter(slug=filters["cohort"]))
+        challenges = challenges.filter(city__in=in_cohort)
+        solutions = solutions.filter(city__in=in_cohort)
     by_city: dict[int, SharedCity] = {}
     for challenge in challenges.order_by("city__name", "title", "pk"):
         by_city.setdefault(challenge.city_id, SharedCity(challenge.city)).challenges.append(

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from civiclab.core.forms import add_service_errors, save_or_show_errors
+from civiclab.core.http import HtmxRequest
 from civiclab.core.permissions import Action
 from civiclab.core.scoping import user_can
 from civiclab.indicators.queries import visible_indicators
@@ -45,7 +46,7 @@ from civiclab.portfolio.models import (
 from civiclab.portfolio.queries import visible
 
 # The parts edited on their own page: the model, its form and the words of the page.
-PARTS: dict[str, tuple[type[Model], type[ModelForm]]] = {
+PARTS: dict[str, tuple[type[Milestone] | type[Risk], type[ModelForm]]] = {
     "milestones": (Milestone, MilestoneForm),
     "risks": (Risk, RiskForm),
 }
@@ -286,7 +287,7 @@ def part_edit(request: HttpRequest, pk: int, kind: str, part_pk: int) -> HttpRes
     part = _part_or_404(request, solution, kind, part_pk)
     _require(request, Action.EDIT, solution)
     model, form_class = PARTS[kind]
-    extra = {"city_id": solution.city_id} if form_class is RiskForm else {}
+    extra: dict[str, Any] = {"city_id": solution.city_id} if form_class is RiskForm else {}
     copy = model.objects.get(pk=part.pk)
     form = form_class(request.POST or None, instance=copy, **extra)
     if request.method == "POST" and form.is_valid():
@@ -314,7 +315,7 @@ def part_delete(request: HttpRequest, pk: int, kind: str, part_pk: int) -> HttpR
 
 @login_required
 @require_POST
-def milestone_done(request: HttpRequest, pk: int, part_pk: int) -> HttpResponse:
+def milestone_done(request: HtmxRequest, pk: int, part_pk: int) -> HttpResponse:
     """Mark a milestone done today (or not done again); htmx gets the milestones back."""
     solution = solution_or_404(request, pk)
     milestone = _part_or_404(request, solution, "milestones", part_pk)
