@@ -10,7 +10,7 @@ where the rules read those fields.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -22,6 +22,9 @@ from django.utils.translation import gettext_lazy as _
 from civiclab.core.models import CityOwnedContent
 from civiclab.core.scoping import CONTENT_FIELDS, ScopeFields
 from civiclab.portfolio.rules import structured
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 USER = settings.AUTH_USER_MODEL
 
@@ -100,11 +103,11 @@ ONE_TO_FIVE = [MinValueValidator(1), MaxValueValidator(5)]
 LONG_TEXT_LIMIT = 10_000
 
 
-def long_text(*args: Any, **kwargs: Any) -> models.TextField:  # type: ignore[type-arg]
+def long_text(verbose_name: StrOrPromise | None = None, **kwargs: Any) -> models.TextField:  # type: ignore[type-arg]
     """A free-text field, bounded: the forms (through ``max_length``), the services and imports
     (through the validator, which ``full_clean`` runs) refuse longer text."""
     return models.TextField(
-        *args,
+        verbose_name,
         max_length=LONG_TEXT_LIMIT,
         validators=[MaxLengthValidator(LONG_TEXT_LIMIT)],
         **kwargs,

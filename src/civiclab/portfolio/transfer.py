@@ -253,7 +253,8 @@ def export_challenge(challenge: Challenge, *, viewer: Any = None) -> dict[str, A
         challenge=ChallengeDoc(
             **_fields(challenge, "title problem_statement priority_area target_population phase"),
             visibility=Visibility(challenge.visibility),
-            rubric=rubric,
+            # pydantic validates the stored criteria (dicts) into ``Criterion`` objects
+            rubric=rubric,  # type: ignore[arg-type]
         ),
         phase_history=[
             PhaseDoc(**_fields(p, "from_phase to_phase note at"))
@@ -453,7 +454,11 @@ class _Importer:
 
     def _visibilities(self) -> set[str]:
         doc = self.doc
-        parts = [doc.challenge, *doc.evidence, *doc.solutions]
+        parts: list[ChallengeDoc | EvidenceDoc | SolutionDoc] = [
+            doc.challenge,
+            *doc.evidence,
+            *doc.solutions,
+        ]
         return {p.visibility.value for p in parts}
 
     def not_wider(self, path: str, visibility: Visibility) -> None:
