@@ -10,17 +10,17 @@ the route.
 from a variable, which django-ninja must see as a real annotation.)
 """
 
-import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router, Status
+from ninja import FilterLookup, FilterSchema, Query, Router, Status
 from ninja.pagination import paginate
+from pydantic import Field, create_model, field_validator
 
 from civiclab.accounts.authentication import AUTH_OR_ANONYMOUS
 from civiclab.core.api import ERRORS, READ_ERRORS, Id, Page
@@ -120,7 +120,29 @@ class Filter:
     name: str
     annotation: Any
     lookup: str
-    default: Any = None  # or ``Query(None, description=...)`` to document it
+    description: str | None = None
+
+
+class PartFilters(FilterSchema):
+    """The base of every portfolio list's filters (ninja's ``FilterSchema``): a parameter left
+    out, or empty (a form's "All"), filters nothing."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _empty_is_all(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+
+def filter_schema(model: type[models.Model], filters: tuple[Filter, ...]) -> type[FilterSchema]:
+    """The ``FilterSchema`` of a list from its table row: one optional field per filter."""
+    fields: dict[str, Any] = {
+        f.name: (
+            Annotated[f.annotation, FilterLookup(f.lookup)],
+            Field(None, description=f.description),
+        )
+        for f in filters
+    }
+    return create_model(f"{model.__name__}Filters", __base__=PartFilters, **fields)
 
 
 BY_CHALLENGE = Filter("challenge", Id | None, "challenge_id")
@@ -173,27 +195,11 @@ def _collection_routes(
 ) -> None:
     plural = part.path.replace("-", "_")
 
-    def list_rows(request: HttpRequest, **sent: Any) -> Any:
-        narrowed = {
-            f.lookup: sent[f.name] for f in part.filters if sent.get(f.name) not in (None, "")
-        }
-        return visible_rows(part.model, request).filter(**narrowed).order_by(*part.ordering)
+    schema = filter_schema(part.model, part.filters)
 
-    # django-ninja reads the query parameters from the signature: one per filter.
-    list_rows.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-        [
-            inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD),
-            *(
-                inspect.Parameter(
-                    f.name,
-                    inspect.Parameter.POSITIONAL_OR_KEYWORD,
-                    default=f.default,
-                    annotation=f.annotation,
-                )
-                for f in part.filters
-            ),
-        ]
-    )
+    def list_rows(request: HttpRequest, filters: Query[schema]) -> Any:  # type: ignore[valid-type]
+        return filters.filter(visible_rows(part.model, request)).order_by(*part.ordering)
+
     router.get(
         f"/{part.path}",
         response=list[part.list_out],
