@@ -205,6 +205,9 @@ def test_part_lists_filter_by_parent(world: World) -> None:
     assert count("solutions?city=city-a") == 2 and count("solutions?city=city-b") == 0
     assert count(f"milestones?solution={s1.pk}") == 1 and count(f"risks?solution={s1.pk}") == 0
     assert count(f"updates?solution={s1.pk}") == 1 and count(f"decisions?solution={s2.pk}") == 1
+    # An empty value (a form's "All") filters nothing; a bad one is refused, not ignored.
+    assert count("solutions?city=&status=") == 2 and count("evidence?challenge=") == 2
+    assert call("get", f"{API}/ideas?status=nonsense", member).status_code == 422
 
 
 def test_phase_change_is_kept_in_the_history(world: World) -> None:

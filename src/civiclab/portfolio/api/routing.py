@@ -10,18 +10,18 @@ the route.
 from a variable, which django-ninja must see as a real annotation.)
 """
 
-import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Annotated, Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import QuerySet
 from django.db.models.expressions import Combinable
 from django.shortcuts import get_object_or_404
-from ninja import Router, Status
+from ninja import FilterLookup, FilterSchema, Query, Router, Status
 from ninja.pagination import paginate
+from pydantic import Field, create_model, field_validator
 
 from civiclab.accounts.authentication import AUTH_OR_ANONYMOUS, ApiRequest
 from civiclab.core.api import ERRORS, READ_ERRORS, Id, Page
@@ -119,7 +119,29 @@ class Filter:
     name: str
     annotation: Any
     lookup: str
-    default: Any = None  # or ``Query(None, description=...)`` to document it
+    description: str | None = None
+
+
+class PartFilters(FilterSchema):
+    """The base of every portfolio list's filters (ninja's ``FilterSchema``): a parameter left
+    out, or empty (a form's "All"), filters nothing."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _empty_is_all(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+
+def filter_schema(model: type[models.Model], filters: tuple[Filter, ...]) -> type[FilterSchema]:
+    """The ``FilterSchema`` of a list from its table row: one optional field per filter."""
+    fields: dict[str, Any] = {
+        f.name: (
+            Annotated[f.annotation, FilterLookup(f.lookup)],
+            Field(None, description=f.description),
+        )
+        for f in filters
+    }
+    return create_model(f"{model.__name__}Filters", __base__=PartFilters, **fields)
 
 
 BY_CHALLENGE = Filter("challenge", Id | None, "challenge_id")
@@ -172,27 +194,14 @@ def _collection_routes(
 ) -> None:
     plural = part.path.replace("-", "_")
 
-    def list_rows(request: ApiRequest, **sent: Any) -> Any:
-        narrowed = {
-            f.lookup: sent[f.name] for f in part.filters if sent.get(f.name) not in (None, "")
-        }
-        return visible_rows(part.model, request).filter(**narrowed).order_by(*part.ordering)
+    schema = filter_schema(part.model, part.filters)
 
-    # django-ninja reads the query parameters from the signature: one per filter.
-    list_rows.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-        [
-            inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD),
-            *(
-                inspect.Parameter(
-                    f.name,
-                    inspect.Parameter.POSITIONAL_OR_KEYWORD,
-                    default=f.default,
-                    annotation=f.annotation,
-                )
-                for f in part.filters
-            ),
-        ]
-    )
+    # ``schema`` is a class made at run time for each part, which django-ninja reads; mypy cannot
+    # take a variable as a type, hence the ignore and the cast (both change nothing at run time)
+    def list_rows(request: ApiRequest, filters: Query[schema]) -> Any:  # type: ignore[valid-type]
+        rows = cast(FilterSchema, filters).filter(visible_rows(part.model, request))
+        return rows.order_by(*part.ordering)
+
     router.get(
         f"/{part.path}",
         # the schema is a run-time value (one per part), which django-ninja reads as it is;

@@ -11,7 +11,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router
+from ninja import Router
 
 from civiclab.accounts.authentication import ApiRequest
 from civiclab.core.api import Id
@@ -30,9 +30,7 @@ from civiclab.portfolio.api.routing import (
 from civiclab.portfolio.models import Challenge, Decision, Idea, Milestone, Risk, Solution, Update
 
 router = Router(tags=["portfolio"])
-BY_CITY = Filter(
-    "city", str | None, "city__slug", Query(None, description="Only this city's (slug)")
-)
+BY_CITY = Filter("city", str | None, "city__slug", "Only this city's (slug)")
 
 
 # -- solutions ---------------------------------------------------------------------------------
