@@ -114,9 +114,7 @@ def get_dataset(request: ApiRequest, slug: str, dataset: str) -> Dataset:
     operation_id="update_dataset",
     summary="Change a dataset's description (members; visibility: city admins)",
 )
-def update_dataset(
-    request: ApiRequest, slug: str, dataset: str, payload: DatasetUpdate
-) -> Dataset:
+def update_dataset(request: ApiRequest, slug: str, dataset: str, payload: DatasetUpdate) -> Dataset:
     found = _dataset(request, slug, dataset)
     return services.update_dataset(request.auth, found, **payload.dict(exclude_unset=True))
 

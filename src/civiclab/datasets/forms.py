@@ -94,12 +94,14 @@ class ImportOptionsForm(forms.Form):
         self.city = city
         self.widest = widest
         # Datasets get no team when imported, so "team only" would hide them from their team.
-        self.fields["visibility"].choices = [
+        visibility = self.fields["visibility"]
+        assert isinstance(visibility, forms.ChoiceField)
+        visibility.choices = [
             (value, label)
             for value, label in VISIBILITY_CHOICES
             if value != Visibility.TEAM and Visibility(value).breadth <= widest.breadth
         ]
-        self.fields["visibility"].initial = Visibility.CITY.value
+        visibility.initial = Visibility.CITY.value
 
     def clean_dataset(self) -> str:
         name = self.cleaned_data["dataset"].strip()
@@ -112,6 +114,7 @@ class ImportOptionsForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        assert data is not None  # Form.clean returns cleaned_data
         name, mode = data.get("dataset"), data.get("mode")
         if name and mode in ("append", "upsert"):
             existing = services.find_dataset(self.city, name)
@@ -233,6 +236,7 @@ class ColumnsForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        assert data is not None  # Form.clean returns cleaned_data
         seen: dict[str, str] = {}
         for i in range(len(self.columns)):
             name = (data.get(f"c{i}_name") or "").strip()
