@@ -3,7 +3,7 @@ the fields of a filter, which the indicator builder and the map page share."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils.text import slugify
@@ -14,6 +14,9 @@ from civiclab.core.permissions import Visibility
 from civiclab.datasets import services
 from civiclab.datasets.ingest.columns import ColumnType
 from civiclab.datasets.models import Dataset
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 FORMAT_CHOICES = [
     ("auto", _("Detect from the file")),
@@ -286,7 +289,9 @@ OP_CHOICES = [
 ]
 
 
-def filter_fields(column: str, condition: str, value: str) -> dict[str, forms.Field]:
+def filter_fields(
+    column: StrOrPromise, condition: StrOrPromise, value: StrOrPromise
+) -> dict[str, forms.Field]:
     """A filter's column, condition and value (the column's choices are set per dataset);
     the value is read with ``filters.language.filter_value``."""
     return {
