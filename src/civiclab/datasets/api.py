@@ -18,7 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import BooleanField, Case, Value, When
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.text import slugify
@@ -27,7 +27,7 @@ from ninja.decorators import decorate_view
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
-from civiclab.accounts.authentication import AUTH, AUTH_OR_ANONYMOUS
+from civiclab.accounts.authentication import AUTH, AUTH_OR_ANONYMOUS, ApiRequest
 from civiclab.core.api import (
     ERRORS,
     MAX_OFFSET,
@@ -72,11 +72,11 @@ router = Router(tags=["datasets"])
 DATASET = "/cities/{slug}/datasets/{dataset}"
 
 
-def _dataset(request: HttpRequest, slug: str, dataset: str) -> Dataset:
+def _dataset(request: ApiRequest, slug: str, dataset: str) -> Dataset:
     return get_object_or_404(visible_datasets(request.auth), city__slug=slug, slug=dataset)
 
 
-def _city(request: HttpRequest, slug: str) -> City:
+def _city(request: ApiRequest, slug: str) -> City:
     return get_object_or_404(visible_cities(request.auth), slug=slug)
 
 
@@ -89,7 +89,7 @@ def _city(request: HttpRequest, slug: str) -> City:
 )
 @paginate(Page)
 def list_datasets(
-    request: HttpRequest, city: str | None = Query(None, description="Only this city's (slug)")
+    request: ApiRequest, city: str | None = Query(None, description="Only this city's (slug)")
 ):
     datasets = visible_datasets(request.auth).order_by("city__slug", "name", "pk")
     if city:
@@ -104,7 +104,7 @@ def list_datasets(
     operation_id="get_dataset",
     summary="One dataset, with its columns and profile",
 )
-def get_dataset(request: HttpRequest, slug: str, dataset: str) -> Dataset:
+def get_dataset(request: ApiRequest, slug: str, dataset: str) -> Dataset:
     return _dataset(request, slug, dataset)
 
 
@@ -114,9 +114,7 @@ def get_dataset(request: HttpRequest, slug: str, dataset: str) -> Dataset:
     operation_id="update_dataset",
     summary="Change a dataset's description (members; visibility: city admins)",
 )
-def update_dataset(
-    request: HttpRequest, slug: str, dataset: str, payload: DatasetUpdate
-) -> Dataset:
+def update_dataset(request: ApiRequest, slug: str, dataset: str, payload: DatasetUpdate) -> Dataset:
     found = _dataset(request, slug, dataset)
     return services.update_dataset(request.auth, found, **payload.dict(exclude_unset=True))
 
@@ -141,7 +139,7 @@ are ISO 8601 text (times in UTC), geometries WKT text.
     description=ROWS_DESCRIPTION,
 )
 def list_dataset_rows(
-    request: HttpRequest,
+    request: ApiRequest,
     slug: str,
     dataset: str,
     page: int = Query(1, ge=1, le=MAX_OFFSET),
@@ -201,7 +199,7 @@ def _split_filter(text: str, names: list[str]) -> tuple[str, str]:
     summary="A dataset's versions, newest first",
 )
 @paginate(Page)
-def list_dataset_versions(request: HttpRequest, slug: str, dataset: str):
+def list_dataset_versions(request: ApiRequest, slug: str, dataset: str):
     found = _dataset(request, slug, dataset)
     return (
         found.versions.select_related("created_by")
@@ -222,7 +220,7 @@ def list_dataset_versions(request: HttpRequest, slug: str, dataset: str):
     operation_id="rollback_dataset",
     summary="Make an earlier version current again (members)",
 )
-def rollback_dataset(request: HttpRequest, slug: str, dataset: str, payload: RollbackIn) -> Dataset:
+def rollback_dataset(request: ApiRequest, slug: str, dataset: str, payload: RollbackIn) -> Dataset:
     found = _dataset(request, slug, dataset)
     services.rollback(request.auth, found, payload.version)
     return _dataset(request, slug, dataset)
@@ -259,7 +257,7 @@ def _import_name(dataset: str, name: str | None) -> str:
 
 
 def _check_import(
-    request: HttpRequest, slug: str, dataset: str, visibility: str, adds_to_existing: bool = False
+    request: ApiRequest, slug: str, dataset: str, visibility: str, adds_to_existing: bool = False
 ) -> City:
     """The city, after checking the caller may import into its dataset ``dataset``.
 
@@ -277,7 +275,7 @@ def _check_import(
     return city
 
 
-def _may_upload(request: HttpRequest, slug: str, dataset: str) -> None:
+def _may_upload(request: ApiRequest, slug: str, dataset: str) -> None:
     """Raise unless the caller may import something into ``dataset`` of the city ``slug``:
     404 for a city or dataset they cannot see, 403 for one they may not change."""
     city = _city(request, slug)
@@ -292,7 +290,7 @@ def _bounded_upload(run: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
     if its declared length is within the limit, and only up to the limit (else 413)."""
 
     @wraps(run)
-    def checked_first(request: HttpRequest, **path: Any) -> HttpResponse:
+    def checked_first(request: ApiRequest, **path: Any) -> HttpResponse:
         leave_body_unread(request)
         try:
             request.auth = AUTH.identify(request)
@@ -336,7 +334,7 @@ overriding how source columns are read, e.g.
 )
 @decorate_view(_bounded_upload)
 def import_dataset_file(
-    request: HttpRequest,
+    request: ApiRequest,
     slug: str,
     dataset: str,
     response: HttpResponse,
@@ -377,7 +375,7 @@ def import_dataset_file(
 )
 @decorate_view(_bounded_upload)
 def preview_dataset_file(
-    request: HttpRequest,
+    request: ApiRequest,
     slug: str,
     dataset: str,
     form: Form[PreviewForm],
@@ -399,7 +397,7 @@ def preview_dataset_file(
     return preview
 
 
-def _job(request: HttpRequest, job_id: int) -> ImportJob:
+def _job(request: ApiRequest, job_id: int) -> ImportJob:
     jobs.expire_stale_jobs()  # a job whose worker died reads as failed, never running on
     return get_object_or_404(visible_jobs(request.auth).select_related("version"), pk=job_id)
 
@@ -410,12 +408,12 @@ def _job(request: HttpRequest, job_id: int) -> ImportJob:
     operation_id="get_job",
     summary="An import job: its state, progress and error report",
 )
-def get_job(request: HttpRequest, job_id: Id) -> ImportJob:
+def get_job(request: ApiRequest, job_id: Id) -> ImportJob:
     return _job(request, job_id)
 
 
 def _download(
-    request: HttpRequest,
+    request: ApiRequest,
     slug: str,
     dataset: str,
     suffix: str,
@@ -467,7 +465,7 @@ def _binary(media_type: str) -> dict[str, Any]:
     summary="The current version as CSV (geometries as WKT)",
     openapi_extra=_binary("text/csv"),
 )
-def download_dataset_csv(request: HttpRequest, slug: str, dataset: str) -> FileResponse:
+def download_dataset_csv(request: ApiRequest, slug: str, dataset: str) -> FileResponse:
     return _download(
         request,
         slug,
@@ -485,7 +483,7 @@ def download_dataset_csv(request: HttpRequest, slug: str, dataset: str) -> FileR
     summary="The current version as Parquet",
     openapi_extra=_binary("application/vnd.apache.parquet"),
 )
-def download_dataset_parquet(request: HttpRequest, slug: str, dataset: str) -> FileResponse:
+def download_dataset_parquet(request: ApiRequest, slug: str, dataset: str) -> FileResponse:
     return _download(
         request,
         slug,

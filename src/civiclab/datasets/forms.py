@@ -3,7 +3,7 @@ the fields of a filter, which the indicator builder and the map page share."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils.text import slugify
@@ -14,6 +14,9 @@ from civiclab.core.permissions import Visibility
 from civiclab.datasets import services
 from civiclab.datasets.ingest.columns import ColumnType
 from civiclab.datasets.models import Dataset
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 FORMAT_CHOICES = [
     ("auto", _("Detect from the file")),
@@ -94,12 +97,14 @@ class ImportOptionsForm(forms.Form):
         self.city = city
         self.widest = widest
         # Datasets get no team when imported, so "team only" would hide them from their team.
-        self.fields["visibility"].choices = [
+        visibility = self.fields["visibility"]
+        assert isinstance(visibility, forms.ChoiceField)
+        visibility.choices = [
             (value, label)
             for value, label in VISIBILITY_CHOICES
             if value != Visibility.TEAM and Visibility(value).breadth <= widest.breadth
         ]
-        self.fields["visibility"].initial = Visibility.CITY.value
+        visibility.initial = Visibility.CITY.value
 
     def clean_dataset(self) -> str:
         name = self.cleaned_data["dataset"].strip()
@@ -112,6 +117,7 @@ class ImportOptionsForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        assert data is not None  # Form.clean returns cleaned_data
         name, mode = data.get("dataset"), data.get("mode")
         if name and mode in ("append", "upsert"):
             existing = services.find_dataset(self.city, name)
@@ -233,6 +239,7 @@ class ColumnsForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        assert data is not None  # Form.clean returns cleaned_data
         seen: dict[str, str] = {}
         for i in range(len(self.columns)):
             name = (data.get(f"c{i}_name") or "").strip()
@@ -282,7 +289,9 @@ OP_CHOICES = [
 ]
 
 
-def filter_fields(column: str, condition: str, value: str) -> dict[str, forms.Field]:
+def filter_fields(
+    column: StrOrPromise, condition: StrOrPromise, value: StrOrPromise
+) -> dict[str, forms.Field]:
     """A filter's column, condition and value (the column's choices are set per dataset);
     the value is read with ``filters.language.filter_value``."""
     return {

@@ -77,11 +77,14 @@ class ProximityForm(forms.Form):
 
     def __init__(self, *args: Any, datasets: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["origin"].choices = datasets
-        self.fields["near"].choices = datasets
+        for name in ("origin", "near"):
+            field = self.fields[name]
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = datasets
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        assert data is not None  # Form.clean returns cleaned_data
         data["method"] = data.get("method") or "shapes"
         if "distance" in data and "unit" in data:
             try:
@@ -102,7 +105,8 @@ class MapLayersForm(forms.Form):
         coerce=int,
         initial=9,
         required=False,
-        empty_value=9,
+        # django-stubs types empty_value as str; Django returns it as given when empty
+        empty_value=9,  # type: ignore[arg-type]
     )
     keep_far_outside = forms.BooleanField(
         label=_("Keep the rows far outside the city in the hotspots' study area"),
@@ -114,5 +118,6 @@ class MapLayersForm(forms.Form):
         coerce=float,
         initial="0.05",
         required=False,
-        empty_value=0.05,
+        # django-stubs types empty_value as str; Django returns it as given when empty
+        empty_value=0.05,  # type: ignore[arg-type]
     )

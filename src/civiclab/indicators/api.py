@@ -7,13 +7,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
-from civiclab.accounts.authentication import AUTH_OR_ANONYMOUS
+from civiclab.accounts.authentication import AUTH_OR_ANONYMOUS, ApiRequest
 from civiclab.core.api import ERRORS, READ_ERRORS, Page
 from civiclab.core.permissions import DEFAULT_POLICY, Action, Target, Visibility
 from civiclab.core.services import check
@@ -46,15 +46,15 @@ INDICATORS = "/cities/{slug}/indicators"
 INDICATOR = INDICATORS + "/{indicator}"
 
 
-def _city(request: HttpRequest, slug: str) -> City:
+def _city(request: ApiRequest, slug: str) -> City:
     return get_object_or_404(visible_cities(request.auth), slug=slug)
 
 
-def _dataset(request: HttpRequest, city: City, slug: str) -> Dataset:
+def _dataset(request: ApiRequest, city: City, slug: str) -> Dataset:
     return get_object_or_404(visible_datasets(request.auth), city=city, slug=slug)
 
 
-def _indicator(request: HttpRequest, slug: str, indicator: str) -> Indicator:
+def _indicator(request: ApiRequest, slug: str, indicator: str) -> Indicator:
     return get_object_or_404(visible_indicators(request.auth), city__slug=slug, slug=indicator)
 
 
@@ -67,7 +67,7 @@ def _indicator(request: HttpRequest, slug: str, indicator: str) -> Indicator:
 )
 @paginate(Page)
 def list_indicators(
-    request: HttpRequest, city: str | None = Query(None, description="Only this city's (slug)")
+    request: ApiRequest, city: str | None = Query(None, description="Only this city's (slug)")
 ):
     indicators = visible_indicators(request.auth).order_by("city__slug", "name", "pk")
     if city:
@@ -88,7 +88,7 @@ def list_indicators(
     ),
 )
 def create_indicator(
-    request: HttpRequest, slug: str, payload: IndicatorIn, response: HttpResponse
+    request: ApiRequest, slug: str, payload: IndicatorIn, response: HttpResponse
 ) -> Status:
     city = _city(request, slug)
     dataset = _dataset(request, city, payload.dataset)
@@ -112,7 +112,7 @@ def create_indicator(
         "does not fit it a `422` naming the problems."
     ),
 )
-def evaluate_indicator_spec(request: HttpRequest, slug: str, payload: EvaluateIn) -> dict:
+def evaluate_indicator_spec(request: ApiRequest, slug: str, payload: EvaluateIn) -> dict:
     city = _city(request, slug)
     check(
         request.auth,
@@ -135,7 +135,9 @@ def evaluate_indicator_spec(request: HttpRequest, slug: str, payload: EvaluateIn
         return {"overall": [], "breakdown": [], "equity": [], "error": str(exc)}
 
 
-def _series(dataset: Dataset, spec: IndicatorSpec, by: str | None) -> list[dict[str, Any]]:
+def _series(
+    dataset: Dataset, spec: IndicatorSpec, by: str | list[str] | None
+) -> list[dict[str, Any]]:
     """The spec's points split by ``by`` (or not at all), as the saved series has them."""
     points = services.compute(dataset, spec.model_copy(update={"breakdown": by}))
     return _points(points)
@@ -158,7 +160,7 @@ def _points(points: Sequence[Point]) -> list[dict[str, Any]]:
     operation_id="get_indicator",
     summary="One indicator, with its spec and goal",
 )
-def get_indicator(request: HttpRequest, slug: str, indicator: str) -> Indicator:
+def get_indicator(request: ApiRequest, slug: str, indicator: str) -> Indicator:
     return _indicator(request, slug, indicator)
 
 
@@ -170,7 +172,7 @@ def get_indicator(request: HttpRequest, slug: str, indicator: str) -> Indicator:
     description="Only the fields sent change; a new spec is checked as on creation.",
 )
 def update_indicator(
-    request: HttpRequest, slug: str, indicator: str, payload: IndicatorUpdate
+    request: ApiRequest, slug: str, indicator: str, payload: IndicatorUpdate
 ) -> Indicator:
     found = _indicator(request, slug, indicator)
     # Refuse before the spec is checked, so a refused caller learns nothing of the columns.
@@ -189,7 +191,7 @@ def update_indicator(
     operation_id="delete_indicator",
     summary="Delete an indicator (city admins)",
 )
-def delete_indicator(request: HttpRequest, slug: str, indicator: str) -> Status:
+def delete_indicator(request: ApiRequest, slug: str, indicator: str) -> Status:
     services.delete_indicator(request.auth, _indicator(request, slug, indicator))
     return Status(204, None)
 
@@ -205,7 +207,7 @@ def delete_indicator(request: HttpRequest, slug: str, indicator: str) -> Status:
         "changes. `error` says why a series could not be computed (the lists are then empty)."
     ),
 )
-def get_indicator_series(request: HttpRequest, slug: str, indicator: str) -> dict:
+def get_indicator_series(request: ApiRequest, slug: str, indicator: str) -> dict:
     return services.results(_indicator(request, slug, indicator))
 
 
@@ -221,7 +223,7 @@ def get_indicator_series(request: HttpRequest, slug: str, indicator: str) -> dic
         "trend, too few or too many runs, astronomical point), each with its periods."
     ),
 )
-def get_indicator_signals(request: HttpRequest, slug: str, indicator: str) -> dict:
+def get_indicator_signals(request: ApiRequest, slug: str, indicator: str) -> dict:
     report = services.report(_indicator(request, slug, indicator))
     periods = [p["period"] for p in report["series"]["overall"]]
     chart = report["run_chart"]
@@ -249,7 +251,7 @@ def get_indicator_signals(request: HttpRequest, slug: str, indicator: str) -> di
     operation_id="get_indicator_goal",
     summary="Progress from the baseline towards the target, and whether it is on track",
 )
-def get_indicator_goal(request: HttpRequest, slug: str, indicator: str) -> dict:
+def get_indicator_goal(request: ApiRequest, slug: str, indicator: str) -> dict:
     found = _indicator(request, slug, indicator)
     goal = services.report(found)["goal"]
     unit = y_label(parse_spec(found.spec))
@@ -268,7 +270,7 @@ def get_indicator_goal(request: HttpRequest, slug: str, indicator: str) -> dict:
         "is empty."
     ),
 )
-def get_indicator_equity(request: HttpRequest, slug: str, indicator: str) -> dict:
+def get_indicator_equity(request: ApiRequest, slug: str, indicator: str) -> dict:
     equity = services.report(_indicator(request, slug, indicator))["equity"]
     if equity is None:
         return {

@@ -218,8 +218,10 @@ class IndicatorForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.columns = columns
-        self.population = population
-        self.fields["dataset"].choices = datasets
+        self.city_population = population
+        dataset = self.fields["dataset"]
+        assert isinstance(dataset, forms.ChoiceField)
+        dataset.choices = datasets
         for i in range(1, FILTERS + 1):
             n = {"n": i}
             labels = (_("Filter %(n)s: column") % n, _("Filter %(n)s: condition") % n,
@@ -232,8 +234,8 @@ class IndicatorForm(forms.Form):
             "denominator": (_("Denominator filter: column"), _("Denominator filter: condition"),
                             _("Denominator filter: value")),
         }  # fmt: skip
-        for side, labels in sides.items():
-            for part, field in filter_fields(*labels).items():
+        for side, side_labels in sides.items():
+            for part, field in filter_fields(*side_labels).items():
                 if part == "column":
                     field.help_text = _("Only for this side of the ratio; optional.")
                 self.fields[f"{side}_filter_{part}"] = field
@@ -246,12 +248,14 @@ class IndicatorForm(forms.Form):
             if population
             else _("The city has no population on record: give one for a rate per residents.")
         )
-        self.fields["visibility"].choices = [
+        visibility = self.fields["visibility"]
+        assert isinstance(visibility, forms.ChoiceField)
+        visibility.choices = [
             (value, label)
             for value, label in VISIBILITY_CHOICES
             if Visibility(value).breadth <= widest.breadth
         ]
-        self.fields["visibility"].initial = Visibility.CITY.value
+        visibility.initial = Visibility.CITY.value
         self.order_fields([name for _legend, names in SECTIONS for name in names])
 
     def sections(self) -> list[dict[str, Any]]:
@@ -283,6 +287,7 @@ class IndicatorForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        assert data is not None  # Form.clean returns cleaned_data
         if self.errors:
             return data
         if data.get("spec_json"):
@@ -303,7 +308,7 @@ class IndicatorForm(forms.Form):
             wants_p = kind == "percentile" or (kind == "duration" and data["stat"] == "percentile")
             if wants_p and (data.get("p") is None or not 0 < data["p"] < 100):
                 self.add_error("p", _("Give a percentile between 1 and 99."))
-            if data.get("per_capita") and not data.get("population") and not self.population:
+            if data.get("per_capita") and not data.get("population") and not self.city_population:
                 self.add_error(
                     "population",
                     _("The city has no population on record: give the population here."),
@@ -352,7 +357,7 @@ class IndicatorForm(forms.Form):
             return
         try:
             parsed = parse_spec({**spec, "dataset": self.cleaned_data.get("dataset") or "-"})
-            compile_spec(parsed, self.columns, "UTC", population=self.population)
+            compile_spec(parsed, self.columns, "UTC", population=self.city_population)
         except SpecError as exc:
             for path, message in translated_problems(exc):
                 field = "spec_json" if from_json else field_for_path(path)

@@ -6,6 +6,7 @@ equity column's when the spec has one, else the breakdown's.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from civiclab.datasets.models import Dataset
@@ -18,7 +19,7 @@ GROUPS = 12  # the groups with the most rows; the others are counted, not listed
 
 
 def latest_by_group(
-    points: list[Point], lower_is_better: bool, limit: int = GROUPS
+    points: Sequence[Point], lower_is_better: bool, limit: int = GROUPS
 ) -> dict[str, Any] | None:
     """The latest period with rows: each group's value and n, best value first (no value last).
 

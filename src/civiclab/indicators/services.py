@@ -71,9 +71,9 @@ def check_size(dataset: Dataset, spec: IndicatorSpec) -> None:
     if version is None:
         return
     columns = column_types(version)
-    splits = [by for by in (spec.breakdown, spec.equity) if by] or [None]
+    splits: list[str | list[str] | None] = [by for by in (spec.breakdown, spec.equity) if by]
     with _query(dataset) as query:
-        for by in splits:
+        for by in splits or [None]:
             compiled = compile_spec(
                 spec.model_copy(update={"breakdown": by}), columns, dataset.city.timezone,
                 population=dataset.city.population,

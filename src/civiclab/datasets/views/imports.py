@@ -12,7 +12,7 @@ import shutil
 import time
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django_htmx.http import HttpResponseClientRedirect
 
+from civiclab.core.http import HtmxRequest
 from civiclab.core.permissions import widest_visibility
 from civiclab.core.scoping import actor_for
 from civiclab.core.uploads import (
@@ -45,6 +46,9 @@ from civiclab.datasets.models import ImportJob
 from civiclab.datasets.queries import visible_datasets, visible_jobs
 from civiclab.datasets.views.datasets import city_or_404, may_import
 from civiclab.network.models import City
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 SESSION_KEY = "civiclab_dataset_uploads"
 ABANDONED_AFTER_SECONDS = 24 * 3600
@@ -121,7 +125,7 @@ def _dataset_names(request: HttpRequest, city: City) -> list[str]:
 
 @csrf_exempt  # the CSRF check reads the body: _upload_form makes it, once that may happen
 @login_required
-def upload(request: HttpRequest, slug: str) -> HttpResponse:
+def upload(request: HtmxRequest, slug: str) -> HttpResponse:
     """Step 1: the file and how to import it; a good file goes on to its column check.
 
     Who may import, and the length the browser announces, are checked before the body is
@@ -150,7 +154,7 @@ def _too_large(request: HttpRequest, city: City) -> HttpResponse:
 
 
 @csrf_protect
-def _upload_form(request: HttpRequest, city: City) -> HttpResponse:
+def _upload_form(request: HtmxRequest, city: City) -> HttpResponse:
     if upload_was_cut(request):
         return _too_large(request, city)
     form = UploadForm(
@@ -276,6 +280,7 @@ def _job(request: HttpRequest, job_id: int) -> ImportJob:
 
 def _job_context(job: ImportJob) -> dict[str, Any]:
     merging = merge_stage(job.stage)
+    stage: StrOrPromise
     if merging:
         mode, number = merging
         stage = _("Merging (%(mode)s) with version %(number)s") % {"mode": mode, "number": number}

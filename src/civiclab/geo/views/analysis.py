@@ -114,7 +114,6 @@ def proximity_page(request: HttpRequest, slug: str) -> HttpResponse:
                 else:
                     saved = version.dataset
                     result["saved"] = {"dataset": saved.slug, "version": version.number}
-    origin = candidates.get(form.data.get("origin", "")) if result else None
     return render(
         request,
         "geo/proximity.html",
@@ -123,7 +122,7 @@ def proximity_page(request: HttpRequest, slug: str) -> HttpResponse:
             "form": form,
             "datasets": candidates,
             "result": result,
-            "origin": origin,
+            "origin": candidates.get(form.data.get("origin", "")) if result else None,
             "near": candidates.get(form.data.get("near", "")) if result else None,
             "saved": saved,
             "save_error": save_error,

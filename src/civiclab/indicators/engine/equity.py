@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from civiclab.indicators.engine.evaluate import Point
@@ -26,7 +27,7 @@ class EquityView:
     explanation: str
 
 
-def gaps(points: list[Point], lower_is_better: bool) -> list[Gap]:
+def gaps(points: Sequence[Point], lower_is_better: bool) -> list[Gap]:
     """Per period, the best and worst group and the distance between them."""
     by_period: dict[str | None, list[Point]] = {}
     for point in points:
@@ -49,7 +50,7 @@ def gaps(points: list[Point], lower_is_better: bool) -> list[Gap]:
 
 
 def equity_view(
-    overall: list[float | None], points: list[Point], lower_is_better: bool
+    overall: list[float | None], points: Sequence[Point], lower_is_better: bool
 ) -> EquityView:
     """Gaps over time, and a flag when the overall indicator improves while the gap widens
     (both judged by the slope of a least-squares line through the periods)."""
