@@ -55,3 +55,18 @@ def test_no_template_names_an_app_above_or_beside_its_own() -> None:
 def test_the_check_knows_every_app() -> None:
     apps = {path.parent.name for path in SRC.glob("*/apps.py")}
     assert apps <= set().union(*layers()), "an app missing from the layers contract"
+
+
+def test_every_pure_module_is_both_django_free_and_strictly_typed() -> None:
+    """The forbidden contract (no Django) and mypy's strict list name the same modules, so a
+    pure package added to one is not forgotten in the other."""
+    config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    contract = next(
+        c for c in config["tool"]["importlinter"]["contracts"] if c["type"] == "forbidden"
+    )
+    django_free = set(contract["source_modules"])
+    strict = {
+        path.removeprefix("src/").removesuffix(".py").replace("/", ".")
+        for path in config["tool"]["mypy"]["files"]
+    }
+    assert django_free == strict
