@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "civiclab.indicators",
     "civiclab.portfolio",
     "civiclab.geo",
+    "civiclab.evaluation",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
