@@ -140,6 +140,16 @@ def plan_document(plan: EvaluationPlan) -> dict[str, Any]:
             }
             for a in plan.amendments.all()
         ],
+        "assignments": [
+            {
+                "method": a.method,
+                "seed": a.seed,
+                "sha256": a.assignment_hash,
+                "counts": a.counts,
+                "created_at": a.created_at.isoformat(),
+            }
+            for a in plan.assignments.order_by("created_at", "pk")
+        ],
     }
 
 

@@ -1,0 +1,193 @@
+"""Power and sample size, for a plan or on its own: the calculator's question → ``stats.power``.
+
+Sizes are given and returned in units *in all arms* (``n``); ``stats.power`` works per arm.
+The question is answered by what it gives: ``n`` → the minimum detectable effect (MDE);
+``mde`` → the units needed; both → the power. The outcome's kind picks the test: means for
+continuous outcomes and counts (``sd``), proportions for binary ones (``baseline`` is the rate
+of the comparison group). Cluster designs (``cluster_rct``, ``stepped_wedge``, or any ``icc``)
+use the design effect ``1 + ICC·((m−1) + m·CV²)`` and count clusters of ``cluster_size``.
+
+``from_history`` (a plan's calculator) reads the plan's outcome data through the one door and
+estimates the baseline from it (``stats.history``): mean, SD, ICC and serial correlation, which
+then stand in for the numbers not given.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from civiclab.core.permissions import Action
+from civiclab.core.services import check
+from civiclab.evaluation.models import EvaluationPlan
+from civiclab.evaluation.queries import EVALUATION_POLICY
+from civiclab.evaluation.stats.types import Design, EvaluationError, Message, OutcomeKind
+
+CLUSTER_DESIGNS = (Design.CLUSTER_RCT, Design.STEPPED_WEDGE)
+CURVE_POINTS = 30
+
+
+def _refuse(code: str, template: str, **params: Any) -> EvaluationError:
+    return EvaluationError(Message(code, template, params))
+
+
+def plan_power(by: Any, plan: EvaluationPlan, question: dict[str, Any]) -> dict[str, Any]:
+    """The calculator for ``plan``: its design, outcome kind and significance unless asked
+    otherwise, and its own history when ``from_history`` is set. Reading, not writing: whoever
+    may see the plan may ask."""
+    check(by, Action.VIEW, plan, EVALUATION_POLICY)
+    asked = {key: value for key, value in question.items() if value is not None}
+    asked.setdefault("design", plan.design)
+    asked.setdefault("outcome_kind", plan.outcome_kind)
+    asked.setdefault("alpha", plan.alpha)
+    asked.setdefault("power", plan.power_target)
+    if "n" not in asked and "mde" not in asked and plan.minimum_detectable_effect:
+        asked["mde"] = plan.minimum_detectable_effect
+    baseline = None
+    if asked.pop("from_history", False):
+        baseline = history_baseline(plan)
+        for key in ("sd", "icc", "cluster_size", "cluster_cv"):
+            if baseline.get(key) is not None:
+                asked.setdefault(key, baseline[key])
+        if asked.get("outcome_kind") == OutcomeKind.BINARY and baseline.get("mean") is not None:
+            asked.setdefault("baseline", baseline["mean"])
+    answer = calculate(asked, lower_is_better=plan.lower_is_better)
+    answer["baseline"] = baseline
+    return answer
+
+
+def history_baseline(plan: EvaluationPlan) -> dict[str, Any]:
+    """Mean, SD, ICC and serial correlation of the plan's outcome, from its own data."""
+    from civiclab.evaluation.services.data import load_plan_data
+    from civiclab.evaluation.stats import history
+
+    data = load_plan_data(plan)
+    found = history.baseline(data.frame, data.spec.columns)
+    return found if isinstance(found, dict) else found.as_dict()
+
+
+def calculate(asked: dict[str, Any], lower_is_better: bool = False) -> dict[str, Any]:
+    """Answer one question of the calculator (see the module docstring)."""
+    from civiclab.evaluation.stats import power as stats_power
+
+    design = Design(asked.get("design") or Design.RCT)
+    kind = OutcomeKind(asked.get("outcome_kind") or OutcomeKind.CONTINUOUS)
+    alpha = float(asked.get("alpha") or 0.05)
+    target = float(asked.get("power") or 0.8)
+    n, mde = asked.get("n"), asked.get("mde")
+    if n is None and mde is None:
+        raise _refuse(
+            "power_question",
+            "Give the number of units (for the smallest detectable effect) or the effect to "
+            "detect (for the number of units).",
+        )
+    share = float(asked.get("treated_share") or 0.5)
+    ratio = share / (1 - share)
+    per_arm = None if n is None else n / (1 + ratio)  # the first (control) arm's units
+    icc = asked.get("icc")
+    clustered = design in CLUSTER_DESIGNS or bool(icc)
+    sd = asked.get("sd")
+    if kind == OutcomeKind.BINARY:
+        p0 = asked.get("baseline")
+        if p0 is None or not 0 < p0 < 1:
+            raise _refuse(
+                "power_needs_rate",
+                "A yes/no outcome needs its baseline rate (between 0 and 1) in the comparison "
+                "group.",
+            )
+        sd = math.sqrt(p0 * (1 - p0))
+    elif sd is None:
+        raise _refuse(
+            "power_needs_sd",
+            "Give the outcome's standard deviation, or estimate it from the city's history.",
+        )
+    if clustered:
+        result = _clustered(stats_power, asked, per_arm, mde, sd, alpha, target)
+    elif kind == OutcomeKind.BINARY:
+        p0 = asked["baseline"]
+        if per_arm is not None and mde is not None:
+            p1 = p0 - mde if lower_is_better else p0 + mde
+            result = stats_power.power_proportions(per_arm, p0, p1, alpha=alpha, ratio=ratio)
+        elif per_arm is not None:
+            result = stats_power.mde_proportions(
+                per_arm, p0, alpha=alpha, power=target, ratio=ratio, decrease=lower_is_better
+            )
+        else:
+            p1 = p0 - mde if lower_is_better else p0 + mde
+            result = stats_power.n_for_proportions(p0, p1, alpha=alpha, power=target, ratio=ratio)
+    elif per_arm is not None and mde is not None:
+        result = stats_power.power_means(per_arm, mde, sd, alpha=alpha, ratio=ratio)
+    elif per_arm is not None:
+        result = stats_power.mde_means(per_arm, sd, alpha=alpha, power=target, ratio=ratio)
+    else:
+        result = stats_power.n_for_means(mde, sd, alpha=alpha, power=target, ratio=ratio)
+    found = result.as_dict()
+    total = found["n_per_arm"] * (1 + ratio)
+    effective = found.get("effective_n_per_arm")
+    answer: dict[str, Any] = {
+        "design": str(design),
+        "outcome_kind": str(kind),
+        "alpha": alpha,
+        "power": found["power"],
+        "n": total,
+        "mde": abs(found["effect"]),
+        "design_effect": found.get("design_effect"),
+        "effective_n": effective * (1 + ratio) if effective is not None else None,
+        "curve": [],
+        "details": found,
+        "messages": [],
+    }
+    answer["curve"] = _curve(stats_power, asked, answer, sd, alpha, ratio, clustered)
+    return answer
+
+
+def _clustered(
+    stats_power: Any,
+    asked: dict[str, Any],
+    per_arm: float | None,
+    mde: float | None,
+    sd: float,
+    alpha: float,
+    target: float,
+) -> Any:
+    size, icc = asked.get("cluster_size"), asked.get("icc")
+    if size is None or icc is None:
+        raise _refuse(
+            "power_needs_clusters",
+            "A cluster design needs the intraclass correlation (ICC) and the units per cluster.",
+        )
+    cv = float(asked.get("cluster_cv") or 0.0)
+    if per_arm is not None:
+        clusters = per_arm / size
+        if mde is not None:
+            return stats_power.power_cluster(clusters, size, mde, sd, icc=icc, cv=cv, alpha=alpha)
+        return stats_power.mde_cluster(
+            clusters, size, sd, icc=icc, cv=cv, alpha=alpha, power=target
+        )
+    return stats_power.clusters_for_effect(size, mde, sd, icc=icc, cv=cv, alpha=alpha, power=target)
+
+
+def _curve(
+    stats_power: Any,
+    asked: dict[str, Any],
+    answer: dict[str, Any],
+    sd: float,
+    alpha: float,
+    ratio: float,
+    clustered: bool,
+) -> list[dict[str, float]]:
+    """Power against units (all arms) for the effect asked or found, up to twice the n."""
+    effect = answer["mde"]
+    per_arm_max = max(4, math.ceil(answer["n"] / (1 + ratio) * 2))
+    options: dict[str, Any] = {"alpha": alpha, "ratio": ratio, "points": CURVE_POINTS}
+    if clustered:
+        options.update(
+            icc=float(asked.get("icc") or 0.0),
+            cluster_size=float(asked.get("cluster_size") or 1.0),
+            cv=float(asked.get("cluster_cv") or 0.0),
+        )
+    try:
+        points = stats_power.power_curve(effect, sd, n_max=per_arm_max, **options)
+    except EvaluationError:
+        return []
+    return [{"n": n * (1 + ratio), "power": p} for n, p in points]
