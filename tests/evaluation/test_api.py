@@ -129,3 +129,35 @@ def test_power_without_a_plan() -> None:
     assert found["curve"]
     missing = call(None, "post", "/api/v1/evaluations/power", {"n": 400})
     assert missing.status_code == 422
+
+
+def test_randomise_saves_the_assignment(world: World, tmp_path: Path) -> None:
+    """GIVEN a dataset of 40 properties in two districts WHEN a member randomises them,
+    stratified by district, with a seed THEN the assignment is saved as a dataset of the city,
+    its seed and SHA-256 are recorded with the plan and in the audit log, and the same seed
+    gives the same hash."""
+    pytest.importorskip("civiclab.evaluation.stats.randomise")
+    from civiclab.audit.models import AuditEvent
+    from civiclab.datasets.models import Dataset
+
+    solution = solution_of(world)
+    dataset = dataset_of(world.city, tmp_path)
+    plan = plan_of(solution)
+    member = world.user("member")
+    body = {"dataset": dataset.slug, "unit_column": "property", "method": "stratified",
+            "strata": ["district"], "seed": 42, "save_as": "Squad assignment"}  # fmt: skip
+    made = call(member, "post", f"/api/v1/evaluations/{plan.pk}/randomise", body)
+    assert made.status_code == 201, made.content
+    found = made.json()
+    assert found["seed"] == 42 and len(found["assignment_hash"]) == 64
+    assert found["counts"] == {"control": 20, "treatment": 20}
+    saved = Dataset.objects.get(pk=Dataset.objects.get(slug=found["dataset"]).pk)
+    assert saved.current_version.rows == 40
+    event = AuditEvent.objects.get(action="evaluation.randomise")
+    assert event.details["seed"] == 42 and event.details["sha256"] == found["assignment_hash"]
+    again = call(member, "post", f"/api/v1/evaluations/{plan.pk}/randomise", body).json()
+    assert again["assignment_hash"] == found["assignment_hash"]
+    document = call(member, "get", f"/api/v1/evaluations/{plan.pk}/plan.json").json()
+    assert [a["seed"] for a in document["assignments"]] == [42, 42]
+    bad = call(member, "post", f"/api/v1/evaluations/{plan.pk}/randomise", {**body, "strata": []})
+    assert bad.status_code == 422

@@ -120,6 +120,27 @@ def create_evaluation(request: ApiRequest, payload: EvaluationIn, response: Http
     return Status(201, _plan(request, made.pk))
 
 
+# Before the routes of one evaluation, so that "power" is not read as an evaluation's id.
+@router.post(
+    f"{EVALUATIONS}/power",
+    response={200: PowerOut, **READ_ERRORS},
+    auth=AUTH_OR_ANONYMOUS,
+    operation_id="calculate_power",
+    summary="Power and sample size, without a plan",
+    description=(
+        "Give `n` (units in all arms) for the minimum detectable effect, `mde` for the units "
+        "needed, or both for the power. Means need `sd`; yes/no outcomes `baseline` (a rate); "
+        "cluster designs `icc` and `cluster_size`. A `422` names what is missing or too small "
+        "(e.g. the effective n of a cluster design, with its ICC and cluster size)."
+    ),
+)
+def calculate_power(request: ApiRequest, payload: PowerIn) -> dict[str, Any]:
+    if payload.from_history:
+        raise ValidationError({"from_history": "History is a plan's: use its power route."})
+    asked = payload.dict(exclude_none=True, exclude={"from_history"})
+    return power.calculate(asked)
+
+
 @router.get(
     EVALUATION,
     response={200: EvaluationDetail, **READ_ERRORS},
@@ -233,26 +254,6 @@ def amend_evaluation(request: ApiRequest, evaluation_id: Id, payload: AmendmentI
 
 def _json_like(value: Any) -> bool:
     return value is None or isinstance(value, (str, int, float, bool, list, dict))
-
-
-@router.post(
-    f"{EVALUATIONS}/power",
-    response={200: PowerOut, **READ_ERRORS},
-    auth=AUTH_OR_ANONYMOUS,
-    operation_id="calculate_power",
-    summary="Power and sample size, without a plan",
-    description=(
-        "Give `n` (units in all arms) for the minimum detectable effect, `mde` for the units "
-        "needed, or both for the power. Means need `sd`; yes/no outcomes `baseline` (a rate); "
-        "cluster designs `icc` and `cluster_size`. A `422` names what is missing or too small "
-        "(e.g. the effective n of a cluster design, with its ICC and cluster size)."
-    ),
-)
-def calculate_power(request: ApiRequest, payload: PowerIn) -> dict[str, Any]:
-    if payload.from_history:
-        raise ValidationError({"from_history": "History is a plan's: use its power route."})
-    asked = payload.dict(exclude_none=True, exclude={"from_history"})
-    return power.calculate(asked)
 
 
 @router.post(
