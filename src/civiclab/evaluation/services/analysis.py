@@ -58,8 +58,11 @@ def message_dict(message: Message) -> dict[str, Any]:
 
 
 @transaction.atomic
-def request_analysis(by: Any, plan: EvaluationPlan, *, force: bool = False) -> EvaluationResult:
-    """The plan's result for its content and data now: cached, or queued for the worker."""
+def request_analysis(
+    by: Any, plan: EvaluationPlan, *, force: bool = False, queue: bool = True
+) -> EvaluationResult:
+    """The plan's result for its content and data now: cached, or queued for the worker
+    (``queue=False``: the caller runs it, as the command line does)."""
     check(by, Action.EDIT, plan, EVALUATION_POLICY)
     plan_hash, key = current_hash(plan), data_key(plan)
     result, made = EvaluationResult.objects.get_or_create(
@@ -82,7 +85,8 @@ def request_analysis(by: Any, plan: EvaluationPlan, *, force: bool = False) -> E
             result.refresh_from_db()
         record(by, "evaluation.analyse", plan, result=result.pk, data_version=key)
         result_id = result.pk
-        transaction.on_commit(lambda: _queue(result_id))
+        if queue:
+            transaction.on_commit(lambda: _queue(result_id))
     return result
 
 
