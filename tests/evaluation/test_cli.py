@@ -47,6 +47,7 @@ def test_a_plan_file_is_registered_and_locked(
 def test_the_plan_file_is_the_first_word(world: World, tmp_path: Path) -> None:
     """`civiclab evaluate plan.json` reads as `civiclab evaluate plan plan.json`."""
     seen: list[list[str]] = []
+
     class Recorder(Command):
         def execute(self, *args, **options):  # type: ignore[no-untyped-def]
             seen.append([options["action"], str(options["file"])])
