@@ -205,7 +205,6 @@ class PowerIn(InputSchema):
     cluster_size: float | None = Field(None, ge=1, allow_inf_nan=False)
     cluster_cv: float | None = Field(None, ge=0, allow_inf_nan=False)
     treated_share: float | None = Field(None, gt=0, lt=1, allow_inf_nan=False)
-    periods: int | None = Field(None, ge=2, le=10_000)
     from_history: bool = False
 
 

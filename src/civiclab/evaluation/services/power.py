@@ -56,18 +56,43 @@ def plan_power(by: Any, plan: EvaluationPlan, question: dict[str, Any]) -> dict[
     return answer
 
 
+# What a numerical routine raises on numbers it cannot work with (an α of 1e-300…): answered
+# as a refusal naming the question, never as a server error.
+NUMERIC_ERRORS = (ValueError, ArithmeticError, TypeError)
+
+
+def _numeric_refusal(exc: Exception) -> EvaluationError:
+    return _refuse(
+        "power_not_computable",
+        "Power cannot be computed for these numbers ({error}); check that they are plausible.",
+        error=str(exc)[:200] or type(exc).__name__,
+    )
+
+
 def history_baseline(plan: EvaluationPlan) -> dict[str, Any]:
     """Mean, SD, ICC and serial correlation of the plan's outcome, from its own data."""
     from civiclab.evaluation.services.data import load_plan_data
     from civiclab.evaluation.stats import history
 
     data = load_plan_data(plan)
-    found = history.baseline(data.frame, data.spec.columns)
+    try:
+        found = history.baseline(data.frame, data.spec.columns)
+    except NUMERIC_ERRORS as exc:
+        raise _numeric_refusal(exc) from exc
     return found if isinstance(found, dict) else found.as_dict()
 
 
 def calculate(asked: dict[str, Any], lower_is_better: bool = False) -> dict[str, Any]:
     """Answer one question of the calculator (see the module docstring)."""
+    try:
+        return _calculate(asked, lower_is_better)
+    except EvaluationError:
+        raise
+    except NUMERIC_ERRORS as exc:
+        raise _numeric_refusal(exc) from exc
+
+
+def _calculate(asked: dict[str, Any], lower_is_better: bool) -> dict[str, Any]:
     from civiclab.evaluation.stats import power as stats_power
 
     design = Design(asked.get("design") or Design.RCT)
@@ -188,6 +213,6 @@ def _curve(
         )
     try:
         points = stats_power.power_curve(effect, sd, n_max=per_arm_max, **options)
-    except EvaluationError:
+    except (EvaluationError, *NUMERIC_ERRORS):
         return []
     return [{"n": n * (1 + ratio), "power": p} for n, p in points]
