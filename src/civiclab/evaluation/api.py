@@ -72,6 +72,7 @@ def _refs(request: ApiRequest, city_id: int, fields: dict[str, Any]) -> dict[str
 
 TEXT_FIELDS = (
     "question", "hypothesis", "outcome_column", "unit_column", "time_column", "unit_label",
+    "outcome_label", "outcome_unit",
     "comparison_group", "exclusions", "control_arm",
 )  # fmt: skip
 # Fields whose null means "unchanged" (they cannot be empty).

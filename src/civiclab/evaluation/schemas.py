@@ -52,6 +52,10 @@ class PlanFields(InputSchema):
     unit_column: str | None = Field(None, max_length=200)
     time_column: str | None = Field(None, max_length=200)
     outcome_kind: OutcomeKind | None = None
+    outcome_label: str | None = Field(
+        None, max_length=200, description="How the result names it (default: the column)"
+    )
+    outcome_unit: str | None = Field(None, max_length=60, description="e.g. days")
     lower_is_better: bool | None = None
     secondary_outcomes: list[Annotated[str, Field(max_length=500)]] | None = Field(
         None, max_length=50
@@ -139,6 +143,8 @@ class EvaluationDetail(EvaluationOut):
     unit_column: str
     time_column: str
     outcome_kind: str
+    outcome_label: str
+    outcome_unit: str
     lower_is_better: bool
     secondary_outcomes: list[Any]
     unit_label: str

@@ -15,6 +15,7 @@ An exploratory analysis of a dataset without a plan (``analyse_dataset``, the CL
 from __future__ import annotations
 
 import logging
+import math
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
@@ -43,18 +44,38 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 NOT_PRE_REGISTERED = Message("not_pre_registered", "Exploratory analysis: not pre-registered.", {})
-REGISTERED_AFTER_DATA = Message(
-    "registered_after_data", "Registered after data: the plan was locked once outcomes existed.", {}
-)
 
 
 def message_dict(message: Message) -> dict[str, Any]:
-    return {
-        "code": message.code,
-        "template": message.template,
-        "params": message.params,
-        "text": message.english(),
-    }
+    return json_safe(
+        {
+            "code": message.code,
+            "template": message.template,
+            "params": message.params,
+            "text": english(message),
+        }
+    )
+
+
+def english(message: Message) -> str:
+    """The message in English with its numbers rounded for reading (the pages format them
+    in the reader's language from ``params``)."""
+    return message.template.format(
+        **{key: _readable(value) for key, value in message.params.items()}
+    )
+
+
+def _readable(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, float):
+        return value
+    if not math.isfinite(value):
+        return "–"
+    size = abs(value)
+    if size >= 100:
+        return f"{value:,.0f}"
+    if size >= 10:
+        return f"{value:.1f}"
+    return f"{value:.3g}"
 
 
 @transaction.atomic
@@ -136,8 +157,8 @@ def run_result(result_id: int) -> None:
         state=EvaluationResult.State.DONE,
         progress=1.0,
         stage="",
-        estimate=estimate.as_dict(),
-        strength=str(strength) if strength else "",
+        estimate=json_safe(estimate.as_dict()),
+        strength=str(strength),
         sentences=[message_dict(m) for m in sentences],
         deviations=deviations(plan),
         error={},
@@ -169,34 +190,72 @@ def run_estimator(frame: pd.DataFrame, spec: AnalysisSpec) -> Estimate:
 
 def judge(
     estimate: Estimate, spec: AnalysisSpec, plan: EvaluationPlan | None
-) -> tuple[Strength | None, list[Message]]:
-    """The evidence's strength (from the design and its checks) and the result's sentences."""
+) -> tuple[Strength, list[Message]]:
+    """The evidence's strength (``stats.evidence``: from the design, its checks and the
+    pre-registration) and the result's sentences (``stats.wording``). A plan that was never
+    locked, or no plan at all, is labelled "not pre-registered"."""
     from civiclab.evaluation.stats import evidence, wording
 
-    pre_registered = plan is not None and plan.is_locked and not plan.registered_after_data
-    strength, notes = evidence.rate(estimate, spec, pre_registered=pre_registered)
-    sentences = list(
-        wording.sentences(
-            estimate,
-            spec,
-            strength,
-            unit_label=plan.unit_label if plan is not None else "",
-            pre_registered=pre_registered,
-        )
+    registered = plan is not None and plan.is_locked
+    after = plan is not None and plan.registered_after_data
+    deviations = plan.amendments.count() if plan is not None else 0
+    strength, _reasons = evidence.rate(
+        estimate, registered=registered, registered_after_data=after, deviations=deviations
     )
-    sentences += [n if isinstance(n, Message) else n.message for n in notes]
-    if plan is None:
-        sentences.append(NOT_PRE_REGISTERED)
-    elif plan.registered_after_data:
-        sentences.append(REGISTERED_AFTER_DATA)
-    elif not plan.is_locked:
+    sentences = wording.sentences(
+        estimate,
+        strength,
+        outcome_label=outcome_label(plan, spec),
+        unit_label=plan.outcome_unit if plan is not None else "",
+        n_label=plural(plan.unit_label if plan is not None else ""),
+        lower_is_better=spec.lower_is_better,
+        registered=registered,
+        registered_after_data=after,
+        deviations=deviations,
+    )
+    said = any("not pre-registered" in m.template for m in sentences)
+    if not registered and not said:
         sentences.append(NOT_PRE_REGISTERED)
     return strength, sentences
 
 
+def outcome_label(plan: EvaluationPlan | None, spec: AnalysisSpec) -> str:
+    if plan is not None and plan.outcome_label:
+        return plan.outcome_label
+    if plan is not None and plan.outcome_indicator is not None:
+        return plan.outcome_indicator.name
+    return spec.columns.outcome
+
+
+def plural(label: str) -> str:
+    """The units counted, in the plural ("properties"); "units" when the plan names none."""
+    label = label.strip()
+    if not label:
+        return "units"
+    if label.endswith("s"):
+        return label
+    if label.endswith("y") and label[-2:-1] not in tuple("aeiou"):
+        return label[:-1] + "ies"
+    return label + "s"
+
+
+def json_safe(value: Any) -> Any:
+    """``value`` with every non-finite number (a synthetic control has no SE: NaN) as None,
+    so it is stored and sent as valid JSON."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: json_safe(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(item) for item in value]
+    if hasattr(value, "item") and callable(value.item):  # a numpy scalar
+        return json_safe(value.item())
+    return value
+
+
 def analyse_dataset(
     by: Any, dataset: Dataset, spec: AnalysisSpec
-) -> tuple[Estimate, Strength | None, list[Message]]:
+) -> tuple[Estimate, Strength, list[Message]]:
     """An exploratory analysis of a dataset the caller may see, without a plan (at once)."""
     from civiclab.evaluation.services.data import needed_columns
 

@@ -113,7 +113,7 @@ def balance_table(
     frame = table[[unit_column, "arm"]].merge(
         units[[unit_column, *[c for c in covariates if c != unit_column]]], on=unit_column
     )
-    rows = balance.table(frame, arm="arm", covariates=covariates)
+    rows = balance.balance_table(frame, arm="arm", covariates=covariates)
     return [row if isinstance(row, dict) else row.as_dict() for row in rows]
 
 

@@ -61,7 +61,8 @@ SYSTEM = None
 # The pre-registered fields: their canonical JSON is what the lock hashes.
 PLAN_FIELDS = (
     "solution", "title", "question", "hypothesis", "outcome_indicator", "outcome_dataset",
-    "outcome_column", "unit_column", "time_column", "outcome_kind", "lower_is_better",
+    "outcome_column", "unit_column", "time_column", "outcome_kind", "outcome_label",
+    "outcome_unit", "lower_is_better",
     "secondary_outcomes", "unit_label", "design", "comparison_group", "exclusions",
     "intervention_date", "analysis_date", "minimum_detectable_effect", "alpha", "power_target",
     "columns", "control_arm", "season_period", "donors", "registered_after_data",

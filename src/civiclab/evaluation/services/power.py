@@ -34,7 +34,11 @@ def _refuse(code: str, template: str, **params: Any) -> EvaluationError:
 def plan_power(by: Any, plan: EvaluationPlan, question: dict[str, Any]) -> dict[str, Any]:
     """The calculator for ``plan``: its design, outcome kind and significance unless asked
     otherwise, and its own history when ``from_history`` is set. Reading, not writing: whoever
-    may see the plan may ask."""
+    may see the plan may ask.
+
+    From history, DiD and ITS plans get the MDE of placebo evaluations on the real panel
+    (``stats.history.simulate_mde``; ``curve`` is then power against the effect); the other
+    designs take the baseline's SD (and ICC, with a cluster column) into the calculator."""
     check(by, Action.VIEW, plan, EVALUATION_POLICY)
     asked = {key: value for key, value in question.items() if value is not None}
     asked.setdefault("design", plan.design)
@@ -43,17 +47,100 @@ def plan_power(by: Any, plan: EvaluationPlan, question: dict[str, Any]) -> dict[
     asked.setdefault("power", plan.power_target)
     if "n" not in asked and "mde" not in asked and plan.minimum_detectable_effect:
         asked["mde"] = plan.minimum_detectable_effect
-    baseline = None
-    if asked.pop("from_history", False):
-        baseline = history_baseline(plan)
-        for key in ("sd", "icc", "cluster_size", "cluster_cv"):
-            if baseline.get(key) is not None:
-                asked.setdefault(key, baseline[key])
-        if asked.get("outcome_kind") == OutcomeKind.BINARY and baseline.get("mean") is not None:
-            asked.setdefault("baseline", baseline["mean"])
-    answer = calculate(asked, lower_is_better=plan.lower_is_better)
-    answer["baseline"] = baseline
-    return answer
+    if not asked.pop("from_history", False):
+        return {**calculate(asked, lower_is_better=plan.lower_is_better), "baseline": None}
+    try:
+        return _from_history(plan, asked)
+    except EvaluationError:
+        raise
+    except NUMERIC_ERRORS as exc:
+        raise _numeric_refusal(exc) from exc
+
+
+def _cross_section(frame: Any, columns: Any) -> dict[str, Any]:
+    """One measurement per unit (no time column): the outcome's mean and SD, and — with a
+    cluster column — the ICC between clusters (``stats.history``'s ANOVA estimator, each
+    cluster's units in place of its periods)."""
+    from civiclab.evaluation.stats import history
+
+    values = frame[columns.outcome].dropna().astype(float)
+    if len(values) < 2:
+        raise _refuse(
+            "history_too_short", "The history needs at least 2 values (it has {n}).", n=len(values)
+        )
+    icc = None
+    if columns.cluster:
+        found = history.baseline(
+            frame, unit=columns.cluster, time=columns.unit, outcome=columns.outcome
+        )
+        icc = found.icc
+    return {
+        "mean": float(values.mean()),
+        "sd": float(values.std()),
+        "icc": icc,
+        "serial_correlation": None,
+        "n_units": int(frame[columns.unit].nunique()),
+        "n_periods": 1,
+        "n_obs": len(values),
+    }
+
+
+def _from_history(plan: EvaluationPlan, asked: dict[str, Any]) -> dict[str, Any]:
+    from civiclab.evaluation.services.data import load_plan_data
+    from civiclab.evaluation.stats import history
+
+    data = load_plan_data(plan)
+    columns = data.spec.columns
+    frame = data.frame
+    if columns.time is not None and frame[columns.unit].nunique() < 2:
+        baseline = _cross_section(frame, columns)  # one series: its mean and SD over time
+        baseline["n_periods"] = int(frame[columns.time].nunique())
+    elif columns.time is not None:
+        # The ICC that matters is the one between the units of assignment.
+        group = columns.cluster or columns.unit
+        found = history.baseline(frame, unit=group, time=columns.time, outcome=columns.outcome)
+        baseline = found.as_dict()
+    else:
+        baseline = _cross_section(frame, columns)
+    design = Design(asked["design"])
+    if design in (Design.DID, Design.ITS) and columns.time is not None:
+        simulated = history.simulate_mde(
+            frame,
+            unit=columns.unit,
+            time=columns.time,
+            outcome=columns.outcome,
+            design=design,
+            treated_share=float(asked.get("treated_share") or 0.5),
+            alpha=float(asked["alpha"]),
+            power=float(asked["power"]),
+        )
+        result = simulated.as_dict()
+        return {
+            "design": str(design),
+            "outcome_kind": str(asked["outcome_kind"]),
+            "alpha": simulated.alpha,
+            "power": simulated.power,
+            "n": simulated.n_units,
+            "mde": simulated.mde,
+            "design_effect": None,
+            "effective_n": None,
+            "baseline": baseline,
+            "curve": [{"effect": e, "power": p} for e, p in simulated.curve],
+            "details": {key: v for key, v in result.items() if key != "curve"},
+            "messages": [],
+        }
+    asked.setdefault("sd", baseline["sd"])
+    if columns.cluster:
+        asked.setdefault("icc", baseline["icc"])
+        sizes = frame.groupby(columns.cluster)[columns.unit].nunique()
+        asked.setdefault("cluster_size", float(sizes.mean()))
+        if len(sizes) > 1 and sizes.mean() > 0:
+            asked.setdefault("cluster_cv", float(sizes.std() / sizes.mean()))
+    if asked.get("outcome_kind") == OutcomeKind.BINARY:
+        asked.setdefault("baseline", baseline["mean"])
+    if "n" not in asked and "mde" not in asked:
+        asked["n"] = int(frame[columns.unit].nunique())
+    return {**calculate(asked, lower_is_better=plan.lower_is_better), "baseline": baseline}
 
 
 # What a numerical routine raises on numbers it cannot work with (an α of 1e-300…): answered
@@ -67,19 +154,6 @@ def _numeric_refusal(exc: Exception) -> EvaluationError:
         "Power cannot be computed for these numbers ({error}); check that they are plausible.",
         error=str(exc)[:200] or type(exc).__name__,
     )
-
-
-def history_baseline(plan: EvaluationPlan) -> dict[str, Any]:
-    """Mean, SD, ICC and serial correlation of the plan's outcome, from its own data."""
-    from civiclab.evaluation.services.data import load_plan_data
-    from civiclab.evaluation.stats import history
-
-    data = load_plan_data(plan)
-    try:
-        found = history.baseline(data.frame, data.spec.columns)
-    except NUMERIC_ERRORS as exc:
-        raise _numeric_refusal(exc) from exc
-    return found if isinstance(found, dict) else found.as_dict()
 
 
 def calculate(asked: dict[str, Any], lower_is_better: bool = False) -> dict[str, Any]:

@@ -227,7 +227,11 @@ class Command(ResultCommand):
 
     # -- analyse ------------------------------------------------------------------------------
     def _analyse(self, options: dict[str, Any]) -> None:
-        from civiclab.evaluation.services.analysis import analyse_dataset, message_dict
+        from civiclab.evaluation.services.analysis import (
+            analyse_dataset,
+            json_safe,
+            message_dict,
+        )
         from civiclab.evaluation.stats.types import (
             AnalysisSpec,
             Columns,
@@ -255,8 +259,8 @@ class Command(ResultCommand):
         )
         estimate, strength, sentences = analyse_dataset(None, dataset, spec)
         result = {
-            **estimate.as_dict(),
-            "strength": str(strength) if strength else None,
+            **json_safe(estimate.as_dict()),
+            "strength": str(strength),
             "sentences": [message_dict(m) for m in sentences],
             "pre_registered": False,
             "label": "not pre-registered",
@@ -373,9 +377,13 @@ def _result_lines(result: dict[str, Any]) -> list[str]:
     lines = []
     if "estimate" in result:
         lines.append(
-            f"  {result['design']} ({result['estimator']}): {result['estimate']:.4g} "
-            f"(SE {result['se']:.4g}; 95% CI {result['ci_low']:.4g} to {result['ci_high']:.4g}), "
-            f"n = {result['n']}"
+            f"  {result['design']} ({result['estimator']}): {_num(result['estimate'])} "
+            f"(SE {_num(result['se'])}; CI {_num(result['ci_low'])} to "
+            f"{_num(result['ci_high'])}; p {_num(result.get('p_value'))}), n = {result['n']}"
         )
     lines += [f"  {s.get('text', '')}" for s in result.get("sentences", [])]
     return lines
+
+
+def _num(value: Any) -> str:
+    return "–" if value is None else f"{value:.4g}"
