@@ -219,6 +219,7 @@ def _calculate(asked: dict[str, Any], lower_is_better: bool) -> dict[str, Any]:
     elif per_arm is not None:
         result = stats_power.mde_means(per_arm, sd, alpha=alpha, power=target, ratio=ratio)
     else:
+        assert mde is not None  # asked for n or mde, checked above
         result = stats_power.n_for_means(mde, sd, alpha=alpha, power=target, ratio=ratio)
     found = result.as_dict()
     total = found["n_per_arm"] * (1 + ratio)
