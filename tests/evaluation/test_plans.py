@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from civiclab.audit.models import AuditEvent
 from civiclab.core.permissions import Visibility
@@ -119,3 +120,21 @@ def test_an_evaluation_is_as_private_as_its_solution(world: World, tmp_path: Pat
     solution.save()
     assert not visible_evaluations(outsider).filter(pk=plan.pk).exists()
     assert visible_evaluations(world.user("team_member")).filter(pk=plan.pk).exists()
+
+
+def test_solution_results_are_the_newest_done_of_each_visible_plan(world: World) -> None:
+    from civiclab.evaluation.models import EvaluationResult
+    from civiclab.evaluation.queries import solution_results
+    from tests.evaluation.helpers import plan_of
+
+    solution = solution_of(world)
+    plan = plan_of(solution)
+    hidden = plan_of(solution, visibility=Visibility.TEAM, team=world.team)
+    for made in (plan, hidden):
+        EvaluationResult.objects.create(plan=made, plan_hash="a", data_version="1", state="done")
+    newest = EvaluationResult.objects.create(
+        plan=plan, plan_hash="b", data_version="1", state="done", finished_at=timezone.now()
+    )
+    EvaluationResult.objects.create(plan=plan, plan_hash="c", data_version="1", state="failed")
+    assert solution_results(world.user("member"), solution) == [newest]
+    assert len(solution_results(world.user("team_member"), solution)) == 2
