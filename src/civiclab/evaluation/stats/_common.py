@@ -110,3 +110,12 @@ def binary_column(frame: pd.DataFrame, column: str, label: str) -> None:
             "The column {column} must hold only 0 and 1.",
             column=label,
         )
+
+
+def json_label(value: Any) -> Any:
+    """A period label as JSON takes it: numpy scalars to Python ones, dates to ISO text."""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return value.item()
+    return value
