@@ -75,7 +75,7 @@ def analyse(data: pd.DataFrame, spec: AnalysisSpec) -> Estimate:
         estimator = "welch_t"
         baseline = m0
         n = int(frame["_u"].nunique()) if unit is not None else len(frame)
-    if not se > 0:
+    if not se > 1e-12 * max(1.0, abs(estimate)):
         refuse("no_variation", "The difference is the same for every unit: no margin of error.")
     t = critical(spec.alpha, df)
     relative = relative_ci = None
