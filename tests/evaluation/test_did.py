@@ -16,10 +16,15 @@ from civiclab.evaluation.stats.types import (
 )
 
 
-def panel(units: int = 120, periods: int = 8, effect: float = 0.5, drift: float = 0.0, seed: int = 1) -> pd.DataFrame:
+def panel(
+    units: int = 120, periods: int = 8, effect: float = 0.5, drift: float = 0.0, seed: int = 1
+) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     frame = pd.DataFrame(
-        {"unit": np.repeat(np.arange(units), periods), "year": np.tile(np.arange(2015, 2015 + periods), units)}
+        {
+            "unit": np.repeat(np.arange(units), periods),
+            "year": np.tile(np.arange(2015, 2015 + periods), units),
+        }
     )
     frame["group"] = (frame["unit"] < units // 2).astype(int)
     unit_effect = rng.normal(size=units)[frame["unit"]]

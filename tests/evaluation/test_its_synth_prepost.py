@@ -31,7 +31,10 @@ def series(n: int = 48, start: int = 24, seed: int = 3) -> pd.DataFrame:
 def its_spec(**kwargs: object) -> AnalysisSpec:
     columns = Columns(outcome="y", unit="city", time="month", exposure=kwargs.pop("exposure", None))  # type: ignore[arg-type]
     return AnalysisSpec(
-        Design.ITS, columns, intervention_time=pd.Timestamp("2022-01-01"), **kwargs  # type: ignore[arg-type]
+        Design.ITS,
+        columns,
+        intervention_time=pd.Timestamp("2022-01-01"),
+        **kwargs,  # type: ignore[arg-type]
     )
 
 
@@ -122,9 +125,7 @@ def test_pre_post_pairs_units_and_always_warns() -> None:
     units = np.repeat(np.arange(30), 2)
     data = pd.DataFrame({"unit": units, "year": np.tile([2023, 2025], 30)})
     data["y"] = (
-        rng.normal(size=30)[data["unit"]]
-        + 0.5 * (data["year"] == 2025)
-        + rng.normal(0, 0.3, 60)
+        rng.normal(size=30)[data["unit"]] + 0.5 * (data["year"] == 2025) + rng.normal(0, 0.3, 60)
     )
     columns = Columns(outcome="y", unit="unit", time="year")
     spec = AnalysisSpec(Design.PRE_POST, columns, intervention_time=2024)

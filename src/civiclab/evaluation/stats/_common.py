@@ -104,7 +104,7 @@ def clean_frame(
 def binary_column(frame: pd.DataFrame, column: str, label: str) -> None:
     """Refuse unless ``column`` holds only 0 and 1 (or booleans)."""
     values = set(frame[column].unique().tolist())
-    if not values <= {0, 1, True, False}:
+    if not values <= {0, 1}:
         refuse(
             "not_binary",
             "The column {column} must hold only 0 and 1.",

@@ -161,8 +161,7 @@ def _preflight(frame: pd.DataFrame, spec: AnalysisSpec) -> pd.Series:
         if not mixed.any():
             refuse(
                 "no_untreated",
-                "No period has both treated and untreated clusters, so the wedge compares "
-                "nothing.",
+                "No period has both treated and untreated clusters, so the wedge compares nothing.",
             )
     return adoption
 
@@ -334,7 +333,10 @@ def _estimate(
         warnings=warns,
         chart={"kind": "event_study", "reference_period": -1, "points": event["points"]},
         details={
-            "fixed_effects": ["cluster" if spec.design == Design.STEPPED_WEDGE else "unit", "period"],
+            "fixed_effects": [
+                "cluster" if spec.design == Design.STEPPED_WEDGE else "unit",
+                "period",
+            ],
             "vcov": "CRV1",
             "pre_trend_test": event["pre_trend_test"],
             "treated_units": len(treated_units),

@@ -47,7 +47,8 @@ MIN_POINTS = 8  # points before and after the start
 
 
 def newey_west_lags(n: int) -> int:
-    return max(1, math.floor(4 * (n / 100) ** (2 / 9)))
+    rule: float = 4 * (n / 100) ** (2 / 9)
+    return max(1, math.floor(rule))
 
 
 def analyse(data: pd.DataFrame, spec: AnalysisSpec) -> Estimate:
@@ -113,7 +114,7 @@ def _design_matrix(frame: pd.DataFrame, spec: AnalysisSpec) -> pd.DataFrame:
         for k in range(1, harmonics + 1):
             angle = 2 * np.pi * k * frame["_k"] / period
             x[f"sin{k}"] = np.sin(angle)
-            if not (2 * k == period):  # cos(πt) alone when P = 2k: sin is identically 0
+            if 2 * k != period:  # cos(πt) alone when P = 2k: sin is identically 0
                 x[f"cos{k}"] = np.cos(angle)
             else:
                 x = x.drop(columns=[f"sin{k}"])
@@ -128,7 +129,9 @@ def _counterfactual(design: pd.DataFrame) -> pd.DataFrame:
     return cf
 
 
-def _chart(frame: pd.DataFrame, fitted: Any, counterfactual: Any, spec: AnalysisSpec) -> dict[str, Any]:
+def _chart(
+    frame: pd.DataFrame, fitted: Any, counterfactual: Any, spec: AnalysisSpec
+) -> dict[str, Any]:
     return {
         "kind": "its",
         "intervention_time": json_label(spec.intervention_time),
@@ -202,9 +205,7 @@ def _poisson(frame: pd.DataFrame, x: pd.DataFrame, spec: AnalysisSpec) -> Estima
     offset = np.log(frame["_e"].to_numpy(float)) if "_e" in frame else None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        fit = sm.GLM(frame["_y"], x, family=sm.families.Poisson(), offset=offset).fit(
-            scale="X2"
-        )
+        fit = sm.GLM(frame["_y"], x, family=sm.families.Poisson(), offset=offset).fit(scale="X2")
     params, cov = fit.params.to_numpy(), fit.cov_params().to_numpy()
     cf = _counterfactual(x)
     end, end_cf = x.iloc[-1].to_numpy(), cf.iloc[-1].to_numpy()
@@ -257,4 +258,3 @@ def _dispersion_warning(scale: float) -> list[Message]:
             {"scale": round(scale, 1)},
         )
     ]
-

@@ -69,9 +69,11 @@ def analyse(data: pd.DataFrame, spec: AnalysisSpec) -> Estimate:
         n1, n0 = len(after), len(before)
         estimate = m1 - m0
         se = math.sqrt(v1 / n1 + v0 / n0)
-        df = (v1 / n1 + v0 / n0) ** 2 / (
-            (v1 / n1) ** 2 / (n1 - 1) + (v0 / n0) ** 2 / (n0 - 1)
-        ) if se > 0 else math.inf
+        df = (
+            (v1 / n1 + v0 / n0) ** 2 / ((v1 / n1) ** 2 / (n1 - 1) + (v0 / n0) ** 2 / (n0 - 1))
+            if se > 0
+            else math.inf
+        )
         estimator = "welch_t"
         baseline = m0
         n = int(frame["_u"].nunique()) if unit is not None else len(frame)

@@ -124,7 +124,9 @@ def _prepare(data: pd.DataFrame, spec: AnalysisSpec) -> tuple[pd.DataFrame, list
     return wide, messages
 
 
-def fit_synth(wide: pd.DataFrame, treated: Any, donors: list[Any], pre: np.ndarray) -> dict[str, Any]:
+def fit_synth(
+    wide: pd.DataFrame, treated: Any, donors: list[Any], pre: np.ndarray
+) -> dict[str, Any]:
     """Weights from the pre-period outcomes (identity V), the synthetic series and its fit."""
     import numpy as np
     from pysyncon import Synth
