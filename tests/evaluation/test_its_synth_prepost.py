@@ -47,6 +47,7 @@ def test_its_ols_finds_level_and_slope_changes_with_seasonality() -> None:
     point = estimate.chart["points"][-1]
     assert set(point) == {"time", "observed", "fitted", "counterfactual"}
     assert point["time"] == "2023-12-01T00:00:00"
+    assert [(c.code, c.passed) for c in estimate.checks] == [("series_length", False)]
 
 
 def test_its_counts_give_a_rate_ratio_and_an_absolute_change() -> None:
