@@ -111,8 +111,9 @@ def coverage(
     rate = covered / reps
     mc_se = math.sqrt(rate * (1 - rate) / reps)
     print(
-        f"{name}: coverage {100 * rate:.1f} % (MC SE {100 * mc_se:.1f}), bias {np.mean(errors):+.4f}, "
-        f"mean CI width {np.mean(widths):.3f}, {reps} datasets in {time.perf_counter() - started:.0f} s"
+        f"{name}: coverage {100 * rate:.1f} % (MC SE {100 * mc_se:.1f}), "
+        f"bias {np.mean(errors):+.4f}, mean CI width {np.mean(widths):.3f}, "
+        f"{reps} datasets in {time.perf_counter() - started:.0f} s"
     )
 
 

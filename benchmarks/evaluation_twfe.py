@@ -62,7 +62,8 @@ def main() -> None:
     )
     started = time.perf_counter()
     did.analyse(panel(200, args.periods), spec)
-    print(f"warm-up (imports + numba compilation, 4,000 rows): {time.perf_counter() - started:.2f} s")
+    warm = time.perf_counter() - started
+    print(f"warm-up (imports + numba compilation, 4,000 rows): {warm:.2f} s")
 
     data = panel(args.units, args.periods)
     print(f"panel: {len(data):,} rows, {data.memory_usage(deep=True).sum() / 2**20:.0f} MiB")
