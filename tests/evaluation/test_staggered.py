@@ -115,6 +115,21 @@ def test_analyse_reports_the_simple_att_with_checks_and_a_benchmark(mpdta: pd.Da
     assert close(not_yet.estimate, -0.0397636256230437)
 
 
+def test_covariates_and_a_cluster_column_reach_csdid(mpdta: pd.DataFrame) -> None:
+    columns = Columns(
+        outcome="lemp",
+        unit="countyreal",
+        time="year",
+        cohort="first.treat",
+        covariates=("lpop",),
+        cluster="countyreal",
+    )
+    estimate = staggered.analyse(mpdta, AnalysisSpec(Design.STAGGERED_DID, columns))
+    ref = pd.read_csv(DATA / "ref_attgt.csv").query("scenario == 'mpdta_nev_dr'")
+    assert not close(estimate.estimate, -0.0399512751551763)  # lpop changes the DR estimate
+    assert len(estimate.details["att_gt"]) == len(ref)
+
+
 def test_a_treatment_column_gives_the_same_cohorts(mpdta: pd.DataFrame) -> None:
     data = mpdta.assign(
         on=((mpdta["first.treat"] > 0) & (mpdta["year"] >= mpdta["first.treat"])).astype(int)

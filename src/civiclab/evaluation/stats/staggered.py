@@ -59,7 +59,7 @@ def analyse(data: pd.DataFrame, spec: AnalysisSpec) -> Estimate:
     result = callaway_santanna(
         frame,
         control_group=spec.control_group,
-        covariates=list(spec.columns.covariates),
+        covariates=[f"_x{i}" for i in range(len(spec.columns.covariates))],
         clustered=spec.columns.cluster is not None,
         alpha=spec.alpha,
     )
