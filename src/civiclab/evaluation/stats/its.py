@@ -214,8 +214,8 @@ def _length_check(n: int) -> Check:
         message = Message(
             "its_series_length",
             "{points} points: on series shorter than about {enough}, the margin of error of "
-            "this method is too narrow (a 95% interval holds the truth only 80 to 90% of the "
-            "time), so read it as the least the uncertainty can be.",
+            "this method is too narrow (a 95 percent interval holds the truth only 80 to 90 "
+            "percent of the time), so read it as the least the uncertainty can be.",
             {"points": n, "enough": LONG_SERIES},
         )
     return Check("series_length", n >= LONG_SERIES, message)

@@ -58,7 +58,8 @@ def analyse(data: pd.DataFrame, spec: AnalysisSpec) -> Estimate:
         refuse(
             "poor_pre_fit",
             "No mix of the peer cities follows this city before the pilot closely enough "
-            "(typical gap {gap}, {percent}% of its level; at most {limit}% is accepted), so "
+            "(typical gap {gap}, {percent} percent of its level; at most {limit} percent is "
+            "accepted), so "
             "their path after it is no fair comparison.",
             gap=round(fit["pre_rmspe"], 4),
             percent=round(100 * fit_ratio, 1),
@@ -177,8 +178,8 @@ def _estimate(
             True,
             Message(
                 "synth_pre_fit",
-                "Before the pilot, the mix of peer cities follows this city within {percent}% "
-                "of its level.",
+                "Before the pilot, the mix of peer cities follows this city within {percent} "
+                "percent of its level.",
                 {"percent": round(100 * fit_ratio, 1)},
             ),
         )
