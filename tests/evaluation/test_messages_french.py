@@ -27,6 +27,8 @@ def templates() -> list[str]:
                 and len(node.args) >= 2
             ):
                 argument = node.args[1]
+                if isinstance(argument, ast.Name) and argument.id == "template":
+                    continue  # refuse() itself, passing its argument on
                 assert isinstance(argument, ast.Constant), ast.unparse(argument)
                 found.append(argument.value)
     return found
