@@ -108,6 +108,7 @@ def test_stepped_wedge_with_cluster_fixed_effects() -> None:
         (lambda d: d.assign(group=0), "no_treated"),
         (lambda d: d.assign(group=1), "no_untreated"),
         (lambda d: d[d["year"] >= 2019], "no_pre_period"),
+        (lambda d: d[(d["group"] == 0) | (d["unit"] == 0)], "too_few_clusters_per_side"),
     ],
 )
 def test_preflight_refusals(change: object, code: str) -> None:

@@ -44,6 +44,8 @@ if TYPE_CHECKING:
 
 MIN_CLUSTERS = 6  # refuse: a cluster-robust variance from fewer clusters is not an estimate
 FEW_CLUSTERS = 30  # failed check: CRV1 intervals under-cover with few clusters (Cameron–Miller)
+MIN_SIDE_CLUSTERS = 2  # refuse: with one treated (or one untreated) cluster CRV1 is meaningless
+FEW_SIDE_CLUSTERS = 5  # failed check: few treated or untreated clusters (MacKinnon–Webb 2017)
 
 
 def analyse(data: pd.DataFrame, spec: AnalysisSpec) -> Estimate:
@@ -156,6 +158,18 @@ def _preflight(frame: pd.DataFrame, spec: AnalysisSpec) -> pd.Series:
             "Every unit is treated at some point: a difference-in-differences needs units "
             "that stay untreated (with different start dates, use the staggered design).",
         )
+    if spec.design == Design.DID:
+        treated_clusters = frame.loc[frame["_fe"].isin(adoption.dropna().index), "_c"].nunique()
+        control_clusters = frame.loc[frame["_fe"].isin(adoption[adoption.isna()].index), "_c"]
+        smallest = min(int(treated_clusters), int(control_clusters.nunique()))
+        if smallest < MIN_SIDE_CLUSTERS:
+            refuse(
+                "too_few_clusters_per_side",
+                "The treated or the comparison side has only {clusters} cluster: at least "
+                "{minimum} on each side are needed for a margin of error.",
+                clusters=smallest,
+                minimum=MIN_SIDE_CLUSTERS,
+            )
     if spec.design == Design.STEPPED_WEDGE:
         mixed = frame.groupby("_p")["_d"].nunique() > 1
         if not mixed.any():
@@ -295,6 +309,21 @@ def _estimate(
             ),
         )
     )
+    if spec.design == Design.DID:
+        treated = int(frame.loc[frame["_fe"].isin(adoption.dropna().index), "_c"].nunique())
+        control = int(frame.loc[frame["_fe"].isin(adoption[adoption.isna()].index), "_c"].nunique())
+        checks.append(
+            Check(
+                "clusters_per_side",
+                min(treated, control) >= FEW_SIDE_CLUSTERS,
+                Message(
+                    "clusters_per_side",
+                    "{treated} treated and {control} comparison clusters: with fewer than "
+                    "{enough} on either side, margins of error are too narrow.",
+                    {"treated": treated, "control": control, "enough": FEW_SIDE_CLUSTERS},
+                ),
+            )
+        )
     warns: list[Message] = []
     starts = adoption.dropna().unique()
     if spec.design == Design.DID and len(starts) > 1:
