@@ -10,6 +10,10 @@ is about ±1.5 standard errors.
 - ITS (``its.analyse``, OLS + Newey–West): 48 monthly points, start at 24, level change 1 and
   slope change 0.05 (true effect at the end: 1 + 0.05 × 23), AR(1) errors (ρ = 0.3), seasonal
   with ``season_period = 12``.
+- ITS counts (``its.analyse``, quasi-Poisson with a population offset): 48 points, ~200
+  events a period, overdispersed (gamma-Poisson, variance 1.4 × the mean), rate ratio 1.2 at
+  the start and a slope change of 0.4 % a period; the interval checked is ``relative_ci``
+  (rate ratio − 1 at the end of the series).
 
 Run on demand (a few minutes on 2 cores), not in the test suite:
 
@@ -21,6 +25,8 @@ Figures, 6 December 2026:
         1000 datasets in 134 s — within the 94–96 % target.
     ITS (OLS, Newey-West): coverage 79.5 % (MC SE 1.3), bias +0.0689, mean CI width 4.515,
         1000 datasets in 29 s — BELOW target.
+    ITS counts (quasi-Poisson): coverage 94.2 % (MC SE 0.7), bias +0.0049 (on the rate ratio),
+        mean CI width 0.467, 1000 datasets in 11 s — within target (independent counts).
 
 The ITS shortfall is Newey–West's known small-sample bias (the residuals of a regression on a
 trend and a slope change are shrunk, most at the series' ends, where the effect is read), not
@@ -45,7 +51,7 @@ import numpy as np
 import pandas as pd
 
 from civiclab.evaluation.stats import did, its
-from civiclab.evaluation.stats.types import AnalysisSpec, Columns, Design, Estimate
+from civiclab.evaluation.stats.types import AnalysisSpec, Columns, Design, Estimate, OutcomeKind
 
 
 def ar1(rng: np.random.Generator, shape: tuple[int, int], rho: float) -> np.ndarray:
@@ -92,6 +98,26 @@ def its_dataset(rng: np.random.Generator) -> tuple[pd.DataFrame, float]:
     return pd.DataFrame({"t": t, "y": y}), 1.0 + 0.05 * (n - 1 - start)
 
 
+COUNT_SPEC = AnalysisSpec(
+    Design.ITS,
+    Columns(outcome="y", unit="city", time="t", exposure="pop"),
+    outcome_kind=OutcomeKind.COUNT,
+    intervention_time=24,
+)
+
+
+def count_dataset(rng: np.random.Generator) -> tuple[pd.DataFrame, float]:
+    """Overdispersed counts (gamma-Poisson, dispersion ~2) per 100,000 people."""
+    n, start = 48, 24
+    t = np.arange(n)
+    post = t >= start
+    pop = np.full(n, 100_000.0)
+    log_rate = np.log(2e-3) + 0.005 * t + np.log(1.2) * post + 0.004 * (t - start) * post
+    mean = np.exp(log_rate) * pop
+    y = rng.poisson(rng.gamma(mean / 0.4, 0.4))  # variance 1.4 × the mean
+    return pd.DataFrame({"t": t, "y": y, "pop": pop}), 1.2 * math.exp(0.004 * 23) - 1
+
+
 def coverage(
     name: str,
     make: Callable[[np.random.Generator], tuple[pd.DataFrame, float]],
@@ -105,9 +131,14 @@ def coverage(
     for _ in range(reps):
         data, truth = make(rng)
         estimate = analyse(data, spec)
-        covered += estimate.ci_low <= truth <= estimate.ci_high
-        widths.append(estimate.ci_high - estimate.ci_low)
-        errors.append(estimate.estimate - truth)
+        if spec.outcome_kind == OutcomeKind.COUNT:  # the rate ratio − 1 at the end
+            assert estimate.relative is not None and estimate.relative_ci is not None
+            value, (low, high) = estimate.relative, estimate.relative_ci
+        else:
+            value, low, high = estimate.estimate, estimate.ci_low, estimate.ci_high
+        covered += low <= truth <= high
+        widths.append(high - low)
+        errors.append(value - truth)
     rate = covered / reps
     mc_se = math.sqrt(rate * (1 - rate) / reps)
     print(
@@ -120,12 +151,14 @@ def coverage(
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--reps", type=int, default=1000)
-    parser.add_argument("--design", choices=["did", "its", "both"], default="both")
+    parser.add_argument("--design", choices=["did", "its", "count", "both"], default="both")
     args = parser.parse_args()
     if args.design in ("did", "both"):
         coverage("DiD (TWFE, CRV1)", did_dataset, did.analyse, DID_SPEC, args.reps)
     if args.design in ("its", "both"):
         coverage("ITS (OLS, Newey-West)", its_dataset, its.analyse, ITS_SPEC, args.reps)
+    if args.design in ("count", "both"):
+        coverage("ITS counts (quasi-Poisson)", count_dataset, its.analyse, COUNT_SPEC, args.reps)
 
 
 if __name__ == "__main__":
