@@ -99,6 +99,11 @@ def test_stepped_wedge_with_cluster_fixed_effects() -> None:
     assert estimate.n_clusters == 12
     assert estimate.ci_low < 1.0 < estimate.ci_high
     assert estimate.details["fixed_effects"] == ["cluster", "period"]
+    # without never-treated clusters, the earliest lead is a second reference (else the
+    # event-time trend is unidentified and the leads would drift)
+    references = [p["period"] for p in estimate.chart["points"] if p["reference"]]
+    assert references == [-6, -1]
+    assert estimate.checks[0].passed
 
 
 @pytest.mark.parametrize(

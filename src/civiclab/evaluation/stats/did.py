@@ -16,7 +16,9 @@ below ``FEW_CLUSTERS``, where CRV1 intervals are known to cover less than they s
 When units start at different times, TWFE compares late adopters with early ones and can be
 biased (Goodman-Bacon 2021): a DID with several start dates gets a warning pointing to the
 staggered design (Callaway–Sant'Anna). A stepped wedge is analysed as the classical
-Hussey–Hughes model (a common treatment effect), which is what that design assumes.
+Hussey–Hughes model (a common treatment effect), which is what that design assumes. Its event
+study has two reference periods (−1 and the earliest lead), since without never-treated
+clusters one alone leaves a trend across event times unidentified.
 """
 
 from __future__ import annotations
@@ -211,7 +213,15 @@ def event_study(frame: pd.DataFrame, adoption: pd.Series, spec: AnalysisSpec) ->
     import numpy as np
 
     rel = frame["_p"] - frame["_fe"].map(adoption)
-    periods = sorted(int(k) for k in rel.dropna().unique() if k != -1)
+    observed = sorted(int(k) for k in rel.dropna().unique())
+    references = {-1}
+    if adoption.notna().all():
+        # Every unit is treated in the end (a stepped wedge): event time = period − start is
+        # then a combination of the two fixed effects, so a linear trend across event times
+        # is not identified; a second reference period (the earliest lead, else the latest
+        # lag) pins it (Borusyak, Jaravel and Spiess 2024).
+        references.add(observed[0] if observed[0] < -1 else observed[-1])
+    periods = [k for k in observed if k not in references]
     work = frame[["_y", "_fe", "_p", "_c"] + (["_w"] if spec.columns.weight else [])].copy()
     names = {}
     for k in periods:
@@ -222,7 +232,8 @@ def event_study(frame: pd.DataFrame, adoption: pd.Series, spec: AnalysisSpec) ->
     coef, se = fit.coef(), fit.se()
     ci = fit.confint(alpha=spec.alpha)
     points: list[dict[str, Any]] = [
-        {"period": -1, "estimate": 0.0, "ci_low": 0.0, "ci_high": 0.0, "reference": True}
+        {"period": k, "estimate": 0.0, "ci_low": 0.0, "ci_high": 0.0, "reference": True}
+        for k in sorted(references)
     ]
     for name, k in names.items():
         if name not in coef.index:  # dropped as collinear (no never-treated units)
