@@ -92,6 +92,8 @@ class AnalysisSpec:
     alpha: float = 0.05
     seed: int = 20261206  # bootstraps and permutations are reproducible
     lower_is_better: bool = False
+    # staggered DiD: "never_treated" or "not_yet_treated" units as the comparison
+    control_group: str = "never_treated"
 
 
 @dataclass(frozen=True)
