@@ -29,7 +29,8 @@ def test_a_trial_is_analysed_in_the_worker(world: World, tmp_path: Path) -> None
     """GIVEN a two-arm trial's outcomes WHEN its analysis runs THEN the result is done, with
     the estimate (3 days fewer in the treated arm, by construction), a strength from the
     design and sentences; a draft plan's result says it was not pre-registered."""
-    pytest.importorskip("civiclab.evaluation.stats.rct")
+    for module in ("rct", "evidence", "wording"):
+        pytest.importorskip(f"civiclab.evaluation.stats.{module}")
     plan = _plan(world, tmp_path)
     result = analysis.request_analysis(None, plan, queue=False)
     assert result.state == EvaluationResult.State.QUEUED

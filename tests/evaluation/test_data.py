@@ -91,7 +91,8 @@ def test_a_dataset_column_plan_reads_its_columns(world: World, tmp_path: Path) -
 def test_an_indicator_evaluated_by_its(world: World, tmp_path: Path) -> None:
     """GIVEN two years of a monthly indicator WHEN an interrupted time series is planned
     THEN power comes from simulations on the series and the analysis runs on it."""
-    pytest.importorskip("civiclab.evaluation.stats.its")
+    for module in ("its", "evidence", "wording"):
+        pytest.importorskip(f"civiclab.evaluation.stats.{module}")
     from civiclab.evaluation.services import analysis
 
     own = blight(world.city, tmp_path, visibility="city")
