@@ -132,10 +132,15 @@ def _save(
     import pyarrow as pa
 
     from civiclab.datasets import services as datasets
+    from civiclab.evaluation.services.plans import widest_for
+    from civiclab.portfolio.services import wider_than
 
     name = save_as or f"{plan.title} — assignment"
+    # As visible as the plan, or as wide as ``by`` may share, whichever is narrower.
+    mine = widest_for(by, plan.solution).value
+    visibility = mine if wider_than(plan.visibility, mine) else plan.visibility
     options = datasets.ImportOptions(
-        visibility=plan.visibility,
+        visibility=visibility,
         add_version=True,
         team_id=plan.team_id,
         sources=(dataset,),
