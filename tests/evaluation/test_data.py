@@ -119,3 +119,18 @@ def test_power_of_an_its_on_an_indicator(world: World, tmp_path: Path) -> None:
     )  # fmt: skip
     answer = power.plan_power(None, plan, {"from_history": True})
     assert answer["mde"] > 0 and answer["details"]["simulations"] > 0
+
+
+def test_a_date_column_reads_as_time(world: World, tmp_path: Path) -> None:
+    """GIVEN outcomes with a date column WHEN a before/after plan reads them THEN the dates are
+    timestamps and the intervention's start is one too (so they compare)."""
+    import pandas as pd
+
+    dataset = dataset_of(world.city, tmp_path)
+    plan = plan_of(
+        solution_of(world), design="pre_post", outcome_dataset=dataset, outcome_column="days",
+        unit_column="property", time_column="closed_on", intervention_date=dt.date(2027, 3, 1),
+    )  # fmt: skip
+    loaded = data.load_plan_data(plan)
+    assert pd.api.types.is_datetime64_any_dtype(loaded.frame["closed_on"])
+    assert loaded.spec.intervention_time == pd.Timestamp("2027-03-01")

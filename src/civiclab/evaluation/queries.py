@@ -72,3 +72,17 @@ def solution_results(user: Any, solution: Solution) -> list[EvaluationResult]:
     for result in done:
         newest.setdefault(result.plan_id, result)
     return list(newest.values())
+
+
+def indicator_results(user: Any, indicator: Any) -> list[EvaluationResult]:
+    """The newest finished result of each visible evaluation whose primary outcome is
+    ``indicator``: what an indicator (and a solution's target on it) shows as learned."""
+    done = (
+        visible_results(user)
+        .filter(plan__outcome_indicator=indicator, state=EvaluationResult.State.DONE)
+        .order_by("plan_id", F("finished_at").desc(nulls_last=True), "-pk")
+    )
+    newest: dict[int, EvaluationResult] = {}
+    for result in done:
+        newest.setdefault(result.plan_id, result)
+    return list(newest.values())

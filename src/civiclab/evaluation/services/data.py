@@ -79,7 +79,8 @@ def version_frame(version: DatasetVersion, columns: list[str]) -> pd.DataFrame:
     sql = "SELECT " + ", ".join(_quoted(c) for c in wanted) + " FROM data"
     with version_query(version) as query:
         table = query.execute_arrow(sql)
-    return table.to_pandas()
+    # Dates as timestamps (not Python date objects), so periods sort and compare as time.
+    return table.to_pandas(date_as_object=False)
 
 
 def indicator_panel(indicator: Indicator, unit: str) -> pd.DataFrame:
