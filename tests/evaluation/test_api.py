@@ -161,3 +161,38 @@ def test_randomise_saves_the_assignment(world: World, tmp_path: Path) -> None:
     assert [a["seed"] for a in document["assignments"]] == [42, 42]
     bad = call(member, "post", f"/api/v1/evaluations/{plan.pk}/randomise", {**body, "strata": []})
     assert bad.status_code == 422
+
+
+def test_lock_refusals_and_amending_the_outcome(world: World, tmp_path: Path) -> None:
+    """GIVEN a draft whose outcomes are dated inside its window WHEN it is locked THEN a 409
+    says outcome data exist; registered after data, it locks; then its outcome dataset is
+    amended by slug, and a dataset of another city is not found."""
+    solution = solution_of(world)
+    dataset = dataset_of(world.city, tmp_path)
+    later = dataset_of(world.city, tmp_path, name="Later outcomes")
+    member = world.user("member")
+    made = call(member, "post", "/api/v1/evaluations", {
+        "solution": solution.pk, "title": "Squad", "design": "pre_post", "question": "?",
+        "outcome_dataset": dataset.slug, "outcome_column": "days", "unit_column": "property",
+        "time_column": "closed_on", "intervention_date": "2027-01-01",
+        "analysis_date": "2028-01-01",
+    }).json()  # fmt: skip
+    url = f"/api/v1/evaluations/{made['id']}"
+    refused = call(member, "post", f"{url}/lock")
+    assert refused.status_code == 409
+    assert refused.json()["error"]["code"] == "outcome_data_exist"
+    assert call(member, "patch", url, {"registered_after_data": True}).status_code == 200
+    assert call(member, "post", f"{url}/lock").status_code == 200
+    amended = call(member, "post", f"{url}/amendments", {
+        "field": "outcome_dataset", "value": later.slug, "reason": "The first file was partial",
+    })  # fmt: skip
+    assert amended.status_code == 201, amended.content
+    assert amended.json()["after"] == later.pk
+    assert call(member, "get", url).json()["outcome_dataset"] == later.slug
+    foreign = dataset_of(world.other_city, tmp_path, name="Elsewhere")
+    missing = call(member, "post", f"{url}/amendments", {
+        "field": "outcome_dataset", "value": foreign.slug, "reason": "x",
+    })  # fmt: skip
+    assert missing.status_code == 404
+    wider = call(world.user("city_admin"), "patch", url, {"visibility": "public"})
+    assert wider.status_code == 422  # the solution is city-visible
