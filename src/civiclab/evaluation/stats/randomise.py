@@ -148,9 +148,7 @@ def _check_arguments(
 ) -> None:
     for column in (unit, *strata, *([cluster] if cluster else [])):
         if column not in units.columns:
-            raise _refuse(
-                "randomise_no_column", "The table has no column {column}.", column=column
-            )
+            raise _refuse("randomise_no_column", "The table has no column {column}.", column=column)
     if len(units) == 0:
         raise _refuse("randomise_no_units", "There are no units to assign.")
     ids = units[unit]
@@ -168,9 +166,7 @@ def _check_arguments(
             example=str(ids[ids.duplicated()].iloc[0]),
         )
     if any("," in t or "\n" in t or "\r" in t for t in ids.astype(str).tolist()):
-        raise _refuse(
-            "randomise_bad_unit_id", "Unit ids cannot contain a comma or a line break."
-        )
+        raise _refuse("randomise_bad_unit_id", "Unit ids cannot contain a comma or a line break.")
     if method is not Method.STEPPED_WEDGE:
         if len(arms) < 2 or len(set(arms)) != len(arms):
             raise _refuse(
