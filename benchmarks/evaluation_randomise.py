@@ -41,9 +41,8 @@ def main() -> None:
             seed=seed,
         )
         timings.append(time.perf_counter() - start)
-    print(
-        f"100,000 units, 3 strata columns ({units.groupby(['district', 'owner_type', 'size_band']).ngroups} strata)"
-    )
+    strata = units.groupby(["district", "owner_type", "size_band"]).ngroups
+    print(f"100,000 units, 3 strata columns ({strata} strata)")
     print(f"best {min(timings):.3f} s, worst {max(timings):.3f} s; counts {result.counts()}")
     print(f"sha256 {result.sha256}")
 

@@ -24,7 +24,8 @@ The assignment's hash is the SHA-256 of its canonical CSV: header ``unit,arm`` (
 for stepped wedges), one line per unit sorted by the unit's text, ``\\n`` line ends, UTF-8, no
 quoting (unit ids with a comma or a line break are refused).
 
-Scale: 100,000 units stratified by 3 columns in well under 2 s (``benchmarks/evaluation_randomise.py``).
+Scale: 100,000 units stratified by 3 columns in well under 2 s
+(``benchmarks/evaluation_randomise.py``).
 """
 
 from __future__ import annotations

@@ -113,7 +113,7 @@ def _compare(prepared: Prepared, arm: str, spec: AnalysisSpec) -> Estimate:
     z = prepared.covariates(part)
     clustered = prepared.cluster is not None
     n1, n0 = int(t.sum()), int(len(t) - t.sum())
-    details: dict[str, Any] = {"n_treated": n1, "n_control": n0}
+    details: dict[str, Any] = {"n_treated": n1, "n_control": n0, "alpha": spec.alpha}
     binary = spec.outcome_kind is OutcomeKind.BINARY
     if binary:
         details["scale"] = "percentage_points"
