@@ -229,8 +229,19 @@ def design_effect(icc: float, cluster_size: float, cv: float = 0.0) -> float:
 
 
 def _cluster_t_power(d: float, k: float, m: float, de: float, alpha: float) -> float:
+    """Two-sided power of the t test on n_eff = k·m/DE units per arm with 2(k − 1) degrees of
+    freedom (the noncentral t, as ``TTestIndPower`` computes it with ``df`` given)."""
+    from scipy import stats
+
     n_eff = k * m / de
-    return float(_t_power().power(effect_size=d, nobs1=n_eff, alpha=alpha, df=2 * (k - 1)))
+    df = 2 * (k - 1)
+    ncp = d * math.sqrt(n_eff / 2)
+    if ncp > 60:  # the noncentral t's tail is 1 to double precision (and scipy returns NaN)
+        return 1.0
+    critical = float(stats.t.ppf(1 - alpha / 2, df))
+    upper = float(stats.nct.sf(critical, df, ncp))
+    lower = float(stats.nct.cdf(-critical, df, ncp))  # NaN where it underflows
+    return upper + (lower if math.isfinite(lower) else 0.0)
 
 
 def _check_clusters(k: float, icc: float, m: float) -> None:
