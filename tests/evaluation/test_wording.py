@@ -60,7 +60,7 @@ def test_an_interval_including_zero_is_no_clear_effect() -> None:
 
 def test_pre_post_is_weak_and_never_causal() -> None:
     result = estimate(Design.PRE_POST)
-    strength, reasons = rate(result, registered=True, registered_after_data=False, deviations=0)
+    strength, _reasons = rate(result, registered=True, registered_after_data=False, deviations=0)
     assert strength is Strength.WEAK
     words = sentences(
         result, strength, registered=True, registered_after_data=False, deviations=0, **WORDS
