@@ -229,3 +229,17 @@ def test_cluster_refusals() -> None:
     with pytest.raises(EvaluationError) as caught:
         analyse(data, spec(Design.CLUSTER_RCT, columns={"cluster": "block"}))
     assert caught.value.message.code == "rct_too_few_assignments"
+
+
+def test_strata_enter_the_regression_and_the_permutations() -> None:
+    """A stratified trial is analysed with stratum indicators (HC2); a small one permutes the
+    assignment within strata."""
+    data = _trial(200)
+    estimate = analyse(data, spec(columns={"strata": ("district",)}))
+    assert estimate.estimator == "ols_hc2"
+    small = _trial(40, seed=5)
+    small["t"] = small.groupby("district").cumcount() % 2
+    small["y"] = 20 + 3 * small["x"] - 2.0 * small["t"] + np.random.default_rng(6).normal(size=40)
+    estimate = analyse(small, spec(columns={"strata": ("district",)}))
+    assert estimate.estimator == "permutation" and estimate.details["exact"] is False
+    assert estimate.ci_low < -2.0 < estimate.ci_high
