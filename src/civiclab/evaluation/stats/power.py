@@ -377,17 +377,29 @@ def clusters_for_effect(
 def _too_small(
     n_eff: float, icc: float, m: float, k: float, needed: float | None = None
 ) -> EvaluationError:
+    params = {
+        "icc": icc,
+        "cluster_size": m,
+        "clusters_per_arm": k,
+        "effective_n": round(n_eff, 1),
+    }
+    if needed is None:
+        return _refuse(
+            "power_effective_n_too_small",
+            "The effective sample is too small: with an ICC of {icc} and clusters of "
+            "{cluster_size} units, {clusters_per_arm} clusters per arm count as only "
+            "{effective_n} independent units per arm. More clusters help; larger clusters "
+            "barely do.",
+            **params,
+        )
     return _refuse(
         "power_effective_n_too_small",
         "The effective sample is too small: with an ICC of {icc} and clusters of {cluster_size} "
         "units, {clusters_per_arm} clusters per arm count as only {effective_n} independent "
-        "units per arm{needed_text}. More clusters help; larger clusters barely do.",
-        icc=icc,
-        cluster_size=m,
-        clusters_per_arm=k,
-        effective_n=round(n_eff, 1),
-        needed=needed,
-        needed_text="" if needed is None else f" ({math.ceil(needed)} clusters per arm needed)",
+        "units per arm, and {needed} clusters per arm would be needed. More clusters help; "
+        "larger clusters barely do.",
+        **params,
+        needed=math.ceil(needed),
     )
 
 
