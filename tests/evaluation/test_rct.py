@@ -196,6 +196,7 @@ def test_missing_outcomes_are_refused_or_dropped_when_the_plan_says() -> None:
     [
         (lambda d: d.assign(y=4.0), {}, "rct_no_variation"),
         (lambda d: d.assign(t=1), {}, "rct_one_arm"),
+        (lambda d: d.assign(y=d["t"] * 2.0), {}, "rct_no_variation_within_arms"),
         (lambda d: d.assign(t=[1] + [0] * 199), {}, "rct_too_few_units"),
         (lambda d: d.assign(t=2), {}, "rct_treated_not_binary"),
         (lambda d: pd.concat([d, d.head(1)]), {}, "rct_duplicate_units"),

@@ -109,6 +109,16 @@ class Prepared:
                 arm=arm,
                 control_arm=self.control_label or CONTROL,
             )
+        spread = part.groupby("_arm")["_y"].nunique()
+        if (spread < 2).all():
+            raise refuse(
+                "rct_no_variation_within_arms",
+                "Every unit of {arm} has the same outcome, and so has every unit of "
+                "{control_arm}: with no variation within the arms there is no way to tell an "
+                "effect from chance.",
+                arm=arm,
+                control_arm=self.control_label or CONTROL,
+            )
         if self.cluster is not None:
             per_cluster = part.groupby("_cluster")["_arm"].nunique()
             mixed = per_cluster[per_cluster > 1]
