@@ -22,7 +22,9 @@ clustered, ≥ 30 clusters per arm  ``ols_cluster``: OLS with cluster-robust (CR
                                   assignment level, t(G − 1)
 clustered, < 30 clusters per arm  ``randomisation_inference``: cluster assignments permuted
                                   (within strata), CI by test inversion; the CR1 result is
-                                  in ``details["cluster_robust"]``
+                                  in ``details["cluster_robust"]``, a wild cluster
+                                  bootstrap p-value (Webb weights) in
+                                  ``details["wild_bootstrap"]``
 ================================  ========================================================
 
 The other estimates computed on the way stay in ``details`` (Welch is always there for a
@@ -57,6 +59,8 @@ from civiclab.evaluation.stats.types import (
     Message,
     OutcomeKind,
 )
+from civiclab.evaluation.stats.wild_bootstrap import DRAWS as WILD_DRAWS
+from civiclab.evaluation.stats.wild_bootstrap import wild_cluster_p_value
 from civiclab.lazy_modules import lazy_module
 
 if TYPE_CHECKING:
@@ -146,6 +150,11 @@ def _compare(prepared: Prepared, arm: str, spec: AnalysisSpec) -> Estimate:
             ci, p_value = (result.ci_low, result.ci_high), result.p_value
             details["permutations"] = result.permutations
             details["exact"] = result.exact
+            details["wild_bootstrap"] = {
+                "p_value": wild_cluster_p_value(y, t, z, codes, seed=spec.seed),
+                "weights": "webb",
+                "draws": WILD_DRAWS,
+            }
             checks.append(
                 Check(
                     "few_clusters",
