@@ -95,6 +95,8 @@ class AnalysisSpec:
     # Rows whose outcome is missing: refused (naming how many) unless the plan says to drop
     # them; dropped rows are then reported as a failed check (attrition weakens the evidence).
     drop_missing_outcomes: bool = False
+    # staggered DiD: "never_treated" or "not_yet_treated" units as the comparison
+    control_group: str = "never_treated"
 
 
 @dataclass(frozen=True)
