@@ -273,3 +273,14 @@ def test_wild_cluster_bootstrap_matches_a_statsmodels_loop() -> None:
     assert p_value == pytest.approx(extreme / draws)
     estimate = analyse(data, spec(Design.CLUSTER_RCT, columns={"cluster": "block"}))
     assert 0 < estimate.details["wild_bootstrap"]["p_value"] <= 1
+
+
+def test_the_router_lets_a_plan_drop_missing_outcomes_of_a_trial() -> None:
+    from civiclab.evaluation.stats import router
+
+    data = _trial()
+    data.loc[:2, "y"] = np.nan
+    with pytest.raises(EvaluationError):
+        router.analyse(data, spec())
+    estimate = router.analyse(data, spec(drop_missing_outcomes=True))
+    assert estimate.n == 197
