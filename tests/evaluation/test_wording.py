@@ -106,3 +106,18 @@ def test_an_increase_where_lower_is_better_is_no_improvement() -> None:
     )[0]  # fmt: skip
     assert effect.code == "result_increased_relative"
     assert effect.params["improvement"] is False
+
+
+def test_an_exploratory_analysis_is_judged_not_pre_registered() -> None:
+    """GIVEN an analysis without a plan WHEN the service judges it THEN the randomised design
+    is one step down (moderate) and the sentences say it was not pre-registered."""
+    from civiclab.evaluation.services.analysis import judge
+    from civiclab.evaluation.stats.types import AnalysisSpec, Columns
+
+    spec = AnalysisSpec(Design.RCT, Columns("days", "parcel", treated="t"), lower_is_better=True)
+    strength, words = judge(estimate(), spec, None)
+    assert strength is Strength.MODERATE
+    codes = [m.code for m in words]
+    assert codes[:2] == ["result_reduced_relative", "strength_moderate"]
+    assert "evidence_not_registered" in codes
+    assert words[0].params["outcome"] == "days" and words[1].params["n_label"] == "parcel"
