@@ -268,9 +268,7 @@ class _Fit:
         low, high = np.asarray(result.conf_int(alpha=alpha))[1]
         self.ci = (float(low), float(high))
         self.p_value = float(np.asarray(result.pvalues)[1])
-        self.df = float(result.df_resid) if result.cov_type != "cluster" else None
         self.cov_type = str(result.cov_type)
-        self.critical = (float(high) - float(low)) / (2 * self.se) if self.se > 0 else 1.96
 
     def as_dict(self) -> dict[str, Any]:
         return {
