@@ -110,3 +110,10 @@ def test_bad_input_is_refused(call: object, code: str) -> None:
     with pytest.raises(EvaluationError) as caught:
         call()  # type: ignore[operator]
     assert caught.value.message.code == code
+
+
+def test_power_curve_of_proportions_passes_through_the_solved_n() -> None:
+    n = power.n_for_proportions(0.30, 0.40).n_per_arm_rounded
+    curve = dict(power.power_curve_proportions(0.30, 0.40, n_min=n, n_max=n + 10, points=11))
+    assert curve[n] == pytest.approx(0.8, abs=0.005)
+    assert curve[n + 10] > curve[n]

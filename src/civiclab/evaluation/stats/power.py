@@ -454,3 +454,34 @@ def power_curve(
                 (n, float(t_power.power(effect_size=d, nobs1=n, alpha=alpha, ratio=ratio)))
             )
     return curve
+
+
+def power_curve_proportions(
+    p0: float,
+    p1: float,
+    *,
+    n_max: int,
+    n_min: int = 2,
+    points: int = 40,
+    alpha: float = 0.05,
+    ratio: float = 1.0,
+) -> list[tuple[int, float]]:
+    """(units per arm, power) points for a change of a proportion from ``p0`` to ``p1``."""
+    _check_common(alpha)
+    _check_proportions(p0, p1)
+    _check_effect(p1 - p0)
+    if n_max < n_min or n_min < 2:
+        raise _refuse(
+            "power_bad_range",
+            "The range of sample sizes must go from at least 2 up ({n_min} to {n_max}).",
+            n_min=n_min,
+            n_max=n_max,
+        )
+    step = max(1, (n_max - n_min) // max(points - 1, 1))
+    h = abs(cohens_h(p1, p0))
+    normal = _normal_power()
+    return [
+        (n, float(normal.power(effect_size=h, nobs1=n, alpha=alpha, ratio=ratio)))
+        for n in sorted({*range(n_min, n_max + 1, step), n_max})
+        if n * ratio >= 2
+    ]
