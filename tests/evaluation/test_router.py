@@ -68,6 +68,6 @@ def test_every_design_has_a_module_and_its_requirements() -> None:
     reason="rct.py is another part of issue 12",
 )
 def test_rct_dispatch() -> None:
-    data = table()
+    data = table().assign(unit=np.arange(40))  # a trial's table: one row per unit
     estimate = router.analyse(data, AnalysisSpec(Design.RCT, Columns("y", "unit", treated="on")))
     assert estimate.design == Design.RCT

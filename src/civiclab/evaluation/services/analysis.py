@@ -207,7 +207,9 @@ def judge(
         strength,
         outcome_label=outcome_label(plan, spec),
         unit_label=plan.outcome_unit if plan is not None else "",
-        n_label=plural(plan.unit_label if plan is not None else ""),
+        n_label=plural(plan.unit_label)
+        if plan is not None and plan.unit_label
+        else spec.columns.unit,
         lower_is_better=spec.lower_is_better,
         registered=registered,
         registered_after_data=after,

@@ -92,7 +92,10 @@ def preflight(data: pd.DataFrame, spec: AnalysisSpec) -> None:
                 refuse("missing_columns", "The table has no column {columns}.", columns=name)
     outcome = data[spec.columns.outcome]
     missing = int(outcome.isna().sum())
-    if missing:
+    # A randomised trial's plan may say that units without an outcome are dropped: rct.py then
+    # drops them and records the loss as a failed check.
+    dropped_by_plan = spec.drop_missing_outcomes and spec.design in (Design.RCT, Design.CLUSTER_RCT)
+    if missing and not dropped_by_plan:
         refuse(
             "missing_outcomes",
             "{rows} of {total} rows have no outcome; complete or remove them first.",
