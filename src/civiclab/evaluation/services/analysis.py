@@ -27,7 +27,7 @@ from civiclab.core.services import check
 from civiclab.evaluation.models import EvaluationPlan, EvaluationResult
 from civiclab.evaluation.queries import EVALUATION_POLICY
 from civiclab.evaluation.services.data import data_key, load_plan_data, version_frame
-from civiclab.evaluation.services.plans import current_hash
+from civiclab.evaluation.services.plans import check_plan, current_hash
 from civiclab.evaluation.stats.types import (
     AnalysisSpec,
     EvaluationError,
@@ -84,7 +84,7 @@ def request_analysis(
 ) -> EvaluationResult:
     """The plan's result for its content and data now: cached, or queued for the worker
     (``queue=False``: the caller runs it, as the command line does)."""
-    check(by, Action.EDIT, plan, EVALUATION_POLICY)
+    check_plan(by, Action.EDIT, plan)
     plan_hash, key = current_hash(plan), data_key(plan)
     result, made = EvaluationResult.objects.get_or_create(
         plan=plan,

@@ -16,10 +16,9 @@ from django.db import transaction
 
 from civiclab.audit.services import record
 from civiclab.core.permissions import Action
-from civiclab.core.services import check
 from civiclab.datasets.models import Dataset
 from civiclab.evaluation.models import Assignment, EvaluationPlan
-from civiclab.evaluation.queries import EVALUATION_POLICY
+from civiclab.evaluation.services.plans import check_plan
 from civiclab.evaluation.stats.types import EvaluationError, Message
 
 if TYPE_CHECKING:
@@ -51,7 +50,7 @@ def randomise(
     from civiclab.evaluation.services.data import version_frame
     from civiclab.evaluation.stats import randomise as stats_randomise
 
-    check(by, Action.EDIT, plan, EVALUATION_POLICY)
+    check_plan(by, Action.EDIT, plan)
     if dataset.city_id != plan.city_id:
         raise ValidationError({"dataset": "The dataset belongs to another city."})
     if by is not None:

@@ -88,6 +88,16 @@ class LockRefused(DomainError):
     code = "lock_refused"
 
 
+def check_plan(by: Any, action: Action, plan: EvaluationPlan) -> None:
+    """Refuse unless ``by`` may do ``action`` to ``plan`` *and* to its solution as it is now
+    (viewing: see it; anything else: edit it), so narrowing a solution later narrows who may
+    touch its evaluations even where the plan's own visibility is wider."""
+    check(by, action, plan, EVALUATION_POLICY)
+    check(
+        by, Action.VIEW if action == Action.VIEW else Action.EDIT, plan.solution, EVALUATION_POLICY
+    )
+
+
 # -- canonical content and its hash -------------------------------------------------------------
 def _json_value(plan: EvaluationPlan, name: str) -> Any:
     field = plan._meta.get_field(name)
@@ -287,7 +297,7 @@ def create_plan(
 @transaction.atomic
 def update_plan(by: Any, plan: EvaluationPlan, changes: dict[str, Any]) -> EvaluationPlan:
     """Edit a draft plan. A locked plan refuses every change of its content (amend it)."""
-    check(by, Action.EDIT, plan, EVALUATION_POLICY)
+    check_plan(by, Action.EDIT, plan)
     unknown = set(changes) - set(AMENDABLE) - set(OTHER_FIELDS)
     if unknown:
         raise ValidationError({name: "This field cannot be changed." for name in sorted(unknown)})
@@ -317,7 +327,7 @@ def update_plan(by: Any, plan: EvaluationPlan, changes: dict[str, Any]) -> Evalu
 
 @transaction.atomic
 def delete_plan(by: Any, plan: EvaluationPlan) -> None:
-    check(by, Action.DELETE, plan, EVALUATION_POLICY)
+    check_plan(by, Action.DELETE, plan)
     record(
         by,
         "evaluation.delete",
@@ -401,7 +411,7 @@ def _quoted(column: str) -> str:
 @transaction.atomic
 def lock_plan(by: Any, plan: EvaluationPlan) -> EvaluationPlan:
     """Freeze the plan: its content and hash are recorded; it changes only by amendments."""
-    check(by, Action.EDIT, plan, EVALUATION_POLICY)
+    check_plan(by, Action.EDIT, plan)
     # Two locks at once: the second waits for the first, then finds the plan locked.
     EvaluationPlan.objects.select_for_update().filter(pk=plan.pk).exists()
     plan.refresh_from_db()
@@ -446,7 +456,7 @@ def lock_plan(by: Any, plan: EvaluationPlan) -> EvaluationPlan:
 def amend_plan(by: Any, plan: EvaluationPlan, field: str, value: Any, reason: str) -> PlanAmendment:
     """Change one field of a locked plan, with the reason: recorded beside the plan and shown
     with its results as a deviation from the pre-registration."""
-    check(by, Action.EDIT, plan, EVALUATION_POLICY)
+    check_plan(by, Action.EDIT, plan)
     if not plan.is_locked:
         raise DomainError("The plan is not locked yet: edit it directly.", code="plan_not_locked")
     if field not in AMENDABLE:

@@ -18,9 +18,8 @@ import math
 from typing import Any
 
 from civiclab.core.permissions import Action
-from civiclab.core.services import check
 from civiclab.evaluation.models import EvaluationPlan
-from civiclab.evaluation.queries import EVALUATION_POLICY
+from civiclab.evaluation.services.plans import check_plan
 from civiclab.evaluation.stats.types import Design, EvaluationError, Message, OutcomeKind
 
 CLUSTER_DESIGNS = (Design.CLUSTER_RCT, Design.STEPPED_WEDGE)
@@ -39,7 +38,7 @@ def plan_power(by: Any, plan: EvaluationPlan, question: dict[str, Any]) -> dict[
     From history, DiD and ITS plans get the MDE of placebo evaluations on the real panel
     (``stats.history.simulate_mde``; ``curve`` is then power against the effect); the other
     designs take the baseline's SD (and ICC, with a cluster column) into the calculator."""
-    check(by, Action.VIEW, plan, EVALUATION_POLICY)
+    check_plan(by, Action.VIEW, plan)
     asked = {key: value for key, value in question.items() if value is not None}
     asked.setdefault("design", plan.design)
     asked.setdefault("outcome_kind", plan.outcome_kind)
