@@ -64,12 +64,13 @@ def test_an_amendment_makes_a_new_result(world: World, tmp_path: Path) -> None:
         intervention_date="2099-01-01",
     )  # fmt: skip
     plan.refresh_from_db()
+    draft = analysis.request_analysis(None, plan, queue=False)
     plans.lock_plan(None, plan)
     first = analysis.request_analysis(None, plan, queue=False)
-    assert first.pre_registered
+    assert first.pre_registered and first.pk != draft.pk  # the lock changes the wording
     plans.amend_plan(None, plan, "outcome_label", "median days", "Clearer words")
     second = analysis.request_analysis(None, plan, queue=False)
-    assert second.pk != first.pk and second.plan_hash == plans.current_hash(plan)
+    assert second.pk != first.pk and second.plan_hash == analysis.result_key(plan)
 
 
 def test_power_from_the_citys_history(world: World, tmp_path: Path) -> None:

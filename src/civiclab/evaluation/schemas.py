@@ -279,8 +279,8 @@ class ResultOut(Schema):
     state: str
     stage: str
     progress: float
-    plan_hash: str
-    data_version: str
+    plan_hash: str = Field(description="The key of the plan's content and lock it was made for")
+    data_version: str = Field(description="The key of the data versions it read")
     pre_registered: bool
     registered_after_data: bool
     estimate: dict[str, Any] = Field(description="Estimate.as_dict() once done")

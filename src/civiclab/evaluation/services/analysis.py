@@ -14,6 +14,8 @@ An exploratory analysis of a dataset without a plan (``analyse_dataset``, the CL
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import logging
 import math
 from typing import TYPE_CHECKING, Any
@@ -42,6 +44,8 @@ if TYPE_CHECKING:
     from civiclab.evaluation.stats.types import Estimate
 
 logger = logging.getLogger(__name__)
+# A result still running after this long lost its worker: asking again queues it afresh.
+STALE_AFTER = dt.timedelta(minutes=30)
 
 NOT_PRE_REGISTERED = Message("not_pre_registered", "Exploratory analysis: not pre-registered.", {})
 
@@ -85,7 +89,7 @@ def request_analysis(
     """The plan's result for its content and data now: cached, or queued for the worker
     (``queue=False``: the caller runs it, as the command line does)."""
     check_plan(by, Action.EDIT, plan)
-    plan_hash, key = current_hash(plan), data_key(plan)
+    plan_hash, key = result_key(plan), data_key(plan)
     result, made = EvaluationResult.objects.get_or_create(
         plan=plan,
         plan_hash=plan_hash,
@@ -96,8 +100,13 @@ def request_analysis(
             "registered_after_data": plan.registered_after_data,
         },
     )
-    again = result.state == EvaluationResult.State.FAILED or force
-    if made or (again and result.state != EvaluationResult.State.RUNNING):
+    stale = (
+        result.state == EvaluationResult.State.RUNNING
+        and result.started_at is not None
+        and result.started_at < timezone.now() - STALE_AFTER
+    )  # its worker stopped before finishing it
+    again = result.state == EvaluationResult.State.FAILED or force or stale
+    if made or (again and (result.state != EvaluationResult.State.RUNNING or stale)):
         if not made:
             EvaluationResult.objects.filter(pk=result.pk).update(
                 state=EvaluationResult.State.QUEUED, progress=0.0, stage="", error={},
@@ -109,6 +118,14 @@ def request_analysis(
         if queue:
             transaction.on_commit(lambda: _queue(result_id))
     return result
+
+
+def result_key(plan: EvaluationPlan) -> str:
+    """What a result is cached by on the plan's side: its content (``current_hash``) and
+    whether it was locked — the same content analysed before and after the lock is worded
+    differently (not pre-registered / pre-registered)."""
+    state = "locked" if plan.is_locked else "draft"
+    return hashlib.sha256(f"{current_hash(plan)}:{state}".encode()).hexdigest()
 
 
 def _queue(result_id: int) -> None:
@@ -242,17 +259,21 @@ def plural(label: str) -> str:
 
 
 def json_safe(value: Any) -> Any:
-    """``value`` with every non-finite number (a synthetic control has no SE: NaN) as None,
-    so it is stored and sent as valid JSON."""
+    """``value`` as plain JSON: every non-finite number (a synthetic control has no SE: NaN) as
+    None, numpy values as Python's, dates as ISO text — so it is stored and sent as valid JSON."""
+    if isinstance(value, bool) or value is None or isinstance(value, (str, int)):
+        return value
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, dict):
-        return {key: json_safe(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
+        return {str(key): json_safe(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple, set)):
         return [json_safe(item) for item in value]
-    if hasattr(value, "item") and callable(value.item):  # a numpy scalar
-        return json_safe(value.item())
-    return value
+    if hasattr(value, "isoformat"):  # dates, datetimes, pandas timestamps
+        return value.isoformat()
+    if hasattr(value, "tolist"):  # numpy scalars and arrays
+        return json_safe(value.tolist())
+    return str(value)
 
 
 def analyse_dataset(
