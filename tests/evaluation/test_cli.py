@@ -85,3 +85,19 @@ def test_exploratory_analysis_prints_the_estimate(
     )  # fmt: skip
     assert {"estimate", "se", "ci_low", "ci_high", "n", "design", "estimator"} <= set(found)
     assert found["label"] == "not pre-registered" and found["n"] == 40
+
+
+def test_exploratory_before_and_after_with_a_date(
+    world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """GIVEN outcomes dated by a date column WHEN a before/after analysis names the pilot's
+    start as a date THEN it runs and is labelled weak, not pre-registered."""
+    for module in ("prepost", "evidence", "wording"):
+        pytest.importorskip(f"civiclab.evaluation.stats.{module}")
+    dataset = dataset_of(world.city, tmp_path)
+    found = run_json(
+        capsys, "analyse", "--city", world.city.slug, "--dataset", dataset.slug,
+        "--design", "pre_post", "--outcome", "days", "--unit", "property",
+        "--time", "closed_on", "--intervention", "2027-04-01",
+    )  # fmt: skip
+    assert found["design"] == "pre_post" and found["strength"] == "weak"

@@ -14,6 +14,7 @@ An exploratory analysis of a dataset without a plan (``analyse_dataset``, the CL
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import logging
@@ -280,7 +281,7 @@ def analyse_dataset(
     by: Any, dataset: Dataset, spec: AnalysisSpec
 ) -> tuple[Estimate, Strength, list[Message]]:
     """An exploratory analysis of a dataset the caller may see, without a plan (at once)."""
-    from civiclab.evaluation.services.data import needed_columns
+    from civiclab.evaluation.services.data import aligned_time, needed_columns
 
     check(by, Action.VIEW, dataset, EVALUATION_POLICY)
     version = dataset.current_version
@@ -289,6 +290,8 @@ def analyse_dataset(
             Message("no_data", "The dataset {name} has no rows yet.", {"name": dataset.name})
         )
     frame = version_frame(version, needed_columns(spec.columns))
+    when = aligned_time(frame, spec.columns.time, spec.intervention_time)
+    spec = dataclasses.replace(spec, intervention_time=when)
     estimate = run_estimator(frame, spec)
     strength, sentences = judge(estimate, spec, None)
     return estimate, strength, sentences

@@ -197,15 +197,32 @@ def _intervention_time(plan: EvaluationPlan, frame: pd.DataFrame, time: str | No
     """The intervention's start in the time column's own terms (a timestamp for dates)."""
     if plan.intervention_date is None or time is None:
         return None
+    return aligned_time(frame, time, plan.intervention_date)
+
+
+def aligned_time(frame: pd.DataFrame, time: str | None, when: Any) -> Any:
+    """``when`` (a date, a timestamp, a number or text) as the time column compares it: a
+    timestamp in the column's zone for date and time columns, as given otherwise."""
+    if when is None or time is None or time not in frame.columns:
+        return when
+    import datetime as dt
+
     import pandas as pd
 
-    if pd.api.types.is_datetime64_any_dtype(frame[time]):
-        stamp = pd.Timestamp(plan.intervention_date)
-        zone = getattr(frame[time].dtype, "tz", None)
-        return stamp.tz_localize(zone) if zone is not None else stamp
-    if pd.api.types.is_numeric_dtype(frame[time]):
-        return None  # periods numbered: the plan's columns say when (cohort / treated)
-    return plan.intervention_date.isoformat()
+    column = frame[time]
+    if pd.api.types.is_datetime64_any_dtype(column) and isinstance(
+        when, (dt.date, pd.Timestamp, str)
+    ):
+        stamp = pd.Timestamp(when)
+        zone = getattr(column.dtype, "tz", None)
+        if zone is not None:
+            return stamp.tz_localize(zone) if stamp.tzinfo is None else stamp.tz_convert(zone)
+        return stamp.tz_localize(None) if stamp.tzinfo is not None else stamp
+    if pd.api.types.is_numeric_dtype(column):
+        if isinstance(when, dt.date):
+            return None  # periods numbered: the plan's columns say when (cohort / treated)
+        return when
+    return when.isoformat() if isinstance(when, dt.date) else when
 
 
 def _indicator_data(plan: EvaluationPlan, indicator: Indicator, key: str) -> PlanData:

@@ -257,7 +257,10 @@ class Command(ResultCommand):
             treated_unit=options["treated_unit"],
             lower_is_better=options["lower_is_better"],
         )
-        estimate, strength, sentences = analyse_dataset(None, dataset, spec)
+        try:
+            estimate, strength, sentences = analyse_dataset(None, dataset, spec)
+        except (ValueError, TypeError, ArithmeticError, KeyError) as exc:
+            raise CommandError(f"the analysis could not be computed: {exc}") from None
         result = {
             **json_safe(estimate.as_dict()),
             "strength": str(strength),
@@ -297,13 +300,12 @@ def _plan_by_id(pk: int) -> EvaluationPlan:
 
 
 def _when(text: str | None) -> Any:
-    """An intervention time: a date (as a timestamp), else a number, else the text."""
+    """An intervention time: a date, else a number, else the text (the service reads it in
+    the time column's terms)."""
     if not text:
         return None
     try:
-        import pandas as pd
-
-        return pd.Timestamp(dt.date.fromisoformat(text))
+        return dt.date.fromisoformat(text)
     except ValueError:
         pass
     try:
