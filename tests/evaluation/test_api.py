@@ -196,3 +196,28 @@ def test_lock_refusals_and_amending_the_outcome(world: World, tmp_path: Path) ->
     assert missing.status_code == 404
     wider = call(world.user("city_admin"), "patch", url, {"visibility": "public"})
     assert wider.status_code == 422  # the solution is city-visible
+
+
+def test_amending_a_date_or_a_number_reads_it_as_its_type(world: World, tmp_path: Path) -> None:
+    plan = plan_of(
+        solution_of(world), question="?", analysis_date="2099-12-01",
+        intervention_date="2099-01-01", outcome_dataset=dataset_of(world.city, tmp_path),
+        outcome_column="days", unit_column="property",
+    )  # fmt: skip
+    plan.refresh_from_db()
+    from civiclab.evaluation.services import plans
+
+    plans.lock_plan(None, plan)
+    url = f"/api/v1/evaluations/{plan.pk}/amendments"
+    member = world.user("member")
+    moved = call(
+        member, "post", url, {"field": "analysis_date", "value": "2099-06-01", "reason": "Sooner"}
+    )
+    assert moved.status_code == 201, moved.content
+    assert moved.json()["after"] == "2099-06-01"
+    bad = call(member, "post", url, {"field": "alpha", "value": "often", "reason": "x"})
+    assert bad.status_code == 422
+    late = call(
+        member, "post", url, {"field": "intervention_date", "value": "2100-01-01", "reason": "x"}
+    )
+    assert late.status_code == 422  # after the analysis date

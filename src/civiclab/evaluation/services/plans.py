@@ -166,6 +166,9 @@ def plan_document(plan: EvaluationPlan) -> dict[str, Any]:
 
 # -- validation ---------------------------------------------------------------------------------
 def _validate(plan: EvaluationPlan) -> None:
+    # Each field read as its type first (an amendment's "2027-01-01" becomes a date), so the
+    # checks below compare values, not text.
+    plan.clean_fields(exclude=["solution", "city", "team"])
     errors: dict[str, str] = {}
     city_id = plan.city_id
     indicator = plan.outcome_indicator
