@@ -186,3 +186,14 @@ def test_synthetic_control_against_peer_cities(world: World, tmp_path: Path) -> 
     assert result.estimate["design"] == "synthetic_control"
     assert -20 < result.estimate["estimate"] < -10
     assert result.estimate["se"] is None  # no standard error: NaN stored as null
+
+
+def test_too_many_rows_are_refused_before_reading(world: World, tmp_path: Path) -> None:
+    from civiclab.evaluation.stats.router import MAX_ROWS
+
+    dataset = dataset_of(world.city, tmp_path)
+    version = dataset.current_version
+    version.rows = MAX_ROWS + 1
+    with pytest.raises(EvaluationError) as refused:
+        data.version_frame(version, ["days"])
+    assert refused.value.code == "too_many_rows"

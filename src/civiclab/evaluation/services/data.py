@@ -66,7 +66,15 @@ def _quoted(column: str) -> str:
 def version_frame(version: DatasetVersion, columns: list[str]) -> pd.DataFrame:
     """``columns`` of one dataset version, as a DataFrame (through the one door)."""
     from civiclab.datasets.queries import column_types, version_query
+    from civiclab.evaluation.stats.router import MAX_ROWS
 
+    if version.rows > MAX_ROWS:  # refused before the rows are read into memory
+        raise _refuse(
+            "too_many_rows",
+            "The table has {rows} rows; at most {limit} can be analysed at once.",
+            rows=version.rows,
+            limit=MAX_ROWS,
+        )
     known = column_types(version)
     missing = [c for c in columns if c not in known]
     if missing:
