@@ -138,3 +138,28 @@ def test_solution_results_are_the_newest_done_of_each_visible_plan(world: World)
     EvaluationResult.objects.create(plan=plan, plan_hash="c", data_version="1", state="failed")
     assert solution_results(world.user("member"), solution) == [newest]
     assert len(solution_results(world.user("team_member"), solution)) == 2
+
+
+def test_every_write_is_audited(world: World, tmp_path: Path) -> None:
+    """GIVEN a plan WHEN it is edited, locked, amended, analysed and deleted THEN each is in the
+    city's audit log, with who did it."""
+    from civiclab.evaluation.services import analysis
+
+    plan = _draft(world, tmp_path, intervention_date=dt.date(2099, 1, 1))
+    member, admin = world.user("member"), world.user("city_admin")
+    plans.update_plan(member, plan, {"hypothesis": "Faster"})
+    plans.lock_plan(member, plan)
+    plans.amend_plan(member, plan, "hypothesis", "Much faster", "Bigger squad")
+    analysis.request_analysis(member, plan, queue=False)
+    pk = str(plan.pk)
+    plans.delete_plan(admin, plan)
+    actions = list(
+        AuditEvent.objects.filter(object_id=pk, action__startswith="evaluation.")
+        .order_by("pk")
+        .values_list("action", "city_id")
+    )
+    assert [a for a, _ in actions] == [
+        "evaluation.create", "evaluation.update", "evaluation.lock", "evaluation.amend",
+        "evaluation.analyse", "evaluation.delete",
+    ]  # fmt: skip
+    assert {city for _, city in actions} == {world.city.pk}
