@@ -94,3 +94,18 @@ def test_randomise_with_a_balance_table(world: World, tmp_path: Path) -> None:
     assert made.counts == {"control": 20, "treatment": 20}
     assert made.balance and made.balance[0]["covariate"] == "days"
     assert made.saved_version.rows == TRIAL.count("\n") - 1
+
+
+def test_power_from_a_stand_in_plan_without_a_solution(world: World, tmp_path: Path) -> None:
+    """The power page reads the history of a dataset through an unsaved plan that names it
+    (no solution): it is checked as that data's reader."""
+    pytest.importorskip("civiclab.evaluation.stats.history")
+    from civiclab.evaluation.models import EvaluationPlan
+
+    dataset = dataset_of(world.city, tmp_path)
+    stand_in = EvaluationPlan(
+        city=world.city, visibility=dataset.visibility, outcome_dataset=dataset,
+        outcome_column="days", unit_column="property", design="rct",
+    )  # fmt: skip
+    answer = power.plan_power(world.user("viewer"), stand_in, {"from_history": True})
+    assert answer["baseline"]["n_obs"] == 40

@@ -91,11 +91,12 @@ class LockRefused(DomainError):
 def check_plan(by: Any, action: Action, plan: EvaluationPlan) -> None:
     """Refuse unless ``by`` may do ``action`` to ``plan`` *and* to its solution as it is now
     (viewing: see it; anything else: edit it), so narrowing a solution later narrows who may
-    touch its evaluations even where the plan's own visibility is wider."""
+    touch its evaluations even where the plan's own visibility is wider. An unsaved stand-in
+    without a solution (the power page's "history from this dataset") is checked as itself."""
     check(by, action, plan, EVALUATION_POLICY)
-    check(
-        by, Action.VIEW if action == Action.VIEW else Action.EDIT, plan.solution, EVALUATION_POLICY
-    )
+    if plan.solution_id is not None:
+        needed = Action.VIEW if action == Action.VIEW else Action.EDIT
+        check(by, needed, plan.solution, EVALUATION_POLICY)
 
 
 # -- canonical content and its hash -------------------------------------------------------------
