@@ -43,11 +43,30 @@ def test_its_ols_finds_level_and_slope_changes_with_seasonality() -> None:
     truth = 2 + 0.05 * 23
     assert estimate.ci_low < truth < estimate.ci_high
     assert estimate.details["level_change"]["estimate"] == pytest.approx(2, abs=0.5)
-    assert estimate.details["newey_west_lags"] == its.newey_west_lags(48) == 3
+    assert estimate.estimator == "segmented_prais_winsten_ar1"
+    assert estimate.details["newey_west"]["lags"] == its.newey_west_lags(48) == 3
     point = estimate.chart["points"][-1]
     assert set(point) == {"time", "observed", "fitted", "counterfactual"}
     assert point["time"] == "2023-12-01T00:00:00"
-    assert [(c.code, c.passed) for c in estimate.checks] == [("series_length", False)]
+    assert [(c.code, c.passed) for c in estimate.checks] == [("autocorrelation", True)]
+
+
+def test_its_corrects_the_autocorrelation_for_its_small_sample_bias() -> None:
+    """GIVEN OLS residuals of white noise WHEN ρ is estimated THEN the correction moves it up
+    from the raw lag-1 autocorrelation (which k regressors pull below 0)."""
+    rng = np.random.default_rng(5)
+    residuals = rng.normal(size=48)
+    raw = float(np.sum(residuals[1:] * residuals[:-1]) / np.sum(residuals**2))
+    corrected = its.corrected_rho(residuals, 6)
+    assert corrected == pytest.approx(raw + (1 + 3 * raw) / 48 + 6 * (1 + raw) / 48)
+    assert its.corrected_rho(np.arange(48.0), 6) == 0.95  # kept within the transform's range
+
+
+def test_its_prais_winsten_transform_keeps_the_first_point() -> None:
+    frame = pd.DataFrame({"a": [1.0, 2.0, 4.0]})
+    y, x = its.prais_winsten(pd.Series([2.0, 3.0, 5.0]), frame, 0.6)
+    assert list(y) == pytest.approx([2.0 * 0.8, 3.0 - 1.2, 5.0 - 1.8])
+    assert list(x["a"]) == pytest.approx([0.8, 2.0 - 0.6, 4.0 - 1.2])
 
 
 def test_its_counts_give_a_rate_ratio_and_an_absolute_change() -> None:
