@@ -33,7 +33,7 @@ def _arm_means(chart: dict[str, Any]) -> dict[str, Any]:
     arms = chart.get("arms", [])
     return {
         "type": "bar",
-        "title": _("Mean outcome by arm, with 95 % intervals"),
+        "title": _("Mean outcome by arm, with its 95 % CI"),
         "labels": [str(a["arm"]) for a in arms],
         "series": [_series(_("Mean"), [a["mean"] for a in arms], "bar")],
         "errors": [[a.get("low"), a.get("high")] for a in arms],
