@@ -66,6 +66,8 @@ def test_mobile_synthetic_control_is_registered_after_data(seeded: None) -> None
     result = plan.results.get()
     assert result.state == "done", result.error
     assert not result.pre_registered and result.registered_after_data
-    page = body(as_user(_admin("mobile")).get(reverse("evaluation:result", args=[plan.pk, result.pk])))
+    page = body(
+        as_user(_admin("mobile")).get(reverse("evaluation:result", args=[plan.pk, result.pk]))
+    )
     assert "Registered after data" in page and 'data-evaluation-chart="effect-chart"' in page
     assert number(result.estimate["estimate"]) in page

@@ -159,9 +159,15 @@ def _done_result(plan: EvaluationPlan) -> EvaluationResult:
                 "code": "effect_reduced",
                 "template": "The pilot reduced {outcome} by {effect} {unit} ({level} % CI "
                 "{ci_low} to {ci_high} {unit}).",
-                "params": {"outcome": "days to close", "effect": 3.14159, "unit": "days",
-                           "level": 95, "ci_low": -4.25, "ci_high": -2.0312},
-            }  # fmt: skip
+                "params": {
+                    "outcome": "days to close",
+                    "effect": 3.14159,
+                    "unit": "days",
+                    "level": 95,
+                    "ci_low": -4.25,
+                    "ci_high": -2.0312,
+                },
+            }
         ],
     )
 

@@ -166,8 +166,11 @@ def _properties(city: City, violations: Dataset) -> Dataset:
         violations.current_version, ["Property Address", "Docket Number", "Total Fines"]
     )
     frame["property"] = frame["Property Address"].astype(str).str.strip()
-    frame["district"] = frame["property"].str.split().str[1].map(
-        {"N": "North", "S": "South", "E": "East", "W": "West"}
+    frame["district"] = (
+        frame["property"]
+        .str.split()
+        .str[1]
+        .map({"N": "North", "S": "South", "E": "East", "W": "West"})
     )
     frame = frame.dropna(subset=["district"])
     frame["fines"] = pd.to_numeric(frame["Total Fines"], errors="coerce").fillna(0.0)

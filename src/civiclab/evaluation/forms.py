@@ -150,8 +150,7 @@ class AmendForm(forms.Form):
         field = self.fields["field"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = [
-            (name, str(plan._meta.get_field(name).verbose_name).capitalize())
-            for name in amendable
+            (name, str(plan._meta.get_field(name).verbose_name).capitalize()) for name in amendable
         ]
 
     def clean(self) -> dict[str, Any]:
@@ -225,8 +224,12 @@ class PowerForm(forms.Form):
     history_column = forms.CharField(
         label=_("Outcome column (a dataset)"), required=False, max_length=200
     )
-    history_unit = forms.CharField(label=_("Unit column (a dataset)"), required=False, max_length=200)
-    history_time = forms.CharField(label=_("Time column (a dataset)"), required=False, max_length=200)
+    history_unit = forms.CharField(
+        label=_("Unit column (a dataset)"), required=False, max_length=200
+    )
+    history_time = forms.CharField(
+        label=_("Time column (a dataset)"), required=False, max_length=200
+    )
 
     def __init__(self, *args: Any, sources: list[tuple[str, Any]], **kw: Any) -> None:
         super().__init__(*args, **kw)

@@ -77,6 +77,8 @@ def percent(value: Any) -> str:
 def level(alpha: Any) -> str:
     """The confidence level of a significance level: 0.05 → "95"."""
     try:
-        return number_format(round((1 - float(alpha)) * 100, 1), 0 if (1 - float(alpha)) * 100 % 1 == 0 else 1)
+        return number_format(
+            round((1 - float(alpha)) * 100, 1), 0 if (1 - float(alpha)) * 100 % 1 == 0 else 1
+        )
     except (TypeError, ValueError):
         return "95"

@@ -16,7 +16,9 @@ from django.utils.translation import gettext as _
 from civiclab.evaluation.templatetags.evaluation_text import number
 
 
-def _series(label: str, data: list[Any], style: str = "line", colour: str = "value") -> dict[str, Any]:
+def _series(
+    label: str, data: list[Any], style: str = "line", colour: str = "value"
+) -> dict[str, Any]:
     return {"label": label, "data": data, "style": style, "colour": colour}
 
 
@@ -42,10 +44,15 @@ def _arm_means(chart: dict[str, Any]) -> dict[str, Any]:
         "table": {
             "head": [_("Arm"), _("Units"), _("Mean"), _("Low"), _("High")],
             "rows": [
-                [a["arm"], number(a.get("n")), number(a["mean"]), number(a.get("low")),
-                 number(a.get("high"))]
+                [
+                    a["arm"],
+                    number(a.get("n")),
+                    number(a["mean"]),
+                    number(a.get("low")),
+                    number(a.get("high")),
+                ]
                 for a in arms
-            ],  # fmt: skip
+            ],
         },
     }
 
@@ -68,10 +75,14 @@ def _event_study(chart: dict[str, Any]) -> dict[str, Any]:
         "table": {
             "head": [_("Period"), _("Effect"), _("Low"), _("High")],
             "rows": [
-                [p.get("period"), number(p.get("estimate")), number(p.get("ci_low")),
-                 number(p.get("ci_high"))]
+                [
+                    p.get("period"),
+                    number(p.get("estimate")),
+                    number(p.get("ci_low")),
+                    number(p.get("ci_high")),
+                ]
                 for p in points
-            ],  # fmt: skip
+            ],
         },
     }
 
@@ -98,10 +109,14 @@ def _its(chart: dict[str, Any]) -> dict[str, Any]:
         "table": {
             "head": [_("Period"), _("Observed"), _("Fitted"), _("Without the intervention")],
             "rows": [
-                [_label(p.get("time")), number(p.get("observed")), number(p.get("fitted")),
-                 number(p.get("counterfactual"))]
+                [
+                    _label(p.get("time")),
+                    number(p.get("observed")),
+                    number(p.get("fitted")),
+                    number(p.get("counterfactual")),
+                ]
                 for p in points
-            ],  # fmt: skip
+            ],
         },
     }
 
@@ -115,9 +130,11 @@ def _synthetic(chart: dict[str, Any]) -> dict[str, Any]:
         "series": [
             _series(_("This city"), [p.get("treated") for p in points]),
             _series(
-                _("Synthetic control"), [p.get("synthetic") for p in points], "dashed",
+                _("Synthetic control"),
+                [p.get("synthetic") for p in points],
+                "dashed",
                 "counterfactual",
-            ),  # fmt: skip
+            ),
         ],
         "marker": _label(chart.get("intervention_time")),
         "x_label": _("Period"),

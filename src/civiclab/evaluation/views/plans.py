@@ -40,6 +40,7 @@ from civiclab.network.queries import visible_cities
 from civiclab.portfolio.models import Solution
 from civiclab.portfolio.queries import visible
 
+
 def _solution_or_404(request: HttpRequest, pk: int) -> Solution:
     return get_object_or_404(
         visible(Solution, request.user).select_related("city", "city__network", "challenge"),
