@@ -71,3 +71,33 @@ def test_mobile_synthetic_control_is_registered_after_data(seeded: None) -> None
     )
     assert "Registered after data" in page and 'data-evaluation-chart="effect-chart"' in page
     assert number(result.estimate["estimate"]) in page
+
+
+def test_the_api_and_the_cli_agree_with_the_demo_pages(
+    seeded: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """GIVEN the demo's trial WHEN its result is read through the API and its sizing redone
+    with ``civiclab evaluate power`` THEN they give the numbers the pages show."""
+    import json
+
+    from django.core.management import call_command
+    from django.test import Client
+
+    from civiclab.datasets.services import find_dataset
+    from civiclab.evaluation.demo import UNITS, _history
+    from tests.permission_matrix import api_headers
+
+    plan = EvaluationPlan.objects.get(title=TRIAL_TITLE)
+    admin = _admin("detroit")
+    response = Client().get(f"/api/v1/evaluations/{plan.pk}/result", **api_headers(admin))
+    assert response.status_code == 200, response.content
+    found = response.json()
+    stored = plan.results.get()
+    assert found["estimate"]["estimate"] == stored.estimate["estimate"]
+    assert found["strength"] == "strong"
+
+    sd = float(_history(find_dataset(plan.city, "311 requests")).std())
+    capsys.readouterr()
+    call_command("evaluate", "power", "--n", str(UNITS), "--sd", str(sd), "--json")
+    answer = json.loads(capsys.readouterr().out)
+    assert round(answer["mde"], 2) == plan.minimum_detectable_effect
