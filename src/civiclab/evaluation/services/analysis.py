@@ -166,27 +166,35 @@ def run_estimator(frame: pd.DataFrame, spec: AnalysisSpec) -> Estimate:
 def judge(
     estimate: Estimate, spec: AnalysisSpec, plan: EvaluationPlan | None
 ) -> tuple[Strength | None, list[Message]]:
-    """The evidence's strength (from the design and its checks) and the result's sentences."""
+    """The evidence's strength (from the design and its checks) and the result's sentences:
+    the effect, the strength, and its reasons — which say "not pre-registered" for an
+    exploratory analysis or an unlocked plan, and "registered after data" when it was."""
     from civiclab.evaluation.stats import evidence, wording
 
-    pre_registered = plan is not None and plan.is_locked and not plan.registered_after_data
-    strength, notes = evidence.rate(estimate, spec, pre_registered=pre_registered)
-    sentences = list(
-        wording.sentences(
-            estimate,
-            spec,
-            strength,
-            unit_label=plan.unit_label if plan is not None else "",
-            pre_registered=pre_registered,
-        )
+    registered = plan is not None and plan.is_locked
+    registered_after_data = plan is not None and plan.registered_after_data
+    changes = len(deviations(plan)) if plan is not None and plan.is_locked else 0
+    strength, _reasons = evidence.rate(
+        estimate,
+        registered=registered,
+        registered_after_data=registered_after_data,
+        deviations=changes,
     )
-    sentences += [n if isinstance(n, Message) else n.message for n in notes]
-    if plan is None:
-        sentences.append(NOT_PRE_REGISTERED)
-    elif plan.registered_after_data:
-        sentences.append(REGISTERED_AFTER_DATA)
-    elif not plan.is_locked:
-        sentences.append(NOT_PRE_REGISTERED)
+    if plan is not None and plan.outcome_indicator is not None:
+        outcome_label = plan.outcome_indicator.name
+    else:
+        outcome_label = (plan.outcome_column if plan is not None else "") or spec.columns.outcome
+    sentences = wording.sentences(
+        estimate,
+        strength,
+        outcome_label=outcome_label,
+        unit_label="",  # the outcome's unit of measure: the plan does not record one yet
+        n_label=(plan.unit_label if plan is not None else "") or spec.columns.unit,
+        lower_is_better=plan.lower_is_better if plan is not None else spec.lower_is_better,
+        registered=registered,
+        registered_after_data=registered_after_data,
+        deviations=changes,
+    )
     return strength, sentences
 
 

@@ -92,6 +92,11 @@ class AnalysisSpec:
     alpha: float = 0.05
     seed: int = 20261206  # bootstraps and permutations are reproducible
     lower_is_better: bool = False
+    # Rows whose outcome is missing: refused (naming how many) unless the plan says to drop
+    # them; dropped rows are then reported as a failed check (attrition weakens the evidence).
+    drop_missing_outcomes: bool = False
+    # staggered DiD: "never_treated" or "not_yet_treated" units as the comparison
+    control_group: str = "never_treated"
 
 
 @dataclass(frozen=True)
