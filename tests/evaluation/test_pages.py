@@ -184,7 +184,7 @@ def test_result_page_in_english_and_in_french(world: World) -> None:
     assert "strength-strong" in english and 'data-evaluation-chart="effect-chart"' in english
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
     french = body(client.get(url))
-    assert "Le projet pilote a réduit days to close de 3,14 days" in french
+    assert "Le pilote a réduit days to close de 3,14 days" in french
     assert "-4,25" in french and "Preuves solides" in french
 
 
