@@ -108,6 +108,7 @@ def _detroit_trial() -> str | None:
         hypothesis="Routed to the right crew on day one, a request closes at least "
         f"{sizing['mde']:.1f} days sooner.",
         unit_label="properties",
+        **_worded("days to close a sanitation request", "days"),
         comparison_group="Properties whose requests follow the usual route.",
         exclusions="Properties demolished during the pilot.",
         intervention_date=start,
@@ -252,6 +253,16 @@ def _backdate(plan: EvaluationPlan, made: Assignment, start: dt.date) -> None:
     plan.refresh_from_db()
 
 
+def _worded(label: str, unit: str) -> dict[str, str]:
+    """The outcome in words and its unit, for the result's sentence (when plans have them)."""
+    names = {f.name for f in EvaluationPlan._meta.get_fields()}
+    return {
+        key: value
+        for key, value in (("outcome_label", label), ("outcome_unit", unit))
+        if key in names
+    }
+
+
 def _compute(analysis: Any, plan: EvaluationPlan) -> EvaluationResult:
     """The analysis, at once (the demo does not wait for the worker)."""
     result = analysis.request_analysis(None, plan)
@@ -285,7 +296,8 @@ def _mobile_synthetic_control() -> str | None:
         outcome_indicator=indicator,
         outcome_kind="count",
         lower_is_better=True,
-        unit_label="notices",
+        unit_label="city",
+        **_worded("vacant building notices served", "notices"),
         comparison_group="A weighted mix of the peer cities' same indicator, shared with the "
         "network.",
         intervention_date=dt.date(2014, 1, 1),

@@ -35,6 +35,15 @@ PLAN_FORM_FIELDS = [
     "minimum_detectable_effect", "alpha", "power_target", "control_arm", "season_period",
     "registered_after_data",
 ]  # fmt: skip
+# The outcome in words and its unit, for the result's sentence (when the model has them).
+_WORDED = [
+    name
+    for name in ("outcome_label", "outcome_unit")
+    if any(f.name == name for f in EvaluationPlan._meta.get_fields())
+]
+PLAN_FORM_FIELDS[
+    PLAN_FORM_FIELDS.index("lower_is_better") : PLAN_FORM_FIELDS.index("lower_is_better")
+] = _WORDED
 COLUMN_LABELS = {
     "treated": _("Treated column (0/1)"),
     "arm": _("Arm column"),
