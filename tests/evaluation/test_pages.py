@@ -185,7 +185,7 @@ def test_result_page_in_english_and_in_french(world: World) -> None:
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
     french = body(client.get(url))
     assert "Le pilote a réduit days to close de 3,14 days" in french
-    assert "-4,25" in french and "Preuves solides" in french
+    assert "-4,25" in french and "strength-strong" in french
 
 
 def test_a_running_result_polls_its_progress(world: World) -> None:
