@@ -22,7 +22,7 @@ def number(value: Any, decimals: int | None = None) -> str:
     """A number the reader's way: integers grouped, other numbers to 2 significant decimals
     (at least), never in scientific notation."""
     if isinstance(value, bool) or value is None:
-        return "" if value is None else str(value)
+        return "—" if value is None else str(value)
     if isinstance(value, int):
         return number_format(value, 0, force_grouping=True)
     if not isinstance(value, float):
