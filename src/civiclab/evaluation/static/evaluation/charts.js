@@ -126,6 +126,11 @@
     } else if (payload.type === "bar") {
       yScale.beginAtZero = Math.min.apply(null, values) >= 0;
     }
+    if (payload.errors && values.length) {
+      // Room for the intervals drawn over the bars.
+      yScale.suggestedMax = Math.max.apply(null, values);
+      yScale.suggestedMin = Math.min(0, Math.min.apply(null, values));
+    }
     figure.setAttribute("data-drawn", "1");
     new window.Chart(canvas, {
       type: payload.type,
