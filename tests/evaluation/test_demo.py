@@ -56,7 +56,9 @@ def test_detroit_trial_is_pre_registered_randomised_and_computed(seeded: None) -
     assert "strength-strong" in page and "Pre-registered" in page
     plan_page = body(client.get(reverse("evaluation:plan", args=[plan.pk])))
     assert plan.content_hash in plan_page
-    shown = body(client.get(reverse("evaluation:assignment", args=[plan.pk, assignment.pk])))
+    shown = body(
+        client.get(reverse("evaluation:assignment", args=[plan.pk]) + f"?id={assignment.pk}")
+    )
     assert assignment.assignment_hash in shown and "violations" in shown
 
 

@@ -8,7 +8,7 @@ from civiclab.evaluation.views import plans, power, randomise, results
 
 app_name = "evaluation"
 
-_plan = "evaluations/<int:pk>/"
+_plan = "evaluations/<int:evaluation_id>/"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("solutions/<int:pk>/evaluations/", plans.solution_list, name="solution"),
     path("solutions/<int:pk>/evaluations/new/", plans.plan_new, name="new"),
@@ -22,9 +22,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path(f"{_plan}plan.json", plans.plan_json, name="plan_json"),
     path(f"{_plan}power/", power.plan_power, name="power"),
     path(f"{_plan}randomise/", randomise.randomise, name="randomise"),
-    path(f"{_plan}assignments/<int:aid>/", randomise.assignment, name="assignment"),
+    path(f"{_plan}assignment/", randomise.assignment, name="assignment"),
     path(f"{_plan}analyse/", results.analyse, name="analyse"),
     path(f"{_plan}results/", results.result_page, name="results"),
-    path(f"{_plan}results/<int:rid>/", results.result_page, name="result"),
-    path(f"{_plan}results/<int:rid>/status/", results.result_status, name="result_status"),
+    path(f"{_plan}results/<int:result_id>/", results.result_page, name="result"),
+    path(f"{_plan}results/<int:result_id>/status/", results.result_status, name="result_status"),
 ]

@@ -114,8 +114,8 @@ def plan_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    plan = plan_or_404(request, pk)
+def plan_edit(request: HttpRequest, evaluation_id: int) -> HttpResponse:
+    plan = plan_or_404(request, evaluation_id)
     if not may_edit(request.user, plan):
         raise PermissionDenied
     if plan.is_locked:
@@ -148,9 +148,9 @@ def _form_page(
     )
 
 
-def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_detail(request: HttpRequest, evaluation_id: int) -> HttpResponse:
     """The plan: its pre-registered content, the lock and its hash, the amendments."""
-    plan = plan_or_404(request, pk)
+    plan = plan_or_404(request, evaluation_id)
     return render(
         request,
         "evaluation/plan_detail.html",
@@ -181,9 +181,9 @@ def _columns(plan: EvaluationPlan) -> list[tuple[str, str]]:
 
 @login_required
 @require_POST
-def plan_lock(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_lock(request: HttpRequest, evaluation_id: int) -> HttpResponse:
     """Pre-register the plan: its content is frozen and hashed (SHA-256)."""
-    plan = plan_or_404(request, pk)
+    plan = plan_or_404(request, evaluation_id)
     if not may_edit(request.user, plan):
         raise PermissionDenied
     try:
@@ -196,9 +196,9 @@ def plan_lock(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def plan_amend(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_amend(request: HttpRequest, evaluation_id: int) -> HttpResponse:
     """Change one field of a locked plan, with the reason."""
-    plan = plan_or_404(request, pk)
+    plan = plan_or_404(request, evaluation_id)
     if not may_edit(request.user, plan):
         raise PermissionDenied
     if not plan.is_locked:
@@ -237,10 +237,10 @@ def _amend_errors(form: AmendForm, exc: ValidationError) -> None:
         add_service_errors(form, exc)
 
 
-def plan_json(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_json(request: HttpRequest, evaluation_id: int) -> HttpResponse:
     """The plan's record (content, hash, lock, amendments) to download: anyone may recompute
     the SHA-256 from its ``content``."""
-    plan = plan_or_404(request, pk)
+    plan = plan_or_404(request, evaluation_id)
     body = json.dumps(services.plan_document(plan), ensure_ascii=False, indent=2)
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="evaluation-plan-{plan.pk}.json"'
@@ -249,8 +249,8 @@ def plan_json(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def plan_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    plan = plan_or_404(request, pk)
+def plan_delete(request: HttpRequest, evaluation_id: int) -> HttpResponse:
+    plan = plan_or_404(request, evaluation_id)
     if not user_can(request.user, Action.DELETE, plan):
         raise PermissionDenied
     solution_pk = plan.solution_id

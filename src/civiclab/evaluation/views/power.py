@@ -44,8 +44,8 @@ def _sources(request: HttpRequest, city: City, plan: EvaluationPlan | None) -> l
     return choices
 
 
-def plan_power(request: HttpRequest, pk: int) -> HttpResponse:
-    plan = plan_or_404(request, pk)
+def plan_power(request: HttpRequest, evaluation_id: int) -> HttpResponse:
+    plan = plan_or_404(request, evaluation_id)
     return _calculator(request, plan.city, plan)
 
 

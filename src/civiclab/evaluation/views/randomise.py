@@ -9,8 +9,9 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from civiclab.core.errors import DomainError
@@ -22,8 +23,8 @@ from civiclab.evaluation.views.common import may_edit, plan_or_404, refusal_text
 
 
 @login_required
-def randomise(request: HttpRequest, pk: int) -> HttpResponse:
-    plan = plan_or_404(request, pk)
+def randomise(request: HttpRequest, evaluation_id: int) -> HttpResponse:
+    plan = plan_or_404(request, evaluation_id)
     editable = may_edit(request.user, plan)
     datasets = {
         str(d.pk): d
@@ -64,7 +65,7 @@ def randomise(request: HttpRequest, pk: int) -> HttpResponse:
                 _("Units assigned (seed %(seed)s). The assignment is saved as a dataset.")
                 % {"seed": made.seed},
             )
-            return redirect("evaluation:assignment", plan.pk, made.pk)
+            return redirect(reverse("evaluation:assignment", args=[plan.pk]) + f"?id={made.pk}")
         status = 400
     return render(
         request,
@@ -81,9 +82,16 @@ def randomise(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def assignment(request: HttpRequest, pk: int, aid: int) -> HttpResponse:
-    plan = plan_or_404(request, pk)
-    made = get_object_or_404(visible_assignments(request.user), plan=plan, pk=aid)
+def assignment(request: HttpRequest, evaluation_id: int) -> HttpResponse:
+    """The plan's newest assignment, or the one its ``?id=`` names."""
+    plan = plan_or_404(request, evaluation_id)
+    candidates = visible_assignments(request.user).filter(plan=plan)
+    wanted = request.GET.get("id", "")
+    if wanted:
+        candidates = candidates.filter(pk=int(wanted) if wanted.isdigit() else 0)
+    made = candidates.first()
+    if made is None:
+        raise Http404
     saved = made.saved_version.dataset if made.saved_version else None
     if saved is not None and not visible_datasets(request.user).filter(pk=saved.pk).exists():
         saved = None

@@ -68,9 +68,11 @@ def _amended_since(plan: EvaluationPlan, result: EvaluationResult) -> bool:
     return result.plan_hash != current_hash(plan)
 
 
-def result_page(request: HttpRequest, pk: int, rid: int | None = None) -> HttpResponse:
-    plan = plan_or_404(request, pk)
-    result = _result(request, plan, rid)
+def result_page(
+    request: HttpRequest, evaluation_id: int, result_id: int | None = None
+) -> HttpResponse:
+    plan = plan_or_404(request, evaluation_id)
+    result = _result(request, plan, result_id)
     context = result_context(plan, result)
     context.update(
         solution=plan.solution,
@@ -81,11 +83,11 @@ def result_page(request: HttpRequest, pk: int, rid: int | None = None) -> HttpRe
     return render(request, "evaluation/result.html", context)
 
 
-def result_status(request: HttpRequest, pk: int, rid: int) -> HttpResponse:
+def result_status(request: HttpRequest, evaluation_id: int, result_id: int) -> HttpResponse:
     """The result's state for the page's poll; once finished, the page reloads (286 stops
     the polling, HX-Refresh reloads the page with the result)."""
-    plan = plan_or_404(request, pk)
-    result = _result(request, plan, rid)
+    plan = plan_or_404(request, evaluation_id)
+    result = _result(request, plan, result_id)
     context = result_context(plan, result)
     response = render(request, "evaluation/partials/result_status.html", context)
     if context.get("finished"):
@@ -96,11 +98,11 @@ def result_status(request: HttpRequest, pk: int, rid: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def analyse(request: HttpRequest, pk: int) -> HttpResponse:
+def analyse(request: HttpRequest, evaluation_id: int) -> HttpResponse:
     """Queue the analysis of the plan as it is now (or find it computed)."""
     from civiclab.evaluation.services.analysis import request_analysis
 
-    plan = plan_or_404(request, pk)
+    plan = plan_or_404(request, evaluation_id)
     if not may_edit(request.user, plan):
         raise PermissionDenied
     try:
