@@ -185,22 +185,26 @@ _MAKERS = {
 
 
 def power_chart(curve: list[dict[str, float]], target: float) -> dict[str, Any] | None:
-    """Power against the number of units (all arms), with the target power as a line."""
+    """Power against the number of units (all arms), with the target power as a line; or, for
+    a placebo simulation on the city's panel, power against the effect."""
     if not curve:
         return None
+    by_effect = "n" not in curve[0]
+    xs = [number(p["effect"]) if by_effect else number(round(p["n"])) for p in curve]
+    x_label = _("Effect") if by_effect else _("Units (all arms)")
     return {
         "type": "line",
-        "title": _("Power against sample size"),
-        "labels": [number(round(p["n"])) for p in curve],
+        "title": _("Power against the effect") if by_effect else _("Power against sample size"),
+        "labels": xs,
         "series": [
             _series(_("Power"), [p["power"] for p in curve]),
             _series(_("Target"), [target] * len(curve), "dashed", "target"),
         ],
-        "x_label": _("Units (all arms)"),
+        "x_label": x_label,
         "y_label": _("Power"),
         "y_max": 1,
         "table": {
-            "head": [_("Units (all arms)"), _("Power")],
-            "rows": [[number(round(p["n"])), number(p["power"], 2)] for p in curve],
+            "head": [x_label, _("Power")],
+            "rows": [[x, number(p["power"], 2)] for x, p in zip(xs, curve, strict=True)],
         },
     }

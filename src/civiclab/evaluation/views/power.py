@@ -3,8 +3,8 @@ chart of power against sample size. For a plan (its design, outcome and signific
 by default) or for a city; the SD and ICC typed, or estimated from the city's history — the
 plan's outcome, or an indicator or a dataset column the reader picks among those they may see.
 
-The numbers come from ``services.power`` (``plan_power``, ``calculate``, ``history_baseline``),
-the functions the API calls."""
+The numbers come from ``services.power`` (``plan_power``, ``calculate``), the functions the API
+calls; a history picked on the page stands in as an unsaved plan's outcome."""
 
 from __future__ import annotations
 
@@ -100,29 +100,19 @@ def _answer(
 
     question = form.question()
     source = form.cleaned_data.get("history") or ""
-    baseline = None
     if source == PLAN_OUTCOME and plan is not None:
         answer = power.plan_power(request.user, plan, {**question, "from_history": True})
-        baseline = answer.get("baseline")
+    elif source:
+        # The history picked stands in as an unsaved plan's outcome (never saved: it names
+        # the data the service reads, through the one door, for someone who may see them).
+        stand_in = _stand_in(request, city, form, source)
+        answer = power.plan_power(request.user, stand_in, {**question, "from_history": True})
+    elif plan is not None:
+        answer = power.plan_power(request.user, plan, question)
     else:
-        if plan is not None:
-            # The plan's own calculator reads its design and level unless the form says.
-            question.setdefault("design", plan.design)
-        if source:
-            baseline = power.history_baseline(_stand_in(request, city, form, source))
-            _fill(question, baseline)
-        answer = power.calculate(question, lower_is_better=bool(plan and plan.lower_is_better))
-    answer["baseline"] = baseline
+        answer = power.calculate(question)
     answer["target"] = question.get("power", 0.8)
     return answer
-
-
-def _fill(question: dict[str, Any], baseline: dict[str, Any]) -> None:
-    for key in ("sd", "icc", "cluster_size", "cluster_cv"):
-        if baseline.get(key) is not None:
-            question.setdefault(key, baseline[key])
-    if question.get("outcome_kind") == OutcomeKind.BINARY and baseline.get("mean") is not None:
-        question.setdefault("baseline", baseline["mean"])
 
 
 def _stand_in(request: HttpRequest, city: City, form: PowerForm, source: str) -> EvaluationPlan:
@@ -132,10 +122,19 @@ def _stand_in(request: HttpRequest, city: City, form: PowerForm, source: str) ->
     data = form.cleaned_data
     if kind == "indicator":
         indicator = get_object_or_404(visible_indicators(request.user), city=city, pk=pk)
-        return EvaluationPlan(city=city, outcome_indicator=indicator, design=Design.ITS.value)
+        # One series: its mean and SD over time (a before/after plan reads it as it is).
+        return EvaluationPlan(
+            city=city,
+            team=indicator.team,
+            visibility=indicator.visibility,
+            outcome_indicator=indicator,
+            design=Design.PRE_POST.value,
+        )
     dataset = get_object_or_404(visible_datasets(request.user), city=city, pk=pk)
     return EvaluationPlan(
         city=city,
+        team=dataset.team,
+        visibility=dataset.visibility,
         outcome_dataset=dataset,
         outcome_column=data.get("history_column") or "",
         unit_column=data.get("history_unit") or "",
