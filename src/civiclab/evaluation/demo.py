@@ -85,7 +85,7 @@ def _detroit_trial() -> str | None:
     solution = Solution.objects.filter(city=city, title=DETROIT_SOLUTION).first()
     violations = datasets.find_dataset(city, "Vacant building violations") if city else None
     requests = datasets.find_dataset(city, "311 requests") if city else None
-    if solution is None or violations is None or requests is None:
+    if city is None or solution is None or violations is None or requests is None:
         return None
     if EvaluationPlan.objects.filter(solution=solution, title=TRIAL_TITLE).exists():
         return None
@@ -163,6 +163,7 @@ def _properties(city: City, violations: Dataset) -> Dataset:
 
     from civiclab.evaluation.services.data import version_frame
 
+    assert violations.current_version is not None
     frame = version_frame(
         violations.current_version, ["Property Address", "Docket Number", "Total Fines"]
     )
@@ -195,6 +196,7 @@ def _history(requests: Dataset) -> Any:
 
     from civiclab.evaluation.services.data import version_frame
 
+    assert requests.current_version is not None
     frame = version_frame(requests.current_version, ["SRType", "DaysOpen"])
     days = pd.to_numeric(frame.loc[frame["SRType"] == REQUEST_TYPE, "DaysOpen"], errors="coerce")
     return days.dropna().clip(upper=CAP_DAYS).reset_index(drop=True)
@@ -203,6 +205,7 @@ def _history(requests: Dataset) -> Any:
 def _register(made: Assignment) -> Any:
     from civiclab.datasets.queries import version_query
 
+    assert made.saved_version is not None and made.source_version is not None
     with version_query(made.saved_version) as query:
         table = query.execute_arrow("SELECT * FROM data").to_pandas()
     with version_query(made.source_version) as query:
@@ -276,7 +279,7 @@ def _mobile_synthetic_control() -> str | None:
     city = City.objects.filter(slug="mobile").first()
     solution = Solution.objects.filter(city=city, title=MOBILE_SOLUTION).first()
     source = datasets.find_dataset(city, "Vacant buildings") if city else None
-    if solution is None or source is None or source.current_version is None:
+    if city is None or solution is None or source is None or source.current_version is None:
         return None
     indicator = source.indicators.filter(name=NOTICES).first()
     if indicator is None:
@@ -317,6 +320,7 @@ def _peer_notices(source: Dataset, indicator: Any) -> None:
     from civiclab.datasets.queries import version_query
     from civiclab.indicators import services as indicators
 
+    assert source.current_version is not None
     with version_query(source.current_version) as query:
         table = query.execute_arrow("SELECT * FROM data")
     district = pc.utf8_upper(pc.cast(table["PoliceDistrict"], "string"))

@@ -158,9 +158,7 @@ class AmendForm(forms.Form):
         self.plan = plan
         field = self.fields["field"]
         assert isinstance(field, forms.ChoiceField)
-        field.choices = [
-            (name, str(plan._meta.get_field(name).verbose_name).capitalize()) for name in amendable
-        ]
+        field.choices = [(name, _label(plan, name)) for name in amendable]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -171,6 +169,11 @@ class AmendForm(forms.Form):
             except (ValueError, forms.ValidationError) as exc:
                 self.add_error("value", str(getattr(exc, "message", exc)))
         return data
+
+
+def _label(plan: EvaluationPlan, name: str) -> str:
+    found = plan._meta.get_field(name)
+    return str(getattr(found, "verbose_name", name)).capitalize()
 
 
 def parse_value(plan: EvaluationPlan, name: str, raw: str) -> Any:
