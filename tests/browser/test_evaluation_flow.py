@@ -11,6 +11,7 @@ from civiclab.network.demo import DEMO_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 ADMIN = "detroit.admin@demo.civiclab.org"
+pytest.importorskip("civiclab.evaluation.services.assignments")
 
 
 def test_detroit_opens_its_locked_plan_and_its_result(page: Page, live_server: LiveServer) -> None:

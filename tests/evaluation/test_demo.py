@@ -12,6 +12,7 @@ from civiclab.evaluation.templatetags.evaluation_text import number
 from tests.clients import as_user, body
 
 pytestmark = pytest.mark.django_db
+pytest.importorskip("civiclab.evaluation.services.assignments")
 
 
 @pytest.fixture

@@ -69,6 +69,10 @@ NOTICES = "Vacant building notices"
 
 def seed_demo_evaluations() -> list[str]:
     """The two demo evaluations (when their data are there); returns what was made."""
+    from importlib.util import find_spec
+
+    if find_spec("civiclab.evaluation.services.assignments") is None:
+        return []  # the app's power and randomisation services are not installed yet
     made = []
     trial = _detroit_trial()
     if trial is not None:
