@@ -29,6 +29,7 @@ from schemathesis.specs.openapi.checks import (
 
 from civiclab.datasets import services as datasets
 from civiclab.datasets.models import ImportJob
+from civiclab.evaluation.models import EvaluationPlan, EvaluationResult
 from civiclab.indicators import services as indicators
 from civiclab.wsgi import application
 from tests.datasets.helpers import write
@@ -97,6 +98,11 @@ def member(db: None, tmp_path: Path) -> Member:
     job = ImportJob.objects.create(
         city=world.city, dataset=dataset, dataset_name="Requests", upload="requests.csv"
     )
+    plan = EvaluationPlan.objects.create(
+        solution=solution, city=world.city, visibility="city", title="Trial", design="rct",
+        outcome_dataset=dataset, outcome_column="kind", unit_column="id",
+    )  # fmt: skip
+    result = EvaluationResult.objects.create(plan=plan, plan_hash="0" * 64, data_version="d0")
     return Member(
         headers={"Authorization": api_headers(user)["HTTP_AUTHORIZATION"]},
         path={
@@ -106,6 +112,8 @@ def member(db: None, tmp_path: Path) -> Member:
             "team_id": world.team.pk,
             "membership_id": user.memberships.get().pk,
             "job_id": job.pk,
+            "evaluation_id": plan.pk,
+            "result_id": result.pk,
         },
         pks={
             "challenges": challenge.pk,

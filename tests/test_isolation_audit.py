@@ -21,9 +21,11 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from civiclab.datasets import services as datasets
 from civiclab.datasets.models import ImportJob
+from civiclab.evaluation.models import EvaluationPlan, EvaluationResult, PlanAmendment
 from civiclab.geo.services import attach_boundary
 from civiclab.indicators import services as indicators
 from civiclab.portfolio.models import SolutionIndicator
@@ -62,6 +64,9 @@ NAMES = (
     "zqsecret graffiti",  # a value in the dataset's rows
     "zqsecret wards",  # a boundary (its dataset)
     "zqsecret ward 1",  # an area of it
+    "zqsecret evaluation",
+    "zqsecret amendment",
+    "zqsecret result",
 )
 # A boundary's areas: one square ward around the requests.
 WARDS = {
@@ -147,6 +152,15 @@ def private(world: World, tmp_path: Path) -> dict[str, list[Any]]:
         city=world.city, dataset=dataset, dataset_name="Zqsecret data", upload="zqsecret.csv"
     )
     objects = [challenge, evidence, cause, opportunity, idea, solution]
+    plan = EvaluationPlan.objects.create(
+        solution=solution, city=world.city, team=world.team, visibility="team",
+        title="Zqsecret evaluation", design="rct", locked_at=timezone.now(),
+    )  # fmt: skip
+    PlanAmendment.objects.create(plan=plan, field="hypothesis", reason="Zqsecret amendment")
+    result = EvaluationResult.objects.create(
+        plan=plan, plan_hash="0" * 64, data_version="d0", state="failed",
+        error={"code": "x", "template": "Zqsecret result", "params": {}, "text": "Zqsecret result"},
+    )  # fmt: skip
     return {
         "slug": [world.city.slug],
         "dataset_slug": [dataset.slug, areas.slug],
@@ -164,6 +178,8 @@ def private(world: World, tmp_path: Path) -> dict[str, list[Any]]:
         "part_pk": sorted({p.pk for p in parts}),
         "kind": ["milestones", "risks", "decisions", "updates"],
         "target_pk": [target.pk],
+        "evaluation_id": [plan.pk],
+        "result_id": [result.pk],
     }
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from civiclab.audit.models import AuditEvent
 from civiclab.core.permissions import Visibility
@@ -119,3 +120,46 @@ def test_an_evaluation_is_as_private_as_its_solution(world: World, tmp_path: Pat
     solution.save()
     assert not visible_evaluations(outsider).filter(pk=plan.pk).exists()
     assert visible_evaluations(world.user("team_member")).filter(pk=plan.pk).exists()
+
+
+def test_solution_results_are_the_newest_done_of_each_visible_plan(world: World) -> None:
+    from civiclab.evaluation.models import EvaluationResult
+    from civiclab.evaluation.queries import solution_results
+    from tests.evaluation.helpers import plan_of
+
+    solution = solution_of(world)
+    plan = plan_of(solution)
+    hidden = plan_of(solution, visibility=Visibility.TEAM, team=world.team)
+    for made in (plan, hidden):
+        EvaluationResult.objects.create(plan=made, plan_hash="a", data_version="1", state="done")
+    newest = EvaluationResult.objects.create(
+        plan=plan, plan_hash="b", data_version="1", state="done", finished_at=timezone.now()
+    )
+    EvaluationResult.objects.create(plan=plan, plan_hash="c", data_version="1", state="failed")
+    assert solution_results(world.user("member"), solution) == [newest]
+    assert len(solution_results(world.user("team_member"), solution)) == 2
+
+
+def test_every_write_is_audited(world: World, tmp_path: Path) -> None:
+    """GIVEN a plan WHEN it is edited, locked, amended, analysed and deleted THEN each is in the
+    city's audit log, with who did it."""
+    from civiclab.evaluation.services import analysis
+
+    plan = _draft(world, tmp_path, intervention_date=dt.date(2099, 1, 1))
+    member, admin = world.user("member"), world.user("city_admin")
+    plans.update_plan(member, plan, {"hypothesis": "Faster"})
+    plans.lock_plan(member, plan)
+    plans.amend_plan(member, plan, "hypothesis", "Much faster", "Bigger squad")
+    analysis.request_analysis(member, plan, queue=False)
+    pk = str(plan.pk)
+    plans.delete_plan(admin, plan)
+    actions = list(
+        AuditEvent.objects.filter(object_id=pk, action__startswith="evaluation.")
+        .order_by("pk")
+        .values_list("action", "city_id")
+    )
+    assert [a for a, _ in actions] == [
+        "evaluation.create", "evaluation.update", "evaluation.lock", "evaluation.amend",
+        "evaluation.analyse", "evaluation.delete",
+    ]  # fmt: skip
+    assert {city for _, city in actions} == {world.city.pk}

@@ -25,6 +25,10 @@ VERBS: dict[str, Promise] = {
     "evidence": pgettext_lazy("audit action", "Evidence linked"),
     "attach": pgettext_lazy("audit action", "Attached as boundaries"),
     "revoke": pgettext_lazy("audit action", "Revoked"),
+    "lock": pgettext_lazy("audit action", "Locked (pre-registered)"),
+    "amend": pgettext_lazy("audit action", "Amended"),
+    "randomise": pgettext_lazy("audit action", "Units assigned to arms"),
+    "analyse": pgettext_lazy("audit action", "Analysis requested"),
 }
 
 KINDS: dict[str, Promise] = {
@@ -50,6 +54,7 @@ KINDS: dict[str, Promise] = {
     "risk": _("Risk"),
     "decision": _("Decision"),
     "update": _("Progress update"),
+    "evaluation": _("Evaluation"),
 }
 
 

@@ -97,6 +97,15 @@ class EvaluationPlan(CityOwnedContent):
         choices=OUTCOME_KIND_CHOICES,
         default=OutcomeKind.CONTINUOUS.value,
     )
+    outcome_label = models.CharField(
+        _("outcome, in words"),
+        max_length=200,
+        blank=True,
+        help_text=_("How the result names it, e.g. median days to close"),
+    )
+    outcome_unit = models.CharField(
+        _("outcome's unit"), max_length=60, blank=True, help_text=_("e.g. days, requests")
+    )
     lower_is_better = models.BooleanField(_("lower is better"), default=False)
     secondary_outcomes = models.JSONField(_("secondary outcomes"), default=list, blank=True)
     unit_label = models.CharField(_("unit"), max_length=60, blank=True)

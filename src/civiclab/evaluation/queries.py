@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 
 from civiclab.core.permissions import DEFAULT_POLICY
 from civiclab.core.scoping import visible_to
@@ -57,3 +57,32 @@ def visible_results(user: Any) -> QuerySet[EvaluationResult]:
 def latest_result(plan: EvaluationPlan) -> EvaluationResult | None:
     """The plan's newest result (the caller has already read the plan through a scoped query)."""
     return plan.results.order_by("-created_at", "-pk").first()
+
+
+def solution_results(user: Any, solution: Solution) -> list[EvaluationResult]:
+    """The newest finished result of each evaluation of ``solution`` that ``user`` may see:
+    what the solution's page, its indicator targets and later reports show as "what was
+    learned" (a plan with no finished result has none)."""
+    done = (
+        visible_results(user)
+        .filter(plan__solution=solution, state=EvaluationResult.State.DONE)
+        .order_by("plan_id", F("finished_at").desc(nulls_last=True), "-pk")
+    )
+    newest: dict[int, EvaluationResult] = {}
+    for result in done:
+        newest.setdefault(result.plan_id, result)
+    return list(newest.values())
+
+
+def indicator_results(user: Any, indicator: Any) -> list[EvaluationResult]:
+    """The newest finished result of each visible evaluation whose primary outcome is
+    ``indicator``: what an indicator (and a solution's target on it) shows as learned."""
+    done = (
+        visible_results(user)
+        .filter(plan__outcome_indicator=indicator, state=EvaluationResult.State.DONE)
+        .order_by("plan_id", F("finished_at").desc(nulls_last=True), "-pk")
+    )
+    newest: dict[int, EvaluationResult] = {}
+    for result in done:
+        newest.setdefault(result.plan_id, result)
+    return list(newest.values())

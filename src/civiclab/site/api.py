@@ -15,6 +15,7 @@ from civiclab.core.api import error, install_error_handlers
 from civiclab.datasets.api import router as datasets_router
 from civiclab.datasets.ingest.report import IngestError
 from civiclab.datasets.ingest_text import error_message, report_for_reader
+from civiclab.evaluation.api import router as evaluation_router
 from civiclab.geo.api.analysis import router as geo_analysis_router
 from civiclab.geo.api.layers import router as geo_layers_router
 from civiclab.geo.api.maps import router as geo_router
@@ -54,3 +55,4 @@ api.add_router("/", geo_analysis_router, tags=["spatial analysis"])
 api.add_router("/", indicators_router, tags=["indicators"])
 api.add_router("/", portfolio_challenges.router, tags=["portfolio"])
 api.add_router("/", portfolio_solutions.router, tags=["portfolio"])
+api.add_router("/", evaluation_router, tags=["evaluation"])

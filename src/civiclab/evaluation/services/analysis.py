@@ -14,7 +14,11 @@ An exploratory analysis of a dataset without a plan (``analyse_dataset``, the CL
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+import hashlib
 import logging
+import math
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
@@ -26,7 +30,7 @@ from civiclab.core.services import check
 from civiclab.evaluation.models import EvaluationPlan, EvaluationResult
 from civiclab.evaluation.queries import EVALUATION_POLICY
 from civiclab.evaluation.services.data import data_key, load_plan_data, version_frame
-from civiclab.evaluation.services.plans import current_hash
+from civiclab.evaluation.services.plans import check_plan, current_hash
 from civiclab.evaluation.stats.types import (
     AnalysisSpec,
     EvaluationError,
@@ -41,27 +45,52 @@ if TYPE_CHECKING:
     from civiclab.evaluation.stats.types import Estimate
 
 logger = logging.getLogger(__name__)
+# A result still running after this long lost its worker: asking again queues it afresh.
+STALE_AFTER = dt.timedelta(minutes=30)
 
 NOT_PRE_REGISTERED = Message("not_pre_registered", "Exploratory analysis: not pre-registered.", {})
-REGISTERED_AFTER_DATA = Message(
-    "registered_after_data", "Registered after data: the plan was locked once outcomes existed.", {}
-)
 
 
 def message_dict(message: Message) -> dict[str, Any]:
-    return {
-        "code": message.code,
-        "template": message.template,
-        "params": message.params,
-        "text": message.english(),
-    }
+    return json_safe(
+        {
+            "code": message.code,
+            "template": message.template,
+            "params": message.params,
+            "text": english(message),
+        }
+    )
+
+
+def english(message: Message) -> str:
+    """The message in English with its numbers rounded for reading (the pages format them
+    in the reader's language from ``params``)."""
+    return message.template.format(
+        **{key: _readable(value) for key, value in message.params.items()}
+    )
+
+
+def _readable(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, float):
+        return value
+    if not math.isfinite(value):
+        return "–"
+    size = abs(value)
+    if size >= 100:
+        return f"{value:,.0f}"
+    if size >= 10:
+        return f"{value:.1f}"
+    return f"{value:.3g}"
 
 
 @transaction.atomic
-def request_analysis(by: Any, plan: EvaluationPlan, *, force: bool = False) -> EvaluationResult:
-    """The plan's result for its content and data now: cached, or queued for the worker."""
-    check(by, Action.EDIT, plan, EVALUATION_POLICY)
-    plan_hash, key = current_hash(plan), data_key(plan)
+def request_analysis(
+    by: Any, plan: EvaluationPlan, *, force: bool = False, queue: bool = True
+) -> EvaluationResult:
+    """The plan's result for its content and data now: cached, or queued for the worker
+    (``queue=False``: the caller runs it, as the command line does)."""
+    check_plan(by, Action.EDIT, plan)
+    plan_hash, key = result_key(plan), data_key(plan)
     result, made = EvaluationResult.objects.get_or_create(
         plan=plan,
         plan_hash=plan_hash,
@@ -72,8 +101,13 @@ def request_analysis(by: Any, plan: EvaluationPlan, *, force: bool = False) -> E
             "registered_after_data": plan.registered_after_data,
         },
     )
-    again = result.state == EvaluationResult.State.FAILED or force
-    if made or (again and result.state != EvaluationResult.State.RUNNING):
+    stale = (
+        result.state == EvaluationResult.State.RUNNING
+        and result.started_at is not None
+        and result.started_at < timezone.now() - STALE_AFTER
+    )  # its worker stopped before finishing it
+    again = result.state == EvaluationResult.State.FAILED or force or stale
+    if made or (again and (result.state != EvaluationResult.State.RUNNING or stale)):
         if not made:
             EvaluationResult.objects.filter(pk=result.pk).update(
                 state=EvaluationResult.State.QUEUED, progress=0.0, stage="", error={},
@@ -82,8 +116,17 @@ def request_analysis(by: Any, plan: EvaluationPlan, *, force: bool = False) -> E
             result.refresh_from_db()
         record(by, "evaluation.analyse", plan, result=result.pk, data_version=key)
         result_id = result.pk
-        transaction.on_commit(lambda: _queue(result_id))
+        if queue:
+            transaction.on_commit(lambda: _queue(result_id))
     return result
+
+
+def result_key(plan: EvaluationPlan) -> str:
+    """What a result is cached by on the plan's side: its content (``current_hash``) and
+    whether it was locked — the same content analysed before and after the lock is worded
+    differently (not pre-registered / pre-registered)."""
+    state = "locked" if plan.is_locked else "draft"
+    return hashlib.sha256(f"{current_hash(plan)}:{state}".encode()).hexdigest()
 
 
 def _queue(result_id: int) -> None:
@@ -132,8 +175,8 @@ def run_result(result_id: int) -> None:
         state=EvaluationResult.State.DONE,
         progress=1.0,
         stage="",
-        estimate=estimate.as_dict(),
-        strength=str(strength) if strength else "",
+        estimate=json_safe(estimate.as_dict()),
+        strength=str(strength),
         sentences=[message_dict(m) for m in sentences],
         deviations=deviations(plan),
         error={},
@@ -165,44 +208,80 @@ def run_estimator(frame: pd.DataFrame, spec: AnalysisSpec) -> Estimate:
 
 def judge(
     estimate: Estimate, spec: AnalysisSpec, plan: EvaluationPlan | None
-) -> tuple[Strength | None, list[Message]]:
-    """The evidence's strength (from the design and its checks) and the result's sentences:
-    the effect, the strength, and its reasons — which say "not pre-registered" for an
-    exploratory analysis or an unlocked plan, and "registered after data" when it was."""
+) -> tuple[Strength, list[Message]]:
+    """The evidence's strength (``stats.evidence``: from the design, its checks and the
+    pre-registration) and the result's sentences (``stats.wording``). A plan that was never
+    locked, or no plan at all, is labelled "not pre-registered"."""
     from civiclab.evaluation.stats import evidence, wording
 
     registered = plan is not None and plan.is_locked
-    registered_after_data = plan is not None and plan.registered_after_data
-    changes = len(deviations(plan)) if plan is not None and plan.is_locked else 0
+    after = plan is not None and plan.registered_after_data
+    deviations = plan.amendments.count() if plan is not None else 0
     strength, _reasons = evidence.rate(
-        estimate,
-        registered=registered,
-        registered_after_data=registered_after_data,
-        deviations=changes,
+        estimate, registered=registered, registered_after_data=after, deviations=deviations
     )
-    if plan is not None and plan.outcome_indicator is not None:
-        outcome_label = plan.outcome_indicator.name
-    else:
-        outcome_label = (plan.outcome_column if plan is not None else "") or spec.columns.outcome
     sentences = wording.sentences(
         estimate,
         strength,
-        outcome_label=outcome_label,
-        unit_label="",  # the outcome's unit of measure: the plan does not record one yet
-        n_label=(plan.unit_label if plan is not None else "") or spec.columns.unit,
-        lower_is_better=plan.lower_is_better if plan is not None else spec.lower_is_better,
+        outcome_label=outcome_label(plan, spec),
+        unit_label=plan.outcome_unit if plan is not None else "",
+        n_label=plural(plan.unit_label)
+        if plan is not None and plan.unit_label
+        else spec.columns.unit,
+        lower_is_better=spec.lower_is_better,
         registered=registered,
-        registered_after_data=registered_after_data,
-        deviations=changes,
+        registered_after_data=after,
+        deviations=deviations,
     )
+    said = any("not pre-registered" in m.template for m in sentences)
+    if not registered and not said:
+        sentences.append(NOT_PRE_REGISTERED)
     return strength, sentences
+
+
+def outcome_label(plan: EvaluationPlan | None, spec: AnalysisSpec) -> str:
+    if plan is not None and plan.outcome_label:
+        return plan.outcome_label
+    if plan is not None and plan.outcome_indicator is not None:
+        return plan.outcome_indicator.name
+    return spec.columns.outcome
+
+
+def plural(label: str) -> str:
+    """The units counted, in the plural ("properties"); "units" when the plan names none."""
+    label = label.strip()
+    if not label:
+        return "units"
+    if label.endswith("s"):
+        return label
+    if label.endswith("y") and label[-2:-1] not in tuple("aeiou"):
+        return label[:-1] + "ies"
+    return label + "s"
+
+
+def json_safe(value: Any) -> Any:
+    """``value`` as plain JSON: every non-finite number (a synthetic control has no SE: NaN) as
+    None, numpy values as Python's, dates as ISO text — so it is stored and sent as valid JSON."""
+    if isinstance(value, bool) or value is None or isinstance(value, (str, int)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(key): json_safe(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [json_safe(item) for item in value]
+    if hasattr(value, "isoformat"):  # dates, datetimes, pandas timestamps
+        return value.isoformat()
+    if hasattr(value, "tolist"):  # numpy scalars and arrays
+        return json_safe(value.tolist())
+    return str(value)
 
 
 def analyse_dataset(
     by: Any, dataset: Dataset, spec: AnalysisSpec
-) -> tuple[Estimate, Strength | None, list[Message]]:
+) -> tuple[Estimate, Strength, list[Message]]:
     """An exploratory analysis of a dataset the caller may see, without a plan (at once)."""
-    from civiclab.evaluation.services.data import needed_columns
+    from civiclab.evaluation.services.data import aligned_time, needed_columns
 
     check(by, Action.VIEW, dataset, EVALUATION_POLICY)
     version = dataset.current_version
@@ -211,6 +290,8 @@ def analyse_dataset(
             Message("no_data", "The dataset {name} has no rows yet.", {"name": dataset.name})
         )
     frame = version_frame(version, needed_columns(spec.columns))
+    when = aligned_time(frame, spec.columns.time, spec.intervention_time)
+    spec = dataclasses.replace(spec, intervention_time=when)
     estimate = run_estimator(frame, spec)
     strength, sentences = judge(estimate, spec, None)
     return estimate, strength, sentences

@@ -66,7 +66,15 @@ def _quoted(column: str) -> str:
 def version_frame(version: DatasetVersion, columns: list[str]) -> pd.DataFrame:
     """``columns`` of one dataset version, as a DataFrame (through the one door)."""
     from civiclab.datasets.queries import column_types, version_query
+    from civiclab.evaluation.stats.router import MAX_ROWS
 
+    if version.rows > MAX_ROWS:  # refused before the rows are read into memory
+        raise _refuse(
+            "too_many_rows",
+            "The table has {rows} rows; at most {limit} can be analysed at once.",
+            rows=version.rows,
+            limit=MAX_ROWS,
+        )
     known = column_types(version)
     missing = [c for c in columns if c not in known]
     if missing:
@@ -79,7 +87,8 @@ def version_frame(version: DatasetVersion, columns: list[str]) -> pd.DataFrame:
     sql = "SELECT " + ", ".join(_quoted(c) for c in wanted) + " FROM data"
     with version_query(version) as query:
         table = query.execute_arrow(sql)
-    return table.to_pandas()
+    # Dates as timestamps (not Python date objects), so periods sort and compare as time.
+    return table.to_pandas(date_as_object=False)
 
 
 def indicator_panel(indicator: Indicator, unit: str) -> pd.DataFrame:
@@ -196,15 +205,32 @@ def _intervention_time(plan: EvaluationPlan, frame: pd.DataFrame, time: str | No
     """The intervention's start in the time column's own terms (a timestamp for dates)."""
     if plan.intervention_date is None or time is None:
         return None
+    return aligned_time(frame, time, plan.intervention_date)
+
+
+def aligned_time(frame: pd.DataFrame, time: str | None, when: Any) -> Any:
+    """``when`` (a date, a timestamp, a number or text) as the time column compares it: a
+    timestamp in the column's zone for date and time columns, as given otherwise."""
+    if when is None or time is None or time not in frame.columns:
+        return when
+    import datetime as dt
+
     import pandas as pd
 
-    if pd.api.types.is_datetime64_any_dtype(frame[time]):
-        stamp = pd.Timestamp(plan.intervention_date)
-        zone = getattr(frame[time].dtype, "tz", None)
-        return stamp.tz_localize(zone) if zone is not None else stamp
-    if pd.api.types.is_numeric_dtype(frame[time]):
-        return None  # periods numbered: the plan's columns say when (cohort / treated)
-    return plan.intervention_date.isoformat()
+    column = frame[time]
+    if pd.api.types.is_datetime64_any_dtype(column) and isinstance(
+        when, (dt.date, pd.Timestamp, str)
+    ):
+        stamp = pd.Timestamp(when)
+        zone = getattr(column.dtype, "tz", None)
+        if zone is not None:
+            return stamp.tz_localize(zone) if stamp.tzinfo is None else stamp.tz_convert(zone)
+        return stamp.tz_localize(None) if stamp.tzinfo is not None else stamp
+    if pd.api.types.is_numeric_dtype(column):
+        if isinstance(when, dt.date):
+            return None  # periods numbered: the plan's columns say when (cohort / treated)
+        return when
+    return when.isoformat() if isinstance(when, dt.date) else when
 
 
 def _indicator_data(plan: EvaluationPlan, indicator: Indicator, key: str) -> PlanData:

@@ -61,7 +61,8 @@ SYSTEM = None
 # The pre-registered fields: their canonical JSON is what the lock hashes.
 PLAN_FIELDS = (
     "solution", "title", "question", "hypothesis", "outcome_indicator", "outcome_dataset",
-    "outcome_column", "unit_column", "time_column", "outcome_kind", "lower_is_better",
+    "outcome_column", "unit_column", "time_column", "outcome_kind", "outcome_label",
+    "outcome_unit", "lower_is_better",
     "secondary_outcomes", "unit_label", "design", "comparison_group", "exclusions",
     "intervention_date", "analysis_date", "minimum_detectable_effect", "alpha", "power_target",
     "columns", "control_arm", "season_period", "donors", "registered_after_data",
@@ -85,6 +86,17 @@ class LockRefused(DomainError):
 
     status = 409
     code = "lock_refused"
+
+
+def check_plan(by: Any, action: Action, plan: EvaluationPlan) -> None:
+    """Refuse unless ``by`` may do ``action`` to ``plan`` *and* to its solution as it is now
+    (viewing: see it; anything else: edit it), so narrowing a solution later narrows who may
+    touch its evaluations even where the plan's own visibility is wider. An unsaved stand-in
+    without a solution (the power page's "history from this dataset") is checked as itself."""
+    check(by, action, plan, EVALUATION_POLICY)
+    if plan.solution_id is not None:
+        needed = Action.VIEW if action == Action.VIEW else Action.EDIT
+        check(by, needed, plan.solution, EVALUATION_POLICY)
 
 
 # -- canonical content and its hash -------------------------------------------------------------
@@ -140,11 +152,24 @@ def plan_document(plan: EvaluationPlan) -> dict[str, Any]:
             }
             for a in plan.amendments.all()
         ],
+        "assignments": [
+            {
+                "method": a.method,
+                "seed": a.seed,
+                "sha256": a.assignment_hash,
+                "counts": a.counts,
+                "created_at": a.created_at.isoformat(),
+            }
+            for a in plan.assignments.order_by("created_at", "pk")
+        ],
     }
 
 
 # -- validation ---------------------------------------------------------------------------------
 def _validate(plan: EvaluationPlan) -> None:
+    # Each field read as its type first (an amendment's "2027-01-01" becomes a date), so the
+    # checks below compare values, not text.
+    plan.clean_fields(exclude=["solution", "city", "team"])
     errors: dict[str, str] = {}
     city_id = plan.city_id
     indicator = plan.outcome_indicator
@@ -276,7 +301,7 @@ def create_plan(
 @transaction.atomic
 def update_plan(by: Any, plan: EvaluationPlan, changes: dict[str, Any]) -> EvaluationPlan:
     """Edit a draft plan. A locked plan refuses every change of its content (amend it)."""
-    check(by, Action.EDIT, plan, EVALUATION_POLICY)
+    check_plan(by, Action.EDIT, plan)
     unknown = set(changes) - set(AMENDABLE) - set(OTHER_FIELDS)
     if unknown:
         raise ValidationError({name: "This field cannot be changed." for name in sorted(unknown)})
@@ -306,7 +331,7 @@ def update_plan(by: Any, plan: EvaluationPlan, changes: dict[str, Any]) -> Evalu
 
 @transaction.atomic
 def delete_plan(by: Any, plan: EvaluationPlan) -> None:
-    check(by, Action.DELETE, plan, EVALUATION_POLICY)
+    check_plan(by, Action.DELETE, plan)
     record(
         by,
         "evaluation.delete",
@@ -390,7 +415,7 @@ def _quoted(column: str) -> str:
 @transaction.atomic
 def lock_plan(by: Any, plan: EvaluationPlan) -> EvaluationPlan:
     """Freeze the plan: its content and hash are recorded; it changes only by amendments."""
-    check(by, Action.EDIT, plan, EVALUATION_POLICY)
+    check_plan(by, Action.EDIT, plan)
     # Two locks at once: the second waits for the first, then finds the plan locked.
     EvaluationPlan.objects.select_for_update().filter(pk=plan.pk).exists()
     plan.refresh_from_db()
@@ -435,7 +460,7 @@ def lock_plan(by: Any, plan: EvaluationPlan) -> EvaluationPlan:
 def amend_plan(by: Any, plan: EvaluationPlan, field: str, value: Any, reason: str) -> PlanAmendment:
     """Change one field of a locked plan, with the reason: recorded beside the plan and shown
     with its results as a deviation from the pre-registration."""
-    check(by, Action.EDIT, plan, EVALUATION_POLICY)
+    check_plan(by, Action.EDIT, plan)
     if not plan.is_locked:
         raise DomainError("The plan is not locked yet: edit it directly.", code="plan_not_locked")
     if field not in AMENDABLE:
