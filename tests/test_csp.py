@@ -97,12 +97,14 @@ def test_every_demo_page_has_the_policy_and_no_inline_script() -> None:
     crawled from the home page, signed out and as the network admin THEN every answer carries
     the policy and no page holds inline script, event-handler attributes or hx-on."""
     from civiclab.datasets.demo import seed_demo_datasets
+    from civiclab.evaluation.demo import seed_demo_evaluations
     from civiclab.geo.demo import seed_demo_geo
     from civiclab.indicators.demo import seed_demo_indicators
     from civiclab.portfolio.demo import seed_demo_portfolio
 
     seed_demo(), seed_demo_datasets(), seed_demo_geo(), seed_demo_indicators()
     seed_demo_portfolio()
+    seed_demo_evaluations()
     anonymous = crawl(Client(), ["/", "/accounts/login/", "/api/v1/docs"])
     admin = Membership.objects.filter(role="network_admin").first().user
     client = Client()
@@ -116,7 +118,7 @@ def test_every_demo_page_has_the_policy_and_no_inline_script() -> None:
     start = ["/", "/data/", "/portfolio/board/", "/network/", "/city/", *by_area]
     signed_in = crawl(client, start)
     assert len(signed_in) > 40, "the crawl should reach the demo's pages"
-    for kind in ("map", "choropleth", "indicator", "challenge", "solution", "import"):
+    for kind in ("map", "choropleth", "indicator", "challenge", "solution", "import", "result"):
         assert any(kind in (view_name(urlsplit(p).path) or "") for p in signed_in), kind
     problems = {p: found for p, found in {**anonymous, **signed_in}.items() if found}
     assert not problems, problems

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class EvaluationConfig(AppConfig):
@@ -6,3 +7,29 @@ class EvaluationConfig(AppConfig):
 
     name = "civiclab.evaluation"
     label = "evaluation"
+
+    def ready(self) -> None:
+        from civiclab.core.page_links import PageLink, contribute
+
+        # A solution's page and a city's page offer their evaluations without knowing this app
+        # (core.page_links).
+        contribute(
+            "solution",
+            PageLink(
+                key="evaluations",
+                label=_("Evaluations"),
+                url_name="evaluation:solution",
+                args=lambda solution: (solution.pk,),
+                order=40,
+            ),
+        )
+        contribute(
+            "city",
+            PageLink(
+                key="evaluations",
+                label=_("Evaluations"),
+                url_name="evaluation:city",
+                args=lambda city: (city.slug,),
+                order=60,
+            ),
+        )

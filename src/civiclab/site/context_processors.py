@@ -15,6 +15,7 @@ NAMESPACE_TABS = {
     "indicators": "data",
     "geo": "data",
     "portfolio": "challenges",
+    "evaluation": "challenges",
     "network": "city",
 }
 # Pages whose tab differs from their namespace's.

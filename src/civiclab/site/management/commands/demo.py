@@ -13,6 +13,7 @@ from django.core.management.base import CommandParser
 from civiclab.core.management.output import ResultCommand
 from civiclab.core.management.processes import serve_with_worker
 from civiclab.datasets.demo import seed_demo_datasets
+from civiclab.evaluation.demo import seed_demo_evaluations
 from civiclab.geo.demo import seed_demo_geo
 from civiclab.indicators.demo import seed_demo_indicators
 from civiclab.network.demo import seed_demo
@@ -36,6 +37,7 @@ class Command(ResultCommand):
         datasets += seed_demo_geo() if summary.created else []
         indicators = seed_demo_indicators() if summary.created else []
         challenges = seed_demo_portfolio() if summary.created else []
+        evaluations = seed_demo_evaluations() if summary.created else []
         url = f"http://{options['host']}:{options['port']}/"
         if options["json"]:
             self.emit(
@@ -47,6 +49,7 @@ class Command(ResultCommand):
                     "datasets": datasets,
                     "indicators": indicators,
                     "challenges": challenges,
+                    "evaluations": evaluations,
                 },
                 "",
             )
@@ -68,6 +71,8 @@ class Command(ResultCommand):
                 lines += ["sample indicators: " + ", ".join(indicators)]
             if challenges:
                 lines += [f"sample challenges: {len(challenges)} in the portfolio"]
+            if evaluations:
+                lines += ["sample evaluations: " + "; ".join(evaluations)]
             lines.append("")
             self.stdout.write("\n".join(lines))
         if not options["no_serve"]:
