@@ -48,7 +48,7 @@ def test_its_ols_finds_level_and_slope_changes_with_seasonality() -> None:
     point = estimate.chart["points"][-1]
     assert set(point) == {"time", "observed", "fitted", "counterfactual"}
     assert point["time"] == "2023-12-01T00:00:00"
-    assert [(c.code, c.passed) for c in estimate.checks] == [("autocorrelation", True)]
+    assert [(c.code, c.passed) for c in estimate.checks] == [("series_length", False)]
 
 
 def test_its_corrects_the_autocorrelation_for_its_small_sample_bias() -> None:
