@@ -7,8 +7,8 @@ is about ±1.5 standard errors.
 - DiD (``did.analyse``): 40 units (20 treated), 10 periods, start at period 5, unit effects,
   a common trend, errors AR(1) within each unit (ρ = 0.5, so clustering matters), true
   effect 0.3. CRV1 by unit, t with G − 1 df.
-- ITS (``its.analyse``, Prais–Winsten AR(1) with a bias-corrected ρ): 48 monthly points, start at 24, level change 1 and
-  slope change 0.05 (true effect at the end: 1 + 0.05 × 23), AR(1) errors (ρ = 0.3), seasonal
+- ITS (``its.analyse``, Prais–Winsten AR(1) with a bias-corrected ρ): 48 monthly points,
+  start at 24, level change 1 and slope change 0.05 (true effect at the end: 1 + 0.05 × 23), AR(1) errors (ρ = 0.3), seasonal
   with ``season_period = 12``.
 - ITS counts (``its.analyse``, quasi-Poisson with a population offset): 48 points, ~200
   events a period, overdispersed (gamma-Poisson, variance 1.4 × the mean), rate ratio 1.2 at
@@ -151,7 +151,8 @@ def main() -> None:
     if args.design in ("did", "both"):
         coverage("DiD (TWFE, CRV1)", did_dataset, did.analyse, DID_SPEC, args.reps)
     if args.design in ("its", "both"):
-        coverage("ITS (Prais–Winsten AR(1), bias-corrected rho)", its_dataset, its.analyse, ITS_SPEC, args.reps)
+        label = "ITS (Prais–Winsten AR(1), bias-corrected rho)"
+        coverage(label, its_dataset, its.analyse, ITS_SPEC, args.reps)
     if args.design in ("count", "both"):
         coverage("ITS counts (quasi-Poisson)", count_dataset, its.analyse, COUNT_SPEC, args.reps)
 
