@@ -8,8 +8,8 @@ is about ±1.5 standard errors.
   a common trend, errors AR(1) within each unit (ρ = 0.5, so clustering matters), true
   effect 0.3. CRV1 by unit, t with G − 1 df.
 - ITS (``its.analyse``, Prais–Winsten AR(1) with a bias-corrected ρ): 48 monthly points,
-  start at 24, level change 1 and slope change 0.05 (true effect at the end: 1 + 0.05 × 23), AR(1) errors (ρ = 0.3), seasonal
-  with ``season_period = 12``.
+  start at 24, level change 1 and slope change 0.05 (true effect at the end: 1 + 0.05 × 23),
+  AR(1) errors (ρ = 0.3), seasonal with ``season_period = 12``.
 - ITS counts (``its.analyse``, quasi-Poisson with a population offset): 48 points, ~200
   events a period, overdispersed (gamma-Poisson, variance 1.4 × the mean), rate ratio 1.2 at
   the start and a slope change of 0.4 % a period; the interval checked is ``relative_ci``
