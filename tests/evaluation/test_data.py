@@ -107,7 +107,6 @@ def test_an_indicator_evaluated_by_its(world: World, tmp_path: Path) -> None:
     assert result.estimate["design"] == "its"
 
 
-@pytest.mark.xfail(reason="stats.history.simulate_mde refuses one series (needs 2 units)")
 def test_power_of_an_its_on_an_indicator(world: World, tmp_path: Path) -> None:
     pytest.importorskip("civiclab.evaluation.stats.history")
     from civiclab.evaluation.services import power

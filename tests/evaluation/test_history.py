@@ -96,3 +96,20 @@ def test_history_refusals() -> None:
     with pytest.raises(EvaluationError) as caught:
         history.baseline(flat, unit="unit", time="month", outcome="calls")
     assert caught.value.message.code == "history_no_variation"
+
+
+def test_its_simulation_on_one_series() -> None:
+    """GIVEN one unit's own monthly series (an indicator) WHEN the ITS power is simulated THEN
+    placebo interruptions along that series give an MDE (one unit is not refused)."""
+    result = history.simulate_mde(
+        ar1_panel(units=1, periods=36), unit="unit", time="month", outcome="calls",
+        design=Design.ITS, simulations=50,
+    )  # fmt: skip
+    assert result.mde > 0 and result.n_units == 1 and result.n_periods == 36
+    assert result.curve[0] == (0.0, result.false_positive_rate)
+    with pytest.raises(EvaluationError) as caught:
+        history.simulate_mde(
+            ar1_panel(units=1, periods=1), unit="unit", time="month", outcome="calls",
+            design=Design.ITS,
+        )  # fmt: skip
+    assert caught.value.message.code == "history_too_short_series"

@@ -16,6 +16,8 @@ design.
   effect δ to the treated cells moves the estimate by exactly δ and leaves the residuals and
   SEs unchanged (the treatment indicator is a regressor), so the rejection rate at any δ is
   read from the same simulations, and the MDE at the target power is found by bisection on δ.
+  An ITS needs only one series (one unit, e.g. an indicator's own monthly values): the
+  placebo interruptions are drawn along that real series.
   The rejection rate at δ = 0 (the placebo false-positive rate) is reported too: far above α
   it warns that the SEs understate the noise of this panel.
 
@@ -64,7 +66,9 @@ class Baseline:
         return asdict(self)
 
 
-def _clean(panel: pd.DataFrame, unit: str, time: str, outcome: str) -> pd.DataFrame:
+def _clean(
+    panel: pd.DataFrame, unit: str, time: str, outcome: str, *, min_units: int = 2
+) -> pd.DataFrame:
     for column in (unit, time, outcome):
         if column not in panel.columns:
             raise _refuse("history_no_column", "The table has no column {column}.", column=column)
@@ -78,7 +82,13 @@ def _clean(panel: pd.DataFrame, unit: str, time: str, outcome: str) -> pd.DataFr
             rows=len(frame),
             limit=MAX_CELLS,
         )
-    if frame[unit].nunique() < 2 or frame[time].nunique() < 2:
+    if frame[unit].nunique() < min_units or frame[time].nunique() < 2:
+        if min_units == 1:
+            raise _refuse(
+                "history_too_short_series",
+                "The history needs at least 2 periods (it has {periods}).",
+                periods=int(frame[time].nunique()),
+            )
         raise _refuse(
             "history_too_short",
             "The history needs at least 2 units and 2 periods (it has {units} and {periods}).",
@@ -215,7 +225,8 @@ def simulate_mde(
             "Between 1 and {limit} simulations can be run.",
             limit=MAX_SIMULATIONS,
         )
-    frame = _clean(panel, unit, time, outcome)
+    # An ITS reads one series (the mean over units per period): one unit is enough.
+    frame = _clean(panel, unit, time, outcome, min_units=1 if design is Design.ITS else 2)
     rng = np.random.Generator(np.random.PCG64(seed))
     matrix = frame.pivot_table(index=unit, columns=time, values=outcome, aggfunc="mean")
     complete = matrix.dropna()
