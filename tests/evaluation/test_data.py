@@ -185,6 +185,20 @@ def test_synthetic_control_against_peer_cities(world: World, tmp_path: Path) -> 
     assert result.estimate["design"] == "synthetic_control"
     assert -20 < result.estimate["estimate"] < -10
     assert result.estimate["se"] is None  # no standard error: NaN stored as null
+    # The page cites the placebo p-value, never an empty "95 % CI — to —".
+    from django.conf import settings
+    from django.urls import reverse
+
+    from tests.clients import as_user, body
+
+    client = as_user(world.user("member"))
+    url = reverse("evaluation:result", args=[plan.pk, result.pk])
+    english = body(client.get(url))
+    assert "placebo p = " in english and "— to —" not in english and "CI —" not in english
+    assert "peer cities showed a gap as large" in english
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    french = body(client.get(url))
+    assert "p placebo = " in french and "— à —" not in french
 
 
 def test_too_many_rows_are_refused_before_reading(world: World, tmp_path: Path) -> None:

@@ -121,3 +121,50 @@ def test_an_exploratory_analysis_is_judged_not_pre_registered() -> None:
     assert codes[:2] == ["result_reduced_relative", "strength_moderate"]
     assert "evidence_not_registered" in codes
     assert words[0].params["outcome"] == "days" and words[1].params["n_label"] == "parcel"
+
+
+def synth_estimate(effect: float, p_value: float, placebos: int = 5) -> Estimate:
+    nan = float("nan")
+    return Estimate(
+        design=Design.SYNTHETIC_CONTROL, estimator="synthetic_control", estimate=effect, se=nan,
+        ci_low=nan, ci_high=nan, p_value=p_value, n=placebos + 1, n_obs=120, baseline=40.0,
+        relative=effect / 40.0, checks=[], details={"placebos": placebos},
+    )  # fmt: skip
+
+
+def test_a_synthetic_control_is_worded_with_its_placebo_p_value() -> None:
+    """GIVEN a synthetic control (no SE, no interval) WHEN it is put in words THEN the sentence
+    cites the placebo p-value and how many peer cities showed a gap as large — never a
+    "95 % CI — to —"."""
+    clear = sentences(
+        synth_estimate(-15.0, 1 / 20, placebos=19), Strength.SUGGESTIVE, registered=True,
+        registered_after_data=False, deviations=0, **WORDS,
+    )[0]  # fmt: skip
+    assert clear.code == "result_synth_reduced" and clear.params["improvement"] is True
+    text = clear.english()
+    assert "CI" not in text and "nan" not in text
+    assert "placebo p = " in text and "0 of 19 peer cities showed a gap as large" in text
+    unclear = sentences(
+        synth_estimate(-3.0, 4 / 6), Strength.WEAK, registered=True,
+        registered_after_data=False, deviations=0, **WORDS,
+    )[0]  # fmt: skip
+    assert unclear.code == "result_synth_no_clear_effect"
+    assert "3 of 5 peer cities" in unclear.english() and "CI" not in unclear.english()
+    assert unclear.params["improvement"] is None
+
+
+def test_a_synthetic_control_sentence_in_french() -> None:
+    import pytest
+
+    pytest.importorskip("django")
+    from django.utils import translation
+
+    from civiclab.evaluation.templatetags.evaluation_text import render_message
+
+    message = sentences(
+        synth_estimate(-15.0, 1 / 6), Strength.SUGGESTIVE, registered=True,
+        registered_after_data=False, deviations=0, **WORDS,
+    )[0]  # fmt: skip
+    with translation.override("fr"):
+        text = render_message(message)
+    assert "contrôle synthétique" in text and "p placebo = 0,17\u00a0: 0 des 5 villes" in text

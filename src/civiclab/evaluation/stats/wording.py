@@ -18,6 +18,7 @@ translates the template and formats the numbers in the reader's language. ``impr
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from civiclab.evaluation.stats.evidence import rate
@@ -47,6 +48,18 @@ _PRE_POST_UNCLEAR = (
     "{outcome} did not clearly change after the pilot started: {estimate} {unit} ({level} % CI "
     "{ci_low} to {ci_high} {unit})."
 )
+# A synthetic control has no standard error: its inference is the in-space placebo p-value.
+_SYNTH_PLACEBO = {
+    "reduced": "The pilot reduced {outcome} by {effect} {unit} compared with its synthetic "
+    "control (placebo p = {p_value}: {as_large} of {placebos} peer cities showed a gap as large).",
+    "increased": "The pilot increased {outcome} by {effect} {unit} compared with its synthetic "
+    "control (placebo p = {p_value}: {as_large} of {placebos} peer cities showed a gap as "
+    "large).",
+}
+_SYNTH_NO_CLEAR_EFFECT = (
+    "The pilot had no clear effect on {outcome}: the gap to its synthetic control is {estimate} "
+    "{unit} (placebo p = {p_value}: {as_large} of {placebos} peer cities showed a gap as large)."
+)
 _STRONG = "Strong evidence: randomised, pre-registered, {n} {n_label}."
 _HEADS = {
     Strength.MODERATE: "Moderate evidence, from {n} {n_label}:",
@@ -68,8 +81,13 @@ def sentences(
     deviations: int,
 ) -> list[Message]:
     """The effect sentence, the strength sentence, then the reasons for the strength."""
-    level = round(100 * (1 - estimate.details.get("alpha", 0.05)))
-    clear = estimate.ci_low > 0 or estimate.ci_high < 0
+    alpha = estimate.details.get("alpha", 0.05)
+    level = round(100 * (1 - alpha))
+    placebo = _placebo_inference(estimate)
+    if placebo is not None:
+        clear = estimate.p_value is not None and estimate.p_value <= alpha
+    else:
+        clear = estimate.ci_low > 0 or estimate.ci_high < 0
     params: dict[str, Any] = {
         "outcome": outcome_label,
         "unit": unit_label,
@@ -80,7 +98,14 @@ def sentences(
         "level": level,
         "improvement": (estimate.estimate < 0) == lower_is_better if clear else None,
     }
-    if estimate.design is Design.PRE_POST:
+    if placebo is not None:
+        params.update(placebo)
+        if clear:
+            verb = "reduced" if estimate.estimate < 0 else "increased"
+            effect = Message(f"result_synth_{verb}", _SYNTH_PLACEBO[verb], params)
+        else:
+            effect = Message("result_synth_no_clear_effect", _SYNTH_NO_CLEAR_EFFECT, params)
+    elif estimate.design is Design.PRE_POST:
         effect = Message(
             "result_pre_post_changed" if clear else "result_pre_post_unclear",
             _PRE_POST_CHANGED if clear else _PRE_POST_UNCLEAR,
@@ -112,3 +137,16 @@ def sentences(
         return [effect, Message("strength_strong", _STRONG, counts), *extra]
     head = Message(f"strength_{strength.value}", _HEADS[strength], counts)
     return [effect, head, *reasons]
+
+
+def _placebo_inference(estimate: Estimate) -> dict[str, Any] | None:
+    """The placebo p-value and counts of an estimate without an interval (synthetic control):
+    ``as_large`` of the ``placebos`` peer cities had a post/pre gap ratio at least the pilot
+    city's (the p-value is their rank among all of them: (as_large + 1) / (placebos + 1))."""
+    if math.isfinite(estimate.ci_low) and math.isfinite(estimate.ci_high):
+        return None
+    placebos = estimate.details.get("placebos")
+    if estimate.p_value is None or not math.isfinite(estimate.p_value) or not placebos:
+        return None
+    as_large = max(round(estimate.p_value * (placebos + 1)) - 1, 0)
+    return {"p_value": estimate.p_value, "as_large": int(as_large), "placebos": int(placebos)}
