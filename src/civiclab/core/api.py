@@ -16,7 +16,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import LimitOffsetPagination
 
-from civiclab.core.errors import DomainError
+from civiclab.core.errors import DomainError, reader_message
 
 
 class ErrorBody(Schema):
@@ -83,7 +83,7 @@ def _field_name(loc: tuple | list) -> str | None:
 
 
 def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    return error(request, exc.status, exc.code, str(exc), exc.details)
+    return error(request, exc.status, exc.code, reader_message(exc), exc.details)
 
 
 def _validation(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:

@@ -6,6 +6,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
@@ -137,7 +138,7 @@ def create_evaluation(request: ApiRequest, payload: EvaluationIn, response: Http
 )
 def calculate_power(request: ApiRequest, payload: PowerIn) -> dict[str, Any]:
     if payload.from_history:
-        raise ValidationError({"from_history": "History is a plan's: use its power route."})
+        raise ValidationError({"from_history": _("History is a plan's: use its power route.")})
     asked = payload.dict(exclude_none=True, exclude={"from_history"})
     return power.calculate(asked)
 
@@ -247,7 +248,9 @@ def amend_evaluation(request: ApiRequest, evaluation_id: Id, payload: AmendmentI
         resolved = _refs(request, found.city_id, {payload.field: value})
         value = getattr(resolved[payload.field], "pk", None)
     elif payload.field in plans.AMENDABLE and not _json_like(value):
-        raise ValidationError({"value": "A value is text, a number, true/false, a list or null."})
+        raise ValidationError(
+            {"value": _("A value is text, a number, true/false, a list or null.")}
+        )
     made = plans.amend_plan(request.auth, found, payload.field, value, payload.reason)
     made = found.amendments.select_related("by", "plan__city").get(pk=made.pk)
     return Status(201, made)
@@ -346,7 +349,7 @@ def get_evaluation_latest_result(request: ApiRequest, evaluation_id: Id) -> Eval
     if found is None:
         from django.http import Http404
 
-        raise Http404("No result yet.")
+        raise Http404(_("No result yet."))
     return found
 
 

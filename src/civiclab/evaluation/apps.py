@@ -9,7 +9,12 @@ class EvaluationConfig(AppConfig):
     label = "evaluation"
 
     def ready(self) -> None:
+        from civiclab.core.errors import add_translator
         from civiclab.core.page_links import PageLink, contribute
+        from civiclab.evaluation.views.common import refusal_translation
+
+        # A refusal of the statistics is an English template: the API answers it translated.
+        add_translator(refusal_translation)
 
         # A solution's page and a city's page offer their evaluations without knowing this app
         # (core.page_links).

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from civiclab.audit.services import record
 from civiclab.core.permissions import Action
@@ -52,12 +53,12 @@ def randomise(
 
     check_plan(by, Action.EDIT, plan)
     if dataset.city_id != plan.city_id:
-        raise ValidationError({"dataset": "The dataset belongs to another city."})
+        raise ValidationError({"dataset": _("The dataset belongs to another city.")})
     if by is not None:
         from civiclab.datasets.queries import visible_datasets
 
         if not visible_datasets(by).filter(pk=dataset.pk).exists():
-            raise ValidationError({"dataset": "No such dataset."})
+            raise ValidationError({"dataset": _("No such dataset.")})
     version = dataset.current_version
     if version is None:
         raise _refuse("no_data", "The dataset {name} has no rows yet.", name=dataset.name)

@@ -36,6 +36,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from civiclab.audit.services import record
 from civiclab.core.errors import DomainError
@@ -175,15 +176,15 @@ def _validate(plan: EvaluationPlan) -> None:
     indicator = plan.outcome_indicator
     dataset = plan.outcome_dataset
     if indicator is not None and indicator.city_id != city_id:
-        errors["outcome_indicator"] = "The indicator belongs to another city."
+        errors["outcome_indicator"] = _("The indicator belongs to another city.")
     if dataset is not None and dataset.city_id != city_id:
-        errors["outcome_dataset"] = "The dataset belongs to another city."
+        errors["outcome_dataset"] = _("The dataset belongs to another city.")
     if indicator is not None and dataset is not None:
-        errors["outcome_dataset"] = "Choose an indicator or a dataset column, not both."
+        errors["outcome_dataset"] = _("Choose an indicator or a dataset column, not both.")
     if dataset is not None and not plan.outcome_column:
-        errors["outcome_column"] = "Name the dataset's outcome column."
+        errors["outcome_column"] = _("Name the dataset's outcome column.")
     if dataset is not None and not plan.unit_column:
-        errors["unit_column"] = "Name the column that identifies each unit."
+        errors["unit_column"] = _("Name the column that identifies each unit.")
     if dataset is not None and dataset.current_version_id is not None:
         from civiclab.datasets.queries import column_types
 
@@ -191,36 +192,36 @@ def _validate(plan: EvaluationPlan) -> None:
         for name in ("outcome_column", "unit_column", "time_column"):
             value = getattr(plan, name)
             if value and value not in known:
-                errors[name] = f"The dataset has no column {value!r}."
+                errors[name] = _("The dataset has no column %(column)s.") % {"column": repr(value)}
     if not isinstance(plan.columns, dict):
-        errors["columns"] = "The analysis columns are an object of column names."
+        errors["columns"] = _("The analysis columns are an object of column names.")
     else:
         unknown = set(plan.columns) - set(COLUMN_KEYS) - set(COLUMN_LIST_KEYS)
         if unknown:
-            errors["columns"] = f"Unknown keys: {', '.join(sorted(unknown))}."
+            errors["columns"] = _("Unknown keys: %(keys)s.") % {"keys": ", ".join(sorted(unknown))}
         for key in COLUMN_KEYS:
             if plan.columns.get(key) not in (None, "") and not isinstance(plan.columns[key], str):
-                errors["columns"] = f"{key} is one column name."
+                errors["columns"] = _("%(key)s is one column name.") % {"key": key}
         for key in COLUMN_LIST_KEYS:
             value = plan.columns.get(key, [])
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                errors["columns"] = f"{key} is a list of column names."
+                errors["columns"] = _("%(key)s is a list of column names.") % {"key": key}
     if not isinstance(plan.secondary_outcomes, list):
-        errors["secondary_outcomes"] = "The secondary outcomes are a list."
+        errors["secondary_outcomes"] = _("The secondary outcomes are a list.")
     if not isinstance(plan.donors, list) or not all(isinstance(d, str) for d in plan.donors):
-        errors["donors"] = "The donor cities are a list of city slugs."
+        errors["donors"] = _("The donor cities are a list of city slugs.")
     if not 0 < plan.alpha < 0.5:
-        errors["alpha"] = "The significance level is between 0 and 0.5."
+        errors["alpha"] = _("The significance level is between 0 and 0.5.")
     if not 0 < plan.power_target < 1:
-        errors["power_target"] = "The power is between 0 and 1."
+        errors["power_target"] = _("The power is between 0 and 1.")
     if plan.minimum_detectable_effect is not None and plan.minimum_detectable_effect <= 0:
-        errors["minimum_detectable_effect"] = "The minimum detectable effect is positive."
+        errors["minimum_detectable_effect"] = _("The minimum detectable effect is positive.")
     if (
         plan.analysis_date
         and plan.intervention_date
         and plan.analysis_date < plan.intervention_date
     ):
-        errors["analysis_date"] = "The analysis comes after the intervention starts."
+        errors["analysis_date"] = _("The analysis comes after the intervention starts.")
     if errors:
         raise ValidationError(errors)
     plan.full_clean()
@@ -237,12 +238,12 @@ def _check_sources_visible(by: Any, plan: EvaluationPlan) -> None:
         plan.outcome_indicator_id is not None
         and not visible_indicators(by).filter(pk=plan.outcome_indicator_id).exists()
     ):
-        raise ValidationError({"outcome_indicator": "No such indicator."})
+        raise ValidationError({"outcome_indicator": _("No such indicator.")})
     if (
         plan.outcome_dataset_id is not None
         and not visible_datasets(by).filter(pk=plan.outcome_dataset_id).exists()
     ):
-        raise ValidationError({"outcome_dataset": "No such dataset."})
+        raise ValidationError({"outcome_dataset": _("No such dataset.")})
 
 
 def widest_for(by: Any, solution: Solution) -> Visibility:
@@ -259,8 +260,11 @@ def _not_wider(visibility: str, solution: Solution) -> None:
     if wider_than(visibility, solution.visibility):
         raise ValidationError(
             {
-                "visibility": f"The solution is visible to fewer people ({solution.visibility}): "
-                f"its evaluation cannot be {visibility}."
+                "visibility": _(
+                    "The solution is visible to fewer people (%(solution)s): its evaluation "
+                    "cannot be %(visibility)s."
+                )
+                % {"solution": solution.visibility, "visibility": visibility}
             }
         )
 
@@ -277,7 +281,7 @@ def create_plan(
     check_may_share(by, solution, visibility)
     unknown = set(fields) - set(PLAN_FIELDS) - {"team"}
     if unknown:
-        raise ValidationError({name: "Unknown field." for name in sorted(unknown)})
+        raise ValidationError({name: _("Unknown field.") for name in sorted(unknown)})
     fields.setdefault("team", solution.team)
     plan = EvaluationPlan(
         solution=solution,
@@ -288,7 +292,7 @@ def create_plan(
         **fields,
     )
     if plan.team is not None and plan.team.city_id != plan.city_id:
-        raise ValidationError({"team": "The team belongs to another city."})
+        raise ValidationError({"team": _("The team belongs to another city.")})
     if getattr(by, "is_authenticated", False):
         plan.owner = by
     _validate(plan)
@@ -304,13 +308,17 @@ def update_plan(by: Any, plan: EvaluationPlan, changes: dict[str, Any]) -> Evalu
     check_plan(by, Action.EDIT, plan)
     unknown = set(changes) - set(AMENDABLE) - set(OTHER_FIELDS)
     if unknown:
-        raise ValidationError({name: "This field cannot be changed." for name in sorted(unknown)})
+        raise ValidationError(
+            {name: _("This field cannot be changed.") for name in sorted(unknown)}
+        )
     content = [name for name in changes if name in AMENDABLE]
     if plan.is_locked and any(changes[n] != getattr(plan, n) for n in content):
         raise PlanLocked(
-            "The plan is locked: it was pre-registered on "
-            f"{plan.locked_at:%Y-%m-%d} and can no longer be edited. "
-            "Record a change as an amendment, with its reason.",
+            _(
+                "The plan is locked: it was pre-registered on %(date)s and can no longer be "
+                "edited. Record a change as an amendment, with its reason."
+            )
+            % {"date": f"{plan.locked_at:%Y-%m-%d}"},
             details={"fields": sorted(content)},
         )
     if "visibility" in changes:
@@ -321,7 +329,7 @@ def update_plan(by: Any, plan: EvaluationPlan, changes: dict[str, Any]) -> Evalu
     for key, value in changes.items():
         setattr(plan, key, value)
     if plan.team is not None and plan.team.city_id != plan.city_id:
-        raise ValidationError({"team": "The team belongs to another city."})
+        raise ValidationError({"team": _("The team belongs to another city.")})
     _validate(plan)
     _check_sources_visible(by, plan)
     plan.save()
@@ -421,12 +429,14 @@ def lock_plan(by: Any, plan: EvaluationPlan) -> EvaluationPlan:
     plan.refresh_from_db()
     if plan.is_locked:
         raise LockRefused(
-            f"The plan is already locked (on {plan.locked_at:%Y-%m-%d}).", code="already_locked"
+            _("The plan is already locked (on %(date)s).") % {"date": f"{plan.locked_at:%Y-%m-%d}"},
+            code="already_locked",
         )
     missing = _missing_for_lock(plan)
     if missing:
         raise LockRefused(
-            "The plan cannot be pre-registered without: " + ", ".join(missing) + ".",
+            _("The plan cannot be pre-registered without: %(missing)s.")
+            % {"missing": ", ".join(missing)},
             code="plan_incomplete",
             details={"missing": missing},
         )
@@ -434,9 +444,12 @@ def lock_plan(by: Any, plan: EvaluationPlan) -> EvaluationPlan:
     start = window_start(plan, now)
     if not plan.registered_after_data and outcome_data_exist(plan, start):
         raise LockRefused(
-            f"Outcome data for the analysis window (from {start:%Y-%m-%d}) already exist, so "
-            "the plan would not be pre-registered. Say so (registered after data) to lock it "
-            "anyway; its results will say so.",
+            _(
+                "Outcome data for the analysis window (from %(start)s) already exist, so the "
+                "plan would not be pre-registered. Say so (registered after data) to lock it "
+                "anyway; its results will say so."
+            )
+            % {"start": f"{start:%Y-%m-%d}"},
             code="outcome_data_exist",
             details={"window_start": start.isoformat()},
         )
@@ -462,11 +475,13 @@ def amend_plan(by: Any, plan: EvaluationPlan, field: str, value: Any, reason: st
     with its results as a deviation from the pre-registration."""
     check_plan(by, Action.EDIT, plan)
     if not plan.is_locked:
-        raise DomainError("The plan is not locked yet: edit it directly.", code="plan_not_locked")
+        raise DomainError(
+            _("The plan is not locked yet: edit it directly."), code="plan_not_locked"
+        )
     if field not in AMENDABLE:
-        raise ValidationError({"field": f"{field!r} cannot be amended."})
+        raise ValidationError({"field": _("%(field)s cannot be amended.") % {"field": repr(field)}})
     if not reason.strip():
-        raise ValidationError({"reason": "Say why the plan changes."})
+        raise ValidationError({"reason": _("Say why the plan changes.")})
     before = _json_value(plan, field)
     model_field = plan._meta.get_field(field)
     if isinstance(model_field, models.ForeignKey):
@@ -478,7 +493,7 @@ def amend_plan(by: Any, plan: EvaluationPlan, field: str, value: Any, reason: st
     _check_sources_visible(by, plan)
     after = _json_value(plan, field)
     if after == before:
-        raise ValidationError({field: "The amendment changes nothing."})
+        raise ValidationError({field: _("The amendment changes nothing.")})
     plan.save()
     amendment = PlanAmendment.objects.create(
         plan=plan,

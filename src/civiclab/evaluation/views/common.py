@@ -26,8 +26,15 @@ def may_edit(user: Any, plan: EvaluationPlan) -> bool:
     return user_can(user, Action.EDIT, plan, EVALUATION_POLICY)
 
 
-def refusal_text(exc: DomainError) -> str:
-    """A domain refusal for a person: a statistics message translated, else its own words."""
+def refusal_translation(exc: DomainError) -> str | None:
+    """A refusal of the statistics in the reader's language (``None``: not one of them)."""
     if isinstance(exc, EvaluationError):
         return render_message(exc.message)
-    return str(exc)
+    return None
+
+
+def refusal_text(exc: DomainError) -> str:
+    """A domain refusal for a person: a statistics message translated, else its own words
+    (the services' refusals are translated when raised)."""
+    translated = refusal_translation(exc)
+    return str(exc) if translated is None else translated
