@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 from pathlib import Path
@@ -221,11 +222,7 @@ def test_french_pages_show_no_catalogue_english(client: Client, world: World) ->
     world.city.default_language = "fr"
     world.city.save()
     client.force_login(world.user("city_admin"))
-    english = [
-        e.msgid
-        for e in polib.pofile(str(FR_PO))
-        if not e.obsolete and " " in e.msgid and e.msgid != e.msgstr and "%" not in e.msgid
-    ]
+    english = catalogue_english()
     city, team = world.city.slug, world.team.slug
     urls = [
         reverse("site:home"),
@@ -242,6 +239,20 @@ def test_french_pages_show_no_catalogue_english(client: Client, world: World) ->
         reverse("accounts:tokens"),
         reverse("accounts:password_change"),
     ]
+    leftovers = catalogue_english_on(client, urls, english)
+    assert not leftovers, f"English on French pages: {leftovers}"
+
+
+def catalogue_english() -> list[str]:
+    """The catalogue's English sentences (two words or more) whose translation differs."""
+    return [
+        e.msgid
+        for e in polib.pofile(str(FR_PO))
+        if not e.obsolete and " " in e.msgid and e.msgid != e.msgstr and "%" not in e.msgid
+    ]
+
+
+def catalogue_english_on(client: Client, urls: list[str], english: list[str]) -> dict:
     leftovers = {}
     for url in urls:
         response = client.get(url, follow=True)
@@ -252,7 +263,62 @@ def test_french_pages_show_no_catalogue_english(client: Client, world: World) ->
         found = [m for m in english if m in text]
         if found:
             leftovers[url] = found
-    assert not leftovers, f"English on French pages: {leftovers}"
+    return leftovers
+
+
+@pytest.mark.django_db
+def test_french_evaluation_pages_show_no_catalogue_english(
+    client: Client, world: World, tmp_path: Path
+) -> None:
+    """GIVEN a French city with a demo-like evaluation (an RCT plan, locked and amended, its
+    units randomised, its analysis done) WHEN a member opens each evaluation page THEN none of
+    the catalogue's English sentences shows on it (the statistics' sentences included)."""
+    from civiclab.evaluation.services import analysis, assignments, plans
+    from tests.evaluation.helpers import dataset_of, solution_of
+
+    world.city.default_language = "fr"
+    world.city.save()
+    member = world.user("member")
+    client.force_login(member)
+    solution = solution_of(world)
+    dataset = dataset_of(world.city, tmp_path)
+    plan = plans.create_plan(
+        member, solution, "Does triage close cases faster?", "rct", question="Faster?",
+        outcome_dataset=dataset, outcome_column="days", unit_column="property",
+        columns={"treated": "treated"}, unit_label="property", registered_after_data=True,
+        analysis_date=dt.date(2028, 1, 1),
+    )  # fmt: skip
+    draft = plans.create_plan(member, solution, "A draft", "did", question="?")
+    plans.lock_plan(member, plan)
+    plans.amend_plan(member, plan, "hypothesis", "3 days fewer", "Smaller squad")
+    assignments.randomise(
+        member, plan, dataset, unit_column="property", method="complete", strata=["district"],
+        covariates=["days"], seed=7,
+    )  # fmt: skip
+    result = analysis.request_analysis(member, plan, queue=False)
+    analysis.run_result(result.pk)
+    result.refresh_from_db()
+    assert result.state == "done", result.error
+    urls = [
+        reverse("evaluation:solution", args=[solution.pk]),
+        reverse("evaluation:new", args=[solution.pk]),
+        reverse("evaluation:city", args=[world.city.slug]),
+        reverse("evaluation:city_power", args=[world.city.slug]),
+        reverse("evaluation:plan", args=[plan.pk]),
+        reverse("evaluation:plan", args=[draft.pk]),
+        reverse("evaluation:edit", args=[draft.pk]),
+        reverse("evaluation:amend", args=[plan.pk]),
+        reverse("evaluation:power", args=[plan.pk]),
+        reverse("evaluation:randomise", args=[plan.pk]),
+        reverse("evaluation:assignment", args=[plan.pk]),
+        reverse("evaluation:results", args=[plan.pk]),
+        reverse("evaluation:result", args=[plan.pk, result.pk]),
+    ]
+    leftovers = catalogue_english_on(client, urls, catalogue_english())
+    assert not leftovers, f"English on French evaluation pages: {leftovers}"
+    # The statistics' sentences are templates ({outcome}…): checked filled, in French.
+    page = visible_text(client.get(urls[-1]).content.decode())
+    assert "Le pilote" in page and "The pilot" not in page and "evidence" not in page
 
 
 # --- Every template's text goes through translation -------------------------------------------
