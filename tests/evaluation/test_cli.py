@@ -101,3 +101,17 @@ def test_exploratory_before_and_after_with_a_date(
         "--time", "closed_on", "--intervention", "2027-04-01",
     )  # fmt: skip
     assert found["design"] == "pre_post" and found["strength"] == "weak"
+
+
+def test_a_synthetic_control_prints_its_placebo_p_value() -> None:
+    """GIVEN a synthetic-control result (no SE, no interval) WHEN the command prints it THEN
+    it gives the placebo p-value and the number of peer cities, not "SE –; CI – to –"."""
+    from civiclab.evaluation.management.commands.evaluate import _result_lines
+
+    line = _result_lines({
+        "design": "synthetic_control", "estimator": "synthetic_control", "estimate": -14.2,
+        "se": None, "ci_low": None, "ci_high": None, "p_value": 1 / 6, "n": 6,
+        "details": {"placebos": 5},
+    })[0]  # fmt: skip
+    assert "placebo p 0.1667 against 5 peer cities" in line
+    assert "CI" not in line and "SE" not in line

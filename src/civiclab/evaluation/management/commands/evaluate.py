@@ -377,7 +377,15 @@ def _result_lines(result: dict[str, Any]) -> list[str]:
     if result.get("error"):
         return [f"  refused: {result['error'].get('text', result['error'])}"]
     lines = []
-    if "estimate" in result:
+    if "estimate" in result and result.get("estimator") == "synthetic_control":
+        # No standard error: the placebo p-value is the inference (stats.synth).
+        placebos = (result.get("details") or {}).get("placebos")
+        lines.append(
+            f"  {result['design']} ({result['estimator']}): {_num(result['estimate'])} "
+            f"(placebo p {_num(result.get('p_value'))} against {placebos} peer cities), "
+            f"n = {result['n']}"
+        )
+    elif "estimate" in result:
         lines.append(
             f"  {result['design']} ({result['estimator']}): {_num(result['estimate'])} "
             f"(SE {_num(result['se'])}; CI {_num(result['ci_low'])} to "
