@@ -168,3 +168,15 @@ def test_a_synthetic_control_sentence_in_french() -> None:
     with translation.override("fr"):
         text = render_message(message)
     assert "contrôle synthétique" in text and "p placebo = 0,17\u00a0: 0 des 5 villes" in text
+
+
+def test_a_synthetic_control_is_clear_at_the_plans_alpha() -> None:
+    """The placebo p-value is read against the plan's α (in the details): p = 1/6 is no clear
+    effect at α = 0.05 but a clear one at α = 0.2."""
+    lenient = synth_estimate(-15.0, 1 / 6)
+    lenient.details["alpha"] = 0.2
+    effect = sentences(
+        lenient, Strength.WEAK, registered=True, registered_after_data=False, deviations=0,
+        **WORDS,
+    )[0]  # fmt: skip
+    assert effect.code == "result_synth_reduced"

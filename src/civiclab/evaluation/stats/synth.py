@@ -214,5 +214,6 @@ def _estimate(
             "placebo_ratios": {str(json_label(u)): r for u, r in ratios.items()},
             "placebos": len(ratios) - 1,
             "donors": len(wide.columns) - 1,
+            "alpha": spec.alpha,  # the wording calls the placebo p-value clear at or below it
         },
     )
