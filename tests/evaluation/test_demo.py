@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from civiclab.evaluation.demo import SYNTH_TITLE, TRIAL_TITLE, UNITS
 from civiclab.evaluation.models import EvaluationPlan
-from civiclab.evaluation.templatetags.evaluation_text import number
+from civiclab.evaluation.templatetags.evaluation_text import number, render_message
 from tests.clients import as_user, body
 
 pytestmark = pytest.mark.django_db
@@ -61,6 +62,17 @@ def test_detroit_trial_is_pre_registered_randomised_and_computed(seeded: None) -
         client.get(reverse("evaluation:assignment", args=[plan.pk]) + f"?id={assignment.pk}")
     )
     assert assignment.assignment_hash in shown and "violations" in shown
+    # What was learned is on the solution's page (evaluation's panel, core.page_links).
+    solution_page = body(client.get(reverse("portfolio:solution", args=[plan.solution_id])))
+    assert "What the evaluations found" in solution_page and "strength-strong" in solution_page
+    assert escape(render_message(result.sentences[0])) in solution_page
+    # … and, once the evaluation is kept within Detroit, not for another city's admin.
+    outsider = as_user(_admin("mobile"))
+    solution_url = reverse("portfolio:solution", args=[plan.solution_id])
+    assert "What the evaluations found" in body(outsider.get(solution_url))  # network-wide
+    EvaluationPlan.objects.filter(pk=plan.pk).update(visibility="city")
+    answer = outsider.get(solution_url)
+    assert answer.status_code == 404 or "What the evaluations found" not in body(answer)
 
 
 def test_mobile_synthetic_control_is_registered_after_data(seeded: None) -> None:

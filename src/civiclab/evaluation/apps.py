@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -9,7 +11,8 @@ class EvaluationConfig(AppConfig):
     label = "evaluation"
 
     def ready(self) -> None:
-        from civiclab.core.page_links import PageLink, contribute
+        from civiclab.core.page_links import PageLink, PagePanel, contribute, contribute_panel
+        from civiclab.evaluation.queries import indicator_results, solution_results
 
         # A solution's page and a city's page offer their evaluations without knowing this app
         # (core.page_links).
@@ -33,3 +36,30 @@ class EvaluationConfig(AppConfig):
                 order=60,
             ),
         )
+        # What was learned is shown where people look for it: on the solution's page and on
+        # the indicator its evaluations measured (its targets show the indicator).
+        contribute_panel(
+            "solution",
+            PagePanel(
+                key="evaluation_results",
+                template="evaluation/partials/results_panel.html",
+                context=lambda solution, user: _results(
+                    solution_results(user, solution), f"solution-{solution.pk}"
+                ),
+            ),
+        )
+        contribute_panel(
+            "indicator",
+            PagePanel(
+                key="evaluation_results",
+                template="evaluation/partials/results_panel.html",
+                context=lambda indicator, user: _results(
+                    indicator_results(user, indicator), f"indicator-{indicator.pk}"
+                ),
+            ),
+        )
+
+
+def _results(results: list[Any], panel_id: str) -> dict[str, Any] | None:
+    """The panel's context, or None (no panel) when there is no finished result to show."""
+    return {"results": results, "panel_id": panel_id} if results else None
