@@ -116,3 +116,28 @@ def test_the_api_and_the_cli_agree_with_the_demo_pages(
     call_command("evaluate", "power", "--n", str(UNITS), "--sd", str(sd), "--json")
     answer = json.loads(capsys.readouterr().out)
     assert round(answer["mde"], 2) == plan.minimum_detectable_effect
+
+
+def test_the_cli_analysis_of_the_trials_outcomes_gives_the_pages_numbers(
+    seeded: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """GIVEN the demo's trial WHEN an analyst runs ``civiclab evaluate analyse`` on its outcome
+    dataset with the plan's columns THEN the estimate and interval are those of the stored
+    result (the pages' numbers), labelled not pre-registered."""
+    import json
+
+    from django.core.management import call_command
+
+    plan = EvaluationPlan.objects.get(title=TRIAL_TITLE)
+    stored = plan.results.get().estimate
+    capsys.readouterr()
+    call_command(
+        "evaluate", "analyse", "--city", "detroit", "--dataset", plan.outcome_dataset.slug,
+        "--design", "rct", "--outcome", "days_to_close", "--unit", "property",
+        "--treated", "treated", "--strata", "district", "--covariates", "violations,fines",
+        "--json",
+    )  # fmt: skip
+    found = json.loads(capsys.readouterr().out)
+    for key in ("estimate", "se", "ci_low", "ci_high", "n"):
+        assert found[key] == pytest.approx(stored[key], rel=1e-9), key
+    assert found["estimator"] == stored["estimator"] and found["design"] == "rct"
