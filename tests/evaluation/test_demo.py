@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from civiclab.evaluation.demo import SYNTH_TITLE, TRIAL_TITLE, UNITS
 from civiclab.evaluation.models import EvaluationPlan
-from civiclab.evaluation.templatetags.evaluation_text import number
+from civiclab.evaluation.templatetags.evaluation_text import number, render_message
 from tests.clients import as_user, body
 
 pytestmark = pytest.mark.django_db
@@ -61,6 +62,17 @@ def test_detroit_trial_is_pre_registered_randomised_and_computed(seeded: None) -
         client.get(reverse("evaluation:assignment", args=[plan.pk]) + f"?id={assignment.pk}")
     )
     assert assignment.assignment_hash in shown and "violations" in shown
+    # What was learned is on the solution's page (evaluation's panel, core.page_links).
+    solution_page = body(client.get(reverse("portfolio:solution", args=[plan.solution_id])))
+    assert "What the evaluations found" in solution_page and "strength-strong" in solution_page
+    assert escape(render_message(result.sentences[0])) in solution_page
+    # … and, once the evaluation is kept within Detroit, not for another city's admin.
+    outsider = as_user(_admin("mobile"))
+    solution_url = reverse("portfolio:solution", args=[plan.solution_id])
+    assert "What the evaluations found" in body(outsider.get(solution_url))  # network-wide
+    EvaluationPlan.objects.filter(pk=plan.pk).update(visibility="city")
+    answer = outsider.get(solution_url)
+    assert answer.status_code == 404 or "What the evaluations found" not in body(answer)
 
 
 def test_mobile_synthetic_control_is_registered_after_data(seeded: None) -> None:
@@ -104,3 +116,28 @@ def test_the_api_and_the_cli_agree_with_the_demo_pages(
     call_command("evaluate", "power", "--n", str(UNITS), "--sd", str(sd), "--json")
     answer = json.loads(capsys.readouterr().out)
     assert round(answer["mde"], 2) == plan.minimum_detectable_effect
+
+
+def test_the_cli_analysis_of_the_trials_outcomes_gives_the_pages_numbers(
+    seeded: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """GIVEN the demo's trial WHEN an analyst runs ``civiclab evaluate analyse`` on its outcome
+    dataset with the plan's columns THEN the estimate and interval are those of the stored
+    result (the pages' numbers), labelled not pre-registered."""
+    import json
+
+    from django.core.management import call_command
+
+    plan = EvaluationPlan.objects.get(title=TRIAL_TITLE)
+    stored = plan.results.get().estimate
+    capsys.readouterr()
+    call_command(
+        "evaluate", "analyse", "--city", "detroit", "--dataset", plan.outcome_dataset.slug,
+        "--design", "rct", "--outcome", "days_to_close", "--unit", "property",
+        "--treated", "treated", "--strata", "district", "--covariates", "violations,fines",
+        "--json",
+    )  # fmt: skip
+    found = json.loads(capsys.readouterr().out)
+    for key in ("estimate", "se", "ci_low", "ci_high", "n"):
+        assert found[key] == pytest.approx(stored[key], rel=1e-9), key
+    assert found["estimator"] == stored["estimator"] and found["design"] == "rct"

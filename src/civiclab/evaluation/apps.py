@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -10,7 +12,8 @@ class EvaluationConfig(AppConfig):
 
     def ready(self) -> None:
         from civiclab.core.errors import add_translator
-        from civiclab.core.page_links import PageLink, contribute
+        from civiclab.core.page_links import PageLink, PagePanel, contribute, contribute_panel
+        from civiclab.evaluation.queries import indicator_results, solution_results
         from civiclab.evaluation.views.common import refusal_translation
 
         # A refusal of the statistics is an English template: the API answers it translated.
@@ -38,3 +41,30 @@ class EvaluationConfig(AppConfig):
                 order=60,
             ),
         )
+        # What was learned is shown where people look for it: on the solution's page and on
+        # the indicator its evaluations measured (its targets show the indicator).
+        contribute_panel(
+            "solution",
+            PagePanel(
+                key="evaluation_results",
+                template="evaluation/partials/results_panel.html",
+                context=lambda solution, user: _results(
+                    solution_results(user, solution), f"solution-{solution.pk}"
+                ),
+            ),
+        )
+        contribute_panel(
+            "indicator",
+            PagePanel(
+                key="evaluation_results",
+                template="evaluation/partials/results_panel.html",
+                context=lambda indicator, user: _results(
+                    indicator_results(user, indicator), f"indicator-{indicator.pk}"
+                ),
+            ),
+        )
+
+
+def _results(results: list[Any], panel_id: str) -> dict[str, Any] | None:
+    """The panel's context, or None (no panel) when there is no finished result to show."""
+    return {"results": results, "panel_id": panel_id} if results else None

@@ -114,6 +114,7 @@ class Command(ResultCommand):
         run.add_argument("--weight", help="a weight column")
         run.add_argument("--exposure", help="counts: the exposure column")
         run.add_argument("--covariates", help="adjustment columns, comma-separated")
+        run.add_argument("--strata", help="randomisation strata columns, comma-separated")
         run.add_argument("--outcome-kind", choices=KINDS, default="continuous")
         run.add_argument("--intervention", help="when the intervention started (ITS, pre/post)")
         run.add_argument("--treated-unit", help="synthetic control: the treated unit")
@@ -246,6 +247,7 @@ class Command(ResultCommand):
             treated=options["treated"], arm=options["arm"], cohort=options["cohort"],
             cluster=options["cluster"], weight=options["weight"], exposure=options["exposure"],
             covariates=tuple(_names(options["covariates"])),
+            strata=tuple(_names(options["strata"])),
         )  # fmt: skip
         spec = AnalysisSpec(
             design=Design(options["design"]),
