@@ -323,10 +323,15 @@ def _its_placebos(series: Any, simulations: int, rng: Any) -> tuple[Any, Any, fl
     trend = np.arange(periods, dtype=float)
     lags = max(1, int(4 * (periods / 100) ** (2 / 9)))
     estimates, ses = np.empty(simulations), np.empty(simulations)
+    # One series: a placebo is its start alone, so each distinct start is fitted once (at most
+    # periods − 2·MIN_PRE fits, however many simulations).
+    fitted: dict[int, tuple[float, float]] = {}
     for s in range(simulations):
         start = int(rng.integers(MIN_PRE + 1, periods - MIN_PRE + 1))
-        step = (trend >= start).astype(float)
-        design = np.column_stack([np.ones(periods), trend, step])
-        fit = sm.OLS(series, design).fit(cov_type="HAC", cov_kwds={"maxlags": lags})
-        estimates[s], ses[s] = float(fit.params[2]), float(fit.bse[2])
+        if start not in fitted:
+            step = (trend >= start).astype(float)
+            design = np.column_stack([np.ones(periods), trend, step])
+            fit = sm.OLS(series, design).fit(cov_type="HAC", cov_kwds={"maxlags": lags})
+            fitted[start] = (float(fit.params[2]), float(fit.bse[2]))
+        estimates[s], ses[s] = fitted[start]
     return estimates, ses, float(periods - 3)
