@@ -25,15 +25,25 @@ load ~5; "after" ran again once the load had fallen to ~3:
     civiclab datasets list      10.34              3.83              1.70
     WSGI boot + first request    9.90              3.73              1.53
 
-What is left at start-up is Django with django-ninja's app (django.setup(): ~0.85 s at load ~3)
-and building the API's pydantic schemas when the URLconf is imported (~0.5 s at load ~3). The
-`city` and `datasets` commands then stopped running Django's system checks (which import the URL
-map; `civiclab check`, `migrate` and `serve` still run them). Median of 7 warm runs, load ~2:
+The `city` and `datasets` commands then stopped running Django's system checks (which import
+the URL map; `civiclab check`, `migrate` and `serve` still run them). Median of 7 warm runs,
+load ~2: --help 0.04, city list 0.93, datasets list 0.96, WSGI boot 1.32.
 
-    civiclab --help              0.04
-    civiclab city list           0.93
-    civiclab datasets list       0.96
-    WSGI boot + first request    1.32
+Once the evaluation app (issue 12) had joined, with nothing else running (load < 1), median of
+7 warm runs: city list 1.02 and datasets list 1.02 — over the second. Two causes: apps' ready()
+imported their modules for page links and panels (now imported when a page first asks), and
+django-ninja was an installed app, so every django.setup() imported all of ninja and pydantic
+(~0.2 s); it is no longer one (settings.py finds its docs page's templates and static files,
+site/api.py renders its local Swagger page). After, load < 1:
+
+    command                    median    max
+    civiclab --help              0.04   0.04
+    civiclab city list           0.82   0.84
+    civiclab datasets list       0.85   0.87
+    WSGI boot + first request    1.64   1.71
+
+What is left at start-up is Django itself (django.setup(): ~0.75 s) and, for a web worker, the
+API's pydantic schemas built when the URLconf is imported.
 """
 
 from __future__ import annotations

@@ -186,3 +186,17 @@ def test_network_errors_speak_the_request_language(world: World) -> None:
     assert post(world.user("network_admin")).status_code == 201
     clash = post(world.user("network_admin")).json()["error"]["message"]
     assert "existe déjà" in clash
+
+
+def test_the_docs_page_uses_ninjas_own_files_not_a_cdn(client) -> None:  # type: ignore[no-untyped-def]
+    """GIVEN django-ninja left out of INSTALLED_APPS (start-up time) WHEN the API docs page is
+    opened THEN it is ninja's local Swagger page, whose script and style are found as static
+    files — nothing is fetched from a CDN."""
+    from django.conf import settings
+    from django.contrib.staticfiles import finders
+
+    assert "ninja" not in settings.INSTALLED_APPS
+    page = client.get("/api/v1/docs").content.decode()
+    assert "cdn" not in page.lower() and "swagger-ui-bundle.js" in page
+    for name in ("ninja/swagger-ui-bundle.js", "ninja/swagger-ui.css", "ninja/swagger-ui-init.js"):
+        assert finders.find(name), name

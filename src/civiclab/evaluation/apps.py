@@ -13,11 +13,9 @@ class EvaluationConfig(AppConfig):
     def ready(self) -> None:
         from civiclab.core.errors import add_translator
         from civiclab.core.page_links import PageLink, PagePanel, contribute, contribute_panel
-        from civiclab.evaluation.queries import indicator_results, solution_results
-        from civiclab.evaluation.views.common import refusal_translation
 
         # A refusal of the statistics is an English template: the API answers it translated.
-        add_translator(refusal_translation)
+        add_translator(_refusal_translation)
 
         # A solution's page and a city's page offer their evaluations without knowing this app
         # (core.page_links).
@@ -48,9 +46,7 @@ class EvaluationConfig(AppConfig):
             PagePanel(
                 key="evaluation_results",
                 template="evaluation/partials/results_panel.html",
-                context=lambda solution, user: _results(
-                    solution_results(user, solution), f"solution-{solution.pk}"
-                ),
+                context=_solution_panel,
             ),
         )
         contribute_panel(
@@ -58,11 +54,29 @@ class EvaluationConfig(AppConfig):
             PagePanel(
                 key="evaluation_results",
                 template="evaluation/partials/results_panel.html",
-                context=lambda indicator, user: _results(
-                    indicator_results(user, indicator), f"indicator-{indicator.pk}"
-                ),
+                context=_indicator_panel,
             ),
         )
+
+
+# What ready() registers imports the app's modules when first called, not at start-up: every
+# command starts django.setup(), and it must stay light (benchmarks/cli_startup.py).
+def _refusal_translation(exc: Any) -> str | None:
+    from civiclab.evaluation.views.common import refusal_translation
+
+    return refusal_translation(exc)
+
+
+def _solution_panel(solution: Any, user: Any) -> dict[str, Any] | None:
+    from civiclab.evaluation.queries import solution_results
+
+    return _results(solution_results(user, solution), f"solution-{solution.pk}")
+
+
+def _indicator_panel(indicator: Any, user: Any) -> dict[str, Any] | None:
+    from civiclab.evaluation.queries import indicator_results
+
+    return _results(indicator_results(user, indicator), f"indicator-{indicator.pk}")
 
 
 def _results(results: list[Any], panel_id: str) -> dict[str, Any] | None:

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -8,8 +10,6 @@ class GeoConfig(AppConfig):
 
     def ready(self) -> None:
         from civiclab.core.page_links import PageLink, contribute
-        from civiclab.geo.choropleths import matching_boundary
-        from civiclab.geo.queries import has_locations
 
         # The dataset and indicator pages offer maps without knowing geo (core.page_links).
         contribute(
@@ -19,9 +19,7 @@ class GeoConfig(AppConfig):
                 label=_("Map"),
                 url_name="geo:map",
                 args=lambda dataset: (dataset.city.slug, dataset.slug),
-                shown=lambda dataset, user: (
-                    dataset.current_version_id is not None and has_locations(dataset)
-                ),
+                shown=_mappable,
                 order=50,
             ),
         )
@@ -32,6 +30,19 @@ class GeoConfig(AppConfig):
                 label=_("Map by area"),
                 url_name="geo:choropleth",
                 args=lambda indicator: (indicator.city.slug, indicator.slug),
-                shown=lambda indicator, user: matching_boundary(indicator, user) is not None,
+                shown=_has_area_map,
             ),
         )
+
+
+# Imported when a page first asks, not at start-up (every command runs django.setup()).
+def _mappable(dataset: Any, user: Any) -> bool:
+    from civiclab.geo.queries import has_locations
+
+    return dataset.current_version_id is not None and has_locations(dataset)
+
+
+def _has_area_map(indicator: Any, user: Any) -> bool:
+    from civiclab.geo.choropleths import matching_boundary
+
+    return matching_boundary(indicator, user) is not None

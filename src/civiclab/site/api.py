@@ -5,8 +5,13 @@ Apps never import this module: they define a router with the primitives of ``cor
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from ninja import NinjaAPI
+from ninja.openapi.docs import Swagger, _csrf_needed
 
 from civiclab import __version__
 from civiclab.accounts.api import router as accounts_router
@@ -24,7 +29,26 @@ from civiclab.network.api import router as network_router
 from civiclab.portfolio.api import challenges as portfolio_challenges
 from civiclab.portfolio.api import solutions as portfolio_solutions
 
+
+class LocalSwagger(Swagger):
+    """The API docs page from django-ninja's own vendored Swagger UI files, never a CDN.
+
+    django-ninja picks its CDN page unless "ninja" is an installed app, and civiclab leaves it
+    out of INSTALLED_APPS to keep it out of every command's start-up (settings.py finds its
+    templates and static files instead)."""
+
+    def render_page(self, request: HttpRequest, api: NinjaAPI, **kwargs: Any) -> HttpResponse:
+        self.settings["url"] = self.get_openapi_url(api, kwargs)
+        context = {
+            "swagger_settings": json.dumps(self.settings, indent=1),
+            "api": api,
+            "add_csrf": _csrf_needed(api),
+        }
+        return render(request, self.template, context)
+
+
 api = NinjaAPI(
+    docs=LocalSwagger(),
     title="civiclab API",
     version=__version__,
     urls_namespace="api",
