@@ -43,12 +43,14 @@ def test_its_ols_finds_level_and_slope_changes_with_seasonality() -> None:
     truth = 2 + 0.05 * 23
     assert estimate.ci_low < truth < estimate.ci_high
     assert estimate.details["level_change"]["estimate"] == pytest.approx(2, abs=0.5)
-    assert estimate.estimator == "segmented_prais_winsten_ar1"
+    assert estimate.estimator == "segmented_prais_winsten_ar1_bootstrap_t"
+    again = its.analyse(series(), its_spec(season_period=12))
+    assert (again.ci_low, again.ci_high) == (estimate.ci_low, estimate.ci_high)  # seeded
     assert estimate.details["newey_west"]["lags"] == its.newey_west_lags(48) == 3
     point = estimate.chart["points"][-1]
     assert set(point) == {"time", "observed", "fitted", "counterfactual"}
     assert point["time"] == "2023-12-01T00:00:00"
-    assert [(c.code, c.passed) for c in estimate.checks] == [("series_length", False)]
+    assert [(c.code, c.passed) for c in estimate.checks] == [("autocorrelation", True)]
 
 
 def test_its_corrects_the_autocorrelation_for_its_small_sample_bias() -> None:
