@@ -202,3 +202,23 @@ def test_a_running_result_polls_its_progress(world: World) -> None:
     EvaluationResult.objects.filter(pk=result.pk).update(state="done", progress=1.0)
     finished = client.get(status_url)
     assert finished.status_code == 286 and finished["HX-Refresh"] == "true"
+
+
+def test_the_forms_bound_their_texts_as_the_api_does(world: World, tmp_path: Path) -> None:
+    """GIVEN the plan and amendment forms WHEN a text is longer than the API accepts (5,000
+    characters) THEN the form says so beside the field and nothing is saved."""
+    solution = solution_of(world)
+    dataset = dataset_of(world.city, tmp_path)
+    member = as_user(world.user("member"))
+    new = reverse("evaluation:new", args=[solution.pk])
+    too_long = member.post(new, _form(dataset, question="x" * 5001))
+    assert too_long.status_code in (200, 400) and 'id="id_question_error"' in body(too_long)
+    assert not EvaluationPlan.objects.filter(solution=solution).exists()
+    assert member.post(new, _form(dataset)).status_code == 302
+    plan = EvaluationPlan.objects.get(solution=solution)
+    assert member.post(reverse("evaluation:lock", args=[plan.pk])).status_code == 302
+    amend = reverse("evaluation:amend", args=[plan.pk])
+    refused = member.post(
+        amend, {"field": "analysis_date", "value": "2099-12-31", "reason": "r" * 5001}
+    )
+    assert refused.status_code == 400 and not plan.amendments.exists()

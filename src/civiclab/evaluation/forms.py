@@ -9,10 +9,12 @@ import json
 from typing import Any
 
 from django import forms
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from civiclab.core.permissions import Visibility
+from civiclab.core.schemas import FIELD_INT_MAX
 from civiclab.evaluation.models import (
     ASSIGNMENT_METHODS,
     COLUMN_KEYS,
@@ -61,6 +63,11 @@ def split_names(text: str) -> list[str]:
     return [part.strip() for part in (text or "").split(",") if part.strip()]
 
 
+# The longest text a page accepts, as the API does (schemas: max_length=5000).
+TEXT_MAX = 5000
+LONG_TEXTS = ("question", "hypothesis", "comparison_group", "exclusions")
+
+
 class PlanForm(forms.ModelForm):
     """Draft or edit a plan (while it is unlocked)."""
 
@@ -96,6 +103,13 @@ class PlanForm(forms.ModelForm):
     ) -> None:
         super().__init__(*args, **kwargs)
         plan: EvaluationPlan = self.instance
+        for name in LONG_TEXTS:  # text fields of the model have no length of their own
+            if name in self.fields:
+                text = self.fields[name]
+                assert isinstance(text, forms.CharField)
+                text.max_length = TEXT_MAX
+                text.validators.append(MaxLengthValidator(TEXT_MAX))
+                text.widget.attrs["maxlength"] = str(TEXT_MAX)
         for name, queryset in (("outcome_indicator", indicators), ("outcome_dataset", datasets)):
             field = self.fields[name]
             assert isinstance(field, forms.ModelChoiceField)
@@ -151,7 +165,9 @@ class AmendForm(forms.Form):
             "number."
         ),
     )
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(
+        label=_("Reason"), max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     def __init__(self, *args: Any, plan: EvaluationPlan, amendable: tuple[str, ...], **kw: Any):
         super().__init__(*args, **kw)
@@ -208,7 +224,9 @@ class PowerForm(forms.Form):
     outcome_kind = forms.ChoiceField(
         label=_("Outcome kind"), choices=OUTCOME_KIND_CHOICES, initial="continuous"
     )
-    n = forms.IntegerField(label=_("Units (all arms)"), required=False, min_value=2)
+    n = forms.IntegerField(
+        label=_("Units (all arms)"), required=False, min_value=2, max_value=FIELD_INT_MAX
+    )
     mde = forms.FloatField(label=_("Effect to detect"), required=False, min_value=0)
     sd = forms.FloatField(label=_("Standard deviation"), required=False, min_value=0)
     baseline = forms.FloatField(
