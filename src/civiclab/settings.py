@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "civiclab.portfolio",
     "civiclab.geo",
     "civiclab.evaluation",
+    "civiclab.funding",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -16,6 +16,7 @@ NAMESPACE_TABS = {
     "geo": "data",
     "portfolio": "challenges",
     "evaluation": "challenges",
+    "funding": "funding",
     "network": "city",
 }
 # Pages whose tab differs from their namespace's.

@@ -1,0 +1,1 @@
+"""The funding pages, one module per area."""
