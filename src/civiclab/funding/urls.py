@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
+
+from civiclab.funding.views import catalogue, opportunities
 
 app_name = "funding"
 
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    # The catalogue (search)
+    path("funding/", catalogue.catalogue, name="catalogue"),
+    # One opportunity
+    path("funding/opportunities/<int:pk>/", opportunities.opportunity_detail, name="opportunity"),
+    # Imports and funds entered by hand
+    # Matches and dismissals
+    # The pipeline, calendar, feeds, funding leveraged
+    # Saved searches and digests
+]

@@ -42,7 +42,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         ("city", _("City"), reverse("network:my_city")),
         ("challenges", _("Challenges"), reverse("portfolio:table")),
         ("data", _("Data"), reverse("datasets:catalogue")),
-        ("funding", _("Funding"), reverse("site:section", args=["funding"])),
+        ("funding", _("Funding"), reverse("funding:catalogue")),
         ("exchange", _("Exchange"), reverse("site:section", args=["exchange"])),
     ]
     return {"nav_sections": sections, "nav_current": current_section(request)}

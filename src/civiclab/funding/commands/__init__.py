@@ -1,0 +1,1 @@
+"""The work of each ``civiclab funding`` sub-command: (options) → (JSON result, text)."""
