@@ -33,7 +33,7 @@ def current_tab(page: str) -> list[str]:
         ("/network/", "/network/"),
         ("/portfolio/", "/portfolio/"),
         ("/portfolio/board/", "/portfolio/"),
-        ("/sections/funding/", "/sections/funding/"),
+        ("/funding/", "/funding/"),
         ("/accounts/profile/", None),
     ],
 )

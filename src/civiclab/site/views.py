@@ -19,13 +19,6 @@ SECTIONS = {
             "ideas, solutions with goals, milestones, risks and decisions."
         ),
     ),
-    "funding": (
-        _("Funding"),
-        _(
-            "Federal and philanthropic funding opportunities matched to your challenges, "
-            "with eligibility, deadlines and an application pipeline."
-        ),
-    ),
     "exchange": (
         _("Exchange"),
         _(
