@@ -1,0 +1,5 @@
+"""alerts routes (see funding/api/__init__.py)."""
+
+from ninja import Router
+
+router = Router()

@@ -1,0 +1,5 @@
+"""pipeline routes (see funding/api/__init__.py)."""
+
+from ninja import Router
+
+router = Router()

@@ -1,0 +1,1 @@
+"""A person's saved searches and digests (their own alone)."""

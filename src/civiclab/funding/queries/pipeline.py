@@ -1,0 +1,1 @@
+"""Scoped reads of applications and funding leveraged."""

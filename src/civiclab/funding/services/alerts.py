@@ -1,0 +1,1 @@
+"""Saved searches, digests and their email."""

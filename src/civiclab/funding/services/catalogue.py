@@ -1,0 +1,1 @@
+"""Imports of catalogue files and funds entered by hand: checked, validated, audited."""

@@ -1,0 +1,1 @@
+"""Dismissals of matches: checked, validated, audited."""

@@ -1,0 +1,1 @@
+"""A city's funding profile and its applications: checked, validated, audited."""
