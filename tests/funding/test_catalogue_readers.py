@@ -287,14 +287,14 @@ def test_bad_csv(tmp_path: Path) -> None:
 
 def test_content_hash_ignores_line_only() -> None:
     first, second = list(read_xml(EXTRACT))[:2]
-    same = list(read_xml(EXTRACT))[0]
+    same = next(iter(read_xml(EXTRACT)))
     same.line = 999
     assert formats.content_hash(first) == formats.content_hash(same)
     assert formats.content_hash(first) != formats.content_hash(second)
 
 
 def test_history_changes() -> None:
-    synopsis_record = list(read_xml(EXTRACT))[0]
+    synopsis_record = next(iter(read_xml(EXTRACT)))
     before = {
         "doc_type": "forecast",
         "close_date": dt.date(2023, 11, 1),
