@@ -196,6 +196,12 @@ SETTINGS: tuple[EnvSetting, ...] = (
         "Redis for the background job queue (redis://127.0.0.1:6379/0); empty: a SQLite "
         "queue in the data directory.",
     ),
+    EnvSetting(
+        "CIVICLAB_FUNDING_DROP_DIR",
+        "(empty)",
+        "Folder the operator drops Grants.gov extracts into; the worker imports the newest "
+        "one not yet imported, hourly. Empty: no daily import.",
+    ),
 )
 
 _DECLARED = {s.name for s in SETTINGS}

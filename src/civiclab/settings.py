@@ -212,6 +212,8 @@ QUERY_TIMEOUT_SECONDS = env_int("CIVICLAB_QUERY_TIMEOUT_SECONDS", 30, minimum=1)
 INDICATOR_MAX_GROUPS = env_int("CIVICLAB_INDICATOR_MAX_GROUPS", 2000, minimum=1)
 INDICATOR_MAX_CELLS = env_int("CIVICLAB_INDICATOR_MAX_CELLS", 100_000, minimum=1)
 REDIS_URL = env_str("CIVICLAB_REDIS_URL", "")
+# The folder the operator drops Grants.gov extracts into (funding/tasks.py imports them).
+FUNDING_DROP_DIR = env_str("CIVICLAB_FUNDING_DROP_DIR", "")
 # Maps draw no base map unless the installation has a tile server (nothing is fetched from
 # the internet by default).
 MAP_TILE_URL = env_str("CIVICLAB_MAP_TILE_URL", "")
