@@ -26,8 +26,34 @@ APPLICANTS = ["00", "01", "02", "04", "05", "06", "07", "08", "11", "12", "13", 
               "22", "23", "25", "99"]  # fmt: skip
 # How often each code appears (cities "02" and counties "01" are among the commonest).
 APPLICANT_WEIGHTS = [9, 8, 8, 6, 4, 6, 6, 4, 4, 9, 5, 5, 1, 3, 4, 8, 3]
-ACTIVITIES = ["ACA", "AG", "AR", "BC", "CD", "CP", "DPR", "ED", "ELT", "EN", "ENV", "FN", "HL",
-              "HO", "HU", "IIJ", "IS", "ISS", "LJL", "NR", "OZ", "RA", "RD", "ST", "T", "O"]  # fmt: skip
+ACTIVITIES = [
+    "ACA",
+    "AG",
+    "AR",
+    "BC",
+    "CD",
+    "CP",
+    "DPR",
+    "ED",
+    "ELT",
+    "EN",
+    "ENV",
+    "FN",
+    "HL",
+    "HO",
+    "HU",
+    "IIJ",
+    "IS",
+    "ISS",
+    "LJL",
+    "NR",
+    "OZ",
+    "RA",
+    "RD",
+    "ST",
+    "T",
+    "O",
+]
 INSTRUMENTS = ["G", "CA", "PC", "O"]
 AGENCIES = [
     ("EPA", "Environmental Protection Agency"),
@@ -43,16 +69,83 @@ AGENCIES = [
     ("DHS-FEMA", "Federal Emergency Management Agency"),
     ("ED", "Department of Education"),
 ]
-WORDS = (
-    "community resilience infrastructure housing blight vacant property health equity "
-    "transportation safety pedestrian climate adaptation workforce training youth violence "
-    "prevention broadband energy efficiency water stormwater brownfield remediation planning "
-    "capacity building evaluation research demonstration technical assistance rural urban "
-    "tribal nonprofit partnership innovation data modernization recovery mitigation hazard "
-    "economic development small business arts culture education early childhood nutrition "
-    "opioid treatment behavioral mental wellness first responders justice reentry homeless "
-    "services affordable lead abatement transit corridor resilience heat trees parks"
-).split()
+WORDS = [
+    "community",
+    "resilience",
+    "infrastructure",
+    "housing",
+    "blight",
+    "vacant",
+    "property",
+    "health",
+    "equity",
+    "transportation",
+    "safety",
+    "pedestrian",
+    "climate",
+    "adaptation",
+    "workforce",
+    "training",
+    "youth",
+    "violence",
+    "prevention",
+    "broadband",
+    "energy",
+    "efficiency",
+    "water",
+    "stormwater",
+    "brownfield",
+    "remediation",
+    "planning",
+    "capacity",
+    "building",
+    "evaluation",
+    "research",
+    "demonstration",
+    "technical",
+    "assistance",
+    "rural",
+    "urban",
+    "tribal",
+    "nonprofit",
+    "partnership",
+    "innovation",
+    "data",
+    "modernization",
+    "recovery",
+    "mitigation",
+    "hazard",
+    "economic",
+    "development",
+    "small",
+    "business",
+    "arts",
+    "culture",
+    "education",
+    "early",
+    "childhood",
+    "nutrition",
+    "opioid",
+    "treatment",
+    "behavioral",
+    "mental",
+    "wellness",
+    "first",
+    "responders",
+    "justice",
+    "reentry",
+    "homeless",
+    "services",
+    "affordable",
+    "lead",
+    "abatement",
+    "transit",
+    "corridor",
+    "resilience",
+    "heat",
+    "trees",
+    "parks",
+]
 
 
 def _sentence(rng: random.Random) -> str:
@@ -148,18 +241,20 @@ def write_extract(path: Path, n: int, seed: int = 13) -> Path:
     rng = random.Random(seed)
     text = _Text(rng)
     member = path.with_suffix(".xml").name
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
-        with archive.open(member, "w", force_zip64=True) as raw:
-            raw.write(
-                f'<?xml version="1.0" encoding="UTF-8"?>\n<Grants xmlns="{NAMESPACE}">\n'.encode()
-            )
-            for index in range(n):
-                opportunity_id = 300_000 + index
-                forecast = rng.random() < 0.25
-                if not forecast and rng.random() < 0.1:
-                    raw.write(_record(rng, text, opportunity_id, True).encode())
-                raw.write(_record(rng, text, opportunity_id, forecast).encode())
-            raw.write(b"</Grants>\n")
+    with (
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive,
+        archive.open(member, "w", force_zip64=True) as raw,
+    ):
+        raw.write(
+            f'<?xml version="1.0" encoding="UTF-8"?>\n<Grants xmlns="{NAMESPACE}">\n'.encode()
+        )
+        for index in range(n):
+            opportunity_id = 300_000 + index
+            forecast = rng.random() < 0.25
+            if not forecast and rng.random() < 0.1:
+                raw.write(_record(rng, text, opportunity_id, True).encode())
+            raw.write(_record(rng, text, opportunity_id, forecast).encode())
+        raw.write(b"</Grants>\n")
     return path
 
 
