@@ -24,13 +24,20 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civiclab.audit.services import record
+from civiclab.core.permissions import Role
 from civiclab.core.scoping import actor_for
+from civiclab.core.services import changed_values
 from civiclab.funding import search_index
 from civiclab.funding.catalogue import applicants
 from civiclab.funding.catalogue.errors import CatalogueError
 from civiclab.funding.catalogue.formats import content_hash, detect, file_sha256, reader_for
 from civiclab.funding.catalogue.history import changes
-from civiclab.funding.catalogue.records import DocType, OpportunityRecord
+from civiclab.funding.catalogue.records import (
+    ACTIVITY_CATEGORIES,
+    INSTRUMENTS,
+    DocType,
+    OpportunityRecord,
+)
 from civiclab.funding.models import CatalogueImport, Opportunity, OpportunityChange
 
 # Records written per batch (and per query): 1,000 keeps a batch's rows (descriptions up to
@@ -275,3 +282,173 @@ def _write(
 
 def _without_pk(values: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if k != "pk"}
+
+
+# --- Funds entered by hand ------------------------------------------------------------------
+
+# What a person may set on a fund entered by hand (the rest is the catalogue's bookkeeping).
+FUND_FIELDS = (
+    "title",
+    "number",
+    "description",
+    "agency_name",  # the funder's name
+    "funder_type",
+    "country",
+    "eligibility_text",
+    "applicant_codes",
+    "activity_categories",
+    "instruments",
+    "post_date",
+    "close_date",
+    "close_date_explanation",
+    "award_ceiling",
+    "award_floor",
+    "total_funding",
+    "currency",
+    "cost_sharing",
+    "url",
+)
+
+
+def may_enter_funds(by: Any, network_id: int) -> bool:
+    """The command line, the network's admins and the city admins of its cities enter funds
+    for the network (a fund is seen by every member of the network: sharing that widely is a
+    city admin's call, as publishing is)."""
+    if by is None:
+        return True
+    return any(
+        grant.network_id == network_id and grant.role in {Role.CITY_ADMIN, Role.NETWORK_ADMIN}
+        for grant in actor_for(by).grants
+    )
+
+
+def may_edit_fund(by: Any, opportunity: Opportunity) -> bool:
+    if opportunity.source != MANUAL or opportunity.network_id is None:
+        return by is None
+    if by is not None and opportunity.created_by_id == by.pk:
+        return opportunity.network_id in {g.network_id for g in actor_for(by).grants}
+    return may_enter_funds(by, opportunity.network_id)
+
+
+def _check_fund_values(values: dict[str, Any]) -> None:
+    unknown = sorted(set(values) - set(FUND_FIELDS))
+    if unknown:
+        raise ValidationError(_("These fields cannot be set: %s.") % ", ".join(unknown))
+    errors: dict[str, str] = {}
+    codes = values.get("applicant_codes")
+    if codes is not None and (
+        not isinstance(codes, list) or any(code not in applicants.BY_CODE for code in codes)
+    ):
+        errors["applicant_codes"] = _("Unknown applicant type.")
+    for name, table in (
+        ("activity_categories", ACTIVITY_CATEGORIES),
+        ("instruments", INSTRUMENTS),
+    ):
+        chosen = values.get(name)
+        if chosen is not None and (
+            not isinstance(chosen, list) or any(code not in table for code in chosen)
+        ):
+            errors[name] = _("Unknown category.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _save_fund(fund: Opportunity) -> None:
+    fund.applicant_mask = applicants.mask_of(fund.applicant_codes)
+    if (
+        fund.award_ceiling is not None
+        and fund.award_floor is not None
+        and fund.award_floor > fund.award_ceiling
+    ):
+        raise ValidationError({"award_floor": _("The floor is above the ceiling.")})
+    fund.updated_at = timezone.now()
+    fund.full_clean()
+    fund.save()
+
+
+def create_fund(by: Any, network: Any, **fields: Any) -> Opportunity:
+    """A fund entered by hand (state, philanthropic, French…), seen by ``network``."""
+    if not may_enter_funds(by, network.pk):
+        raise PermissionDenied(_("Only the network's admins and city admins enter funds."))
+    _check_fund_values(fields)
+    with transaction.atomic():
+        fund = Opportunity(
+            source=MANUAL,
+            external_id=f"manual-new-{time.monotonic_ns()}",
+            network=network,
+            created_by=by,
+            doc_type=DocType.SYNOPSIS,
+            funder_type=fields.pop("funder_type", "other"),
+            **fields,
+        )
+        _save_fund(fund)
+        fund.external_id = f"manual-{fund.pk}"
+        fund.save(update_fields=["external_id"])
+        OpportunityChange.objects.create(opportunity=fund, kind="created", after=fund.title)
+        record(by, "funding.fund_create", fund, network=network, title=fund.title)
+        search_index.reindex([fund.pk])
+    return fund
+
+
+def update_fund(by: Any, opportunity: Opportunity, **changes_: Any) -> Opportunity:
+    """Change a fund entered by hand (Grants.gov's opportunities change only by import)."""
+    if opportunity.source != MANUAL:
+        raise ValidationError(
+            _("Grants.gov opportunities change only when the catalogue is imported.")
+        )
+    if not may_edit_fund(by, opportunity):
+        raise PermissionDenied(_("Only the fund's author and the network's admins edit it."))
+    _check_fund_values(changes_)
+    with transaction.atomic():
+        before = {name: getattr(opportunity, name) for name in changes_}
+        for name, value in changes_.items():
+            setattr(opportunity, name, value)
+        _save_fund(opportunity)
+        diff = changed_values(before, changes_)
+        kinds = _fund_change_kinds(before, changes_)
+        OpportunityChange.objects.bulk_create(
+            [
+                OpportunityChange(
+                    opportunity=opportunity,
+                    kind=kind,
+                    field=name,
+                    before="" if before[name] is None else str(before[name]),
+                    after="" if changes_[name] is None else str(changes_[name]),
+                )
+                for name, kind in kinds
+            ]
+        )
+        record(by, "funding.fund_update", opportunity, network=opportunity.network, changes=diff)
+        search_index.reindex([opportunity.pk])
+    return opportunity
+
+
+def _fund_change_kinds(before: dict[str, Any], after: dict[str, Any]) -> list[tuple[str, str]]:
+    kinds = []
+    for name, value in after.items():
+        old = before[name]
+        if old == value:
+            continue
+        if name == "close_date":
+            if old is None:
+                kinds.append((name, "deadline_set"))
+            elif value is None:
+                kinds.append((name, "changed"))
+            else:
+                kinds.append(
+                    (name, "deadline_extended" if value > old else "deadline_moved_earlier")
+                )
+        elif name in {"award_ceiling", "award_floor", "total_funding"}:
+            kinds.append(
+                (
+                    name,
+                    {"award_ceiling": "ceiling_changed", "award_floor": "floor_changed"}.get(
+                        name, "funding_changed"
+                    ),
+                )
+            )
+        elif name in {"applicant_codes", "eligibility_text"}:
+            kinds.append((name, "eligibility_changed"))
+        else:
+            kinds.append((name, "changed"))
+    return kinds
