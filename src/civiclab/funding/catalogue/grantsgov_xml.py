@@ -5,12 +5,15 @@ children are ``OpportunitySynopsisDetail_1_0`` (posted opportunities) and
 ``OpportunityForecastDetail_1_0`` (forecasts) records.
 
 How it is read: the zip member is opened as a stream and fed in ``CHUNK`` bytes at a time to
-defusedxml's ``DefusedXMLParser`` (expat underneath, with DTDs, entity declarations and
-external references forbidden, so an entity-expansion bomb is refused before it expands) with
-our own target: a record is built while its elements arrive and handed out as soon as it
-ends, so at most one chunk and the records it completes are in memory. The target reads the
-line where each record starts from the expat parser (``parser.parser.CurrentLineNumber``),
-which ``iterparse`` does not give.
+an expat parser (``xml.parsers.expat``) with defusedxml's protections installed the way
+defusedxml installs them (``defusedxml.expatreader``/``defusedxml.ElementTree``): a document
+type declaration, an entity declaration or an external reference raises defusedxml's
+``DTDForbidden``/``EntitiesForbidden``/``ExternalReferenceForbidden`` as soon as expat meets
+it, so an entity-expansion bomb is refused before anything expands. The handlers build a
+record while its elements arrive and hand it out as soon as it ends, so at most one chunk and
+the records it completes are in memory; the line where each record starts is expat's
+``CurrentLineNumber`` (which ``iterparse`` does not give). Expat is used directly, not through
+``DefusedXMLParser``'s ElementTree layer, which doubled the time of a large extract.
 """
 
 from __future__ import annotations
@@ -23,10 +26,10 @@ from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
-from xml.etree.ElementTree import ParseError
+from xml.parsers import expat
 
 from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import DefusedXMLParser
+from defusedxml.common import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 
 from civiclab.funding.catalogue.applicants import BY_CODE
 from civiclab.funding.catalogue.errors import (
@@ -64,11 +67,16 @@ REPEATED = {
 _DECLARATION = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 
 
+_NAMES: dict[str, tuple[str, str]] = {}
+
+
 def _local(tag: str) -> tuple[str, str]:
-    if tag.startswith("{"):
-        namespace, _, name = tag[1:].partition("}")
-        return namespace, name
-    return "", tag
+    """(namespace, local name) of an expat name ("namespace local" with our separator)."""
+    found = _NAMES.get(tag)
+    if found is None:
+        namespace, _, name = tag.rpartition(" ")
+        found = _NAMES[tag] = (namespace, name)
+    return found
 
 
 class _Record:
@@ -91,7 +99,7 @@ class _Target:
         self.done: deque[_Record] = deque()
 
     def _line(self) -> int:
-        return int(self.parser.parser.CurrentLineNumber)
+        return int(self.parser.CurrentLineNumber)
 
     def start(self, tag: str, attrs: dict[str, str]) -> None:
         self.depth += 1
@@ -139,8 +147,32 @@ class _Target:
             self.record = None
         self.depth -= 1
 
-    def close(self) -> None:
-        return None
+
+def _forbid_dtd(name: str, sysid: str | None, pubid: str | None, *_: object) -> None:
+    raise DTDForbidden(name, sysid, pubid)
+
+
+def _forbid_entity(name: str, *args: object) -> None:
+    raise EntitiesForbidden(name, None, None, None, None, None)
+
+
+def _forbid_external(context: str, base: str | None, sysid: str | None, pubid: str | None) -> int:
+    raise ExternalReferenceForbidden(context, base, sysid, pubid)
+
+
+def _parser(target: _Target) -> Any:
+    """An expat parser with namespaces, feeding ``target``, with defusedxml's protections."""
+    parser = expat.ParserCreate(namespace_separator=" ")
+    parser.buffer_text = True
+    parser.buffer_size = 1024 * 1024
+    parser.StartElementHandler = target.start
+    parser.EndElementHandler = target.end
+    parser.CharacterDataHandler = target.data
+    parser.StartDoctypeDeclHandler = _forbid_dtd
+    parser.EntityDeclHandler = _forbid_entity
+    parser.UnparsedEntityDeclHandler = _forbid_entity
+    parser.ExternalEntityRefHandler = _forbid_external
+    return parser
 
 
 def read_xml(path: Path) -> Iterator[OpportunityRecord]:
@@ -212,7 +244,7 @@ def _check_encoding(first: bytes) -> None:
 def read_stream(stream: Any) -> Iterator[OpportunityRecord]:
     """The records of one XML document read from a binary ``stream`` (``read(size)``)."""
     target = _Target()
-    parser = DefusedXMLParser(target=target, forbid_dtd=True)
+    parser = _parser(target)
     target.parser = parser
     seen: set[tuple[DocType, str]] = set()
     first = True
@@ -224,11 +256,8 @@ def read_stream(stream: Any) -> Iterator[OpportunityRecord]:
             _check_encoding(chunk[:1024])
             first = False
         try:
-            if chunk:
-                parser.feed(chunk)
-            else:
-                parser.close()
-        except (ParseError, DefusedXmlException) as error:
+            parser.Parse(chunk, not chunk)
+        except (expat.ExpatError, DefusedXmlException) as error:
             raise _parse_error(error, target, ended=not chunk) from None
         while target.done:
             record = _to_record(target.done.popleft())
@@ -261,8 +290,7 @@ def _parse_error(error: Exception, target: _Target, *, ended: bool) -> Catalogue
             opportunity_id=opportunity_id,
             line=target._line(),
         )
-    position = getattr(error, "position", None)
-    line: int | None = position[0] if position else None
+    line: int | None = getattr(error, "lineno", None)
     reason = str(error).split(":")[0]
     if ended and ("no element found" in reason or "unclosed token" in reason):
         return CatalogueError(
