@@ -42,7 +42,7 @@ def _fields(data: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.get(
-    "/funding/imports",
+    "/imports",
     response={200: list[CatalogueImportOut], **ERRORS},
     operation_id="list_catalogue_imports",
     summary="The catalogue's import history (network admins)",
@@ -55,7 +55,7 @@ def list_imports(request: ApiRequest):
 
 
 @router.post(
-    "/funding/funds",
+    "/funds",
     response={201: FundOut, **ERRORS},
     operation_id="create_fund",
     summary="Enter a fund by hand (city admins and network admins)",
@@ -75,7 +75,7 @@ def create_fund(request: ApiRequest, payload: FundCreate) -> Status:
 
 
 @router.patch(
-    "/funding/funds/{pk}",
+    "/funds/{pk}",
     response={200: FundOut, **ERRORS},
     operation_id="update_fund",
     summary="Change a fund entered by hand (its author, city admins and network admins)",
