@@ -101,9 +101,11 @@ def test_fund_form(world: World) -> None:
 
 
 def test_fund_form_in_french(world: World) -> None:
-    client = as_user(world.user("city_admin"))
-    page = body(client.get("/funding/funds/new/", HTTP_ACCEPT_LANGUAGE="fr"))
-    assert "Saisir un financement" in page
+    user = world.user("city_admin")
+    user.language = "fr"
+    user.save()
+    page = body(as_user(user).get("/funding/funds/new/"))
+    assert "Saisir un financement à la main" in page and "Qui peut candidater" in page
 
 
 def test_api(world: World) -> None:
@@ -127,7 +129,7 @@ def test_api(world: World) -> None:
                 "applicant_codes": ["02"],
                 "award_ceiling": 200000,
             }
-        ),  # fmt: skip
+        ),
         content_type="application/json",
         **api_headers(world.user("city_admin")),
     )
