@@ -48,6 +48,8 @@ class FundForm(forms.ModelForm):  # type: ignore[type-arg]
         required=False,
     )
 
+    url = forms.URLField(label=_("Link"), max_length=500, required=False, assume_scheme="https")
+
     class Meta:
         model = Opportunity
         fields = [
