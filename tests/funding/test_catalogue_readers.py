@@ -322,3 +322,9 @@ def test_history_changes() -> None:
     ]
     assert later[:2] == ["deadline_moved_earlier", "closed"] and "posted" not in later
     assert changes(None, synopsis_record)[0].kind == "created"
+
+
+def test_unescaped_markup_in_a_field_keeps_its_text(tmp_path: Path) -> None:
+    text = extract(synopsis("5", Description="<p xmlns=''>First</p><p xmlns=''>Second</p>"))
+    [record] = read_xml(write(tmp_path, text))
+    assert record.description == "First Second"

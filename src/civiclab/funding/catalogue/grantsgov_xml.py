@@ -128,9 +128,12 @@ class _Target:
         elif self.depth == 3:
             self.field = name
             self.text = []
+        elif self.field is not None:
+            # Markup left unescaped inside a field (XHTML in a description): keep its text.
+            self.text.append(" ")
 
     def data(self, text: str) -> None:
-        if self.depth == 3:
+        if self.depth >= 3:
             self.text.append(text)
 
     def end(self, tag: str) -> None:
