@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -242,42 +242,76 @@ def _write(
     counts: Counts,
     now: dt.datetime,
 ) -> None:
-    new = [
-        Opportunity(source=GRANTS_GOV, external_id=key, first_seen=now, **_without_pk(values))
-        for key, values in pending.items()
-        if values["pk"] is None
-    ]
+    new = {key: values for key, values in pending.items() if values["pk"] is None}
     changed = [
         Opportunity(pk=values["pk"], **_without_pk(values))
         for values in pending.values()
         if values["pk"] is not None
     ]
+    pks: dict[str, int] = {}
     if new:
-        Opportunity.objects.bulk_create(new, batch_size=BATCH)
+        rows = [
+            {"source": GRANTS_GOV, "external_id": key, "first_seen": now, **_without_pk(values)}
+            for key, values in new.items()
+        ]
+        _insert(Opportunity, rows)
+        pks.update(
+            Opportunity.objects.filter(source=GRANTS_GOV, external_id__in=list(new)).values_list(
+                "external_id", "pk"
+            )
+        )
         counts.created += len(new)
     if changed:
         Opportunity.objects.bulk_update(changed, WRITTEN_FIELDS, batch_size=BATCH)
         counts.updated += len(changed)
-    pks = {obj.external_id: obj.pk for obj in new}
     pks.update({key: values["pk"] for key, values in pending.items() if values["pk"]})
-    rows = []
+    changes_rows = []
     for key, found in history:
         for change in found:
             counts.kinds[change.kind] = counts.kinds.get(change.kind, 0) + 1
-            rows.append(
-                OpportunityChange(
-                    opportunity_id=pks[key],
-                    kind=change.kind,
-                    field=change.field,
-                    before=change.before,
-                    after=change.after,
-                    at=now,
-                    catalogue_import=run,
-                )
+            changes_rows.append(
+                {
+                    "opportunity": pks[key],
+                    "kind": change.kind,
+                    "field": change.field,
+                    "before": change.before,
+                    "after": change.after,
+                    "at": now,
+                    "catalogue_import": run.pk,
+                }
             )
-    OpportunityChange.objects.bulk_create(rows, batch_size=BATCH)
-    counts.changes += len(rows)
+    _insert(OpportunityChange, changes_rows)
+    counts.changes += len(changes_rows)
     search_index.reindex(sorted(set(pks.values())))
+
+
+def _insert(model: type[Any], rows: list[dict[str, Any]]) -> None:
+    """INSERT ``rows`` (field name → value; the fields' defaults for the others) with one
+    ``executemany``. ``bulk_create`` spent two thirds of a fresh import's time in Django's SQL
+    compiler, value by value; the values here go through the same ``get_db_prep_save``."""
+    if not rows:
+        return
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    defaults = {f.name: f.get_default() for f in fields}
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    table = connection.ops.quote_name(model._meta.db_table)
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"
+    prepared = [
+        tuple(
+            f.get_db_prep_save(row[f.name] if f.name in row else defaults[f.name], connection)
+            for f in fields
+        )
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # COPY: several times faster than INSERTs of rows with kilobytes of text.
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for values in prepared:
+                    copy.write_row(values)
+        else:
+            cursor.executemany(sql, prepared)
 
 
 def _without_pk(values: dict[str, Any]) -> dict[str, Any]:
