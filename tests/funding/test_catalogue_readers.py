@@ -328,3 +328,26 @@ def test_unescaped_markup_in_a_field_keeps_its_text(tmp_path: Path) -> None:
     text = extract(synopsis("5", Description="<p xmlns=''>First</p><p xmlns=''>Second</p>"))
     [record] = read_xml(write(tmp_path, text))
     assert record.description == "First Second"
+
+
+def test_json_errors(tmp_path: Path) -> None:
+    import json
+
+    failed = {"errorcode": 7, "msg": "Invalid keyword", "data": {}}
+    assert "errorcode 7" in errors_of(write(tmp_path, json.dumps(failed), "e.json"))
+    assert "malformed JSON" in errors_of(write(tmp_path, '{"oppHits": [', "m.json"))
+    assert "none of the Grants.gov shapes" in errors_of(write(tmp_path, '{"a": 1}', "s.json"))
+    item = {"url": "https://www.grants.gov/search-results-detail/12", "title": "T",
+            "eligibilities": ["Martians"]}  # fmt: skip
+    message = errors_of(write(tmp_path, json.dumps({"items": [item]}), "i.json"))
+    assert "OpportunityID 12" in message and "'Martians' is not a known applicant type" in message
+
+
+def test_format_detection(tmp_path: Path) -> None:
+    assert formats.detect(DATA / "grants_items_sample.json") == formats.JSON
+    assert formats.detect(DATA / "New_grants.csv") == formats.CSV
+    assert formats.detect(EXTRACT) == formats.XML
+    disguised = write(tmp_path, EXTRACT.read_bytes(), "extract.csv")
+    assert formats.detect(disguised) == formats.XML
+    assert "is empty" in errors_of(write(tmp_path, b"", "empty.csv"))
+    assert "not a catalogue file" in errors_of(write(tmp_path, b"\x00\x01binary", "x.bin"))
