@@ -351,3 +351,11 @@ def test_format_detection(tmp_path: Path) -> None:
     assert formats.detect(disguised) == formats.XML
     assert "is empty" in errors_of(write(tmp_path, b"", "empty.csv"))
     assert "not a catalogue file" in errors_of(write(tmp_path, b"\x00\x01binary", "x.bin"))
+
+
+def test_damaged_zip(tmp_path: Path) -> None:
+    path = zipped(tmp_path, {"x.xml": extract(*(synopsis(str(i)) for i in range(1, 400)))})
+    data = bytearray(path.read_bytes())
+    data[200:260] = b"\x00" * 60  # inside the compressed member
+    path.write_bytes(bytes(data))
+    assert "damaged" in errors_of(path) or "malformed" in errors_of(path)

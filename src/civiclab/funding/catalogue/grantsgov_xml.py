@@ -22,6 +22,7 @@ import codecs
 import datetime as dt
 import re
 import zipfile
+import zlib
 from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
@@ -181,10 +182,13 @@ def _parser(target: _Target) -> Any:
 def read_xml(path: Path) -> Iterator[OpportunityRecord]:
     """The records of an extract: a ``.zip`` holding one XML document, or the bare ``.xml``."""
     if zipfile.is_zipfile(path):
-        with zipfile.ZipFile(path) as archive:
-            member = xml_member(archive)
-            with archive.open(member) as stream:
-                yield from read_stream(_Bounded(stream, MAX_XML_BYTES))
+        try:
+            with zipfile.ZipFile(path) as archive:
+                member = xml_member(archive)
+                with archive.open(member) as stream:
+                    yield from read_stream(_Bounded(stream, MAX_XML_BYTES))
+        except (zipfile.BadZipFile, zlib.error, EOFError) as error:
+            raise CatalogueError(f"the zip is damaged or truncated ({error})") from None
         return
     if path.stat().st_size > MAX_XML_BYTES:
         raise CatalogueError(f"the XML file is larger than {MAX_XML_BYTES:,} bytes")
