@@ -26,7 +26,7 @@ router = Router(tags=["funding"])
 
 
 @router.get(
-    "/funding/searches",
+    "/searches",
     response={200: list[SavedSearchOut], **READ_ERRORS},
     operation_id="list_funding_searches",
     summary="Your saved searches and followed challenges",
@@ -51,7 +51,7 @@ def _city(request: ApiRequest, slug: str | None) -> City:
 
 
 @router.post(
-    "/funding/searches",
+    "/searches",
     response={201: SavedSearchOut, **ERRORS},
     operation_id="create_funding_search",
     summary="Save a search, or follow a challenge's matches",
@@ -86,7 +86,7 @@ def _own(request: ApiRequest, search_id: int) -> SavedSearch:
 
 
 @router.get(
-    "/funding/searches/{search_id}",
+    "/searches/{search_id}",
     response={200: SavedSearchOut, **READ_ERRORS},
     operation_id="get_funding_search",
     summary="One of your saved searches",
@@ -96,7 +96,7 @@ def get_search(request: ApiRequest, search_id: Id) -> SavedSearch:
 
 
 @router.patch(
-    "/funding/searches/{search_id}",
+    "/searches/{search_id}",
     response={200: SavedSearchOut, **ERRORS},
     operation_id="update_funding_search",
     summary="Rename a saved search, change it, or turn its alerts and email on or off",
@@ -111,7 +111,7 @@ def update_search(request: ApiRequest, search_id: Id, payload: SavedSearchUpdate
 
 
 @router.delete(
-    "/funding/searches/{search_id}",
+    "/searches/{search_id}",
     response={204: None, **ERRORS},
     operation_id="delete_funding_search",
     summary="Delete a saved search and its digest items",
@@ -122,7 +122,7 @@ def delete_search(request: ApiRequest, search_id: Id) -> Status:
 
 
 @router.get(
-    "/funding/digest",
+    "/digest",
     response={200: list[DigestItemOut], **READ_ERRORS},
     operation_id="list_funding_digest",
     summary="Your digest items not dismissed, newest first",
@@ -133,7 +133,7 @@ def list_digest(request: ApiRequest):
 
 
 @router.post(
-    "/funding/digest/{item_id}/dismiss",
+    "/digest/{item_id}/dismiss",
     response={200: DigestItemOut, **ERRORS},
     operation_id="dismiss_funding_digest_item",
     summary="Dismiss one of your digest items",

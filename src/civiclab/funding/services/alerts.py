@@ -473,8 +473,21 @@ def _matched(search: SavedSearch, ids: set[int], today: dt.date) -> tuple[list[i
     # Someone who can no longer see the challenge hears no more of it.
     if not visible_challenges(search.user).filter(pk=search.challenge_id).exists():
         return [], 0
-    best = finder.match(search.user, challenge=search.challenge, limit=MATCH_TOP, today=today)
-    floor = best[-1].score if len(best) >= MATCH_TOP else 0.0
+    dismissed = set(
+        MatchDismissal.objects.filter(challenge_id=search.challenge_id).values_list(
+            "opportunity_id", flat=True
+        )
+    )
+    # The floor: the score of the last of the challenge's best matches it may apply for and
+    # did not dismiss (none when there are fewer: all it matches count).
+    best = [
+        m
+        for m in finder.match(
+            search.user, challenge=search.challenge, limit=MATCH_TOP + len(dismissed), today=today
+        )
+        if m.opportunity.pk not in dismissed and _may_apply(m)
+    ]
+    floor = best[MATCH_TOP - 1].score if len(best) >= MATCH_TOP else 0.0
     scored: list[tuple[float, int]] = []
     for chunk in _chunks(ids):
         matches = finder.match(
@@ -483,13 +496,14 @@ def _matched(search: SavedSearch, ids: set[int], today: dt.date) -> tuple[list[i
         scored.extend(
             (m.score, m.opportunity.pk)
             for m in matches
-            if m.opportunity.pk in ids
-            and m.score > 0
-            and m.score >= floor
-            and Status(m.eligibility.status) is not Status.INELIGIBLE
+            if m.opportunity.pk in ids and m.score > 0 and m.score >= floor and _may_apply(m)
         )
     scored.sort(key=lambda each: -each[0])
     return [pk for _score, pk in scored], len(scored)
+
+
+def _may_apply(match: finder.Match) -> bool:
+    return Status(match.eligibility.status) is not Status.INELIGIBLE
 
 
 def _chunks(ids: set[int]) -> list[set[int]]:
