@@ -26,6 +26,7 @@ from django.utils import timezone
 from civiclab.datasets import services as datasets
 from civiclab.datasets.models import ImportJob
 from civiclab.evaluation.models import EvaluationPlan, EvaluationResult, PlanAmendment
+from civiclab.funding.models import DigestItem, Opportunity, SavedSearch
 from civiclab.geo.services import attach_boundary
 from civiclab.indicators import services as indicators
 from civiclab.portfolio.models import SolutionIndicator
@@ -46,6 +47,8 @@ SKIPPED = {
     "cities/<slug:slug>/data/import/<str:token>/": "an upload's check page is keyed by a token "
     "kept in the uploader's session",
     "accounts/tokens/<int:token_id>/revoke/": "API tokens belong to one person (tests/test_tokens)",
+    "funding/unsubscribe/<str:token>/": "a digest email's link carries its own signed token "
+    "(tests/funding/test_alerts_searches.py)",
 }
 # What the team's member must find somewhere (the audit reached each kind of object).
 NAMES = (
@@ -67,6 +70,7 @@ NAMES = (
     "zqsecret evaluation",
     "zqsecret amendment",
     "zqsecret result",
+    "zqsecret search",  # a saved search, and its digest (its owner's alone)
 )
 # A boundary's areas: one square ward around the requests.
 WARDS = {
@@ -161,6 +165,15 @@ def private(world: World, tmp_path: Path) -> dict[str, list[Any]]:
         plan=plan, plan_hash="0" * 64, data_version="d0", state="failed",
         error={"code": "x", "template": "Zqsecret result", "params": {}, "text": "Zqsecret result"},
     )  # fmt: skip
+    # A person's own saved search (in team T's member's name) and an item of its digest.
+    saved_search = SavedSearch.objects.create(
+        user=team_member, city=world.city, name="Zqsecret search", query="zqsecret"
+    )
+    digest_item = DigestItem.objects.create(
+        search=saved_search,
+        opportunity=Opportunity.objects.create(external_id="audit-1", title="Shared grant"),
+        kind="new",
+    )
     return {
         "slug": [world.city.slug],
         "dataset_slug": [dataset.slug, areas.slug],
@@ -180,6 +193,9 @@ def private(world: World, tmp_path: Path) -> dict[str, list[Any]]:
         "target_pk": [target.pk],
         "evaluation_id": [plan.pk],
         "result_id": [result.pk],
+        "search_id": [saved_search.pk],
+        "item_id": [digest_item.pk],
+        "challenge_id": [challenge.pk],
     }
 
 
