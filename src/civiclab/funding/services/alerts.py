@@ -331,7 +331,7 @@ class DigestRun:
     failed_emails: int = 0
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(slots=True)
 class _Candidate:
     kind: str  # "new" or "changed"
     changes: list[tuple[str, str, str]] = dataclasses.field(default_factory=list)
@@ -350,8 +350,9 @@ def build_digests(now: dt.datetime | None = None) -> DigestRun:
         .select_related("user", "city", "challenge")
         .order_by("pk")
     )
+    news: dict[dt.datetime, _Rows] = {}
     for search in searches.iterator(chunk_size=200):
-        made, left = _digest_search(search, now)
+        made, left = _digest_search(search, now, news)
         run.searches += 1
         run.items += made
         run.left_out += left
@@ -362,10 +363,14 @@ def build_digests(now: dt.datetime | None = None) -> DigestRun:
     return run
 
 
-def _digest_search(search: SavedSearch, now: dt.datetime) -> tuple[int, int]:
+def _digest_search(
+    search: SavedSearch, now: dt.datetime, news: dict[dt.datetime, _Rows]
+) -> tuple[int, int]:
     since = search.last_digest_at or search.created_at
     today = timezone.localdate(now)
-    candidates = _candidates(since, now, today)
+    if since not in news:
+        news[since] = _catalogue_news(since, now, today)
+    candidates = _candidates(news[since])
     if search.challenge_id is not None:
         dismissed = MatchDismissal.objects.filter(challenge_id=search.challenge_id)
         for pk in dismissed.values_list("opportunity_id", flat=True):
@@ -393,28 +398,39 @@ def _digest_search(search: SavedSearch, now: dt.datetime) -> tuple[int, int]:
     return len(items), max(found - len(kept), 0)
 
 
-def _candidates(since: dt.datetime, now: dt.datetime, today: dt.date) -> dict[int, _Candidate]:
-    """Opportunities new since ``since``, changed in a way worth telling, or closing soon."""
-    candidates: dict[int, _Candidate] = {}
+_Rows = tuple[list[int], list[tuple[int, str, str, str, dt.datetime]], list[tuple[int, dt.date]]]
+
+
+def _catalogue_news(since: dt.datetime, now: dt.datetime, today: dt.date) -> _Rows:
+    """What the catalogue did between ``since`` and ``now``: the opportunities added, the
+    changes worth telling, and those closing soon (read once per ``since`` in a run: most
+    searches were digested together at the previous run)."""
     new = Opportunity.objects.filter(first_seen__gt=since, first_seen__lte=now)
-    for pk in new.values_list("pk", flat=True):
-        candidates[pk] = _Candidate("new")
     changes = OpportunityChange.objects.filter(
         at__gt=since, at__lte=now, kind__in=TOLD_CHANGES
     ).order_by("at", "pk")
-    for pk, kind, before, after, at in changes.values_list(
-        "opportunity_id", "kind", "before", "after", "at"
-    ):
-        candidate = candidates.setdefault(pk, _Candidate("changed"))
-        if candidate.kind == "changed":
-            candidate.changes.append((kind, before, after))
-            candidate.latest = at
     closing = Opportunity.objects.filter(
         doc_type="synopsis",
         close_date__gte=today,
         close_date__lte=today + dt.timedelta(days=CLOSING_SOON_DAYS),
     )
-    for pk, closes in closing.values_list("pk", "close_date"):
+    return (
+        list(new.values_list("pk", flat=True)),
+        list(changes.values_list("opportunity_id", "kind", "before", "after", "at")),
+        list(closing.values_list("pk", "close_date")),
+    )
+
+
+def _candidates(rows: _Rows) -> dict[int, _Candidate]:
+    """Opportunities new, changed in a way worth telling, or closing soon."""
+    new, changes, closing = rows
+    candidates = {pk: _Candidate("new") for pk in new}
+    for pk, kind, before, after, at in changes:
+        candidate = candidates.setdefault(pk, _Candidate("changed"))
+        if candidate.kind == "changed":
+            candidate.changes.append((kind, before, after))
+            candidate.latest = at
+    for pk, closes in closing:
         candidates.setdefault(pk, _Candidate("changed")).closes = closes
     return candidates
 
@@ -422,17 +438,24 @@ def _candidates(since: dt.datetime, now: dt.datetime, today: dt.date) -> dict[in
 def _drop_told(search: SavedSearch, candidates: dict[int, _Candidate], today: dt.date) -> None:
     """Leave out what this search already told: an opportunity once new, a change told after
     it happened, a deadline told since it came within the closing-soon window."""
-    told = DigestItem.objects.filter(search=search, opportunity_id__in=list(candidates))
-    last_told: dict[tuple[int, str], dt.datetime] = {}
-    for pk, kind, at in told.values_list("opportunity_id", "kind", "created_at"):
-        last_told[(pk, kind)] = max(at, last_told.get((pk, kind), at))
-    for pk, candidate in list(candidates.items()):
-        if candidate.kind == "new":
-            if (pk, "new") in last_told:
-                del candidates[pk]
+    # A search's items are few (at most DIGEST_CAP a day): read them all rather than name
+    # every candidate in the query (a first digest after a large import has thousands).
+    told_new: set[int] = set()
+    last_told: dict[int, dt.datetime] = {}
+    for pk, kind, at in DigestItem.objects.filter(search=search).values_list(
+        "opportunity_id", "kind", "created_at"
+    ):
+        if kind == "new":
+            told_new.add(pk)
+        last_told[pk] = max(at, last_told.get(pk, at))
+    # Only what was told can be left out: the rest of the candidates are not looked at.
+    for pk, told_at in last_told.items():
+        candidate = candidates.get(pk)
+        if candidate is None:
             continue
-        told_at = max((at for (opp, _kind), at in last_told.items() if opp == pk), default=None)
-        if told_at is None:
+        if candidate.kind == "new":
+            if pk in told_new:
+                del candidates[pk]
             continue
         if candidate.latest is not None and told_at >= candidate.latest:
             candidate.changes, candidate.latest = [], None
