@@ -136,7 +136,11 @@ def test_pages_show_a_search_to_its_owner_only(world: World) -> None:
         assert client.post(delete_url).status_code == 404
     assert SavedSearch.objects.get().alerts is True
     owner = as_user(world.user("member"))
-    assert "Quietly brownfields" in body(owner.get(reverse("funding:searches")))
+    alerts.update_search(
+        world.user("member"), search, filters={"status": "open", "categories": ["IIJ", "CD"]}
+    )
+    page = body(owner.get(reverse("funding:searches")))
+    assert "Quietly brownfields" in page and "status: open · categories: CD, IIJ" in page
     # htmx: the row comes back with alerts off, email on.
     row = owner.post(settings_url, {"email": "on"}, HTTP_HX_REQUEST="true")
     assert row.status_code == 200 and 'id="search-' in body(row)
@@ -290,3 +294,30 @@ def test_the_emails_unsubscribe_link_stops_that_searchs_email(world: World) -> N
     assert (search.email, search.alerts) == (False, True)
     forged = reverse("funding:unsubscribe", args=(f"{search.pk}:forged",))
     assert anonymous.get(forged).status_code == 404
+
+
+def test_the_pages_queries_do_not_grow_with_their_rows(world: World) -> None:
+    """GIVEN one, then ten saved searches with digest items WHEN their pages are opened THEN
+    the number of queries is the same (no query per row)."""
+    member = world.user("member")
+    client = as_user(member)
+    challenge = factories.challenge(world.city)
+
+    def queries(url: str) -> int:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    def add(n: int) -> None:
+        search = alerts.save_search(member, world.city, f"Search {n}", "parks", {"status": "open"})
+        DigestItem.objects.create(search=search, opportunity=opportunity(f"Grant {n}"), kind="new")
+
+    add(0)
+    alerts.follow_challenge(member, challenge)
+    few = {url: queries(url) for url in (reverse("funding:searches"), reverse("funding:digest"))}
+    for n in range(1, 10):
+        add(n)
+    assert {url: queries(url) for url in few} == few

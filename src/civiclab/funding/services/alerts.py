@@ -120,9 +120,23 @@ def _filter_problem(key: str, value: Any) -> str | None:
     elif key == "cost_sharing":
         if value is not None and not isinstance(value, bool):
             return _("Cost sharing must be true, false or null.")
-    else:
+    elif key in LIST_CHOICES:
         return _list_problem(key, value)
+    else:
+        return _plain_problem(key, value)
     return None
+
+
+def _plain_problem(key: str, value: Any) -> str | None:
+    """A filter the search interface declares that this module does not know by name: any
+    plain, bounded value (a number, a flag, a short text or a list of codes)."""
+    if value is None or isinstance(value, bool) or _whole(value, -MAX_AMOUNT, MAX_AMOUNT):
+        return None
+    if isinstance(value, str) and len(value) <= FILTER_VALUE_LIMIT:
+        return None
+    if isinstance(value, list):
+        return _list_problem(key, value)
+    return _("%(filter)s must be a number, true or false, or a short text.") % {"filter": key}
 
 
 def _whole(value: Any, low: int, high: int) -> bool:
@@ -137,7 +151,7 @@ def _list_problem(key: str, value: Any) -> str | None:
             "filter": key,
             "most": MAX_FILTER_VALUES,
         }
-    choices = LIST_CHOICES[key]
+    choices = LIST_CHOICES.get(key)
     unknown = [v for v in value if (v not in choices if choices else len(v) > FILTER_VALUE_LIMIT)]
     if unknown:
         return _("Unknown %(filter)s: %(values)s.") % {

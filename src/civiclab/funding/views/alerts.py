@@ -26,13 +26,22 @@ from civiclab.network.models import City
 from civiclab.portfolio.queries import visible_challenges
 
 
+def _described(search: Any) -> Any:
+    """The search with ``filter_text``: its filters as "name: value" (codes as stored)."""
+    search.filter_text = " · ".join(
+        f"{key}: {', '.join(map(str, value)) if isinstance(value, list) else value}"
+        for key, value in (search.filters or {}).items()
+    )
+    return search
+
+
 @login_required
 def searches(request: HtmxRequest) -> HttpResponse:
     return render(
         request,
         "funding/searches.html",
         {
-            "searches": searches_with_counts(request.user),
+            "searches": [_described(s) for s in searches_with_counts(request.user)],
             "waiting": own_digest_items(request.user).count(),
             "most": services.MAX_SEARCHES,
         },
@@ -120,7 +129,7 @@ def search_settings(request: HtmxRequest, search_id: int) -> HttpResponse:
         )
     if request.htmx:
         row = get_object_or_404(searches_with_counts(request.user), pk=search.pk)
-        return render(request, "funding/partials/search_row.html", {"search": row})
+        return render(request, "funding/partials/search_row.html", {"search": _described(row)})
     messages.success(request, _("Saved."))
     return redirect("funding:searches")
 
