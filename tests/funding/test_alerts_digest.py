@@ -232,6 +232,15 @@ def test_a_followed_challenge_gets_its_best_eligible_matches(
     assert DigestItem.objects.filter(search=search).count() == 2
 
 
+def test_someone_who_left_the_city_hears_no_more(world: World, fake_finder: FakeFinder) -> None:
+    member = world.user("member")
+    search = saved(member, world.city, "Parks", "parks")
+    member.memberships.all().delete()
+    opportunity("Parks new", first_seen=at(1))
+    alerts.build_digests(now=at(2))
+    assert not DigestItem.objects.filter(search=search).exists()
+
+
 def test_alerts_off_brings_nothing(world: World, fake_finder: FakeFinder) -> None:
     search = saved(world.user("member"), world.city, "Parks", "parks", alerts=False)
     opportunity("Parks new", first_seen=at(1))

@@ -58,6 +58,7 @@ def test_a_search_is_saved_with_its_filters_checked(world: World) -> None:
         ({"min_ceiling": -1}, "min_ceiling"),
         ({"min_ceiling": 10, "max_ceiling": 5}, "larger than the largest"),
         ({"cost_sharing": "yes"}, "Cost sharing"),
+        ({f"k{i}": 1 for i in range(100)}, "At most"),
     ],
 )
 def test_bad_filters_are_refused_by_name(world: World, filters: dict, named: str) -> None:

@@ -20,6 +20,7 @@ from civiclab.funding.schemas.alerts import (
 )
 from civiclab.funding.services import alerts as services
 from civiclab.network.models import City
+from civiclab.network.queries import visible_cities
 from civiclab.portfolio.queries import visible_challenges
 
 router = Router(tags=["funding"])
@@ -38,7 +39,7 @@ def list_searches(request: ApiRequest):
 
 def _city(request: ApiRequest, slug: str | None) -> City:
     if slug:
-        return get_object_or_404(City.objects.select_related("network"), slug=slug)
+        return get_object_or_404(visible_cities(request.auth), slug=slug)
     membership = (
         request.auth.memberships.filter(city__isnull=False)
         .select_related("city", "city__network")

@@ -73,6 +73,10 @@ def clean_filters(filters: Any) -> dict[str, Any]:
         return {}
     if not isinstance(filters, dict):
         raise ValidationError({"filters": _("Filters must be an object of filter names.")})
+    if len(filters) > len(FILTER_FIELDS):
+        raise ValidationError(
+            {"filters": _("At most %(most)s filters.") % {"most": len(FILTER_FIELDS)}}
+        )
     problems: list[str] = []
     cleaned: dict[str, Any] = {}
     for key, value in filters.items():
@@ -485,6 +489,9 @@ def _found(search: SavedSearch, ids: set[int], today: dt.date) -> tuple[list[int
     """The candidates the search finds (best first), and how many it finds."""
     if search.challenge_id is not None:
         return _matched(search, ids, today)
+    # Eligibility is judged with the city's profile: someone who left the city hears no more.
+    if actor_for(search.user).role_in_city(search.city.network_id, search.city_id) is None:
+        return [], 0
     filters = search_filters(search)
     scored: list[tuple[float, int]] = []
     total = 0

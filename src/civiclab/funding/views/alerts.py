@@ -23,6 +23,7 @@ from civiclab.funding.queries.alerts import own_digest_items, own_searches, sear
 from civiclab.funding.services import alerts as services
 from civiclab.funding.services import digest_mail
 from civiclab.network.models import City
+from civiclab.network.queries import visible_cities
 from civiclab.portfolio.queries import visible_challenges
 
 
@@ -52,7 +53,7 @@ def _city_for(request: HtmxRequest, slug: str) -> City | None:
     """The city a search is saved for: the one the catalogue searched as, else the person's
     first (the service refuses a city they do not belong to)."""
     if slug:
-        return City.objects.filter(slug=slug).select_related("network").first()
+        return visible_cities(request.user).filter(slug=slug).first()
     membership = (
         request.user.memberships.filter(city__isnull=False)
         .select_related("city", "city__network")
