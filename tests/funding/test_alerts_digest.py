@@ -75,7 +75,7 @@ def test_only_new_and_meaningful_changes_the_search_finds(
     assert items_of(search) == [("Parks moved", "changed"), ("Parks new", "new")]
     summary = DigestItem.objects.get(opportunity=moved).summary
     assert summary == "Deadline extended: 2026-04-01 → 2026-05-01"
-    assert DigestItem.objects.get(opportunity=new).summary == "New in the catalogue"
+    assert DigestItem.objects.get(opportunity=new).summary == ""
     search.refresh_from_db()
     assert search.last_digest_at == at(2)
     assert (run.searches, run.items, run.emails) == (1, 2, 1)

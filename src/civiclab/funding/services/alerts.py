@@ -557,9 +557,7 @@ def _chunks(ids: set[int]) -> list[set[int]]:
 
 def _summary(candidate: _Candidate, today: dt.date) -> str:
     """What happened, in the owner's language (the summary is read by its owner alone)."""
-    parts = []
-    if candidate.kind == "new":
-        parts.append(_("New in the catalogue"))
+    parts = []  # a new opportunity needs no more words than its kind ("New")
     for kind, before, after in candidate.changes:
         label = str(CHANGE_LABELS.get(kind, kind))
         parts.append(f"{label}: {before or '—'} → {after or '—'}" if before or after else label)
