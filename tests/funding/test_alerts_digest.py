@@ -177,6 +177,27 @@ def test_a_failed_email_is_tried_again(
     assert "Parks new" in mail.outbox[0].body
 
 
+def test_one_failing_search_does_not_stop_the_others(
+    world: World, fake_finder: FakeFinder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broken = saved(world.user("member"), world.city, "Broken", "boom")
+    fine = saved(world.user("city_admin"), world.city, "Parks", "parks")
+    opportunity("Parks new", first_seen=at(1))
+    search = fake_finder.search
+
+    def explode(user: Any, city: Any, query: str, *args: Any, **kwargs: Any) -> Any:
+        if query == "boom":
+            raise RuntimeError("search index missing")
+        return search(user, city, query, *args, **kwargs)
+
+    monkeypatch.setattr("civiclab.funding.search.search", explode)
+    run = alerts.build_digests(now=at(2))
+    assert (run.searches, run.failed_searches, run.items, run.emails) == (1, 1, 1, 1)
+    broken.refresh_from_db()
+    fine.refresh_from_db()
+    assert broken.last_digest_at is None and fine.last_digest_at == at(2)
+
+
 def test_closing_soon_is_told_once(world: World, fake_finder: FakeFinder) -> None:
     search = saved(world.user("member"), world.city, "Parks", "parks")
     today = timezone.localdate(at(2))

@@ -340,13 +340,15 @@ CHANGE_LABELS = dict(CHANGE_KINDS)
 
 @dataclasses.dataclass
 class DigestRun:
-    """What one run did: searches digested, items made, items left over the cap, emails."""
+    """What one run did: searches digested, items made, items left over the cap, emails sent
+    and failed, searches that failed."""
 
     searches: int = 0
     items: int = 0
     left_out: int = 0
     emails: int = 0
     failed_emails: int = 0
+    failed_searches: int = 0
 
 
 @dataclasses.dataclass(slots=True)
@@ -369,8 +371,17 @@ def build_digests(now: dt.datetime | None = None) -> DigestRun:
         .order_by("pk")
     )
     news: dict[dt.datetime, _Rows] = {}
-    for search in searches.iterator(chunk_size=200):
-        made, left = _digest_search(search, now, news)
+    # Read first, then written one by one: SQLite gives no isolation between a cursor still
+    # being read and writes on the same connection (at most 50 searches a person).
+    for search in list(searches):
+        try:
+            made, left = _digest_search(search, now, news)
+        except Exception:
+            # One search that fails (its search or match raised) must not stop the others'
+            # digests; it keeps its place and is tried again at the next run.
+            log.exception("funding digest of saved search %s failed", search.pk)
+            run.failed_searches += 1
+            continue
         run.searches += 1
         run.items += made
         run.left_out += left

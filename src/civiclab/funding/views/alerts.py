@@ -19,7 +19,12 @@ from django.views.decorators.http import require_POST
 from civiclab.core.forms import add_service_errors
 from civiclab.core.http import HtmxRequest
 from civiclab.funding.forms.alerts import FollowChallengeForm, SaveSearchForm, SearchSettingsForm
-from civiclab.funding.queries.alerts import own_digest_items, own_searches, searches_with_counts
+from civiclab.funding.queries.alerts import (
+    own_digest_items,
+    own_searches,
+    searches_with_counts,
+    waiting_count,
+)
 from civiclab.funding.services import alerts as services
 from civiclab.funding.services import digest_mail
 from civiclab.network.models import City
@@ -43,7 +48,7 @@ def searches(request: HtmxRequest) -> HttpResponse:
         "funding/searches.html",
         {
             "searches": [_described(s) for s in searches_with_counts(request.user)],
-            "waiting": own_digest_items(request.user).count(),
+            "waiting": waiting_count(request.user),
             "most": services.MAX_SEARCHES,
         },
     )
