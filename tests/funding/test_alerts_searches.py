@@ -198,6 +198,10 @@ def test_the_partial_carries_the_catalogues_parameters(world: World, rf: Request
     html = render_to_string("funding/partials/save_search.html", {}, request=request)
     assert 'name="q" value="parks"' in html
     assert html.count('name="categories"') == 2
+    included = render_to_string(
+        "funding/partials/save_search.html", {"catalogue_form_id": "filters"}, request=request
+    )
+    assert 'hx-include="#filters"' in included and 'name="q"' not in included
     request.user = AnonymousUser()
     assert render_to_string("funding/partials/save_search.html", {}, request=request).strip() == ""
 
