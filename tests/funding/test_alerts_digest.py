@@ -307,7 +307,7 @@ def test_the_daily_task_builds_the_digests(world: World, fake_finder: FakeFinder
     opportunity("Parks new", first_seen=timezone.now() - dt.timedelta(minutes=1))
     send_funding_digests.call_local()
     assert DigestItem.objects.count() == 1 and len(mail.outbox) == 1
-    # Periodic: once a day, at 06:30 (huey's scheduler hands naive datetimes).
+    # Periodic: once a day, at 06:30 UTC (huey's scheduler hands naive UTC datetimes).
     task = send_funding_digests.s()
     assert task.validate_datetime(dt.datetime(2026, 3, 2, 6, 30))  # noqa: DTZ001
     assert not task.validate_datetime(dt.datetime(2026, 3, 2, 7, 30))  # noqa: DTZ001

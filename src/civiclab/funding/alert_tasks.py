@@ -7,8 +7,8 @@ from huey import crontab
 from civiclab.core.jobqueue import db_periodic_task
 
 
-# Daily at 06:30 (server time), after the catalogue's sync: changes are read from the history
-# an import writes, so a sync that runs late is told the next day, never lost.
+# Daily at 06:30 UTC (huey schedules in UTC), after the catalogue's sync: changes are read
+# from the history an import writes, so a sync that runs late is told the next day, not lost.
 @db_periodic_task(crontab(hour="6", minute="30"))
 def send_funding_digests() -> None:
     """Build every saved search's digest and email those who asked."""
