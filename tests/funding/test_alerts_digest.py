@@ -14,7 +14,13 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from civiclab.funding.models import DigestItem, MatchDismissal, OpportunityChange, SavedSearch
+from civiclab.funding.models import (
+    CatalogueImport,
+    DigestItem,
+    MatchDismissal,
+    OpportunityChange,
+    SavedSearch,
+)
 from civiclab.funding.services import alerts
 from tests.clients import as_user, body
 from tests.funding.alerts_fakes import FakeFinder, install, opportunity
@@ -196,6 +202,30 @@ def test_one_failing_search_does_not_stop_the_others(
     broken.refresh_from_db()
     fine.refresh_from_db()
     assert broken.last_digest_at is None and fine.last_digest_at == at(2)
+
+
+def test_an_import_still_running_is_read_at_the_next_run(
+    world: World, fake_finder: FakeFinder
+) -> None:
+    """GIVEN an import that started before the digest and is still writing WHEN the digest
+    runs THEN it stops at the import's start, and what the import wrote comes next time."""
+    search = saved(world.user("member"), world.city, "Parks", "parks")
+    opportunity("Parks early", first_seen=at(1))
+    running = CatalogueImport.objects.create(file_name="extract.zip", started_at=at(1.9))
+    opportunity("Parks from the import", first_seen=at(1.95))
+    alerts.build_digests(now=at(2))
+    assert items_of(search) == [("Parks early", "new")]
+    search.refresh_from_db()
+    assert search.last_digest_at == at(1.9)
+    running.status = "succeeded"
+    running.save()
+    alerts.build_digests(now=at(3))
+    assert items_of(search) == [("Parks early", "new"), ("Parks from the import", "new")]
+    # An import left "running" by a dead worker holds nothing back.
+    CatalogueImport.objects.create(file_name="dead.zip", started_at=at(3.5))
+    alerts.build_digests(now=at(5))
+    search.refresh_from_db()
+    assert search.last_digest_at == at(5)
 
 
 def test_closing_soon_is_told_once(world: World, fake_finder: FakeFinder) -> None:

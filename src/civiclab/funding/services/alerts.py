@@ -20,6 +20,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Min
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -30,6 +31,7 @@ from civiclab.funding.catalogue.records import ACTIVITY_CATEGORIES, INSTRUMENTS
 from civiclab.funding.models import (
     CHANGE_KINDS,
     FUNDER_TYPES,
+    CatalogueImport,
     DigestItem,
     MatchDismissal,
     Opportunity,
@@ -335,6 +337,8 @@ MATCH_TOP = 50
 # Opportunities handed to one search or match call (a first digest after a large import).
 CHUNK = 2_000
 SUMMARY_LIMIT = 500
+# An import still "running" after this long died; it no longer holds the digest back.
+RUNNING_IMPORT_AGE = dt.timedelta(hours=6)
 CHANGE_LABELS = dict(CHANGE_KINDS)
 
 
@@ -362,7 +366,7 @@ class _Candidate:
 def build_digests(now: dt.datetime | None = None) -> DigestRun:
     """Add to each saved search with alerts on the opportunities new or changed since its
     last digest that it finds, then email each person who asked for it one digest."""
-    now = now or timezone.now()
+    now = _settled(now or timezone.now())
     run = DigestRun()
     left_out: dict[int, int] = {}
     searches = (
@@ -390,6 +394,16 @@ def build_digests(now: dt.datetime | None = None) -> DigestRun:
     run.emails, run.failed_emails = send_digest_emails(now, left_out)
     log.info("funding digests: %s", run)
     return run
+
+
+def _settled(now: dt.datetime) -> dt.datetime:
+    """``now``, or the start of a catalogue import still running: what it writes (dated from
+    its start on) is not committed yet, and is read at the next run rather than skipped.
+    An import "running" for longer than RUNNING_IMPORT_AGE is a dead one and holds nothing."""
+    started = CatalogueImport.objects.filter(
+        status="running", started_at__lte=now, started_at__gt=now - RUNNING_IMPORT_AGE
+    ).aggregate(first=Min("started_at"))["first"]
+    return min(now, started) if started else now
 
 
 def _digest_search(
