@@ -28,6 +28,12 @@ from civiclab.portfolio.models import Challenge, Milestone, Solution
 from civiclab.portfolio.queries import visible
 
 LEVERAGED_SCOPES = ("network", "city", "cohort", "challenge", "solution")
+CENTS = Decimal("0.01")
+
+
+def _money(value: Decimal | None) -> Decimal:
+    """A sum to the cent, the same on every database (SQLite drops trailing zeros)."""
+    return (value or Decimal(0)).quantize(CENTS)
 
 
 def visible_applications(user: Any) -> QuerySet[Application]:
@@ -76,8 +82,8 @@ def totals(applications: QuerySet[Application]) -> list[Total]:
     return [
         Total(
             currency=row["currency"],
-            awarded=row["awarded_sum"] or Decimal(0),
-            match=row["match_sum"] or Decimal(0),
+            awarded=_money(row["awarded_sum"]),
+            match=_money(row["match_sum"]),
             applications=row["count"],
         )
         for row in rows
@@ -144,7 +150,7 @@ def _add(groups: dict[Any, dict[str, list[Any]]], key: Any, application: Applica
 
 def _as_totals(groups: dict[str, list[Any]]) -> list[Total]:
     return [
-        Total(currency, values[0], values[1], values[2])
+        Total(currency, _money(values[0]), _money(values[1]), values[2])
         for currency, values in sorted(groups.items())
     ]
 
@@ -293,3 +299,24 @@ def linked_for(user: Any, application: Application) -> dict[str, Any]:
         else []
     )
     return {"challenge": challenge, "solution": solution, "milestones": milestones}
+
+
+GRANTS_GOV_DETAIL = "https://www.grants.gov/search-results-detail/{id}"
+
+
+def grants_gov_url(opportunity: Opportunity) -> str | None:
+    """The opportunity's page on Grants.gov (for its own records only)."""
+    if opportunity.source != "grants.gov" or not opportunity.external_id.isdigit():
+        return None
+    return GRANTS_GOV_DETAIL.format(id=opportunity.external_id)
+
+
+def eligibility_for(user: Any, opportunity: Opportunity, city: Any) -> Any:
+    """The opportunity's eligibility for ``city`` with its reasons, or None when ``user`` may
+    not read the city's profile (its partners are the city's own)."""
+    from civiclab.funding.catalogue.eligibility import assess
+    from civiclab.funding.queries.profile import may_see_profile, profile_for
+
+    if city is None or not may_see_profile(user, city):
+        return None
+    return assess(opportunity.applicant_codes or [], profile_for(city))

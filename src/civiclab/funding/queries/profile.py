@@ -38,3 +38,16 @@ def may_see_profile(user: Any, city: Any) -> bool:
 
 def saved_profile(city: Any) -> FundingProfile | None:
     return FundingProfile.objects.filter(city=city).first()
+
+
+def home_city(user: Any) -> Any:
+    """The city a person works in first (their oldest membership in a city), or None."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    membership = (
+        user.memberships.filter(city__isnull=False)
+        .select_related("city", "city__network")
+        .order_by("created_at", "pk")
+        .first()
+    )
+    return membership.city if membership else None

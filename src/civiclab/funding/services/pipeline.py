@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from civiclab.audit.services import record
 from civiclab.core.errors import DomainError
 from civiclab.core.permissions import ADMIN_POLICY, DEFAULT_POLICY, Action, Target, Visibility
-from civiclab.core.scoping import user_can
+from civiclab.core.scoping import actor_for, user_can
 from civiclab.core.services import apply_changes, changed_values, check, check_may_share
 from civiclab.funding.catalogue.applicants import BY_CODE, READ_THE_TEXT
 from civiclab.funding.models import (
@@ -190,6 +190,9 @@ def _check_links(by: Any, city: City, fields: dict[str, Any]) -> None:
             errors[name] = _("It belongs to another city.")
         elif not _visible_to(by, linked):
             errors[name] = _("Not found.")
+    owner = fields.get("owner")
+    if owner is not None and actor_for(owner).role_in_city(city.network_id, city.pk) is None:
+        errors["owner"] = _("The owner must be a member of the city.")
     challenge, solution = fields.get("challenge"), fields.get("solution")
     if challenge is not None and solution is not None and solution.challenge_id != challenge.pk:
         errors["solution"] = _("The solution answers another challenge.")
@@ -309,6 +312,8 @@ def update_application(
         name: changes.get(name, getattr(application, name))
         for name in ("team", "visibility", "challenge", "solution")
     }
+    if changes.get("owner") is not None:
+        linked["owner"] = changes["owner"]
     if "opportunity" in changes:
         linked["opportunity"] = changes["opportunity"]
     _check_links(by, application.city, linked)
