@@ -266,7 +266,7 @@ def _leveraged_object(request: ApiRequest, scope: str, pk: int | None) -> Any:
             return city.network
         return get_object_or_404(networks, pk=pk)
     if pk is None:
-        raise ValidationError({"id": _("Name the %(scope)s (id).") % {"scope": scope}})
+        raise ValidationError({"id": _("This scope needs the id of what it sums.")})
     querysets = {
         "city": visible_cities(user),
         "cohort": visible_cohorts(user),
