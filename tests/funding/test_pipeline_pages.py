@@ -174,3 +174,53 @@ def test_a_manual_fund_of_another_network_is_a_404(world: World) -> None:
     assert (
         as_user(world.user("member")).get(f"/funding/opportunities/{fund.pk}/").status_code == 404
     )
+
+
+def test_the_pipeline_pages_in_french(world: World) -> None:
+    """GIVEN a French city WHEN its admin opens every pipeline page THEN none shows a sentence
+    of the catalogue in English, and the eligibility reason is in French."""
+    from tests.test_i18n import catalogue_english, catalogue_english_on
+
+    world.city.default_language = "fr"
+    world.city.save()
+    opportunity = make.opportunity()
+    challenge = factories.challenge(world.city)
+    solution = factories.solution(challenge)
+    made = make.award(world.city, 10, opportunity=opportunity, solution=solution)
+    client = as_user(world.user("city_admin"))
+    urls = [
+        "/funding/cities/city-a/profile/",
+        "/funding/cities/city-a/pipeline/",
+        "/funding/cities/city-a/applications/new/",
+        f"/funding/applications/{made.pk}/",
+        f"/funding/applications/{made.pk}/edit/",
+        "/funding/cities/city-a/calendar/",
+        "/funding/network/leveraged/?city=city-a",
+        f"/funding/opportunities/{opportunity.pk}/",
+        f"/solutions/{solution.pk}/",
+    ]
+    leftovers = catalogue_english_on(client, urls, catalogue_english())
+    assert not leftovers, leftovers
+    page = body(client.get(f"/funding/opportunities/{opportunity.pk}/"))
+    assert "Éligible" in page and "votre ville candidate à ce titre" in page
+
+
+def test_edit_an_application(world: World) -> None:
+    made = make.application(world.city, currency="USD")
+    client = as_user(world.user("member"))
+    answer = client.post(
+        f"/funding/applications/{made.pk}/edit/",
+        {"title": "Renamed", "visibility": "city", "currency": "EUR", "notes": "Call"},
+    )
+    assert answer.status_code == 302
+    made.refresh_from_db()
+    assert (made.title, made.currency, made.notes) == ("Renamed", "EUR", "Call")
+    refused = client.post(
+        f"/funding/applications/{made.pk}/edit/",
+        {"title": "X", "visibility": "public", "currency": "EUR"},
+    )
+    assert refused.status_code == 400
+    assert (
+        as_user(world.user("viewer")).get(f"/funding/applications/{made.pk}/edit/").status_code
+        == 403
+    )
