@@ -224,3 +224,18 @@ def test_edit_an_application(world: World) -> None:
         as_user(world.user("viewer")).get(f"/funding/applications/{made.pk}/edit/").status_code
         == 403
     )
+
+
+def test_a_network_admin_chooses_the_city_of_the_eligibility(world: World) -> None:
+    opportunity = make.opportunity(applicant_codes=["12"])
+    client = as_user(world.user("network_admin"))
+    assert "Possibly eligible" not in body(client.get(f"/funding/opportunities/{opportunity.pk}/"))
+    from civiclab.funding.services.pipeline import set_profile
+
+    set_profile(None, world.city, ["02"], [{"name": "Land Bank", "code": "12"}])
+    page = body(client.get(f"/funding/opportunities/{opportunity.pk}/?city=city-a"))
+    assert "Possibly eligible" in page and "Land Bank" in page
+    # Another city's admin cannot read A's partners through the page.
+    other = as_user(world.user("other_city_admin"))
+    page = body(other.get(f"/funding/opportunities/{opportunity.pk}/?city=city-a"))
+    assert "Land Bank" not in page

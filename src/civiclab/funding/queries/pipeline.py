@@ -21,7 +21,6 @@ from civiclab.funding.models import (
     CLOSED_STATUSES,
     SCOPE,
     Application,
-    ApplicationStatusChange,
     Opportunity,
 )
 from civiclab.portfolio.models import Challenge, Milestone, Solution
@@ -41,12 +40,6 @@ def visible_applications(user: Any) -> QuerySet[Application]:
     return visible_to(Application.objects.all(), user, SCOPE[Application]).select_related(
         "city", "city__network", "team", "opportunity", "owner", "challenge", "solution"
     )
-
-
-def visible_status_changes(user: Any) -> QuerySet[ApplicationStatusChange]:
-    return visible_to(
-        ApplicationStatusChange.objects.all(), user, SCOPE[ApplicationStatusChange]
-    ).select_related("by")
 
 
 def awarded(applications: QuerySet[Application]) -> QuerySet[Application]:

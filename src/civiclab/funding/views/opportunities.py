@@ -14,8 +14,9 @@ from civiclab.core.scoping import user_can
 from civiclab.funding import labels
 from civiclab.funding.queries import pipeline as queries
 from civiclab.funding.queries.catalogue import visible_opportunities
-from civiclab.funding.queries.profile import city_target, home_city
+from civiclab.funding.queries.profile import city_target, home_city, may_see_profile
 from civiclab.funding.services.pipeline import APPLICATION_POLICY
+from civiclab.network.queries import visible_cities
 
 # Grants.gov descriptions are HTML: paragraphs and line breaks become paragraphs of text.
 _BREAKS = re.compile(r"(?i)<\s*(?:br|/p|p|/div|/li|li)\b[^>]*>")
@@ -32,7 +33,12 @@ def paragraphs(text: str) -> list[str]:
 def opportunity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # A fund entered for another network is not there for the reader: a 404, as if absent.
     opportunity = get_object_or_404(visible_opportunities(request.user), pk=pk)
+    # The reader's city, or another whose profile they may read (a network admin's choice).
     city = home_city(request.user)
+    if request.GET.get("city"):
+        chosen = visible_cities(request.user).filter(slug=request.GET["city"][:50]).first()
+        if chosen is not None and may_see_profile(request.user, chosen):
+            city = chosen
     eligibility = queries.eligibility_for(request.user, opportunity, city)
     applied = queries.who_applied(request.user, opportunity)
     return render(
