@@ -260,10 +260,12 @@ def _leveraged_object(request: ApiRequest, scope: str, pk: int | None) -> Any:
     if scope == "network":
         networks = visible_networks(user)
         if pk is None:
+            # The reader's own network (a network admin's: the first they see).
             city = home_city(user)
-            if city is None:
+            network = city.network if city is not None else networks.order_by("name").first()
+            if network is None:
                 raise ValidationError({"id": _("Name the network (id).")})
-            return city.network
+            return network
         return get_object_or_404(networks, pk=pk)
     if pk is None:
         raise ValidationError({"id": _("This scope needs the id of what it sums.")})
