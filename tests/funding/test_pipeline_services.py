@@ -323,3 +323,14 @@ def test_unknown_fields_are_refused(world: World) -> None:
     with pytest.raises(ValidationError) as refused:
         pipeline.update_application(world.user("member"), made, {"status": "awarded"})
     assert "status" in refused.value.message_dict
+
+
+def test_a_stale_copy_reads_the_current_status(world: World) -> None:
+    """GIVEN two people holding the same prospect WHEN one submits it THEN the other's submit
+    is refused as already done, not recorded twice."""
+    made = make.application(world.city)
+    stale = type(made).objects.get(pk=made.pk)
+    pipeline.change_status(world.user("member"), made, "submitted")
+    with pytest.raises(pipeline.TransitionRefused, match="already submitted"):
+        pipeline.change_status(world.user("city_admin"), stale, "submitted")
+    assert made.status_changes.filter(to_status="submitted").count() == 1

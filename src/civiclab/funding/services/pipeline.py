@@ -364,6 +364,9 @@ def change_status(
     ``submitted_on``, a decision ``decided_on`` (``on`` or today); an award needs its amount
     (given here or already recorded). Going back before a decision clears its date."""
     check(by, Action.EDIT, application, APPLICATION_POLICY)
+    # Two people moving the same application at once: the second reads the first's status.
+    Application.objects.select_for_update().filter(pk=application.pk).first()
+    application.refresh_from_db()
     if to_status not in STATUS_LABELS:
         raise ValidationError(
             {"status": _("%(status)s is not a status.") % {"status": repr(to_status)}}
@@ -447,10 +450,3 @@ def readiness(application: Application) -> tuple[int, int]:
     """How many readiness items are done, of how many."""
     checklist = application.checklist if isinstance(application.checklist, dict) else {}
     return sum(1 for key in CHECKLIST_KEYS if checklist.get(key)), len(CHECKLIST_KEYS)
-
-
-@transaction.atomic
-def delete_application(by: Any, application: Application) -> None:
-    check(by, Action.DELETE, application, APPLICATION_POLICY)
-    record(by, "funding.application.delete", application)
-    application.delete()
