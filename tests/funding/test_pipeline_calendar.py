@@ -103,3 +103,21 @@ def test_the_calendar_page_shows_the_feed_address(world: World, deadlines) -> No
     assert "City grant" in page and "HUD closes" in page and "Zqsecret" not in page
     assert f"/funding/cities/city-a/calendar/{feed_token(world.user('member'))}.ics" in page
     assert Client().get("/funding/cities/city-a/calendar/").status_code == 302
+
+
+def test_the_registration_expiry_is_a_date_for_the_citys_people(world: World, deadlines) -> None:
+    """GIVEN A's SAM.gov registration expiring in 15 days THEN A's member's feed and page show
+    it among the deadlines; city B's admin, who may open A's calendar, never sees it (the
+    profile is A's own)."""
+    from civiclab.funding.services.pipeline import set_profile
+
+    set_profile(None, world.city, ["02"], [], soon(15))
+    assert summaries(feed(world.user("member"))) == [
+        ("SAM.gov registration expires", soon(15)),
+        ("Deadline: City grant", soon(20)),
+        ("Closes: HUD closes", soon(30)),
+    ]
+    page = body(as_user(world.user("member")).get("/funding/cities/city-a/calendar/"))
+    assert "SAM.gov registration expires" in page
+    outsider = summaries(feed(world.user("other_city_admin")))
+    assert all("SAM.gov" not in summary for summary, _day in outsider)

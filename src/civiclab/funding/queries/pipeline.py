@@ -240,13 +240,14 @@ def pipeline_of(user: Any, city: Any, team: Any = None) -> QuerySet[Application]
 
 @dataclass(frozen=True)
 class Deadline:
-    """One date of the calendar: an application's deadline, or the close date of an
-    opportunity the city has in its pipeline when it differs from the application's."""
+    """One date of the calendar: an application's deadline, the close date of an
+    opportunity the city has in its pipeline when it differs from the application's, or the
+    day the city's SAM.gov registration expires (``application`` None)."""
 
     on: dt.date
-    kind: str  # "deadline" | "closes"
+    kind: str  # "deadline" | "closes" | "registration"
     title: str
-    application: Application
+    application: Application | None
 
 
 def upcoming_deadlines(
@@ -265,8 +266,24 @@ def upcoming_deadlines(
         closes = opportunity.close_date if opportunity is not None else None
         if closes is not None and closes >= since and closes != application.deadline:
             dates.append(Deadline(closes, "closes", opportunity.title, application))
-    dates.sort(key=lambda d: (d.on, d.application.pk, d.kind))
+    dates.sort(key=lambda d: (d.on, d.application.pk if d.application else 0, d.kind))
     return dates[:limit]
+
+
+def with_registration(
+    user: Any, city: Any, dates: list[Deadline], *, since: dt.date, limit: int = 500
+) -> list[Deadline]:
+    """``dates`` and the day the city's SAM.gov registration expires, when it is upcoming and
+    ``user`` may read the city's profile (an application submitted after it is refused)."""
+    from civiclab.funding.queries.profile import may_see_profile, saved_profile
+
+    profile = saved_profile(city) if may_see_profile(user, city) else None
+    expires = profile.registration_expires if profile is not None else None
+    if expires is None or expires < since:
+        return dates
+    found = [*dates, Deadline(expires, "registration", "SAM.gov", None)]
+    found.sort(key=lambda d: (d.on, d.application.pk if d.application else 0, d.kind))
+    return found[:limit]
 
 
 def linked_for(user: Any, application: Application) -> dict[str, Any]:

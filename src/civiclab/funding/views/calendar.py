@@ -68,9 +68,11 @@ def _scope(user: Any, slug: str, team_slug: str | None) -> tuple[City, Team | No
 
 
 def _deadlines(user: Any, city: City, team: Team | None) -> list[queries.Deadline]:
-    return queries.upcoming_deadlines(
-        queries.pipeline_of(user, city, team), since=timezone.localdate(), limit=FEED_LIMIT
+    today = timezone.localdate()
+    dates = queries.upcoming_deadlines(
+        queries.pipeline_of(user, city, team), since=today, limit=FEED_LIMIT
     )
+    return queries.with_registration(user, city, dates, since=today, limit=FEED_LIMIT)
 
 
 @login_required
@@ -112,25 +114,34 @@ def calendar_feed(
     stamp = timezone.now()
     host = request.get_host().split(":")[0] or "civiclab"
     for deadline in _deadlines(user, city, team):
-        application = deadline.application
-        event = Event()
-        event.add("uid", f"application-{application.pk}-{deadline.kind}@{host}")
-        event.add("dtstamp", stamp)
-        event.add("dtstart", deadline.on)
-        event.add("dtend", deadline.on + dt.timedelta(days=1))
-        if deadline.kind == "deadline":
-            summary = _("Deadline: %(title)s") % {"title": application.title}
-        else:
-            summary = _("Closes: %(title)s") % {"title": deadline.title}
-        event.add("summary", summary)
-        event.add("description", application.get_status_display())
-        event.add(
-            "url",
-            request.build_absolute_uri(reverse("funding:application", args=(application.pk,))),
-        )
-        calendar_.add_component(event)
+        calendar_.add_component(_event(request, deadline, stamp, host, city))
     response = HttpResponse(calendar_.to_ical(), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="{city.slug}-funding.ics"'
     # A person's feed: never kept by a shared cache.
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def _event(
+    request: HttpRequest, deadline: queries.Deadline, stamp: Any, host: str, city: City
+) -> Event:
+    """One all-day event; its UID stays the same from one fetch to the next."""
+    application = deadline.application
+    event = Event()
+    if application is None:
+        event.add("uid", f"registration-{city.pk}@{host}")
+        event.add("summary", _("SAM.gov registration expires"))
+        link = reverse("funding:profile", args=(city.slug,))
+    else:
+        event.add("uid", f"application-{application.pk}-{deadline.kind}@{host}")
+        if deadline.kind == "deadline":
+            event.add("summary", _("Deadline: %(title)s") % {"title": application.title})
+        else:
+            event.add("summary", _("Closes: %(title)s") % {"title": deadline.title})
+        event.add("description", application.get_status_display())
+        link = reverse("funding:application", args=(application.pk,))
+    event.add("dtstamp", stamp)
+    event.add("dtstart", deadline.on)
+    event.add("dtend", deadline.on + dt.timedelta(days=1))
+    event.add("url", request.build_absolute_uri(link))
+    return event
