@@ -30,6 +30,7 @@ from schemathesis.specs.openapi.checks import (
 from civiclab.datasets import services as datasets
 from civiclab.datasets.models import ImportJob
 from civiclab.evaluation.models import EvaluationPlan, EvaluationResult
+from civiclab.funding.models import Application, Opportunity
 from civiclab.indicators import services as indicators
 from civiclab.wsgi import application
 from tests.datasets.helpers import write
@@ -103,6 +104,8 @@ def member(db: None, tmp_path: Path) -> Member:
         outcome_dataset=dataset, outcome_column="kind", unit_column="id",
     )  # fmt: skip
     result = EvaluationResult.objects.create(plan=plan, plan_hash="0" * 64, data_version="d0")
+    grant = Opportunity.objects.create(external_id="990002", title="Fuzzed grant")
+    application = Application.objects.create(city=world.city, title="Fuzzed", opportunity=grant)
     return Member(
         headers={"Authorization": api_headers(user)["HTTP_AUTHORIZATION"]},
         path={
@@ -114,6 +117,8 @@ def member(db: None, tmp_path: Path) -> Member:
             "job_id": job.pk,
             "evaluation_id": plan.pk,
             "result_id": result.pk,
+            "application_id": application.pk,
+            "opportunity_id": grant.pk,
         },
         pks={
             "challenges": challenge.pk,

@@ -11,6 +11,7 @@ the test unless SKIPPED says why, so an app added later is audited without a tes
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import json
 import re
@@ -26,6 +27,14 @@ from django.utils import timezone
 from civiclab.datasets import services as datasets
 from civiclab.datasets.models import ImportJob
 from civiclab.evaluation.models import EvaluationPlan, EvaluationResult, PlanAmendment
+from civiclab.funding.models import (
+    Application,
+    ApplicationStatusChange,
+    DigestItem,
+    Opportunity,
+    SavedSearch,
+)
+from civiclab.funding.views.calendar import feed_token
 from civiclab.geo.services import attach_boundary
 from civiclab.indicators import services as indicators
 from civiclab.portfolio.models import SolutionIndicator
@@ -46,6 +55,8 @@ SKIPPED = {
     "cities/<slug:slug>/data/import/<str:token>/": "an upload's check page is keyed by a token "
     "kept in the uploader's session",
     "accounts/tokens/<int:token_id>/revoke/": "API tokens belong to one person (tests/test_tokens)",
+    "funding/unsubscribe/<str:token>/": "a digest email's link carries its own signed token "
+    "(tests/funding/test_alerts_searches.py)",
 }
 # What the team's member must find somewhere (the audit reached each kind of object).
 NAMES = (
@@ -67,6 +78,9 @@ NAMES = (
     "zqsecret evaluation",
     "zqsecret amendment",
     "zqsecret result",
+    "zqsecret application",
+    "zqsecret status note",
+    "zqsecret search",  # a saved search, and its digest (its owner's alone)
 )
 # A boundary's areas: one square ward around the requests.
 WARDS = {
@@ -161,6 +175,25 @@ def private(world: World, tmp_path: Path) -> dict[str, list[Any]]:
         plan=plan, plan_hash="0" * 64, data_version="d0", state="failed",
         error={"code": "x", "template": "Zqsecret result", "params": {}, "text": "Zqsecret result"},
     )  # fmt: skip
+    # funding: a team-only application (an award, so that funding leveraged and "who applied"
+    # would count it) to a catalogue opportunity everyone sees, with its status note.
+    grant = Opportunity.objects.create(external_id="990001", title="Public grant")
+    application = Application.objects.create(
+        city=world.city, team=world.team, visibility="team", title="Zqsecret application",
+        opportunity=grant, solution=solution, challenge=challenge, status="awarded",
+        amount_awarded=987_654, decided_on=timezone.localdate(),
+        deadline=timezone.localdate() + dt.timedelta(days=10),
+    )  # fmt: skip
+    ApplicationStatusChange.objects.create(
+        application=application, from_status="submitted", to_status="awarded",
+        note="Zqsecret status note",
+    )  # fmt: skip
+    objects.append(grant)
+    # A person's own saved search (in team T's member's name) and an item of its digest.
+    saved_search = SavedSearch.objects.create(
+        user=team_member, city=world.city, name="Zqsecret search", query="zqsecret"
+    )
+    digest_item = DigestItem.objects.create(search=saved_search, opportunity=grant, kind="new")
     return {
         "slug": [world.city.slug],
         "dataset_slug": [dataset.slug, areas.slug],
@@ -180,6 +213,13 @@ def private(world: World, tmp_path: Path) -> dict[str, list[Any]]:
         "target_pk": [target.pk],
         "evaluation_id": [plan.pk],
         "result_id": [result.pk],
+        "application_id": [application.pk],
+        "opportunity_id": [grant.pk],
+        # A member of A outside team T: their feed must not list the team's deadline.
+        "token": [feed_token(world.user("member"))],
+        "search_id": [saved_search.pk],
+        "item_id": [digest_item.pk],
+        "challenge_id": [challenge.pk],
     }
 
 

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 PINNED = {
     "/": 10,
     "/network/": 12,
-    "/cities/city-a/": 11,
+    "/cities/city-a/": 12,  # 11 + the funding leveraged panel's sum
     "/cities/city-a/members/": 11,
     "/api/v1/cities": 5,
     "/api/v1/memberships": 5,

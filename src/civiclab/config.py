@@ -118,6 +118,12 @@ SETTINGS: tuple[EnvSetting, ...] = (
         "civiclab@localhost",
         "Sender address of password-reset and notification mail.",
     ),
+    EnvSetting(
+        "CIVICLAB_SITE_URL",
+        "http://localhost:8000",
+        "The address people reach civiclab at, for links in mail sent outside a request "
+        "(funding digests).",
+    ),
     EnvSetting("CIVICLAB_LOG_LEVEL", "INFO", "Log level of civiclab's own loggers."),
     EnvSetting(
         "CIVICLAB_MAX_UPLOAD_MB",

@@ -252,6 +252,8 @@ EMAIL_HOST_PASSWORD = env_str("CIVICLAB_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("CIVICLAB_EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("CIVICLAB_EMAIL_FROM", "civiclab@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Links in mail the worker sends (funding digests) have no request to take the address from.
+SITE_URL = env_str("CIVICLAB_SITE_URL", "http://localhost:8000").rstrip("/")
 
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {

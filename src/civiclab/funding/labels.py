@@ -36,3 +36,12 @@ def reason_text(reason: Reason) -> str:
 
 def reasons_text(eligibility: Eligibility) -> list[str]:
     return [reason_text(r) for r in eligibility.reasons]
+
+
+def priority_label(area: str) -> str:
+    """A challenge's priority area in the reader's language ("" — no visible challenge)."""
+    from civiclab.portfolio.models import PRIORITY_AREAS
+
+    if not area:
+        return _("No challenge you can see")
+    return str(dict(PRIORITY_AREAS).get(area, area))

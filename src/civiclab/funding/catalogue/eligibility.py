@@ -6,7 +6,7 @@ API show them in the reader's language, ``funding/labels.py``):
 - **eligible**: the opportunity lists an applicant type the city applies as (a city or township
   government is ``02``; a consolidated city-county may also apply as a county, ``01``…);
 - **possible**: never a plain yes — a partner the team works with is listed (a nonprofit, the
-  housing authority), or only the state is (``00``: a possible pass-through), or the opportunity
+  housing authority), or the state is (``00``: a possible pass-through), or the opportunity
   sends the reader to its text (``25`` others, ``99`` unrestricted), or it lists no applicant
   types at all (forecasts often do not);
 - **ineligible**: none of those; the reasons name who is eligible and how the city applies.
@@ -40,6 +40,10 @@ PASS_THROUGH = (
     "cities. Ask your state agency."
 )
 STATE_TOO = "State governments are eligible too (code 00): a pass-through is also possible."
+STATE_AMONG = (
+    "State governments are among the eligible applicants (code 00): the state may pass the "
+    "funds through to cities. Ask your state agency."
+)
 READ_TEXT = (
     "The opportunity describes who may apply in its text ({applicant}, code {code}): "
     "read it before counting on it."
@@ -86,9 +90,22 @@ def _label(code: str) -> str:
     return applicant.label if applicant else code
 
 
+def _normalised(codes: Iterable[str]) -> list[str]:
+    """The listed codes, sorted and unique; "2" is read as "02" (sources drop the zero)."""
+    found = set()
+    for code in codes:
+        text = str(code).strip()
+        found.add(text.zfill(2) if text.isdigit() and len(text) == 1 else text)
+    return sorted(found)
+
+
 def assess(codes: Iterable[str], profile: Profile) -> Eligibility:
-    """Whether a city with ``profile`` may apply to an opportunity open to ``codes``."""
-    listed = sorted({str(c) for c in codes})
+    """Whether a city with ``profile`` may apply to an opportunity open to ``codes``.
+
+    The reasons of a possible answer come in this order: the partners who could apply, the
+    codes that send the reader to the text, then the state's pass-through ("only the state"
+    when the state is the one listed type, "among" or "too" otherwise)."""
+    listed = _normalised(codes)
     own = [c for c in listed if c in profile.codes and c not in READ_THE_TEXT]
     if own:
         reasons = [Reason(APPLIES_AS, {"applicant": _label(c), "code": c}) for c in own]
@@ -106,11 +123,17 @@ def assess(codes: Iterable[str], profile: Profile) -> Eligibility:
                     },
                 )
             )
-    if STATE in listed:
-        reasons.append(Reason(STATE_TOO if reasons else PASS_THROUGH))
+    partner_is_state = any(p.code == STATE for p in profile.partners)
     for code in listed:
         if code in READ_THE_TEXT:
             reasons.append(Reason(READ_TEXT, {"applicant": _label(code), "code": code}))
+    if STATE in listed and not partner_is_state:
+        if reasons:
+            reasons.append(Reason(STATE_TOO))
+        elif listed == [STATE]:
+            reasons.append(Reason(PASS_THROUGH))
+        else:
+            reasons.append(Reason(STATE_AMONG))
     if not listed:
         reasons.append(Reason(NOT_STATED))
     if reasons:
@@ -139,4 +162,13 @@ def profile_codes(profile: Profile) -> tuple[set[str], set[str]]:
 
 def all_templates() -> Sequence[str]:
     """Every reason's template (the translations test checks each has a French msgstr)."""
-    return (APPLIES_AS, PARTNER, PASS_THROUGH, STATE_TOO, READ_TEXT, NOT_STATED, NOT_LISTED)
+    return (
+        APPLIES_AS,
+        PARTNER,
+        PASS_THROUGH,
+        STATE_TOO,
+        STATE_AMONG,
+        READ_TEXT,
+        NOT_STATED,
+        NOT_LISTED,
+    )

@@ -1,5 +1,5 @@
 """Which opportunities a person sees: Grants.gov's with everyone, a fund entered by hand with
-its network (or every network)."""
+its network (or every network); the catalogue's import history (network admins)."""
 
 from __future__ import annotations
 
@@ -7,29 +7,21 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from civiclab.core.permissions import scopes_for
 from civiclab.core.scoping import actor_for
 from civiclab.funding.models import CatalogueImport, Opportunity
 
 
-def networks_of(user: Any) -> frozenset[int]:
-    """The networks ``user`` belongs to (a membership in one of its cities, or its admin)."""
-    return frozenset(grant.network_id for grant in actor_for(user).grants)
-
-
 def visible_opportunities(user: Any) -> QuerySet[Opportunity]:
-    """Every opportunity ``user`` may see: those shared with every network (Grants.gov's, and
-    funds entered by hand with no network), and the funds entered for a network ``user``
-    belongs to. Anonymous visitors see only the shared ones."""
-    shared = Q(network__isnull=True)
-    networks = networks_of(user)
-    if networks:
-        shared |= Q(network_id__in=sorted(networks))
-    return Opportunity.objects.filter(shared)
+    """Every opportunity without a network (Grants.gov's, and funds entered for every
+    network); a fund entered for one network only for the members of that network."""
+    networks = scopes_for(actor_for(user)).network_ids
+    return Opportunity.objects.filter(Q(network__isnull=True) | Q(network_id__in=networks))
 
 
 def imports_for(user: Any) -> QuerySet[CatalogueImport]:
     """The catalogue's import history: network admins only (the catalogue is shared, so any
-    network admin sees every import); nobody else sees any."""
+    network admin sees every import); nobody else sees any. ``None`` is the command line."""
     if user is None or actor_for(user).network_admin_of():
         return CatalogueImport.objects.all()
     return CatalogueImport.objects.none()
