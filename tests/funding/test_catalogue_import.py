@@ -168,3 +168,13 @@ def test_cli_exit_code_on_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(connections, "close_all", lambda: None)
     bad = write(tmp_path, extract(synopsis("9"))[:-30])
     assert main(["funding", "import", str(bad)]) != 0
+
+
+def test_the_demo_extract_imports(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from civiclab.funding.demo_catalogue import write_demo_extract
+
+    run = import_catalogue(None, write_demo_extract(tmp_path, dt.date(2026, 12, 6)))
+    assert run.status == "succeeded" and run.created >= 10
+    assert import_catalogue(None, tmp_path / run.file_name).unchanged == run.created
