@@ -15,6 +15,7 @@ from django.conf import settings
 from huey import crontab
 
 from civiclab.core.jobqueue import db_periodic_task
+from civiclab.funding import alert_tasks  # noqa: F401  (the worker discovers tasks here only)
 from civiclab.funding.catalogue.errors import CatalogueError
 from civiclab.funding.catalogue.formats import file_sha256
 from civiclab.funding.models import CatalogueImport
