@@ -75,6 +75,10 @@ class Opportunity(models.Model):
     applicant_codes = models.JSONField(_("eligible applicants"), default=list, blank=True)
     # applicants.mask_of(applicant_codes): "is any of these codes eligible" as one SQL test.
     applicant_mask = models.BigIntegerField(default=0)
+    # The JSON lists as bit masks (catalogue.search_terms), kept by search_index.reindex: the
+    # category and instrument filters and facets are then integer tests on both databases.
+    activity_mask = models.BigIntegerField(default=0)
+    instrument_mask = models.BigIntegerField(default=0)
     eligibility_text = bounded_text(
         _("additional information on eligibility"), DESCRIPTION_LIMIT, blank=True
     )
