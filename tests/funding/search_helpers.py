@@ -6,11 +6,13 @@ import datetime as dt
 from itertools import count
 from typing import Any
 
+from django.utils import timezone
+
 from civiclab.funding.catalogue.applicants import mask_of
 from civiclab.funding.models import Opportunity
 from civiclab.funding.search_index import reindex
 
-TODAY = dt.date(2026, 6, 1)
+TODAY = timezone.localdate()
 _ids = count(1)
 
 

@@ -159,3 +159,28 @@ def test_peers_are_visible_challenges_only(world: World) -> None:
     found = peers(world.user("member"), challenge)
     assert [p.city for p in found] == [world.other_city]
     assert found[0].challenges == [seen]
+
+
+def test_the_cli_prints_search_and_match_as_json(world: World) -> None:
+    import json
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    catalogue()
+    challenge = blight(world)
+    out = StringIO()
+    call_command("funding", "search", "blight", "--json", stdout=out)
+    found = json.loads(out.getvalue())
+    assert {"blight", "ineligible"} <= {item["opportunity_id"] for item in found}
+    assert {"opportunity_id", "number", "title", "close_date", "eligibility", "reasons"} <= set(
+        found[0]
+    )
+    out = StringIO()
+    call_command("funding", "search", "blight", "--eligible-for", "city-a", "--json", stdout=out)
+    assert "ineligible" not in {item["opportunity_id"] for item in json.loads(out.getvalue())}
+    out = StringIO()
+    call_command("funding", "match", "--challenge", str(challenge.pk), "--json", stdout=out)
+    matches = json.loads(out.getvalue())
+    assert matches[0]["opportunity_id"] == "blight" and matches[0]["why"]
+    assert matches[0]["eligibility"] == "eligible"
