@@ -15,6 +15,15 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("funding/opportunities/<int:pk>/", opportunities.opportunity_detail, name="opportunity"),
     # Imports and funds entered by hand
     # Matches and dismissals
+    path(
+        "funding/challenges/<int:pk>/matches/",
+        catalogue.challenge_matches,
+        name="challenge_matches",
+    ),
+    path(
+        "funding/solutions/<int:pk>/matches/", catalogue.solution_matches, name="solution_matches"
+    ),
+    path("funding/challenges/<int:pk>/dismissals/", catalogue.dismiss, name="dismiss"),
     # The pipeline, calendar, feeds, funding leveraged
     # Saved searches and digests
 ]

@@ -58,9 +58,7 @@ def run_search(options: dict[str, Any]) -> tuple[Any, str]:
 def run_match(options: dict[str, Any]) -> tuple[Any, str]:
     from civiclab.portfolio.models import Challenge
 
-    challenge = (
-        Challenge.objects.select_related("city").filter(pk=options["challenge"]).first()
-    )
+    challenge = Challenge.objects.select_related("city").filter(pk=options["challenge"]).first()
     if challenge is None:
         raise CommandError(f"No challenge with the id {options['challenge']}.")
     try:

@@ -71,9 +71,7 @@ class Matches(Schema):
 
 class DismissalIn(InputSchema):
     opportunity_id: int = Field(description="civiclab's id of the opportunity")
-    reason: str = Field(
-        description="one of: " + ", ".join(key for key, _label in DISMISS_REASONS)
-    )
+    reason: str = Field(description="one of: " + ", ".join(key for key, _label in DISMISS_REASONS))
     note: str = Field("", max_length=2_000)
     solution_id: int | None = Field(None, description="dismiss from this solution's matches")
 
