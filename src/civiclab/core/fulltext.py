@@ -242,11 +242,16 @@ def search(
                 [expression, *params, limit],
             )
         else:
-            where, params = _restriction(restrict_ids, "rowid")
+            # The matches are ranked first, then restricted: FTS5 would otherwise look each
+            # allowed id up with the whole query (a lookup per id, far slower).
+            where, params = _restriction(restrict_ids, "id")
             weights = ", ".join(str(WEIGHTS[w]) for _c, w in index.columns)
             cursor.execute(
-                f"SELECT rowid, -bm25({index.table}, {weights}) AS score FROM {index.table} "
-                f"WHERE {index.table} MATCH %s{where} ORDER BY score DESC, rowid LIMIT %s",
+                f"WITH matched AS MATERIALIZED (SELECT rowid AS id, "
+                f"-bm25({index.table}, {weights}) AS score FROM {index.table} "
+                f"WHERE {index.table} MATCH %s) "
+                f"SELECT id, score FROM matched WHERE 1 = 1{where} "
+                "ORDER BY score DESC, id LIMIT %s",
                 [expression, *params, limit],
             )
         return [(int(row_id), float(score)) for row_id, score in cursor.fetchall()]

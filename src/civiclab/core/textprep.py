@@ -94,14 +94,18 @@ def index_terms(text: str) -> str:
     parts and as one joined term; every word as its stems in both languages)."""
     out: list[str] = []
     append = out.append
+    extend = out.extend
+    cached = _STEMS.get
     for token in _TOKEN.findall(fold(text)):
+        if token.isalnum():  # a plain word (most tokens): no parts to split
+            if token not in STOP_WORDS:
+                extend(cached(token) or stems(token[:MAX_TERM_LENGTH]))
+            continue
         parts = _PART.findall(token)
-        if len(parts) > 1:
-            append("".join(parts)[:MAX_TERM_LENGTH])
+        append("".join(parts)[:MAX_TERM_LENGTH])
         for part in parts:
-            if part in STOP_WORDS:
-                continue
-            out.extend(stems(part[:MAX_TERM_LENGTH]))
+            if part not in STOP_WORDS:
+                extend(stems(part[:MAX_TERM_LENGTH]))
     return " ".join(out)
 
 

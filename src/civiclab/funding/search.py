@@ -257,7 +257,12 @@ def search(
             if filters.status == "closed"
             else [F("close_date").asc(nulls_last=True), "pk"]
         )
-        scored = [(o, 0.0) for o in matched.order_by(*order)[offset : offset + limit]]
+        # The page's ids first (read from the filters' index), then its rows.
+        page_ids = list(
+            matched.order_by(*order).values_list("pk", flat=True)[offset : offset + limit]
+        )
+        by_id = Opportunity.objects.in_bulk(page_ids)
+        scored = [(by_id[i], 0.0) for i in page_ids if i in by_id]
     found = fulltext.matched_terms(
         OPPORTUNITIES, [o.pk for o, _s in scored], [t for g in groups for t in g]
     )
@@ -353,16 +358,23 @@ def facet_counts(
             facets[facet].append((value, _(label) if facet != "eligibility" else label, int(count)))
     facets["category"].sort(key=lambda item: -item[2])
     if total:
-        agencies = (
+        agencies = list(
             matched.order_by()
-            .values("agency_code", "agency_name")
+            .exclude(agency_code="")
+            .values("agency_code")
             .annotate(n=_count())
             .order_by("-n", "agency_code")[:FACET_VALUES]
         )
+        names = dict(
+            Opportunity.objects.filter(agency_code__in=[a["agency_code"] for a in agencies])
+            .exclude(agency_name="")
+            .order_by()
+            .values_list("agency_code", "agency_name")
+            .distinct()
+        )
         facets["agency"] = [
-            (a["agency_code"], a["agency_name"] or a["agency_code"], a["n"])
+            (a["agency_code"], names.get(a["agency_code"], a["agency_code"]), a["n"])
             for a in agencies
-            if a["agency_code"]
         ]
     return facets, total
 
