@@ -17,8 +17,8 @@ A PostgreSQL database must be empty (the script migrates it); SQLite uses a temp
 from __future__ import annotations
 
 import argparse
-import itertools
 import datetime as dt
+import itertools
 import os
 import random
 import statistics
@@ -33,7 +33,7 @@ sys.path.insert(0, str(REPO / "src"))
 # Words of one subject occur together: a description is about one or two subjects, written
 # with the common words of grant-making and a long tail of rarer ones.
 TOPICS = [
-    "housing affordable homeless rental homeowners vacant blight blighted demolition rehabilitation",
+    "housing affordable homeless rental homeowners vacant blight blighted demolition rehab",
     "lead abatement hazard healthy homes asthma mold radon inspection remediation",
     "community development neighborhood revitalization downtown corridor placemaking",
     "infrastructure transportation transit bridges roads highway pedestrian bicycle freight",
@@ -55,10 +55,11 @@ TOPICS = [
     "seniors veterans disabilities caregivers aging accessibility independence",
 ]
 GRANT_WORDS = [w for topic in TOPICS for w in topic.split()]
-GENERIC = """program project funding eligible applicants award federal state local tribal
+_GENERIC = """program project funding eligible applicants award federal state local tribal
 governments nonprofit organizations institutions partnerships underserved disadvantaged low
 income families children capacity planning technical assistance cooperative agreement support
-services activities proposals applications goals objectives outcomes performance""".split()
+services activities proposals applications goals objectives outcomes performance"""
+GENERIC = _GENERIC.split()
 AGENCIES = [
     ("HUD", "Department of Housing and Urban Development"),
     ("DOT", "Department of Transportation"),
@@ -172,7 +173,7 @@ def build(rows: int) -> tuple[list[str], float]:
 
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def bench_search(words: list[str], queries: int) -> None:
@@ -251,7 +252,7 @@ def bench_match(rounds: int) -> None:
             title=title,
             priority_area=area,
             problem_statement=statement,
-        )  # fmt: skip
+        )
         for title, area, statement in CHALLENGES
     ]
     timings: list[float] = []

@@ -192,7 +192,7 @@ def _restriction(restrict: Restriction, column: str) -> tuple[str, list[Any]]:
     if restrict is None:
         return "", []
     if isinstance(restrict, QuerySet):
-        sql, params = restrict.values("pk").query.sql_with_params()
+        sql, params = restrict.order_by().values("pk").query.sql_with_params()
         return f" AND {column} IN ({sql})", list(params)
     ids = sorted({int(i) for i in restrict})
     if not ids:
