@@ -26,6 +26,7 @@ from django.utils import timezone
 from civiclab.datasets import services as datasets
 from civiclab.datasets.models import ImportJob
 from civiclab.evaluation.models import EvaluationPlan, EvaluationResult, PlanAmendment
+from civiclab.funding.models import MatchDismissal, Opportunity
 from civiclab.geo.services import attach_boundary
 from civiclab.indicators import services as indicators
 from civiclab.portfolio.models import SolutionIndicator
@@ -67,6 +68,7 @@ NAMES = (
     "zqsecret evaluation",
     "zqsecret amendment",
     "zqsecret result",
+    "zqsecret dismissal",  # funding: a team's note on a dismissed match
 )
 # A boundary's areas: one square ward around the requests.
 WARDS = {
@@ -161,6 +163,11 @@ def private(world: World, tmp_path: Path) -> dict[str, list[Any]]:
         plan=plan, plan_hash="0" * 64, data_version="d0", state="failed",
         error={"code": "x", "template": "Zqsecret result", "params": {}, "text": "Zqsecret result"},
     )  # fmt: skip
+    # funding (search): an opportunity dismissed from the team-only challenge's matches.
+    grant = Opportunity.objects.create(external_id="zq-1", title="Public grant", number="ZQ-1")
+    MatchDismissal.objects.create(
+        challenge=challenge, opportunity=grant, reason="other", note="Zqsecret dismissal"
+    )
     return {
         "slug": [world.city.slug],
         "dataset_slug": [dataset.slug, areas.slug],
@@ -180,6 +187,9 @@ def private(world: World, tmp_path: Path) -> dict[str, list[Any]]:
         "target_pk": [target.pk],
         "evaluation_id": [plan.pk],
         "result_id": [result.pk],
+        "challenge_id": [challenge.pk],
+        "solution_id": [solution.pk],
+        "opportunity_id": [grant.pk],
     }
 
 

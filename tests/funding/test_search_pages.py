@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.conf import settings
 
 from civiclab.funding.models import MatchDismissal
 from tests.clients import as_user, body
@@ -125,3 +126,14 @@ def test_the_api_searches_matches_and_dismisses(world: World) -> None:
         **api_headers(world.user("viewer")),
     )
     assert viewer.status_code == 403
+
+
+def test_a_french_reader_reads_why_in_french(world: World) -> None:
+    opportunity(title="Blight removal for vacant homes", activity_categories=["HO"])
+    challenge = factories.challenge(world.city, priority_area="housing")
+    client = as_user(world.user("member"))
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    page = body(client.get(f"/funding/challenges/{challenge.pk}/matches/"))
+    assert "Mots en commun" in page and "Logement" in page
+    catalogue = body(client.get("/funding/?q=blight"))
+    assert "Éligible" in catalogue and "Rechercher" in catalogue

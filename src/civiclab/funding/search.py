@@ -383,22 +383,29 @@ def facet_counts(
         ((str(r[0]), int(r[1])) for r in by_agency if r[0]), key=lambda item: (-item[1], item[0])
     )[:FACET_VALUES]
     if agencies:
-        # One indexed look-up per agency listed (at most FACET_VALUES): reading the names
-        # of every match would read their rows.
-        names = {
-            code: next(
-                iter(
-                    Opportunity.objects.filter(agency_code=code)
-                    .exclude(agency_name="")
-                    .order_by()
-                    .values_list("agency_name", flat=True)[:1]
-                ),
-                code,
-            )
-            for code, _n in agencies
-        }
+        names = agency_names([code for code, _n in agencies])
         facets["agency"] = [(code, names[code], n) for code, n in agencies]
     return facets, total
+
+
+# agency code → name: looked up once per process (an agency's name hardly ever changes, and
+# reading the names of every match would read their rows).
+_AGENCY_NAMES: dict[str, str] = {}
+
+
+def agency_names(codes: list[str]) -> dict[str, str]:
+    missing = [code for code in codes if code not in _AGENCY_NAMES]
+    for code in missing:
+        _AGENCY_NAMES[code] = next(
+            iter(
+                Opportunity.objects.filter(agency_code=code)
+                .exclude(agency_name="")
+                .order_by()
+                .values_list("agency_name", flat=True)[:1]
+            ),
+            code,
+        )
+    return {code: _AGENCY_NAMES[code] for code in codes}
 
 
 def match(

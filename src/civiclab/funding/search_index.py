@@ -26,6 +26,8 @@ OPPORTUNITIES = fulltext.FulltextIndex("funding_opportunity", COLUMNS)
 # Opportunities read and written per round (descriptions run to 20,000 characters: a round
 # holds at most some tens of megabytes).
 BATCH = 1_000
+# A reindex of this many opportunities or more refreshes the planner's statistics.
+ANALYZE_AFTER = 1_000
 _FIELDS = (
     "pk",
     "agency_code",
@@ -62,7 +64,17 @@ def reindex(opportunity_ids: Iterable[int] | None = None) -> int:
                 fulltext.delete(OPPORTUNITIES, gone)
             written += fulltext.upsert(OPPORTUNITIES, _prepared(rows))
             _update_masks(rows)
+        if len(ids) >= ANALYZE_AFTER:
+            _analyze()
         return written
+
+
+def _analyze() -> None:
+    """Refresh the planner's statistics after a large import: without them SQLite reads the
+    opportunities through the close_date index row by row (ten times slower) instead of the
+    filters' covering index."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {Opportunity._meta.db_table}")
 
 
 def _prepared(rows: list[tuple[object, ...]]) -> Iterator[tuple[int, tuple[str, ...]]]:
