@@ -277,9 +277,11 @@ def matched_terms(
             for row in cursor.fetchall():
                 found[int(row[0])] = {t for t, hit in zip(term_list, row[1:], strict=True) if hit}
         else:
+            # "+rowid": the ids are checked against each term's matches, not handed to FTS5
+            # (which would look each id up with the query: a lookup per id and term).
             selects = " UNION ALL ".join(
                 f"SELECT rowid, %s FROM {index.table} WHERE {index.table} MATCH %s "
-                f"AND rowid IN ({marks})"
+                f"AND +rowid IN ({marks})"
                 for _t in term_list
             )
             params: list[Any] = []
