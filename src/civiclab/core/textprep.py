@@ -94,19 +94,34 @@ def index_terms(text: str) -> str:
     parts and as one joined term; every word as its stems in both languages)."""
     out: list[str] = []
     append = out.append
-    extend = out.extend
-    cached = _STEMS.get
+    prepared = _PREPARED.get
     for token in _TOKEN.findall(fold(text)):
-        if token.isalnum():  # a plain word (most tokens): no parts to split
-            if token not in STOP_WORDS:
-                extend(cached(token) or stems(token[:MAX_TERM_LENGTH]))
-            continue
+        terms = prepared(token)
+        if terms is None:
+            terms = _prepare(token)
+        if terms:
+            append(terms)
+    return " ".join(out)
+
+
+# token → its index terms joined by spaces ("" for a stop word): the same cache as _STEMS, one
+# step further, since a catalogue repeats its words many times over.
+_PREPARED: dict[str, str] = {}
+
+
+def _prepare(token: str) -> str:
+    if token.isalnum():
+        terms = "" if token in STOP_WORDS else " ".join(stems(token[:MAX_TERM_LENGTH]))
+    else:
         parts = _PART.findall(token)
-        append("".join(parts)[:MAX_TERM_LENGTH])
+        found = ["".join(parts)[:MAX_TERM_LENGTH]]
         for part in parts:
             if part not in STOP_WORDS:
-                extend(stems(part[:MAX_TERM_LENGTH]))
-    return " ".join(out)
+                found.extend(stems(part[:MAX_TERM_LENGTH]))
+        terms = " ".join(found)
+    if len(_PREPARED) < _STEM_CACHE_LIMIT:
+        _PREPARED[token] = terms
+    return terms
 
 
 @dataclass(frozen=True)
