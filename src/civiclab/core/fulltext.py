@@ -77,10 +77,16 @@ def create_index(index: FulltextIndex, conn: Any = None) -> None:
     conn = conn or default_connection
     with conn.cursor() as cursor:
         if _vendor(conn) == "postgresql":
+            # The vectors stay in the table's pages (compressed) rather than in TOAST: the
+            # planner does not count the cost of fetching TOASTed values, so it would scan
+            # every row's vector instead of the GIN index (20 times slower at 80,000 rows),
+            # and ts_rank reads the vectors of the matches anyway.
             cursor.execute(
                 f"CREATE TABLE IF NOT EXISTS {index.table} "
-                "(id bigint PRIMARY KEY, document tsvector NOT NULL)"
+                "(id bigint PRIMARY KEY, document tsvector NOT NULL) "
+                "WITH (toast_tuple_target = 8160)"
             )
+            cursor.execute(f"ALTER TABLE {index.table} ALTER COLUMN document SET STORAGE MAIN")
             cursor.execute(
                 f"CREATE INDEX IF NOT EXISTS {index.table}_gin ON {index.table} "
                 "USING gin (document)"
