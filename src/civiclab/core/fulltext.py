@@ -299,6 +299,27 @@ def matched_terms(
     return found
 
 
+def _frequencies_from_statistics(
+    cursor: Any, index: FulltextIndex, terms: list[str], total: int
+) -> dict[str, int] | None:
+    """PostgreSQL's own estimate, from the statistics ANALYZE keeps of a tsvector column: its
+    most common lexemes and their frequencies; a lexeme not among them is rarer than the
+    rarest listed (counted as half of it). None when there are no statistics yet."""
+    cursor.execute(
+        "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
+        "WHERE tablename = %s AND attname = 'document'",
+        [index.table],
+    )
+    row = cursor.fetchone()
+    if not row or not row[0] or not row[1] or total <= 0:
+        return None
+    elements, frequencies = list(row[0]), [float(f) for f in row[1]]
+    known = dict(zip(elements, frequencies[: len(elements)], strict=True))
+    # After the elements' frequencies come the lowest and the highest of them.
+    rarest = frequencies[len(elements)] if len(frequencies) > len(elements) else 0.0
+    return {t: max(1, round(known.get(t, rarest / 2) * total)) for t in terms}
+
+
 def document_frequencies(
     index: FulltextIndex, terms: Iterable[str], cap: int = 5_000
 ) -> tuple[int, dict[str, int]]:
@@ -318,6 +339,9 @@ def document_frequencies(
                 total = int(cursor.fetchone()[0])
             if not term_list:
                 return total, {}
+            estimated = _frequencies_from_statistics(cursor, index, term_list, total)
+            if estimated is not None:
+                return total, estimated
             counts = ", ".join(
                 f"(SELECT count(*) FROM (SELECT 1 FROM {index.table} WHERE document @@ "
                 f"to_tsquery('simple', %s) LIMIT {int(cap)}) AS t)"
