@@ -210,3 +210,20 @@ def test_limits_are_refused_with_a_reason(
 def test_a_query_of_only_symbols_or_stop_words_lists_everything(world: World) -> None:
     opportunity(external_id="one")
     assert ids(search(None, world.city, "the ( ) * \" '", today=TODAY)) == ["one"]
+
+
+def test_document_frequencies_tell_common_from_rare(world: World) -> None:
+    """Matching picks rare words by their document frequency: counted by FTS5's vocabulary on
+    SQLite, read from ANALYZE's statistics of the vectors on PostgreSQL."""
+    from django.db import connection
+
+    from civiclab.core import fulltext
+    from civiclab.funding.search_index import OPPORTUNITIES
+
+    for n in range(40):
+        opportunity(title=f"Common grant {n}", description="Zebra" if n == 0 else "")
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {OPPORTUNITIES.table}")
+    total, frequencies = fulltext.document_frequencies(OPPORTUNITIES, ["common", "zebra"])
+    assert total >= 40
+    assert frequencies["common"] > 10 * frequencies["zebra"] >= 10
