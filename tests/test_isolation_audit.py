@@ -31,6 +31,7 @@ from civiclab.funding.models import (
     Application,
     ApplicationStatusChange,
     DigestItem,
+    MatchDismissal,
     Opportunity,
     SavedSearch,
 )
@@ -81,6 +82,7 @@ NAMES = (
     "zqsecret application",
     "zqsecret status note",
     "zqsecret search",  # a saved search, and its digest (its owner's alone)
+    "zqsecret dismissal",  # funding: a team's note on a dismissed match
 )
 # A boundary's areas: one square ward around the requests.
 WARDS = {
@@ -194,6 +196,10 @@ def private(world: World, tmp_path: Path) -> dict[str, list[Any]]:
         user=team_member, city=world.city, name="Zqsecret search", query="zqsecret"
     )
     digest_item = DigestItem.objects.create(search=saved_search, opportunity=grant, kind="new")
+    # funding (search): the opportunity dismissed from the team-only challenge's matches.
+    MatchDismissal.objects.create(
+        challenge=challenge, opportunity=grant, reason="other", note="Zqsecret dismissal"
+    )
     return {
         "slug": [world.city.slug],
         "dataset_slug": [dataset.slug, areas.slug],
@@ -220,6 +226,7 @@ def private(world: World, tmp_path: Path) -> dict[str, list[Any]]:
         "search_id": [saved_search.pk],
         "item_id": [digest_item.pk],
         "challenge_id": [challenge.pk],
+        "solution_id": [solution.pk],
     }
 
 

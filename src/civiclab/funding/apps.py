@@ -37,6 +37,29 @@ class FundingConfig(AppConfig):
                 order=70,
             ),
         )
+
+        # A challenge's and a solution's pages offer the opportunities matched to them (the
+        # matches page shows only what its reader may see).
+        contribute(
+            "challenge",
+            PageLink(
+                key="funding_matches",
+                label=_("Funding matches"),
+                url_name="funding:challenge_matches",
+                args=lambda challenge: (challenge.pk,),
+                order=45,
+            ),
+        )
+        contribute(
+            "solution",
+            PageLink(
+                key="funding_matches",
+                label=_("Funding matches"),
+                url_name="funding:solution_matches",
+                args=lambda solution: (solution.pk,),
+                order=45,
+            ),
+        )
         _register_alert_links()
 
 

@@ -27,6 +27,15 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("funding/funds/new/", imports.fund_new, name="fund_new"),
     path("funding/funds/<int:pk>/edit/", imports.fund_edit, name="fund_edit"),
     # Matches and dismissals
+    path(
+        "funding/challenges/<int:pk>/matches/",
+        catalogue.challenge_matches,
+        name="challenge_matches",
+    ),
+    path(
+        "funding/solutions/<int:pk>/matches/", catalogue.solution_matches, name="solution_matches"
+    ),
+    path("funding/challenges/<int:pk>/dismissals/", catalogue.dismiss, name="dismiss"),
     # The pipeline, calendar, feeds, funding leveraged
     path("funding/cities/<slug:slug>/profile/", pipeline.profile, name="profile"),
     path("funding/cities/<slug:slug>/pipeline/", pipeline.pipeline, name="pipeline"),

@@ -6,7 +6,7 @@ from typing import Any
 
 from civiclab.core.permissions import Action, Target, Visibility
 from civiclab.core.scoping import user_can
-from civiclab.funding.catalogue.applicants import CITY
+from civiclab.funding.catalogue.applicants import BY_CODE, CITY
 from civiclab.funding.catalogue.eligibility import Partner, Profile
 from civiclab.funding.models import FundingProfile
 
@@ -17,11 +17,11 @@ def profile_for(city: Any) -> Profile:
     saved = FundingProfile.objects.filter(city=city).first() if city is not None else None
     if saved is None:
         return Profile(codes=(CITY,))
-    codes = tuple(str(code) for code in saved.applicant_codes) or (CITY,)
+    codes = tuple(str(c) for c in saved.applicant_codes or [] if str(c) in BY_CODE) or (CITY,)
     partners = tuple(
         Partner(name=str(p.get("name", "")), code=str(p.get("code", "")))
-        for p in saved.partners
-        if isinstance(p, dict)
+        for p in saved.partners or []
+        if isinstance(p, dict) and str(p.get("code", "")) in BY_CODE
     )
     return Profile(codes=codes, partners=partners)
 
