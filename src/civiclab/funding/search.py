@@ -255,7 +255,7 @@ def search(
     elif groups:
         scored = []
     else:
-        order = (
+        order: list[Any] = (
             [F("close_date").desc(nulls_last=True), "-pk"]
             if filters.status == "closed"
             # Sorted on an expression, so that the filters' covering index is scanned and

@@ -17,10 +17,10 @@ from civiclab.accounts.authentication import AUTH_OR_ANONYMOUS, ApiRequest
 from civiclab.core.api import ERRORS, READ_ERRORS
 from civiclab.funding import search as catalogue_search
 from civiclab.funding.queries.catalogue import visible_opportunities
+from civiclab.funding.queries.profile import home_city
 from civiclab.funding.queries.search import (
     challenge_for,
     dismissals_for,
-    home_city,
     peers,
     solution_for,
 )
@@ -70,6 +70,7 @@ class OpportunityFilters(Schema):
     summary="Search the catalogue, with facets and each opportunity's eligibility",
 )
 def search_opportunities(request: ApiRequest, filters: Query[OpportunityFilters]) -> Any:
+    city: Any
     if filters.city:
         city = get_object_or_404(visible_cities(request.auth), slug=filters.city)
     else:

@@ -17,7 +17,7 @@ from civiclab.funding.services.pipeline import MAX_PARTNERS, PARTNER_NAME_LIMIT
 from civiclab.portfolio.forms.challenges import visibility_choices
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-MONEY_FIELD = {
+MONEY_FIELD: dict[str, Any] = {
     "max_digits": 14,
     "decimal_places": 2,
     "required": False,
@@ -90,12 +90,20 @@ class ApplicationForm(forms.Form):
         required=False,
         help_text=_("When the fund is not in the catalogue"),
     )
-    owner = forms.ModelChoiceField(label=_("Owner"), queryset=None, required=False)
-    team = forms.ModelChoiceField(label=_("Team"), queryset=None, required=False)
+    owner: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label=_("Owner"), queryset=None, required=False
+    )
+    team: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label=_("Team"), queryset=None, required=False
+    )
     visibility = forms.ChoiceField(label=_("Visible to"))
-    challenge = forms.ModelChoiceField(label=_("Challenge"), queryset=None, required=False)
-    solution = forms.ModelChoiceField(label=_("Solution"), queryset=None, required=False)
-    milestones = forms.ModelMultipleChoiceField(
+    challenge: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label=_("Challenge"), queryset=None, required=False
+    )
+    solution: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label=_("Solution"), queryset=None, required=False
+    )
+    milestones: forms.ModelMultipleChoiceField[Any] = forms.ModelMultipleChoiceField(
         label=_("Milestones of the solution"), queryset=None, required=False
     )
     deadline = forms.DateField(label=_("Deadline"), required=False, widget=DATE)

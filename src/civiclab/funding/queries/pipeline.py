@@ -264,7 +264,12 @@ def upcoming_deadlines(
             dates.append(Deadline(application.deadline, "deadline", application.title, application))
         opportunity = application.opportunity
         closes = opportunity.close_date if opportunity is not None else None
-        if closes is not None and closes >= since and closes != application.deadline:
+        if (
+            opportunity is not None
+            and closes is not None
+            and closes >= since
+            and closes != application.deadline
+        ):
             dates.append(Deadline(closes, "closes", opportunity.title, application))
     dates.sort(key=lambda d: (d.on, d.application.pk if d.application else 0, d.kind))
     return dates[:limit]

@@ -81,17 +81,3 @@ def peers(user: Any, challenge: Challenge, limit: int = PEER_LIMIT) -> list[Peer
         peer.shared_words = sorted(set(peer.shared_words) | set(shared))[:8]
         peer.score = max(peer.score, (2.0 if same_area else 0.0) + len(shared))
     return sorted(by_city.values(), key=lambda p: (-p.score, p.city.name))[:limit]
-
-
-def home_city(user: Any) -> Any | None:
-    """The city a signed-in person works for (their first membership in a city), as the City
-    tab chooses it; None for anonymous visitors and network-only members."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return None
-    membership = (
-        user.memberships.filter(city__isnull=False)
-        .select_related("city")
-        .order_by("created_at")
-        .first()
-    )
-    return membership.city if membership else None

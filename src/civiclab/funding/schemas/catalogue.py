@@ -69,10 +69,12 @@ class FundFields(InputSchema):
     country: str | None = Field(None, pattern=r"^[A-Z]{2}$")
     eligibility_text: str | None = Field(None, max_length=20_000)
     applicant_codes: list[ApplicantCode] | None = Field(None, max_length=len(CODES))
-    activity_categories: list[ActivityCode] | None = Field(
+    activity_categories: list[ActivityCode] | None = Field(  # type: ignore[valid-type]
         None, max_length=len(ACTIVITY_CATEGORIES)
     )
-    instruments: list[InstrumentCode] | None = Field(None, max_length=len(INSTRUMENTS))
+    instruments: list[InstrumentCode] | None = Field(  # type: ignore[valid-type]
+        None, max_length=len(INSTRUMENTS)
+    )
     post_date: dt.date | None = None
     close_date: dt.date | None = None
     close_date_explanation: str | None = Field(None, max_length=4_000)

@@ -57,7 +57,7 @@ MAX_CLOSING_WITHIN = 366
 MAX_AMOUNT = 10**15
 
 ELIGIBILITY_CHOICES = ("for_my_city", "eligible", "all")
-STATUS_CHOICES = ("", "open", "forecast", "closing", "closed")
+STATUS_CHOICES = ("", "open", "forecast", "closing", "closed", "any")
 LIST_CHOICES: dict[str, set[str] | None] = {
     "categories": set(ACTIVITY_CATEGORIES),
     "agencies": None,  # agency codes are whatever the catalogue holds
@@ -460,7 +460,7 @@ def _catalogue_news(since: dt.datetime, now: dt.datetime, today: dt.date) -> _Ro
     return (
         list(new.values_list("pk", flat=True)),
         list(changes.values_list("opportunity_id", "kind", "before", "after", "at")),
-        list(closing.values_list("pk", "close_date")),
+        list(closing.values_list("pk", "close_date")),  # type: ignore[arg-type]  # close_date__gte: never None
     )
 
 
@@ -540,10 +540,11 @@ def _found(search: SavedSearch, ids: set[int], today: dt.date) -> tuple[list[int
 
 def _matched(search: SavedSearch, ids: set[int], today: dt.date) -> tuple[list[int], int]:
     # Someone who can no longer see the challenge hears no more of it.
-    if not visible_challenges(search.user).filter(pk=search.challenge_id).exists():
+    challenge_id = search.challenge_id
+    if challenge_id is None or not visible_challenges(search.user).filter(pk=challenge_id).exists():
         return [], 0
     dismissed = set(
-        MatchDismissal.objects.filter(challenge_id=search.challenge_id).values_list(
+        MatchDismissal.objects.filter(challenge_id=challenge_id).values_list(
             "opportunity_id", flat=True
         )
     )

@@ -181,8 +181,8 @@ def _import_records(
     today = timezone.localdate()
     for batch in _batches(records):
         ids = list(dict.fromkeys(item.opportunity_id for item in batch))
-        stored = {
-            row["external_id"]: row
+        stored: dict[str, dict[str, Any]] = {
+            row["external_id"]: dict(row)
             for row in Opportunity.objects.filter(source=GRANTS_GOV, external_id__in=ids).values(
                 "pk", "external_id", "content_hash", "doc_type"
             )

@@ -325,9 +325,12 @@ def update_application(
     diff = apply_changes(by, application, changes, APPLICATION_POLICY) if changes else {}
     if "solution" in changes and milestones is None:
         # The milestones are the solution's: another solution's cannot stay linked.
-        application.milestones.remove(
-            *application.milestones.exclude(solution_id=application.solution_id)
-        )
+        if application.solution_id is None:
+            application.milestones.clear()
+        else:
+            application.milestones.remove(
+                *application.milestones.exclude(solution_id=application.solution_id)
+            )
     if milestones is not None:
         before = sorted(application.milestones.values_list("pk", flat=True))
         _set_milestones(application, milestones)

@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import QueryDict, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -25,11 +25,20 @@ from civiclab.funding.queries.alerts import (
     searches_with_counts,
     waiting_count,
 )
+from civiclab.funding.queries.profile import home_city
 from civiclab.funding.services import alerts as services
 from civiclab.funding.services import digest_mail
 from civiclab.network.models import City
 from civiclab.network.queries import visible_cities
 from civiclab.portfolio.queries import visible_challenges
+
+# The catalogue's field → the saved search's filter (``SearchFilters``' names).
+CATALOGUE_FIELDS = {
+    "category": "categories",
+    "agency": "agencies",
+    "instrument": "instruments",
+    "funder_type": "funder_types",
+}
 
 
 def _described(search: Any) -> Any:
@@ -59,20 +68,29 @@ def _city_for(request: HtmxRequest, slug: str) -> City | None:
     first (the service refuses a city they do not belong to)."""
     if slug:
         return visible_cities(request.user).filter(slug=slug).first()
-    membership = (
-        request.user.memberships.filter(city__isnull=False)
-        .select_related("city", "city__network")
-        .order_by("created_at")
-        .first()
-    )
-    return membership.city if membership else None
+    return home_city(request.user)  # type: ignore[no-any-return]
+
+
+def _as_saved(posted: QueryDict) -> QueryDict:
+    """The catalogue form's fields under the names a saved search keeps (``SearchFilters``'):
+    the catalogue names each facet's field in the singular and says yes/no for cost sharing."""
+    data = posted.copy()
+    for field, name in CATALOGUE_FIELDS.items():
+        if field in data:
+            data.setlist(
+                name, [v.strip().upper() if name == "agencies" else v for v in data.getlist(field)]
+            )
+            del data[field]
+    if data.get("cost_sharing") in {"yes", "no"}:
+        data["cost_sharing"] = "true" if data["cost_sharing"] == "yes" else "false"
+    return data
 
 
 @login_required
 @require_POST
 def search_new(request: HtmxRequest) -> HttpResponse:
     """ "Save this search" from the catalogue: its query and filters as its form posts them."""
-    form = SaveSearchForm(request.POST)
+    form = SaveSearchForm(_as_saved(request.POST))
     saved = None
     if form.is_valid():
         city = _city_for(request, form.cleaned_data["city"])
@@ -106,7 +124,7 @@ def search_new(request: HtmxRequest) -> HttpResponse:
     else:
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
     return redirect("funding:searches")
 
 

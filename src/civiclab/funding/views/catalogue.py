@@ -18,10 +18,10 @@ from civiclab.funding import search as catalogue_search
 from civiclab.funding.forms.search import PAGE_SIZE, CatalogueForm, DismissalForm
 from civiclab.funding.labels import reasons_text
 from civiclab.funding.queries.catalogue import visible_opportunities
+from civiclab.funding.queries.profile import home_city
 from civiclab.funding.queries.search import (
     challenge_for,
     dismissals_for,
-    home_city,
     peers,
     solution_for,
 )

@@ -73,10 +73,11 @@ def _upload(request: HttpRequest) -> HttpResponse:
             try:
                 run = services.import_catalogue(request.user, path, file_name=name)
             except CatalogueError as error:
-                run = getattr(error, "catalogue_import", None)
-                if run is None:
+                failed = getattr(error, "catalogue_import", None)
+                if failed is None:
                     form.add_error("file", str(error))
                     return _imports_page(request, form)
+                run = failed
         finally:
             shutil.rmtree(folder, ignore_errors=True)
         return redirect("funding:import", pk=run.pk)

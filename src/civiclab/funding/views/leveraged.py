@@ -21,6 +21,7 @@ def network_leveraged(request: HttpRequest) -> HttpResponse:
     the awarded applications one of its numbers counts (``city``, ``cohort``, ``priority``,
     ``year``)."""
     networks = visible_networks(request.user)
+    network: Any
     slug = request.GET.get("network", "")
     if slug:
         network = get_object_or_404(networks, slug=slug)
