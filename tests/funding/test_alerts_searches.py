@@ -192,6 +192,33 @@ def test_save_this_search_from_the_catalogue(world: World) -> None:
     assert refused.status_code == 422 and SavedSearch.objects.count() == 2
 
 
+def test_the_catalogue_forms_own_field_names_are_saved(world: World) -> None:
+    """GIVEN the catalogue's form as htmx includes it in "Save this search" (one field per
+    facet, named in the singular; cost sharing as yes/no; status "any") WHEN saved THEN the
+    saved search holds the same filters under SearchFilters' names."""
+    client = as_user(world.user("member"))
+    posted = {
+        "name": "Housing",
+        "q": "vacant lots",
+        "status": "any",
+        "category": ["HO", "CD"],
+        "instrument": ["G"],
+        "funder_type": ["federal"],
+        "agency": " hud ",
+        "cost_sharing": "yes",
+    }
+    saved = client.post(reverse("funding:search_new"), posted, HTTP_HX_REQUEST="true")
+    assert saved.status_code == 200, body(saved)
+    assert SavedSearch.objects.get().filters == {
+        "status": "any",
+        "categories": ["CD", "HO"],
+        "instruments": ["G"],
+        "funder_types": ["federal"],
+        "agencies": ["HUD"],
+        "cost_sharing": True,
+    }
+
+
 def test_the_partial_carries_the_catalogues_parameters(world: World, rf: RequestFactory) -> None:
     request = rf.get("/funding/?q=parks&categories=IIJ&categories=ENV")
     request.user = world.user("member")

@@ -148,4 +148,17 @@ def test_profile_codes_are_the_masks_of_the_two_answers() -> None:
 
 def test_every_template_is_listed_for_translation() -> None:
     assert STATE_AMONG in all_templates()
-    assert len(set(all_templates())) == 8
+    assert len(set(all_templates())) == 9
+
+
+def test_a_fund_for_another_countrys_applicants_is_not_eligible() -> None:
+    """GIVEN a French commune (city government, 02, in FR) WHEN a US federal grant lists city
+    governments THEN it is not eligible, and the reason names both countries; the same codes
+    in its own country are eligible, and an unknown country is not checked."""
+    paris = Profile(codes=("02",), country="FR")
+    result = assess(["02"], paris, "US")
+    assert result.status is Status.INELIGIBLE
+    assert result.reasons[0].english() == ("This fund is for applicants in US; your city is in FR.")
+    assert assess(["02"], paris, "fr").status is Status.ELIGIBLE
+    assert assess(["02"], Profile(codes=("02",)), "US").status is Status.ELIGIBLE
+    assert assess(["02"], paris, "").status is Status.ELIGIBLE

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 
 # -- the profile --------------------------------------------------------------------------------
 def test_a_city_without_a_profile_applies_as_a_city(world: World) -> None:
-    assert profile_for(world.city) == Profile(codes=("02",))
+    assert profile_for(world.city) == Profile(codes=("02",), country=world.city.country)
 
 
 def test_the_city_admin_sets_the_profile(world: World) -> None:
@@ -38,7 +38,7 @@ def test_the_city_admin_sets_the_profile(world: World) -> None:
         dt.date(2027, 5, 1),
     )
     assert profile_for(world.city) == Profile(
-        codes=("02", "01"), partners=(Partner("Land Bank", "12"),)
+        codes=("02", "01"), partners=(Partner("Land Bank", "12"),), country=world.city.country
     )
     event = AuditEvent.objects.get(action="funding.profile.update")
     assert event.city == world.city

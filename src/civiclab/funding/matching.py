@@ -186,7 +186,7 @@ def rank_matches(
         score = 0.5 * db_score / best + 0.5 * share
         if opportunity.activity_mask & area_bits:
             score *= 1.25
-        eligibility = assess(opportunity.applicant_codes, profile)
+        eligibility = assess(opportunity.applicant_codes, profile, opportunity.country)
         score *= 1.0 if eligibility.status == Status.ELIGIBLE else 0.7
         left = days_left(opportunity, today)
         if opportunity.doc_type == "forecast":

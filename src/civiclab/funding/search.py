@@ -163,6 +163,9 @@ def filtered(
         eligible_bits=F("applicant_mask").bitand(eligible_bits),
         possible_bits=F("applicant_mask").bitand(possible_bits),
     )
+    if filters.eligibility != "all" and profile.country:
+        # A fund for another country's applicants is not eligible, whatever its types say.
+        qs = qs.filter(country=profile.country.upper())
     if filters.eligibility == "eligible":
         qs = qs.filter(eligible_bits__gt=0)
     elif filters.eligibility == "for_my_city":
@@ -278,7 +281,7 @@ def search(
             Hit(
                 opportunity=opportunity,
                 score=round(score, 6),
-                eligibility=assess(opportunity.applicant_codes, profile),
+                eligibility=assess(opportunity.applicant_codes, profile, opportunity.country),
                 matched_terms=[w.word for w in words if terms.intersection(w.terms)],
                 days_left=days_left(opportunity, today),
             )

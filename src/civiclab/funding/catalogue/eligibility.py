@@ -52,6 +52,7 @@ NOT_STATED = (
     "The opportunity lists no eligible applicants yet: read its text before counting on it."
 )
 NOT_LISTED = "Eligible applicants are: {applicants}. Your city applies as {own}."
+ELSEWHERE = "This fund is for applicants in {country}; your city is in {own}."
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,9 @@ class Profile:
 
     codes: tuple[str, ...] = (CITY,)
     partners: tuple[Partner, ...] = ()
+    # The city's country (ISO 3166): a fund for applicants of another country is not for it
+    # (a US federal grant is not a French commune's). Empty: not known, not checked.
+    country: str = ""
 
 
 @dataclass(frozen=True)
@@ -99,12 +103,17 @@ def _normalised(codes: Iterable[str]) -> list[str]:
     return sorted(found)
 
 
-def assess(codes: Iterable[str], profile: Profile) -> Eligibility:
+def assess(codes: Iterable[str], profile: Profile, country: str = "") -> Eligibility:
     """Whether a city with ``profile`` may apply to an opportunity open to ``codes``.
 
     The reasons of a possible answer come in this order: the partners who could apply, the
     codes that send the reader to the text, then the state's pass-through ("only the state"
     when the state is the one listed type, "among" or "too" otherwise)."""
+    if country and profile.country and country.upper() != profile.country.upper():
+        return Eligibility(
+            Status.INELIGIBLE,
+            (Reason(ELSEWHERE, {"country": country.upper(), "own": profile.country.upper()}),),
+        )
     listed = _normalised(codes)
     own = [c for c in listed if c in profile.codes and c not in READ_THE_TEXT]
     if own:
@@ -171,4 +180,5 @@ def all_templates() -> Sequence[str]:
         READ_TEXT,
         NOT_STATED,
         NOT_LISTED,
+        ELSEWHERE,
     )

@@ -334,4 +334,4 @@ def eligibility_for(user: Any, opportunity: Opportunity, city: Any) -> Any:
 
     if city is None or not may_see_profile(user, city):
         return None
-    return assess(opportunity.applicant_codes or [], profile_for(city))
+    return assess(opportunity.applicant_codes or [], profile_for(city), opportunity.country)

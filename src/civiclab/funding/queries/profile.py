@@ -16,14 +16,14 @@ def profile_for(city: Any) -> Profile:
     government (``02``) without partners when it has saved none."""
     saved = FundingProfile.objects.filter(city=city).first() if city is not None else None
     if saved is None:
-        return Profile(codes=(CITY,))
+        return Profile(codes=(CITY,), country=city.country if city is not None else "")
     codes = tuple(str(c) for c in saved.applicant_codes or [] if str(c) in BY_CODE) or (CITY,)
     partners = tuple(
         Partner(name=str(p.get("name", "")), code=str(p.get("code", "")))
         for p in saved.partners or []
         if isinstance(p, dict) and str(p.get("code", "")) in BY_CODE
     )
-    return Profile(codes=codes, partners=partners)
+    return Profile(codes=codes, partners=partners, country=city.country)
 
 
 def city_target(city: Any) -> Target:
