@@ -34,7 +34,7 @@ _ENGLISH = """
     such than that the their theirs them themselves then there these they this those
     through to too under until up very was we were what when where which while who whom
     why will with would you your yours yourself yourselves may must within without upon
-    per via
+    per via one
 """
 ENGLISH_STOP_WORDS = frozenset(_ENGLISH.split())
 _FRENCH = """

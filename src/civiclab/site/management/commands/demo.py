@@ -14,6 +14,7 @@ from civiclab.core.management.output import ResultCommand
 from civiclab.core.management.processes import serve_with_worker
 from civiclab.datasets.demo import seed_demo_datasets
 from civiclab.evaluation.demo import seed_demo_evaluations
+from civiclab.funding.demo import seed_demo_funding
 from civiclab.geo.demo import seed_demo_geo
 from civiclab.indicators.demo import seed_demo_indicators
 from civiclab.network.demo import seed_demo
@@ -38,6 +39,7 @@ class Command(ResultCommand):
         indicators = seed_demo_indicators() if summary.created else []
         challenges = seed_demo_portfolio() if summary.created else []
         evaluations = seed_demo_evaluations() if summary.created else []
+        funding = seed_demo_funding() if summary.created else []
         url = f"http://{options['host']}:{options['port']}/"
         if options["json"]:
             self.emit(
@@ -50,6 +52,7 @@ class Command(ResultCommand):
                     "indicators": indicators,
                     "challenges": challenges,
                     "evaluations": evaluations,
+                    "funding": funding,
                 },
                 "",
             )
@@ -73,6 +76,8 @@ class Command(ResultCommand):
                 lines += [f"sample challenges: {len(challenges)} in the portfolio"]
             if evaluations:
                 lines += ["sample evaluations: " + "; ".join(evaluations)]
+            if funding:
+                lines += ["funding: " + "; ".join(funding)]
             lines.append("")
             self.stdout.write("\n".join(lines))
         if not options["no_serve"]:
