@@ -87,7 +87,12 @@ def counted_in(user: Any, scope: str, obj: Any) -> QuerySet[Application]:
     """The visible applications a scope's funding leveraged counts (awarded or not): a
     solution's, a challenge's (its own and its solutions'), a city's, a cohort's cities', a
     network's cities'. ``obj`` is the solution, challenge, city, cohort or network."""
-    applications = visible_applications(user)
+    return in_scope(visible_applications(user), scope, obj)
+
+
+def in_scope(applications: QuerySet[Application], scope: str, obj: Any) -> QuerySet[Application]:
+    """``applications`` narrowed to a scope (the command line, run by the operator, counts
+    every application; everyone else only those they may see: ``counted_in``)."""
     if scope == "solution":
         return applications.filter(solution=obj)
     if scope == "challenge":
