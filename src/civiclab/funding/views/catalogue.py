@@ -25,6 +25,7 @@ from civiclab.funding.queries.search import (
     peers,
     solution_for,
 )
+from civiclab.funding.services import catalogue as catalogue_services
 from civiclab.funding.services import dismissals
 from civiclab.portfolio.models import Challenge, Solution, scope
 
@@ -59,12 +60,12 @@ def catalogue(request: HttpRequest) -> HttpResponse:
                 next_offset=offset + PAGE_SIZE if offset + PAGE_SIZE < page.total else None,
                 query_without_offset=_without(request, "offset"),
             )
-    template = (
-        "funding/partials/catalogue_results.html"
-        if getattr(request, "htmx", False)
-        else "funding/catalogue.html"
-    )
-    return render(request, template, context)
+    if getattr(request, "htmx", False):
+        return render(request, "funding/partials/catalogue_results.html", context)
+    # The rest of the navigator, from its front page (imports: network admins only).
+    signed_in = request.user.is_authenticated
+    context["may_import"] = signed_in and catalogue_services.may_import(request.user)
+    return render(request, "funding/catalogue.html", context)
 
 
 def _without(request: HttpRequest, key: str) -> str:
