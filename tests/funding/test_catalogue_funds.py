@@ -56,7 +56,7 @@ def test_update_records_history_and_audit(world: World) -> None:
                 award_ceiling=750_000)  # fmt: skip
     kinds = set(OpportunityChange.objects.filter(opportunity=fund).values_list("kind", flat=True))
     assert kinds == {"created", "deadline_extended", "ceiling_changed"}
-    event = AuditEvent.objects.filter(action="funding.fund_update").latest("pk")
+    event = AuditEvent.objects.filter(action="fund.update").latest("pk")
     assert event.details["changes"]["award_ceiling"] == ["500000", "750000"]
     with pytest.raises(PermissionDenied):
         update_fund(world.user("member"), fund, title="Mine now")

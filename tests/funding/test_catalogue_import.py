@@ -68,7 +68,7 @@ def test_import_extract_then_reimport_writes_nothing() -> None:
         and q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE"))
     ]
     assert writes == []
-    event = AuditEvent.objects.filter(action="funding.catalogue_import").latest("pk")
+    event = AuditEvent.objects.filter(action="catalogue.import").latest("pk")
     assert event.details["unchanged"] == 2 and event.actor_label == "command line"
 
 
@@ -120,7 +120,7 @@ def test_failed_import_leaves_the_catalogue_unchanged(tmp_path: Path) -> None:
     assert OpportunityChange.objects.count() == changes_before
     failed = CatalogueImport.objects.get(status="failed")
     assert "13312024" in failed.error and failed.finished_at is not None
-    assert AuditEvent.objects.filter(action="funding.catalogue_import_failed").exists()
+    assert AuditEvent.objects.filter(action="catalogue.import_failed").exists()
 
 
 def test_real_samples_import(tmp_path: Path) -> None:

@@ -40,7 +40,7 @@ def test_the_city_admin_sets_the_profile(world: World) -> None:
     assert profile_for(world.city) == Profile(
         codes=("02", "01"), partners=(Partner("Land Bank", "12"),), country=world.city.country
     )
-    event = AuditEvent.objects.get(action="funding.profile.update")
+    event = AuditEvent.objects.get(action="fundingprofile.update")
     assert event.city == world.city
     assert event.details["changes"]["applicant_codes"] == ["[]", "['02', '01']"]
 
@@ -77,7 +77,7 @@ def test_a_bad_profile_is_refused_and_nothing_saved(
         pipeline.set_profile(world.user("city_admin"), world.city, codes, partners)
     assert words in " ".join(refused.value.message_dict[field])
     assert not FundingProfile.objects.exists()
-    assert not AuditEvent.objects.filter(action="funding.profile.update").exists()
+    assert not AuditEvent.objects.filter(action="fundingprofile.update").exists()
 
 
 def test_fifty_partners_of_200_characters_are_accepted(world: World) -> None:
@@ -100,7 +100,7 @@ def test_an_application_from_an_opportunity_takes_its_title_and_deadline(world: 
     assert application.owner == member
     assert [c.to_status for c in application.status_changes.all()] == ["prospect"]
     assert AuditEvent.objects.filter(
-        action="funding.application.create", object_id=str(application.pk)
+        action="application.create", object_id=str(application.pk)
     ).exists()
 
 
@@ -284,7 +284,7 @@ def test_an_award_needs_its_amount(world: World, submitted) -> None:
         ("prospect", "submitted", ""),
         ("submitted", "awarded", "Awarded in full"),
     ]
-    assert AuditEvent.objects.filter(action="funding.application.status").count() == 2
+    assert AuditEvent.objects.filter(action="application.status").count() == 2
     with pytest.raises(ValidationError):
         pipeline.update_application(member, submitted, {"amount_awarded": None})
 
@@ -313,7 +313,7 @@ def test_the_checklist_takes_its_own_items_only(world: World) -> None:
     pipeline.set_checklist(member, made, "letters", False)
     made.refresh_from_db()
     assert made.checklist == {"letters": False}
-    assert AuditEvent.objects.filter(action="funding.application.checklist").count() == 2
+    assert AuditEvent.objects.filter(action="application.checklist").count() == 2
     with pytest.raises(PermissionDenied):
         pipeline.set_checklist(world.user("viewer"), made, "letters", True)
 

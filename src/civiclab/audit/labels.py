@@ -29,6 +29,9 @@ VERBS: dict[str, Promise] = {
     "amend": pgettext_lazy("audit action", "Amended"),
     "randomise": pgettext_lazy("audit action", "Units assigned to arms"),
     "analyse": pgettext_lazy("audit action", "Analysis requested"),
+    "import_failed": pgettext_lazy("audit action", "Import failed"),
+    "status": pgettext_lazy("audit action", "Status changed"),
+    "checklist": pgettext_lazy("audit action", "Readiness updated"),
 }
 
 KINDS: dict[str, Promise] = {
@@ -55,6 +58,11 @@ KINDS: dict[str, Promise] = {
     "decision": _("Decision"),
     "update": _("Progress update"),
     "evaluation": _("Evaluation"),
+    "catalogue": _("Funding catalogue"),
+    "fund": _("Fund"),
+    "fundingprofile": _("Funding profile"),
+    "application": _("Funding application"),
+    "matchdismissal": _("Dismissed funding match"),
 }
 
 

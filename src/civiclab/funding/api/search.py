@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
 from civiclab.accounts.authentication import AUTH_OR_ANONYMOUS, ApiRequest
-from civiclab.core.api import ERRORS, READ_ERRORS
+from civiclab.core.api import ERRORS, READ_ERRORS, Id
 from civiclab.funding import search as catalogue_search
 from civiclab.funding.queries.catalogue import visible_opportunities
 from civiclab.funding.queries.profile import home_city
@@ -50,13 +50,13 @@ class OpportunityFilters(Schema):
     status: str = Field(
         "", description="open, forecast, closing, closed, any; default: open or forecast"
     )
-    closing_within: int | None = Field(None, description="days, with status=closing")
+    closing_within: int | None = Field(None, ge=0, le=366, description="days, with status=closing")
     category: list[str] = Field([], description="CategoryOfFundingActivity codes, e.g. IIJ")
     agency: list[str] = Field([], description="agency codes")
     instrument: list[str] = Field([], description="G, CA, PC, O")
     funder_type: list[str] = Field([])
-    min_ceiling: int | None = None
-    max_ceiling: int | None = None
+    min_ceiling: int | None = Field(None, ge=0, le=10**15)
+    max_ceiling: int | None = Field(None, ge=0, le=10**15)
     cost_sharing: bool | None = None
     limit: int = Field(20, ge=1, le=catalogue_search.PAGE_LIMIT)
     offset: int = Field(0, ge=0, le=catalogue_search.OFFSET_LIMIT)
@@ -104,7 +104,7 @@ class MatchQuery(Schema):
     operation_id="challenge_matches",
     summary="Opportunities ranked for a challenge, with why; peer cities to apply with",
 )
-def challenge_matches(request: ApiRequest, challenge_id: int, query: Query[MatchQuery]) -> Any:
+def challenge_matches(request: ApiRequest, challenge_id: Id, query: Query[MatchQuery]) -> Any:
     challenge = challenge_for(request.auth, challenge_id)
     if challenge is None:
         raise Http404
@@ -122,7 +122,7 @@ def challenge_matches(request: ApiRequest, challenge_id: int, query: Query[Match
     operation_id="solution_matches",
     summary="Opportunities ranked for a solution, with why",
 )
-def solution_matches(request: ApiRequest, solution_id: int, query: Query[MatchQuery]) -> Any:
+def solution_matches(request: ApiRequest, solution_id: Id, query: Query[MatchQuery]) -> Any:
     solution = solution_for(request.auth, solution_id)
     if solution is None:
         raise Http404
@@ -139,7 +139,7 @@ def solution_matches(request: ApiRequest, solution_id: int, query: Query[MatchQu
     operation_id="dismiss_match",
     summary="Dismiss an opportunity from a challenge's (or one of its solutions') matches",
 )
-def dismiss_match(request: ApiRequest, challenge_id: int, payload: DismissalIn) -> Status:
+def dismiss_match(request: ApiRequest, challenge_id: Id, payload: DismissalIn) -> Status:
     challenge = challenge_for(request.auth, challenge_id)
     if challenge is None:
         raise Http404
@@ -167,7 +167,7 @@ def dismiss_match(request: ApiRequest, challenge_id: int, payload: DismissalIn) 
     summary="Bring a dismissed opportunity back to a challenge's matches",
 )
 def undo_dismissal(
-    request: ApiRequest, challenge_id: int, opportunity_id: int, solution_id: int | None = None
+    request: ApiRequest, challenge_id: Id, opportunity_id: Id, solution_id: Id | None = None
 ) -> Status:
     challenge = challenge_for(request.auth, challenge_id)
     if challenge is None:

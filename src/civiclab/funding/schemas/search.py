@@ -7,6 +7,7 @@ from typing import Any
 
 from ninja import Field, Schema
 
+from civiclab.core.api import Id
 from civiclab.core.schemas import InputSchema
 from civiclab.funding.labels import reasons_text
 from civiclab.funding.models import DISMISS_REASONS
@@ -70,10 +71,10 @@ class Matches(Schema):
 
 
 class DismissalIn(InputSchema):
-    opportunity_id: int = Field(description="civiclab's id of the opportunity")
+    opportunity_id: Id = Field(description="civiclab's id of the opportunity")
     reason: str = Field(description="one of: " + ", ".join(key for key, _label in DISMISS_REASONS))
     note: str = Field("", max_length=2_000)
-    solution_id: int | None = Field(None, description="dismiss from this solution's matches")
+    solution_id: Id | None = Field(None, description="dismiss from this solution's matches")
 
 
 class DismissalOut(Schema):

@@ -119,7 +119,7 @@ def import_catalogue(by: Any, path: Path | str, *, file_name: str | None = None)
         run.save()
         record(
             by,
-            "funding.catalogue_import_failed",
+            "catalogue.import_failed",
             run,
             file=run.file_name,
             sha256=run.sha256,
@@ -133,7 +133,7 @@ def import_catalogue(by: Any, path: Path | str, *, file_name: str | None = None)
     run.save()
     record(
         by,
-        "funding.catalogue_import",
+        "catalogue.import",
         run,
         file=run.file_name,
         sha256=run.sha256,
@@ -419,7 +419,7 @@ def create_fund(by: Any, network: Any, **fields: Any) -> Opportunity:
         fund.external_id = f"manual-{fund.pk}"
         fund.save(update_fields=["external_id"])
         OpportunityChange.objects.create(opportunity=fund, kind="created", after=fund.title)
-        record(by, "funding.fund_create", fund, network=network, title=fund.title)
+        record(by, "fund.create", fund, network=network, title=fund.title)
         search_index.reindex([fund.pk])
     return fund
 
@@ -452,7 +452,7 @@ def update_fund(by: Any, opportunity: Opportunity, **changes_: Any) -> Opportuni
                 for name, kind in kinds
             ]
         )
-        record(by, "funding.fund_update", opportunity, network=opportunity.network, changes=diff)
+        record(by, "fund.update", opportunity, network=opportunity.network, changes=diff)
         search_index.reindex([opportunity.pk])
     return opportunity
 

@@ -159,7 +159,7 @@ def set_profile(
         "partners": cleaned,
         "registration_expires": registration_expires,
     }
-    record(by, "funding.profile.update", profile, city=city, changes=changed_values(before, after))
+    record(by, "fundingprofile.update", profile, city=city, changes=changed_values(before, after))
     return profile
 
 
@@ -277,7 +277,7 @@ def create_application(
     )
     record(
         by,
-        "funding.application.create",
+        "application.create",
         application,
         visibility=visibility,
         opportunity=opportunity.pk if opportunity else None,
@@ -338,7 +338,7 @@ def update_application(
         if before != after:
             diff["milestones"] = [str(before), str(after)]
     if diff:
-        record(by, "funding.application.update", application, changes=diff)
+        record(by, "application.update", application, changes=diff)
     return application
 
 
@@ -412,7 +412,7 @@ def change_status(
     change.save()
     record(
         by,
-        "funding.application.status",
+        "application.status",
         application,
         changes={"status": [from_status, to_status]},
         amount_awarded=str(application.amount_awarded)
@@ -442,7 +442,7 @@ def set_checklist(by: Any, application: Application, key: str, done: bool) -> Ap
     if before != bool(done):
         record(
             by,
-            "funding.application.checklist",
+            "application.checklist",
             application,
             changes={key: [str(before), str(bool(done))]},
         )
