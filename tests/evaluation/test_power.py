@@ -117,3 +117,17 @@ def test_power_curve_of_proportions_passes_through_the_solved_n() -> None:
     curve = dict(power.power_curve_proportions(0.30, 0.40, n_min=n, n_max=n + 10, points=11))
     assert curve[n] == pytest.approx(0.8, abs=0.005)
     assert curve[n + 10] > curve[n]
+
+
+def test_a_huge_effect_on_few_units_has_a_power_not_nan() -> None:
+    """Regression (found by the API fuzzer): a standardised effect of 10 with 2.86 units
+    against 283 made scipy's noncentral t return NaN, and the API answered NaN as the power.
+    The normal approximation of the noncentral t takes over: the power is a number, ~1."""
+    import math
+
+    from civiclab.evaluation.stats.power import power_curve, power_means
+
+    result = power_means(2.86, 0.01, 0.001, alpha=0.01, ratio=99.0)
+    assert math.isfinite(result.power) and result.power > 0.99
+    curve = power_curve(0.01, 0.001, n_max=600, n_min=200, points=5, alpha=0.01, ratio=99.0)
+    assert curve and all(math.isfinite(p) and p > 0.99 for _n, p in curve)

@@ -83,6 +83,22 @@ def _t_power() -> Any:
     return TTestIndPower()
 
 
+def _t_test_power(d: float, n_per_arm: float, alpha: float, ratio: float) -> float:
+    """The two-sided t test's power (statsmodels). For a large standardised effect on few
+    units, scipy's noncentral t returns NaN (its series does not converge); there the normal
+    approximation of the noncentral t, Φ(δ − t*) + Φ(−δ − t*), is used — accurate to far
+    below a percentage point once δ is that large, and a number rather than NaN."""
+    power = float(_t_power().power(effect_size=d, nobs1=n_per_arm, alpha=alpha, ratio=ratio))
+    if math.isfinite(power):
+        return power
+    from scipy import stats
+
+    n2 = n_per_arm * ratio
+    delta = d * math.sqrt(n_per_arm * n2 / (n_per_arm + n2))
+    critical = float(stats.t.ppf(1 - alpha / 2, n_per_arm + n2 - 2))
+    return float(stats.norm.sf(critical - delta) + stats.norm.cdf(-critical - delta))
+
+
 def _normal_power() -> Any:
     from statsmodels.stats.power import NormalIndPower
 
@@ -123,7 +139,7 @@ def power_means(
     _check_sd(sd)
     _check_n(n_per_arm, ratio)
     d = abs(effect) / sd
-    p = float(_t_power().power(effect_size=d, nobs1=n_per_arm, alpha=alpha, ratio=ratio))
+    p = _t_test_power(d, n_per_arm, alpha, ratio)
     return PowerResult(n_per_arm, effect, p, alpha, ratio, standardised_effect=d)
 
 
@@ -447,12 +463,9 @@ def power_curve(
             if k >= 2:
                 curve.append((n, _cluster_t_power(d, k, cluster_size, de, alpha)))
         return curve
-    t_power = _t_power()
     for n in sizes:
         if n * ratio >= 2:
-            curve.append(
-                (n, float(t_power.power(effect_size=d, nobs1=n, alpha=alpha, ratio=ratio)))
-            )
+            curve.append((n, _t_test_power(d, n, alpha, ratio)))
     return curve
 
 
