@@ -320,6 +320,10 @@ def _frequencies_from_statistics(
     return {t: max(1, round(known.get(t, rarest / 2) * total)) for t in terms}
 
 
+# From how many rows (PostgreSQL's estimate) term frequencies are read from the statistics.
+STATISTICS_FROM_ROWS = 20_000
+
+
 def document_frequencies(
     index: FulltextIndex, terms: Iterable[str], cap: int = 5_000
 ) -> tuple[int, dict[str, int]]:
@@ -334,12 +338,20 @@ def document_frequencies(
             )
             estimate = cursor.fetchone()
             total = int(estimate[0]) if estimate and estimate[0] and estimate[0] > 0 else 0
-            if total <= 0:
+            # The estimate is ANALYZE's, kept even when what it counted was rolled back: below
+            # the statistics' threshold the rows are counted (cheap there) and never guessed.
+            if total < STATISTICS_FROM_ROWS:
                 cursor.execute(f"SELECT count(*) FROM {index.table}")
                 total = int(cursor.fetchone()[0])
             if not term_list:
                 return total, {}
-            estimated = _frequencies_from_statistics(cursor, index, term_list, total)
+            # ANALYZE's statistics stand in for counts only over a large index: on a small one
+            # they may be another day's (stale), and counting is cheap there anyway.
+            estimated = (
+                _frequencies_from_statistics(cursor, index, term_list, total)
+                if total >= STATISTICS_FROM_ROWS
+                else None
+            )
             if estimated is not None:
                 return total, estimated
             counts = ", ".join(
