@@ -78,11 +78,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=80_000)
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument(
+        "--extract", type=Path, help="an extract written before (funding_extract.py): reused"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="civiclab-bench-funding-") as tmp:
         work = Path(tmp)
         started = time.perf_counter()
-        extract = write_extract(work / "GrantsDBExtract20260101v2.zip", args.n, args.seed)
+        if args.extract and args.extract.exists():
+            extract = args.extract
+        else:
+            extract = write_extract(
+                args.extract or work / "GrantsDBExtract20260101v2.zip", args.n, args.seed
+            )
         print(
             f"extract: {args.n:,} opportunities, {extract.stat().st_size / 1e6:.0f} MB zipped, "
             f"written in {time.perf_counter() - started:.0f} s"
