@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civiclab.audit.services import record
+from civiclab.core import fulltext
 from civiclab.core.permissions import Role
 from civiclab.core.scoping import actor_for
 from civiclab.core.services import changed_values
@@ -38,6 +39,7 @@ from civiclab.funding.catalogue.records import (
     DocType,
     OpportunityRecord,
 )
+from civiclab.funding.catalogue.search_terms import CATEGORY_BIT, INSTRUMENT_BIT, mask
 from civiclab.funding.models import CatalogueImport, Opportunity, OpportunityChange
 
 # Records written per batch (and per query): 1,000 keeps a batch's rows (descriptions up to
@@ -75,7 +77,14 @@ RECORD_FIELDS = (
     "estimated_close_date",
     "fiscal_year",
 )
-WRITTEN_FIELDS = (*RECORD_FIELDS, "applicant_mask", "content_hash", "updated_at")
+WRITTEN_FIELDS = (
+    *RECORD_FIELDS,
+    "applicant_mask",
+    "activity_mask",
+    "instrument_mask",
+    "content_hash",
+    "updated_at",
+)
 
 
 def may_import(by: Any) -> bool:
@@ -91,6 +100,7 @@ class Counts:
     unchanged: int = 0
     superseded: int = 0  # forecasts whose synopsis is stored or in the same file
     changes: int = 0
+    indexed: int = 0
     kinds: dict[str, int] = field(default_factory=dict)
 
 
@@ -109,8 +119,9 @@ def import_catalogue(by: Any, path: Path | str, *, file_name: str | None = None)
     counts = Counts()
     try:
         run.format = detect(path)
-        with transaction.atomic():
+        with transaction.atomic(), fulltext.bulk_writes(search_index.OPPORTUNITIES):
             _import_records(run, reader_for(run.format)(path), counts)
+            search_index.analyze_after(counts.indexed)
     except (CatalogueError, OSError, zipfile.BadZipFile, ValidationError) as error:
         failure = error if isinstance(error, CatalogueError) else CatalogueError(str(error))
         run.status = "failed"
@@ -169,6 +180,9 @@ def _values(item: OpportunityRecord, digest: str, now: dt.datetime) -> dict[str,
     values = {name: getattr(item, name) for name in RECORD_FIELDS}
     values["doc_type"] = str(item.doc_type)
     values["applicant_mask"] = applicants.mask_of(item.applicant_codes)
+    # Written with the row: search_index.reindex would otherwise UPDATE every new row once more.
+    values["activity_mask"] = mask(item.activity_categories, CATEGORY_BIT)
+    values["instrument_mask"] = mask(item.instruments, INSTRUMENT_BIT)
     values["content_hash"] = digest
     values["updated_at"] = now
     return values
@@ -282,7 +296,14 @@ def _write(
             )
     _insert(OpportunityChange, changes_rows)
     counts.changes += len(changes_rows)
-    search_index.reindex(sorted(set(pks.values())))
+    # Indexed from the values just written (reading them back would read every description
+    # again); the masks are among them, so the index writes nothing else.
+    counts.indexed += search_index.index_rows(
+        [
+            tuple(pks[key] if name == "pk" else values[name] for name in search_index.FIELDS)
+            for key, values in pending.items()
+        ]
+    )
 
 
 def _insert(model: type[Any], rows: list[dict[str, Any]]) -> None:
