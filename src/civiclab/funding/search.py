@@ -38,7 +38,12 @@ from civiclab.funding.catalogue.eligibility import (
 )
 from civiclab.funding.catalogue.records import ACTIVITY_CATEGORIES, INSTRUMENTS
 from civiclab.funding.catalogue.search_terms import CATEGORY_BIT, INSTRUMENT_BIT
-from civiclab.funding.models import FUNDER_TYPES, CatalogueImport, Opportunity
+from civiclab.funding.models import (
+    FUNDER_TYPES,
+    CatalogueImport,
+    Opportunity,
+    OpportunityChange,
+)
 from civiclab.funding.queries.catalogue import visible_opportunities
 from civiclab.funding.queries.profile import profile_for
 from civiclab.funding.search_index import OPPORTUNITIES
@@ -412,18 +417,16 @@ _FACET_COUNTS: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {}
 
 
 def catalogue_version() -> tuple[Any, ...]:
-    """What changes whenever the catalogue does, read in one statement (indexed reads): the
-    latest successful import (its writes commit before it is marked succeeded), the latest
-    opportunity, and the number and latest change of the funds entered by hand (the two ways
-    opportunities change: ``services.catalogue``)."""
+    """What changes whenever the catalogue does, read in one statement of primary-key
+    lookups: the latest successful import (its writes commit before it is marked succeeded),
+    the latest opportunity, and the latest recorded change (a fund entered or edited by hand
+    records one: ``services.catalogue``)."""
     imports = CatalogueImport._meta.db_table
-    table = Opportunity._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT (SELECT MAX(id) FROM {imports} WHERE status = 'succeeded'), "
-            f"(SELECT MAX(id) FROM {table}), COUNT(*), MAX(updated_at) FROM {table} "
-            "WHERE source = %s",
-            ["manual"],
+            f"(SELECT MAX(id) FROM {Opportunity._meta.db_table}), "
+            f"(SELECT MAX(id) FROM {OpportunityChange._meta.db_table})"
         )
         return tuple(cursor.fetchone())
 
