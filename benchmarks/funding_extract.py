@@ -174,11 +174,13 @@ class _Text:
         self.subjects = self.pools[:1]
 
     def _sentence(self, topic: list[str], words: list[str], cumulative: list[float]) -> str:
+        # One subject word in twelve, one of the grant words above in twenty-four, the rest
+        # from the Zipf vocabulary (as funding_search.py's catalogue).
         count = self.rng.randint(12, 28)
         chosen = self.rng.choices(words, cum_weights=cumulative, k=count)
-        for position in range(0, count, 4):
+        for position in range(0, count, 12):
             chosen[position] = self.rng.choice(topic)
-        for position in range(1, count, 4):
+        for position in range(6, count, 24):
             chosen[position] = self.rng.choice(WORDS)
         return chosen[0].capitalize() + " " + " ".join(chosen[1:]) + "."
 
