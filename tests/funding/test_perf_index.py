@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from civiclab.core import fulltext
 from civiclab.funding import search as search_module
 from civiclab.funding.catalogue.search_terms import INDEXED_TEXT, indexed_part
+from civiclab.funding.models import Opportunity
 from civiclab.funding.search import SearchFilters, search
 from civiclab.funding.services.catalogue import import_catalogue
 from tests.funding.search_helpers import TODAY, opportunity
@@ -109,3 +110,20 @@ def test_small_facet_counts_are_not_kept(monkeypatch: pytest.MonkeyPatch) -> Non
     opportunity(title="Brownfields")
     search(None, None, "", SearchFilters(eligibility="all"), today=TODAY)
     assert search_module._FACET_COUNTS == {}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's GIN index")
+def test_imports_leave_the_gin_index_built() -> None:
+    """An import into an empty index and one into a full index (its pending list emptied at
+    the end) leave the GIN index in place and every opportunity indexed."""
+    table = search_module.OPPORTUNITIES.table
+    for _run in range(2):
+        import_catalogue(None, EXTRACT)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT indexdef FROM pg_indexes WHERE tablename = %s AND indexname = %s",
+                [table, f"{table}_gin"],
+            )
+            assert "gin (document)" in cursor.fetchone()[0]
+            cursor.execute(f"SELECT count(*) FROM {table}")
+            assert cursor.fetchone()[0] == Opportunity.objects.count() > 0

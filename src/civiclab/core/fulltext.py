@@ -243,13 +243,22 @@ def bulk_writes(index: FulltextIndex) -> Iterator[None]:
     """Around many ``upsert`` calls in one transaction (an import). On PostgreSQL, the GIN
     index's new entries wait in its pending list (64 MB rather than 4 MB), merged into the
     index in a few large sorted runs rather than many small ones, and the list is emptied at
-    the end, so that searches do not scan it afterwards. Nothing on SQLite."""
+    the end, so that searches do not scan it afterwards; and the long values written (the
+    vectors, the rows' descriptions) are compressed with lz4 rather than pglz when the server
+    has it (faster to compress, as fast to read). Nothing on SQLite. (Dropping the GIN index
+    and building it again at the end saved nothing measurable at 80,000 rows.)"""
     if _vendor(default_connection) != "postgresql":
         yield
         return
     with default_connection.cursor() as cursor:
         cursor.execute("SET LOCAL gin_pending_list_limit = '64MB'")
         cursor.execute("SET LOCAL work_mem = '64MB'")
+        cursor.execute(
+            "SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' "
+            "AND 'lz4' = ANY(enumvals)"
+        )
+        if cursor.fetchone():
+            cursor.execute("SET LOCAL default_toast_compression = 'lz4'")
     yield
     with default_connection.cursor() as cursor:
         cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [f"{index.table}_gin"])
