@@ -3,11 +3,13 @@
 ``write_extract(path, n, seed)`` writes a ``GrantsDBExtract…v2.zip`` holding one XML document
 (namespace ``http://apply.grants.gov/system/OpportunityDetail-V1.0``) with ``n`` opportunities
 with realistic text lengths: titles 60–120 characters, HTML descriptions 1,500–4,000
-characters in paragraphs, "additional information on eligibility" on two in five, 1–6
-applicant codes, 1–3 categories of activity, 1–2 assistance listings; about a quarter are
-forecasts, and one synopsis in ten also has the forecast it superseded in the same file (as
-the real extract does), so the document holds about ``1.1 × n`` records. Same ``n`` and
-``seed``, same bytes.
+characters in paragraphs (a record is about one or two of ``funding_search.TOPICS``, its
+sentences drawn from those subjects' pools: common grant words and a Zipf tail of rare ones,
+``funding_search.vocabulary(Random(seed))``), "additional information on eligibility" on two
+in five, 1–6 applicant codes, 1–3 categories of activity, 1–2 assistance listings; about a
+quarter are forecasts, and one synopsis in ten also has the forecast it superseded in the
+same file (as the real extract does), so the document holds about ``1.1 × n`` records. Same
+``n`` and ``seed``, same bytes.
 
     uv run python benchmarks/funding_extract.py 80000 /tmp/GrantsDBExtract20260101v2.zip
 """
@@ -15,11 +17,14 @@ the real extract does), so the document holds about ``1.1 × n`` records. Same `
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import random
 import sys
 import zipfile
 from html import escape
 from pathlib import Path
+
+from funding_search import TOPICS, vocabulary
 
 NAMESPACE = "http://apply.grants.gov/system/OpportunityDetail-V1.0"
 APPLICANTS = ["00", "01", "02", "04", "05", "06", "07", "08", "11", "12", "13", "20", "21",
@@ -148,28 +153,48 @@ WORDS = [
 ]
 
 
-def _sentence(rng: random.Random) -> str:
-    words = rng.choices(WORDS, k=rng.randint(12, 28))
-    return words[0].capitalize() + " " + " ".join(words[1:]) + "."
-
-
 def _date(day: dt.date) -> str:
     return day.strftime("%m%d%Y")
 
 
 class _Text:
-    """Pools of sentences (so generating 300 MB of text takes seconds, not minutes)."""
+    """Pools of sentences, one per subject (so generating 300 MB of text takes seconds, not
+    minutes). A sentence mixes its subject's words, the grant words above and a Zipf tail of
+    20,000 rarer words (``funding_search.vocabulary``): a word search then finds a few
+    opportunities or thousands, as in the real catalogue, rather than every one."""
 
-    def __init__(self, rng: random.Random) -> None:
+    def __init__(self, rng: random.Random, seed: int) -> None:
         self.rng = rng
-        self.sentences = [_sentence(rng) for _ in range(3_000)]
+        words, weights = vocabulary(random.Random(seed))
+        cumulative = list(itertools.accumulate(weights))
+        self.pools = [
+            [self._sentence(topic.split(), words, cumulative) for _ in range(1_000)]
+            for topic in TOPICS
+        ]
+        self.subjects = self.pools[:1]
+
+    def _sentence(self, topic: list[str], words: list[str], cumulative: list[float]) -> str:
+        # One subject word in twelve, one of the grant words above in twenty-four, the rest
+        # from the Zipf vocabulary (as funding_search.py's catalogue).
+        count = self.rng.randint(12, 28)
+        chosen = self.rng.choices(words, cum_weights=cumulative, k=count)
+        for position in range(0, count, 12):
+            chosen[position] = self.rng.choice(topic)
+        for position in range(6, count, 24):
+            chosen[position] = self.rng.choice(WORDS)
+        return chosen[0].capitalize() + " " + " ".join(chosen[1:]) + "."
+
+    def choose_subjects(self) -> None:
+        """The one or two subjects of the next record's text."""
+        self.subjects = self.rng.sample(self.pools, self.rng.randint(1, 2))
 
     def paragraphs(self, low: int, high: int) -> str:
         target = self.rng.randint(low, high)
         parts: list[str] = []
         size = 0
         while size < target:
-            paragraph = " ".join(self.rng.sample(self.sentences, self.rng.randint(2, 5)))
+            pool = self.rng.choice(self.subjects)
+            paragraph = " ".join(self.rng.sample(pool, self.rng.randint(2, 5)))
             parts.append(f"<p>{paragraph}</p>")
             size += len(paragraph) + 7
         return "".join(parts)[:target]
@@ -178,11 +203,13 @@ class _Text:
         target = self.rng.randint(60, 120)
         words: list[str] = []
         while len(" ".join(words)) < target:
-            words.append(self.rng.choice(WORDS).capitalize())
+            pool = self.rng.choice(self.subjects)
+            words.append(self.rng.choice(self.rng.choice(pool).split()).strip(".").capitalize())
         return " ".join(words)[:target].strip()
 
 
 def _record(rng: random.Random, text: _Text, opportunity_id: int, forecast: bool) -> str:
+    text.choose_subjects()
     agency_code, agency_name = rng.choice(AGENCIES)
     posted = dt.date(2025, 1, 1) + dt.timedelta(days=rng.randint(0, 540))
     fields: list[tuple[str, str]] = [
@@ -239,7 +266,7 @@ def _record(rng: random.Random, text: _Text, opportunity_id: int, forecast: bool
 def write_extract(path: Path, n: int, seed: int = 13) -> Path:
     """Write a zipped extract of ``n`` opportunities to ``path``; return ``path``."""
     rng = random.Random(seed)
-    text = _Text(rng)
+    text = _Text(rng, seed)
     member = path.with_suffix(".xml").name
     with (
         zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive,

@@ -8,6 +8,11 @@ categories, applicant types; about 8 % open, 4 % forecast, the rest closed), ind
 rare, with and without filters) and matches for several challenges.
 
     uv run python benchmarks/funding_search.py [--rows 80000] [--queries 300]
+    uv run python benchmarks/funding_search.py --extract /tmp/GrantsDBExtract20260101v2.zip
+
+With ``--extract``, the catalogue is the generated Grants.gov extract (``funding_extract.py``,
+the one ``funding_import.py`` times) imported by ``import_catalogue``, indexed as an import
+indexes it; the queries draw on the same vocabulary.
     CIVICLAB_DATABASE_URL=postgres://postgres@127.0.0.1:5432/NEW_DB \\
         uv run python benchmarks/funding_search.py
 
@@ -29,6 +34,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
+sys.path.insert(0, str(REPO / "benchmarks"))
 
 # Words of one subject occur together: a description is about one or two subjects, written
 # with the common words of grant-making and a long tail of rarer ones.
@@ -171,6 +177,26 @@ def build(rows: int) -> tuple[list[str], float]:
     return words, took
 
 
+def imported(extract: Path, rows: int) -> list[str]:
+    """Import ``extract`` (the catalogue as the import writes and indexes it); returns the
+    vocabulary its text was drawn from."""
+    from funding_extract import write_extract
+
+    from civiclab.funding.services.catalogue import import_catalogue
+
+    if not extract.exists():
+        started = time.perf_counter()
+        write_extract(extract, rows, 13)
+        print(f"extract of {rows:,} written in {time.perf_counter() - started:6.1f} s")
+    started = time.perf_counter()
+    run = import_catalogue(None, extract)
+    print(
+        f"import of {extract.name}: {run.created:,} opportunities "
+        f"in {time.perf_counter() - started:6.1f} s (indexed)"
+    )
+    return vocabulary(random.Random(13))[0]
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
@@ -274,6 +300,12 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=80_000)
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--match-rounds", type=int, default=5)
+    parser.add_argument(
+        "--extract",
+        type=Path,
+        help="import this Grants.gov extract (written by funding_extract.py with --rows "
+        "opportunities if missing) instead of building the catalogue row by row",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="civiclab-funding-") as tmp:
         os.environ.setdefault("CIVICLAB_DATA_DIR", str(Path(tmp) / "data"))
@@ -296,6 +328,8 @@ def main() -> None:
 
         if Opportunity.objects.exists():  # CIVICLAB_DATA_DIR kept from an earlier run
             words = vocabulary(random.Random(13))[0]
+        elif args.extract:
+            words = imported(args.extract, args.rows)
         else:
             words, _took = build(args.rows)
         if connection.vendor == "postgresql":

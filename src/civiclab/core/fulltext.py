@@ -28,7 +28,8 @@ transaction.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -132,19 +133,17 @@ def _write(index: FulltextIndex, rows: list[tuple[int, Sequence[str]]]) -> int:
         if len(texts) != width:
             raise ValueError(f"{index.name}: {width} texts per row, not {len(texts)}")
     ids = [int(row_id) for row_id, _texts in rows]
+    weights = [weight for _column, weight in index.columns]
     with default_connection.cursor() as cursor:
+        _delete_ids(cursor, index, ids)
         if _vendor(default_connection) == "postgresql":
-            vector = " || ".join(
-                f"setweight(to_tsvector('simple', %s), '{weight}')"
-                for _column, weight in index.columns
-            )
-            cursor.executemany(
-                f"INSERT INTO {index.table} (id, document) VALUES (%s, {vector}) "
-                "ON CONFLICT (id) DO UPDATE SET document = EXCLUDED.document",
-                [(int(row_id), *texts) for row_id, texts in rows],
-            )
+            # The vectors are written as tsvector literals with COPY: the text is already
+            # split into terms, so the positions are counted here rather than by
+            # to_tsvector's parser on the server (three times slower for the same vectors).
+            with cursor.cursor.copy(f"COPY {index.table} (id, document) FROM STDIN") as copy:
+                for row_id, texts in rows:
+                    copy.write_row((int(row_id), tsvector_literal(texts, weights)))
         else:
-            _delete_ids(cursor, index, ids)
             marks = ", ".join(["%s"] * (width + 1))
             cursor.executemany(
                 f"INSERT INTO {index.table} (rowid, {', '.join(index.column_names)}) "
@@ -152,6 +151,117 @@ def _write(index: FulltextIndex, rows: list[tuple[int, Sequence[str]]]) -> int:
                 [(int(row_id), *texts) for row_id, texts in rows],
             )
     return len(rows)
+
+
+# PostgreSQL's limits on a tsvector's positions (tsearch/ts_type.h): positions above
+# MAXENTRYPOS - 1 count as it, and a lexeme keeps at most MAXNUMPOS - 1 of them.
+_MAX_POSITION = (1 << 14) - 1
+_MAX_POSITIONS = 256 - 1
+_LAST_POSITION = str(_MAX_POSITION)
+_PREPARED_TEXT = re.compile(r"[a-z0-9 ]*")
+# "<position><weight>" for every position and weight, built once (the literal's parts).
+_POSITION_TEXT = {
+    weight: [
+        f"{position}{weight if weight != 'D' else ''}" for position in range(_MAX_POSITION + 1)
+    ]
+    for weight in WEIGHTS
+}
+
+
+def tsvector_literal(texts: Sequence[str], weights: Sequence[str]) -> str:
+    """The tsvector PostgreSQL computes for ``setweight(to_tsvector('simple', text), w) || …``
+    over ``texts`` (prepared terms, ``[a-z0-9]+`` separated by spaces) and their weights, as a
+    literal. As PostgreSQL does: each text's terms are numbered from 1, a term keeps at most
+    255 positions per text, positions stop at 16,383, and each text's positions follow the
+    highest one kept before it. One difference: a term with more than 255 positions across
+    the texts keeps 255 (``||`` keeps 256, a literal cannot hold more than 255)."""
+    for text in texts:
+        if not _PREPARED_TEXT.fullmatch(text):
+            raise ValueError("index texts are prepared terms: [a-z0-9]+ separated by spaces")
+    merged = _positions_uncapped(texts, weights)
+    if merged is None:
+        merged = _positions_capped(texts, weights)
+    return " ".join(f"{term}:{','.join(found)}" for term, found in merged.items())
+
+
+def _positions_uncapped(
+    texts: Sequence[str], weights: Sequence[str]
+) -> dict[str, list[str]] | None:
+    """Each term's positions when no cap applies (the common case, and a quarter of the
+    cost of ``_positions_capped``); None when one would."""
+    merged: dict[str, list[str]] = {}
+    offset = 0
+    for text, weight in zip(texts, weights, strict=True):
+        names = _POSITION_TEXT[weight]
+        words = text.split()
+        if offset + len(words) >= _MAX_POSITION:
+            return None
+        for position, term in enumerate(words, offset + 1):
+            found = merged.get(term)
+            if found is None:
+                merged[term] = [names[position]]
+            else:
+                found.append(names[position])
+        offset += len(words)
+    if any(len(found) >= _MAX_POSITIONS for found in merged.values()):
+        return None
+    return merged
+
+
+def _positions_capped(texts: Sequence[str], weights: Sequence[str]) -> dict[str, list[str]]:
+    merged: dict[str, list[str]] = {}
+    offset = 0
+    for text, weight in zip(texts, weights, strict=True):
+        names = _POSITION_TEXT[weight]
+        kept: dict[str, int] = {}
+        at_last: set[str] = set()
+        position = highest = 0
+        for term in text.split():
+            if position < _MAX_POSITION:
+                position += 1
+            count = kept.get(term, 0)
+            if count >= _MAX_POSITIONS:
+                continue
+            if position == _MAX_POSITION:
+                if term in at_last:
+                    continue
+                at_last.add(term)
+            kept[term] = count + 1
+            highest = position
+            shifted = min(position + offset, _MAX_POSITION)
+            found = merged.get(term)
+            if found is None:
+                merged[term] = [names[shifted]]
+            elif len(found) < _MAX_POSITIONS and not found[-1].startswith(_LAST_POSITION):
+                found.append(names[shifted])
+        offset = min(offset + highest, _MAX_POSITION)
+    return merged
+
+
+@contextmanager
+def bulk_writes(index: FulltextIndex) -> Iterator[None]:
+    """Around many ``upsert`` calls in one transaction (an import). On PostgreSQL, the GIN
+    index's new entries wait in its pending list (64 MB rather than 4 MB), merged into the
+    index in a few large sorted runs rather than many small ones, and the list is emptied at
+    the end, so that searches do not scan it afterwards; and the long values written (the
+    vectors, the rows' descriptions) are compressed with lz4 rather than pglz when the server
+    has it (faster to compress, as fast to read). Nothing on SQLite. (Dropping the GIN index
+    and building it again at the end saved nothing measurable at 80,000 rows.)"""
+    if _vendor(default_connection) != "postgresql":
+        yield
+        return
+    with default_connection.cursor() as cursor:
+        cursor.execute("SET LOCAL gin_pending_list_limit = '64MB'")
+        cursor.execute("SET LOCAL work_mem = '64MB'")
+        cursor.execute(
+            "SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' "
+            "AND 'lz4' = ANY(enumvals)"
+        )
+        if cursor.fetchone():
+            cursor.execute("SET LOCAL default_toast_compression = 'lz4'")
+    yield
+    with default_connection.cursor() as cursor:
+        cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [f"{index.table}_gin"])
 
 
 def _delete_ids(cursor: Any, index: FulltextIndex, ids: list[int]) -> None:

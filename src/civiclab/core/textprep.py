@@ -92,36 +92,33 @@ def _join(compound: str) -> str:
 def index_terms(text: str) -> str:
     """``text`` as the index stores it: its terms separated by spaces (a compound as its
     parts and as one joined term; every word as its stems in both languages)."""
-    out: list[str] = []
-    append = out.append
-    prepared = _PREPARED.get
-    for token in _TOKEN.findall(fold(text)):
-        terms = prepared(token)
-        if terms is None:
-            terms = _prepare(token)
-        if terms:
-            append(terms)
-    return " ".join(out)
+    # map over the cache's __getitem__: the loop runs in C for the tokens seen before (most).
+    return " ".join(filter(None, map(_PREPARED.__getitem__, _TOKEN.findall(fold(text)))))
 
 
-# token → its index terms joined by spaces ("" for a stop word): the same cache as _STEMS, one
-# step further, since a catalogue repeats its words many times over.
-_PREPARED: dict[str, str] = {}
+class _PreparedTokens(dict[str, str]):
+    """token → its index terms joined by spaces ("" for a stop word): the same cache as
+    _STEMS, one step further, since a catalogue repeats its words many times over."""
+
+    def __missing__(self, token: str) -> str:
+        terms = _prepare(token)
+        if len(self) < _STEM_CACHE_LIMIT:
+            self[token] = terms
+        return terms
+
+
+_PREPARED = _PreparedTokens()
 
 
 def _prepare(token: str) -> str:
     if token.isalnum():
-        terms = "" if token in STOP_WORDS else " ".join(stems(token[:MAX_TERM_LENGTH]))
-    else:
-        parts = _PART.findall(token)
-        found = ["".join(parts)[:MAX_TERM_LENGTH]]
-        for part in parts:
-            if part not in STOP_WORDS:
-                found.extend(stems(part[:MAX_TERM_LENGTH]))
-        terms = " ".join(found)
-    if len(_PREPARED) < _STEM_CACHE_LIMIT:
-        _PREPARED[token] = terms
-    return terms
+        return "" if token in STOP_WORDS else " ".join(stems(token[:MAX_TERM_LENGTH]))
+    parts = _PART.findall(token)
+    found = ["".join(parts)[:MAX_TERM_LENGTH]]
+    for part in parts:
+        if part not in STOP_WORDS:
+            found.extend(stems(part[:MAX_TERM_LENGTH]))
+    return " ".join(found)
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ OPPORTUNITIES = fulltext.FulltextIndex("funding_opportunity", COLUMNS)
 BATCH = 1_000
 # A reindex of this many opportunities or more refreshes the planner's statistics.
 ANALYZE_AFTER = 1_000
-_FIELDS = (
+FIELDS = (
     "pk",
     "agency_code",
     "agency_name",
@@ -57,7 +57,7 @@ def reindex(opportunity_ids: Iterable[int] | None = None) -> int:
         written = 0
         for start in range(0, len(ids), BATCH):
             chunk = ids[start : start + BATCH]
-            rows = list(Opportunity.objects.filter(pk__in=chunk).values_list(*_FIELDS))
+            rows = list(Opportunity.objects.filter(pk__in=chunk).values_list(*FIELDS))
             present = {row[0] for row in rows}
             gone = [i for i in chunk if i not in present]
             if gone:
@@ -67,6 +67,21 @@ def reindex(opportunity_ids: Iterable[int] | None = None) -> int:
         if len(ids) >= ANALYZE_AFTER:
             _analyze()
         return written
+
+
+def index_rows(rows: list[tuple[object, ...]]) -> int:
+    """Index opportunities whose values the caller holds (the import: the rows it has just
+    written, ``_FIELDS`` in order), rather than reading them back; inside the caller's
+    transaction. Returns how many were indexed."""
+    written = fulltext.upsert(OPPORTUNITIES, _prepared(rows))
+    _update_masks(rows)
+    return written
+
+
+def analyze_after(count: int) -> None:
+    """Refresh the planner's statistics when ``count`` opportunities were just indexed."""
+    if count >= ANALYZE_AFTER:
+        _analyze()
 
 
 def _analyze() -> None:

@@ -39,6 +39,24 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 )
 
 
+# How much of a description (and of the eligibility text) is indexed, in characters: cut at
+# the last space before it. A Grants.gov description states what is funded and for whom in its
+# first paragraphs; what follows is mostly how to apply (registration, formats, contacts),
+# words every opportunity shares. Indexing the start keeps each vector small (a term's
+# frequency in a long boilerplate tail only dilutes the ranking, which normalises by length)
+# and the import's indexing time proportional to what is worth finding. Matches still show
+# passages from the whole text (``passage``).
+INDEXED_TEXT = 2_000
+
+
+def indexed_part(text: str, limit: int = INDEXED_TEXT) -> str:
+    """The start of ``text`` the index holds: at most ``limit`` characters, cut at a space."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit + 1)
+    return text[: cut if cut > 0 else limit]
+
+
 def mask(codes: Iterable[object], bits: dict[str, int]) -> int:
     """The bit mask of ``codes`` (unknown codes add nothing)."""
     total = 0
@@ -66,8 +84,8 @@ def index_columns(
     return (
         index_terms(codes),
         index_terms(title),
-        index_terms(eligibility_text),
-        index_terms(description),
+        index_terms(indexed_part(eligibility_text)),
+        index_terms(indexed_part(description)),
     )
 
 
