@@ -333,8 +333,8 @@ def _insert(model: type[Any], rows: list[dict[str, Any]]) -> None:
         if conn.vendor == "postgresql":
             # COPY: several times faster than INSERTs of rows with kilobytes of text.
             with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for values in prepared:
-                    copy.write_row(values)
+                for prepared_row in prepared:
+                    copy.write_row(prepared_row)
         else:
             cursor.executemany(sql, prepared)
 
