@@ -57,6 +57,8 @@ CLOSING_LIMIT = 366  # "closing within N days"
 FACET_VALUES = 20  # agencies listed in the agency facet
 ELIGIBILITY_CHOICES = ("for_my_city", "eligible", "all")
 STATUS_CHOICES = ("", "open", "forecast", "closing", "closed", "any")
+# When more match, only the newest this many are ranked (docs/funding.md, "Scale").
+RANKED_AT_MOST = 2_000
 # The "closing soon" facet counts those closing within this many days (or the filter's N).
 CLOSING_SOON = 30
 
@@ -256,7 +258,12 @@ def search(
     facets, total = facet_counts(matched, profile, today, filters.closing_within)
     if groups and total:
         ranked = fulltext.search(
-            OPPORTUNITIES, groups, offset + limit, restrict_ids=chosen, require_all=True
+            OPPORTUNITIES,
+            groups,
+            offset + limit,
+            restrict_ids=chosen,
+            require_all=True,
+            rank_at_most=(max(RANKED_AT_MOST, offset + limit) if total > RANKED_AT_MOST else None),
         )[offset:]
         by_id = Opportunity.objects.in_bulk([i for i, _score in ranked])
         scored = [(by_id[i], score) for i, score in ranked if i in by_id]
