@@ -88,3 +88,19 @@ def test_every_filter_column_is_in_the_filters_index() -> None:
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA index_info('opportunity_search_filters')")
             assert {row[2] for row in cursor.fetchall()} >= read
+
+
+def test_few_matches_or_many_the_same_page(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The filters checked on a few matches by primary key, or the matches looked up among
+    every candidate, give the same hits, total and facets."""
+    opportunity(title="Ferry terminal", close_date=TODAY - dt.timedelta(days=1))
+    opportunity(title="Ferry landing repairs", agency_code="DOT")
+    opportunity(title="Ferry ferry service", applicant_codes=["25"])
+    opportunity(title="Bus service")
+    few = search(None, world.city, "ferry", today=TODAY)
+    monkeypatch.setattr(search_module, "FEW_MATCHES", 1)
+    many = search(None, world.city, "ferry", today=TODAY)
+    assert few.total == many.total == 2
+    assert [h.opportunity.pk for h in few.hits] == [h.opportunity.pk for h in many.hits]
+    assert few.facets == many.facets
+    assert search(None, world.city, "ferry zyxwv", today=TODAY).total == 0

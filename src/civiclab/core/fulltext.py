@@ -333,6 +333,18 @@ def matching_sql(
     return f"SELECT rowid FROM {index.table} WHERE {index.table} MATCH %s", [expression]
 
 
+def matching_ids(
+    index: FulltextIndex, groups: Groups, at_most: int, require_all: bool = True
+) -> list[int] | None:
+    """Every id matching ``groups`` when at most ``at_most`` do, else None: read without
+    ranking, and stopping at ``at_most + 1``, so a common word costs little."""
+    sql, params = matching_sql(index, groups, require_all)
+    with default_connection.cursor() as cursor:
+        cursor.execute(f"{sql} LIMIT %s", [*params, at_most + 1])
+        found = [int(row[0]) for row in cursor.fetchall()]
+    return found if len(found) <= at_most else None
+
+
 def search(
     index: FulltextIndex,
     groups: Groups,

@@ -57,6 +57,9 @@ CLOSING_LIMIT = 366  # "closing within N days"
 FACET_VALUES = 20  # agencies listed in the agency facet
 ELIGIBILITY_CHOICES = ("for_my_city", "eligible", "all")
 STATUS_CHOICES = ("", "open", "forecast", "closing", "closed", "any")
+FACETS = ("category", "agency", "instrument", "status", "eligibility")
+# Up to this many matches in the whole catalogue, the filters are checked on the matches.
+FEW_MATCHES = 1_000
 # When more match, only the newest this many are ranked (docs/funding.md, "Scale").
 RANKED_AT_MOST = 2_000
 # The "closing soon" facet counts those closing within this many days (or the filter's N).
@@ -250,9 +253,19 @@ def search(
     chosen = filtered(base, filters, profile, today)
     words = query_words(query, QUERY_WORDS)
     groups = [w.terms for w in words]
+    ranked_among: QuerySet[Opportunity] = chosen
     if groups:
-        sql, params = fulltext.matching_sql(OPPORTUNITIES, groups, require_all=True)
-        matched = chosen.filter(pk__in=RawSQL(sql, params))  # type: ignore[arg-type]
+        few = fulltext.matching_ids(OPPORTUNITIES, groups, FEW_MATCHES, require_all=True)
+        if few == []:
+            return SearchPage(hits=[], total=0, facets={name: [] for name in FACETS})
+        if few is not None:
+            # Few match in the whole catalogue (a rare word): the filters are checked on
+            # those rows by primary key, rather than every candidate read from the filters'
+            # index and looked up in the full-text index.
+            matched = ranked_among = chosen.filter(pk__in=few)
+        else:
+            sql, params = fulltext.matching_sql(OPPORTUNITIES, groups, require_all=True)
+            matched = chosen.filter(pk__in=RawSQL(sql, params))  # type: ignore[arg-type]
     else:
         matched = chosen
     facets, total = facet_counts(matched, profile, today, filters.closing_within)
@@ -261,7 +274,7 @@ def search(
             OPPORTUNITIES,
             groups,
             offset + limit,
-            restrict_ids=chosen,
+            restrict_ids=ranked_among,
             require_all=True,
             rank_at_most=(max(RANKED_AT_MOST, offset + limit) if total > RANKED_AT_MOST else None),
         )[offset:]
@@ -390,13 +403,7 @@ def facet_counts(
         },
         "eligibility": {s.value: str(STATUS_LABELS[s]) for s in Status},
     }
-    facets: dict[str, list[tuple[str, str, int]]] = {
-        "category": [],
-        "agency": [],
-        "instrument": [],
-        "status": [],
-        "eligibility": [],
-    }
+    facets: dict[str, list[tuple[str, str, int]]] = {name: [] for name in FACETS}
     for (facet, value, _cond), count in zip(sums, row[1:], strict=True):
         if count:
             label = labels[facet][value]
