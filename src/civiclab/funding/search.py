@@ -60,6 +60,8 @@ STATUS_CHOICES = ("", "open", "forecast", "closing", "closed", "any")
 FACETS = ("category", "agency", "instrument", "status", "eligibility")
 # Up to this many matches in the whole catalogue, the filters are checked on the matches.
 FEW_MATCHES = 1_000
+# Up to this many matches in the whole catalogue (an estimate), the allowed ones are read once.
+READ_MATCHES_FROM = 25_000
 # When more match, only the newest this many are ranked (docs/funding.md, "Scale").
 RANKED_AT_MOST = 2_000
 # The "closing soon" facet counts those closing within this many days (or the filter's N).
@@ -266,6 +268,15 @@ def search(
         else:
             sql, params = fulltext.matching_sql(OPPORTUNITIES, groups, require_all=True)
             matched = chosen.filter(pk__in=RawSQL(sql, params))  # type: ignore[arg-type]
+            if connection.vendor == "postgresql" and most_matches(groups) <= READ_MATCHES_FROM:
+                # Words of middling frequency on PostgreSQL: the allowed matches are read
+                # once, then counted and ranked by primary key, rather than found among the
+                # candidates twice (for the facets, then for the ranking), each time reading
+                # every candidate's vector. (SQLite finds them from FTS5's lists: cheap.)
+                found = list(matched.order_by().values_list("pk", flat=True))
+                if not found:
+                    return SearchPage(hits=[], total=0, facets={name: [] for name in FACETS})
+                matched = ranked_among = Opportunity.objects.filter(pk__in=found)
     else:
         matched = chosen
     facets, total = facet_counts(matched, profile, today, filters.closing_within)
@@ -312,6 +323,16 @@ def search(
             )
         )
     return SearchPage(hits=hits, total=total, facets=facets)
+
+
+def most_matches(groups: list[list[str]]) -> int:
+    """About how many opportunities match every group: the least frequent group's most
+    frequent term (a word's alternatives are mostly its forms in the same texts), from the
+    index's document frequencies (PostgreSQL's: its statistics' estimates)."""
+    _total, frequencies = fulltext.document_frequencies(
+        OPPORTUNITIES, [term for group in groups for term in group]
+    )
+    return min(max(frequencies.get(term, 0) for term in group) for group in groups)
 
 
 def days_left(opportunity: Opportunity, today: dt.date) -> int | None:
