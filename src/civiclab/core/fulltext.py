@@ -333,6 +333,18 @@ def matching_sql(
     return f"SELECT rowid FROM {index.table} WHERE {index.table} MATCH %s", [expression]
 
 
+def matching_ids(
+    index: FulltextIndex, groups: Groups, at_most: int, require_all: bool = True
+) -> list[int] | None:
+    """Every id matching ``groups`` when at most ``at_most`` do, else None: read without
+    ranking, and stopping at ``at_most + 1``, so a common word costs little."""
+    sql, params = matching_sql(index, groups, require_all)
+    with default_connection.cursor() as cursor:
+        cursor.execute(f"{sql} LIMIT %s", [*params, at_most + 1])
+        found = [int(row[0]) for row in cursor.fetchall()]
+    return found if len(found) <= at_most else None
+
+
 def search(
     index: FulltextIndex,
     groups: Groups,
@@ -340,36 +352,65 @@ def search(
     restrict_ids: Restriction = None,
     *,
     require_all: bool = False,
+    rank_at_most: int | None = None,
 ) -> list[tuple[int, float]]:
     """The ids matching ``groups`` (any of them; every one with ``require_all``), best first,
     with their scores (larger is better), at most ``limit``; only among ``restrict_ids`` (ids
-    or a QuerySet of the indexed model) when given."""
+    or a QuerySet of the indexed model) when given. With ``rank_at_most``, only that many
+    matches are ranked: the newest (highest ids), a bound on the ranking's work when a
+    common word matches tens of thousands of rows (the caller knows how many matched)."""
     cleaned = _clean(groups)
     if not cleaned or limit <= 0:
         return []
     expression = _expression(cleaned, require_all)
+    bounded = rank_at_most is not None
     with default_connection.cursor() as cursor:
         if _vendor(default_connection) == "postgresql":
             where, params = _restriction(restrict_ids, "id")
-            cursor.execute(
-                f"SELECT id, ts_rank(document, q, 1) AS score FROM {index.table}, "
-                f"to_tsquery('simple', %s) q WHERE document @@ q{where} "
-                "ORDER BY score DESC, id LIMIT %s",
-                [expression, *params, limit],
-            )
+            if bounded:
+                # The newest matches first (read backwards in the primary key or sorted
+                # from the GIN index's matches, as the planner finds cheaper), then only
+                # their vectors are ranked.
+                cursor.execute(
+                    f"WITH allowed AS MATERIALIZED (SELECT id FROM {index.table} "
+                    f"WHERE document @@ to_tsquery('simple', %s){where} "
+                    "ORDER BY id DESC LIMIT %s) "
+                    f"SELECT id, ts_rank(document, q, 1) AS score FROM {index.table}, "
+                    "to_tsquery('simple', %s) q WHERE id IN (SELECT id FROM allowed) "
+                    "ORDER BY score DESC, id LIMIT %s",
+                    [expression, *params, rank_at_most, expression, limit],
+                )
+            else:
+                cursor.execute(
+                    f"SELECT id, ts_rank(document, q, 1) AS score FROM {index.table}, "
+                    f"to_tsquery('simple', %s) q WHERE document @@ q{where} "
+                    "ORDER BY score DESC, id LIMIT %s",
+                    [expression, *params, limit],
+                )
         else:
-            # The matches are ranked first, then restricted: FTS5 would otherwise look each
-            # allowed id up with the whole query (a lookup per id, far slower).
-            where, params = _restriction(restrict_ids, "id")
+            # "+rowid": FTS5 reads the matches and SQLite checks each against the allowed
+            # ids (read once) before bm25 is computed, so only the allowed matches are
+            # ranked; handed to FTS5, each allowed id would be looked up with the whole query.
+            where, params = _restriction(restrict_ids, "+rowid")
             weights = ", ".join(str(WEIGHTS[w]) for _c, w in index.columns)
-            cursor.execute(
-                f"WITH matched AS MATERIALIZED (SELECT rowid AS id, "
-                f"-bm25({index.table}, {weights}) AS score FROM {index.table} "
-                f"WHERE {index.table} MATCH %s) "
-                f"SELECT id, score FROM matched WHERE 1 = 1{where} "
-                "ORDER BY score DESC, id LIMIT %s",
-                [expression, *params, limit],
-            )
+            if bounded:
+                cursor.execute(
+                    f"WITH allowed AS MATERIALIZED (SELECT rowid AS id FROM {index.table} "
+                    f"WHERE {index.table} MATCH %s{where} ORDER BY rowid DESC LIMIT %s) "
+                    f"SELECT rowid, -bm25({index.table}, {weights}) AS score "
+                    f"FROM {index.table} WHERE {index.table} MATCH %s "
+                    "AND rowid >= (SELECT min(id) FROM allowed) "
+                    "AND +rowid IN (SELECT id FROM allowed) "
+                    "ORDER BY score DESC, rowid LIMIT %s",
+                    [expression, *params, rank_at_most, expression, limit],
+                )
+            else:
+                cursor.execute(
+                    f"SELECT rowid, -bm25({index.table}, {weights}) AS score "
+                    f"FROM {index.table} WHERE {index.table} MATCH %s{where} "
+                    "ORDER BY score DESC, rowid LIMIT %s",
+                    [expression, *params, limit],
+                )
         return [(int(row_id), float(score)) for row_id, score in cursor.fetchall()]
 
 

@@ -69,6 +69,9 @@ SEARCH_FILTER_COLUMNS = [
     "funder_type",
     "award_ceiling",
     "cost_sharing",
+    # Read by every search for a city (a fund for another country's applicants is not
+    # eligible): outside the index, the rows themselves are read (six times slower).
+    "country",
 ]
 
 

@@ -57,6 +57,13 @@ CLOSING_LIMIT = 366  # "closing within N days"
 FACET_VALUES = 20  # agencies listed in the agency facet
 ELIGIBILITY_CHOICES = ("for_my_city", "eligible", "all")
 STATUS_CHOICES = ("", "open", "forecast", "closing", "closed", "any")
+FACETS = ("category", "agency", "instrument", "status", "eligibility")
+# Up to this many matches in the whole catalogue, the filters are checked on the matches.
+FEW_MATCHES = 1_000
+# Up to this many matches in the whole catalogue (an estimate), the allowed ones are read once.
+READ_MATCHES_FROM = 25_000
+# When more match, only the newest this many are ranked (docs/funding.md, "Scale").
+RANKED_AT_MOST = 2_000
 # The "closing soon" facet counts those closing within this many days (or the filter's N).
 CLOSING_SOON = 30
 
@@ -248,15 +255,39 @@ def search(
     chosen = filtered(base, filters, profile, today)
     words = query_words(query, QUERY_WORDS)
     groups = [w.terms for w in words]
+    ranked_among: QuerySet[Opportunity] = chosen
     if groups:
-        sql, params = fulltext.matching_sql(OPPORTUNITIES, groups, require_all=True)
-        matched = chosen.filter(pk__in=RawSQL(sql, params))  # type: ignore[arg-type]
+        few = fulltext.matching_ids(OPPORTUNITIES, groups, FEW_MATCHES, require_all=True)
+        if few == []:
+            return SearchPage(hits=[], total=0, facets={name: [] for name in FACETS})
+        if few is not None:
+            # Few match in the whole catalogue (a rare word): the filters are checked on
+            # those rows by primary key, rather than every candidate read from the filters'
+            # index and looked up in the full-text index.
+            matched = ranked_among = chosen.filter(pk__in=few)
+        else:
+            sql, params = fulltext.matching_sql(OPPORTUNITIES, groups, require_all=True)
+            matched = chosen.filter(pk__in=RawSQL(sql, params))  # type: ignore[arg-type]
+            if connection.vendor == "postgresql" and most_matches(groups) <= READ_MATCHES_FROM:
+                # Words of middling frequency on PostgreSQL: the allowed matches are read
+                # once, then counted and ranked by primary key, rather than found among the
+                # candidates twice (for the facets, then for the ranking), each time reading
+                # every candidate's vector. (SQLite finds them from FTS5's lists: cheap.)
+                found = list(matched.order_by().values_list("pk", flat=True))
+                if not found:
+                    return SearchPage(hits=[], total=0, facets={name: [] for name in FACETS})
+                matched = ranked_among = Opportunity.objects.filter(pk__in=found)
     else:
         matched = chosen
     facets, total = facet_counts(matched, profile, today, filters.closing_within)
     if groups and total:
         ranked = fulltext.search(
-            OPPORTUNITIES, groups, offset + limit, restrict_ids=chosen, require_all=True
+            OPPORTUNITIES,
+            groups,
+            offset + limit,
+            restrict_ids=ranked_among,
+            require_all=True,
+            rank_at_most=(max(RANKED_AT_MOST, offset + limit) if total > RANKED_AT_MOST else None),
         )[offset:]
         by_id = Opportunity.objects.in_bulk([i for i, _score in ranked])
         scored = [(by_id[i], score) for i, score in ranked if i in by_id]
@@ -292,6 +323,16 @@ def search(
             )
         )
     return SearchPage(hits=hits, total=total, facets=facets)
+
+
+def most_matches(groups: list[list[str]]) -> int:
+    """About how many opportunities match every group: the least frequent group's most
+    frequent term (a word's alternatives are mostly its forms in the same texts), from the
+    index's document frequencies (PostgreSQL's: its statistics' estimates)."""
+    _total, frequencies = fulltext.document_frequencies(
+        OPPORTUNITIES, [term for group in groups for term in group]
+    )
+    return min(max(frequencies.get(term, 0) for term in group) for group in groups)
 
 
 def days_left(opportunity: Opportunity, today: dt.date) -> int | None:
@@ -383,13 +424,7 @@ def facet_counts(
         },
         "eligibility": {s.value: str(STATUS_LABELS[s]) for s in Status},
     }
-    facets: dict[str, list[tuple[str, str, int]]] = {
-        "category": [],
-        "agency": [],
-        "instrument": [],
-        "status": [],
-        "eligibility": [],
-    }
+    facets: dict[str, list[tuple[str, str, int]]] = {name: [] for name in FACETS}
     for (facet, value, _cond), count in zip(sums, row[1:], strict=True):
         if count:
             label = labels[facet][value]
