@@ -254,7 +254,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='opportunity',
-            index=models.Index(fields=['close_date', 'doc_type', 'network', 'applicant_mask', 'activity_mask', 'instrument_mask', 'agency_code', 'funder_type', 'award_ceiling', 'cost_sharing'], name='opportunity_search_filters'),
+            index=models.Index(fields=['close_date', 'doc_type', 'network', 'applicant_mask', 'activity_mask', 'instrument_mask', 'agency_code', 'funder_type', 'award_ceiling', 'cost_sharing', 'country'], name='opportunity_search_filters'),
         ),
         migrations.AddConstraint(
             model_name='opportunity',
