@@ -15,6 +15,7 @@ the ranking of matches: ``funding/matching.py``.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -307,12 +308,12 @@ def search(
         )
         by_id = Opportunity.objects.in_bulk(page_ids)
         scored = [(by_id[i], 0.0) for i in page_ids if i in by_id]
-    found = fulltext.matched_terms(
+    terms_of = fulltext.matched_terms(
         OPPORTUNITIES, [o.pk for o, _s in scored], [t for g in groups for t in g]
     )
     hits = []
     for opportunity, score in scored:
-        terms = found.get(opportunity.pk, set())
+        terms = terms_of.get(opportunity.pk, set())
         hits.append(
             Hit(
                 opportunity=opportunity,
@@ -325,7 +326,7 @@ def search(
     return SearchPage(hits=hits, total=total, facets=facets)
 
 
-def most_matches(groups: list[list[str]]) -> int:
+def most_matches(groups: Sequence[Sequence[str]]) -> int:
     """About how many opportunities match every group: the least frequent group's most
     frequent term (a word's alternatives are mostly its forms in the same texts), from the
     index's document frequencies (PostgreSQL's: its statistics' estimates)."""
