@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "civiclab.geo",
     "civiclab.evaluation",
     "civiclab.funding",
+    "civiclab.exchange",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

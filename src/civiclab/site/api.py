@@ -21,6 +21,7 @@ from civiclab.datasets.api import router as datasets_router
 from civiclab.datasets.ingest.report import IngestError
 from civiclab.datasets.ingest_text import error_message, report_for_reader
 from civiclab.evaluation.api import router as evaluation_router
+from civiclab.exchange.api import router as exchange_router
 from civiclab.funding.api import router as funding_router
 from civiclab.geo.api.analysis import router as geo_analysis_router
 from civiclab.geo.api.layers import router as geo_layers_router
@@ -82,3 +83,4 @@ api.add_router("/", portfolio_challenges.router, tags=["portfolio"])
 api.add_router("/", portfolio_solutions.router, tags=["portfolio"])
 api.add_router("/", evaluation_router, tags=["evaluation"])
 api.add_router("/funding/", funding_router, tags=["funding"])
+api.add_router("/exchange/", exchange_router, tags=["exchange"])

@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include("civiclab.geo.urls")),
     path("", include("civiclab.evaluation.urls")),
     path("", include("civiclab.funding.urls")),
+    path("", include("civiclab.exchange.urls")),
     path("accounts/", include("civiclab.accounts.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", api.urls),

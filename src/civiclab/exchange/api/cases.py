@@ -1,0 +1,5 @@
+"""cases routes."""
+
+from ninja import Router
+
+router = Router()

@@ -1,0 +1,5 @@
+"""convenings routes."""
+
+from ninja import Router
+
+router = Router()

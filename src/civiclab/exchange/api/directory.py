@@ -1,0 +1,5 @@
+"""directory routes."""
+
+from ninja import Router
+
+router = Router()

@@ -1,0 +1,5 @@
+"""discussions routes."""
+
+from ninja import Router
+
+router = Router()

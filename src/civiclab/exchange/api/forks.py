@@ -1,0 +1,5 @@
+"""forks routes."""
+
+from ninja import Router
+
+router = Router()

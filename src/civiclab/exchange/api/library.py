@@ -1,0 +1,5 @@
+"""library routes."""
+
+from ninja import Router
+
+router = Router()

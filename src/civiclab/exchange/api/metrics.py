@@ -1,0 +1,5 @@
+"""metrics routes."""
+
+from ninja import Router
+
+router = Router()

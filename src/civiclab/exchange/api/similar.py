@@ -1,0 +1,5 @@
+"""similar routes."""
+
+from ninja import Router
+
+router = Router()

@@ -1,0 +1,1 @@
+"""Links and panels the exchange contributes to lower apps' pages, one module per area."""

@@ -1,0 +1,1 @@
+"""forks models."""

@@ -1,0 +1,1 @@
+"""Pages of the exchange, one module per area (each with its ``urlpatterns``)."""

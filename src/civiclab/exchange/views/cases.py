@@ -1,0 +1,5 @@
+"""cases pages."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

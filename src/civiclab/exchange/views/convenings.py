@@ -1,0 +1,5 @@
+"""convenings pages."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

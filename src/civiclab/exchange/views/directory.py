@@ -1,0 +1,5 @@
+"""directory pages."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

@@ -1,0 +1,5 @@
+"""discussions pages."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

@@ -1,0 +1,5 @@
+"""forks pages."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

@@ -1,0 +1,5 @@
+"""library pages."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

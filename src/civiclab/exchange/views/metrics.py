@@ -1,0 +1,5 @@
+"""metrics pages."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

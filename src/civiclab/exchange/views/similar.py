@@ -1,0 +1,5 @@
+"""similar pages."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
