@@ -127,3 +127,31 @@ def test_imports_leave_the_gin_index_built() -> None:
             assert "gin (document)" in cursor.fetchone()[0]
             cursor.execute(f"SELECT count(*) FROM {table}")
             assert cursor.fetchone()[0] == Opportunity.objects.count() > 0
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner")
+def test_a_word_in_every_row_is_read_from_the_gin_index() -> None:
+    """The vectors are TOASTed, which the planner does not count: inside ``index_scans`` a
+    word in every row is still found through the GIN index, not by reading every vector; the
+    settings are put back afterwards (the test runs inside a transaction)."""
+    for n in range(40):
+        opportunity(title=f"Program {n}", description="program " * 400)
+    table = search_module.OPPORTUNITIES.table
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {table}")
+        cursor.execute("SHOW enable_seqscan")
+        before = cursor.fetchone()[0]
+        with fulltext.index_scans():
+            cursor.execute(
+                f"EXPLAIN SELECT id FROM {table} WHERE document @@ to_tsquery('simple', 'program')"
+            )
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("SHOW enable_seqscan")
+        assert cursor.fetchone()[0] == before
+        cursor.execute(
+            "SELECT attstorage FROM pg_attribute WHERE attrelid = %s::regclass "
+            "AND attname = 'document'",
+            [table],
+        )
+        assert cursor.fetchone()[0] == "x"  # EXTENDED: compressed, then out of line
+    assert "Seq Scan" not in plan and "_gin" in plan

@@ -73,7 +73,7 @@ def test_every_filter_column_is_in_the_filters_index() -> None:
         search_module.profile_for(None),
         TODAY,
     )
-    sql, _params = filtered.values("pk").query.sql_with_params()
+    sql, _params = filtered.order_by().values("pk").query.sql_with_params()
     table = Opportunity._meta.db_table
     read = {
         field.column
@@ -104,21 +104,3 @@ def test_few_matches_or_many_the_same_page(world: World, monkeypatch: pytest.Mon
     assert [h.opportunity.pk for h in few.hits] == [h.opportunity.pk for h in many.hits]
     assert few.facets == many.facets
     assert search(None, world.city, "ferry zyxwv", today=TODAY).total == 0
-
-
-def test_matches_read_once_or_found_twice_the_same_page(
-    world: World, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """PostgreSQL reads the allowed matches of middling words once: the same page as finding
-    them among the candidates (a threshold of 0 never reads them once)."""
-    monkeypatch.setattr(search_module, "FEW_MATCHES", 0)
-    opportunity(title="Pier pier renewal")
-    opportunity(title="Pier lighting", close_date=TODAY - dt.timedelta(days=1))
-    opportunity(title="Pier access", description="Pier.")
-    once = search(None, world.city, "pier", today=TODAY)
-    monkeypatch.setattr(search_module, "READ_MATCHES_FROM", 0)
-    twice = search(None, world.city, "pier", today=TODAY)
-    assert once.total == twice.total == 2
-    assert [h.opportunity.pk for h in once.hits] == [h.opportunity.pk for h in twice.hits]
-    assert once.facets == twice.facets
-    assert search(None, world.city, "pier zyxwv", today=TODAY).total == 0

@@ -15,14 +15,13 @@ the ranking of matches: ``funding/matching.py``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import F, Q, QuerySet, Value
+from django.db.models import F, Q, QuerySet
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -61,10 +60,8 @@ STATUS_CHOICES = ("", "open", "forecast", "closing", "closed", "any")
 FACETS = ("category", "agency", "instrument", "status", "eligibility")
 # Up to this many matches in the whole catalogue, the filters are checked on the matches.
 FEW_MATCHES = 1_000
-# Up to this many matches in the whole catalogue (an estimate), the allowed ones are read once.
-READ_MATCHES_FROM = 25_000
 # When more match, only the newest this many are ranked (docs/funding.md, "Scale").
-RANKED_AT_MOST = 2_000
+RANKED_AT_MOST = 1_000
 # The "closing soon" facet counts those closing within this many days (or the filter's N).
 CLOSING_SOON = 30
 
@@ -208,7 +205,7 @@ def filtered(
 def status_q(status: str, closing_within: int | None, today: dt.date) -> Q:
     """Open: posted, closing today or later (or no deadline); forecast: not posted yet;
     closed: its deadline passed; "" (the default): open or forecast."""
-    not_closed = Q(close_date__isnull=True) | Q(close_date__gte=today)
+    not_closed = Q(open_until__gte=today)
     open_now = Q(doc_type="synopsis") & not_closed
     if status == "open":
         return open_now
@@ -216,15 +213,15 @@ def status_q(status: str, closing_within: int | None, today: dt.date) -> Q:
         return Q(doc_type="forecast")
     if status == "closing":
         days = CLOSING_SOON if closing_within is None else closing_within
-        return Q(doc_type="synopsis", close_date__gte=today) & Q(
-            close_date__lte=today + dt.timedelta(days=days)
+        return Q(doc_type="synopsis", open_until__gte=today) & Q(
+            open_until__lte=today + dt.timedelta(days=days)
         )
     if status == "closed":
-        return Q(doc_type="synopsis", close_date__lt=today)
+        return Q(doc_type="synopsis", open_until__lt=today)
     if status == "any":
         return Q()
     # Open or forecast. A forecast's deadline is an expected one (estimated_close_date), so
-    # this is "no deadline, or one still ahead": two ranges of the filters' index.
+    # this is "no deadline, or one still ahead": one range of the filters' index.
     return not_closed
 
 
@@ -248,7 +245,22 @@ def search(
     filters = filters or SearchFilters()
     query = query.strip()
     check_request(query, filters, limit, offset)
-    today = today or timezone.localdate()
+    with fulltext.index_scans() if query else nullcontext():
+        return _search_page(
+            user, city, query, filters, limit, offset, only_ids, today or timezone.localdate()
+        )
+
+
+def _search_page(
+    user: Any,
+    city: Any,
+    query: str,
+    filters: SearchFilters,
+    limit: int,
+    offset: int,
+    only_ids: set[int] | None,
+    today: dt.date,
+) -> SearchPage:
     profile = profile_for(city)
     base = visible_opportunities(user)
     if only_ids is not None:
@@ -256,7 +268,6 @@ def search(
     chosen = filtered(base, filters, profile, today)
     words = query_words(query, QUERY_WORDS)
     groups = [w.terms for w in words]
-    ranked_among: QuerySet[Opportunity] = chosen
     if groups:
         few = fulltext.matching_ids(OPPORTUNITIES, groups, FEW_MATCHES, require_all=True)
         if few == []:
@@ -265,30 +276,24 @@ def search(
             # Few match in the whole catalogue (a rare word): the filters are checked on
             # those rows by primary key, rather than every candidate read from the filters'
             # index and looked up in the full-text index.
-            matched = ranked_among = chosen.filter(pk__in=few)
+            matched = chosen.filter(pk__in=few)
         else:
             sql, params = fulltext.matching_sql(OPPORTUNITIES, groups, require_all=True)
             matched = chosen.filter(pk__in=RawSQL(sql, params))  # type: ignore[arg-type]
-            if connection.vendor == "postgresql" and most_matches(groups) <= READ_MATCHES_FROM:
-                # Words of middling frequency on PostgreSQL: the allowed matches are read
-                # once, then counted and ranked by primary key, rather than found among the
-                # candidates twice (for the facets, then for the ranking), each time reading
-                # every candidate's vector. (SQLite finds them from FTS5's lists: cheap.)
-                found = list(matched.order_by().values_list("pk", flat=True))
-                if not found:
-                    return SearchPage(hits=[], total=0, facets={name: [] for name in FACETS})
-                matched = ranked_among = Opportunity.objects.filter(pk__in=found)
     else:
         matched = chosen
-    facets, total = facet_counts(matched, profile, today, filters.closing_within)
+    # With words, the same statement as the facets hands back the newest matches, which are
+    # the ones ranked (all of them when fewer match): the matches are found once, not twice.
+    facets, total, newest = facet_counts(
+        matched,
+        profile,
+        today,
+        filters.closing_within,
+        newest=max(RANKED_AT_MOST, offset + limit) if groups else 0,
+    )
     if groups and total:
         ranked = fulltext.search(
-            OPPORTUNITIES,
-            groups,
-            offset + limit,
-            restrict_ids=ranked_among,
-            require_all=True,
-            rank_at_most=(max(RANKED_AT_MOST, offset + limit) if total > RANKED_AT_MOST else None),
+            OPPORTUNITIES, groups, offset + limit, restrict_ids=newest, require_all=True
         )[offset:]
         by_id = Opportunity.objects.in_bulk([i for i, _score in ranked])
         scored = [(by_id[i], score) for i, score in ranked if i in by_id]
@@ -296,11 +301,10 @@ def search(
         scored = []
     else:
         order: list[Any] = (
-            [F("close_date").desc(nulls_last=True), "-pk"]
+            [F("open_until").desc(), "-pk"]
             if filters.status == "closed"
-            # Sorted on an expression, so that the filters' covering index is scanned and
-            # the few matches sorted, rather than every row read in the close_date index.
-            else [Coalesce("close_date", Value(dt.date(9999, 12, 31))).asc(), "pk"]
+            # open_until leads the filters' covering index: the page is read from it in order.
+            else ["open_until", "pk"]
         )
         # The page's ids first (read from the filters' index), then its rows.
         page_ids = list(
@@ -326,16 +330,6 @@ def search(
     return SearchPage(hits=hits, total=total, facets=facets)
 
 
-def most_matches(groups: Sequence[Sequence[str]]) -> int:
-    """About how many opportunities match every group: the least frequent group's most
-    frequent term (a word's alternatives are mostly its forms in the same texts), from the
-    index's document frequencies (PostgreSQL's: its statistics' estimates)."""
-    _total, frequencies = fulltext.document_frequencies(
-        OPPORTUNITIES, [term for group in groups for term in group]
-    )
-    return min(max(frequencies.get(term, 0) for term in group) for group in groups)
-
-
 def days_left(opportunity: Opportunity, today: dt.date) -> int | None:
     deadline = opportunity.close_date or opportunity.estimated_close_date
     return (deadline - today).days if deadline else None
@@ -346,9 +340,12 @@ def facet_counts(
     profile: Profile,
     today: dt.date,
     closing_within: int | None = None,
-) -> tuple[dict[str, list[tuple[str, str, int]]], int]:
+    *,
+    newest: int = 0,
+) -> tuple[dict[str, list[tuple[str, str, int]]], int, list[int]]:
     """Counts of the matches by category, instrument, status and eligibility (one scan), and
-    by agency (the most frequent); and how many matched."""
+    by agency (the most frequent); how many matched; and the ids of the ``newest`` matches
+    (the highest ids), newest first."""
     from civiclab.funding.labels import STATUS_LABELS
 
     eligible_bits, possible_bits = eligibility_masks(profile)
@@ -358,12 +355,13 @@ def facet_counts(
     inner, params = (
         matched.order_by()
         .values(
+            "id",
             "agency_code",
             "applicant_mask",
             "activity_mask",
             "instrument_mask",
             "doc_type",
-            "close_date",
+            "open_until",
         )
         .query.sql_with_params()
     )
@@ -375,9 +373,9 @@ def facet_counts(
         sums.append(("instrument", code, f"(instrument_mask & {bit}) <> 0"))
     sums += [
         ("status", "forecast", "doc_type = 'forecast'"),
-        ("status", "open", "doc_type = 'synopsis' AND (close_date IS NULL OR close_date >= %s)"),
-        ("status", "closing", "doc_type = 'synopsis' AND close_date >= %s AND close_date <= %s"),
-        ("status", "closed", "doc_type = 'synopsis' AND close_date < %s"),
+        ("status", "open", "doc_type = 'synopsis' AND open_until >= %s"),
+        ("status", "closing", "doc_type = 'synopsis' AND open_until >= %s AND open_until <= %s"),
+        ("status", "closed", "doc_type = 'synopsis' AND open_until < %s"),
         ("eligibility", "eligible", f"(applicant_mask & {eligible_bits}) <> 0"),
         (
             "eligibility",
@@ -394,21 +392,40 @@ def facet_counts(
     ]
     sql_params = [today, today, soon, today]
     columns = ", ".join(f"SUM(CASE WHEN {cond} THEN 1 ELSE 0 END)" for _f, _v, cond in sums)
+    # One more row, marked 1, holds the newest ids as text ("9,7,4"): a row of the same
+    # statement on both databases, rather than a second statement finding the matches again.
+    ids = (
+        "string_agg(id::text, ',' ORDER BY id DESC)"
+        if connection.vendor == "postgresql"
+        else "group_concat(id, ',')"
+    )
+    newest_row = (
+        f" UNION ALL SELECT 1, NULL, 0, {', '.join(['0'] * len(sums))}, "
+        f"(SELECT {ids} FROM (SELECT id FROM matched ORDER BY id DESC LIMIT {int(newest)}) t)"
+        if newest
+        else ""
+    )
     sql = (
         f"WITH matched AS MATERIALIZED ({inner}) "
-        f"SELECT agency_code, COUNT(*), {columns} FROM matched GROUP BY agency_code"
+        f"SELECT 0, agency_code, COUNT(*), {columns}, NULL FROM matched GROUP BY agency_code"
+        f"{newest_row}"
     )
     all_params = (*params, *sql_params)
     key = (sql, all_params, catalogue_version())
-    by_agency = _FACET_COUNTS.get(key)
-    if by_agency is None:
+    kept = _FACET_COUNTS.get(key)
+    if kept is None:
         with connection.cursor() as cursor:
             cursor.execute(sql, all_params)
-            by_agency = [tuple(agency_row) for agency_row in cursor.fetchall()]
-        if sum(int(agency_row[1]) for agency_row in by_agency) >= FACET_CACHE_FROM:
+            rows = cursor.fetchall()
+        kept = (
+            [tuple(r[1:-1]) for r in rows if r[0] == 0],
+            [int(i) for r in rows if r[0] == 1 and r[-1] for i in str(r[-1]).split(",")],
+        )
+        if sum(int(agency_row[1]) for agency_row in kept[0]) >= FACET_CACHE_FROM:
             if len(_FACET_COUNTS) >= FACET_CACHE_SIZE:
                 _FACET_COUNTS.pop(next(iter(_FACET_COUNTS)))
-            _FACET_COUNTS[key] = by_agency
+            _FACET_COUNTS[key] = kept
+    by_agency, newest_ids = kept
     row = [0] * (len(sums) + 1)
     for agency_row in by_agency:
         for position, value in enumerate(agency_row[1:]):
@@ -437,7 +454,7 @@ def facet_counts(
     if agencies:
         names = agency_names([code for code, _n in agencies])
         facets["agency"] = [(code, names[code], n) for code, n in agencies]
-    return facets, total
+    return facets, total, newest_ids
 
 
 # Facet counts by (their statement, its parameters, catalogue version), per process. Counting
@@ -449,7 +466,7 @@ def facet_counts(
 # the oldest entry makes room for a new one.
 FACET_CACHE_SIZE = 500
 FACET_CACHE_FROM = 5_000
-_FACET_COUNTS: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {}
+_FACET_COUNTS: dict[tuple[Any, ...], tuple[list[tuple[Any, ...]], list[int]]] = {}
 
 
 def catalogue_version() -> tuple[Any, ...]:
@@ -504,11 +521,12 @@ def match(
         raise SearchError(_("Ask for 1 to %(limit)d results.") % {"limit": PAGE_LIMIT})
     if challenge is None and solution is None:
         raise SearchError(_("Match a challenge or a solution."))
-    return rank_matches(
-        user,
-        challenge=challenge if solution is None else solution.challenge,
-        solution=solution,
-        limit=limit,
-        only_ids=only_ids,
-        today=today or timezone.localdate(),
-    )
+    with fulltext.index_scans():
+        return rank_matches(
+            user,
+            challenge=challenge if solution is None else solution.challenge,
+            solution=solution,
+            limit=limit,
+            only_ids=only_ids,
+            today=today or timezone.localdate(),
+        )

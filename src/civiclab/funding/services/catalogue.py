@@ -315,7 +315,12 @@ def _insert(model: type[Any], rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
     conn = connections[DEFAULT_DB_ALIAS]  # not the proxy: it is read once per value
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    # A generated column (Opportunity.open_until) is the database's to write.
+    fields = [
+        f
+        for f in model._meta.concrete_fields
+        if not f.primary_key and not getattr(f, "generated", False)
+    ]
     defaults = {f.name: f.get_default() for f in fields}
     columns = ", ".join(conn.ops.quote_name(f.column) for f in fields)
     marks = ", ".join(["%s"] * len(fields))
