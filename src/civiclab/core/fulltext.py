@@ -37,6 +37,9 @@ from django.db import connection as default_connection
 from django.db import transaction
 from django.db.models import QuerySet
 
+# The literal is computed by a pure module (an import prepares it in a second process).
+from civiclab.core.tsvector import tsvector_literal
+
 WEIGHTS = {"A": 1.0, "B": 0.4, "C": 0.2, "D": 0.1}
 _SAFE_TERM = re.compile(r"^[a-z0-9]+$")
 _SAFE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -117,11 +120,16 @@ def drop_index(index: FulltextIndex, conn: Any = None) -> None:
         cursor.execute(f"DROP TABLE IF EXISTS {index.table}")
 
 
-def upsert(index: FulltextIndex, rows: Iterable[tuple[int, Sequence[str]]]) -> int:
-    """Write rows (id, one prepared text per column, in the index's order), replacing any row
-    with the same id; returns how many were written."""
+# A row to write: (id, one prepared text per column), or with a third item, the tsvector
+# literal of those texts (``core.tsvector``) when the caller computed it ahead, else None.
+Row = tuple[int, Sequence[str]] | tuple[int, Sequence[str], str | None]
+
+
+def upsert(index: FulltextIndex, rows: Iterable[Row]) -> int:
+    """Write rows (id, one prepared text per column, in the index's order, maybe their
+    literal), replacing any row with the same id; returns how many were written."""
     written = 0
-    batch: list[tuple[int, Sequence[str]]] = []
+    batch: list[Row] = []
     for row in rows:
         batch.append(row)
         if len(batch) >= BATCH:
@@ -132,12 +140,13 @@ def upsert(index: FulltextIndex, rows: Iterable[tuple[int, Sequence[str]]]) -> i
     return written
 
 
-def _write(index: FulltextIndex, rows: list[tuple[int, Sequence[str]]]) -> int:
+def _write(index: FulltextIndex, rows: list[Row]) -> int:
     width = len(index.columns)
-    for _id, texts in rows:
+    for row in rows:
+        texts = row[1]
         if len(texts) != width:
             raise ValueError(f"{index.name}: {width} texts per row, not {len(texts)}")
-    ids = [int(row_id) for row_id, _texts in rows]
+    ids = [int(row[0]) for row in rows]
     weights = [weight for _column, weight in index.columns]
     with default_connection.cursor() as cursor:
         _delete_ids(cursor, index, ids)
@@ -146,101 +155,18 @@ def _write(index: FulltextIndex, rows: list[tuple[int, Sequence[str]]]) -> int:
             # split into terms, so the positions are counted here rather than by
             # to_tsvector's parser on the server (three times slower for the same vectors).
             with cursor.cursor.copy(f"COPY {index.table} (id, document) FROM STDIN") as copy:
-                for row_id, texts in rows:
-                    copy.write_row((int(row_id), tsvector_literal(texts, weights)))
+                for row in rows:
+                    ahead = row[2] if len(row) > 2 else None
+                    literal = ahead if ahead is not None else tsvector_literal(row[1], weights)
+                    copy.write_row((int(row[0]), literal))
         else:
             marks = ", ".join(["%s"] * (width + 1))
             cursor.executemany(
                 f"INSERT INTO {index.table} (rowid, {', '.join(index.column_names)}) "
                 f"VALUES ({marks})",
-                [(int(row_id), *texts) for row_id, texts in rows],
+                [(int(row[0]), *row[1]) for row in rows],
             )
     return len(rows)
-
-
-# PostgreSQL's limits on a tsvector's positions (tsearch/ts_type.h): positions above
-# MAXENTRYPOS - 1 count as it, and a lexeme keeps at most MAXNUMPOS - 1 of them.
-_MAX_POSITION = (1 << 14) - 1
-_MAX_POSITIONS = 256 - 1
-_LAST_POSITION = str(_MAX_POSITION)
-_PREPARED_TEXT = re.compile(r"[a-z0-9 ]*")
-# "<position><weight>" for every position and weight, built once (the literal's parts).
-_POSITION_TEXT = {
-    weight: [
-        f"{position}{weight if weight != 'D' else ''}" for position in range(_MAX_POSITION + 1)
-    ]
-    for weight in WEIGHTS
-}
-
-
-def tsvector_literal(texts: Sequence[str], weights: Sequence[str]) -> str:
-    """The tsvector PostgreSQL computes for ``setweight(to_tsvector('simple', text), w) || …``
-    over ``texts`` (prepared terms, ``[a-z0-9]+`` separated by spaces) and their weights, as a
-    literal. As PostgreSQL does: each text's terms are numbered from 1, a term keeps at most
-    255 positions per text, positions stop at 16,383, and each text's positions follow the
-    highest one kept before it. One difference: a term with more than 255 positions across
-    the texts keeps 255 (``||`` keeps 256, a literal cannot hold more than 255)."""
-    for text in texts:
-        if not _PREPARED_TEXT.fullmatch(text):
-            raise ValueError("index texts are prepared terms: [a-z0-9]+ separated by spaces")
-    merged = _positions_uncapped(texts, weights)
-    if merged is None:
-        merged = _positions_capped(texts, weights)
-    return " ".join(f"{term}:{','.join(found)}" for term, found in merged.items())
-
-
-def _positions_uncapped(
-    texts: Sequence[str], weights: Sequence[str]
-) -> dict[str, list[str]] | None:
-    """Each term's positions when no cap applies (the common case, and a quarter of the
-    cost of ``_positions_capped``); None when one would."""
-    merged: dict[str, list[str]] = {}
-    offset = 0
-    for text, weight in zip(texts, weights, strict=True):
-        names = _POSITION_TEXT[weight]
-        words = text.split()
-        if offset + len(words) >= _MAX_POSITION:
-            return None
-        for position, term in enumerate(words, offset + 1):
-            found = merged.get(term)
-            if found is None:
-                merged[term] = [names[position]]
-            else:
-                found.append(names[position])
-        offset += len(words)
-    if any(len(found) >= _MAX_POSITIONS for found in merged.values()):
-        return None
-    return merged
-
-
-def _positions_capped(texts: Sequence[str], weights: Sequence[str]) -> dict[str, list[str]]:
-    merged: dict[str, list[str]] = {}
-    offset = 0
-    for text, weight in zip(texts, weights, strict=True):
-        names = _POSITION_TEXT[weight]
-        kept: dict[str, int] = {}
-        at_last: set[str] = set()
-        position = highest = 0
-        for term in text.split():
-            if position < _MAX_POSITION:
-                position += 1
-            count = kept.get(term, 0)
-            if count >= _MAX_POSITIONS:
-                continue
-            if position == _MAX_POSITION:
-                if term in at_last:
-                    continue
-                at_last.add(term)
-            kept[term] = count + 1
-            highest = position
-            shifted = min(position + offset, _MAX_POSITION)
-            found = merged.get(term)
-            if found is None:
-                merged[term] = [names[shifted]]
-            elif len(found) < _MAX_POSITIONS and not found[-1].startswith(_LAST_POSITION):
-                found.append(names[shifted])
-        offset = min(offset + highest, _MAX_POSITION)
-    return merged
 
 
 @contextmanager

@@ -8,11 +8,13 @@ they were.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
 
 from django.db import connection, transaction
 
 from civiclab.core import fulltext
+from civiclab.funding.catalogue.prefetch import IndexEntry, index_entry
 from civiclab.funding.catalogue.search_terms import (
     CATEGORY_BIT,
     COLUMNS,
@@ -69,13 +71,19 @@ def reindex(opportunity_ids: Iterable[int] | None = None) -> int:
         return written
 
 
-def index_rows(rows: list[tuple[object, ...]]) -> int:
-    """Index opportunities whose values the caller holds (the import: the rows it has just
-    written, ``_FIELDS`` in order), rather than reading them back; inside the caller's
-    transaction. Returns how many were indexed."""
-    written = fulltext.upsert(OPPORTUNITIES, _prepared(rows))
-    _update_masks(rows)
-    return written
+def index_entries(rows: list[tuple[int, IndexEntry | None, Mapping[str, Any]]]) -> int:
+    """Index the opportunities an import has just written: (id, the entry prepared with its
+    record — None when the reading took it for unchanged —, the values written); inside the
+    caller's transaction. The category and instrument masks were written with the rows.
+    Returns how many were indexed."""
+    literal = connection.vendor == "postgresql"
+    return fulltext.upsert(
+        OPPORTUNITIES,
+        (
+            (pk, *(entry if entry is not None else index_entry(values, literal)))
+            for pk, entry, values in rows
+        ),
+    )
 
 
 def analyze_after(count: int) -> None:

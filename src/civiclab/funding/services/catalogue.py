@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,8 +31,9 @@ from civiclab.core.services import changed_values
 from civiclab.funding import search_index
 from civiclab.funding.catalogue import applicants
 from civiclab.funding.catalogue.errors import CatalogueError
-from civiclab.funding.catalogue.formats import content_hash, detect, file_sha256, reader_for
+from civiclab.funding.catalogue.formats import detect, file_sha256
 from civiclab.funding.catalogue.history import changes
+from civiclab.funding.catalogue.prefetch import IndexEntry, PreparedRecord
 from civiclab.funding.catalogue.records import (
     ACTIVITY_CATEGORIES,
     INSTRUMENTS,
@@ -41,6 +42,7 @@ from civiclab.funding.catalogue.records import (
 )
 from civiclab.funding.catalogue.search_terms import CATEGORY_BIT, INSTRUMENT_BIT, mask
 from civiclab.funding.models import CatalogueImport, Opportunity, OpportunityChange
+from civiclab.funding.services.read_ahead import read_ahead
 
 # Records written per batch (and per query): 1,000 keeps a batch's rows (descriptions up to
 # 20,000 characters) a few MB and under SQLite's parameter limits for ``external_id__in``.
@@ -120,7 +122,15 @@ def import_catalogue(by: Any, path: Path | str, *, file_name: str | None = None)
     try:
         run.format = detect(path)
         with transaction.atomic(), fulltext.bulk_writes(search_index.OPPORTUNITIES):
-            _import_records(run, reader_for(run.format)(path), counts)
+            stored_digests = dict(
+                Opportunity.objects.filter(source=GRANTS_GOV).values_list(
+                    "external_id", "content_hash"
+                )
+            )
+            batches = read_ahead(
+                run.format, path, BATCH, stored_digests, connection.vendor == "postgresql"
+            )
+            _import_records(run, batches, counts)
             search_index.analyze_after(counts.indexed)
     except (CatalogueError, OSError, zipfile.BadZipFile, ValidationError) as error:
         failure = error if isinstance(error, CatalogueError) else CatalogueError(str(error))
@@ -161,17 +171,6 @@ def import_catalogue(by: Any, path: Path | str, *, file_name: str | None = None)
     return run
 
 
-def _batches(records: Iterator[OpportunityRecord]) -> Iterator[list[OpportunityRecord]]:
-    batch: list[OpportunityRecord] = []
-    for item in records:
-        batch.append(item)
-        if len(batch) >= BATCH:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 def source_and_id(item: OpportunityRecord) -> tuple[str, str]:
     return GRANTS_GOV, item.opportunity_id
 
@@ -189,12 +188,12 @@ def _values(item: OpportunityRecord, digest: str, now: dt.datetime) -> dict[str,
 
 
 def _import_records(
-    run: CatalogueImport, records: Iterator[OpportunityRecord], counts: Counts
+    run: CatalogueImport, batches: Iterator[list[PreparedRecord]], counts: Counts
 ) -> None:
     now = timezone.now()
     today = timezone.localdate()
-    for batch in _batches(records):
-        ids = list(dict.fromkeys(item.opportunity_id for item in batch))
+    for prepared in batches:
+        ids = list(dict.fromkeys(each.key for each in prepared))
         stored: dict[str, dict[str, Any]] = {
             row["external_id"]: dict(row)
             for row in Opportunity.objects.filter(source=GRANTS_GOV, external_id__in=ids).values(
@@ -206,39 +205,46 @@ def _import_records(
         pending: dict[str, dict[str, Any]] = {}
         full: dict[str, dict[str, Any]] = {}
         history: list[tuple[str, list[Any]]] = []
-        for item in batch:
-            key = item.opportunity_id
+        entries: dict[str, IndexEntry | None] = {}
+        for each in prepared:
+            key = each.key
             current = pending.get(key) or stored.get(key)
             if (
                 current is not None
                 and current["doc_type"] == DocType.SYNOPSIS
-                and item.doc_type == DocType.FORECAST
+                and each.doc_type == DocType.FORECAST
             ):
                 counts.superseded += 1
                 continue
-            digest = content_hash(item)
+            digest = each.digest
             if current is not None and current["content_hash"] == digest:
                 counts.unchanged += 1
                 continue
+            item = each.item
+            if item is None:
+                # Unchanged when the import started, changed since (by another import).
+                raise CatalogueError(
+                    _("The catalogue changed while this file was imported: import it again."),
+                    opportunity_id=key,
+                )
             if current is None:
                 before = None
             elif key in pending:
                 before = pending[key]
             else:
                 if not full:
-                    full.update(_stored_rows(stored, batch))
+                    full.update(_stored_rows(stored))
                 before = full[key]
             values = _values(item, digest, now)
             values["pk"] = current["pk"] if current is not None else None
             history.append((key, changes(before, item, today)))
             pending[key] = values
+            entries[key] = each.index_entry
         if pending:
-            _write(run, pending, stored, history, counts, now)
+            _write(run, pending, stored, history, entries, counts, now)
 
 
-def _stored_rows(
-    stored: dict[str, dict[str, Any]], batch: list[OpportunityRecord]
-) -> dict[str, dict[str, Any]]:
+def _stored_rows(stored: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     pks = [row["pk"] for row in stored.values()]
     return {
         row["external_id"]: row
@@ -253,6 +259,7 @@ def _write(
     pending: dict[str, dict[str, Any]],
     stored: dict[str, dict[str, Any]],
     history: list[tuple[str, list[Any]]],
+    entries: dict[str, IndexEntry | None],
     counts: Counts,
     now: dt.datetime,
 ) -> None:
@@ -296,13 +303,11 @@ def _write(
             )
     _insert(OpportunityChange, changes_rows)
     counts.changes += len(changes_rows)
-    # Indexed from the values just written (reading them back would read every description
-    # again); the masks are among them, so the index writes nothing else.
-    counts.indexed += search_index.index_rows(
-        [
-            tuple(pks[key] if name == "pk" else values[name] for name in search_index.FIELDS)
-            for key, values in pending.items()
-        ]
+    # Indexed from the entries prepared with the records just written (reading them back
+    # would read every description again); the masks were written with the rows, so the
+    # index writes nothing else.
+    counts.indexed += search_index.index_entries(
+        [(pks[key], entries[key], values) for key, values in pending.items()]
     )
 
 
