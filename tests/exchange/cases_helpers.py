@@ -104,9 +104,10 @@ def quick_case(city: Any, state: str = "published", visibility: str = "network",
     """A case written directly (no solution), indexed when published."""
     from civiclab.exchange.library_search import reindex_case
 
-    fields.setdefault("title_en", "Blight squad")
-    fields.setdefault("has_en", bool(fields.get("title_en")))
-    fields.setdefault("has_fr", bool(fields.get("title_fr")))
+    if not fields.get("title_fr"):
+        fields.setdefault("title_en", "Blight squad")
+    fields.setdefault("has_en", any(v for k, v in fields.items() if k.endswith("_en")))
+    fields.setdefault("has_fr", any(v for k, v in fields.items() if k.endswith("_fr")))
     case = CaseStudy.objects.create(
         city=city, state=state, visibility=visibility,
         published_at=timezone.now() if state == "published" else None, **fields,

@@ -64,7 +64,7 @@ def _filters(pairs: list[str]) -> library.LibraryFilters:
 
 def run(action: str, options: dict[str, Any]) -> tuple[Any, str]:
     reader = _reader(options.get("as_email"))
-    limit = options.get("limit") or 20
+    limit = 20 if options.get("limit") is None else int(options["limit"])
     if not 1 <= limit <= library.PAGE_LIMIT:
         raise CommandError(f"--limit is 1 to {library.PAGE_LIMIT}.")
     try:

@@ -252,7 +252,7 @@ def _hit(case: CaseStudy, score: float, words: list[Any], language: str) -> Hit:
     ]
     return Hit(
         case=case,
-        score=round(score, 6),
+        score=score,
         language=shown_language,
         title=title,
         words=ordered,
