@@ -30,7 +30,7 @@ import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from django.db.models import Avg, Count
+from django.db.models import Avg
 
 from civiclab.core import fulltext
 from civiclab.core.textprep import index_terms
@@ -86,14 +86,15 @@ def reindex_case(case: Any) -> None:
     if case.state != "published":
         fulltext.delete(CASES, [case.pk])
         if case.index_columns:
-            type(case).objects.filter(pk=case.pk).update(index_columns=[], index_length=0)
-            case.index_columns, case.index_length = [], 0
+            type(case).objects.filter(pk=case.pk).update(index_columns="", index_length=0)
+            case.index_columns, case.index_length = "", 0
         return
     columns = prepared_columns(case)
     length = sum(len(column.split()) for column in columns)
     fulltext.upsert(CASES, [(case.pk, columns)])
-    type(case).objects.filter(pk=case.pk).update(index_columns=columns, index_length=length)
-    case.index_columns, case.index_length = columns, length
+    joined = "\n".join(columns)
+    type(case).objects.filter(pk=case.pk).update(index_columns=joined, index_length=length)
+    case.index_columns, case.index_length = joined, length
 
 
 def reindex_all() -> int:
@@ -125,38 +126,54 @@ def bm25(
     average = average_length or 1.0
     scores: dict[int, float] = {}
     for row_id, columns, length in rows:
-        padded = [f" {column} " for column in columns]
+        whole = " " + "  ".join(columns) + " "
+        padded: list[str] | None = None
         score = 0.0
-        for term in idf:
+        for term, term_idf in idf.items():
             needle = f" {term} "
+            if needle not in whole:
+                continue
+            if padded is None:
+                padded = [f" {column} " for column in columns]
             weighted = sum(
-                weight * text.count(needle)
-                for weight, text in zip(WEIGHTS, padded, strict=False)
-                if needle in text
+                weight * text.count(needle) for weight, text in zip(WEIGHTS, padded, strict=False)
             )
-            if weighted:
-                score += idf[term] * (weighted * (K1 + 1)) / (
-                    weighted + K1 * (1 - B + B * length / average)
-                )
+            score += term_idf * (weighted * (K1 + 1)) / (
+                weighted + K1 * (1 - B + B * length / average)
+            )
         scores[row_id] = score
     return scores
 
 
-def rerank(candidates: Sequence[int], groups: Sequence[Sequence[str]]) -> list[tuple[int, float]]:
-    """``candidates`` (case ids) ranked by BM25 over the whole index's statistics."""
+def matched_columns(columns: Sequence[str], groups: Sequence[Sequence[str]]) -> list[list[str]]:
+    """For each group (a query word's terms), the names of the columns holding one of them."""
+    padded = [f" {column} " for column in columns]
+    names = [name for name, _weight in COLUMNS]
+    return [
+        [name for name, text in zip(names, padded, strict=False)
+         if any(f" {term} " in text for term in group)]
+        for group in groups
+    ]  # fmt: skip
+
+
+def rerank(
+    candidates: Sequence[int], groups: Sequence[Sequence[str]]
+) -> tuple[list[tuple[int, float]], dict[int, list[str]]]:
+    """``candidates`` (case ids) ranked by BM25 over the whole index's statistics, and each
+    one's prepared columns (to say why it matched)."""
     from civiclab.exchange.models import CaseStudy
 
     if not candidates:
-        return []
+        return [], {}
     terms = sorted({term for group in groups for term in group})
     total, frequencies = fulltext.document_frequencies(CASES, terms)
-    stats = CaseStudy.objects.filter(state="published").aggregate(
-        average=Avg("index_length"), count=Count("pk")
-    )
-    rows = list(
-        CaseStudy.objects.filter(pk__in=list(candidates)).values_list(
+    average = CaseStudy.objects.filter(state="published").aggregate(a=Avg("index_length"))["a"]
+    rows = [
+        (pk, text.split("\n"), length)
+        for pk, text, length in CaseStudy.objects.filter(pk__in=list(candidates)).values_list(
             "pk", "index_columns", "index_length"
         )
-    )
-    scores = bm25(rows, terms, total, frequencies, float(stats["average"] or 0.0))
-    return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+    ]
+    scores = bm25(rows, terms, total, frequencies, float(average or 0.0))
+    ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+    return ranked, {pk: columns for pk, columns, _length in rows}

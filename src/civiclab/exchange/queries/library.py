@@ -14,19 +14,20 @@ facets and filters — the one interface the page, the API and the CLI share.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
 from civiclab.core import fulltext
 from civiclab.core.errors import DomainError
-from civiclab.core.textprep import fold, index_terms, query_words
-from civiclab.exchange.library_search import CANDIDATES, CASES, rerank
+from civiclab.core.textprep import query_words
+from civiclab.exchange.library_search import CANDIDATES, CASES, COLUMNS, matched_columns, rerank
 from civiclab.exchange.models import CaseStudy
-from civiclab.exchange.models.cases import BILINGUAL_FIELDS, SIZE_BANDS
+from civiclab.exchange.models.cases import SIZE_BANDS
 from civiclab.exchange.queries.cases import library_cases
 
 # Limits (docs/exchange/cases.md, "Limits").
@@ -35,6 +36,7 @@ QUERY_WORDS = 12  # words looked for (the others are ignored)
 PAGE_LIMIT = 100  # results per page
 OFFSET_LIMIT = 1_000  # how deep a search pages (the re-ranked candidates)
 FILTER_VALUES = 20  # values per filter
+FACET_VALUES = 50  # values listed per facet (the most frequent)
 FACETS = (
     "priority_area",
     "size_band",
@@ -47,7 +49,6 @@ FACETS = (
 )
 # Fields of the facets that are columns of the case (language is two booleans).
 _COLUMN_FACETS = FACETS[:-1]
-_WHY_FIELDS = (*BILINGUAL_FIELDS,)
 
 
 class LibraryError(DomainError):
@@ -77,7 +78,7 @@ class Hit:
     language: str  # the language of its title as shown ("en" or "fr")
     title: str
     words: list[str]  # the query's words it contains
-    fields: list[str]  # where: title_en, problem_fr…
+    fields: list[str]  # the index columns they are in: title, body, detail, place
 
 
 @dataclass
@@ -147,24 +148,27 @@ def filtered(cases: QuerySet[CaseStudy], filters: LibraryFilters) -> QuerySet[Ca
     return cases
 
 
-def facet_counts(matched: QuerySet[CaseStudy]) -> dict[str, list[tuple[str, int]]]:
-    """Counts per value of each facet over ``matched`` (already scoped to the reader)."""
-    base = matched.order_by()
-    counts: dict[str, list[tuple[str, int]]] = {}
-    for name in _COLUMN_FACETS:
-        rows = base.values(name).annotate(n=Count("pk")).order_by("-n", name)[:50]
-        counts[name] = [(row[name], row["n"]) for row in rows if row[name] != ""]
-    languages = base.aggregate(
-        en=Count("pk", filter=_q(has_en=True)), fr=Count("pk", filter=_q(has_fr=True))
-    )
-    counts["language"] = [(lang, languages[lang]) for lang in ("en", "fr") if languages[lang]]
-    return counts
-
-
-def _q(**kwargs: Any) -> Any:
-    from django.db.models import Q
-
-    return Q(**kwargs)
+def facet_counts(
+    matched: QuerySet[CaseStudy],
+) -> tuple[dict[str, list[tuple[str, int]]], list[int]]:
+    """Counts per value of each facet over ``matched`` (already scoped to the reader), most
+    frequent first, and the ids matched: one statement reads the facet columns of the
+    matches (a few thousand short rows at most), counted here."""
+    rows = list(matched.order_by().values_list("pk", *_COLUMN_FACETS, "has_en", "has_fr"))
+    counters: dict[str, Counter[str]] = {name: Counter() for name in FACETS}
+    for row in rows:
+        for name, value in zip(_COLUMN_FACETS, row[1:], strict=False):
+            if value:
+                counters[name][value] += 1
+        if row[-2]:
+            counters["language"]["en"] += 1
+        if row[-1]:
+            counters["language"]["fr"] += 1
+    counts = {
+        name: sorted(counter.items(), key=lambda item: (-item[1], item[0]))[:FACET_VALUES]
+        for name, counter in counters.items()
+    }
+    return counts, [row[0] for row in rows]
 
 
 def search(
@@ -189,16 +193,24 @@ def search(
         matched = chosen.filter(pk__in=RawSQL(sql, params))  # type: ignore[arg-type]
     else:
         matched = chosen
-    facets = facet_counts(matched)
-    total = sum(count for _value, count in facets["size_band"])
+    facets, matched_ids = facet_counts(matched)
+    total = len(matched_ids)
     if groups and total:
-        candidates = fulltext.search(
-            CASES, groups, max(CANDIDATES, offset + limit), restrict_ids=chosen.order_by()
-        )
-        ranked = rerank([pk for pk, _score in candidates], groups)[offset : offset + limit]
+        wanted = max(CANDIDATES, offset + limit)
+        if total <= wanted:
+            # Every match is re-ranked: the database's own ranking is not needed.
+            candidates = matched_ids
+        else:
+            candidates = [
+                pk
+                for pk, _score in fulltext.search(CASES, groups, wanted, restrict_ids=matched_ids)
+            ]
+        ranked_all, columns_of = rerank(candidates, groups)
+        ranked = ranked_all[offset : offset + limit]
     elif groups:
-        ranked = []
+        ranked, columns_of = [], {}
     else:
+        columns_of = {}
         ids = list(
             matched.order_by("-published_at", "-pk").values_list("pk", flat=True)[
                 offset : offset + limit
@@ -207,54 +219,36 @@ def search(
         ranked = [(pk, 0.0) for pk in ids]
     by_id = CaseStudy.objects.select_related("city").in_bulk([pk for pk, _s in ranked])
     hits = [
-        _hit(by_id[pk], score, words, language) for pk, score in ranked if pk in by_id
+        _hit(by_id[pk], score, words, columns_of.get(pk, []), language)
+        for pk, score in ranked
+        if pk in by_id
     ]
     return LibraryPage(hits=hits, total=total, facets=facets, words=[w.word for w in words])
 
 
-def _hit(case: CaseStudy, score: float, words: list[Any], language: str) -> Hit:
-    """Why ``case`` matched: the query's words it contains, and the fields they are in."""
+def _hit(
+    case: CaseStudy, score: float, words: list[Any], columns: list[str], language: str
+) -> Hit:
+    """Why ``case`` matched: the query's words it contains, and the index columns they are
+    in (title, body: problem and approach, detail: lessons, evidence, indicators and the
+    evaluation, place: city, region, country, priority area)."""
     found_words: list[str] = []
     found_fields: list[str] = []
-    if words:
-        for name in _WHY_FIELDS:
-            for lang in ("en", "fr"):
-                text = getattr(case, f"{name}_{lang}")
-                if not text:
-                    continue
-                terms = set(index_terms(text).split())
-                hit = [w.word for w in words if terms.intersection(w.terms)]
-                if hit:
-                    found_fields.append(f"{name}_{lang}")
-                    found_words += [w for w in hit if w not in found_words]
-        extra = " ".join(
-            [
-                *(f"{e.get('title', '')} {e.get('body', '')}" for e in case.evidence or []),
-                *(i.get("name", "") for i in case.indicators or []),
-            ]
-        )
-        if extra:
-            terms = set(index_terms(extra).split())
-            hit = [w.word for w in words if terms.intersection(w.terms)]
-            if hit:
-                found_fields.append("evidence")
-                found_words += [w for w in hit if w not in found_words]
-        place = fold(f"{case.city.name} {case.region} {case.country}")
-        if any(w.word in place.split() for w in words):
-            found_fields.append("place")
-            found_words += [w.word for w in words if w.word in place.split() and w.word not in found_words]
+    if words and columns:
+        per_word = matched_columns(columns, [w.terms for w in words])
+        for word, where in zip(words, per_word, strict=True):
+            if where:
+                found_words.append(word.word)
+                found_fields += [name for name in where if name not in found_fields]
     title = case.title_in(language)
-    shown_language = "fr" if (title and title == case.title_fr and title != case.title_en) else "en"
+    shown_language = "fr" if title and title == case.title_fr and title != case.title_en else "en"
     if not case.title_en and case.title_fr:
         shown_language = "fr"
-    ordered = [w.word for w in words if w.word in found_words] + [
-        w for w in found_words if w not in {x.word for x in words}
-    ]
     return Hit(
         case=case,
         score=score,
         language=shown_language,
         title=title,
-        words=ordered,
-        fields=found_fields,
+        words=found_words,
+        fields=sorted(found_fields, key=[name for name, _w in COLUMNS].index),
     )

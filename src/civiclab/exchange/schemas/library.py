@@ -31,7 +31,10 @@ class LibraryQuery(Schema):
 
 class Why(Schema):
     words: list[str] = Field(description="the query's words the case contains")
-    fields: list[str] = Field(description="where: title_en, problem_fr, evidence, place…")
+    fields: list[str] = Field(
+        description="the index columns they are in: title, body (problem, approach), detail "
+        "(lessons, evidence, indicators, evaluation), place (city, region, country, priority area)"
+    )
 
 
 class LibraryItem(Schema):
