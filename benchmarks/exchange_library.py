@@ -55,12 +55,38 @@ TOPICS_FR = [
     "démarches en ligne commerçants délais autorisations",
     "inondations eaux pluviales noues caves",
 ]
-COMMON_EN = "the city team residents data pilot program results month year staff began".split()
-COMMON_FR = "la ville équipe habitants données pilote programme résultats mois année".split()
+COMMON_EN = [
+    "the",
+    "city",
+    "team",
+    "residents",
+    "data",
+    "pilot",
+    "program",
+    "results",
+    "month",
+    "year",
+    "staff",
+    "began",
+]
+COMMON_FR = [
+    "la",
+    "ville",
+    "équipe",
+    "habitants",
+    "données",
+    "pilote",
+    "programme",
+    "résultats",
+    "mois",
+    "année",
+]
 AREAS = ["housing", "public_safety", "environment", "mobility", "health", "resident_engagement",
          "government_operations", "economic_opportunity"]  # fmt: skip
 STAGES = ["prepare", "deliver", "sustain", "stopped"]
 STRENGTHS = ["strong", "moderate", "suggestive", "weak", "none", "none"]
+POPULATIONS = [30_000, 120_000, 600_000, 2_000_000]
+BANDS = ["small", "medium", "large", "very_large"]
 SOURCES = ["federal", "state", "european", "philanthropic", "national", "none", "none"]
 
 
@@ -87,11 +113,11 @@ def build(count: int) -> tuple[object, float]:
     from django.db import transaction
     from django.utils import timezone
 
+    from civiclab.accounts.models import User
     from civiclab.core import fulltext
     from civiclab.exchange.library_search import CASES, prepared_columns
     from civiclab.exchange.models import CaseStudy
     from civiclab.network.models import City, Membership, Network
-    from civiclab.accounts.models import User
 
     rng = random.Random(14)
     rare = rare_words(rng)
@@ -104,7 +130,7 @@ def build(count: int) -> tuple[object, float]:
         cities.append(
             City.objects.create(
                 network=network, name=f"City {i}", slug=f"city-{i}", country=country,
-                region=f"Region {i % 7}", population=rng.choice([30_000, 120_000, 600_000, 2_000_000]),
+                region=f"Region {i % 7}", population=rng.choice(POPULATIONS),
             )
         )  # fmt: skip
     reader = User.objects.create_user(email="reader@bench.example.org", password="x" * 20)
@@ -119,9 +145,15 @@ def build(count: int) -> tuple[object, float]:
         fields: dict[str, object] = {}
         for lang in langs:
             topics, common = (TOPICS_EN, COMMON_EN) if lang == "en" else (TOPICS_FR, COMMON_FR)
-            fields[f"title_{lang}"] = sentence(rng, topics[topic], common, rare, rng.randint(5, 10))[:200]
-            fields[f"problem_{lang}"] = sentence(rng, topics[topic], common, rare, rng.randint(60, 150))
-            fields[f"approach_{lang}"] = sentence(rng, topics[topic], common, rare, rng.randint(60, 150))
+            fields[f"title_{lang}"] = sentence(
+                rng, topics[topic], common, rare, rng.randint(5, 10)
+            )[:200]
+            fields[f"problem_{lang}"] = sentence(
+                rng, topics[topic], common, rare, rng.randint(60, 150)
+            )
+            fields[f"approach_{lang}"] = sentence(
+                rng, topics[topic], common, rare, rng.randint(60, 150)
+            )
             fields[f"lessons_{lang}"] = sentence(rng, topics[topic], common, rare, 30)
         published = rng.random() < 0.85
         rows.append(
@@ -129,7 +161,7 @@ def build(count: int) -> tuple[object, float]:
                 city=city, visibility="network" if rng.random() < 0.6 else "public",
                 state="published" if published else "draft",
                 published_at=now if published else None,
-                priority_area=rng.choice(AREAS), size_band=rng.choice(["small", "medium", "large", "very_large"]),
+                priority_area=rng.choice(AREAS), size_band=rng.choice(BANDS),
                 country=city.country, region=city.region, strength=rng.choice(STRENGTHS),
                 stage=rng.choice(STAGES), funding_source=rng.choice(SOURCES),
                 has_en="en" in langs, has_fr="fr" in langs, **fields,
@@ -156,7 +188,7 @@ def build(count: int) -> tuple[object, float]:
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def queries(rng: random.Random, n: int) -> list[tuple[str, dict[str, list[str]]]]:
@@ -193,7 +225,8 @@ def bench(reader: object, count: int) -> None:
     print(
         f"library search: p50 {statistics.median(timings):6.1f} ms  "
         f"p95 {percentile(timings, 0.95):6.1f} ms  max {max(timings):6.1f} ms  "
-        f"({len(timings)} queries, median {statistics.median(totals):.0f} matches; target p95 < 50 ms)"
+        f"({len(timings)} queries, median {statistics.median(totals):.0f} matches; "
+        "target p95 < 50 ms)"
     )
     # On a busy machine the wall clock counts other processes' turns; this process's own CPU
     # time is the search's cost (on SQLite, the database's work too: it runs in-process).

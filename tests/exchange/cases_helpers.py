@@ -10,6 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from django.utils import timezone
+from tests.funding.pipeline_factories import award
+from tests.portfolio import factories as pf
+from tests.world import World
 
 from civiclab.datasets import services as datasets
 from civiclab.evaluation.models import EvaluationPlan, EvaluationResult
@@ -17,9 +20,6 @@ from civiclab.exchange.models import CaseStudy
 from civiclab.exchange.services import cases as services
 from civiclab.indicators import services as indicators
 from civiclab.portfolio.models import Solution, SolutionIndicator
-from tests.funding.pipeline_factories import award
-from tests.portfolio import factories as pf
-from tests.world import World
 
 MONTHS = ["2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06"]
 # Reports per month: 12, 11, 10, 8, 7, 6.
@@ -36,7 +36,9 @@ def reports_csv(counts: list[int]) -> str:
     return "\n".join(rows) + "\n"
 
 
-def import_reports(world: World, tmp_path: Path, counts: list[int], add_version: bool = False) -> Any:
+def import_reports(
+    world: World, tmp_path: Path, counts: list[int], add_version: bool = False
+) -> Any:
     path = tmp_path / f"reports-{len(counts)}-{sum(counts)}.csv"
     path.write_text(reports_csv(counts), encoding="utf-8")
     return datasets.import_file(
@@ -100,7 +102,9 @@ def published_case(world: World, solution: Solution, **text: Any) -> CaseStudy:
     return services.publish_case(world.user("city_admin"), case)
 
 
-def quick_case(city: Any, state: str = "published", visibility: str = "network", **fields: Any) -> CaseStudy:
+def quick_case(
+    city: Any, state: str = "published", visibility: str = "network", **fields: Any
+) -> CaseStudy:
     """A case written directly (no solution), indexed when published."""
     from civiclab.exchange.library_search import reindex_case
 

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 from django.utils import translation
+from tests.exchange.cases_helpers import COUNTS, blight_solution, import_reports, published_case
+from tests.world import World
 
 from civiclab.audit.models import AuditEvent
 from civiclab.evaluation.models import EvaluationResult
@@ -13,13 +15,13 @@ from civiclab.exchange.case_chart import run_chart_svg
 from civiclab.exchange.services import cases as services
 from civiclab.indicators import services as indicators
 from civiclab.indicators.models import Indicator
-from tests.exchange.cases_helpers import COUNTS, blight_solution, import_reports, published_case
-from tests.world import World
 
 pytestmark = pytest.mark.django_db
 
 
-def test_a_case_is_generated_from_the_solution_and_its_challenge(world: World, tmp_path: Path) -> None:
+def test_a_case_is_generated_from_the_solution_and_its_challenge(
+    world: World, tmp_path: Path
+) -> None:
     """GIVEN a demo-like solution WHEN a member writes its case THEN every part is there,
     copied from the app that owns it, and nothing kept within the city is copied."""
     solution = blight_solution(world, tmp_path)

@@ -5,8 +5,11 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
-
 from django.urls import reverse
+from tests.clients import as_user, body
+from tests.exchange.cases_helpers import quick_case
+from tests.portfolio import factories as pf
+from tests.world import ACTORS, World
 
 from civiclab.audit.labels import action_label, kind_label
 from civiclab.audit.models import AuditEvent
@@ -14,10 +17,6 @@ from civiclab.exchange import kinds
 from civiclab.exchange.models import CaseStudy
 from civiclab.exchange.queries.cases import library_cases, visible_cases
 from civiclab.exchange.services import cases as services
-from tests.clients import as_user, body
-from tests.exchange.cases_helpers import quick_case
-from tests.portfolio import factories as pf
-from tests.world import ACTORS, World
 
 pytestmark = pytest.mark.django_db
 
@@ -132,14 +131,23 @@ def test_pages_answer_by_permission(world: World) -> None:
     solution = _solution(world)
     draft = services.generate_case(world.user("member"), solution)
     assert as_user(None).get(f"/exchange/cases/{draft.pk}/").status_code == 404
-    assert as_user(world.user("other_city_admin")).get(f"/exchange/cases/{draft.pk}/").status_code == 404
+    assert (
+        as_user(world.user("other_city_admin")).get(f"/exchange/cases/{draft.pk}/").status_code
+        == 404
+    )
     assert as_user(world.user("viewer")).get(f"/exchange/cases/{draft.pk}/edit/").status_code == 403
-    assert as_user(world.user("member")).post(f"/exchange/cases/{draft.pk}/publish/").status_code == 403
+    assert (
+        as_user(world.user("member")).post(f"/exchange/cases/{draft.pk}/publish/").status_code
+        == 403
+    )
     new = as_user(world.user("member")).get(f"/exchange/solutions/{solution.pk}/case/")
     assert new.status_code == 200
-    assert as_user(world.user("other_city_admin")).get(
-        f"/exchange/solutions/{solution.pk}/case/"
-    ).status_code == 403
+    assert (
+        as_user(world.user("other_city_admin"))
+        .get(f"/exchange/solutions/{solution.pk}/case/")
+        .status_code
+        == 403
+    )
     made = as_user(world.user("member")).post(
         f"/exchange/solutions/{solution.pk}/case/", {"visibility": "public"}
     )
@@ -156,7 +164,9 @@ def test_pages_answer_by_permission(world: World) -> None:
     assert published.status_code == 302
     page = body(as_user(None).get(f"/exchange/cases/{created.pk}/"))
     assert "Owner tracing" in page
-    solution_page = body(as_user(world.user("member")).get(reverse("portfolio:solution", args=(solution.pk,))))
+    solution_page = body(
+        as_user(world.user("member")).get(reverse("portfolio:solution", args=(solution.pk,)))
+    )
     assert "Write a case study" in solution_page and "Owner tracing" in solution_page
 
 

@@ -10,16 +10,16 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from tests.clients import as_user
+from tests.exchange.cases_helpers import quick_case
+from tests.portfolio import factories as pf
+from tests.world import World
 
 from civiclab.core import fulltext
 from civiclab.core.textprep import query_words
 from civiclab.exchange.library_search import CASES
 from civiclab.exchange.queries.library import LibraryError, LibraryFilters, search
 from civiclab.exchange.services import cases as services
-from tests.clients import as_user
-from tests.exchange.cases_helpers import quick_case
-from tests.portfolio import factories as pf
-from tests.world import World
 
 pytestmark = pytest.mark.django_db
 
@@ -207,9 +207,12 @@ def test_the_api_writes_cases(world: World) -> None:
     assert made.json()["state"] == "draft"
     other = as_user(world.user("other_city_admin"))
     assert other.get(f"/api/v1/exchange/cases/{case_id}").status_code == 404
-    assert other.post(
-        "/api/v1/exchange/cases", {"solution": solution.pk}, content_type="application/json"
-    ).status_code == 403
+    assert (
+        other.post(
+            "/api/v1/exchange/cases", {"solution": solution.pk}, content_type="application/json"
+        ).status_code
+        == 403
+    )
     bad = member.patch(
         f"/api/v1/exchange/cases/{case_id}", {"strength": "strong"}, content_type="application/json"
     )
@@ -248,7 +251,10 @@ def test_scores_are_bm25_from_the_prepared_columns_on_every_database(world: Worl
         for term in terms:
             hits = sum(1 for cols in columns.values() if term in " ".join(cols).split())
             idf = max(math.log((total - hits + 0.5) / (hits + 0.5)), 0) or 1e-6
-            f = sum(w * col.split().count(term) for w, col in zip((1.0, 0.4, 0.2, 0.1), columns[pk]))
+            weights = (1.0, 0.4, 0.2, 0.1)
+            f = sum(
+                w * col.split().count(term) for w, col in zip(weights, columns[pk], strict=True)
+            )
             if f:
                 score += idf * f * 2.2 / (f + 1.2 * (0.25 + 0.75 * lengths[pk] / average))
         return score

@@ -64,16 +64,16 @@ def run_chart_svg(
         f'{HEIGHT}" width="{WIDTH}" height="{HEIGHT}" role="img" aria-label="{escape(title)}">',
         f"<title>{escape(title)}</title>",
     ]
-    if median_value is not None:
-        parts.append(
-            f'<line class="median" x1="{PAD_X}" x2="{WIDTH - PAD_X}" y1="{_number(y(median_value))}" '
-            f'y2="{_number(y(median_value))}" stroke="#888" stroke-dasharray="4 3"/>'
-        )
-    if target_value is not None:
-        parts.append(
-            f'<line class="target" x1="{PAD_X}" x2="{WIDTH - PAD_X}" y1="{_number(y(target_value))}" '
-            f'y2="{_number(y(target_value))}" stroke="#1a7f37" stroke-dasharray="1 3"/>'
-        )
+    for name, value, colour, dashes in (
+        ("median", median_value, "#888", "4 3"),
+        ("target", target_value, "#1a7f37", "1 3"),
+    ):
+        if value is not None:
+            at = _number(y(value))
+            parts.append(
+                f'<line class="{name}" x1="{PAD_X}" x2="{WIDTH - PAD_X}" y1="{at}" y2="{at}" '
+                f'stroke="{colour}" stroke-dasharray="{dashes}"/>'
+            )
     runs: list[list[str]] = [[]]
     for i, value in enumerate(points):
         if value is None:

@@ -66,6 +66,9 @@ def facet_rows(case: Any) -> list[tuple[str, str]]:
         if value:
             rows.append((str(FACET_LABELS[facet]), value_label(facet, value)))
     rows.append(
-        (str(FACET_LABELS["language"]), ", ".join(value_label("language", v) for v in case.languages))
+        (
+            str(FACET_LABELS["language"]),
+            ", ".join(value_label("language", v) for v in case.languages),
+        )
     )
     return rows

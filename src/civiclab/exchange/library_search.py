@@ -138,8 +138,8 @@ def bm25(
             weighted = sum(
                 weight * text.count(needle) for weight, text in zip(WEIGHTS, padded, strict=False)
             )
-            score += term_idf * (weighted * (K1 + 1)) / (
-                weighted + K1 * (1 - B + B * length / average)
+            score += (
+                term_idf * (weighted * (K1 + 1)) / (weighted + K1 * (1 - B + B * length / average))
             )
         scores[row_id] = score
     return scores

@@ -33,9 +33,12 @@ def _case(request: ApiRequest, case_id: int) -> CaseStudy:
 
 
 def _solution(request: ApiRequest, solution_id: int) -> Solution:
-    found = visible(Solution, request.auth).select_related("city", "challenge").filter(
-        pk=solution_id
-    ).first()
+    found = (
+        visible(Solution, request.auth)
+        .select_related("city", "challenge")
+        .filter(pk=solution_id)
+        .first()
+    )
     if found is None:
         raise Http404
     return found

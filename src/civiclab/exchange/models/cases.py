@@ -80,7 +80,6 @@ class CaseStudy(models.Model):
     has_en = models.BooleanField(default=False)
     has_fr = models.BooleanField(default=False)
 
-
     title_en = models.CharField(_("title (English)"), max_length=TITLE_LIMIT, blank=True)
     title_fr = models.CharField(_("title (French)"), max_length=TITLE_LIMIT, blank=True)
     problem_en = _text(_("problem (English)"))
@@ -125,11 +124,23 @@ class CaseStudy(models.Model):
             models.Index(fields=["state", "index_length"], name="exchange_case_length"),
             # The library's facets are counted from this index alone (no row read).
             models.Index(
-                fields=["state", "visibility", "city", "team", "priority_area", "size_band",
-                        "country", "region", "strength", "stage", "funding_source", "has_en",
-                        "has_fr"],
+                fields=[
+                    "state",
+                    "visibility",
+                    "city",
+                    "team",
+                    "priority_area",
+                    "size_band",
+                    "country",
+                    "region",
+                    "strength",
+                    "stage",
+                    "funding_source",
+                    "has_en",
+                    "has_fr",
+                ],
                 name="exchange_case_facets",
-            ),  # fmt: skip
+            ),
         ]
 
     def __str__(self) -> str:

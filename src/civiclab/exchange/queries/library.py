@@ -127,7 +127,8 @@ def check_request(query: str, filters: LibraryFilters, limit: int, offset: int) 
         unknown = sorted(v for v in values if accepted is not None and v not in accepted)
         if unknown:
             raise LibraryError(
-                _("Unknown %(filter)s: %(values)s.") % {"filter": name, "values": ", ".join(unknown)},
+                _("Unknown %(filter)s: %(values)s.")
+                % {"filter": name, "values": ", ".join(unknown)},
                 details={"filter": name, "values": unknown},
             )
 
@@ -190,7 +191,7 @@ def search(
     groups = [list(w.terms) for w in words]
     if groups:
         sql, params = fulltext.matching_sql(CASES, groups, require_all=False)
-        matched = chosen.filter(pk__in=RawSQL(sql, params))  # type: ignore[arg-type]
+        matched = chosen.filter(pk__in=RawSQL(sql, params))
     else:
         matched = chosen
     facets, matched_ids = facet_counts(matched)
@@ -226,9 +227,7 @@ def search(
     return LibraryPage(hits=hits, total=total, facets=facets, words=[w.word for w in words])
 
 
-def _hit(
-    case: CaseStudy, score: float, words: list[Any], columns: list[str], language: str
-) -> Hit:
+def _hit(case: CaseStudy, score: float, words: list[Any], columns: list[str], language: str) -> Hit:
     """Why ``case`` matched: the query's words it contains, and the index columns they are
     in (title, body: problem and approach, detail: lessons, evidence, indicators and the
     evaluation, place: city, region, country, priority area)."""

@@ -55,7 +55,11 @@ EDITABLE = (
 )
 LIMITS = {
     **{f"title_{lang}": TITLE_LIMIT for lang in ("en", "fr")},
-    **{f"{field}_{lang}": CASE_TEXT_LIMIT for field in BILINGUAL_FIELDS[1:] for lang in ("en", "fr")},
+    **{
+        f"{field}_{lang}": CASE_TEXT_LIMIT
+        for field in BILINGUAL_FIELDS[1:]
+        for lang in ("en", "fr")
+    },
     "contacts": CONTACTS_LIMIT,
 }
 # At most this many evidence items, indicators and milestones are copied into a case.
@@ -92,7 +96,9 @@ def _breadth(value: str) -> int:
     return Visibility(value).breadth
 
 
-def _evidence(by: Any, solution: Solution, visibility: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def _evidence(
+    by: Any, solution: Solution, visibility: str
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     from civiclab.portfolio.queries import visible, with_sources_shown
 
     rows = Evidence.objects.filter(challenge_id=solution.challenge_id)
@@ -129,7 +135,9 @@ def _evidence(by: Any, solution: Solution, visibility: str) -> tuple[list[dict[s
     return kept, withheld
 
 
-def _indicators(by: Any, solution: Solution, visibility: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def _indicators(
+    by: Any, solution: Solution, visibility: str
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Each of the solution's indicators, its series and goal frozen now."""
     from civiclab.datasets.engine import QueryError
     from civiclab.datasets.filters.language import SpecError
@@ -142,7 +150,9 @@ def _indicators(by: Any, solution: Solution, visibility: str) -> tuple[list[dict
 
     allowed = Indicator.objects.all() if by is None else visible_indicators(by)
     targets = list(solution.targets.select_related("indicator", "indicator__dataset")[:MAX_ITEMS])
-    seen = set(allowed.filter(pk__in=[t.indicator_id for t in targets]).values_list("pk", flat=True))
+    seen = set(
+        allowed.filter(pk__in=[t.indicator_id for t in targets]).values_list("pk", flat=True)
+    )
     kept, withheld = [], []
     for target in targets:
         indicator = target.indicator
@@ -245,10 +255,14 @@ def _funding(by: Any, solution: Solution) -> tuple[list[dict[str, Any]], str]:
     biggest = pipeline.awarded(applications).order_by("-amount_awarded", "pk").first()
     return (
         [
-            {"currency": t.currency, "awarded": str(t.awarded), "match": str(t.match),
-             "applications": t.applications}
+            {
+                "currency": t.currency,
+                "awarded": str(t.awarded),
+                "match": str(t.match),
+                "applications": t.applications,
+            }
             for t in totals
-        ],  # fmt: skip
+        ],
         biggest.funder if biggest is not None else FUNDING_NONE,
     )
 
@@ -299,7 +313,9 @@ def _languages(case: CaseStudy) -> None:
 
 
 def _target(solution: Solution, visibility: str) -> Target:
-    return Target(solution.city.network_id, solution.city_id, Visibility(visibility), solution.team_id)
+    return Target(
+        solution.city.network_id, solution.city_id, Visibility(visibility), solution.team_id
+    )
 
 
 def _check_solution(by: Any, solution: Solution) -> None:
@@ -317,7 +333,9 @@ def _clean_visibility(value: Any) -> str:
 
 # -- writes ----------------------------------------------------------------------------------------
 @transaction.atomic
-def generate_case(by: Any, solution: Solution, *, visibility: str = Visibility.NETWORK) -> CaseStudy:
+def generate_case(
+    by: Any, solution: Solution, *, visibility: str = Visibility.NETWORK
+) -> CaseStudy:
     """A draft case of ``solution``, its text from the challenge and the solution (in the
     city's language), the rest copied from the apps that own it."""
     visibility = _clean_visibility(visibility)
@@ -374,8 +392,10 @@ def update_case(by: Any, case: CaseStudy, **changes: Any) -> CaseStudy:
     """Change a case's text, contacts or visibility (a published case's visibility:
     publishing, so its city's admins)."""
     cleaned = _validated(changes)
-    case = CaseStudy.objects.select_for_update().select_related("city", "city__network").get(
-        pk=case.pk
+    case = (
+        CaseStudy.objects.select_for_update()
+        .select_related("city", "city__network")
+        .get(pk=case.pk)
     )
     if case.solution_id is not None:
         _check_solution(by, Solution.objects.select_related("city").get(pk=case.solution_id))
@@ -397,7 +417,9 @@ def update_case(by: Any, case: CaseStudy, **changes: Any) -> CaseStudy:
     if (case.has_en, case.has_fr) != before_has:
         case.save(update_fields=["has_en", "has_fr"])
     if not case.has_en and not case.has_fr:
-        raise ValidationError({"__all__": _("A case needs a title or a text in English or French.")})
+        raise ValidationError(
+            {"__all__": _("A case needs a title or a text in English or French.")}
+        )
     library_search.reindex_case(case)
     if changed:
         record(by, "case.update", case, changes=changed)
@@ -454,8 +476,10 @@ def publish_case(by: Any, case: CaseStudy) -> CaseStudy:
     """Share a case with its audience: what it copies is read again and frozen now (the
     indicators' series and goals, the evaluation's result, the funding), then it is listed in
     the library. The team's text and evidence items are kept as edited."""
-    case = CaseStudy.objects.select_for_update().select_related("city", "city__network").get(
-        pk=case.pk
+    case = (
+        CaseStudy.objects.select_for_update()
+        .select_related("city", "city__network")
+        .get(pk=case.pk)
     )
     check(by, Action.PUBLISH, case, CASE_POLICY)
     if case.state == "published":
