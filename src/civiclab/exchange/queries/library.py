@@ -18,6 +18,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connection
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
@@ -202,9 +203,12 @@ def search(
             # Every match is re-ranked: the database's own ranking is not needed.
             candidates = matched_ids
         else:
+            # The matches' ids, known already, restrict SQLite's ranking (its "+rowid IN"
+            # list is cheap); PostgreSQL is given the readable cases as a sub-query instead,
+            # rather than planning a statement with thousands of parameters.
+            allowed: Any = matched_ids if connection.vendor == "sqlite" else chosen.order_by()
             candidates = [
-                pk
-                for pk, _score in fulltext.search(CASES, groups, wanted, restrict_ids=matched_ids)
+                pk for pk, _score in fulltext.search(CASES, groups, wanted, restrict_ids=allowed)
             ]
         ranked_all, columns_of = rerank(candidates, groups)
         ranked = ranked_all[offset : offset + limit]
