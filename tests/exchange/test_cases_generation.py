@@ -132,3 +132,19 @@ def test_the_case_page_shows_the_frozen_chart(world: World, tmp_path: Path) -> N
             )
         )
     assert "<svg" in french
+
+
+def test_what_was_left_out_is_the_teams_to_read(world: World, tmp_path: Path) -> None:
+    """The titles of evidence kept within the city are listed for the team, never for
+    another city (page or API)."""
+    from tests.clients import as_user, body
+
+    solution = blight_solution(world, tmp_path)
+    case = published_case(world, solution)
+    own = as_user(world.user("member")).get(f"/api/v1/exchange/cases/{case.pk}").json()
+    other = as_user(world.user("other_city_admin")).get(f"/api/v1/exchange/cases/{case.pk}")
+    assert {w["title"] for w in own["withheld"]} >= {"City-only finding"}
+    assert other.json()["withheld"] == []
+    assert "City-only finding" not in other.content.decode()
+    page = body(as_user(world.user("other_city_admin")).get(f"/exchange/cases/{case.pk}/"))
+    assert "City-only finding" not in page and "Interview with no consent" not in page

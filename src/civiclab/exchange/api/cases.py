@@ -60,7 +60,7 @@ def create_case(request: ApiRequest, payload: CaseIn, response: HttpResponse) ->
     solution = _solution(request, payload.solution)
     case = services.generate_case(request.auth, solution, visibility=payload.visibility)
     response["Location"] = f"/api/v1/exchange{CASES}/{case.pk}"
-    return Status(201, case_out(_case(request, case.pk)))
+    return Status(201, case_out(_case(request, case.pk), request.auth))
 
 
 @router.get(
@@ -71,7 +71,7 @@ def create_case(request: ApiRequest, payload: CaseIn, response: HttpResponse) ->
     summary="A case study",
 )
 def get_case(request: ApiRequest, case_id: Id) -> dict[str, Any]:
-    return case_out(_case(request, case_id))
+    return case_out(_case(request, case_id), request.auth)
 
 
 @router.get(
@@ -83,7 +83,9 @@ def get_case(request: ApiRequest, case_id: Id) -> dict[str, Any]:
 )
 def list_solution_cases(request: ApiRequest, solution_id: Id) -> list[dict[str, Any]]:
     solution = _solution(request, solution_id)
-    return [case_out(case) for case in cases_of_solution(request.auth, solution)[:100]]
+    return [
+        case_out(case, request.auth) for case in cases_of_solution(request.auth, solution)[:100]
+    ]
 
 
 @router.patch(
@@ -99,7 +101,7 @@ def list_solution_cases(request: ApiRequest, solution_id: Id) -> list[dict[str, 
 def update_case(request: ApiRequest, case_id: Id, payload: CaseUpdate) -> dict[str, Any]:
     case = _case(request, case_id)
     services.update_case(request.auth, case, **payload.dict(exclude_unset=True))
-    return case_out(_case(request, case_id))
+    return case_out(_case(request, case_id), request.auth)
 
 
 @router.post(
@@ -112,4 +114,4 @@ def update_case(request: ApiRequest, case_id: Id, payload: CaseUpdate) -> dict[s
 def publish_case(request: ApiRequest, case_id: Id) -> dict[str, Any]:
     case = _case(request, case_id)
     services.publish_case(request.auth, case)
-    return case_out(_case(request, case_id))
+    return case_out(_case(request, case_id), request.auth)

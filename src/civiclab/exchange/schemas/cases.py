@@ -78,7 +78,7 @@ class CaseOut(Schema):
     cost: Decimal | None
     currency: str
     timeline: list[dict[str, Any]]
-    withheld: list[dict[str, Any]]
+    withheld: list[dict[str, Any]] = Field(description="what was left out, and why (the team's)")
     priority_area: str
     size_band: str
     country: str
@@ -88,11 +88,16 @@ class CaseOut(Schema):
     updated_at: datetime
 
 
-def case_out(case: Any) -> dict[str, Any]:
+def case_out(case: Any, reader: Any) -> dict[str, Any]:
+    """The case as ``reader`` sees it: what was left out of it (titles of evidence kept within
+    the city) is the team's to read, never another city's."""
+    from civiclab.exchange.queries.cases import may_edit_case
+
     return {
         **{name: getattr(case, name) for name in CaseOut.model_fields if hasattr(case, name)},
         "solution": case.solution_id,
         "city": case.city.slug,
         "city_name": case.city.name,
         "languages": case.languages,
+        "withheld": case.withheld if may_edit_case(reader, case) else [],
     }
