@@ -32,6 +32,7 @@ VERBS: dict[str, Promise] = {
     "import_failed": pgettext_lazy("audit action", "Import failed"),
     "status": pgettext_lazy("audit action", "Status changed"),
     "checklist": pgettext_lazy("audit action", "Readiness updated"),
+    "publish": pgettext_lazy("audit action", "Published"),
 }
 
 KINDS: dict[str, Promise] = {
@@ -63,6 +64,7 @@ KINDS: dict[str, Promise] = {
     "fundingprofile": _("Funding profile"),
     "application": _("Funding application"),
     "matchdismissal": _("Dismissed funding match"),
+    "case": _("Case study"),
 }
 
 
