@@ -32,7 +32,7 @@ RRF_K = 60
 # multilingual-e5's cosines are compressed: on the twins of tests/data/exchange/twins, texts
 # about different things score 0.78 (median) to 0.83 (95th percentile) and translations 0.90
 # (median). A match by meaning alone (no shared word, e.g. across languages) needs at least this.
-MIN_COSINE = 0.85
+MIN_COSINE = 0.84
 BM25_K1 = 1.2
 BM25_B = 0.75
 
@@ -114,13 +114,16 @@ class PassageIndex:
 def reciprocal_rank_fusion(
     rankings: Sequence[Sequence[int]], k: int = RRF_K
 ) -> list[tuple[int, float]]:
-    """(item, fused score), best first: each ranking (items best first) gives ``1/(k+rank)``;
-    ties are broken by the item, so the order is stable."""
+    """(item, fused score), best first: each ranking (items best first) gives ``1/(k+rank)``.
+    Rankings come in order of trust: a tie (e.g. two items each first in one ranking) goes to
+    the item the first ranking puts higher, then to the lower item, so the order is stable."""
     fused: dict[int, float] = {}
     for ranking in rankings:
         for rank, item in enumerate(ranking, start=1):
             fused[item] = fused.get(item, 0.0) + 1.0 / (k + rank)
-    return sorted(fused.items(), key=lambda pair: (-pair[1], pair[0]))
+    first = {item: rank for rank, item in enumerate(rankings[0])} if rankings else {}
+    unranked = len(first)
+    return sorted(fused.items(), key=lambda pair: (-pair[1], first.get(pair[0], unranked), pair[0]))
 
 
 def _top(rows: npt.NDArray[np.int64], scores: npt.NDArray[np.float32], depth: int) -> list[int]:
@@ -153,7 +156,7 @@ def ranked(
     rows = np.flatnonzero(allowed & index.has_terms & ((keyword > 0) | close))
     if not rows.size:
         return []
-    rankings = [_top(rows[keyword[rows] > 0], keyword, depth)]
-    if vector is not None:
-        rankings.append(_top(rows, cosine, depth))
+    # Meaning first: on a tie it is trusted over the words (it reads across languages).
+    rankings = [_top(rows, cosine, depth)] if vector is not None else []
+    rankings.append(_top(rows[keyword[rows] > 0], keyword, depth))
     return reciprocal_rank_fusion(rankings)[:depth]
