@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from civiclab.core.textprep import (
     ENGLISH_STOP_WORDS,
     FRENCH_STOP_WORDS,
-    document_terms,
+    MAX_TERM_LENGTH,
+    STOP_WORDS,
     fold,
+    stems,
 )
 
 # What one passage holds at most: the model reads 512 tokens (≈ 2,000 characters) per window
@@ -28,6 +30,7 @@ MAX_QUERY_CHARS = 2_000
 LANGUAGES = ("en", "fr")
 
 _WORD = re.compile(r"[a-z]+")
+_PART = re.compile(r"[a-z0-9]+")
 
 
 def passage_text(parts: Iterable[str]) -> str:
@@ -62,23 +65,25 @@ class Terms:
 
 
 def content_terms(text: str) -> Terms:
-    """The content terms of ``text`` (stop words and words under three letters dropped)."""
-    uses = document_terms([text])
+    """The content terms of ``text`` (stop words and words under three letters dropped), as
+    ``textprep.document_terms`` finds them, and its phrases: pairs of consecutive content words
+    (a stop word between them — "dumping *of* tyres" — does not break a phrase)."""
+    counts: dict[str, int] = {}
+    words: dict[str, str] = {}
     phrases: set[tuple[str, str]] = set()
     previous: str | None = None
-    for word in _WORD.findall(fold(text)):
-        if word in ENGLISH_STOP_WORDS or word in FRENCH_STOP_WORDS or len(word) < 3:
-            previous = None if word not in ("de", "of", "du", "des") else previous
+    for part in _PART.findall(fold(text)):
+        if part in STOP_WORDS or len(part) < 3:
             continue
-        first = min(document_terms([word]))
+        found = stems(part[:MAX_TERM_LENGTH])
+        for term in found:
+            counts[term] = counts.get(term, 0) + 1
+            words.setdefault(term, part)
+        first = found[0]
         if previous is not None and previous != first:
             phrases.add((previous, first))
         previous = first
-    return Terms(
-        counts={term: use.count for term, use in uses.items()},
-        words={term: use.word for term, use in uses.items()},
-        phrases=frozenset(phrases),
-    )
+    return Terms(counts=counts, words=words, phrases=frozenset(phrases))
 
 
 def stored_terms(terms: Terms) -> str:
