@@ -68,11 +68,11 @@ def build(passages: int, rng: random.Random) -> tuple[object, list[int]]:
     import numpy as np
     from django.db import transaction
 
+    from civiclab.accounts.models import User
     from civiclab.exchange.models import Passage
     from civiclab.exchange.similarity.ranking import vector_bytes
     from civiclab.exchange.similarity.text import content_terms, stored_terms
     from civiclab.network.models import City, Membership, Network
-    from civiclab.accounts.models import User
     from civiclab.portfolio.models import Challenge, Solution
 
     started = time.perf_counter()

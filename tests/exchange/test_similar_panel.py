@@ -1,4 +1,4 @@
-""""Look elsewhere first" end to end: passages kept by the worker, the panel, privacy,
+""" "Look elsewhere first" end to end: passages kept by the worker, the panel, privacy,
 dismissals, the keyword-only fallback, and the API and CLI giving the panel's results."""
 
 from __future__ import annotations
@@ -12,17 +12,17 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
-
-from civiclab.audit.models import AuditEvent
-from civiclab.exchange.models import Passage, SimilarDismissal
-from civiclab.exchange.queries import similar as similar_queries
-from civiclab.exchange.services.similar import refresh_passages, reembed
-from civiclab.exchange.similarity import embedder as embedding_model
-from civiclab.portfolio.models import Challenge
 from tests.clients import as_user, body
 from tests.permission_matrix import api_headers
 from tests.portfolio import factories
 from tests.world import World
+
+from civiclab.audit.models import AuditEvent
+from civiclab.exchange.models import Passage, SimilarDismissal
+from civiclab.exchange.queries import similar as similar_queries
+from civiclab.exchange.services.similar import reembed, refresh_passages
+from civiclab.exchange.similarity import embedder as embedding_model
+from civiclab.portfolio.models import Challenge
 
 pytestmark = pytest.mark.django_db
 
@@ -32,6 +32,12 @@ FRENCH = (
     "rues des quartiers : la ville nettoie sans cesse et les habitants se plaignent.",
 )
 PRIVATE_TITLE = "Secret plan against illegal dumping of tyres"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_index() -> None:
+    # The ranking index is cached per process; each test's database starts afresh.
+    similar_queries.forget_index()
 
 
 @dataclass
@@ -141,7 +147,10 @@ def test_another_citys_private_challenge_never_appears(scene: Scene) -> None:
     assert PRIVATE_TITLE not in html and "Secret" not in html
     for user, queries in (
         (member, (f"challenge={scene.mine.pk}", f"text={PRIVATE_TITLE}")),
-        (scene.world.user("network_admin"), (f"challenge={scene.mine.pk}", f"text={PRIVATE_TITLE}")),
+        (
+            scene.world.user("network_admin"),
+            (f"challenge={scene.mine.pk}", f"text={PRIVATE_TITLE}"),
+        ),
         (None, (f"text={PRIVATE_TITLE}",)),  # anonymous: public work only
     ):
         for query in queries:
@@ -157,7 +166,9 @@ def test_another_citys_private_challenge_never_appears(scene: Scene) -> None:
     assert ("challenge", scene.private.pk) not in _keys(json.loads(out.getvalue()))
     # A challenge one may not see is a 404, like one that does not exist.
     assert _api(member, f"challenge={scene.private.pk}").status_code == 404
-    assert as_user(member).get(f"/exchange/similar/challenge/{scene.private.pk}/").status_code == 404
+    assert (
+        as_user(member).get(f"/exchange/similar/challenge/{scene.private.pk}/").status_code == 404
+    )
 
 
 def test_dismissing_a_match_hides_it_for_the_team_and_is_audited(scene: Scene) -> None:

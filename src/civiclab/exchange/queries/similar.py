@@ -11,6 +11,7 @@ The page, the API and the CLI all call ``similar()``.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -110,7 +111,7 @@ SOURCES: dict[str, Source] = {
     "solution": Source(
         model="portfolio.Solution",
         texts=lambda s: [(None, passage_text([s.title, s.description, s.goal_statement]))],
-        shared=lambda qs: qs.filter(visibility__in=SHARED),
+        shared=lambda qs: qs.filter(visibility__in=SHARED).select_related("challenge"),
         category=lambda s: _area(s.challenge),
         indicators=_solution_indicators,
     ),
@@ -169,6 +170,17 @@ class _Loaded:
 
 _cache: dict[str, _Loaded] = {}
 _cache_lock = threading.Lock()
+# Whether a passage changed is asked of the database at most this often (seconds): counting
+# 50,000 rows costs more than the ranking itself, and the worker embeds a change seconds
+# after it anyway.
+RECHECK_SECONDS = 2.0
+_checked: dict[str, float] = {}
+
+
+def forget_index() -> None:
+    """Drop the cached index (tests, and the reembed command, which changes every passage)."""
+    _cache.clear()
+    _checked.clear()
 
 
 def _token() -> tuple[Any, ...]:
@@ -178,9 +190,13 @@ def _token() -> tuple[Any, ...]:
 
 def passage_index() -> _Loaded:
     """Every stored passage as a ranking index, rebuilt when a passage was added, changed or
-    removed since (one aggregate query tells)."""
-    token = _token()
+    removed since (one aggregate query tells, at most every RECHECK_SECONDS)."""
     loaded = _cache.get("index")
+    now = time.monotonic()
+    if loaded is not None and now - _checked.get("index", 0.0) < RECHECK_SECONDS:
+        return loaded
+    token = _token()
+    _checked["index"] = now
     if loaded is not None and loaded.token == token:
         return loaded
     with _cache_lock:
@@ -332,7 +348,6 @@ def _matches(
             "pk", "text"
         )
     )
-    cosine = loaded.index.cosine(query.vector) if query.vector is not None else None
     indicator_names = _indicator_names(user, query.indicators)
     # Indicators belong to one city each: two cities "share" one when they measure the same
     # thing under the same name (or both use a shared metric definition of that name).
@@ -342,7 +357,9 @@ def _matches(
         obj = shown[(kind, pk)]
         source = SOURCES[kind]
         kind_of = kinds.kind(kind)
-        passage_cosine = float(cosine[row]) if cosine is not None else None
+        passage_cosine = (
+            float(loaded.index.vectors[row] @ query.vector) if query.vector is not None else None
+        )
         category = source.category(obj)
         common = []
         if indicator_names:

@@ -22,7 +22,13 @@ from civiclab.core.permissions import DEFAULT_POLICY, Action
 from civiclab.core.services import check
 from civiclab.exchange import kinds
 from civiclab.exchange.models import Passage, SimilarDismissal
-from civiclab.exchange.queries.similar import SOURCES, city_of, language_of, source_model
+from civiclab.exchange.queries.similar import (
+    SOURCES,
+    city_of,
+    forget_index,
+    language_of,
+    source_model,
+)
 from civiclab.exchange.similarity import embedder as embedding_model
 from civiclab.exchange.similarity.ranking import vector_bytes
 from civiclab.exchange.similarity.text import content_terms, stored_terms
@@ -62,6 +68,8 @@ def refresh_passages(kind: str, pk: int, *, force: bool = False) -> Refreshed:
     current = Passage.objects.filter(kind=kind, object_id=pk)
     if obj is None:
         done.removed = current.delete()[0]
+        if done.removed:
+            forget_index()
         return done
     model = embedding_model.embedder()
     texts: dict[str, str] = {}
@@ -87,6 +95,8 @@ def refresh_passages(kind: str, pk: int, *, force: bool = False) -> Refreshed:
         passage.terms = stored_terms(content_terms(text))
         pending.append(passage)
     _embed_and_save(pending, model)
+    if pending or done.removed:
+        forget_index()  # this process sees its own change at once (others within seconds)
     done.written = len(pending)
     done.embedded = len(pending) if model is not None else 0
     return done
@@ -120,6 +130,7 @@ def reembed(*, force: bool = True) -> dict[str, Any]:
         ids = list(source_model(kind)._default_manager.values_list("pk", flat=True))
         gone = Passage.objects.filter(kind=kind).exclude(object_id__in=ids)
         done.removed += gone.delete()[0]
+        forget_index()
         for pk in ids:
             done.add(refresh_passages(kind, pk, force=force))
         result["kinds"][kind] = {
