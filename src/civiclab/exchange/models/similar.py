@@ -33,6 +33,9 @@ class Passage(models.Model):
     model_name = models.CharField(max_length=64, blank=True)
     model_version = models.CharField(max_length=32, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
+    # An emptied passage (its object or language is gone) is kept, text and terms blank, so
+    # that other processes see the change (the newest updated_at) and drop it from their
+    # index; ``civiclab exchange reembed`` removes them.
 
     class Meta:
         constraints = [
@@ -40,7 +43,11 @@ class Passage(models.Model):
                 fields=["kind", "object_id", "language"], name="one_passage_per_object_language"
             )
         ]
-        indexes = [models.Index(fields=["kind", "object_id"], name="passage_object")]
+        indexes = [
+            models.Index(fields=["kind", "object_id"], name="passage_object"),
+            # "has any passage changed?" reads this index's last entry (queries.similar).
+            models.Index(fields=["updated_at"], name="passage_updated"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.object_id} ({self.language})"

@@ -67,7 +67,7 @@ def refresh_passages(kind: str, pk: int, *, force: bool = False) -> Refreshed:
     obj = source_model(kind)._default_manager.filter(pk=pk).first()
     current = Passage.objects.filter(kind=kind, object_id=pk)
     if obj is None:
-        done.removed = current.delete()[0]
+        done.removed = _empty(current)
         if done.removed:
             forget_index()
         return done
@@ -76,7 +76,7 @@ def refresh_passages(kind: str, pk: int, *, force: bool = False) -> Refreshed:
     for language, text in SOURCES[kind].texts(obj):
         if text.strip():
             texts.setdefault(language_of(language, text), text)
-    done.removed = current.exclude(language__in=list(texts)).delete()[0]
+    done.removed = _empty(current.exclude(language__in=list(texts)))
     existing = {p.language: p for p in current.filter(language__in=list(texts))}
     pending: list[Passage] = []
     for language, text in texts.items():
@@ -100,6 +100,16 @@ def refresh_passages(kind: str, pk: int, *, force: bool = False) -> Refreshed:
     done.written = len(pending)
     done.embedded = len(pending) if model is not None else 0
     return done
+
+
+def _empty(passages: Any) -> int:
+    """Empty ``passages`` rather than delete them: the newest ``updated_at`` tells every
+    process's cached index that something changed (queries.similar)."""
+    return int(
+        passages.exclude(text="").update(
+            text="", text_hash="", terms="", embedding=None, updated_at=timezone.now()
+        )
+    )
 
 
 def _embed_and_save(passages: list[Passage], model: embedding_model.Embedder | None) -> None:
@@ -129,7 +139,9 @@ def reembed(*, force: bool = True) -> dict[str, Any]:
         done = Refreshed()
         ids = list(source_model(kind)._default_manager.values_list("pk", flat=True))
         gone = Passage.objects.filter(kind=kind).exclude(object_id__in=ids)
-        done.removed += gone.delete()[0]
+        done.removed += gone.exclude(text="").count()
+        gone.delete()
+        Passage.objects.filter(kind=kind, text="").delete()  # emptied languages
         forget_index()
         for pk in ids:
             done.add(refresh_passages(kind, pk, force=force))

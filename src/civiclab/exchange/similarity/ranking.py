@@ -52,16 +52,16 @@ def vector_of(data: bytes) -> npt.NDArray[np.float32]:
 @dataclass
 class PassageIndex:
     """The stored passages, ready to rank: ``vectors`` (n × 384, zero rows for passages not yet
-    embedded) and an inverted index of their terms."""
+    embedded) and an inverted index of their terms: per term, its passages and their BM25
+    weights (``tf·(k1+1) / (tf + k1·(1 − b + b·len/avglen))``, computed once) and its IDF."""
 
     vectors: npt.NDArray[np.float32]
-    postings: dict[str, tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]]
-    lengths: npt.NDArray[np.float32]
+    postings: dict[str, tuple[npt.NDArray[np.int64], npt.NDArray[np.float32], float]]
     has_terms: npt.NDArray[np.bool_]
     size: int = field(init=False)
 
     def __post_init__(self) -> None:
-        self.size = int(self.lengths.shape[0])
+        self.size = int(self.has_terms.shape[0])
 
     @classmethod
     def build(cls, vectors: Sequence[bytes | None], terms: Sequence[str]) -> PassageIndex:
@@ -82,11 +82,15 @@ class PassageIndex:
             for term, count in counts.items():
                 docs.setdefault(term, []).append(row)
                 freqs.setdefault(term, []).append(float(count))
-        postings = {
-            term: (np.asarray(rows, dtype=np.int64), np.asarray(freqs[term], dtype=np.float32))
-            for term, rows in docs.items()
-        }
-        return cls(matrix, postings, lengths, lengths > 0)
+        mean_length = float(lengths.mean()) if n else 1.0
+        norms = BM25_K1 * (1 - BM25_B + BM25_B * lengths / (mean_length or 1.0))
+        postings = {}
+        for term, rows in docs.items():
+            at = np.asarray(rows, dtype=np.int64)
+            tf = np.asarray(freqs[term], dtype=np.float32)
+            idf = math.log(1 + (n - len(rows) + 0.5) / (len(rows) + 0.5))
+            postings[term] = (at, (tf * (BM25_K1 + 1) / (tf + norms[at])).astype(np.float32), idf)
+        return cls(matrix, postings, lengths > 0)
 
     def cosine(self, vector: npt.NDArray[np.float32] | None) -> npt.NDArray[np.float32]:
         """Each passage's cosine with ``vector`` (zeros without one)."""
@@ -102,17 +106,11 @@ class PassageIndex:
     def bm25(self, query_counts: dict[str, int]) -> npt.NDArray[np.float32]:
         """Each passage's BM25 score for the query's terms (0: no term shared)."""
         scores = np.zeros(self.size, dtype=np.float32)
-        if not self.size:
-            return scores
-        mean_length = float(self.lengths.mean()) or 1.0
-        norms = BM25_K1 * (1 - BM25_B + BM25_B * self.lengths / mean_length)
         for term in query_counts:
             posting = self.postings.get(term)
-            if posting is None:
-                continue
-            rows, tf = posting
-            idf = math.log(1 + (self.size - len(rows) + 0.5) / (len(rows) + 0.5))
-            scores[rows] += idf * tf * (BM25_K1 + 1) / (tf + norms[rows])
+            if posting is not None:
+                rows, weights, idf = posting
+                scores[rows] += idf * weights
         return scores
 
 
