@@ -63,6 +63,7 @@ KINDS: dict[str, Promise] = {
     "fundingprofile": _("Funding profile"),
     "application": _("Funding application"),
     "matchdismissal": _("Dismissed funding match"),
+    "similardismissal": _("Match set aside (look elsewhere first)"),
 }
 
 

@@ -191,8 +191,11 @@ def _token() -> tuple[Any, ...]:
 
 
 def passage_index() -> _Loaded:
-    """Every stored passage as a ranking index, rebuilt when a passage was added, changed or
-    removed since (one aggregate query tells, at most every RECHECK_SECONDS)."""
+    """Every stored passage as a ranking index. Whether a passage was added, changed or
+    emptied since is asked at most every RECHECK_SECONDS (one indexed query); when one was,
+    a small index is rebuilt at once, a large one in a background thread while queries keep
+    the one they have (a rebuild over 50,000 passages takes seconds): only the first query of
+    a process waits for it."""
     loaded = _cache.get("index")
     now = time.monotonic()
     if loaded is not None and now - _checked.get("index", 0.0) < RECHECK_SECONDS:
@@ -201,26 +204,49 @@ def passage_index() -> _Loaded:
     _checked["index"] = now
     if loaded is not None and loaded.token == token:
         return loaded
-    with _cache_lock:
-        rows = list(
-            Passage.objects.order_by("pk").values_list(
-                "pk", "kind", "object_id", "language", "city_id", "terms", "embedding"
-            )
-        )
-        names = sorted({row[1] for row in rows})
-        code = {name: number for number, name in enumerate(names)}
-        loaded = _Loaded(
-            token=token,
-            ids=np.asarray([row[0] for row in rows], dtype=np.int64),
-            kinds=names,
-            kind_codes=np.asarray([code[row[1]] for row in rows], dtype=np.int16),
-            object_ids=np.asarray([row[2] for row in rows], dtype=np.int64),
-            languages=[row[3] for row in rows],
-            cities=np.asarray([row[4] for row in rows], dtype=np.int64),
-            index=PassageIndex.build([row[6] for row in rows], [row[5] for row in rows]),
-        )
-        _cache["index"] = loaded
+    if loaded is None or loaded.index.size < BACKGROUND_REBUILD_FROM:
+        with _cache_lock:
+            _cache["index"] = _build(token)
+        return _cache["index"]
+    if not _rebuilding.is_set():
+        _rebuilding.set()
+        threading.Thread(target=_rebuild_in_background, args=(token,), daemon=True).start()
     return loaded
+
+
+_rebuilding = threading.Event()
+# Below this many passages a rebuild takes well under a second: it is done at once.
+BACKGROUND_REBUILD_FROM = 5_000
+
+
+def _rebuild_in_background(token: tuple[Any, ...]) -> None:
+    from django.db import connection
+
+    try:
+        _cache["index"] = _build(token)
+    finally:
+        _rebuilding.clear()
+        connection.close()  # this thread's own connection
+
+
+def _build(token: tuple[Any, ...]) -> _Loaded:
+    rows = list(
+        Passage.objects.exclude(text="")
+        .order_by("pk")
+        .values_list("pk", "kind", "object_id", "language", "city_id", "terms", "embedding")
+    )
+    names = sorted({row[1] for row in rows})
+    code = {name: number for number, name in enumerate(names)}
+    return _Loaded(
+        token=token,
+        ids=np.asarray([row[0] for row in rows], dtype=np.int64),
+        kinds=names,
+        kind_codes=np.asarray([code[row[1]] for row in rows], dtype=np.int16),
+        object_ids=np.asarray([row[2] for row in rows], dtype=np.int64),
+        languages=[row[3] for row in rows],
+        cities=np.asarray([row[4] for row in rows], dtype=np.int64),
+        index=PassageIndex.build([row[6] for row in rows], [row[5] for row in rows]),
+    )
 
 
 # --- the query ---------------------------------------------------------------------------------

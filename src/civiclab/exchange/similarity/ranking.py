@@ -35,6 +35,9 @@ RRF_K = 60
 MIN_COSINE = 0.84
 BM25_K1 = 1.2
 BM25_B = 0.75
+# A long query (a challenge's whole text) is scored on its rarest terms only: the common ones
+# cost the most (their postings are long) and weigh the least (their IDF is low).
+MAX_QUERY_TERMS = 24
 
 
 def vector_bytes(vector: npt.NDArray[np.float32]) -> bytes:
@@ -104,13 +107,13 @@ class PassageIndex:
         return scores
 
     def bm25(self, query_counts: dict[str, int]) -> npt.NDArray[np.float32]:
-        """Each passage's BM25 score for the query's terms (0: no term shared)."""
+        """Each passage's BM25 score for the query's terms — its ``MAX_QUERY_TERMS`` rarest
+        (0: no term shared)."""
         scores = np.zeros(self.size, dtype=np.float32)
-        for term in query_counts:
-            posting = self.postings.get(term)
-            if posting is not None:
-                rows, weights, idf = posting
-                scores[rows] += idf * weights
+        found = [self.postings[term] for term in query_counts if term in self.postings]
+        found.sort(key=lambda posting: -posting[2])
+        for rows, weights, idf in found[:MAX_QUERY_TERMS]:
+            scores[rows] += idf * weights
         return scores
 
 
