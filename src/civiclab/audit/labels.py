@@ -65,6 +65,7 @@ KINDS: dict[str, Promise] = {
     "application": _("Funding application"),
     "matchdismissal": _("Dismissed funding match"),
     "case": _("Case study"),
+    "similardismissal": _("Match set aside (look elsewhere first)"),
 }
 
 
