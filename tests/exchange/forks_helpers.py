@@ -45,7 +45,9 @@ MEAN_DAYS = {
 }
 
 
-def indicator(dataset: Dataset, name: str, spec: dict[str, Any], visibility: str = "network") -> Indicator:
+def indicator(
+    dataset: Dataset, name: str, spec: dict[str, Any], visibility: str = "network"
+) -> Indicator:
     return indicators.create_indicator(None, dataset, name, spec, visibility=visibility)
 
 
@@ -55,12 +57,20 @@ def shared_solution(
     """City's shared solution on blight with a milestone and two indicators: a count of reports
     and the mean days to close one."""
     challenge = pf.challenge(city, visibility=visibility, title="Blight")
-    solution = pf.solution(challenge, visibility=visibility, title="Blight squad",
-                           goal_statement="Halve blight reports by 2027")  # fmt: skip
+    solution = pf.solution(
+        challenge,
+        visibility=visibility,
+        title="Blight squad",
+        goal_statement="Halve blight reports by 2027",
+    )
     pf.milestone(solution, title="Squad hired")
     reports = data(city, tmp_path, f"Blight reports{tag}", monthly([12] * 6, "days"), visibility)
-    portfolio.link_indicator(None, solution, indicator(reports, f"Blight count{tag}", COUNT, visibility))
-    portfolio.link_indicator(None, solution, indicator(reports, f"Days to close{tag}", MEAN_DAYS, visibility))
+    portfolio.link_indicator(
+        None, solution, indicator(reports, f"Blight count{tag}", COUNT, visibility)
+    )
+    portfolio.link_indicator(
+        None, solution, indicator(reports, f"Days to close{tag}", MEAN_DAYS, visibility)
+    )
     return solution
 
 

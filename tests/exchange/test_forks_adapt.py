@@ -32,12 +32,17 @@ pytestmark = pytest.mark.django_db
 
 def test_spec_columns_reads_every_column_a_spec_names() -> None:
     spec = {
-        "measure": {"type": "ratio", "numerator": {"type": "sum", "column": "a"},
-                    "denominator": {"type": "duration", "start": "s", "end": "e"},
-                    "numerator_filters": [{"column": "f1", "op": "=", "value": 1}]},
-        "time": {"column": "t"}, "filters": [{"column": "f2", "op": "is null"}],
-        "breakdown": ["b1", "b2"], "equity": "q",
-    }  # fmt: skip
+        "measure": {
+            "type": "ratio",
+            "numerator": {"type": "sum", "column": "a"},
+            "denominator": {"type": "duration", "start": "s", "end": "e"},
+            "numerator_filters": [{"column": "f1", "op": "=", "value": 1}],
+        },
+        "time": {"column": "t"},
+        "filters": [{"column": "f2", "op": "is null"}],
+        "breakdown": ["b1", "b2"],
+        "equity": "q",
+    }
     assert sorted(spec_columns(spec)) == sorted(["a", "s", "e", "f1", "t", "f2", "b1", "b2", "q"])
 
 
@@ -60,8 +65,15 @@ def test_a_solution_adapted_as_a_solution_with_its_indicators_repointed(
     admin_b = world.user("other_city_admin")
     challenge_b = own_challenge(world.other_city)
 
-    made = services.fork(admin_b, "solution", origin.pk, world.other_city, "solution",
-                         challenge=challenge_b, visibility="network")  # fmt: skip
+    made = services.fork(
+        admin_b,
+        "solution",
+        origin.pk,
+        world.other_city,
+        "solution",
+        challenge=challenge_b,
+        visibility="network",
+    )
 
     copy = Solution.objects.get(pk=made.copy_id)
     assert (copy.city, copy.challenge, copy.title) == (world.other_city, challenge_b, origin.title)
@@ -90,8 +102,14 @@ def test_no_matching_dataset_is_reported_with_the_missing_columns(
     world: World, tmp_path: Path
 ) -> None:
     origin = shared_solution(world.city, tmp_path)
-    made = services.fork(world.user("other_city_admin"), "solution", origin.pk,
-                         world.other_city, "solution", challenge=own_challenge(world.other_city))  # fmt: skip
+    made = services.fork(
+        world.user("other_city_admin"),
+        "solution",
+        origin.pk,
+        world.other_city,
+        "solution",
+        challenge=own_challenge(world.other_city),
+    )
     assert {e["status"] for e in made.report} == {"not_repointed"}
     assert made.report[0]["reason"] == "no_dataset"
     assert made.report[0]["missing"] == ["reported"]
@@ -103,8 +121,14 @@ def test_an_identical_indicator_of_the_city_is_reused(world: World, tmp_path: Pa
     from tests.exchange.forks_helpers import indicator
 
     mine = indicator(dumping, "Our dumping count", COUNT, visibility="city")
-    made = services.fork(world.user("other_city_admin"), "solution", origin.pk,
-                         world.other_city, "solution", challenge=own_challenge(world.other_city))  # fmt: skip
+    made = services.fork(
+        world.user("other_city_admin"),
+        "solution",
+        origin.pk,
+        world.other_city,
+        "solution",
+        challenge=own_challenge(world.other_city),
+    )
     entry = next(e for e in made.report if e["name"] == "Blight count")
     assert entry["status"] == "reused" and entry["indicator"] == mine.pk
 
@@ -116,8 +140,15 @@ def test_a_challenge_adapted_as_a_challenge_and_a_solution_as_an_idea(
     admin_b = world.user("other_city_admin")
     made = services.fork(admin_b, "challenge", origin.challenge_id, world.other_city, "challenge")
     assert made.copy_kind == "challenge"
-    idea_fork = services.fork(admin_b, "solution", origin.pk, world.other_city, "idea",
-                              challenge=own_challenge(world.other_city), title="Our squad")  # fmt: skip
+    idea_fork = services.fork(
+        admin_b,
+        "solution",
+        origin.pk,
+        world.other_city,
+        "idea",
+        challenge=own_challenge(world.other_city),
+        title="Our squad",
+    )
     idea = Idea.objects.get(pk=idea_fork.copy_id)
     assert idea.title == "Our squad" and idea.origin == "other_city"
     assert origin.goal_statement in idea.description
@@ -137,21 +168,42 @@ def test_refusals(world: World, tmp_path: Path) -> None:
             services.fork(by, *args, **kwargs)
         return str(exc.value)
 
-    assert "No such solution" in refused(admin_b, "solution", private.pk, world.other_city,
-                                         "solution", challenge=challenge_b)  # fmt: skip
-    assert "No such solution" in refused(admin_b, "solution", 999_999, world.other_city,
-                                         "solution", challenge=challenge_b)  # fmt: skip
-    assert "not shared" in refused(world.user("member"), "solution", private.pk,
-                                   world.other_city, "solution", challenge=challenge_b)  # fmt: skip
-    assert "already your city" in refused(world.user("city_admin"), "solution", origin.pk,
-                                          world.city, "solution", challenge=origin.challenge)  # fmt: skip
-    assert "can be adapted as" in refused(admin_b, "solution", origin.pk, world.other_city,
-                                          "challenge")  # fmt: skip
-    assert "another city" in refused(admin_b, "solution", origin.pk, world.other_city,
-                                     "solution", challenge=origin.challenge)  # fmt: skip
-    assert "No such solution" in refused(world.user("other_network_admin"), "solution",
-                                         origin.pk, world.foreign_city, "solution",
-                                         challenge=own_challenge(world.foreign_city))  # fmt: skip
+    assert "No such solution" in refused(
+        admin_b, "solution", private.pk, world.other_city, "solution", challenge=challenge_b
+    )
+    assert "No such solution" in refused(
+        admin_b, "solution", 999_999, world.other_city, "solution", challenge=challenge_b
+    )
+    assert "not shared" in refused(
+        world.user("member"),
+        "solution",
+        private.pk,
+        world.other_city,
+        "solution",
+        challenge=challenge_b,
+    )
+    assert "already your city" in refused(
+        world.user("city_admin"),
+        "solution",
+        origin.pk,
+        world.city,
+        "solution",
+        challenge=origin.challenge,
+    )
+    assert "can be adapted as" in refused(
+        admin_b, "solution", origin.pk, world.other_city, "challenge"
+    )
+    assert "another city" in refused(
+        admin_b, "solution", origin.pk, world.other_city, "solution", challenge=origin.challenge
+    )
+    assert "No such solution" in refused(
+        world.user("other_network_admin"),
+        "solution",
+        origin.pk,
+        world.foreign_city,
+        "solution",
+        challenge=own_challenge(world.foreign_city),
+    )
     viewer_b = UserFactory(email="viewer@b.example.org")
     MembershipFactory(user=viewer_b, city=world.other_city, role="viewer")
     with pytest.raises(PermissionDenied):
@@ -165,20 +217,36 @@ def test_lineage_both_ways_with_forks_of_forks(world: World, tmp_path: Path) -> 
     (C's at depth 2, with who adapted it), C sees B then A as ancestors."""
     origin = shared_solution(world.city, tmp_path)
     city_c, admin_c = city_with_admin(world, "city-c")
-    b = services.fork(world.user("other_city_admin"), "solution", origin.pk, world.other_city,
-                      "solution", challenge=own_challenge(world.other_city), visibility="network")  # fmt: skip
-    c = services.fork(admin_c, "solution", b.copy_id, city_c, "solution",
-                      challenge=own_challenge(city_c), visibility="network")  # fmt: skip
+    b = services.fork(
+        world.user("other_city_admin"),
+        "solution",
+        origin.pk,
+        world.other_city,
+        "solution",
+        challenge=own_challenge(world.other_city),
+        visibility="network",
+    )
+    c = services.fork(
+        admin_c,
+        "solution",
+        b.copy_id,
+        city_c,
+        "solution",
+        challenge=own_challenge(city_c),
+        visibility="network",
+    )
 
     seen = lineage(world.user("member"), "solution", origin.pk)
     assert [(n.kind, n.id, n.depth) for n in seen["descendants_flat"]] == [
-        ("solution", b.copy_id, 1), ("solution", c.copy_id, 2)
+        ("solution", b.copy_id, 1),
+        ("solution", c.copy_id, 2),
     ]
     assert seen["adaptations"] == 1 and seen["ancestors"] == []
     assert seen["descendants_flat"][1].fork.by == admin_c
     from_c = lineage(admin_c, "solution", c.copy_id)
     assert [(n.id, n.city) for n in from_c["ancestors"]] == [
-        (b.copy_id, world.other_city.name), (origin.pk, world.city.name)
+        (b.copy_id, world.other_city.name),
+        (origin.pk, world.city.name),
     ]
     page = body(as_user(world.user("member")).get(f"/solutions/{origin.pk}/"))
     assert "Adaptations across cities" in page and "City-C" in page
@@ -193,10 +261,24 @@ def test_a_private_fork_never_shows_nor_counts(world: World, tmp_path: Path) -> 
     origin = shared_solution(world.city, tmp_path)
     city_c, admin_c = city_with_admin(world, "city-c")
     admin_b = world.user("other_city_admin")
-    private = services.fork(admin_b, "solution", origin.pk, world.other_city, "solution",
-                            challenge=own_challenge(world.other_city), title="Secret copy")  # fmt: skip
-    shared = services.fork(admin_c, "solution", origin.pk, city_c, "solution",
-                           challenge=own_challenge(city_c), visibility="network")  # fmt: skip
+    private = services.fork(
+        admin_b,
+        "solution",
+        origin.pk,
+        world.other_city,
+        "solution",
+        challenge=own_challenge(world.other_city),
+        title="Secret copy",
+    )
+    shared = services.fork(
+        admin_c,
+        "solution",
+        origin.pk,
+        city_c,
+        "solution",
+        challenge=own_challenge(city_c),
+        visibility="network",
+    )
     member_a = world.user("member")
     seen = lineage(member_a, "solution", origin.pk)
     assert [n.id for n in seen["descendants_flat"]] == [shared.copy_id]
@@ -212,8 +294,15 @@ def test_a_private_fork_never_shows_nor_counts(world: World, tmp_path: Path) -> 
     assert "Secret copy" not in page and "Adapted once" in page
 
     # A chain through a copy narrowed later: its descendants are cut off with it.
-    middle = services.fork(admin_b, "solution", shared.copy_id, world.other_city, "solution",
-                           challenge=own_challenge(world.other_city), visibility="network")  # fmt: skip
+    middle = services.fork(
+        admin_b,
+        "solution",
+        shared.copy_id,
+        world.other_city,
+        "solution",
+        challenge=own_challenge(world.other_city),
+        visibility="network",
+    )
     assert len(lineage(member_a, "solution", origin.pk)["descendants_flat"]) == 2
     Solution.objects.filter(pk=shared.copy_id).update(visibility="city")
     assert lineage(member_a, "solution", origin.pk)["descendants_flat"] == []
@@ -231,27 +320,47 @@ def test_pages_and_api_adapt(world: World, tmp_path: Path) -> None:
     client = as_user(admin_b)
     page = body(client.get(f"/solutions/{origin.pk}/"))
     assert f"/exchange/adapt/solution/{origin.pk}/" in page
-    assert "/exchange/adapt/" not in body(as_user(world.user("member")).get(
-        f"/solutions/{origin.pk}/"))  # fmt: skip
-    response = client.post(f"/exchange/adapt/solution/{origin.pk}/", {
-        "city": world.other_city.pk, "as_kind": "solution", "challenge": challenge_b.pk,
-        "title": "Dumping squad", "visibility": "city",
-    })  # fmt: skip
+    assert "/exchange/adapt/" not in body(
+        as_user(world.user("member")).get(f"/solutions/{origin.pk}/")
+    )
+    response = client.post(
+        f"/exchange/adapt/solution/{origin.pk}/",
+        {
+            "city": world.other_city.pk,
+            "as_kind": "solution",
+            "challenge": challenge_b.pk,
+            "title": "Dumping squad",
+            "visibility": "city",
+        },
+    )
     assert response.status_code == 302, body(response)
     made = Fork.objects.get()
     report_page = body(client.get(response["Location"]))
     assert "Re-pointed to your dataset Dumping reports" in report_page
     assert "days is category, not integer" in report_page
 
-    api = client.post("/api/v1/exchange/forks", {
-        "origin_kind": "challenge", "origin_id": origin.challenge_id, "city": "city-b",
-        "as_kind": "challenge",
-    }, content_type="application/json")  # fmt: skip
+    api = client.post(
+        "/api/v1/exchange/forks",
+        {
+            "origin_kind": "challenge",
+            "origin_id": origin.challenge_id,
+            "city": "city-b",
+            "as_kind": "challenge",
+        },
+        content_type="application/json",
+    )
     assert api.status_code == 201, api.content
     assert api.json()["copy_kind"] == "challenge" and api.json()["origin_id"] == origin.challenge_id
-    refused = client.post("/api/v1/exchange/forks", {
-        "origin_kind": "solution", "origin_id": origin.pk, "city": "city-b", "as_kind": "solution",
-    }, content_type="application/json")  # fmt: skip
+    refused = client.post(
+        "/api/v1/exchange/forks",
+        {
+            "origin_kind": "solution",
+            "origin_id": origin.pk,
+            "city": "city-b",
+            "as_kind": "solution",
+        },
+        content_type="application/json",
+    )
     assert refused.status_code == 422 and "challenge" in refused.content.decode()
     got = client.get(f"/api/v1/exchange/forks/{made.pk}").json()
     assert {e["status"] for e in got["report"]} == {"repointed", "not_repointed"}

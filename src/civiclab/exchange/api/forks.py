@@ -52,9 +52,15 @@ def create_fork(request: ApiRequest, payload: ForkCreate) -> Status:
         else None
     )
     made = services.fork(
-        request.auth, payload.origin_kind, payload.origin_id, city, payload.as_kind,
-        challenge=challenge, title=payload.title, visibility=payload.visibility,
-    )  # fmt: skip
+        request.auth,
+        payload.origin_kind,
+        payload.origin_id,
+        city,
+        payload.as_kind,
+        challenge=challenge,
+        title=payload.title,
+        visibility=payload.visibility,
+    )
     return Status(201, fork_out(request.auth, made))
 
 
@@ -78,7 +84,10 @@ def get_fork(request: ApiRequest, pk: Id) -> dict[str, Any]:
     auth=AUTH_OR_ANONYMOUS,
 )
 def get_lineage(request: ApiRequest, kind: str, pk: Id) -> dict[str, Any]:
-    if kind not in ("challenge", "idea", "solution") or kinds.visible_object(kind, request.auth, pk) is None:
+    if (
+        kind not in ("challenge", "idea", "solution")
+        or kinds.visible_object(kind, request.auth, pk) is None
+    ):
         raise Http404
     seen = lineage(request.auth, kind, pk)
     return {

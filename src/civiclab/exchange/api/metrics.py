@@ -46,10 +46,14 @@ def list_metrics(request: ApiRequest):  # type: ignore[no-untyped-def]
 def publish_metric(request: ApiRequest, payload: MetricPublish) -> Status:
     indicator = get_object_or_404(visible_indicators(request.auth), pk=payload.indicator)
     metric = services.publish(
-        request.auth, indicator, name=payload.name, description=payload.description,
-        denominator=payload.denominator, per=payload.per,
+        request.auth,
+        indicator,
+        name=payload.name,
+        description=payload.description,
+        denominator=payload.denominator,
+        per=payload.per,
         denominator_label=payload.denominator_label,
-    )  # fmt: skip
+    )
     return Status(201, metric)
 
 
@@ -84,9 +88,14 @@ def adopt_metric(request: ApiRequest, pk: Id, payload: MetricAdopt) -> Status:
         else None
     )
     adoption = services.adopt(
-        request.auth, metric, dataset=dataset, indicator=indicator, name=payload.name,
-        visibility=payload.visibility, denominator_value=payload.denominator_value,
-    )  # fmt: skip
+        request.auth,
+        metric,
+        dataset=dataset,
+        indicator=indicator,
+        name=payload.name,
+        visibility=payload.visibility,
+        denominator_value=payload.denominator_value,
+    )
     return Status(201, adoption)
 
 
@@ -102,14 +111,21 @@ def compare_metric(request: ApiRequest, pk: Id) -> dict[str, Any]:
     rows = []
     for row in compared["rows"]:
         shown = row.status in ("shown", "no_denominator")
-        rows.append({
-            "city": row.city.slug, "indicator": row.indicator.pk, "status": row.status,
-            "value": row.value if shown else None,
-            "normalised": row.normalised if row.status == "shown" else None,
-            "n": row.n if shown else None,
-            "period_start": row.period_start if shown else None,
-        })  # fmt: skip
+        rows.append(
+            {
+                "city": row.city.slug,
+                "indicator": row.indicator.pk,
+                "status": row.status,
+                "value": row.value if shown else None,
+                "normalised": row.normalised if row.status == "shown" else None,
+                "n": row.n if shown else None,
+                "period_start": row.period_start if shown else None,
+            }
+        )
     return {
-        "metric": metric.pk, "min_records": compared["min_records"],
-        "shown": compared["shown"], "hidden": compared["hidden"], "rows": rows,
-    }  # fmt: skip
+        "metric": metric.pk,
+        "min_records": compared["min_records"],
+        "shown": compared["shown"],
+        "hidden": compared["hidden"],
+        "rows": rows,
+    }

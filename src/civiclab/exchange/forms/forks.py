@@ -15,8 +15,11 @@ from civiclab.network.models import City
 from civiclab.portfolio.models import Challenge
 from civiclab.portfolio.queries import visible_challenges
 
-AS_LABELS = {"challenge": _("A new challenge"), "idea": _("An idea under one of our challenges"),
-             "solution": _("A solution under one of our challenges")}  # fmt: skip
+AS_LABELS = {
+    "challenge": _("A new challenge"),
+    "idea": _("An idea under one of our challenges"),
+    "solution": _("A solution under one of our challenges"),
+}
 
 
 def working_cities(user: Any, exclude: int | None = None) -> Any:

@@ -18,18 +18,25 @@ from civiclab.exchange.models.metrics import DENOMINATORS, MAX_DESCRIPTION
 class PublishForm(forms.Form):
     name = forms.CharField(label=_("Name in the registry"), max_length=200)
     description = forms.CharField(
-        label=_("What it measures, and how"), widget=forms.Textarea, required=False,
+        label=_("What it measures, and how"),
+        widget=forms.Textarea,
+        required=False,
         max_length=MAX_DESCRIPTION,
-    )  # fmt: skip
+    )
     denominator = forms.ChoiceField(label=_("Compare cities"), choices=DENOMINATORS)
     per = forms.IntegerField(
-        label=_("Per"), min_value=1, max_value=10_000_000, initial=1000,
+        label=_("Per"),
+        min_value=1,
+        max_value=10_000_000,
+        initial=1000,
         help_text=_("e.g. per 1,000 residents"),
-    )  # fmt: skip
+    )
     denominator_label = forms.CharField(
-        label=_("Denominator's name"), max_length=100, required=False,
+        label=_("Denominator's name"),
+        max_length=100,
+        required=False,
         help_text=_("Only for another denominator: e.g. km of streets"),
-    )  # fmt: skip
+    )
 
 
 class AdoptForm(forms.Form):

@@ -89,7 +89,9 @@ def descendants(user: Any, kind: str, pk: int) -> list[Node]:
         )
         shown: dict[str, set[int]] = {}
         for name in {f.copy_kind for f in forks}:
-            shown[name] = kinds.visible_ids(name, user, [f.copy_id for f in forks if f.copy_kind == name])
+            shown[name] = kinds.visible_ids(
+                name, user, [f.copy_id for f in forks if f.copy_kind == name]
+            )
         into_of = {(k, i): into for k, i, into in level}
         next_level: list[tuple[str, int, list[Node]]] = []
         for f in forks:

@@ -41,8 +41,13 @@ def visible_adoptions(user: Any, metric: SharedMetric) -> QuerySet[MetricAdoptio
     """The metric's adoptions whose indicator ``user`` may see now."""
     return metric.adoptions.filter(
         indicator__in=visible_indicators(user).values("pk")
-    ).select_related("city", "indicator", "indicator__dataset", "indicator__dataset__city",
-                     "indicator__dataset__current_version")  # fmt: skip
+    ).select_related(
+        "city",
+        "indicator",
+        "indicator__dataset",
+        "indicator__dataset__city",
+        "indicator__dataset__current_version",
+    )
 
 
 def metric_of(user: Any, indicator: Indicator) -> SharedMetric | None:
@@ -109,9 +114,15 @@ def _normalised(metric: SharedMetric, adoption: MetricAdoption, point: dict[str,
         return CityValue(city, indicator, "no_denominator", value=value, n=n, period_start=start)
     per = metric.per if metric.denominator != "none" else 1
     return CityValue(
-        city, indicator, "shown", value=value, normalised=value / denominator * per, n=n,
-        period_start=start, denominator=denominator,
-    )  # fmt: skip
+        city,
+        indicator,
+        "shown",
+        value=value,
+        normalised=value / denominator * per,
+        n=n,
+        period_start=start,
+        denominator=denominator,
+    )
 
 
 def same_metric_indicator_ids(indicator: Indicator) -> set[int]:

@@ -24,7 +24,9 @@ class MetricOut(Schema):
     filters: list[Any]
     polarity: str
     unit: str
-    columns: dict[str, str] = Field(description="The columns the definition reads, with their types")
+    columns: dict[str, str] = Field(
+        description="The columns the definition reads, with their types"
+    )
     denominator: str = Field(description="population, custom or none")
     denominator_label: str
     per: int
@@ -81,7 +83,9 @@ class AdoptionOut(Schema):
 class CityValueOut(Schema):
     city: str
     indicator: int
-    status: str = Field(description="shown, too_few (hidden: below the minimum count), no_data, no_denominator")
+    status: str = Field(
+        description="shown, too_few (hidden: below the minimum count), no_data, no_denominator"
+    )
     value: float | None = None
     normalised: float | None = None
     n: int | None = None

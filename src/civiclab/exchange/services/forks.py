@@ -103,10 +103,13 @@ def needed_types(dataset: Dataset, spec: dict[str, Any]) -> dict[str, str]:
 # Column types the indicator engine reads alike (numbers, words, dates): a column of one type
 # matches a column of another in its family; the indicator service then checks the whole spec.
 FAMILIES = {
-    "integer": "number", "decimal": "number",
-    "text": "words", "category": "words",
-    "date": "time", "timestamp": "time",
-}  # fmt: skip
+    "integer": "number",
+    "decimal": "number",
+    "text": "words",
+    "category": "words",
+    "date": "time",
+    "timestamp": "time",
+}
 
 
 def compatible(needed: str, found: str) -> bool:
@@ -128,7 +131,9 @@ def matching_dataset(by: Any, city: City, needed: dict[str, str], prefer: str = 
         types = column_types(dataset.current_version)
         missing = {c: t for c, t in needed.items() if c not in types}
         mismatched = {
-            c: [t, types[c]] for c, t in needed.items() if c in types and not compatible(t, types[c])
+            c: [t, types[c]]
+            for c, t in needed.items()
+            if c in types and not compatible(t, types[c])
         }
         if not missing and not mismatched:
             return Match(dataset, {}, {})
@@ -179,9 +184,11 @@ def repoint_indicator(
             created = _create_named(by, dataset, name or origin.name, spec, visibility)
     except ValidationError as exc:
         entry.update(
-            status="not_repointed", reason="invalid", indicator=None,
+            status="not_repointed",
+            reason="invalid",
+            indicator=None,
             message="; ".join(_messages(exc)),
-        )  # fmt: skip
+        )
         return None, entry
     entry.update(status="repointed", indicator=created.pk)
     return created, entry
@@ -225,7 +232,10 @@ def _origin(by: Any, origin_kind: str, origin_id: int) -> Challenge | Solution:
     assert isinstance(obj, Challenge | Solution)
     if obj.visibility not in SHARED:
         raise ValidationError(
-            {"origin_id": f"This {origin_kind} is not shared with the network: it cannot be adapted."}
+            {
+                "origin_id": f"This {origin_kind} is not shared with the network: "
+                "it cannot be adapted."
+            }
         )
     return obj
 
@@ -266,28 +276,46 @@ def fork(
     if as_kind == "challenge":
         assert isinstance(origin, Challenge)
         copy = portfolio.create_challenge(
-            by, city, title, visibility=visibility,
-            problem_statement=origin.problem_statement, priority_area=origin.priority_area,
+            by,
+            city,
+            title,
+            visibility=visibility,
+            problem_statement=origin.problem_statement,
+            priority_area=origin.priority_area,
             target_population=origin.target_population,
-        )  # fmt: skip
+        )
     elif as_kind == "idea":
         assert challenge is not None
         copy = portfolio.add_part(
-            by, challenge, Idea, title=title, description=_idea_text(origin),
-            origin="other_city", origin_detail=origin.city.name[:200],
-        )  # fmt: skip
+            by,
+            challenge,
+            Idea,
+            title=title,
+            description=_idea_text(origin),
+            origin="other_city",
+            origin_detail=origin.city.name[:200],
+        )
         if isinstance(origin, Solution):
             report = [
-                {"origin_indicator": i.pk, "name": i.name, "status": "not_copied",
-                 "reason": "idea", "indicator": None}
+                {
+                    "origin_indicator": i.pk,
+                    "name": i.name,
+                    "status": "not_copied",
+                    "reason": "idea",
+                    "indicator": None,
+                }
                 for i in _origin_indicators(by, origin)
-            ]  # fmt: skip
+            ]
     else:
         assert isinstance(origin, Solution) and challenge is not None
         copy = portfolio.create_solution(
-            by, challenge, title, visibility=visibility or None,
-            description=origin.description, goal_statement=origin.goal_statement,
-        )  # fmt: skip
+            by,
+            challenge,
+            title,
+            visibility=visibility or None,
+            description=origin.description,
+            goal_statement=origin.goal_statement,
+        )
         _copy_milestones(by, origin, copy)
         for indicator in _origin_indicators(by, origin):
             created, entry = repoint_indicator(
@@ -297,15 +325,24 @@ def fork(
                 portfolio.link_indicator(by, copy, created)
             report.append(entry)
     made = Fork.objects.create(
-        origin_kind=origin_kind, origin_id=origin.pk, copy_kind=as_kind, copy_id=copy.pk,
-        city=city, by=by if getattr(by, "is_authenticated", False) else None, report=report,
-    )  # fmt: skip
+        origin_kind=origin_kind,
+        origin_id=origin.pk,
+        copy_kind=as_kind,
+        copy_id=copy.pk,
+        city=city,
+        by=by if getattr(by, "is_authenticated", False) else None,
+        report=report,
+    )
     record(
-        by, "fork.create", made, city=city, origin=f"{origin_kind}:{origin.pk}",
+        by,
+        "fork.create",
+        made,
+        city=city,
+        origin=f"{origin_kind}:{origin.pk}",
         copy=f"{as_kind}:{copy.pk}",
         repointed=sum(1 for e in report if e["status"] in ("repointed", "reused")),
         not_repointed=sum(1 for e in report if e["status"] not in ("repointed", "reused")),
-    )  # fmt: skip
+    )
     return made
 
 

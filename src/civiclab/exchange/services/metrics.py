@@ -153,9 +153,11 @@ def adopt(
         check(by, Action.EDIT, indicator, DEFAULT_POLICY)
         if definition_of(indicator.spec) != metric_definition(metric):
             raise ValidationError(
-                {"indicator": "The indicator measures something else (its measure, period, "
-                 "filters or polarity differ from the shared definition)."}
-            )  # fmt: skip
+                {
+                    "indicator": "The indicator measures something else (its measure, period, "
+                    "filters or polarity differ from the shared definition)."
+                }
+            )
         city = indicator.city
     else:
         assert dataset is not None
@@ -170,17 +172,23 @@ def adopt(
     if indicator is None:
         assert dataset is not None
         indicator = indicators.create_indicator(
-            by, dataset, (name or metric.name).strip()[:MAX_NAME], metric_spec(metric),
+            by,
+            dataset,
+            (name or metric.name).strip()[:MAX_NAME],
+            metric_spec(metric),
             visibility=visibility,
-        )  # fmt: skip
+        )
     elif MetricAdoption.objects.filter(indicator=indicator).exists():
         raise ValidationError({"indicator": "This indicator already measures a shared metric."})
     try:
         with transaction.atomic():
             adoption = MetricAdoption.objects.create(
-                metric=metric, indicator=indicator, city=city, denominator_value=denominator_value,
+                metric=metric,
+                indicator=indicator,
+                city=city,
+                denominator_value=denominator_value,
                 adopted_by=by if getattr(by, "is_authenticated", False) else None,
-            )  # fmt: skip
+            )
     except IntegrityError:
         raise ValidationError({"metric": "Your city already measures this metric."}) from None
     record(by, "metric.adopt", metric, city=city, indicator=indicator.pk)
@@ -203,5 +211,9 @@ def _columns_fit(dataset: Dataset, needed: dict[str, str]) -> None:
     if other:
         problems.append("columns of another type: " + ", ".join(other))
     if problems:
-        raise ValidationError({"dataset": f"The dataset {dataset.name} does not fit the "
-                               "definition — " + "; ".join(problems) + "."})  # fmt: skip
+        raise ValidationError(
+            {
+                "dataset": f"The dataset {dataset.name} does not fit the "
+                "definition — " + "; ".join(problems) + "."
+            }
+        )

@@ -40,9 +40,15 @@ def fork_new(request: HtmxRequest, kind: str, pk: int) -> HttpResponse:
         data = form.cleaned_data
         try:
             made = services.fork(
-                request.user, kind, pk, data["city"], data["as_kind"],
-                challenge=data["challenge"], title=data["title"], visibility=data["visibility"],
-            )  # fmt: skip
+                request.user,
+                kind,
+                pk,
+                data["city"],
+                data["as_kind"],
+                challenge=data["challenge"],
+                title=data["title"],
+                visibility=data["visibility"],
+            )
         except ValidationError as exc:
             add_service_errors(form, exc)
         except PermissionDenied:
@@ -53,9 +59,14 @@ def fork_new(request: HtmxRequest, kind: str, pk: int) -> HttpResponse:
     return render(
         request,
         "exchange/forks/new.html",
-        {"form": form, "origin": origin, "kind": kind, "shared": shared,
-         "origin_url": kinds.kind(kind).url(origin)},
-    )  # fmt: skip
+        {
+            "form": form,
+            "origin": origin,
+            "kind": kind,
+            "shared": shared,
+            "origin_url": kinds.kind(kind).url(origin),
+        },
+    )
 
 
 def fork_detail(request: HtmxRequest, pk: int) -> HttpResponse:
@@ -108,7 +119,9 @@ def reason_text(entry: dict[str, Any]) -> str:
             "dataset": entry.get("dataset", "")
         }
     if reason == "idea":
-        return _("An idea carries no indicators: adapt the solution as a solution to re-point them.")
+        return _(
+            "An idea carries no indicators: adapt the solution as a solution to re-point them."
+        )
     if reason == "no_dataset":
         return _("None of your datasets has the columns it reads: %(columns)s.") % {
             "columns": ", ".join(entry.get("missing", []))
@@ -123,7 +136,8 @@ def reason_text(entry: dict[str, Any]) -> str:
                 % {"column": column, "found": found, "needed": needed}
             )
         return _("Your nearest dataset, %(dataset)s, does not fit: %(problems)s.") % {
-            "dataset": entry.get("dataset", ""), "problems": "; ".join(parts)
+            "dataset": entry.get("dataset", ""),
+            "problems": "; ".join(parts),
         }
     if reason == "invalid":
         return _("The definition does not work on your data: %(message)s") % {

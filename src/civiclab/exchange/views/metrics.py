@@ -47,7 +47,9 @@ def metric_publish(request: HtmxRequest, indicator_pk: int) -> HttpResponse:
         except ValidationError as exc:
             add_service_errors(form, exc)
         except PermissionDenied:
-            form.add_error(None, _("Publishing to the network needs a city admin of the indicator's city."))
+            form.add_error(
+                None, _("Publishing to the network needs a city admin of the indicator's city.")
+            )
         else:
             messages.success(request, _("Published to the network's registry."))
             return redirect("exchange:metric", metric.pk)
@@ -55,9 +57,13 @@ def metric_publish(request: HtmxRequest, indicator_pk: int) -> HttpResponse:
     return render(
         request,
         "core/form_page.html",
-        {"form": form, "title": _("Publish “%(name)s” to the network's registry") % {"name": indicator.name},
-         "back_url": back, "back_label": indicator.name},
-    )  # fmt: skip
+        {
+            "form": form,
+            "title": _("Publish “%(name)s” to the network's registry") % {"name": indicator.name},
+            "back_url": back,
+            "back_label": indicator.name,
+        },
+    )
 
 
 @login_required
@@ -70,9 +76,13 @@ def metric_adopt(request: HtmxRequest, pk: int) -> HttpResponse:
         data = form.cleaned_data
         try:
             services.adopt(
-                request.user, metric, dataset=data["dataset"], name=data["name"],
-                visibility=data["visibility"], denominator_value=data.get("denominator_value"),
-            )  # fmt: skip
+                request.user,
+                metric,
+                dataset=data["dataset"],
+                name=data["name"],
+                visibility=data["visibility"],
+                denominator_value=data.get("denominator_value"),
+            )
         except ValidationError as exc:
             add_service_errors(form, exc)
         except PermissionDenied:
@@ -83,9 +93,13 @@ def metric_adopt(request: HtmxRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "core/form_page.html",
-        {"form": form, "title": _("Measure “%(name)s” in my city") % {"name": metric.name},
-         "back_url": reverse("exchange:metric", args=(metric.pk,)), "back_label": metric.name},
-    )  # fmt: skip
+        {
+            "form": form,
+            "title": _("Measure “%(name)s” in my city") % {"name": metric.name},
+            "back_url": reverse("exchange:metric", args=(metric.pk,)),
+            "back_label": metric.name,
+        },
+    )
 
 
 urlpatterns: list[URLPattern] = [
@@ -94,4 +108,3 @@ urlpatterns: list[URLPattern] = [
     path("exchange/metrics/<int:pk>/adopt/", metric_adopt, name="metric_adopt"),
     path("exchange/metrics/publish/<int:indicator_pk>/", metric_publish, name="metric_publish"),
 ]
-
