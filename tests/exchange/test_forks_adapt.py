@@ -291,7 +291,7 @@ def test_a_private_fork_never_shows_nor_counts(world: World, tmp_path: Path) -> 
     assert as_user(member_a).get(f"/api/v1/exchange/forks/{private.pk}").status_code == 404
     assert as_user(member_a).get(f"/exchange/forks/{private.pk}/").status_code == 404
     page = body(as_user(member_a).get(f"/solutions/{origin.pk}/"))
-    assert "Secret copy" not in page and "Adapted once" in page
+    assert "Secret copy" not in page and "Adapted 1 time" in page
 
     # A chain through a copy narrowed later: its descendants are cut off with it.
     middle = services.fork(

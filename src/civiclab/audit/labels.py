@@ -32,6 +32,8 @@ VERBS: dict[str, Promise] = {
     "import_failed": pgettext_lazy("audit action", "Import failed"),
     "status": pgettext_lazy("audit action", "Status changed"),
     "checklist": pgettext_lazy("audit action", "Readiness updated"),
+    "publish": pgettext_lazy("audit action", "Published to the network"),
+    "adopt": pgettext_lazy("audit action", "Adopted"),
 }
 
 KINDS: dict[str, Promise] = {
@@ -63,6 +65,8 @@ KINDS: dict[str, Promise] = {
     "fundingprofile": _("Funding profile"),
     "application": _("Funding application"),
     "matchdismissal": _("Dismissed funding match"),
+    "fork": _("Adaptation"),
+    "metric": _("Shared metric"),
 }
 
 
