@@ -12,9 +12,10 @@ indicator's cached series (``indicators.services.results``), and the key of its 
   network), and — when the plan lists ``donors`` (city slugs) — whose city is on that list.
   Nothing a peer city keeps to itself is ever read. When an app above registered a
   **donor source** (``register_donor_source``: the exchange's shared metric registry) and it
-  names peer indicators measuring the same shared definition as the plan's, those are the pool
-  instead (same rules on top): a shared definition is a stronger "the same indicator" than a
-  slug. The registry lives above evaluation, so it is a hook filled at start-up, not an import.
+  names peer indicators measuring the same shared definition as the plan's, those are preferred
+  (same rules on top; the slug rule when none of them may be read): a shared definition is a
+  stronger "the same indicator" than a slug. The registry lives above evaluation, so it is a
+  hook filled at start-up, not an import.
 
 ``data_key`` names the data a result was computed from without reading it: a new dataset
 version, an edited indicator spec or a donor's new version makes a new key, so results are
