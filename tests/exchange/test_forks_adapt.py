@@ -174,7 +174,7 @@ def test_refusals(world: World, tmp_path: Path) -> None:
     assert "No such solution" in refused(
         admin_b, "solution", 999_999, world.other_city, "solution", challenge=challenge_b
     )
-    assert "not shared" in refused(
+    assert "Only work shared" in refused(
         world.user("member"),
         "solution",
         private.pk,
@@ -190,7 +190,7 @@ def test_refusals(world: World, tmp_path: Path) -> None:
         "solution",
         challenge=origin.challenge,
     )
-    assert "can be adapted as" in refused(
+    assert "can be adapted as a solution" in refused(
         admin_b, "solution", origin.pk, world.other_city, "challenge"
     )
     assert "another city" in refused(

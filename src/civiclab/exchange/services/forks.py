@@ -24,6 +24,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from civiclab.audit.services import record
 from civiclab.core.permissions import Visibility
@@ -220,7 +221,7 @@ def _messages(exc: ValidationError) -> list[str]:
 
 def _origin(by: Any, origin_kind: str, origin_id: int) -> Challenge | Solution:
     if origin_kind not in AS_KINDS:
-        raise ValidationError({"origin_kind": "Adapt a challenge or a solution."})
+        raise ValidationError({"origin_kind": _("Adapt a challenge or a solution.")})
     if by is None:
         model = Challenge if origin_kind == "challenge" else Solution
         obj = model.objects.select_related("city").filter(pk=origin_id).first()
@@ -228,14 +229,17 @@ def _origin(by: Any, origin_kind: str, origin_id: int) -> Challenge | Solution:
         obj = kinds.visible_object(origin_kind, by, origin_id)  # type: ignore[assignment]
     if obj is None:
         # The same answer whether it does not exist or may not be seen: a guess learns nothing.
-        raise ValidationError({"origin_id": f"No such {origin_kind}."})
+        raise ValidationError(
+            {
+                "origin_id": _("No such challenge.")
+                if origin_kind == "challenge"
+                else _("No such solution.")
+            }
+        )
     assert isinstance(obj, Challenge | Solution)
     if obj.visibility not in SHARED:
         raise ValidationError(
-            {
-                "origin_id": f"This {origin_kind} is not shared with the network: "
-                "it cannot be adapted."
-            }
+            {"origin_id": _("Only work shared with the network (or the public) can be adapted.")}
         )
     return obj
 
@@ -257,20 +261,26 @@ def fork(
     origin = _origin(by, origin_kind, origin_id)
     if as_kind not in AS_KINDS[origin_kind]:
         raise ValidationError(
-            {"as_kind": f"A {origin_kind} can be adapted as: {', '.join(AS_KINDS[origin_kind])}."}
+            {
+                "as_kind": _("A challenge can be adapted as a challenge or an idea.")
+                if origin_kind == "challenge"
+                else _("A solution can be adapted as a solution or an idea.")
+            }
         )
     if origin.city_id == city.pk:
-        raise ValidationError({"city": "This is already your city's work: adapt another city's."})
+        raise ValidationError(
+            {"city": _("This is already your city's work: adapt another city's.")}
+        )
     if as_kind in ("idea", "solution"):
         if challenge is None:
-            raise ValidationError({"challenge": "Choose the challenge the copy belongs to."})
+            raise ValidationError({"challenge": _("Choose the challenge the copy belongs to.")})
         if challenge.city_id != city.pk:
-            raise ValidationError({"challenge": "The challenge belongs to another city."})
+            raise ValidationError({"challenge": _("The challenge belongs to another city.")})
     if visibility not in {v.value for v in Visibility}:
-        raise ValidationError({"visibility": "Unknown visibility."})
+        raise ValidationError({"visibility": _("Unknown visibility.")})
     title = (title or origin.title).strip()[:200]
     if not title:
-        raise ValidationError({"title": "Give the copy a title."})
+        raise ValidationError({"title": _("Give the copy a title.")})
     report: list[dict[str, Any]] = []
     copy: Challenge | Idea | Solution
     if as_kind == "challenge":

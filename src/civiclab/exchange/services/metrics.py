@@ -15,6 +15,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from civiclab.audit.services import record
 from civiclab.core.permissions import DEFAULT_POLICY, Action, Visibility
@@ -80,26 +81,30 @@ def publish(
     """Publish ``indicator``'s definition to its network's registry; the indicator is its
     city's adoption."""
     if by is not None and not visible_indicators(by).filter(pk=indicator.pk).exists():
-        raise ValidationError({"indicator": "No such indicator."})
+        raise ValidationError({"indicator": _("No such indicator.")})
     check(by, Action.EDIT, indicator, DEFAULT_POLICY)
     check_may_share(by, indicator, Visibility.NETWORK)
     if MetricAdoption.objects.filter(indicator=indicator).exists():
-        raise ValidationError({"indicator": "This indicator already measures a shared metric."})
+        raise ValidationError({"indicator": _("This indicator already measures a shared metric.")})
     name = (name or indicator.name).strip()[:MAX_NAME]
     if denominator not in dict(DENOMINATORS):
-        raise ValidationError({"denominator": "Choose population, custom or none."})
+        raise ValidationError({"denominator": _("Choose population, custom or none.")})
     definition = definition_of(indicator.spec)
     measure = definition["measure"] or {}
     if denominator != "none" and measure.get("type") == "per_capita":
         raise ValidationError(
-            {"denominator": "The measure is already per capita: choose “As measured”."}
+            {"denominator": _("The measure is already per capita: choose “As measured”.")}
         )
     if denominator == "custom" and not denominator_label.strip():
-        raise ValidationError({"denominator_label": "Name the denominator (e.g. km of streets)."})
+        raise ValidationError(
+            {"denominator_label": _("Name the denominator (e.g. km of streets).")}
+        )
     slug = slugify(name)[:100] or "metric"
     network = indicator.city.network
     if SharedMetric.objects.filter(network=network, slug=slug).exists():
-        raise ValidationError({"name": "The network's registry already has a metric of this name."})
+        raise ValidationError(
+            {"name": _("The network's registry already has a metric of this name.")}
+        )
     metric = SharedMetric(
         network=network,
         publisher_city=indicator.city,
@@ -138,37 +143,42 @@ def adopt(
     """``dataset``'s city measures ``metric``: a new indicator with its definition over
     ``dataset``, or ``indicator`` (the city's own, with the same definition)."""
     if by is not None and not visible_metrics(by).filter(pk=metric.pk).exists():
-        raise ValidationError({"metric": "No such shared metric."})
+        raise ValidationError({"metric": _("No such shared metric.")})
     if (dataset is None) == (indicator is None):
-        raise ValidationError({"dataset": "Choose a dataset (or one of your indicators)."})
+        raise ValidationError({"dataset": _("Choose a dataset (or one of your indicators).")})
     if metric.denominator == "custom" and not denominator_value:
         raise ValidationError(
-            {"denominator_value": f"Give your city's {metric.denominator_label or 'denominator'}."}
+            {
+                "denominator_value": _("Give your city's figure for: %(denominator)s.")
+                % {"denominator": metric.denominator_label or _("the denominator")}
+            }
         )
     if denominator_value is not None and denominator_value <= 0:
-        raise ValidationError({"denominator_value": "The denominator must be above zero."})
+        raise ValidationError({"denominator_value": _("The denominator must be above zero.")})
     if indicator is not None:
         if by is not None and not visible_indicators(by).filter(pk=indicator.pk).exists():
-            raise ValidationError({"indicator": "No such indicator."})
+            raise ValidationError({"indicator": _("No such indicator.")})
         check(by, Action.EDIT, indicator, DEFAULT_POLICY)
         if definition_of(indicator.spec) != metric_definition(metric):
             raise ValidationError(
                 {
-                    "indicator": "The indicator measures something else (its measure, period, "
-                    "filters or polarity differ from the shared definition)."
+                    "indicator": _(
+                        "The indicator measures something else (its measure, period, "
+                        "filters or polarity differ from the shared definition)."
+                    )
                 }
             )
         city = indicator.city
     else:
         assert dataset is not None
         if by is not None and not visible_datasets(by).filter(pk=dataset.pk).exists():
-            raise ValidationError({"dataset": "No such dataset."})
+            raise ValidationError({"dataset": _("No such dataset.")})
         _columns_fit(dataset, metric.columns)
         city = dataset.city
     if city.network_id != metric.network_id:
-        raise ValidationError({"dataset": "The city is not in the metric's network."})
+        raise ValidationError({"dataset": _("The city is not in the metric's network.")})
     if MetricAdoption.objects.filter(metric=metric, city=city).exists():
-        raise ValidationError({"metric": "Your city already measures this metric."})
+        raise ValidationError({"metric": _("Your city already measures this metric.")})
     if indicator is None:
         assert dataset is not None
         indicator = indicators.create_indicator(
@@ -179,7 +189,7 @@ def adopt(
             visibility=visibility,
         )
     elif MetricAdoption.objects.filter(indicator=indicator).exists():
-        raise ValidationError({"indicator": "This indicator already measures a shared metric."})
+        raise ValidationError({"indicator": _("This indicator already measures a shared metric.")})
     try:
         with transaction.atomic():
             adoption = MetricAdoption.objects.create(
@@ -190,30 +200,34 @@ def adopt(
                 adopted_by=by if getattr(by, "is_authenticated", False) else None,
             )
     except IntegrityError:
-        raise ValidationError({"metric": "Your city already measures this metric."}) from None
+        raise ValidationError({"metric": _("Your city already measures this metric.")}) from None
     record(by, "metric.adopt", metric, city=city, indicator=indicator.pk)
     return adoption
 
 
 def _columns_fit(dataset: Dataset, needed: dict[str, str]) -> None:
-    types = column_types(dataset.current_version)
+    """Refuse ``dataset`` unless it holds every column the definition reads, each of a
+    compatible type; the refusal names the missing columns and those of another type."""
     if dataset.current_version is None:
-        raise ValidationError({"dataset": f"The dataset {dataset.name} has no data yet."})
+        raise ValidationError(
+            {"dataset": _("The dataset %(name)s has no data yet.") % {"name": dataset.name}}
+        )
+    types = column_types(dataset.current_version)
     missing = sorted(c for c in needed if c not in types)
     other = sorted(
-        f"{c} ({types[c]}, not {t})"
+        _("%(column)s is %(found)s, not %(needed)s") % {"column": c, "found": types[c], "needed": t}
         for c, t in needed.items()
         if c in types and not compatible(t, types[c])
     )
     problems = []
     if missing:
-        problems.append("missing columns: " + ", ".join(missing))
+        problems.append(_("missing columns: %(columns)s") % {"columns": ", ".join(missing)})
     if other:
-        problems.append("columns of another type: " + ", ".join(other))
+        problems.append(_("columns of another type: %(columns)s") % {"columns": ", ".join(other)})
     if problems:
         raise ValidationError(
             {
-                "dataset": f"The dataset {dataset.name} does not fit the "
-                "definition — " + "; ".join(problems) + "."
+                "dataset": _("The dataset %(name)s does not fit the definition: %(problems)s.")
+                % {"name": dataset.name, "problems": "; ".join(problems)}
             }
         )
