@@ -46,13 +46,24 @@ def fork_of_copy(user: Any, kind: str, pk: int) -> Fork | None:
     return visible_forks(user).filter(copy_kind=kind, copy_id=pk).first()
 
 
-def _node(user: Any, kind: str, pk: int, fork: Fork | None = None, depth: int = 0) -> Node | None:
-    obj = kinds.visible_object(kind, user, pk)
-    if obj is None:
-        return None
+def _shown(user: Any, kind: str, ids: list[int]) -> dict[int, Any]:
+    """The objects of ``kind`` among ``ids`` that ``user`` may see, with their city (one query)."""
+    if not ids:
+        return {}
+    rows = kinds.kind(kind).visible(user).filter(pk__in=ids)
+    rows = rows.select_related("challenge__city" if kind == "idea" else "city")
+    return {obj.pk: obj for obj in rows}
+
+
+def _as_node(kind: str, obj: Any, fork: Fork | None, depth: int) -> Node:
     k = kinds.kind(kind)
-    city = obj.city if hasattr(obj, "city") else obj.challenge.city  # type: ignore[attr-defined]
-    return Node(kind, pk, k.title(obj), city.name, k.url(obj), fork, depth)
+    city = obj.challenge.city if kind == "idea" else obj.city
+    return Node(kind, obj.pk, k.title(obj), city.name, k.url(obj), fork, depth)
+
+
+def _node(user: Any, kind: str, pk: int, fork: Fork | None = None, depth: int = 0) -> Node | None:
+    obj = _shown(user, kind, [pk]).get(pk)
+    return _as_node(kind, obj, fork, depth) if obj is not None else None
 
 
 def ancestors(user: Any, kind: str, pk: int) -> list[Node]:
@@ -87,20 +98,17 @@ def descendants(user: Any, kind: str, pk: int) -> list[Node]:
         forks = list(
             Fork.objects.filter(condition).select_related("city", "by").order_by("created_at", "pk")
         )
-        shown: dict[str, set[int]] = {}
+        shown: dict[str, dict[int, Any]] = {}
         for name in {f.copy_kind for f in forks}:
-            shown[name] = kinds.visible_ids(
-                name, user, [f.copy_id for f in forks if f.copy_kind == name]
-            )
+            shown[name] = _shown(user, name, [f.copy_id for f in forks if f.copy_kind == name])
         into_of = {(k, i): into for k, i, into in level}
         next_level: list[tuple[str, int, list[Node]]] = []
         for f in forks:
             key = (f.copy_kind, f.copy_id)
-            if f.copy_id not in shown.get(f.copy_kind, set()) or key in seen:
+            obj = shown.get(f.copy_kind, {}).get(f.copy_id)
+            if obj is None or key in seen:
                 continue
-            node = _node(user, f.copy_kind, f.copy_id, f, depth)
-            if node is None:
-                continue
+            node = _as_node(f.copy_kind, obj, f, depth)
             seen.add(key)
             into_of[(f.origin_kind, f.origin_id)].append(node)
             next_level.append((f.copy_kind, f.copy_id, node.children))
