@@ -36,8 +36,8 @@ def metric_detail(request: HtmxRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def metric_publish(request: HtmxRequest, indicator_pk: int) -> HttpResponse:
-    indicator = visible_indicators(request.user).filter(pk=indicator_pk).first()
+def metric_publish(request: HtmxRequest, pk: int) -> HttpResponse:
+    indicator = visible_indicators(request.user).filter(pk=pk).first()
     if indicator is None:
         raise Http404
     form = PublishForm(request.POST or None, initial={"name": indicator.name})
@@ -106,5 +106,5 @@ urlpatterns: list[URLPattern] = [
     path("exchange/metrics/", metric_list, name="metrics"),
     path("exchange/metrics/<int:pk>/", metric_detail, name="metric"),
     path("exchange/metrics/<int:pk>/adopt/", metric_adopt, name="metric_adopt"),
-    path("exchange/metrics/publish/<int:indicator_pk>/", metric_publish, name="metric_publish"),
+    path("exchange/metrics/publish/<int:pk>/", metric_publish, name="metric_publish"),
 ]
