@@ -53,7 +53,8 @@ def _anonymous() -> object:
 @pytest.mark.parametrize("actor", ACTORS)
 def test_who_may_adapt_into_city_b(world: World, actor: str) -> None:
     """Only people who work in B (its admin here) and the network's admins may adapt A's
-    shared solution into B; the others are refused — by the rules (403) or because they cannot see the origin."""
+    shared solution into B; the others are refused — by the rules (403) or because they
+    cannot see the origin."""
     origin = pf.solution(pf.challenge(world.city, visibility="network"), visibility="network")
     user = world.user(actor)
     if user is None:
