@@ -223,3 +223,15 @@ def test_synthetic_control_donors_come_from_the_registry(world: World, tmp_path:
     # B keeps its indicator to itself: the registry names no donor that may be read.
     type(b_indicator).objects.filter(pk=b_indicator.pk).update(visibility="city")
     assert evaluation_data.donor_indicators(plan, source) == [same_slug]
+
+
+def test_the_demo_seeds_a_shared_metric_and_its_adopters(world: World, tmp_path: Path) -> None:
+    from civiclab.exchange.demo_metrics import seed_demo_metrics
+
+    source = indicator(data(world.city, tmp_path, "Notices", monthly([30])), "Notices", COUNT)
+    peer = indicator(data(world.other_city, tmp_path, "Notices", monthly([20])), "Notices", COUNT)
+    assert seed_demo_metrics("nowhere", source.slug) == []
+    made = seed_demo_metrics(world.city.slug, source.slug)
+    assert len(made) == 2
+    assert MetricAdoption.objects.get(city=world.other_city).indicator == peer
+    assert seed_demo_metrics(world.city.slug, source.slug) == []  # idempotent
