@@ -62,6 +62,7 @@ def test_the_report_and_the_comparison_in_french(world: World, tmp_path: Path) -
     page = body(client.get(f"/exchange/forks/{made.pk}/"))
     assert "Rattaché à votre jeu de données Dumping reports" in page
     assert "Les cibles ne sont pas copiées" in page
+    assert "Seule votre ville voit cette adaptation" in page  # the copy is kept to B
     form = body(client.get(f"/exchange/adapt/solution/{origin.pk}/"))
     assert "Adapter dans ma ville" not in form or "Sous forme de" in form
     assert "Sous forme de" in form
