@@ -33,6 +33,7 @@ VERBS: dict[str, Promise] = {
     "status": pgettext_lazy("audit action", "Status changed"),
     "checklist": pgettext_lazy("audit action", "Readiness updated"),
     "publish": pgettext_lazy("audit action", "Published"),
+    "adopt": pgettext_lazy("audit action", "Adopted"),
 }
 
 KINDS: dict[str, Promise] = {
@@ -66,6 +67,8 @@ KINDS: dict[str, Promise] = {
     "matchdismissal": _("Dismissed funding match"),
     "case": _("Case study"),
     "similardismissal": _("Match set aside (look elsewhere first)"),
+    "fork": _("Adaptation"),
+    "metric": _("Shared metric"),
 }
 
 

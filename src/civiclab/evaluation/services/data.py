@@ -10,7 +10,12 @@ indicator's cached series (``indicators.services.results``), and the key of its 
   "the same indicator" is one named alike) whose city is in the plan's network, whose own
   visibility and its dataset's are ``network`` or ``public`` (the city made it visible to the
   network), and — when the plan lists ``donors`` (city slugs) — whose city is on that list.
-  Nothing a peer city keeps to itself is ever read.
+  Nothing a peer city keeps to itself is ever read. When an app above registered a
+  **donor source** (``register_donor_source``: the exchange's shared metric registry) and it
+  names peer indicators measuring the same shared definition as the plan's, those are preferred
+  (same rules on top; the slug rule when none of them may be read): a shared definition is a
+  stronger "the same indicator" than a slug. The registry lives above evaluation, so it is a
+  hook filled at start-up, not an import.
 
 ``data_key`` names the data a result was computed from without reading it: a new dataset
 version, an edited indicator spec or a donor's new version makes a new key, so results are
@@ -21,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -116,11 +122,41 @@ def indicator_panel(indicator: Indicator, unit: str) -> pd.DataFrame:
     return frame
 
 
+# Functions naming the indicators that measure the same thing as a given one (ids), declared
+# by apps above in their ready() — the exchange's shared metric registry.
+DonorSource = Callable[[Indicator], Iterable[int]]
+_DONOR_SOURCES: dict[str, DonorSource] = {}
+
+
+def register_donor_source(key: str, source: DonorSource) -> None:
+    """Declare ``source`` (again with the same key: replaced, so ready() may rerun)."""
+    _DONOR_SOURCES[key] = source
+
+
+def registry_donor_ids(indicator: Indicator) -> set[int]:
+    """The indicators the registered donor sources say measure what ``indicator`` measures."""
+    found: set[int] = set()
+    for source in _DONOR_SOURCES.values():
+        found.update(source(indicator))
+    return found
+
+
 def donor_indicators(plan: EvaluationPlan, indicator: Indicator) -> list[Indicator]:
-    """The peer cities' indicators of the same slug that they made visible to the network."""
+    """The peer cities' indicators measuring the same thing that they made visible to the
+    network: those of the same shared definition (a donor source) when that leaves any donor,
+    else those of the same slug."""
+    registry = registry_donor_ids(indicator)
+    if registry:
+        donors = _peer_indicators(plan, pk__in=registry)
+        if donors:
+            return donors
+    return _peer_indicators(plan, slug=indicator.slug)
+
+
+def _peer_indicators(plan: EvaluationPlan, **same: Any) -> list[Indicator]:
     donors = (
         Indicator.objects.filter(
-            slug=indicator.slug,
+            **same,
             city__network_id=plan.city.network_id,
             visibility__in=SHARED,
             dataset__visibility__in=SHARED,
