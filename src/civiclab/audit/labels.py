@@ -32,6 +32,10 @@ VERBS: dict[str, Promise] = {
     "import_failed": pgettext_lazy("audit action", "Import failed"),
     "status": pgettext_lazy("audit action", "Status changed"),
     "checklist": pgettext_lazy("audit action", "Readiness updated"),
+    "cancel": pgettext_lazy("audit action", "Cancelled"),
+    "notes": pgettext_lazy("audit action", "Notes attached"),
+    "set": pgettext_lazy("audit action", "Answered"),
+    "promote": pgettext_lazy("audit action", "Moved from the waiting list to going"),
 }
 
 KINDS: dict[str, Promise] = {
@@ -63,6 +67,9 @@ KINDS: dict[str, Promise] = {
     "fundingprofile": _("Funding profile"),
     "application": _("Funding application"),
     "matchdismissal": _("Dismissed funding match"),
+    "convening": _("Convening"),
+    "rsvp": _("Answer to an invitation"),
+    "directoryentry": _("Directory entry"),
 }
 
 
