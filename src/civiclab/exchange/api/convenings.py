@@ -1,8 +1,6 @@
 """convenings routes (under /api/v1/exchange/): list, read, create, change, cancel, notes,
 answer. The same queries and services as the pages."""
 
-from __future__ import annotations
-
 from typing import Any
 
 from django.core.exceptions import ValidationError

@@ -7,7 +7,6 @@ on the form, a closed convening is said in words)."""
 
 from __future__ import annotations
 
-import zoneinfo
 from typing import Any
 
 from django.contrib import messages
@@ -71,12 +70,9 @@ def _answer_context(request: HttpRequest, convening: Convening) -> dict[str, Any
 def convening_detail(request: HttpRequest, pk: int) -> HttpResponse:
     convening = convening_or_404(request, pk)
     organiser = queries.may_organise(request.user, convening.network_id)
-    zone = zoneinfo.ZoneInfo(convening.timezone)
     context = {
         **_answer_context(request, convening),
         "agenda": list(convening.agenda.all()),
-        "starts_local": convening.starts_at.astimezone(zone),
-        "ends_local": convening.ends_at.astimezone(zone),
         "organiser": organiser,
         "attendees": list(queries.attendees(convening)) if organiser else [],
         "network_feed": network_feed_url(request.user, convening.network),
