@@ -76,7 +76,9 @@ def test_an_organiser_creates_and_edits_through_the_form(world: World, meetings:
         },
     )  # fmt: skip
     made = Convening.objects.get(title="Blight check-in")
-    assert response.status_code == 302 and response["Location"] == f"/exchange/convenings/{made.pk}/"
+    assert (
+        response.status_code == 302 and response["Location"] == f"/exchange/convenings/{made.pk}/"
+    )
     assert made.starts_at == dt.datetime(2031, 5, 6, 9, 30, tzinfo=PARIS)
     assert [(i.at, i.title, i.speaker) for i in made.agenda.all()] == [
         (dt.time(9, 30), "Welcome", "Ana Ruiz"),
@@ -124,14 +126,20 @@ def test_notes_and_cancelling(world: World, meetings: Meetings) -> None:
     page = body(as_user(world.user("member")).get(f"/exchange/convenings/{meetings.forum.pk}/"))
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
     assert "We agreed to share data." in page
-    assert admin.post(
-        f"/exchange/convenings/{meetings.forum.pk}/cancel/", {"reason": "Snow"}
-    ).status_code == 302
+    assert (
+        admin.post(
+            f"/exchange/convenings/{meetings.forum.pk}/cancel/", {"reason": "Snow"}
+        ).status_code
+        == 302
+    )
     page = body(as_user(world.user("member")).get(f"/exchange/convenings/{meetings.forum.pk}/"))
     assert "This convening was cancelled." in page and "Snow" in page
-    assert as_user(world.user("member")).post(
-        f"/exchange/convenings/{meetings.forum.pk}/cancel/"
-    ).status_code == 403
+    assert (
+        as_user(world.user("member"))
+        .post(f"/exchange/convenings/{meetings.forum.pk}/cancel/")
+        .status_code
+        == 403
+    )
 
 
 def test_the_city_page_shows_the_upcoming_convenings(world: World, meetings: Meetings) -> None:

@@ -8,8 +8,8 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from civiclab.audit.models import AuditEvent
 from civiclab.audit.labels import action_label, kind_label
+from civiclab.audit.models import AuditEvent
 from civiclab.exchange.models.convenings import Rsvp
 from civiclab.exchange.services import convenings as services
 from tests.exchange.convenings_helpers import Meetings, build, convening, later

@@ -49,8 +49,9 @@ def letters(meetings: Meetings, titles: set[str]) -> str:
 @pytest.mark.parametrize("actor", ACTORS)
 def test_the_query_the_pages_and_the_api_agree(world: World, meetings: Meetings, actor) -> None:
     user = world.user(actor)
-    assert letters(meetings, set(visible_convenings(user).values_list("title", flat=True))) == (
-        EXPECTED[actor]
+    assert (
+        letters(meetings, set(visible_convenings(user).values_list("title", flat=True)))
+        == (EXPECTED[actor])
     )
     client = as_user(user)
     every = [meetings.forum, meetings.meeting, meetings.other_meeting, meetings.foreign]

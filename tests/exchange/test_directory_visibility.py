@@ -37,7 +37,9 @@ def people(world: World) -> dict[str, object]:
     fnet = UserFactory(full_name="Zqforeign Person")
     MembershipFactory(user=fnet, city=world.foreign_city, role="member")
     set_entry(None, fnet, {"visibility": "network"})
-    challenge(world.city, visibility="city", title="Zqprivate challenge", owner=world.user("member"))
+    challenge(
+        world.city, visibility="city", title="Zqprivate challenge", owner=world.user("member")
+    )
     challenge(world.city, visibility="network", title="Shared blight", owner=world.user("member"))
     return {"bnet": bnet, "fnet": fnet}
 
@@ -84,9 +86,7 @@ def test_filters_and_counts_never_reveal_the_hidden(world: World, people) -> Non
     assert as_user(None).get("/api/v1/exchange/directory").json()["count"] == 0
 
 
-def test_the_card_shows_what_the_person_chose_and_the_reader_may_see(
-    world: World, people
-) -> None:
+def test_the_card_shows_what_the_person_chose_and_the_reader_may_see(world: World, people) -> None:
     member = world.user("member")
     [for_a] = cards(world.user("city_admin"), [member])
     [for_b] = cards(world.user("other_city_admin"), [member])
@@ -112,7 +112,9 @@ def test_only_the_person_sets_their_entry_and_it_is_audited(world: World, people
     with pytest.raises(ValidationError):
         set_entry(world.user("member"), world.user("member"), {}, topics=["x" * 81])
     with pytest.raises(ValidationError):
-        set_entry(world.user("member"), world.user("member"), {}, skills=[f"s{i}" for i in range(31)])
+        set_entry(
+            world.user("member"), world.user("member"), {}, skills=[f"s{i}" for i in range(31)]
+        )
     client = as_user(world.user("member"))
     response = client.post(
         "/exchange/directory/me/",

@@ -120,9 +120,7 @@ def get_convening(request: ApiRequest, convening_id: Id) -> Convening:
     operation_id="update_convening",
     summary="Change a convening (the network's admins); `agenda` replaces the agenda",
 )
-def update_convening(
-    request: ApiRequest, convening_id: Id, payload: ConveningUpdate
-) -> Convening:
+def update_convening(request: ApiRequest, convening_id: Id, payload: ConveningUpdate) -> Convening:
     found = _convening(request, convening_id)
     fields, agenda = _fields(payload, found.network_id, partial=True)
     services.update_convening(request.auth, found, fields, agenda=agenda)

@@ -33,9 +33,7 @@ TIME = re.compile(r"^([01]?\d|2[0-3])[:h]([0-5]\d)$")
 def agenda_text(convening: Convening) -> str:
     """The agenda as the form shows it: "HH:MM | title | speaker" per line."""
     return "\n".join(
-        " | ".join(
-            [f"{item.at:%H:%M}" if item.at else "", item.title, item.speaker]
-        ).rstrip(" |")
+        " | ".join([f"{item.at:%H:%M}" if item.at else "", item.title, item.speaker]).rstrip(" |")
         for item in convening.agenda.all()
     )
 

@@ -28,9 +28,7 @@ class EntryForm(forms.Form):
     visibility = forms.ChoiceField(
         choices=DIRECTORY_VISIBILITY, widget=forms.RadioSelect, label=_("Who finds me")
     )
-    headline = forms.CharField(
-        required=False, max_length=HEADLINE_LIMIT, label=_("What I work on")
-    )
+    headline = forms.CharField(required=False, max_length=HEADLINE_LIMIT, label=_("What I work on"))
     topics = forms.CharField(
         required=False,
         max_length=TAGS_TEXT_LIMIT,

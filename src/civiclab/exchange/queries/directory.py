@@ -71,9 +71,9 @@ def visible_people(
         )
     if skill:
         people = people.filter(
-            pk__in=DirectoryEntry.objects.filter(
-                tags__kind=SKILL, tags__key=tag_key(skill)
-            ).values("user_id")
+            pk__in=DirectoryEntry.objects.filter(tags__kind=SKILL, tags__key=tag_key(skill)).values(
+                "user_id"
+            )
         )
     for word in q.split()[:10]:
         people = people.filter(

@@ -201,9 +201,7 @@ def update_convening(
     if capacity is not None and capacity < going:
         raise ValidationError(
             {
-                "capacity": _(
-                    "%(going)d people are already going: the capacity cannot be lower."
-                )
+                "capacity": _("%(going)d people are already going: the capacity cannot be lower.")
                 % {"going": going}
             }
         )

@@ -37,8 +37,10 @@ def _clean_tags(name: str, labels: Any) -> list[tuple[str, str]]:
             continue
         if len(text) > TAG_LIMIT:
             raise ValidationError(
-                {name: _("%(tag)s: at most %(limit)d characters.") % {"tag": text[:20] + "…",
-                                                                      "limit": TAG_LIMIT}}
+                {
+                    name: _("%(tag)s: at most %(limit)d characters.")
+                    % {"tag": text[:20] + "…", "limit": TAG_LIMIT}
+                }
             )
         cleaned.setdefault(tag_key(text), text)
     if len(cleaned) > MAX_TAGS:

@@ -29,9 +29,7 @@ from civiclab.exchange.views.convenings.feeds import cohort_feed_url, feed_urls,
 
 
 def convening_or_404(request: HttpRequest, pk: int) -> Convening:
-    return get_object_or_404(
-        queries.with_counts(queries.visible_convenings(request.user)), pk=pk
-    )
+    return get_object_or_404(queries.with_counts(queries.visible_convenings(request.user)), pk=pk)
 
 
 @login_required
@@ -61,8 +59,7 @@ def _answer_context(request: HttpRequest, convening: Convening) -> dict[str, Any
             queries.waitlist_position(request.user, convening) if response == WAITLIST else None
         ),
         "answers": [(GOING, _("Going")), (MAYBE, _("Maybe")), (NOT_GOING, _("Not going"))],
-        "full": convening.capacity is not None
-        and convening.going_count >= convening.capacity,  # type: ignore[attr-defined]
+        "full": convening.capacity is not None and convening.going_count >= convening.capacity,  # type: ignore[attr-defined]
     }
 
 
