@@ -17,7 +17,7 @@ DIRECTORY_VISIBILITY = [
     (MY_CITY, _("My city: the people of my cities")),
     (NETWORK, _("The network: everyone in my networks")),
 ]
-# Limits (docs/exchange/convenings.md, "Limits").
+# Limits (docs/exchange/directory.md, "Limits").
 HEADLINE_LIMIT = 300
 TAG_LIMIT = 80
 MAX_TAGS = 30

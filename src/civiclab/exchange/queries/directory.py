@@ -27,8 +27,10 @@ from civiclab.exchange.models.directory import MY_CITY, NETWORK, SKILL, TOPIC, D
 from civiclab.network.models import Membership
 
 PAGE_SIZE = 50
-# The challenges and solutions shown per person at most.
+# The challenges and solutions shown per person at most (of each kind), and how many owned
+# rows one page reads at most before the reader's visibility is applied.
 WORK_LIMIT = 10
+WORK_SCAN_LIMIT = 5_000
 
 
 def shown_memberships(reader: Any) -> QuerySet[Membership]:
@@ -160,18 +162,26 @@ def _work(reader: Any, owner_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
     for name, model in (("challenge", Challenge), ("solution", Solution)):
         owned = list(
             model.objects.filter(owner_id__in=owner_ids)
-            .order_by("-updated_at")
-            .values_list("pk", "owner_id")[: WORK_LIMIT * len(owner_ids)]
+            .order_by("-updated_at", "-pk")
+            .values_list("pk", "owner_id")[:WORK_SCAN_LIMIT]
         )
         shown = kinds.visible_ids(name, reader, [pk for pk, _owner in owned])
-        objects = model.objects.in_bulk(list(shown))
-        kind = kinds.kind(name)
+        kept: dict[int, list[int]] = defaultdict(list)
         for pk, owner in owned:
-            if pk in shown and len(found[owner]) < WORK_LIMIT * 2:
-                obj = objects[pk]
-                found[owner].append(
-                    {"kind": name, "id": pk, "title": kind.title(obj), "url": kind.url(obj)}
-                )
+            if pk in shown and len(kept[owner]) < WORK_LIMIT:
+                kept[owner].append(pk)
+        objects = model.objects.in_bulk([pk for pks in kept.values() for pk in pks])
+        kind = kinds.kind(name)
+        for owner, pks in kept.items():
+            found[owner].extend(
+                {
+                    "kind": name,
+                    "id": pk,
+                    "title": kind.title(objects[pk]),
+                    "url": kind.url(objects[pk]),
+                }
+                for pk in pks
+            )
     return found
 
 
