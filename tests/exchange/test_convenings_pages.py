@@ -149,3 +149,20 @@ def test_the_city_page_shows_the_upcoming_convenings(world: World, meetings: Mee
     # City B's page shown to A's member: B's cohorts' meetings A may not see stay hidden.
     page_b = body(as_user(world.user("member")).get("/cities/city-b/"))
     assert "Zqwater secret meeting" not in page_b
+
+
+def test_the_pages_read_in_french(world: World, meetings: Meetings) -> None:
+    member = world.user("network_admin")
+    member.language = "fr"
+    member.save()
+    client = as_user(member)
+    services.update_convening(None, meetings.forum, {"capacity": 1})
+    services.set_rsvp(world.user("member"), meetings.forum, "going")
+    listing = body(client.get("/exchange/convenings/"))
+    assert "Rencontres" in listing and "Nouvelle rencontre" in listing
+    page = body(client.get(f"/exchange/convenings/{meetings.forum.pk}/"))
+    assert "Ordre du jour" in page and "1 personne inscrite" in page
+    assert "Je participe" in page and "Annuler la rencontre" in page
+    assert "Réunion de cohorte" in body(client.get(f"/exchange/convenings/{meetings.meeting.pk}/"))
+    assert "Qui me trouve" in body(client.get("/exchange/directory/me/"))
+    assert "Annuaire" in body(client.get("/exchange/directory/"))
