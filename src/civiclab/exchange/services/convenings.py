@@ -218,7 +218,7 @@ def update_convening(
         agenda_after = _agenda_text(convening)
         if agenda_after != agenda_before:
             diff["agenda"] = ["\n".join(agenda_before), "\n".join(agenda_after)]
-    _promote_waiting(convening)
+    _promote_waiting(by, convening)
     record(by, "convening.update", convening, network=convening.network, changes=diff)
     return convening
 
@@ -261,8 +261,9 @@ def set_notes(by: Any, convening: Convening, notes: str) -> Convening:
     return convening
 
 
-def _promote_waiting(convening: Convening) -> list[Rsvp]:
-    """Move the first waiting to going while there is room (the row is locked by the caller)."""
+def _promote_waiting(by: Any, convening: Convening) -> list[Rsvp]:
+    """Move the first waiting to going while there is room (the row is locked by the caller);
+    the audit names ``by``, whose change freed the place."""
     waiting = list(convening.rsvps.filter(response=WAITLIST).order_by("requested_at", "pk"))
     if not waiting:
         return []
@@ -275,7 +276,7 @@ def _promote_waiting(convening: Convening) -> list[Rsvp]:
         rsvp.response = GOING
         rsvp.save(update_fields=["response", "updated_at"])
         record(
-            None,
+            by,
             "rsvp.promote",
             rsvp,
             network=convening.network,
@@ -326,5 +327,5 @@ def set_rsvp(by: Any, convening: Convening, response: str) -> Rsvp:
         changes={"response": [before, final]},
     )
     if before == GOING:
-        _promote_waiting(convening)
+        _promote_waiting(by, convening)
     return rsvp

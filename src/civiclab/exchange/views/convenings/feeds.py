@@ -33,6 +33,9 @@ from civiclab.network.models import Cohort, Network
 from civiclab.network.queries import visible_cohorts, visible_networks
 
 FEED_SALT = "civiclab.exchange.convenings-feed"
+# A feed carries the start of each description (the page has it all): folding long text is
+# most of a feed's cost, and 500 events of 10,000 characters would be a 5 MB download.
+FEED_DESCRIPTION_LIMIT = 2_000
 
 
 def _fingerprint(user: Any) -> str:
@@ -100,6 +103,8 @@ def event_of(convening: Convening, stamp: dt.datetime) -> Event:
     event.add("summary", convening.title)
     url = event_url(convening)
     description = convening.description
+    if len(description) > FEED_DESCRIPTION_LIMIT:
+        description = description[:FEED_DESCRIPTION_LIMIT].rstrip() + "…"
     if convening.online_url:
         description = f"{description}\n\n{_('Online')}: {convening.online_url}".strip()
     event.add("description", f"{description}\n\n{url}".strip())
