@@ -54,7 +54,9 @@ def build() -> tuple[object, object]:
     ]
     users, memberships = [], []
     for c in range(40):
-        city = City.objects.create(network=network, name=f"City {c}", slug=f"city-{c}", country="US")
+        city = City.objects.create(
+            network=network, name=f"City {c}", slug=f"city-{c}", country="US"
+        )
         city.cohorts.add(cohorts[c % 8])
         for p in range(25):
             user = User(email=f"p{c}-{p}@bench.example.org", full_name=f"Person {c} {p}")

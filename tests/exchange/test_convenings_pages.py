@@ -58,6 +58,12 @@ def test_the_ics_parses_back_with_utc_times_a_link_and_the_status(
     assert str(events["Network forum"]["status"]) == "CANCELLED"
     online = events["Blight cohort meeting"]
     assert str(online["location"]) == "https://meet.example.org/blight"
+    # A long description is cut in the feed (the page has it all).
+    services.update_convening(None, paris, {"description": "word " * 1000})
+    again = Calendar.from_ical(Client().get(f"/exchange/convenings/feed/{token}.ics").content)
+    [long] = [e for e in again.walk("VEVENT") if str(e["summary"]) == "Paris forum"]
+    assert "…" in str(long["description"]) and len(str(long["description"])) < 2_200
+    assert int(long["sequence"]) == 1
     # The URL leads back to the page, which the member may open.
     assert as_user(world.user("member")).get(f"/exchange/convenings/{paris.pk}/").status_code == 200
 

@@ -89,6 +89,8 @@ def test_capacity_and_the_waiting_list(world: World, meetings: Meetings) -> None
     assert "2 people are already going" in caught.value.message_dict["capacity"][0]
     services.set_rsvp(first, forum, "not_going")
     assert Rsvp.objects.get(convening=forum, user=third).response == "going"
+    promoted = AuditEvent.objects.get(action="rsvp.promote")
+    assert promoted.actor == first and promoted.details["person"] == third.pk
     # Raising the capacity lets the waiting in.
     late = world.user("team_member")
     assert services.set_rsvp(late, forum, "going").response == "waitlist"
