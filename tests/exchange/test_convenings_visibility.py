@@ -149,3 +149,49 @@ def test_the_api_refuses_writes_of_non_organisers(world: World, meetings: Meetin
         content_type="application/json",
     )
     assert foreign.status_code == 404
+
+
+def test_the_api_organises_and_answers(world: World, meetings: Meetings) -> None:
+    """GIVEN the network's admin WHEN they create, change, answer, attach notes and cancel
+    through the API THEN each answer has the convening as the page shows it; bad input is a
+    422 naming the field; a cancelled convening's answer is a 409."""
+    admin = as_user(world.user("network_admin"))
+
+    def send(method: str, url: str, data: dict) -> object:
+        return getattr(admin, method)(
+            f"/api/v1/exchange/convenings{url}", json.dumps(data), content_type="application/json"
+        )
+
+    made = send("post", "", {
+        "network": "matrix-net", "title": "API forum", "kind": "cohort_meeting",
+        "cohort": meetings.cohort.pk, "starts_at": "2031-06-01T14:00+02:00",
+        "ends_at": "2031-06-01T16:00+02:00", "timezone": "Europe/Paris", "capacity": 1,
+        "agenda": [{"at": "14:00", "title": "Welcome", "speaker": "Ana"}],
+    })  # fmt: skip
+    assert made.status_code == 201, made.content
+    detail = made.json()
+    assert detail["starts_at"].startswith("2031-06-01T12:00") and detail["cohort"] == (
+        meetings.cohort.pk
+    )
+    assert detail["agenda"] == [{"at": "14:00:00", "title": "Welcome", "speaker": "Ana"}]
+    assert detail["url"].endswith(f"/exchange/convenings/{detail['id']}/")
+    url = f"/{detail['id']}"
+    naive = send("patch", url, {"starts_at": "2031-06-01T09:00"})
+    assert naive.status_code == 422
+    assert naive.json()["error"]["details"][0]["field"] == "starts_at"
+    other = send("patch", url, {"cohort": meetings.other_cohort.pk + 1000})
+    assert other.status_code == 422
+    member = as_user(world.user("member"))
+    going = member.put(
+        f"/api/v1/exchange/convenings{url}/rsvp", json.dumps({"response": "going"}),
+        content_type="application/json",
+    )  # fmt: skip
+    assert going.json()["response"] == "going"
+    full = send("put", f"{url}/rsvp", {"response": "going"})
+    assert full.json()["response"] == "waitlist" and "full" in full.json()["message"]
+    assert member.get(f"/api/v1/exchange/convenings{url}").json()["my_response"] == "going"
+    assert send("put", f"{url}/notes", {"notes": "Done."}).json()["notes"] == "Done."
+    cancelled = send("post", f"{url}/cancel", {"reason": "Rain"})
+    assert cancelled.json()["cancelled"] is True and cancelled.json()["cancel_reason"] == "Rain"
+    closed = send("put", f"{url}/rsvp", {"response": "maybe"})
+    assert closed.status_code == 409 and closed.json()["error"]["code"] == "convening_closed"

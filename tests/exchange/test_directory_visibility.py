@@ -148,3 +148,10 @@ def test_a_new_person_is_found_by_their_city_only(world: World) -> None:
     assert email("member") in found(world, "city_admin")
     assert email("member") not in found(world, "other_city_admin")
     assert email("member") not in found(world, "network_admin")
+
+
+def test_htmx_refreshes_the_results_only(world: World, people) -> None:
+    client = as_user(world.user("member"))
+    partial = body(client.get("/exchange/directory/", {"topic": "water"}, HTTP_HX_REQUEST="true"))
+    assert "<html" not in partial and "Bea Network" in partial and "1 person" in partial
+    assert 'id="directory-results"' in partial
