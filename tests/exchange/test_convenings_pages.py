@@ -172,3 +172,14 @@ def test_the_pages_read_in_french(world: World, meetings: Meetings) -> None:
     assert "Réunion de cohorte" in body(client.get(f"/exchange/convenings/{meetings.meeting.pk}/"))
     assert "Qui me trouve" in body(client.get("/exchange/directory/me/"))
     assert "Annuaire" in body(client.get("/exchange/directory/"))
+
+
+def test_the_demo_seed_makes_the_cohort_meeting_once(db) -> None:
+    from civiclab.exchange.demo_convenings import MEETING_TITLE, seed_demo_convenings
+    from civiclab.network.demo import seed_demo
+
+    seed_demo()
+    assert seed_demo_convenings()
+    assert seed_demo_convenings() == []
+    meeting = Convening.objects.get(title=MEETING_TITLE)
+    assert meeting.rsvps.filter(response="going").count() == 2
