@@ -34,6 +34,10 @@ VERBS: dict[str, Promise] = {
     "checklist": pgettext_lazy("audit action", "Readiness updated"),
     "publish": pgettext_lazy("audit action", "Published"),
     "adopt": pgettext_lazy("audit action", "Adopted"),
+    "cancel": pgettext_lazy("audit action", "Cancelled"),
+    "notes": pgettext_lazy("audit action", "Notes attached"),
+    "set": pgettext_lazy("audit action", "Answered"),
+    "promote": pgettext_lazy("audit action", "Moved from the waiting list to going"),
 }
 
 KINDS: dict[str, Promise] = {
@@ -69,6 +73,9 @@ KINDS: dict[str, Promise] = {
     "similardismissal": _("Match set aside (look elsewhere first)"),
     "fork": _("Adaptation"),
     "metric": _("Shared metric"),
+    "convening": _("Convening"),
+    "rsvp": _("Answer to an invitation"),
+    "directoryentry": _("Directory entry"),
 }
 
 

@@ -1,5 +1,0 @@
-"""convenings pages."""
-
-from django.urls import URLPattern
-
-urlpatterns: list[URLPattern] = []
