@@ -32,6 +32,16 @@ VERBS: dict[str, Promise] = {
     "import_failed": pgettext_lazy("audit action", "Import failed"),
     "status": pgettext_lazy("audit action", "Status changed"),
     "checklist": pgettext_lazy("audit action", "Readiness updated"),
+    "report": pgettext_lazy("audit action", "Reported"),
+    "hide": pgettext_lazy("audit action", "Hidden"),
+    "unhide": pgettext_lazy("audit action", "Shown again"),
+    "unlock": pgettext_lazy("audit action", "Unlocked"),
+}
+
+# Whole actions whose verb reads differently for that kind ("lock" is a plan's pre-registration
+# above; a discussion thread's lock only closes it to replies).
+ACTIONS: dict[str, Promise] = {
+    "thread.lock": pgettext_lazy("audit action", "Locked (no more replies)"),
 }
 
 KINDS: dict[str, Promise] = {
@@ -63,11 +73,15 @@ KINDS: dict[str, Promise] = {
     "fundingprofile": _("Funding profile"),
     "application": _("Funding application"),
     "matchdismissal": _("Dismissed funding match"),
+    "thread": _("Discussion thread"),
+    "post": _("Discussion post"),
 }
 
 
 def action_label(action: str) -> str:
     """The verb of ``action`` in words (the code itself when it is unknown)."""
+    if action in ACTIONS:
+        return str(ACTIONS[action])
     return str(VERBS.get(action.partition(".")[2], action))
 
 
