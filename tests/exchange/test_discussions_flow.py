@@ -194,3 +194,19 @@ def test_web_flow_start_reply_follow_inbox(world: World) -> None:
     assert count == {"unread": 1}
     as_user(None).post(f"{API}/inbox/read", {}, content_type="application/json", **headers(admin))
     assert queries.unread_count(admin) == 0
+
+
+def test_the_daily_task_sends_the_digests(world: World) -> None:
+    import datetime as dt
+
+    from civiclab.exchange.tasks_discussions import send_discussion_digests
+
+    _c, thread = challenge_thread(world)
+    services.reply(world.user("city_admin"), thread, "News")
+    mail.outbox.clear()
+    send_discussion_digests.call_local()
+    assert [m.to for m in mail.outbox] == [[world.user("member").email]]
+    # Periodic: once a day at 07:00 UTC (huey hands naive UTC datetimes).
+    task = send_discussion_digests.s()
+    assert task.validate_datetime(dt.datetime(2026, 3, 2, 7, 0))  # noqa: DTZ001
+    assert not task.validate_datetime(dt.datetime(2026, 3, 2, 8, 0))  # noqa: DTZ001

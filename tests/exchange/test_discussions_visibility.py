@@ -163,3 +163,13 @@ def test_panel_on_the_challenge_page_lists_readable_threads(world: World) -> Non
     assert page.status_code == 200
     assert "Panel thread" in body(page)
     assert f"/exchange/discussions/{thread.pk}/" in body(page)
+
+
+def test_panel_on_the_solution_page(world: World) -> None:
+    challenge = factories.challenge(world.city, "city")
+    solution = factories.solution(challenge)
+    services.start_thread(world.user("member"), "solution", solution.pk, "Squad thread", "Hi")
+    page = body(as_user(world.user("viewer")).get(f"/solutions/{solution.pk}/"))
+    assert "Squad thread" in page
+    assert "Start a thread" not in page  # viewers read, they do not write
+    assert "Start a thread" in body(as_user(world.user("member")).get(f"/solutions/{solution.pk}/"))
