@@ -210,3 +210,14 @@ def test_the_daily_task_sends_the_digests(world: World) -> None:
     task = send_discussion_digests.s()
     assert task.validate_datetime(dt.datetime(2026, 3, 2, 7, 0))  # noqa: DTZ001
     assert not task.validate_datetime(dt.datetime(2026, 3, 2, 8, 0))  # noqa: DTZ001
+
+
+def test_a_flood_of_posts_is_stopped(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(services, "RATE_LIMIT", 3)
+    member = world.user("member")
+    _c, thread = challenge_thread(world)
+    services.reply(member, thread, "two")
+    services.reply(member, thread, "three")
+    with pytest.raises(ValidationError, match="wait a little"):
+        services.reply(member, thread, "four")
+    services.reply(world.user("city_admin"), thread, "others still write")

@@ -43,6 +43,10 @@ from civiclab.network.models import City, Network
 # Limits (docs/exchange/discussions.md).
 BODY_LIMIT = 10_000
 REASON_LIMIT = 1_000
+# Posts (threads included) one person may write in RATE_WINDOW: a runaway script or a flood
+# stops here, a lively conversation does not.
+RATE_LIMIT = 30
+RATE_WINDOW = dt.timedelta(minutes=10)
 # Mentions acted on per post (the rest are text): a post cannot page a whole network.
 MENTION_LIMIT = 20
 
@@ -151,6 +155,7 @@ def start_thread(by: Any, target_kind: str, target_id: int | None, title: str, b
     title = _clean_title(title)
     body = _clean_body(body)
     now = timezone.now()
+    _check_rate(by, now)
     thread = Thread.objects.create(
         network=network,
         target_kind=target_kind,
@@ -179,7 +184,24 @@ def reply(by: Any, thread: Thread, body: str) -> DiscussionPost:
     thread = Thread.objects.select_for_update().get(pk=thread.pk)
     if thread.locked:
         raise ValidationError(_("This thread is locked: it takes no more replies."))
-    return _add_post(by, thread, _clean_body(body), timezone.now())
+    body = _clean_body(body)
+    now = timezone.now()
+    _check_rate(by, now)
+    return _add_post(by, thread, body, now)
+
+
+def _check_rate(by: Any, now: dt.datetime) -> None:
+    recent = DiscussionPost.objects.filter(author=by, created_at__gt=now - RATE_WINDOW).count()
+    if recent >= RATE_LIMIT:
+        raise ValidationError(
+            {
+                "body": _(
+                    "You have written %(most)s messages in the last %(minutes)s minutes, the "
+                    "most one person may: wait a little."
+                )
+                % {"most": RATE_LIMIT, "minutes": int(RATE_WINDOW.total_seconds() // 60)}
+            }
+        )
 
 
 def _add_post(by: Any, thread: Thread, body: str, now: dt.datetime) -> DiscussionPost:

@@ -73,6 +73,8 @@ def new_thread(request: HtmxRequest) -> HttpResponse:
         network, obj = services.resolve_target(request.user, kind, int(target))
     except ValidationError:
         raise Http404 from None
+    if not queries.may_write_in(request.user, network.pk):
+        raise PermissionDenied(_("Viewers read discussions; members write in them."))
     form = ThreadForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
