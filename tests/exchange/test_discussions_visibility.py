@@ -173,3 +173,9 @@ def test_panel_on_the_solution_page(world: World) -> None:
     assert "Squad thread" in page
     assert "Start a thread" not in page  # viewers read, they do not write
     assert "Start a thread" in body(as_user(world.user("member")).get(f"/solutions/{solution.pk}/"))
+
+
+def test_panel_on_the_idea_page(world: World) -> None:
+    idea = factories.idea(factories.challenge(world.city, "city"))
+    services.start_thread(world.user("member"), "idea", idea.pk, "Idea thread", "Hi")
+    assert "Idea thread" in body(as_user(world.user("member")).get(f"/ideas/{idea.pk}/"))
