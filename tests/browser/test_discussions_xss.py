@@ -5,7 +5,7 @@ the challenge's page, and the payloads read as text."""
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Dialog, Page, expect
+from playwright.sync_api import Browser, Dialog, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from tests.exchange.discussions_helpers import XSS_PAYLOADS
@@ -25,7 +25,9 @@ def sign_in(page: Page, url: str, email: str) -> None:
         page.locator("main form button[type=submit]").first.click()
 
 
-def test_xss_in_thread_title_and_posts_never_runs(page: Page, live_server: LiveServer) -> None:
+def test_xss_in_thread_title_and_posts_never_runs(
+    page: Page, browser: Browser, live_server: LiveServer
+) -> None:
     city = CityFactory(slug="xss-city")
     author = UserFactory(email="author@xss.example.org")
     reader = UserFactory(email="reader@xss.example.org")
@@ -66,7 +68,10 @@ def test_xss_in_thread_title_and_posts_never_runs(page: Page, live_server: LiveS
         assert href.startswith(("http://", "https://", "mailto:")), href
 
     # The reader: mentioned, sees the thread in the inbox, the index and the challenge.
-    page.context.clear_cookies()
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-US")
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    page.on("dialog", on_dialog)
     sign_in(page, live_server.url, reader.email)
     for path in ("/exchange/discussions/inbox/", "/exchange/discussions/"):
         page.goto(f"{live_server.url}{path}")
@@ -78,3 +83,4 @@ def test_xss_in_thread_title_and_posts_never_runs(page: Page, live_server: LiveS
     page.wait_for_timeout(300)
     assert dialogs == []
     assert page.evaluate("typeof window.__xss") == "undefined"
+    context.close()
