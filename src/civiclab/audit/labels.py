@@ -38,6 +38,16 @@ VERBS: dict[str, Promise] = {
     "notes": pgettext_lazy("audit action", "Notes attached"),
     "set": pgettext_lazy("audit action", "Answered"),
     "promote": pgettext_lazy("audit action", "Moved from the waiting list to going"),
+    "report": pgettext_lazy("audit action", "Reported"),
+    "hide": pgettext_lazy("audit action", "Hidden"),
+    "unhide": pgettext_lazy("audit action", "Shown again"),
+    "unlock": pgettext_lazy("audit action", "Unlocked"),
+}
+
+# Whole actions whose verb reads differently for that kind ("lock" is a plan's pre-registration
+# above; a discussion thread's lock only closes it to replies).
+ACTIONS: dict[str, Promise] = {
+    "thread.lock": pgettext_lazy("audit action", "Locked (no more replies)"),
 }
 
 KINDS: dict[str, Promise] = {
@@ -76,11 +86,15 @@ KINDS: dict[str, Promise] = {
     "convening": _("Convening"),
     "rsvp": _("Answer to an invitation"),
     "directoryentry": _("Directory entry"),
+    "thread": _("Discussion thread"),
+    "post": _("Discussion post"),
 }
 
 
 def action_label(action: str) -> str:
     """The verb of ``action`` in words (the code itself when it is unknown)."""
+    if action in ACTIONS:
+        return str(ACTIONS[action])
     return str(VERBS.get(action.partition(".")[2], action))
 
 
