@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from civiclab.core.jobqueue import db_task
 
+# The daily discussion digest lives beside: imported so that the worker registers it.
+from civiclab.exchange import tasks_discussions  # noqa: F401
+
 
 @db_task
 def refresh_similar(kind: str, pk: int) -> dict[str, int]:

@@ -93,6 +93,33 @@ def _solution_indicators(solution: Any) -> set[int]:
     )
 
 
+def _case_area(case: Any) -> tuple[str, str] | None:
+    if not case.priority_area:
+        return None
+    from civiclab.portfolio.models import Challenge
+
+    labels = dict(Challenge._meta.get_field("priority_area").choices or [])
+    return case.priority_area, str(labels.get(case.priority_area, case.priority_area))
+
+
+def _case_texts(case: Any) -> list[tuple[str | None, str]]:
+    """One passage per language the case is written in (an empty one is skipped)."""
+    return [
+        (
+            language,
+            passage_text(
+                [
+                    getattr(case, f"title_{language}"),
+                    getattr(case, f"problem_{language}"),
+                    getattr(case, f"approach_{language}"),
+                    getattr(case, f"lessons_{language}"),
+                ]
+            ),
+        )
+        for language in ("en", "fr")
+    ]
+
+
 SOURCES: dict[str, Source] = {
     "challenge": Source(
         model="portfolio.Challenge",
@@ -114,6 +141,14 @@ SOURCES: dict[str, Source] = {
         shared=lambda qs: qs.filter(visibility__in=SHARED).select_related("challenge"),
         category=lambda s: _area(s.challenge),
         indicators=_solution_indicators,
+    ),
+    # A case study: published ones only (a draft is its team's).
+    "case": Source(
+        model="exchange.CaseStudy",
+        texts=_case_texts,
+        shared=lambda qs: qs.filter(visibility__in=SHARED, state="published"),
+        category=_case_area,
+        indicators=lambda case: _solution_indicators(case.solution) if case.solution_id else set(),
     ),
 }
 
