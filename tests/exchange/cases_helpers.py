@@ -10,9 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from django.utils import timezone
-from tests.funding.pipeline_factories import award
-from tests.portfolio import factories as pf
-from tests.world import World
 
 from civiclab.datasets import services as datasets
 from civiclab.evaluation.models import EvaluationPlan, EvaluationResult
@@ -20,6 +17,9 @@ from civiclab.exchange.models import CaseStudy
 from civiclab.exchange.services import cases as services
 from civiclab.indicators import services as indicators
 from civiclab.portfolio.models import Solution, SolutionIndicator
+from tests.funding.pipeline_factories import award
+from tests.portfolio import factories as pf
+from tests.world import World
 
 MONTHS = ["2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06"]
 # Reports per month: 12, 11, 10, 8, 7, 6.

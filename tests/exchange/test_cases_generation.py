@@ -6,8 +6,6 @@ from pathlib import Path
 
 import pytest
 from django.utils import translation
-from tests.exchange.cases_helpers import COUNTS, blight_solution, import_reports, published_case
-from tests.world import World
 
 from civiclab.audit.models import AuditEvent
 from civiclab.evaluation.models import EvaluationResult
@@ -15,6 +13,8 @@ from civiclab.exchange.case_chart import run_chart_svg
 from civiclab.exchange.services import cases as services
 from civiclab.indicators import services as indicators
 from civiclab.indicators.models import Indicator
+from tests.exchange.cases_helpers import COUNTS, blight_solution, import_reports, published_case
+from tests.world import World
 
 pytestmark = pytest.mark.django_db
 

