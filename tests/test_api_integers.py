@@ -38,7 +38,7 @@ def _is_integer(parameter: dict[str, Any]) -> bool:
 
 
 def _fill(path: str, parameters: list[dict[str, Any]], value: int) -> str:
-    strings = {"slug": "city-a", "dataset": "tiny", "indicator": "nothing"}
+    strings = {"slug": "city-a", "dataset": "tiny", "indicator": "nothing", "kind": "solution"}
     for p in parameters:
         if p["in"] == "path":
             filler = value if _is_integer(p) else strings[p["name"]]
