@@ -1,12 +1,12 @@
 """Discussions under /api/v1/exchange/discussions/: a thread the caller may not read is a 404,
 the same as one that does not exist."""
 
-from typing import Any
+from typing import Annotated, Any
 
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Status
+from ninja import Field, Query, Router, Status
 from ninja.pagination import paginate
 
 from civiclab.accounts.authentication import ApiRequest
@@ -29,6 +29,9 @@ from civiclab.exchange.schemas.discussions import (
     ThreadOut,
 )
 from civiclab.exchange.services import discussions as services
+
+# Pages of a thread's posts one may ask for (25 a page: a quarter of a million posts).
+PAGE_LIMIT = 10_000
 
 router = Router(tags=["exchange"])
 
@@ -109,7 +112,11 @@ def get_thread(request: ApiRequest, thread_id: Id) -> Thread:
     operation_id="list_discussion_posts",
     summary="A thread's posts, oldest first, a page at a time",
 )
-def list_posts(request: ApiRequest, thread_id: Id, page: int = 1) -> dict[str, Any]:
+def list_posts(
+    request: ApiRequest,
+    thread_id: Id,
+    page: Annotated[int, Field(ge=1, le=PAGE_LIMIT, description="1 to 10,000")] = 1,
+) -> dict[str, Any]:
     from django.core.paginator import Paginator
 
     thread = _thread(request, thread_id)

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from ninja import Field, Schema
 
+from civiclab.core.api import DB_INT_MAX
 from civiclab.core.schemas import InputSchema
 from civiclab.exchange.queries.similar import DEFAULT_LIMIT, MAX_LIMIT
 from civiclab.exchange.similarity.text import MAX_QUERY_CHARS
 
 
 class SimilarQuery(Schema):
-    challenge: int | None = Field(None, ge=1, description="similar to this challenge")
-    idea: int | None = Field(None, ge=1, description="similar to this idea")
+    challenge: int | None = Field(
+        None, ge=1, le=DB_INT_MAX, description="similar to this challenge"
+    )
+    idea: int | None = Field(None, ge=1, le=DB_INT_MAX, description="similar to this idea")
     text: str | None = Field(
         None, min_length=1, max_length=MAX_QUERY_CHARS, description="similar to this text"
     )
@@ -36,9 +39,9 @@ class SimilarResults(Schema):
 
 class SimilarDismissalIn(InputSchema):
     source_kind: str = Field(description="challenge or idea: the panel the match is set aside on")
-    source_id: int = Field(ge=1)
+    source_id: int = Field(ge=1, le=DB_INT_MAX)
     match_kind: str = Field(max_length=16)
-    match_id: int = Field(ge=1)
+    match_id: int = Field(ge=1, le=DB_INT_MAX)
 
 
 class SimilarDismissalOut(Schema):
