@@ -252,7 +252,20 @@ def _funding(by: Any, solution: Solution) -> tuple[list[dict[str, Any]], str]:
         else pipeline.counted_in(by, "solution", solution)
     )
     totals = pipeline.totals(applications)
-    biggest = pipeline.awarded(applications).order_by("-amount_awarded", "pk").first()
+    biggest = (
+        pipeline.awarded(applications)
+        .select_related("opportunity")
+        .order_by("-amount_awarded", "pk")
+        .first()
+    )
+    # The source is the catalogue's funder type; a fund outside the catalogue has only its
+    # funder's name (free text), so its type is "other".
+    if biggest is None:
+        source = FUNDING_NONE
+    elif biggest.opportunity is not None:
+        source = biggest.opportunity.funder_type
+    else:
+        source = "other"
     return (
         [
             {
@@ -263,7 +276,7 @@ def _funding(by: Any, solution: Solution) -> tuple[list[dict[str, Any]], str]:
             }
             for t in totals
         ],
-        biggest.funder if biggest is not None else FUNDING_NONE,
+        source,
     )
 
 
