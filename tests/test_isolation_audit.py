@@ -25,14 +25,14 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from civiclab.datasets import services as datasets
+from civiclab.datasets.models import ImportJob
+from civiclab.evaluation.models import EvaluationPlan, EvaluationResult, PlanAmendment
 from civiclab.exchange.services import cases as exchange_cases
 from civiclab.exchange.services import discussions as exchange_discussions
 from civiclab.exchange.services import forks as exchange_forks
 from civiclab.exchange.services import metrics as exchange_metrics
 from civiclab.exchange.services import similar as exchange_similar
 from civiclab.exchange.views.convenings.feeds import feed_token as convenings_feed_token
-from civiclab.datasets.models import ImportJob
-from civiclab.evaluation.models import EvaluationPlan, EvaluationResult, PlanAmendment
 from civiclab.funding.models import (
     Application,
     ApplicationStatusChange,

@@ -7,6 +7,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from tests.exchange.convenings_helpers import convening
 from tests.factories import CityFactory, CohortFactory, MembershipFactory, TeamFactory
 from tests.permission_matrix import api_headers
 from tests.world import World
@@ -17,7 +18,9 @@ pytestmark = pytest.mark.django_db
 PINNED = {
     "/": 10,
     "/network/": 12,
-    "/cities/city-a/": 12,  # 11 + the funding leveraged panel's sum
+    # 11 + the funding leveraged panel's sum + the upcoming convenings panel (one query,
+    # network and cohort joined)
+    "/cities/city-a/": 13,
     "/cities/city-a/members/": 11,
     "/api/v1/cities": 5,
     "/api/v1/memberships": 5,
@@ -27,7 +30,11 @@ PINNED = {
 
 def add_rows(world: World, count: int) -> None:
     cohort = CohortFactory(network=world.network)
+    cohort.cities.add(world.city)
     for _ in range(count):
+        # the city page's convenings panel: the network's and its cohort's
+        convening(world.network, "Network forum", kind="forum")
+        convening(world.network, "Cohort meeting", kind="cohort_meeting", cohort=cohort)
         city = CityFactory(network=world.network, visibility="network")
         city.cohorts.add(cohort)
         TeamFactory(city=world.city, visibility="network")
