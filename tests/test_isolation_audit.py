@@ -3,7 +3,9 @@ from Django's resolver and the OpenAPI document (never listed by hand), requeste
 people outside team T of city A — anonymous, a member of A, a member and an admin of another
 city, an admin of another network — with every URL parameter filled from a world of team-only
 objects of every kind (dataset, boundary, indicator, challenge and its parts, solution and its
-parts, import job).
+parts, import job, evaluation, funding application, and the exchange's draft case study, thread
+and post, fork, shared metric adoption, similarity passages; and a convening of a cohort none
+of them is in).
 No answer may name a private object (its names, titles and slugs all carry MARKER), whether it
 is returned, listed, exported or mapped. A route whose parameters the audit cannot fill fails
 the test unless SKIPPED says why, so an app added later is audited without a test of its own.
