@@ -75,11 +75,12 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     ]
     current = current_section(request)
     match = getattr(request, "resolver_match", None)
+    user = getattr(request, "user", None)  # absent when the auth middleware did not run
     return {
         "nav_sections": sections,
         "nav_current": current,
         # the sub-links of the current tab (Exchange's only, so far)
         "nav_sublinks": exchange_links() if current == "exchange" else [],
         "nav_view": match.view_name if match is not None else "",
-        "nav_unread": UnreadCount(request.user) if request.user.is_authenticated else None,
+        "nav_unread": UnreadCount(user) if getattr(user, "is_authenticated", False) else None,
     }
