@@ -3,7 +3,9 @@ from Django's resolver and the OpenAPI document (never listed by hand), requeste
 people outside team T of city A — anonymous, a member of A, a member and an admin of another
 city, an admin of another network — with every URL parameter filled from a world of team-only
 objects of every kind (dataset, boundary, indicator, challenge and its parts, solution and its
-parts, import job).
+parts, import job, evaluation, funding application, and the exchange's draft case study, thread
+and post, fork, shared metric adoption, similarity passages; and a convening of a cohort none
+of them is in).
 No answer may name a private object (its names, titles and slugs all carry MARKER), whether it
 is returned, listed, exported or mapped. A route whose parameters the audit cannot fill fails
 the test unless SKIPPED says why, so an app added later is audited without a test of its own.
@@ -27,6 +29,12 @@ from django.utils import timezone
 from civiclab.datasets import services as datasets
 from civiclab.datasets.models import ImportJob
 from civiclab.evaluation.models import EvaluationPlan, EvaluationResult, PlanAmendment
+from civiclab.exchange.services import cases as exchange_cases
+from civiclab.exchange.services import discussions as exchange_discussions
+from civiclab.exchange.services import forks as exchange_forks
+from civiclab.exchange.services import metrics as exchange_metrics
+from civiclab.exchange.services import similar as exchange_similar
+from civiclab.exchange.views.convenings.feeds import feed_token as convenings_feed_token
 from civiclab.funding.models import (
     Application,
     ApplicationStatusChange,
@@ -40,7 +48,10 @@ from civiclab.geo.services import attach_boundary
 from civiclab.indicators import services as indicators
 from civiclab.portfolio.models import SolutionIndicator
 from tests.datasets.helpers import write
-from tests.factories import MembershipFactory
+from tests.exchange.convenings_helpers import convening
+from tests.exchange.forks_helpers import data, monthly
+from tests.exchange.forks_helpers import indicator as shared_indicator
+from tests.factories import CityFactory, CohortFactory, MembershipFactory
 from tests.permission_matrix import api_headers
 from tests.portfolio import factories
 from tests.world import World
@@ -83,7 +94,16 @@ NAMES = (
     "zqsecret status note",
     "zqsecret search",  # a saved search, and its digest (its owner's alone)
     "zqsecret dismissal",  # funding: a team's note on a dismissed match
+    "zqsecret case",  # exchange: the team's draft case study
+    "zqsecret thread",  # exchange: a discussion on the team-only challenge
+    "zqsecret post",
+    "zqsecret fork",  # exchange: a team-only copy of another city's shared challenge
 )
+# Seen by none of the audited people, nor by the control of team T: a convening of a cohort
+# whose only city is C. The cohort's member is its control (their city's meetings are theirs).
+COHORT_NAMES = ("zqsecret convening",)
+# A route's parameter read from another list than its name's (a network's slug, not a city's).
+ROUTE_VALUES = {("exchange/networks/", "slug"): "network_slug"}
 # A boundary's areas: one square ward around the requests.
 WARDS = {
     "type": "FeatureCollection",
@@ -200,8 +220,49 @@ def private(world: World, tmp_path: Path) -> dict[str, list[Any]]:
     MatchDismissal.objects.create(
         challenge=challenge, opportunity=grant, reason="other", note="Zqsecret dismissal"
     )
+    # exchange: the team's draft case study of its solution (drafts stay with the team).
+    case = exchange_cases.generate_case(None, solution)
+    exchange_cases.update_case(None, case, title_en="Zqsecret case", title_fr="Zqsecret case")
+    # exchange: a thread on the team-only challenge, its post mentioning a member of A outside
+    # the team (who may not read it: no inbox item, no count).
+    thread = exchange_discussions.start_thread(
+        team_member, "challenge", challenge.pk, "Zqsecret thread", "Zqsecret post, @member"
+    )
+    post = thread.posts.get()
+    # exchange: city B's shared challenge (the panels' and lineage's subject), close in words
+    # to the team-only one; the team adapts it as a team-only idea; both are indexed.
+    shared = factories.challenge(
+        world.other_city, visibility="network", title="Challenge elsewhere"
+    )
+    fork = exchange_forks.fork(
+        team_member, "challenge", shared.pk, world.city, "idea", challenge=challenge,
+        title="Zqsecret fork",
+    )  # fmt: skip
+    for kind, pk in (("challenge", challenge.pk), ("challenge", shared.pk), ("idea", idea.pk)):
+        exchange_similar.refresh_passages(kind, pk)
+    # exchange: city B's shared metric, measured in A by the team-only indicator: the
+    # comparison never shows A's row to those who may not see that indicator.
+    b_reports = data(world.other_city, tmp_path, "B reports", monthly([5, 7]))
+    metric = exchange_metrics.publish(
+        None, shared_indicator(b_reports, "B count", {"measure": {"type": "count"}})
+    )
+    exchange_metrics.adopt(None, metric, indicator=indicator)
+    # exchange: a convening of a cohort whose only city is C (no one audited is in C).
+    city_c = CityFactory(network=world.network, slug="city-c", name="City C")
+    cohort = CohortFactory(network=world.network, slug="zq-cohort", name="C cohort")
+    cohort.cities.add(city_c)
+    meeting = convening(world.network, "Zqsecret convening", kind="cohort_meeting", cohort=cohort)
+    objects += [shared, fork, metric, meeting, thread, post]
+    world.users["cohort_member"] = MembershipFactory(city=city_c, role="member").user
     return {
         "slug": [world.city.slug],
+        "network_slug": [world.network.slug],
+        "cohort_slug": [cohort.slug],
+        "case_id": [case.pk],
+        "thread_id": [thread.pk],
+        "post_id": [post.pk],
+        "convening_id": [meeting.pk],
+        "page": ["challenge", "idea"],
         "dataset_slug": [dataset.slug, areas.slug],
         "dataset": [dataset.slug, areas.slug],
         "indicator_slug": [indicator.slug],
@@ -215,14 +276,14 @@ def private(world: World, tmp_path: Path) -> dict[str, list[Any]]:
         "name": ["investigate", "data"],
         "pk": sorted({o.pk for o in objects}),
         "part_pk": sorted({p.pk for p in parts}),
-        "kind": ["milestones", "risks", "decisions", "updates"],
+        "kind": ["milestones", "risks", "decisions", "updates", "challenge", "solution"],
         "target_pk": [target.pk],
         "evaluation_id": [plan.pk],
         "result_id": [result.pk],
         "application_id": [application.pk],
         "opportunity_id": [grant.pk],
         # A member of A outside team T: their feed must not list the team's deadline.
-        "token": [feed_token(world.user("member"))],
+        "token": [feed_token(world.user("member")), convenings_feed_token(world.user("member"))],
         "search_id": [saved_search.pk],
         "item_id": [digest_item.pk],
         "challenge_id": [challenge.pk],
@@ -232,10 +293,21 @@ def private(world: World, tmp_path: Path) -> dict[str, list[Any]]:
 
 def urls_of(route: str, values: dict[str, list[Any]]) -> list[str] | None:
     names = CONVERTER.findall(route)
-    if any(name not in values for name in names):
-        return None
+    lists = []
+    for name in names:
+        key = next(
+            (
+                key
+                for (prefix, of), key in ROUTE_VALUES.items()
+                if route.startswith(prefix) and of == name
+            ),
+            name,
+        )
+        if key not in values:
+            return None
+        lists.append(values[key])
     urls = []
-    for combination in itertools.product(*(values[name] for name in names)):
+    for combination in itertools.product(*lists):
         filled = dict(zip(names, combination, strict=True))
         urls.append("/" + CONVERTER.sub(lambda m, f=filled: str(f[m.group(1)]), route))
     return urls
@@ -290,5 +362,15 @@ def test_no_route_shows_a_private_object(world: World, private: dict[str, list[A
     # The control: the audit filled the routes well enough to reach every object.
     unseen = [name for name in NAMES if not any(name in text for text in seen)]
     assert not unseen, f"no route showed these to a member of team T: {unseen}"
+    # The cohort's control: its convening is reached through the same values (page and API).
+    client = Client(raise_request_exception=True)
+    member = world.user("cohort_member")
+    client.force_login(member)
+    for route in ("exchange/convenings/<int:pk>/", "api/v1/exchange/convenings/<convening_id>"):
+        for url in urls_of(route, private) or []:
+            text = body(client.get(url, **api_headers(member))).lower()
+            seen.append(text)
+    unseen = [name for name in COHORT_NAMES if not any(name in text for text in seen)]
+    assert not unseen, f"no route showed these to the cohort's member: {unseen}"
     stale = set(SKIPPED) - set(routes())
     assert not stale, f"SKIPPED names routes that no longer exist: {stale}"

@@ -7,18 +7,22 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from tests.exchange.convenings_helpers import convening
 from tests.factories import CityFactory, CohortFactory, MembershipFactory, TeamFactory
 from tests.permission_matrix import api_headers
 from tests.world import World
 
 pytestmark = pytest.mark.django_db
 
-# Most queries a city admin's request may take, however many rows there are.
+# Most queries a city admin's request may take, however many rows there are. Every page
+# counts one query for the navigation's unread badge (exchange.queries.discussions.unread_count).
 PINNED = {
-    "/": 10,
-    "/network/": 12,
-    "/cities/city-a/": 12,  # 11 + the funding leveraged panel's sum
-    "/cities/city-a/members/": 11,
+    "/": 11,
+    "/network/": 13,
+    # 11 + the funding leveraged panel's sum + the upcoming convenings panel (one query,
+    # network and cohort joined) + the unread badge
+    "/cities/city-a/": 14,
+    "/cities/city-a/members/": 12,
     "/api/v1/cities": 5,
     "/api/v1/memberships": 5,
     "/api/v1/cities/city-a/teams": 6,
@@ -27,7 +31,11 @@ PINNED = {
 
 def add_rows(world: World, count: int) -> None:
     cohort = CohortFactory(network=world.network)
+    cohort.cities.add(world.city)
     for _ in range(count):
+        # the city page's convenings panel: the network's and its cohort's
+        convening(world.network, "Network forum", kind="forum")
+        convening(world.network, "Cohort meeting", kind="cohort_meeting", cohort=cohort)
         city = CityFactory(network=world.network, visibility="network")
         city.cohorts.add(cohort)
         TeamFactory(city=world.city, visibility="network")

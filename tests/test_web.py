@@ -25,10 +25,10 @@ def test_every_section_of_the_navigation_answers(world: World) -> None:
         "/sections/challenges/",
         "/data/",
         "/funding/",
-        "/sections/exchange/",
+        "/exchange/",
     ):
         assert client.get(url).status_code == 200, url
-    assert "Coming soon" in client.get("/sections/exchange/").content.decode()
+    assert client.get("/sections/exchange/").status_code == 404  # the Exchange tab is real now
     assert client.get("/sections/funding/").status_code == 404  # the Funding tab is real now
     assert client.get("/sections/nothing/").status_code == 404
     assert client.get("/sections/data/").status_code == 404  # the Data tab is real now

@@ -17,7 +17,7 @@ from civiclab.exchange.models import CaseStudy
 from civiclab.exchange.services import cases as services
 from civiclab.indicators import services as indicators
 from civiclab.portfolio.models import Solution, SolutionIndicator
-from tests.funding.pipeline_factories import award
+from tests.funding.pipeline_factories import award, opportunity
 from tests.portfolio import factories as pf
 from tests.world import World
 
@@ -81,8 +81,10 @@ def blight_solution(world: World, tmp_path: Path, visibility: str = "network") -
         visibility="network", target_value=4.0, target_date=dt.date(2027, 1, 1),
     )  # fmt: skip
     SolutionIndicator.objects.create(solution=solution, indicator=indicator, target_value=5.0)
-    award(world.city, 400_000, solution=solution, funder="federal", visibility="network")
-    award(world.city, 50_000, solution=solution, funder="philanthropic", visibility="network")
+    award(world.city, 400_000, solution=solution, visibility="network",
+          opportunity=opportunity(funder_type="federal"))  # fmt: skip
+    award(world.city, 50_000, solution=solution, visibility="network",
+          opportunity=opportunity(funder_type="philanthropic"))  # fmt: skip
     plan = EvaluationPlan.objects.create(
         solution=solution, city=world.city, team=solution.team, visibility=visibility,
         title="Did the squad reduce blight?", design="its",

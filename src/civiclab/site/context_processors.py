@@ -18,6 +18,7 @@ NAMESPACE_TABS = {
     "evaluation": "challenges",
     "funding": "funding",
     "network": "city",
+    "exchange": "exchange",
 }
 # Pages whose tab differs from their namespace's.
 VIEW_TABS = {
@@ -36,6 +37,33 @@ def current_section(request: HttpRequest) -> str | None:
     return VIEW_TABS.get(match.view_name, NAMESPACE_TABS.get(match.namespace))
 
 
+def exchange_links() -> list[tuple[str, Any, str]]:
+    """The Exchange tab's sub-links: (URL name, label, URL)."""
+    return [
+        ("exchange:library", _("Case library"), reverse("exchange:library")),
+        ("exchange:discussions", _("Discussions"), reverse("exchange:discussions")),
+        ("exchange:convenings", _("Convenings"), reverse("exchange:convenings")),
+        ("exchange:directory", _("Directory"), reverse("exchange:directory")),
+        ("exchange:metrics", _("Shared metrics"), reverse("exchange:metrics")),
+    ]
+
+
+class UnreadCount:
+    """The signed-in user's unread discussion items, read (one query) only when the layout
+    shows the badge: partials rendered for htmx, which have no navigation, never pay for it."""
+
+    def __init__(self, user: Any) -> None:
+        self.user = user
+        self.value: int | None = None
+
+    def __call__(self) -> int:
+        if self.value is None:
+            from civiclab.exchange.queries.discussions import unread_count
+
+            self.value = unread_count(self.user)
+        return self.value
+
+
 def navigation(request: HttpRequest) -> dict[str, Any]:
     sections = [
         ("network", _("Network"), reverse("network:overview")),
@@ -43,6 +71,16 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         ("challenges", _("Challenges"), reverse("portfolio:table")),
         ("data", _("Data"), reverse("datasets:catalogue")),
         ("funding", _("Funding"), reverse("funding:catalogue")),
-        ("exchange", _("Exchange"), reverse("site:section", args=["exchange"])),
+        ("exchange", _("Exchange"), reverse("exchange:library")),
     ]
-    return {"nav_sections": sections, "nav_current": current_section(request)}
+    current = current_section(request)
+    match = getattr(request, "resolver_match", None)
+    user = getattr(request, "user", None)  # absent when the auth middleware did not run
+    return {
+        "nav_sections": sections,
+        "nav_current": current,
+        # the sub-links of the current tab (Exchange's only, so far)
+        "nav_sublinks": exchange_links() if current == "exchange" else [],
+        "nav_view": match.view_name if match is not None else "",
+        "nav_unread": UnreadCount(user) if getattr(user, "is_authenticated", False) else None,
+    }

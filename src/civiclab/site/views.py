@@ -19,13 +19,6 @@ SECTIONS = {
             "ideas, solutions with goals, milestones, risks and decisions."
         ),
     ),
-    "exchange": (
-        _("Exchange"),
-        _(
-            "Case studies and discussions with peer cities: who solved something like this, "
-            "and how."
-        ),
-    ),
 }
 
 

@@ -16,7 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Field, Q, QuerySet
 
 from civiclab.accounts.models import User
 from civiclab.core.permissions import scopes_for
@@ -110,14 +110,26 @@ def cards(reader: Any, people: list[User]) -> list[Card]:
         e.user_id: e
         for e in DirectoryEntry.objects.filter(user_id__in=ids).prefetch_related("tags")
     }
-    places: dict[int, list[Membership]] = defaultdict(list)
+    places: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for membership in (
         shown_memberships(reader)
         .filter(user_id__in=ids)
         .select_related("city", "team")
         .order_by("city__name")
     ):
-        places[membership.user_id].append(membership)
+        city = membership.city
+        if city is None:  # a network-only membership: shown_memberships leaves them out
+            continue
+        entry = entries.get(membership.user_id)
+        team = membership.team
+        places[membership.user_id].append(
+            {
+                "city": city.name,
+                "city_slug": city.slug,
+                "team": team.name if team is not None and _shows(entry, "show_team") else None,
+                "role": membership.get_role_display() if _shows(entry, "show_role") else None,
+            }
+        )
     work = _work(reader, [p.pk for p in people if _shows(entries.get(p.pk), "show_work")])
     found = []
     for person in people:
@@ -129,15 +141,7 @@ def cards(reader: Any, people: list[User]) -> list[Card]:
                 name=display_name(person),
                 headline=entry.headline if entry else "",
                 email=person.email if _shows(entry, "show_email") else None,
-                places=[
-                    {
-                        "city": m.city.name,
-                        "city_slug": m.city.slug,
-                        "team": m.team.name if m.team and _shows(entry, "show_team") else None,
-                        "role": m.get_role_display() if _shows(entry, "show_role") else None,
-                    }
-                    for m in places.get(person.pk, [])
-                ],
+                places=places.get(person.pk, []),
                 topics=[t.label for t in tags if t.kind == TOPIC],
                 skills=[t.label for t in tags if t.kind == SKILL],
                 work=work.get(person.pk, []),
@@ -147,8 +151,11 @@ def cards(reader: Any, people: list[User]) -> list[Card]:
 
 
 def _shows(entry: DirectoryEntry | None, name: str) -> bool:
-    default = DirectoryEntry._meta.get_field(name).default
-    return bool(getattr(entry, name) if entry is not None else default)
+    """Whether ``entry`` shows ``name`` (the field's default for who never chose)."""
+    if entry is not None:
+        return bool(getattr(entry, name))
+    model_field = DirectoryEntry._meta.get_field(name)
+    return isinstance(model_field, Field) and bool(model_field.default)
 
 
 def _work(reader: Any, owner_ids: list[int]) -> dict[int, list[dict[str, Any]]]:

@@ -167,11 +167,11 @@ def target_of(user: Any, thread: Thread) -> tuple[str, str | None]:
     topic and a cohort, whose page is the discussions index)."""
     if thread.target_kind == TOPIC:
         return str(thread.network.name), None
+    if thread.target_id is None:
+        return "", None
     if thread.target_kind == COHORT:
         cohort = visible_cohorts(user).filter(pk=thread.target_id).first()
         return (str(cohort.name) if cohort else ""), None
-    if thread.target_id is None:
-        return "", None
     obj = kinds.visible_object(thread.target_kind, user, thread.target_id)
     if obj is None:
         return "", None

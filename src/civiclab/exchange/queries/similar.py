@@ -280,7 +280,10 @@ def _build(token: tuple[Any, ...]) -> _Loaded:
         object_ids=np.asarray([row[2] for row in rows], dtype=np.int64),
         languages=[row[3] for row in rows],
         cities=np.asarray([row[4] for row in rows], dtype=np.int64),
-        index=PassageIndex.build([row[6] for row in rows], [row[5] for row in rows]),
+        # PostgreSQL's driver returns a BinaryField as a memoryview, SQLite's as bytes
+        index=PassageIndex.build(
+            [None if row[6] is None else bytes(row[6]) for row in rows], [row[5] for row in rows]
+        ),
     )
 
 

@@ -173,6 +173,7 @@ def _indicators(
             continue
         overall = report["series"]["overall"]
         goal = report["goal"]
+        target_date = target.target_date or indicator.target_date
         kept.append(
             {
                 "id": indicator.pk,
@@ -186,8 +187,7 @@ def _indicators(
                 "target": target.target_value
                 if target.target_value is not None
                 else indicator.target_value,
-                "target_date": (target.target_date or indicator.target_date or None)
-                and (target.target_date or indicator.target_date).isoformat(),
+                "target_date": target_date.isoformat() if target_date is not None else None,
                 "baseline": goal.baseline,
                 "latest": goal.latest,
                 "status": goal.status,
@@ -252,7 +252,20 @@ def _funding(by: Any, solution: Solution) -> tuple[list[dict[str, Any]], str]:
         else pipeline.counted_in(by, "solution", solution)
     )
     totals = pipeline.totals(applications)
-    biggest = pipeline.awarded(applications).order_by("-amount_awarded", "pk").first()
+    biggest = (
+        pipeline.awarded(applications)
+        .select_related("opportunity")
+        .order_by("-amount_awarded", "pk")
+        .first()
+    )
+    # The source is the catalogue's funder type; a fund outside the catalogue has only its
+    # funder's name (free text), so its type is "other".
+    if biggest is None:
+        source = FUNDING_NONE
+    elif biggest.opportunity is not None:
+        source = biggest.opportunity.funder_type
+    else:
+        source = "other"
     return (
         [
             {
@@ -263,7 +276,7 @@ def _funding(by: Any, solution: Solution) -> tuple[list[dict[str, Any]], str]:
             }
             for t in totals
         ],
-        biggest.funder if biggest is not None else FUNDING_NONE,
+        source,
     )
 
 

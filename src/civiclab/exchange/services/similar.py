@@ -32,7 +32,7 @@ from civiclab.exchange.queries.similar import (
 from civiclab.exchange.similarity import embedder as embedding_model
 from civiclab.exchange.similarity.ranking import vector_bytes
 from civiclab.exchange.similarity.text import content_terms, stored_terms
-from civiclab.portfolio.models import Challenge, scope
+from civiclab.portfolio.models import Challenge, Idea, scope
 
 # reembed embeds this many passages per call to the model (its batch runs them in parallel
 # only when it has threads; with one, batching still saves the per-call overhead).
@@ -169,9 +169,12 @@ def _source_challenge(by: Any, source_kind: str, source_id: int) -> tuple[Any, C
         if by is not None
         else source_model(source_kind)._default_manager.filter(pk=source_id).first()
     )
-    if obj is None:
+    if isinstance(obj, Challenge):
+        challenge = obj
+    elif isinstance(obj, Idea):
+        challenge = obj.challenge
+    else:
         raise ValidationError({"source_id": f"No such {source_kind}."})
-    challenge = obj if source_kind == "challenge" else obj.challenge
     check(by, Action.EDIT, challenge, DEFAULT_POLICY, scope(Challenge))
     return obj, challenge
 

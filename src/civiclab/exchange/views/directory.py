@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
 
+from civiclab.accounts.models import User
 from civiclab.core.forms import add_service_errors
 from civiclab.core.http import HtmxRequest
 from civiclab.exchange.forms.directory import EntryForm, SearchForm, split_tags
@@ -61,15 +62,18 @@ def directory(request: HtmxRequest) -> HttpResponse:
 
 @login_required
 def my_entry(request: HtmxRequest) -> HttpResponse:
-    entry = queries.entry_of(request.user)
+    user = request.user
+    if not isinstance(user, User):  # login_required lets only a signed-in user in
+        raise PermissionDenied
+    entry = queries.entry_of(user)
     form = EntryForm(
         request.POST if request.method == "POST" else None, initial=EntryForm.initial_for(entry)
     )
     if request.method == "POST" and form.is_valid():
         try:
             services.set_entry(
-                request.user,
-                request.user,
+                user,
+                user,
                 form.changes(),
                 topics=split_tags(form.cleaned_data["topics"]),
                 skills=split_tags(form.cleaned_data["skills"]),
@@ -82,7 +86,7 @@ def my_entry(request: HtmxRequest) -> HttpResponse:
     return render(
         request,
         "exchange/directory/me.html",
-        {"form": form, "card": queries.cards(request.user, [request.user])[0]},
+        {"form": form, "card": queries.cards(user, [user])[0]},
         status=400 if form.is_bound and form.errors else 200,
     )
 

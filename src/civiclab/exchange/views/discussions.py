@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from civiclab.core.forms import add_service_errors
 from civiclab.core.http import HtmxRequest
+from civiclab.core.scoping import actor_for
 from civiclab.exchange.forms.discussions import ReplyForm, ReportForm, ThreadForm
 from civiclab.exchange.models.discussions import COHORT, TOPIC, Thread
 from civiclab.exchange.queries import discussions as queries
@@ -235,7 +236,7 @@ def inbox_read(request: HtmxRequest) -> HttpResponse:
 @login_required
 def reports(request: HtmxRequest) -> HttpResponse:
     """The moderators' list of reported posts (network admins only)."""
-    if not request.user.memberships.filter(role="network_admin").exists():
+    if not actor_for(request.user).network_admin_of():
         raise Http404
     page = Paginator(queries.open_reports(request.user), queries.INBOX_PER_PAGE).get_page(
         request.GET.get("page")
