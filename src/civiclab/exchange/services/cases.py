@@ -252,7 +252,12 @@ def _funding(by: Any, solution: Solution) -> tuple[list[dict[str, Any]], str]:
         else pipeline.counted_in(by, "solution", solution)
     )
     totals = pipeline.totals(applications)
-    biggest = pipeline.awarded(applications).order_by("-amount_awarded", "pk").first()
+    biggest = (
+        pipeline.awarded(applications)
+        .select_related("opportunity")
+        .order_by("-amount_awarded", "pk")
+        .first()
+    )
     return (
         [
             {
@@ -263,8 +268,19 @@ def _funding(by: Any, solution: Solution) -> tuple[list[dict[str, Any]], str]:
             }
             for t in totals
         ],
-        biggest.funder if biggest is not None else FUNDING_NONE,
+        _funder_type(biggest) if biggest is not None else FUNDING_NONE,
     )
+
+
+def _funder_type(application: Any) -> str:
+    """The kind of funder of an award: its catalogue opportunity's funder type; for a fund
+    entered by hand, its funder when that names a type, else "other"."""
+    from civiclab.funding.models import FUNDER_TYPES
+
+    if application.opportunity is not None:
+        return str(application.opportunity.funder_type)
+    funder = (application.funder or "").strip().lower()
+    return funder if funder in dict(FUNDER_TYPES) else "other"
 
 
 def _timeline(solution: Solution) -> list[dict[str, Any]]:
