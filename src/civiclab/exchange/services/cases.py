@@ -173,7 +173,6 @@ def _indicators(
             continue
         overall = report["series"]["overall"]
         goal = report["goal"]
-        target_date = target.target_date or indicator.target_date
         kept.append(
             {
                 "id": indicator.pk,
@@ -187,7 +186,8 @@ def _indicators(
                 "target": target.target_value
                 if target.target_value is not None
                 else indicator.target_value,
-                "target_date": target_date.isoformat() if target_date is not None else None,
+                "target_date": (target.target_date or indicator.target_date or None)
+                and (target.target_date or indicator.target_date).isoformat(),
                 "baseline": goal.baseline,
                 "latest": goal.latest,
                 "status": goal.status,
@@ -258,14 +258,6 @@ def _funding(by: Any, solution: Solution) -> tuple[list[dict[str, Any]], str]:
         .order_by("-amount_awarded", "pk")
         .first()
     )
-    # The source is the catalogue's funder type; a fund outside the catalogue has only its
-    # funder's name (free text), so its type is "other".
-    if biggest is None:
-        source = FUNDING_NONE
-    elif biggest.opportunity is not None:
-        source = biggest.opportunity.funder_type
-    else:
-        source = "other"
     return (
         [
             {
@@ -276,8 +268,19 @@ def _funding(by: Any, solution: Solution) -> tuple[list[dict[str, Any]], str]:
             }
             for t in totals
         ],
-        source,
+        _funder_type(biggest) if biggest is not None else FUNDING_NONE,
     )
+
+
+def _funder_type(application: Any) -> str:
+    """The kind of funder of an award: its catalogue opportunity's funder type; for a fund
+    entered by hand, its funder when that names a type, else "other"."""
+    from civiclab.funding.models import FUNDER_TYPES
+
+    if application.opportunity is not None:
+        return str(application.opportunity.funder_type)
+    funder = (application.funder or "").strip().lower()
+    return funder if funder in dict(FUNDER_TYPES) else "other"
 
 
 def _timeline(solution: Solution) -> list[dict[str, Any]]:

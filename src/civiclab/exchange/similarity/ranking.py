@@ -106,11 +106,20 @@ class PassageIndex:
         )
         return scores
 
-    def bm25(self, query_counts: dict[str, int]) -> npt.NDArray[np.float32]:
+    def bm25(
+        self, query_counts: dict[str, int], allowed: npt.NDArray[np.bool_] | None = None
+    ) -> npt.NDArray[np.float32]:
         """Each passage's BM25 score for the query's terms — its ``MAX_QUERY_TERMS`` rarest
-        (0: no term shared)."""
+        (0: no term shared). With ``allowed``, only terms found in an allowed passage count:
+        a term only the query's own passage (or its own city's) holds is the rarest of all,
+        and would otherwise take the place of the terms it shares with the candidates."""
         scores = np.zeros(self.size, dtype=np.float32)
-        found = [self.postings[term] for term in query_counts if term in self.postings]
+        found = [
+            posting
+            for term in query_counts
+            if (posting := self.postings.get(term)) is not None
+            and (allowed is None or bool(allowed[posting[0]].any()))
+        ]
         found.sort(key=lambda posting: -posting[2])
         for rows, weights, idf in found[:MAX_QUERY_TERMS]:
             scores[rows] += idf * weights
@@ -157,7 +166,7 @@ def ranked(
     if not query_counts or not index.size:
         return []
     cosine = index.cosine(vector)
-    keyword = index.bm25(query_counts)
+    keyword = index.bm25(query_counts, allowed)
     close = cosine >= MIN_COSINE if vector is not None else np.zeros(index.size, dtype=bool)
     rows = np.flatnonzero(allowed & index.has_terms & ((keyword > 0) | close))
     if not rows.size:

@@ -14,6 +14,7 @@ from civiclab.core.management.output import ResultCommand
 from civiclab.core.management.processes import serve_with_worker
 from civiclab.datasets.demo import seed_demo_datasets
 from civiclab.evaluation.demo import seed_demo_evaluations
+from civiclab.exchange.demo import seed_demo_exchange
 from civiclab.funding.demo import seed_demo_funding
 from civiclab.geo.demo import seed_demo_geo
 from civiclab.indicators.demo import seed_demo_indicators
@@ -40,6 +41,8 @@ class Command(ResultCommand):
         challenges = seed_demo_portfolio() if summary.created else []
         evaluations = seed_demo_evaluations() if summary.created else []
         funding = seed_demo_funding() if summary.created else []
+        # After evaluation's and funding's: a case study copies their results.
+        exchange = seed_demo_exchange() if summary.created else []
         url = f"http://{options['host']}:{options['port']}/"
         if options["json"]:
             self.emit(
@@ -53,6 +56,7 @@ class Command(ResultCommand):
                     "challenges": challenges,
                     "evaluations": evaluations,
                     "funding": funding,
+                    "exchange": exchange,
                 },
                 "",
             )
@@ -78,6 +82,8 @@ class Command(ResultCommand):
                 lines += ["sample evaluations: " + "; ".join(evaluations)]
             if funding:
                 lines += ["funding: " + "; ".join(funding)]
+            if exchange:
+                lines += ["exchange: " + "; ".join(exchange)]
             lines.append("")
             self.stdout.write("\n".join(lines))
         if not options["no_serve"]:
