@@ -28,7 +28,6 @@ transaction.
 from __future__ import annotations
 
 import re
-import struct
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -38,8 +37,8 @@ from django.db import connection as default_connection
 from django.db import transaction
 from django.db.models import QuerySet
 
-# The vectors are computed by a pure module (an import prepares them in a second process).
-from civiclab.core.tsvector import tsvector_binary
+# The literal is computed by a pure module (an import prepares it in a second process).
+from civiclab.core.tsvector import tsvector_literal
 
 WEIGHTS = {"A": 1.0, "B": 0.4, "C": 0.2, "D": 0.1}
 _SAFE_TERM = re.compile(r"^[a-z0-9]+$")
@@ -121,15 +120,9 @@ def drop_index(index: FulltextIndex, conn: Any = None) -> None:
         cursor.execute(f"DROP TABLE IF EXISTS {index.table}")
 
 
-# A row to write: (id, one prepared text per column), or with a third item, the tsvector of
-# those texts in binary form (``core.tsvector.tsvector_binary``) when the caller computed it
-# ahead (PostgreSQL), else None.
-Row = tuple[int, Sequence[str]] | tuple[int, Sequence[str], bytes | None]
-# PostgreSQL's binary COPY: the header (signature, flags, extension length), each row's field
-# count with (length, id) and the vector's length, the trailer.
-_COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
-_COPY_ROW = struct.Struct(">hiqi")
-_COPY_END = struct.pack(">h", -1)
+# A row to write: (id, one prepared text per column), or with a third item, the tsvector
+# literal of those texts (``core.tsvector``) when the caller computed it ahead, else None.
+Row = tuple[int, Sequence[str]] | tuple[int, Sequence[str], str | None]
 
 
 def upsert(index: FulltextIndex, rows: Iterable[Row]) -> int:
@@ -158,21 +151,14 @@ def _write(index: FulltextIndex, rows: list[Row]) -> int:
     with default_connection.cursor() as cursor:
         _delete_ids(cursor, index, ids)
         if _vendor(default_connection) == "postgresql":
-            # The vectors are written in tsvector's binary form with a binary COPY: the text
-            # is already split into terms, so the positions are counted here rather than by
-            # to_tsvector's parser on the server (three times slower for the same vectors),
-            # and the server reads them as they are stored (half the time of a literal).
-            parts = [_COPY_HEADER]
-            for row in rows:
-                ahead = row[2] if len(row) > 2 else None
-                vector = ahead if ahead is not None else tsvector_binary(row[1], weights)
-                parts.append(_COPY_ROW.pack(2, 8, int(row[0]), len(vector)))
-                parts.append(vector)
-            parts.append(_COPY_END)
-            with cursor.cursor.copy(
-                f"COPY {index.table} (id, document) FROM STDIN (FORMAT BINARY)"
-            ) as copy:
-                copy.write(b"".join(parts))
+            # The vectors are written as tsvector literals with COPY: the text is already
+            # split into terms, so the positions are counted here rather than by
+            # to_tsvector's parser on the server (three times slower for the same vectors).
+            with cursor.cursor.copy(f"COPY {index.table} (id, document) FROM STDIN") as copy:
+                for row in rows:
+                    ahead = row[2] if len(row) > 2 else None
+                    literal = ahead if ahead is not None else tsvector_literal(row[1], weights)
+                    copy.write_row((int(row[0]), literal))
         else:
             marks = ", ".join(["%s"] * (width + 1))
             cursor.executemany(

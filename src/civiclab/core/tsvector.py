@@ -5,7 +5,6 @@ prepares an index's rows — ``core.fulltext`` itself, or a catalogue import's r
 from __future__ import annotations
 
 import re
-import struct
 from collections.abc import Sequence
 
 # The weight letters, highest first (core.fulltext's WEIGHTS name their ranking weights).
@@ -15,19 +14,15 @@ WEIGHT_LETTERS = ("A", "B", "C", "D")
 # MAXENTRYPOS - 1 count as it, and a lexeme keeps at most MAXNUMPOS - 1 of them.
 _MAX_POSITION = (1 << 14) - 1
 _MAX_POSITIONS = 256 - 1
+_LAST_POSITION = str(_MAX_POSITION)
 _PREPARED_TEXT = re.compile(r"[a-z0-9 ]*")
-# The weight's two bits in a position (PostgreSQL's WordEntryPos: A 3, B 2, C 1, D 0).
-_WEIGHT_BITS = {"A": 3 << 14, "B": 2 << 14, "C": 1 << 14, "D": 0}
-# Every position of every weight as its WordEntryPos code, and each code's literal text.
-_POSITION_CODE = {
-    weight: [_WEIGHT_BITS[weight] | position for position in range(_MAX_POSITION + 1)]
+# "<position><weight>" for every position and weight, built once (the literal's parts).
+_POSITION_TEXT = {
+    weight: [
+        f"{position}{weight if weight != 'D' else ''}" for position in range(_MAX_POSITION + 1)
+    ]
     for weight in WEIGHT_LETTERS
 }
-_CODE_TEXT = [""] * (1 << 16)
-for _weight, _codes in _POSITION_CODE.items():
-    for _position, _code in enumerate(_codes):
-        _CODE_TEXT[_code] = f"{_position}{_weight if _weight != 'D' else ''}"
-_POSITION_BITS = (1 << 14) - 1
 
 
 def tsvector_literal(texts: Sequence[str], weights: Sequence[str]) -> str:
@@ -37,48 +32,24 @@ def tsvector_literal(texts: Sequence[str], weights: Sequence[str]) -> str:
     255 positions per text, positions stop at 16,383, and each text's positions follow the
     highest one kept before it. One difference: a term with more than 255 positions across
     the texts keeps 255 (``||`` keeps 256, a literal cannot hold more than 255)."""
-    text_of = _CODE_TEXT.__getitem__
-    return " ".join(
-        [term + ":" + ",".join(map(text_of, found)) for term, found in _positions(texts, weights)]
-    )
-
-
-def tsvector_binary(texts: Sequence[str], weights: Sequence[str]) -> bytes:
-    """The same vector as ``tsvector_literal``, in PostgreSQL's binary form (what
-    ``tsvectorsend`` writes and ``COPY … (FORMAT BINARY)`` reads): half the server's work of
-    reading the literal. The lexemes in any order (the server sorts them), each followed by
-    its positions, ascending."""
-    entries = _positions(texts, weights)
-    parts = [_COUNT.pack(len(entries))]
-    for term, found in entries:
-        parts.append(
-            term.encode("ascii") + b"\0" + struct.pack(f">H{len(found)}H", len(found), *found)
-        )
-    return b"".join(parts)
-
-
-_COUNT = struct.Struct(">i")
-
-
-def _positions(texts: Sequence[str], weights: Sequence[str]) -> list[tuple[str, list[int]]]:
     for text in texts:
         if not _PREPARED_TEXT.fullmatch(text):
             raise ValueError("index texts are prepared terms: [a-z0-9]+ separated by spaces")
     merged = _positions_uncapped(texts, weights)
     if merged is None:
         merged = _positions_capped(texts, weights)
-    return list(merged.items())
+    return " ".join(f"{term}:{','.join(found)}" for term, found in merged.items())
 
 
 def _positions_uncapped(
     texts: Sequence[str], weights: Sequence[str]
-) -> dict[str, list[int]] | None:
+) -> dict[str, list[str]] | None:
     """Each term's positions when no cap applies (the common case, and a quarter of the
     cost of ``_positions_capped``); None when one would."""
-    merged: dict[str, list[int]] = {}
+    merged: dict[str, list[str]] = {}
     offset = 0
     for text, weight in zip(texts, weights, strict=True):
-        names = _POSITION_CODE[weight]
+        names = _POSITION_TEXT[weight]
         words = text.split()
         if offset + len(words) >= _MAX_POSITION:
             return None
@@ -94,11 +65,11 @@ def _positions_uncapped(
     return merged
 
 
-def _positions_capped(texts: Sequence[str], weights: Sequence[str]) -> dict[str, list[int]]:
-    merged: dict[str, list[int]] = {}
+def _positions_capped(texts: Sequence[str], weights: Sequence[str]) -> dict[str, list[str]]:
+    merged: dict[str, list[str]] = {}
     offset = 0
     for text, weight in zip(texts, weights, strict=True):
-        names = _POSITION_CODE[weight]
+        names = _POSITION_TEXT[weight]
         kept: dict[str, int] = {}
         at_last: set[str] = set()
         position = highest = 0
@@ -118,7 +89,7 @@ def _positions_capped(texts: Sequence[str], weights: Sequence[str]) -> dict[str,
             found = merged.get(term)
             if found is None:
                 merged[term] = [names[shifted]]
-            elif len(found) < _MAX_POSITIONS and found[-1] & _POSITION_BITS != _MAX_POSITION:
+            elif len(found) < _MAX_POSITIONS and not found[-1].startswith(_LAST_POSITION):
                 found.append(names[shifted])
         offset = min(offset + highest, _MAX_POSITION)
     return merged

@@ -1,7 +1,7 @@
 """Reading a catalogue file and preparing its records for the writes (pure: no Django).
 
 An import alternates between Python work — parsing the file, hashing each record, preparing
-its full-text terms and PostgreSQL's tsvector — and waiting for the database. On a
+its full-text terms and PostgreSQL's tsvector literal — and waiting for the database. On a
 large file that work runs in a second process (``funding.services.read_ahead``) while the
 import writes the batches before: ``prepared_batches`` is what that process runs, and what a
 small file runs in the importing process. The importing process still decides what is written,
@@ -16,14 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from civiclab.core.tsvector import tsvector_binary
+from civiclab.core.tsvector import tsvector_literal
 from civiclab.funding.catalogue.formats import content_hash, reader_for
 from civiclab.funding.catalogue.records import OpportunityRecord
 from civiclab.funding.catalogue.search_terms import COLUMNS, index_columns
 
 # An opportunity's entry in the full-text index: its prepared column texts and, for
-# PostgreSQL, their tsvector in binary form (None for SQLite: FTS5 takes the texts).
-IndexEntry = tuple[tuple[str, ...], bytes | None]
+# PostgreSQL, their tsvector literal (None for SQLite: FTS5 takes the texts).
+IndexEntry = tuple[tuple[str, ...], str | None]
 ENTRY_FIELDS = (
     "agency_code",
     "agency_name",
@@ -61,7 +61,7 @@ def index_entry(values: Mapping[str, Any], literal: bool) -> IndexEntry:
         eligibility_text=str(values["eligibility_text"]),
         description=str(values["description"]),
     )
-    return texts, tsvector_binary(texts, _WEIGHTS) if literal else None
+    return texts, tsvector_literal(texts, _WEIGHTS) if literal else None
 
 
 def prepared_batches(
