@@ -173,6 +173,7 @@ def _indicators(
             continue
         overall = report["series"]["overall"]
         goal = report["goal"]
+        target_date = target.target_date or indicator.target_date
         kept.append(
             {
                 "id": indicator.pk,
@@ -186,8 +187,7 @@ def _indicators(
                 "target": target.target_value
                 if target.target_value is not None
                 else indicator.target_value,
-                "target_date": (target.target_date or indicator.target_date or None)
-                and (target.target_date or indicator.target_date).isoformat(),
+                "target_date": target_date.isoformat() if target_date is not None else None,
                 "baseline": goal.baseline,
                 "latest": goal.latest,
                 "status": goal.status,
