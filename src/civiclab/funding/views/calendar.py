@@ -13,17 +13,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.core import signing
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
+from civiclab.core import feed_tokens
 from civiclab.funding.queries import pipeline as queries
 from civiclab.network.models import City, Team
 from civiclab.network.queries import visible_cities, visible_teams
@@ -33,30 +31,14 @@ FEED_SALT = "civiclab.funding.calendar-feed"
 FEED_LIMIT = 500
 
 
-def _fingerprint(user: Any) -> str:
-    # Changing the password changes the fingerprint: the old feed addresses stop working.
-    return salted_hmac(FEED_SALT, f"{user.pk}:{user.password}").hexdigest()[:16]
-
-
 def feed_token(user: Any) -> str:
     """The token of ``user``'s feeds (the same for every city and team they may see)."""
-    return signing.dumps({"u": user.pk, "f": _fingerprint(user)}, salt=FEED_SALT, compress=True)
+    return feed_tokens.feed_token(user, FEED_SALT)
 
 
 def user_of_token(token: str) -> Any:
     """The person a feed token names, or None (tampered, unknown, inactive, outdated)."""
-    if len(token) > 200:
-        return None
-    try:
-        payload = signing.loads(token, salt=FEED_SALT)
-    except signing.BadSignature:
-        return None
-    if not isinstance(payload, dict) or not isinstance(payload.get("u"), int):
-        return None
-    user = get_user_model().objects.filter(pk=payload["u"], is_active=True).first()
-    if user is None or payload.get("f") != _fingerprint(user):
-        return None
-    return user
+    return feed_tokens.user_of_token(token, FEED_SALT)
 
 
 def _scope(user: Any, slug: str, team_slug: str | None) -> tuple[City, Team | None]:
