@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "civiclab.evaluation",
     "civiclab.funding",
     "civiclab.exchange",
+    "civiclab.reports",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

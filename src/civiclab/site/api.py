@@ -30,6 +30,7 @@ from civiclab.indicators.api import router as indicators_router
 from civiclab.network.api import router as network_router
 from civiclab.portfolio.api import challenges as portfolio_challenges
 from civiclab.portfolio.api import solutions as portfolio_solutions
+from civiclab.reports.api import router as reports_router
 
 
 class LocalSwagger(Swagger):
@@ -84,3 +85,4 @@ api.add_router("/", portfolio_solutions.router, tags=["portfolio"])
 api.add_router("/", evaluation_router, tags=["evaluation"])
 api.add_router("/funding/", funding_router, tags=["funding"])
 api.add_router("/exchange/", exchange_router, tags=["exchange"])
+api.add_router("/reports/", reports_router, tags=["reports"])

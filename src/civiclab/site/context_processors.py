@@ -19,6 +19,7 @@ NAMESPACE_TABS = {
     "funding": "funding",
     "network": "city",
     "exchange": "exchange",
+    "reports": "delivery",
 }
 # Pages whose tab differs from their namespace's.
 VIEW_TABS = {
@@ -48,6 +49,18 @@ def exchange_links() -> list[tuple[str, Any, str]]:
     ]
 
 
+def delivery_links() -> list[tuple[str, Any, str]]:
+    """The Delivery tab's sub-links: (URL name, label, URL)."""
+    return [
+        ("reports:dashboard", _("Dashboard"), reverse("reports:dashboard")),
+        ("reports:reviews", _("Reviews"), reverse("reports:reviews")),
+        ("reports:nudges", _("Needs updating"), reverse("reports:nudges")),
+        ("reports:keyfacts", _("Key facts"), reverse("reports:keyfacts")),
+        ("reports:capacity", _("Capacity"), reverse("reports:capacity")),
+        ("reports:public_index", _("Public results"), reverse("reports:public_index")),
+    ]
+
+
 class UnreadCount:
     """The signed-in user's unread discussion items, read (one query) only when the layout
     shows the badge: partials rendered for htmx, which have no navigation, never pay for it."""
@@ -64,6 +77,10 @@ class UnreadCount:
         return self.value
 
 
+# The tabs that have sub-links, and where they come from.
+SUBLINKS = {"exchange": exchange_links, "delivery": delivery_links}
+
+
 def navigation(request: HttpRequest) -> dict[str, Any]:
     sections = [
         ("network", _("Network"), reverse("network:overview")),
@@ -72,6 +89,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         ("data", _("Data"), reverse("datasets:catalogue")),
         ("funding", _("Funding"), reverse("funding:catalogue")),
         ("exchange", _("Exchange"), reverse("exchange:library")),
+        ("delivery", _("Delivery"), reverse("reports:dashboard")),
     ]
     current = current_section(request)
     match = getattr(request, "resolver_match", None)
@@ -79,8 +97,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     return {
         "nav_sections": sections,
         "nav_current": current,
-        # the sub-links of the current tab (Exchange's only, so far)
-        "nav_sublinks": exchange_links() if current == "exchange" else [],
+        # the sub-links of the current tab
+        "nav_sublinks": SUBLINKS[current]() if current in SUBLINKS else [],
         "nav_view": match.view_name if match is not None else "",
         "nav_unread": UnreadCount(user) if getattr(user, "is_authenticated", False) else None,
     }

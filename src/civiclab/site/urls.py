@@ -28,6 +28,7 @@ urlpatterns = [
     path("", include("civiclab.evaluation.urls")),
     path("", include("civiclab.funding.urls")),
     path("", include("civiclab.exchange.urls")),
+    path("", include("civiclab.reports.urls")),
     path("accounts/", include("civiclab.accounts.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", api.urls),

@@ -20,6 +20,7 @@ from civiclab.geo.demo import seed_demo_geo
 from civiclab.indicators.demo import seed_demo_indicators
 from civiclab.network.demo import seed_demo
 from civiclab.portfolio.demo import seed_demo_portfolio
+from civiclab.reports.demo import seed_demo_reports
 
 
 class Command(ResultCommand):
@@ -43,6 +44,8 @@ class Command(ResultCommand):
         funding = seed_demo_funding() if summary.created else []
         # After evaluation's and funding's: a case study copies their results.
         exchange = seed_demo_exchange() if summary.created else []
+        # Last: the dashboard, packs, public pages and key facts read what the others seeded.
+        reports = seed_demo_reports() if summary.created else []
         url = f"http://{options['host']}:{options['port']}/"
         if options["json"]:
             self.emit(
@@ -57,6 +60,7 @@ class Command(ResultCommand):
                     "evaluations": evaluations,
                     "funding": funding,
                     "exchange": exchange,
+                    "reports": reports,
                 },
                 "",
             )

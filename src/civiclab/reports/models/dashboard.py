@@ -1,0 +1,5 @@
+"""dashboard: this area's tables."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

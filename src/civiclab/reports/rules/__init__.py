@@ -1,0 +1,1 @@
+"""PURE (no Django), mypy --strict: what delivery and impact compute without a database."""

@@ -1,0 +1,1 @@
+"""The reports app's pages and API: one module per area."""
