@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from civiclab.datasets.freshness import PERIODS, add_months, freshness
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 T0 = dt.datetime(2026, 1, 31, 12, tzinfo=UTC)
 
 
@@ -45,13 +45,20 @@ def test_never_updated_but_promised_is_due() -> None:
 
 
 def test_add_months_clamps_to_month_end() -> None:
-    assert add_months(dt.datetime(2024, 1, 31), 1) == dt.datetime(2024, 2, 29)
-    assert add_months(dt.datetime(2025, 11, 30), 3) == dt.datetime(2026, 2, 28)
+    assert add_months(dt.datetime(2024, 1, 31, tzinfo=UTC), 1) == dt.datetime(
+        2024, 2, 29, tzinfo=UTC
+    )
+    assert add_months(dt.datetime(2025, 11, 30, tzinfo=UTC), 3) == dt.datetime(
+        2026, 2, 28, tzinfo=UTC
+    )
 
 
 @given(
     st.sampled_from(sorted(PERIODS)),
-    st.datetimes(min_value=dt.datetime(2000, 1, 1), max_value=dt.datetime(2090, 1, 1)),
+    st.datetimes(
+        min_value=dt.datetime(2000, 1, 1),  # noqa: DTZ001 - naive bounds, as hypothesis needs
+        max_value=dt.datetime(2090, 1, 1),  # noqa: DTZ001
+    ),
     st.integers(min_value=0, max_value=5000),
 )
 def test_state_only_worsens_with_time(frequency: str, last: dt.datetime, days: int) -> None:
