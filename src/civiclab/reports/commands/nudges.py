@@ -1,4 +1,4 @@
-"""``civiclab reports nudge [--now ISO] [--no-email] [--json]``: run the nudges' sweep now.
+"""``civiclab reports nudge [--now ISO] [--kind KIND]… [--no-email] [--json]``: sweep now.
 
 Every dataset that promises updates, every indicator and every milestone is compared with the
 state the last sweep saw; owners of what became due or overdue are nudged once (in-app, and
@@ -15,7 +15,7 @@ from typing import Any
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from civiclab.reports.services.nudges import sweep
+from civiclab.reports.services.nudges import KINDS, sweep
 
 
 def add_parser(sub: Any, name: str) -> None:
@@ -23,6 +23,13 @@ def add_parser(sub: Any, name: str) -> None:
         name, help="nudge the owners of datasets, indicators and milestones due for an update"
     )
     parser.add_argument("--now", metavar="ISO", help="sweep as if it were this moment (ISO 8601)")
+    parser.add_argument(
+        "--kind",
+        dest="kinds",
+        action="append",
+        choices=KINDS,
+        help="only this kind of object (repeatable; default: all)",
+    )
     parser.add_argument("--no-email", action="store_true", help="in-app nudges only, no email")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
@@ -46,7 +53,8 @@ def parse_now(text: str | None) -> dt.datetime | None:
 
 def run(action: str, options: dict[str, Any]) -> tuple[Any, str]:
     now = parse_now(options.get("now"))
-    result = sweep(now, email=not options.get("no_email"))
+    kinds = tuple(options.get("kinds") or KINDS)
+    result = sweep(now, email=not options.get("no_email"), kinds=kinds)
     data = result.as_dict()
     text = (
         f"Checked {data['checked']} items: {data['changed']} changed state, "

@@ -150,37 +150,46 @@ def _milestones(now: dt.datetime) -> Iterator[Tracked]:
         )  # fmt: skip
 
 
-def tracked(now: dt.datetime) -> Iterator[Tracked]:
-    """Every object that may need updating, with its state at ``now``."""
-    yield from _datasets(now)
-    yield from _indicators(now)
-    yield from _milestones(now)
+SOURCES = {"dataset": _datasets, "indicator": _indicators, "milestone": _milestones}
+KINDS = tuple(SOURCES)
+
+
+def tracked(now: dt.datetime, kinds: tuple[str, ...] = KINDS) -> Iterator[Tracked]:
+    """Every object of ``kinds`` that may need updating, with its state at ``now``."""
+    for kind in kinds:
+        yield from SOURCES[kind](now)
 
 
 # -- the sweep ---------------------------------------------------------------------------------
-def sweep(now: dt.datetime | None = None, *, email: bool = True) -> SweepResult:
+def sweep(
+    now: dt.datetime | None = None, *, email: bool = True, kinds: tuple[str, ...] = KINDS
+) -> SweepResult:
     """Compare every tracked object's state at ``now`` with the stored one; nudge the owners
-    of those that became due or overdue (once), then email each of them one digest."""
+    of those that became due or overdue (once), then email each of them one digest.
+    ``kinds``: only these kinds of objects (the others' stored states are left alone)."""
+    unknown = sorted(set(kinds) - set(KINDS))
+    if unknown:
+        raise ValueError(f"Unknown kinds: {', '.join(unknown)} (one of {', '.join(KINDS)}).")
     now = now or timezone.now()
     result = SweepResult()
     with transaction.atomic():
-        new = _update_states(now, result)
+        new = _update_states(now, result, kinds)
         record(
             None, "nudges.sweep", None, object_type="reports.nudge",
-            at=now.isoformat(), **result.as_dict(),
+            at=now.isoformat(), kinds=list(kinds), **result.as_dict(),
         )  # fmt: skip
     if email and new:
         result.emailed, result.email_failed = send_digests(now)
     return result
 
 
-def _update_states(now: dt.datetime, result: SweepResult) -> list[Nudge]:
-    stored = {(s.kind, s.object_id): s for s in NudgeState.objects.all()}
+def _update_states(now: dt.datetime, result: SweepResult, kinds: tuple[str, ...]) -> list[Nudge]:
+    stored = {(s.kind, s.object_id): s for s in NudgeState.objects.filter(kind__in=kinds)}
     seen: set[tuple[str, int]] = set()
     admins = _city_admins()
     active = set(get_user_model().objects.filter(is_active=True).values_list("pk", flat=True))
     new: list[Nudge] = []
-    for item in tracked(now):
+    for item in tracked(now, kinds):
         result.checked += 1
         key = (item.kind, item.object_id)
         seen.add(key)
