@@ -16,8 +16,10 @@ from django.utils import timezone
 from civiclab.datasets.models import Dataset, DatasetVersion
 from civiclab.datasets.queries import freshness_of
 from civiclab.indicators.services import create_indicator
+from civiclab.portfolio.models import SolutionIndicator
 from tests.clients import as_user, body
 from tests.datasets.web_helpers import make_dataset
+from tests.portfolio import factories as pf
 from tests.reports.nudge_helpers import T0, dataset, days
 from tests.world import World
 
@@ -67,8 +69,11 @@ def test_the_badge_shows_where_the_dataset_appears(world: World, tmp_path: Path)
     )
     spec = {"measure": {"type": "count"}, "time": {"column": "opened", "period": "month"}}
     made = create_indicator(world.user("member"), data, "Potholes reported", spec)
+    solution = pf.solution(pf.challenge(world.city))
+    SolutionIndicator.objects.create(solution=solution, indicator=made)
     client = as_user(world.user("member"))
     for url in (
+        f"/solutions/{solution.pk}/",  # its targets' indicator cards
         "/data/",
         "/cities/city-a/data/",
         "/cities/city-a/data/potholes/",
