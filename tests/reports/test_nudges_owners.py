@@ -116,3 +116,18 @@ def test_indicator_owner_through_the_api(world: World, tmp_path: Path) -> None:
     assert made.owner == owner
     # the builder offers the owner field on the edit page
     assert 'name="owner"' in body(client.get(f"/cities/city-a/indicators/{made.slug}/edit/"))
+
+
+def test_a_datasets_owner_shows_by_name_never_by_email(world: World, tmp_path: Path) -> None:
+    from django.test import Client
+
+    owner = world.user("member")
+    owner.full_name = ""
+    owner.save()
+    dataset = make_dataset(world, tmp_path, visibility="public")
+    dataset.owner = owner
+    dataset.save()
+    page = body(Client().get(page_of(dataset)))
+    assert owner.email.partition("@")[0] in page and owner.email not in page
+    page = body(as_user(world.user("viewer")).get("/cities/city-a/data/"))
+    assert owner.email.partition("@")[0] in page and owner.email not in page
