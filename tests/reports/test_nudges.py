@@ -9,6 +9,7 @@ import pytest
 
 from civiclab.audit.models import AuditEvent
 from civiclab.reports.models.nudges import Nudge, NudgeState
+from civiclab.reports.queries.nudges import message_of
 from civiclab.reports.services.nudges import milestone_state, sweep
 from tests.portfolio import factories as pf
 from tests.reports.nudge_helpers import T0, dataset, days, indicator
@@ -96,6 +97,8 @@ def test_owner_less_items_nudge_the_city_admins(world: World) -> None:
     recipients = set(Nudge.objects.values_list("recipient__email", flat=True))
     # city A's admins only: not the network admin, not city B's admin
     assert recipients == {world.user("city_admin").email}
+    [told] = Nudge.objects.all()
+    assert "Nobody owns it" in message_of(told)
 
 
 def test_an_inactive_owner_counts_as_none(world: World) -> None:

@@ -62,7 +62,15 @@ def _date(iso: str | None) -> str:
 
 
 def message_of(nudge: Nudge) -> str:
-    """What a nudge says, in the active language."""
+    """What a nudge says, in the active language (to a city admin told of something nobody
+    owns, it says so)."""
+    text = _what(nudge)
+    if nudge.params.get("ownerless"):
+        text += " " + _("Nobody owns it: you are told as an admin of its city.")
+    return text
+
+
+def _what(nudge: Nudge) -> str:
     p = nudge.params
     words = {"name": p.get("name", ""), "date": _date(p.get("since"))}
     overdue = nudge.state == "overdue"

@@ -211,12 +211,12 @@ def _update_states(now: dt.datetime, result: SweepResult, kinds: tuple[str, ...]
         if item.state in STALE:
             owner = item.owner_id if item.owner_id in active else None
             recipients = [owner] if owner is not None else admins.get(item.city_id, [])
+            params = item.params if owner is not None else {**item.params, "ownerless": True}
             for recipient in recipients:
                 new.append(
                     Nudge(
                         recipient_id=recipient, kind=item.kind, object_id=item.object_id,
-                        city_id=item.city_id, state=item.state, params=item.params,
-                        created_at=now,
+                        city_id=item.city_id, state=item.state, params=params, created_at=now,
                     )
                 )  # fmt: skip
             previous.notified_at = now if recipients else previous.notified_at
