@@ -266,3 +266,10 @@ def test_the_demo_leaves_paris_this_year_to_fill_in(world: World) -> None:
     compared = queries.comparison(mine)
     assert not compared.withheld and compared.cities == 6
     assert [h.year for h in queries.history(analyste, paris)] == [year - 1, year]
+
+
+def test_the_city_page_links_to_the_assessment_for_its_people_only(world: World) -> None:
+    link = "/delivery/capacity/city-a/"
+    assert link in body(as_user(world.user("viewer")).get("/cities/city-a/"))
+    assert link in body(as_user(world.user("network_admin")).get("/cities/city-a/"))
+    assert link not in body(as_user(world.user("other_city_admin")).get("/cities/city-a/"))

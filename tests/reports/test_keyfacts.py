@@ -234,3 +234,25 @@ def test_the_page_in_french(world: World) -> None:
     assert "Regrouper par" in page
     refused = body(client.get("/delivery/key-facts/?year=12"))
     assert "Une année de 1900 à 2200" in refused
+
+
+def test_the_city_page_links_to_its_key_facts(world: World) -> None:
+    page = body(as_user(world.user("member")).get("/cities/city-a/"))
+    assert "/delivery/key-facts/?city=city-a&amp;group=year" in page
+
+
+def test_the_numbers_take_the_same_queries_however_many_rows(world: World) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    seed(world)
+    client = as_user(world.user("network_admin"))
+    with CaptureQueriesContext(connection) as few:
+        client.get("/delivery/key-facts/?group=cohort")
+    for _ in range(3):
+        seed_more = pf.challenge(world.other_city, visibility="network", priority_area="mobility")
+        pf.idea(seed_more)
+        award(world.other_city, 10, challenge=seed_more, visibility="network")
+    with CaptureQueriesContext(connection) as many:
+        client.get("/delivery/key-facts/?group=cohort")
+    assert len(many) == len(few)

@@ -54,7 +54,7 @@ class CapacityForm(forms.Form):
                 initial="\n".join(before.links) if before else "",
             )
 
-    def elements(self) -> list[tuple[str, Any, Any, Any]]:
+    def elements(self) -> list[tuple[Any, Any, Any, Any]]:
         """(label, score, notes, links) bound fields per element, for the template."""
         return [
             (label, self[f"{code}_score"], self[f"{code}_notes"], self[f"{code}_links"])

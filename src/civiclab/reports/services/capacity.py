@@ -153,12 +153,8 @@ def save_assessment(
         for element in ELEMENTS
     )
     after = {element: answers[element].score for element in ELEMENTS}
-    record(
-        by,
-        "capacity.updated" if existing else "capacity.submitted",
-        assessment,
-        year=year,
-        scores=after,
-        **({"before": before} if existing else {}),
-    )
+    details: dict[str, Any] = {"year": year, "scores": after}
+    if existing:
+        details["before"] = before
+    record(by, "capacity.updated" if existing else "capacity.submitted", assessment, **details)
     return assessment
