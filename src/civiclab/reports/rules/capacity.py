@@ -93,6 +93,8 @@ def compare(city: Mapping[str, int], network: Sequence[Mapping[str, int]]) -> Co
 SIZE = 360
 CENTRE = SIZE / 2
 RADIUS = 120
+# Room on each side for the axes' labels (French ones run long: "Engagement des agents").
+MARGIN = 170
 
 
 def _point(index: int, value: float, count: int) -> tuple[float, float]:
@@ -130,7 +132,8 @@ def radar_svg(
     and description. Texts are escaped; the caller shows the same numbers as a table too."""
     count = len(labels)
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="-90 -10 {SIZE + 180} {SIZE + 20}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="-{MARGIN} -10 {SIZE + 2 * MARGIN} '
+        f'{SIZE + 20}" '
         'class="capacity-radar" role="img" aria-labelledby="capacity-radar-title '
         'capacity-radar-desc">',
         f'<title id="capacity-radar-title">{escape(title)}</title>',
