@@ -14,11 +14,12 @@ from django.conf import settings
 from django.core.management import call_command
 from django.utils import timezone
 
+from civiclab.core.scoping import forget_actor
 from civiclab.evaluation.models import EvaluationResult
 from civiclab.reports.queries import keyfacts as queries
 from tests.clients import as_user, body
 from tests.evaluation.helpers import plan_of
-from tests.factories import CohortFactory
+from tests.factories import CohortFactory, MembershipFactory
 from tests.funding.pipeline_factories import award
 from tests.portfolio import factories as pf
 from tests.world import World
@@ -101,15 +102,36 @@ def test_another_citys_private_work_is_never_counted(world: World) -> None:
     for actor in ("member", "viewer", "city_admin"):
         found = totals(world.user(actor))
         assert [row.label for row in found.rows] == ["City A"], actor
+    # The network admin counts what the cities shared with the network: here A's public work.
     admin = totals(world.user("network_admin"))
-    assert [row.label for row in admin.rows] == ["City A", "City B"]
-    assert admin.total.cells["problems"].count == 3
+    assert [row.label for row in admin.rows] == ["City A"]
+    assert admin.total.cells["problems"].count == 1
     b_admin = totals(world.user("other_city_admin"))
     # B's admin sees B's own, and A's public work only.
     assert {row.label: row.cells["problems"].count for row in b_admin.rows} == {
         "City A": 1,
         "City B": 1,
     }
+
+
+def test_the_network_admin_counts_what_the_cities_shared(world: World) -> None:
+    """GIVEN B's city-only work (which the network admin may open) and B's work shared with
+    the network WHEN the network admin reads the key facts THEN only the shared is counted and
+    listed: the network's numbers are what its cities chose to share."""
+    seed(world)
+    shared = pf.challenge(world.other_city, visibility="network", priority_area="mobility")
+    pf.idea(shared)
+    award(world.other_city, 40, challenge=shared, visibility="network", currency="ILS")
+    admin = world.user("network_admin")
+    found = totals(admin)
+    assert {r.label: r.cells["problems"].count for r in found.rows} == {"City A": 1, "City B": 1}
+    assert {m.currency for m in found.total.cells["funding"].money} == {"EUR", "USD", "ILS"}
+    listed = {c.pk for c in queries.listed(admin, "problems")}
+    assert shared.pk in listed and len(listed) == 2
+    # A network admin who also belongs to city A counts A's work as A's people do.
+    MembershipFactory(user=admin, city=world.city, role="member")
+    forget_actor(admin)
+    assert totals(admin).total.cells["problems"].count == 3
 
 
 def test_an_anonymous_visitor_counts_public_work_only(world: World) -> None:
@@ -142,7 +164,7 @@ def test_the_page_links_each_number_to_its_list(world: World) -> None:
     client = as_user(world.user("network_admin"))
     page = body(client.get("/delivery/key-facts/?group=priority"))
     links = re.findall(r'<a href="(/delivery/key-facts/list/\?[^"]+)">(\d+)</a>', page)
-    assert len(links) >= 6 * 3
+    assert len(links) >= 6 * 2
     for url, number in links:
         listed = body(client.get(url.replace("&amp;", "&")))
         assert listed.count('class="keyfacts-item"') == int(number), url
@@ -164,16 +186,17 @@ def test_private_work_of_another_city_never_shows_on_the_pages(world: World) -> 
 
 def test_the_groups_and_filters(world: World) -> None:
     seeded = seed(world)
-    admin = world.user("network_admin")
-    by_cohort = totals(admin, "cohort")
-    assert [(r.label, r.cells["problems"].count) for r in by_cohort.rows] == [("Blight cohort", 3)]
-    by_area = {r.key: r.cells["problems"].count for r in totals(admin, "priority").rows}
-    assert by_area == {"housing": 2, "health": 1}
+    member = world.user("member")
+    by_cohort = totals(member, "cohort")
+    assert [(r.label, r.cells["problems"].count) for r in by_cohort.rows] == [("Blight cohort", 2)]
+    by_area = {r.key: r.cells["problems"].count for r in totals(member, "priority").rows}
+    assert by_area == {"housing": 1, "health": 1}
     year = timezone.now().year
-    assert [r.key for r in totals(admin, "year").rows] == [year]
-    assert totals(admin, year=year - 1).total.cells["problems"].count == 0
-    only = totals(admin, cohort=seeded.cohort.pk, city="city-b").total.cells
+    assert [r.key for r in totals(member, "year").rows] == [year]
+    assert totals(member, year=year - 1).total.cells["problems"].count == 0
+    only = totals(member, cohort=seeded.cohort.pk, city="city-a", priority="health").total.cells
     assert only["problems"].count == 1
+    assert totals(member, city="city-b").total.cells["problems"].count == 0
 
 
 def test_a_hidden_challenges_area_is_not_shown(world: World) -> None:
@@ -217,9 +240,9 @@ def test_the_command_line_reads_as_anonymous_unless_told(world: World, capsys: A
 
     anonymous = json.loads(capsys.readouterr().out)
     assert anonymous["total"]["facts"]["problems"]["count"] == 1
-    call_command("reports", "keyfacts", "--as", world.user("network_admin").email, "--json")
+    call_command("reports", "keyfacts", "--as", world.user("city_admin").email, "--json")
     admin = json.loads(capsys.readouterr().out)
-    assert admin["total"]["facts"]["problems"]["count"] == 3
+    assert admin["total"]["facts"]["problems"]["count"] == 2
     call_command("reports", "keyfacts", "--fact", "outcomes", "--as", world.user("member").email)
     assert "Outcomes achieved: 2" in capsys.readouterr().out
 

@@ -22,6 +22,12 @@ The facts (docs/reports/keyfacts.md says the same for readers):
   confidence interval wholly on the better side of zero (above when higher is better, below
   when lower is better); year: of that result.
 
+Who counts what: a person counts what they could open, except that a network admin's
+network-wide role counts as a network member's here — the network's key facts are what its
+cities chose to share with the network (``network`` and ``public`` objects), plus, for an
+admin who also belongs to a city, that city's work as its people see it. A visitor counts
+public objects only. (``reader``)
+
 Priority area: the area of the object's challenge, only when the reader may see that
 challenge (else the empty key, "not shown") — an application's challenge is its own, else its
 solution's.
@@ -54,6 +60,8 @@ from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, ExtractYear
 from django.utils.translation import gettext_lazy as _
 
+from civiclab.core.permissions import Actor, Grant, Role
+from civiclab.core.scoping import _ACTOR_CACHE, actor_for
 from civiclab.evaluation.models import EvaluationResult
 from civiclab.evaluation.queries import visible_evaluations, visible_results
 from civiclab.funding.queries.pipeline import awarded, visible_applications
@@ -123,6 +131,37 @@ class Filters:
             "year": "" if self.year is None else str(self.year),
         }
         return {k: v for k, v in params.items() if v}
+
+
+class SharedReader:
+    """A network admin as the key facts read them: the same person, with each network-wide
+    admin role read as a plain network role (``network``-shared and public objects of the
+    network), and their city roles unchanged. Every scoped query reads the actor cached on the
+    user object, so the stand-in carries its own."""
+
+    is_authenticated = True
+    is_anonymous = False
+
+    def __init__(self, user: Any, actor: Actor) -> None:
+        self.pk = self.id = user.pk
+        self.email = getattr(user, "email", "")
+        shared = tuple(
+            Grant(g.network_id, g.city_id, Role.VIEWER, g.team_id)
+            if g.role is Role.NETWORK_ADMIN
+            else g
+            for g in actor.grants
+        )
+        setattr(self, _ACTOR_CACHE, Actor(actor.user_id, actor.authenticated, shared))
+
+
+def reader(user: Any) -> Any:
+    """Who the key facts count for: ``user``, or for a network admin a ``SharedReader``."""
+    if isinstance(user, SharedReader):
+        return user
+    actor = actor_for(user)
+    if not actor.network_admin_of():
+        return user
+    return SharedReader(user, actor)
 
 
 @dataclass(frozen=True)
@@ -243,6 +282,7 @@ def _area(user: Any, challenge: str | None) -> Any:
 
 def counted(user: Any, fact: str, filters: Filters = Filters()) -> QuerySet[Any]:
     """The objects ``fact`` counts for ``user`` under ``filters`` (what a number's link lists)."""
+    user = reader(user)
     spec = FACT_SPECS[fact]
     rows = (
         spec.base(user)
@@ -390,6 +430,7 @@ def key_facts(user: Any, group: str = "city", filters: Filters = Filters()) -> K
     one for the groups' names)."""
     if group not in GROUPS:
         raise ValueError(f"unknown group {group!r}")
+    user = reader(user)
     total = Row(None, str(_("All")), filters)
     per_fact: dict[str, dict[Any, Cell]] = {}
     for fact in FACTS:
@@ -412,6 +453,7 @@ def key_facts(user: Any, group: str = "city", filters: Filters = Filters()) -> K
 
 def filter_choices(user: Any) -> dict[str, Any]:
     """What the page's filters offer: the networks, cities and cohorts the reader sees."""
+    user = reader(user)
     return {
         "cities": list(visible_cities(user).order_by("name").values_list("slug", "name")),
         "cohorts": list(visible_cohorts(user).order_by("name").values_list("pk", "name")),
