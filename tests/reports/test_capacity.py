@@ -164,6 +164,10 @@ def test_the_page_fills_in_and_shows_the_results(world: World) -> None:
     assert "is not a civiclab address" in body(refused)
     htmx = client.post("/delivery/capacity/city-a/", form_data(4), HTTP_HX_REQUEST="true")
     assert htmx.status_code == 204 and htmx["HX-Redirect"] == "/delivery/capacity/city-a/"
+    fragment = client.post("/delivery/capacity/city-a/", form_data(9), HTTP_HX_REQUEST="true")
+    assert fragment.status_code == 200  # htmx swaps it in
+    text = body(fragment)
+    assert text.startswith("<section") and 'id="capacity-form"' in text and "errorlist" in text
 
 
 def test_a_viewer_reads_but_may_not_fill_in(world: World) -> None:

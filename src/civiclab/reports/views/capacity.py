@@ -127,7 +127,8 @@ def capacity_city(request: HtmxRequest, slug: str) -> HttpResponse:
     }
     status = 400 if form is not None and form.errors else 200
     if request.htmx and request.method == "POST":
-        return render(request, "reports/capacity/partials/form.html", context, status=status)
+        # htmx swaps only 2xx answers: the refused form comes back as a 200 fragment.
+        return render(request, "reports/capacity/partials/form.html", context)
     return render(request, "reports/capacity/city.html", context, status=status)
 
 
