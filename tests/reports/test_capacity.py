@@ -270,6 +270,9 @@ def test_the_demo_leaves_paris_this_year_to_fill_in(world: World) -> None:
     compared = queries.comparison(mine)
     assert not compared.withheld and compared.cities == 6
     assert [h.year for h in queries.history(analyste, paris)] == [year - 1, year]
+    after = body(client.get("/delivery/capacity/paris/"))
+    assert 'class="case-chart"' in after  # the overall score over two years
+    assert "Note globale de capacité de Paris par année" in after
 
 
 def test_the_city_page_links_to_the_assessment_for_its_people_only(world: World) -> None:

@@ -13,6 +13,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 
 from civiclab.core.http import HtmxRequest
+from civiclab.exchange.case_chart import run_chart_svg
 from civiclab.network.queries import visible_cities
 from civiclab.reports.forms.capacity import CapacityForm
 from civiclab.reports.models.capacity import ELEMENT_CHOICES
@@ -100,6 +101,7 @@ def capacity_city(request: HtmxRequest, slug: str) -> HttpResponse:
         else next(iter(sorted(assessments.values(), key=lambda a: -a.year)), None)
     )
     compared = queries.comparison(shown) if shown is not None else None
+    history = queries.history(request.user, city)
     context = {
         "city": city,
         "year": year,
@@ -119,7 +121,15 @@ def capacity_city(request: HtmxRequest, slug: str) -> HttpResponse:
         ]
         if shown is not None
         else [],
-        "history": queries.history(request.user, city),
+        "history": history,
+        # The overall score by year, drawn once there are two years to join.
+        "history_chart": run_chart_svg(
+            [h.overall for h in history],
+            labels=[str(h.year) for h in history],
+            title=_("%(city)s's overall capacity score by year") % {"city": city.name},
+        )
+        if len(history) > 1
+        else "",
         "elements": ELEMENT_CHOICES,
         "form": form,
         "min_cities": MIN_CITIES,
