@@ -61,7 +61,7 @@ from django.db.models.functions import Cast, ExtractYear
 from django.utils.translation import gettext_lazy as _
 
 from civiclab.core.permissions import Actor, Grant, Role
-from civiclab.core.scoping import _ACTOR_CACHE, actor_for
+from civiclab.core.scoping import actor_for, attach_actor
 from civiclab.evaluation.models import EvaluationResult
 from civiclab.evaluation.queries import visible_evaluations, visible_results
 from civiclab.funding.queries.pipeline import awarded, visible_applications
@@ -151,7 +151,7 @@ class SharedReader:
             else g
             for g in actor.grants
         )
-        setattr(self, _ACTOR_CACHE, Actor(actor.user_id, actor.authenticated, shared))
+        attach_actor(self, Actor(actor.user_id, actor.authenticated, shared))
 
 
 def reader(user: Any) -> Any:
