@@ -77,7 +77,7 @@ def owner_choices(review: Review) -> list[tuple[str, str]]:
     found = [("", "—")]
     for user in users:
         if queries.may_be_owner(user, review):
-            found.append((str(user.pk), str(user.get_full_name() or user.email)))
+            found.append((str(user.pk), str(user)))
     return found
 
 

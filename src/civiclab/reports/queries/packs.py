@@ -182,9 +182,7 @@ def _spec_hash(spec: dict[str, Any]) -> str:
 
 
 def _person(user: Any) -> str:
-    if user is None:
-        return ""
-    return str(user.get_full_name() or user.email) if hasattr(user, "get_full_name") else str(user)
+    return "" if user is None else str(user)
 
 
 def item_dict(item: ReviewDecision | ReviewAction) -> dict[str, Any]:
