@@ -68,3 +68,28 @@ def team_review(world: World, **fields: Any) -> Review:
         title=fields.pop("title", "Team T monthly"), cadence=fields.pop("cadence", "monthly"),
         **fields,
     )  # fmt: skip
+
+
+def pdf_objects(content: bytes) -> bytes:
+    """The PDF's bytes with every Flate stream inflated (objects may sit in compressed object
+    streams, so a tag is searched for in both)."""
+    import re
+    import zlib
+
+    inflated = [content]
+    for match in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", content, re.S):
+        try:
+            inflated.append(zlib.decompress(match.group(1)))
+        except zlib.error:
+            continue
+    return b"\n".join(inflated)
+
+
+def assert_tagged(content: bytes, language: str) -> None:
+    """A tagged PDF/UA-1 document in ``language``: structure tree, marked content, the
+    language and the PDF/UA identification in its metadata."""
+    assert content.startswith(b"%PDF")
+    objects = pdf_objects(content)
+    for tag in (b"/StructTreeRoot", b"/MarkInfo", b"/Lang", b"pdfuaid:part"):
+        assert tag in objects, tag
+    assert f"/Lang ({language}".encode() in objects or f"/Lang({language}".encode() in objects

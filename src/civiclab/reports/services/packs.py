@@ -20,7 +20,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civiclab.audit.services import record
-from civiclab.core.errors import DomainError
 from civiclab.network.models import City, Cohort, Team
 from civiclab.reports.models.packs import (
     CADENCES,
@@ -44,11 +43,6 @@ from civiclab.reports.rules.packs import next_meeting
 
 # A meeting date more than this far from today is a typo, not a plan.
 DATE_RANGE = dt.timedelta(days=3 * 366)
-
-
-class PdfNotReady(DomainError):
-    status = 409
-    code = "pdf_not_ready"
 
 
 def _check_writer(by: Any, review: Review) -> None:
