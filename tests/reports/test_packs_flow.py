@@ -109,3 +109,32 @@ def test_another_citys_private_solution_is_never_in_a_pack(world: World, tmp_pat
     city_titles = [s["title"] for s in prepare_pack(city_review)["solutions"]]
     # City-visible work of A; Team U's team-private solution belongs in U's own review.
     assert city_titles == ["Blight squad"]
+
+
+def test_no_query_storm(world: World, tmp_path: Path) -> None:
+    """GIVEN a pack WHEN its scope grows by more solutions with indicators, risks and
+    milestones THEN preparing it takes the same number of queries (cached results read at
+    once)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from civiclab.portfolio.models import SolutionIndicator
+    from tests.portfolio import factories as pf
+
+    solution = team_solution(world, tmp_path)
+    review = team_review(world)
+    prepare_pack(review)  # computes and caches the indicator's results
+    with CaptureQueriesContext(connection) as one:
+        prepare_pack(review)
+    link = SolutionIndicator.objects.get(solution=solution)
+    for n in range(4):
+        more = pf.solution(solution.challenge, title=f"More {n}")
+        SolutionIndicator.objects.create(solution=more, indicator=link.indicator)
+        pf.risk(more, title=f"Risk {n}")
+        pf.milestone(more, title=f"Late {n}", due_on=timezone.localdate() - dt.timedelta(days=2))
+    with CaptureQueriesContext(connection) as five:
+        pack = prepare_pack(review)
+    assert len(pack["solutions"]) == 5
+    assert len(five.captured_queries) == len(one.captured_queries), [
+        q["sql"][:120] for q in five.captured_queries
+    ]

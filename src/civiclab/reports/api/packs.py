@@ -5,8 +5,6 @@ asked with a 202, polled, fetched).
 A review the caller does not read is a 404, like one that does not exist; one they read but
 may not write is a 403."""
 
-from __future__ import annotations
-
 from typing import Any
 
 from django.http import Http404, HttpResponse

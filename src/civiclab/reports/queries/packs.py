@@ -165,9 +165,9 @@ def solutions_in_scope(review: Review) -> QuerySet[Solution]:
     """The live solutions the review covers, as its audience sees them."""
     solutions = visible(Solution, Audience(review)).exclude(stage="stopped")
     if review.scope == TEAM:
-        solutions = solutions.filter(team_id=review.team_id)
+        solutions = solutions.filter(team_id=review.team_id or 0)
     elif review.scope == CITY:
-        solutions = solutions.filter(city_id=review.city_id)
+        solutions = solutions.filter(city_id=review.city_id or 0)
     else:
         solutions = solutions.filter(city_id__in=_cohort_cities(review.cohort_id or 0))
     return solutions.select_related("city", "team", "owner").order_by("city__name", "title", "pk")
@@ -266,14 +266,13 @@ def prepare_pack(
     ids = [s.pk for s in solutions]
 
     targets: dict[int, list[SolutionIndicator]] = defaultdict(list)
-    links = (
+    links = list(
         SolutionIndicator.objects.filter(
             solution_id__in=ids, indicator__in=visible_indicators(audience).values("pk")
         )
         .select_related("indicator", "indicator__dataset", "indicator__dataset__city")
         .order_by("solution_id", "pk")
     )
-    links = list(links)
     for link in links:
         targets[link.solution_id].append(link)
     cached: dict[tuple[int, int | None, str], dict[str, Any]] = {}
@@ -303,7 +302,7 @@ def prepare_pack(
         newest.setdefault(result.plan_id, result)
     evaluations: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for plan in plans:
-        result = newest.get(plan.pk)
+        latest = newest.get(plan.pk)
         evaluations[plan.solution_id].append(
             {
                 "id": plan.pk,
@@ -311,8 +310,8 @@ def prepare_pack(
                 "design": plan.design,
                 "locked": plan.is_locked,
                 "analysis_date": plan.analysis_date.isoformat() if plan.analysis_date else None,
-                "state": result.state if result is not None else "none",
-                "strength": result.strength if result is not None else "",
+                "state": latest.state if latest is not None else "none",
+                "strength": latest.strength if latest is not None else "",
             }
         )
     applications = visible_applications(audience).filter(solution_id__in=ids)
