@@ -38,6 +38,8 @@ KINDS = ["blight", "litter", "potholes", "lights", "graffiti", "noise", "water",
 
 
 def build(tmp: Path) -> Any:
+    from django.utils import timezone
+
     from civiclab.datasets import services as datasets
     from civiclab.indicators import services as indicators
     from civiclab.network.models import City, Network, Team
@@ -62,9 +64,11 @@ def build(tmp: Path) -> Any:
     dataset = datasets.import_file(
         None, city, "Service reports", path, path.name, datasets.ImportOptions(visibility="city")
     ).dataset
-    challenge = Challenge.objects.create(city=city, team=team, title="Service quality",
-                                         problem_statement="Slow fixes.", visibility="city")  # fmt: skip
-    today = dt.date.today()
+    challenge = Challenge.objects.create(
+        city=city, team=team, title="Service quality", problem_statement="Slow fixes.",
+        visibility="city",
+    )  # fmt: skip
+    today = timezone.localdate()
     solutions = []
     for s in range(SOLUTIONS):
         solution = Solution.objects.create(
