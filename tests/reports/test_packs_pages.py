@@ -161,3 +161,33 @@ def test_the_pdf_in_french_is_tagged(
         .status_code
         == 404
     )
+
+
+def test_creating_a_review_from_the_form(world: World) -> None:
+    client = as_user(world.user("team_member"))
+    form = client.get("/delivery/reviews/new/")
+    assert form.status_code == 200 and "Team T" in body(form)
+    day = timezone.localdate().isoformat()
+    made = client.post("/delivery/reviews/new/", {
+        "title": "T weekly", "scope": "team", "team": str(world.team.pk), "cadence": "weekly",
+        "next_meeting_on": day,
+    })  # fmt: skip
+    assert made.status_code == 302, body(made)
+    # Another team's review: refused on the form, beside the scope.
+    refused = client.post("/delivery/reviews/new/", {
+        "title": "U weekly", "scope": "team", "team": str(world.other_team.pk),
+        "cadence": "weekly", "next_meeting_on": day,
+    })  # fmt: skip
+    assert refused.status_code == 200 and "You may not create a review" in body(refused)
+    # A scope without its object.
+    missing = client.post("/delivery/reviews/new/", {
+        "title": "Nothing", "scope": "city", "cadence": "weekly", "next_meeting_on": day,
+    })  # fmt: skip
+    assert "Choose a team, a city or a cohort" in body(missing)
+    # A viewer may not create a city's review.
+    viewer = as_user(world.user("viewer")).post("/delivery/reviews/new/", {
+        "title": "A", "scope": "city", "city": str(world.city.pk), "cadence": "weekly",
+        "next_meeting_on": day,
+    })  # fmt: skip
+    assert viewer.status_code == 200 and "T weekly" not in body(viewer)
+    assert "Select a valid choice" in body(viewer) or "You may not create" in body(viewer)
