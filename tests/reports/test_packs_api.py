@@ -94,6 +94,8 @@ def test_bad_input_and_refusals(world: World, tmp_path: Path) -> None:
         {"actions": [{"text": "a"}] * 51},
         {"done_actions": [2**40]},
         {"surprise": 1},
+        {"notes": "nul \u0000 here"},
+        {"actions": [{"text": "nul \u0000"}]},
     ]
     for payload in cases:
         answer = _post(member, f"{url}/meetings", payload)

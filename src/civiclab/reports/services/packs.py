@@ -45,6 +45,12 @@ from civiclab.reports.rules.packs import next_meeting
 DATE_RANGE = dt.timedelta(days=3 * 366)
 
 
+def _refuse_nul(name: str, text: str) -> None:
+    # PostgreSQL stores no NUL character in text: refused here rather than failing there.
+    if "\x00" in text:
+        raise ValidationError({name: _("The text holds a NUL character.")})
+
+
 def _check_writer(by: Any, review: Review) -> None:
     if by is None:
         return
@@ -87,6 +93,7 @@ def create_review(
 ) -> Review:
     """A new recurring review of ``team``, ``city`` (its portfolio) or ``cohort``."""
     title = (title or "").strip()
+    _refuse_nul("title", title)
     errors: dict[str, str] = {}
     if not title:
         errors["title"] = _("Give the review a title.")
@@ -133,6 +140,7 @@ def _items(review: Review, items: Any, name: str) -> list[dict[str, Any]]:
     for n, item in enumerate(items, start=1):
         item = item if isinstance(item, dict) else {}
         text = str(item.get("text") or "").strip()
+        _refuse_nul(name, text)
         if not text:
             raise ValidationError({name: _("Item %(n)d has no text.") % {"n": n}})
         if len(text) > ITEM_TEXT_LIMIT:
@@ -197,6 +205,7 @@ def hold_meeting(
     today = timezone.localdate()
     held_on = _check_date("held_on", held_on or today, today)
     notes = (notes or "").strip()
+    _refuse_nul("notes", notes)
     if len(notes) > NOTES_LIMIT:
         raise ValidationError({"notes": _("At most %(n)d characters.") % {"n": NOTES_LIMIT}})
     new_decisions = _items(review, decisions, "decisions")
