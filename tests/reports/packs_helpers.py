@@ -77,9 +77,11 @@ def pdf_objects(content: bytes) -> bytes:
     import zlib
 
     inflated = [content]
-    for match in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", content, re.S):
+    for match in re.finditer(rb"stream\r?\n", content):
+        # Each Flate stream decompressed from its first byte to its own end (whatever bytes
+        # it holds, a line end included: a regex up to "endstream" could cut it short).
         try:
-            inflated.append(zlib.decompress(match.group(1)))
+            inflated.append(zlib.decompressobj().decompress(content[match.end() :]))
         except zlib.error:
             continue
     return b"\n".join(inflated)
