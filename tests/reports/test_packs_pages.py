@@ -191,3 +191,55 @@ def test_creating_a_review_from_the_form(world: World) -> None:
     })  # fmt: skip
     assert viewer.status_code == 200 and "T weekly" not in body(viewer)
     assert "Select a valid choice" in body(viewer) or "You may not create" in body(viewer)
+
+
+def test_marking_a_carried_item_done(world: World, tmp_path: Path) -> None:
+    solution = team_solution(world, tmp_path)
+    review = team_review(world)
+    meeting = services.hold_meeting(
+        None, review, decisions=[{"text": "Extend", "solution": solution.pk}],
+        actions=[{"text": "Book dates"}],
+    )  # fmt: skip
+    action, decision = meeting.actions.get(), meeting.decisions.get()
+    url = f"/delivery/reviews/{review.pk}/actions/{action.pk}/done/"
+    assert as_user(world.user("viewer")).post(url).status_code == 404
+    client = as_user(world.user("team_member"))
+    assert client.get(url).status_code == 405
+    done = client.post(url, HTTP_HX_REQUEST="true")
+    assert done.status_code == 200 and 'class="review-item done"' in body(done)
+    action.refresh_from_db()
+    assert action.done_on == timezone.localdate()
+    later = client.post(f"/delivery/reviews/{review.pk}/decisions/{decision.pk}/done/")
+    assert later.status_code == 302
+    page = body(client.get(f"/delivery/reviews/{review.pk}/"))
+    # The done action is no longer carried; the last meeting's decision stays, shown done.
+    assert "Book dates" not in page
+    assert 'class="review-item done" id="review-decision-' in page
+    # Another review's item is not found through this one.
+    other = services.create_review(
+        world.user("member"), scope="city", city=world.city, title="A portfolio",
+        cadence="monthly", next_meeting_on=timezone.localdate(),
+    )  # fmt: skip
+    wrong = client.post(f"/delivery/reviews/{other.pk}/actions/{action.pk}/done/")
+    assert wrong.status_code == 404
+
+
+def test_a_pdf_that_fails_says_why(
+    world: World, tmp_path: Path, monkeypatch: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from civiclab.reports.models import packs as models
+
+    team_solution(world, tmp_path)
+    review = team_review(world)
+    monkeypatch.setattr(models, "PDF_LIMIT_BYTES", 100)
+    monkeypatch.setattr(services, "PDF_LIMIT_BYTES", 100)
+    client = as_user(world.user("team_member"))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/delivery/reviews/{review.pk}/pdf/")
+    job = PackPdf.objects.get()
+    assert job.state == "failed" and "larger than" in job.error
+    page = body(client.get(f"/delivery/reviews/{review.pk}/pdf/{job.pk}/"))
+    assert "could not be rendered" in page
+    assert client.get(f"/delivery/reviews/{review.pk}/pdf/{job.pk}/download/").status_code == 404
+    api = client.get(f"/api/v1/reports/reviews/{review.pk}/pdf/{job.pk}/download")
+    assert api.status_code == 409 and api.json()["error"]["code"] == "pdf_not_ready"
