@@ -282,6 +282,7 @@ def private(world: World, tmp_path: Path) -> dict[str, list[Any]]:
         "meeting_id": [review_meeting.pk, city_meeting.pk],
         "pdf_id": [pdf.pk],
         "action_id": list(review_meeting.actions.values_list("pk", flat=True)),
+        "decision_id": list(review_meeting.decisions.values_list("pk", flat=True)),
         "slug": [world.city.slug],
         "network_slug": [world.network.slug],
         "cohort_slug": [cohort.slug],

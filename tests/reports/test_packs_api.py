@@ -39,10 +39,16 @@ def test_the_api_round_trip(
     today = timezone.localdate()
     made = _post(client, API, {"scope": "team", "team": world.team.pk, "title": "T monthly",
                                "cadence": "monthly",
-                               "next_meeting_on": today.isoformat()})  # fmt: skip
+                               "next_meeting_on": today.isoformat(),
+                               "owner": world.user("city_admin").pk})  # fmt: skip
     assert made.status_code == 201, made.content
     review_id = made.json()["id"]
     assert made.json()["may_write"] is True
+    assert made.json()["owner"] == str(world.user("city_admin"))
+    wrong_owner = _post(client, API, {"scope": "team", "team": world.team.pk, "title": "X",
+                                      "next_meeting_on": today.isoformat(),
+                                      "owner": world.user("member").pk})  # fmt: skip
+    assert wrong_owner.status_code == 422
     listed = client.get(API).json()
     assert [r["id"] for r in listed["items"]] == [review_id]
     pack = client.get(f"{API}/{review_id}/pack").json()
@@ -64,6 +70,11 @@ def test_the_api_round_trip(
     done = client.post(f"{API}/{review_id}/actions/{action_id}/done")
     assert done.status_code == 200 and done.json()["done_on"] == today.isoformat()
     assert client.get(f"{API}/{review_id}/pack").json()["carried"]["actions"] == []
+    decision_id = meeting["decisions"][0]["id"]
+    closed = client.post(f"{API}/{review_id}/decisions/{decision_id}/done")
+    assert closed.status_code == 200 and closed.json()["done_on"] == today.isoformat()
+    viewer = as_user(world.user("viewer")).post(f"{API}/{review_id}/decisions/{decision_id}/done")
+    assert viewer.status_code == 404
     # The PDF: 202, then its state, then the bytes.
     with django_capture_on_commit_callbacks(execute=True):
         asked = _post(client, f"{API}/{review_id}/pdf", {"language": "fr"})

@@ -17,7 +17,13 @@ from civiclab.core.api import ERRORS, READ_ERRORS, ErrorResponse, Id, Page
 from civiclab.core.errors import DomainError
 from civiclab.network.models import City, Cohort, Team
 from civiclab.network.queries import visible_cities, visible_cohorts, visible_teams
-from civiclab.reports.models.packs import PackPdf, Review, ReviewAction, ReviewMeeting
+from civiclab.reports.models.packs import (
+    PackPdf,
+    Review,
+    ReviewAction,
+    ReviewDecision,
+    ReviewMeeting,
+)
 from civiclab.reports.queries import packs as queries
 from civiclab.reports.schemas.packs import (
     MeetingIn,
@@ -98,6 +104,7 @@ def create_review(request: ApiRequest, payload: ReviewIn, response: HttpResponse
         team=team,
         city=city,
         cohort=cohort,
+        owner=payload.owner,
     )
     response["Location"] = f"/api/v1/reports{REVIEWS}/{review.pk}"
     return Status(201, review_out(_review(request, review.pk), True))
@@ -207,6 +214,25 @@ def close_review_action(request: ApiRequest, review_id: Id, action_id: Id) -> di
         raise Http404
     services.mark_done(request.auth, action)
     return queries.item_dict(action)
+
+
+@router.post(
+    REVIEW + "/decisions/{decision_id}/done",
+    response={200: dict[str, Any], **ERRORS},
+    operation_id="close_review_decision",
+    summary="Mark a carried decision carried out",
+)
+def close_review_decision(request: ApiRequest, review_id: Id, decision_id: Id) -> dict[str, Any]:
+    review = _review(request, review_id)
+    decision = (
+        ReviewDecision.objects.filter(meeting__review=review, pk=decision_id)
+        .select_related("meeting", "meeting__review", "solution", "owner")
+        .first()
+    )
+    if decision is None:
+        raise Http404
+    services.mark_done(request.auth, decision)
+    return queries.item_dict(decision)
 
 
 @router.post(

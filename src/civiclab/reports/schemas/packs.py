@@ -27,6 +27,7 @@ class ReviewIn(InputSchema):
     title: str = Field(min_length=1, max_length=TITLE_LIMIT)
     cadence: Literal["weekly", "monthly", "quarterly"] = "monthly"
     next_meeting_on: dt.date
+    owner: StrictId | None = Field(None, description="A reader of the review (default: you)")
 
 
 class ReviewOut(Schema):
