@@ -207,7 +207,8 @@ def meeting_detail(request: HttpRequest, review_id: int, meeting_id: int) -> Htt
             "meeting": meeting,
             "decisions": list(meeting.decisions.select_related(*related)),
             "actions": list(meeting.actions.select_related(*related)),
-            "may_write": queries.may_write(request.user, review),
+            # A frozen pack is shown as it was: its items are closed on the review's page.
+            "may_write": False,
             "live": False,
         },
     )
