@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from io import StringIO
 from pathlib import Path
 from typing import Any
 
@@ -154,7 +155,18 @@ def test_the_command_line_writes_the_pdf(world: World, tmp_path: Path) -> None:
                  "--language", "fr")  # fmt: skip
     content = target.read_bytes()
     assert_tagged(content, "fr")
+    out = StringIO()
+    call_command("reports", "pack", "--team", world.team.slug, "--json", stdout=out)
+    printed = json.loads(out.getvalue())
+    assert printed["review"]["title"] == "Team T monthly" and printed["summary"]["indicators"] == 1
     with pytest.raises(CommandError, match="No team"):
         call_command("reports", "pack", "--team", "nope")
+    from tests.factories import TeamFactory
+
+    TeamFactory(city=world.other_city, slug=world.team.slug, name="B's team")
+    with pytest.raises(CommandError, match="Several cities"):
+        call_command("reports", "pack", "--team", world.team.slug)
+    call_command("reports", "pack", "--team", world.team.slug, "--city", world.city.slug,
+                 stdout=StringIO())  # fmt: skip
     with pytest.raises(CommandError, match="No folder"):
         call_command("reports", "pack", "--team", world.team.slug, "--pdf", "/nonexistent/x.pdf")
