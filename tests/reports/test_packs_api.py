@@ -169,4 +169,7 @@ def test_the_command_line_writes_the_pdf(world: World, tmp_path: Path) -> None:
     call_command("reports", "pack", "--team", world.team.slug, "--city", world.city.slug,
                  stdout=StringIO())  # fmt: skip
     with pytest.raises(CommandError, match="No folder"):
-        call_command("reports", "pack", "--team", world.team.slug, "--pdf", "/nonexistent/x.pdf")
+        call_command(
+            "reports", "pack", "--team", world.team.slug, "--city", world.city.slug,
+            "--pdf", "/nonexistent/x.pdf",
+        )  # fmt: skip
