@@ -98,6 +98,9 @@ NAMES = (
     "zqsecret thread",  # exchange: a discussion on the team-only challenge
     "zqsecret post",
     "zqsecret fork",  # exchange: a team-only copy of another city's shared challenge
+    "zqsecret review",  # reports: team T's review, its meeting's decision and action
+    "zqsecret decision",
+    "zqsecret action",
 )
 # Seen by none of the audited people, nor by the control of team T: a convening of a cohort
 # whose only city is C. The cohort's member is its control (their city's meetings are theirs).
@@ -254,7 +257,32 @@ def private(world: World, tmp_path: Path) -> dict[str, list[Any]]:
     meeting = convening(world.network, "Zqsecret convening", kind="cohort_meeting", cohort=cohort)
     objects += [shared, fork, metric, meeting, thread, post]
     world.users["cohort_member"] = MembershipFactory(city=city_c, role="member").user
+    # reports: team T's review (its pack holds the team-only solution), a held meeting with a
+    # decision and an action, and its PDF; and city A's portfolio review, which city A's members
+    # read and whose pack must leave the team-only solution out.
+    from civiclab.reports.models.packs import PackPdf
+    from civiclab.reports.services import packs as reports_packs
+
+    review = reports_packs.create_review(
+        None, scope="team", team=world.team, title="Zqsecret review", cadence="monthly",
+        next_meeting_on=timezone.localdate(),
+    )  # fmt: skip
+    review_meeting = reports_packs.hold_meeting(
+        None, review, decisions=[{"text": "Zqsecret decision", "solution": solution.pk}],
+        actions=[{"text": "Zqsecret action", "solution": solution.pk}],
+    )  # fmt: skip
+    city_review = reports_packs.create_review(
+        None, scope="city", city=world.city, title="City A portfolio", cadence="monthly",
+        next_meeting_on=timezone.localdate(),
+    )  # fmt: skip
+    city_meeting = reports_packs.hold_meeting(None, city_review)
+    pdf = PackPdf.objects.create(review=review, state="done", content=b"%PDF-1.7 zqsecret")
     return {
+        "review_id": [review.pk, city_review.pk],
+        "meeting_id": [review_meeting.pk, city_meeting.pk],
+        "pdf_id": [pdf.pk],
+        "action_id": list(review_meeting.actions.values_list("pk", flat=True)),
+        "decision_id": list(review_meeting.decisions.values_list("pk", flat=True)),
         "slug": [world.city.slug],
         "network_slug": [world.network.slug],
         "cohort_slug": [cohort.slug],
