@@ -1,7 +1,42 @@
-"""dashboard: the links and panels this area puts on lower apps' pages (core.page_links)."""
+"""dashboard: the status panel on a solution's page (proposal, reason, override and form)."""
 
 from __future__ import annotations
 
+from typing import Any
+
+
+def _may_edit(solution: Any, user: Any) -> bool:
+    from civiclab.core.permissions import Action
+    from civiclab.core.scoping import user_can
+
+    return user_can(user, Action.EDIT, solution)
+
+
+def panel_context(solution: Any, user: Any) -> dict[str, Any] | None:
+    from civiclab.reports.forms.dashboard import OverrideForm
+    from civiclab.reports.queries.status import status_label, statuses_of
+
+    status = statuses_of([solution], user)[solution.pk]
+    may_edit = _may_edit(solution, user)
+    return {
+        "solution": solution,
+        "status": status,
+        "proposed_label": status_label(status.proposed),
+        "may_edit": may_edit,
+        "form": OverrideForm(initial={"status": status.status}) if may_edit else None,
+    }
+
 
 def register() -> None:
-    """Called once from ReportsConfig.ready()."""
+    """Declare the solution page's status panel."""
+    from civiclab.core.page_links import PagePanel, contribute_panel
+
+    contribute_panel(
+        "solution",
+        PagePanel(
+            key="reports_status",
+            template="reports/dashboard/status_panel.html",
+            context=panel_context,
+            order=10,
+        ),
+    )
