@@ -1,0 +1,139 @@
+"""The dashboard: what needs attention, scoped; the network view; the API; French; queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from tests.clients import as_user
+from tests.permission_matrix import api_headers
+from tests.portfolio import factories as pf
+from tests.world import World
+
+pytestmark = pytest.mark.django_db
+
+TODAY = timezone.localdate()
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache() -> None:
+    cache.clear()
+
+
+def seed(world: World, tag: str = "") -> None:
+    """City A: a slipping milestone, one due soon, a high open risk, a decision due; city B
+    (same network) a private solution with the same kinds of items."""
+    challenge = pf.challenge(world.city, title=f"Blight{tag}")
+    solution = pf.solution(
+        challenge,
+        title=f"Blight squad{tag}",
+        stage="deliver",
+        end_date=TODAY + dt.timedelta(days=5),
+    )
+    pf.milestone(solution, title=f"Survey districts{tag}", due_on=TODAY - dt.timedelta(days=9))
+    pf.milestone(solution, title=f"First demolitions{tag}", due_on=TODAY + dt.timedelta(days=3))
+    pf.risk(solution, title=f"Owners sue{tag}", likelihood=4, impact=4)
+    pf.update(solution, body=f"Districts surveyed{tag}")
+    secret = pf.challenge(world.other_city, visibility="city", title=f"Secret{tag}")
+    hidden = pf.solution(secret, title=f"Hidden squad{tag}", stage="deliver")
+    pf.milestone(hidden, title=f"Hidden milestone{tag}", due_on=TODAY - dt.timedelta(days=2))
+    pf.risk(hidden, title=f"Hidden risk{tag}", likelihood=5, impact=5)
+
+
+def test_member_home_is_the_dashboard(world: World) -> None:
+    seed(world)
+    page = as_user(world.user("member")).get("/").content.decode()
+    assert "Survey districts" in page and "First demolitions" in page
+    assert "Owners sue" in page and "Decisions due" in page and "Blight squad" in page
+    assert "Districts surveyed" in page  # recent activity
+    assert "Hidden" not in page
+    same = as_user(world.user("member")).get("/delivery/").content.decode()
+    assert "Survey districts" in same
+
+
+def test_anonymous_and_no_membership_keep_the_network_home(world: World) -> None:
+    seed(world)
+    for user in (None, world.user("no_membership")):
+        page = as_user(user).get("/").content.decode()
+        assert "Survey districts" not in page
+    assert as_user(None).get("/delivery/").status_code == 302
+
+
+def test_private_object_of_another_city_never_shows_nor_counts(world: World) -> None:
+    seed(world)
+    # city B's admin sees B's dashboard, not A's items; A's member cannot open B's
+    page = as_user(world.user("other_city_admin")).get("/").content.decode()
+    assert "Hidden milestone" in page and "Survey districts" not in page
+    assert as_user(world.user("member")).get("/delivery/?city=city-b").status_code == 200
+    b_for_a = as_user(world.user("member")).get("/delivery/?city=city-b").content.decode()
+    assert "Hidden" not in b_for_a
+    assert as_user(world.user("member")).get("/delivery/?city=city-f").status_code == 404
+    api = as_user(None)
+    data = api.get("/api/v1/reports/dashboard", **api_headers(world.user("member"))).json()
+    assert {i["city"] for i in data["items"]} == {"city-a"}
+    assert not any("Hidden" in i["title"] for i in data["items"])
+    kinds = {i["kind"] for i in data["items"]}
+    assert {"milestone_slipping", "milestone_due", "risk", "decision_due"} <= kinds
+    assert data["total"] == 4
+
+
+def test_network_admin_sees_every_city_counts_scoped(world: World) -> None:
+    seed(world)
+    page = as_user(world.user("network_admin")).get("/").content.decode()
+    assert "City A" in page and "City B" in page and "City F" not in page
+    assert "?city=city-a" in page
+    foreign = as_user(world.user("other_network_admin")).get("/").content.decode()
+    assert "City A" not in foreign
+
+
+def test_team_private_solution_hidden_from_other_team(world: World) -> None:
+    challenge = pf.challenge(world.city, visibility="team", team=world.team, title="Team only")
+    solution = pf.solution(challenge, title="Team squad", stage="deliver")
+    pf.milestone(solution, title="Team milestone", due_on=TODAY - dt.timedelta(days=1))
+    assert "Team milestone" in as_user(world.user("team_member")).get("/").content.decode()
+    assert (
+        "Team milestone" not in as_user(world.user("other_team_member")).get("/").content.decode()
+    )
+
+
+def test_french(world: World) -> None:
+    seed(world)
+    client = as_user(world.user("member"))
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    page = client.get("/delivery/").content.decode()
+    assert "Jalons en retard" in page
+    assert "Le portefeuille en un coup d’œil" in page
+
+
+def test_query_count_is_fixed(world: World) -> None:
+    client = as_user(world.user("member"))
+    seed(world)
+    client.get("/")
+    with CaptureQueriesContext(connection) as few:
+        assert client.get("/").status_code == 200
+    for n in range(6):
+        seed(world, tag=f" {n}")
+    client.get("/")
+    with CaptureQueriesContext(connection) as many:
+        assert client.get("/").status_code == 200
+    assert len(many) == len(few)
+    assert len(many) <= 24
+    admin = as_user(world.user("network_admin"))
+    admin.get("/")
+    with CaptureQueriesContext(connection) as network:
+        assert admin.get("/").status_code == 200
+    assert len(network) <= 20
+
+
+def test_bad_city_is_a_404_not_a_500(world: World) -> None:
+    client = as_user(world.user("member"))
+    assert client.get("/delivery/?city=" + "x" * 5000).status_code == 404
+    headers = api_headers(world.user("member"))
+    assert client.get("/api/v1/reports/dashboard?city=nope", **headers).status_code == 404
+    assert client.get("/api/v1/reports/dashboard?city=" + "x" * 500, **headers).status_code == 422
