@@ -1,4 +1,5 @@
-"""dashboard: the status panel on a solution's page (proposal, reason, override and form)."""
+"""dashboard: the status panel on a solution's page (proposal, reason, override and form),
+and the receivers that start a new dashboard data version when the data it reads change."""
 
 from __future__ import annotations
 
@@ -28,8 +29,12 @@ def panel_context(solution: Any, user: Any) -> dict[str, Any] | None:
 
 
 def register() -> None:
-    """Declare the solution page's status panel."""
+    """Declare the solution page's status panel; subscribe the dashboard's cache to writes."""
+    from django.db.models.signals import m2m_changed, post_delete, post_save
+
     from civiclab.core.page_links import PagePanel, contribute_panel
+    from civiclab.datasets.signals import version_published
+    from civiclab.reports.queries.dashboard import bump_data_version
 
     contribute_panel(
         "solution",
@@ -40,3 +45,6 @@ def register() -> None:
             order=10,
         ),
     )
+    for signal in (post_save, post_delete, m2m_changed):
+        signal.connect(bump_data_version, dispatch_uid=f"reports-dashboard-{id(signal)}")
+    version_published.connect(bump_data_version, dispatch_uid="reports-dashboard-version")

@@ -465,3 +465,39 @@ def _outline_svg(boundary: Any, label: str) -> str:
         rings.append([(x, y) for x, y, *_rest in polygon.exterior.coords])
         rings += [[(x, y) for x, y, *_rest in hole.coords] for hole in polygon.interiors]
     return outline_svg(rings, label)
+
+
+# --- the data version the rendered dashboard is cached under ---------------------------------
+
+VERSION_KEY = "reports:dashboard:data-version"
+# Apps whose rows a dashboard reads: any write to one of their models is a new data version.
+WATCHED_APPS = frozenset(
+    {"portfolio", "indicators", "datasets", "funding", "geo", "network", "reports", "audit"}
+)
+PAGE_SECONDS = 60  # a safety net: a write another process made shows within a minute
+
+
+def data_version() -> str:
+    """An opaque token that changes whenever data a dashboard reads changes (in this process,
+    and in any process sharing the cache)."""
+    import uuid
+
+    from django.core.cache import cache
+
+    token = cache.get(VERSION_KEY)
+    if token is None:
+        token = uuid.uuid4().hex
+        cache.add(VERSION_KEY, token, None)
+        token = cache.get(VERSION_KEY, token)
+    return str(token)
+
+
+def bump_data_version(sender: Any = None, **_kwargs: Any) -> None:
+    """Receiver of post_save / post_delete / m2m_changed: a watched app's row changed."""
+    import uuid
+
+    from django.core.cache import cache
+
+    label = getattr(getattr(sender, "_meta", None), "app_label", None)
+    if sender is None or label in WATCHED_APPS:
+        cache.set(VERSION_KEY, uuid.uuid4().hex, None)

@@ -3,16 +3,23 @@ status override of a solution."""
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import path
+from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.views.decorators.http import require_POST
 
+from civiclab.core.scoping import actor_for
 from civiclab.network.models import City
 from civiclab.portfolio.models import Solution
 from civiclab.portfolio.queries import visible
@@ -21,6 +28,8 @@ from civiclab.reports.queries import dashboard as queries
 from civiclab.reports.services.dashboard import override_status
 
 CITY_SLUG_LIMIT = 100
+CONTENT = "reports/dashboard/content.html"
+NO_CITY = "-"  # cached for a user who belongs to no city
 
 
 def dashboard_context(request: HttpRequest) -> dict[str, Any] | None:
@@ -76,11 +85,44 @@ def city_context(user: Any, city: City, cities: list[City]) -> dict[str, Any]:
     }
 
 
+def dashboard_html(request: HttpRequest) -> SafeString | None:
+    """The dashboard's content for ``request.user`` (None: they belong to no city), rendered
+    once per data version, user, city asked for, language, time zone and day."""
+    user = request.user
+    grants = hashlib.sha1(repr(actor_for(user).grants).encode()).hexdigest()
+    wanted = request.GET.get("city", "")[:CITY_SLUG_LIMIT]
+    key = (
+        "reports:dashboard:"
+        + hashlib.sha1(
+            "|".join(
+                (
+                    queries.data_version(),
+                    str(user.pk),
+                    grants,
+                    wanted,
+                    get_language() or "",
+                    timezone.get_current_timezone_name(),
+                    str(timezone.localdate()),
+                )
+            ).encode()
+        ).hexdigest()
+    )
+    cached = cache.get(key)
+    if cached is not None:
+        return None if cached == NO_CITY else mark_safe(cached)
+    context = dashboard_context(request)
+    html = NO_CITY if context is None else render_to_string(CONTENT, context, request=request)
+    cache.set(key, html, queries.PAGE_SECONDS)
+    return None if context is None else mark_safe(html)
+
+
 def dashboard(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    context = dashboard_context(request)
-    return render(request, "reports/dashboard/page.html", context or {"empty": True})
+    html = dashboard_html(request)
+    return render(
+        request, "reports/dashboard/page.html", {"dashboard_html": html, "empty": html is None}
+    )
 
 
 @login_required
