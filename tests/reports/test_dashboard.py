@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -153,3 +155,52 @@ def test_bad_city_is_a_404_not_a_500(world: World) -> None:
     headers = api_headers(world.user("member"))
     assert client.get("/api/v1/reports/dashboard?city=nope", **headers).status_code == 404
     assert client.get("/api/v1/reports/dashboard?city=" + "x" * 500, **headers).status_code == 422
+
+
+def test_city_boundary_is_drawn_and_private_boundary_is_not(world: World, tmp_path: Path) -> None:
+    from civiclab.datasets import services as datasets
+    from civiclab.geo.services import attach_boundary
+
+    ring = [[-88.15, 30.65], [-88.05, 30.65], [-88.05, 30.75], [-88.15, 30.75], [-88.15, 30.65]]
+    feature = {"type": "Feature", "properties": {"Name": "All"},
+               "geometry": {"type": "Polygon", "coordinates": [ring]}}  # fmt: skip
+    path = tmp_path / "areas.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}))
+    areas = datasets.import_file(
+        None, world.city, "Areas", path, path.name, datasets.ImportOptions()
+    ).dataset
+    areas.visibility, areas.team = "team", world.team
+    areas.save()
+    attach_boundary(None, areas, "Name")
+    seen = as_user(world.user("team_member")).get("/").content.decode()
+    assert 'class="city-outline"' in seen and "<path d=" in seen
+    unseen = as_user(world.user("other_team_member")).get("/").content.decode()
+    assert 'class="city-outline"' not in unseen
+
+
+def test_funding_deadline_and_stale_data(world: World, tmp_path: Path) -> None:
+    from civiclab.datasets import services as datasets
+    from civiclab.datasets.models import DatasetVersion
+    from tests.funding.pipeline_factories import application
+
+    application(world.city, title="Blight grant", deadline=TODAY + dt.timedelta(days=10))
+    application(world.other_city, title="Hidden grant", deadline=TODAY + dt.timedelta(days=10))
+    application(world.city, title="Far grant", deadline=TODAY + dt.timedelta(days=90))
+    path = tmp_path / "notices.csv"
+    path.write_text("id,opened\n1,2025-01-01\n")
+    notices = datasets.import_file(
+        None, world.city, "Notices", path, path.name, datasets.ImportOptions()
+    ).dataset
+    notices.update_frequency = "monthly"
+    notices.save()
+    DatasetVersion.objects.filter(pk=notices.current_version_id).update(
+        created_at=timezone.now() - dt.timedelta(days=70)
+    )
+    cache.clear()
+    data = as_user(None).get("/api/v1/reports/dashboard", **api_headers(world.user("member")))
+    found = {(i["kind"], i["title"]) for i in data.json()["items"]}
+    assert ("funding_deadline", "Blight grant") in found
+    assert ("stale_data", "Notices") in found
+    assert not any(title in ("Hidden grant", "Far grant") for _k, title in found)
+    page = as_user(world.user("member")).get("/").content.decode()
+    assert "Blight grant" in page and "update overdue" in page

@@ -406,12 +406,13 @@ def network_rows(user: Any, cities: list[City], today: dt.date | None = None) ->
 
 
 OUTLINE_SECONDS = 7 * 24 * 3600
-OUTLINE_POINTS = 400  # at most about this many points in the simplified outline
+OUTLINE_POINTS = 400  # simplified to about 1/400 of the boundary's extent
+OUTLINE_SHAPES = 500  # at most this many areas drawn
 
 
 def outline(user: Any, city: City) -> SafeString:
-    """The city's first boundary layer ``user`` may see, as an inline SVG outline ('' when
-    there is none), cached per boundary dataset version."""
+    """The city's first boundary layer ``user`` may see, its areas drawn as an inline SVG
+    outline ('' when there is none), cached per boundary dataset version."""
     from django.core.cache import cache
 
     from civiclab.geo.queries import boundaries_of
@@ -454,16 +455,14 @@ def _outline_svg(boundary: Any, label: str) -> str:
     shapes = shapes[~shapely.is_missing(shapes)]
     if not len(shapes):
         return ""
-    whole = shapely.union_all(shapely.make_valid(shapes))
-    west, south, east, north = whole.bounds
-    tolerance = max(east - west, north - south) / OUTLINE_POINTS * 2
-    whole = shapely.simplify(whole, tolerance, preserve_topology=True)
+    shapes = shapes[:OUTLINE_SHAPES]
+    west, south, east, north = shapely.total_bounds(shapes)
+    tolerance = max(east - west, north - south) / OUTLINE_POINTS
     rings = []
-    for polygon in getattr(whole, "geoms", [whole]):
-        if polygon.geom_type != "Polygon":
-            continue
-        rings.append([(x, y) for x, y, *_rest in polygon.exterior.coords])
-        rings += [[(x, y) for x, y, *_rest in hole.coords] for hole in polygon.interiors]
+    for shape in shapely.simplify(shapes, tolerance, preserve_topology=True):
+        for polygon in getattr(shape, "geoms", [shape]):
+            if polygon.geom_type == "Polygon" and not polygon.is_empty:
+                rings.append([(x, y) for x, y, *_rest in polygon.exterior.coords])
     return outline_svg(rings, label)
 
 

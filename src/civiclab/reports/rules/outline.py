@@ -1,4 +1,5 @@
-"""PURE: a city's boundary as a small inline SVG outline (no tiles, works offline).
+"""PURE: a city's boundary (its areas' rings) as a small inline SVG outline (no tiles,
+works offline).
 
 Rings of (longitude, latitude) are drawn in an equirectangular projection, x scaled by the
 cosine of the middle latitude so shapes keep their proportions at city scale; the caller
@@ -36,5 +37,5 @@ def outline_svg(rings: list[Ring], label: str, width: int = 240, pad: float = 4.
     return (
         f'<svg class="city-outline" role="img" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">'
-        f'<title>{escape(label)}</title><path fill-rule="evenodd" d="{" ".join(paths)}"/></svg>'
+        f'<title>{escape(label)}</title><path d="{" ".join(paths)}"/></svg>'
     )
