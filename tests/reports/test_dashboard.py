@@ -86,9 +86,14 @@ def test_private_object_of_another_city_never_shows_nor_counts(world: World) -> 
 
 
 def test_network_admin_sees_every_city_counts_scoped(world: World) -> None:
+    from tests.factories import CohortFactory
+
     seed(world)
+    cohort = CohortFactory(network=world.network, name="Blight cohort")
+    cohort.cities.add(world.city)
     page = as_user(world.user("network_admin")).get("/").content.decode()
     assert "City A" in page and "City B" in page and "City F" not in page
+    assert "Blight cohort" in page and "chip-at_risk" in page
     assert "?city=city-a" in page
     foreign = as_user(world.user("other_network_admin")).get("/").content.decode()
     assert "City A" not in foreign

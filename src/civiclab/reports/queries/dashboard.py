@@ -500,3 +500,26 @@ def bump_data_version(sender: Any = None, **_kwargs: Any) -> None:
     label = getattr(getattr(sender, "_meta", None), "app_label", None)
     if sender is None or label in WATCHED_APPS:
         cache.set(VERSION_KEY, uuid.uuid4().hex, None)
+
+
+@dataclass
+class CohortRow:
+    """One cohort on the network admin's dashboard: the sums of its cities' rows."""
+
+    name: str
+    cities: int
+    total: int
+    statuses: dict[str, int]
+
+
+def cohort_rows(rows: list[CityRow]) -> list[CohortRow]:
+    """The cities' rows summed per cohort (a city in two cohorts counts in both), by name."""
+    found: dict[str, CohortRow] = {}
+    for row in rows:
+        for name in row.cohorts:
+            cohort = found.setdefault(name, CohortRow(name, 0, 0, {}))
+            cohort.cities += 1
+            cohort.total += row.total
+            for status, n in row.statuses.items():
+                cohort.statuses[status] = cohort.statuses.get(status, 0) + n
+    return [found[name] for name in sorted(found)]

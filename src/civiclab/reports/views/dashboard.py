@@ -47,9 +47,11 @@ def dashboard_context(request: HttpRequest) -> dict[str, Any] | None:
     if not cities:
         return None
     if network_view:
+        rows = queries.network_rows(user, cities)
         return {
             "network_view": True,
-            "rows": queries.network_rows(user, cities),
+            "rows": rows,
+            "cohorts": queries.cohort_rows(rows),
             "labels": queries.kind_labels(),
         }
     return city_context(user, cities[0], cities)
