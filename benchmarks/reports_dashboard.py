@@ -5,9 +5,11 @@ Target (issue 15): median under 30 ms and p95 under 100 ms for one client. Seeds
 ``CIVICLAB_DATABASE_URL`` names), then times ``GET /`` (the member's home is the dashboard)
 and ``GET /delivery/`` through Django's test client — the whole request through the
 middleware, templates included, no network — ``--requests`` times each after one warm-up
-request: "warm" with the rendered dashboard cached for the data version (the usual case:
-the cache is emptied only by a write), "cold" with every cache emptied before each request
-(the indicator readings, statuses and boundary outline computed again).
+request: "warm" with the rendered dashboard cached for the data version (the usual case),
+"written" with a new data version before each request (as after any write: the page is
+computed again from the database; the indicator readings and the boundary outline stay cached
+under their own versions), "empty" with every cache emptied before each request (readings
+and outline computed again too; a quarter as many requests).
 
     uv run python benchmarks/reports_dashboard.py [--requests 200]
 """
@@ -31,13 +33,17 @@ WHO = {
 }
 
 
-def timings(client: object, url: str, requests: int, cold: bool = False) -> list[float]:
+def timings(client: object, url: str, requests: int, mode: str = "warm") -> list[float]:
     from django.core.cache import cache
+
+    from civiclab.reports.queries.dashboard import bump_data_version
 
     took = []
     client.get(url)  # type: ignore[attr-defined]  # warm-up: fills the caches
     for _ in range(requests):
-        if cold:  # every cache emptied: the dashboard computed from the database
+        if mode == "written":  # as after any write: the page computed again, readings cached
+            bump_data_version()
+        elif mode == "empty":  # every cache emptied: readings, statuses, outline computed again
             cache.clear()
         start = time.perf_counter()
         response = client.get(url)  # type: ignore[attr-defined]
@@ -74,17 +80,22 @@ def main() -> None:
                 continue
             client = Client(HTTP_HOST="localhost")
             client.force_login(user)
-            for url, cold in (("/", False), ("/delivery/", False), ("/", True)):
-                took = timings(client, url, args.requests, cold)
-                if cold:
+            for url, mode, count in (
+                ("/", "warm", args.requests),
+                ("/delivery/", "warm", args.requests),
+                ("/", "written", args.requests),
+                ("/", "empty", max(20, args.requests // 4)),
+            ):
+                took = timings(client, url, count, mode)
+                if mode != "warm":
                     cache.clear()
                 with CaptureQueriesContext(connection) as queries:
                     client.get(url)
                 p95 = statistics.quantiles(took, n=20)[-1]
                 print(
-                    f"{who:<18} {url:<11} {'cold' if cold else 'warm'} "
+                    f"{who:<18} {url:<11} {mode:<8} "
                     f"median {statistics.median(took):6.1f} ms  p95 {p95:6.1f} ms  "
-                    f"({len(queries)} queries, {args.requests} requests)"
+                    f"({len(queries)} queries, {count} requests)"
                 )
 
 

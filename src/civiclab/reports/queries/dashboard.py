@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from civiclab.core.scoping import actor_for
 from civiclab.datasets.freshness import freshness
@@ -160,7 +161,9 @@ def _milestone_items(user: Any, cities: dict[int, City], today: dt.date) -> list
         url = reverse("portfolio:solution", args=(m.solution_id,))
         if m.due_on < today:
             days = (today - m.due_on).days
-            detail = _("%(solution)s · %(days)s days late") % {"solution": m.solution, "days": days}
+            detail = ngettext(
+                "%(solution)s · %(days)s day late", "%(solution)s · %(days)s days late", days
+            ) % {"solution": m.solution, "days": days}
             items.append(
                 Item("milestone_slipping", m.solution.city_id, m.title, url, detail, m.due_on, days)
             )

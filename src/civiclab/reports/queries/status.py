@@ -63,7 +63,12 @@ def reason_text(proposal: Proposal) -> str:
         return _("Projected to miss its target by the target date: %(indicator)s.") % p
     if code == "milestones_slipping":
         return (
-            _("%(count)s milestones are past due; the oldest, %(milestone)s, by %(days)s days.") % p
+            ngettext(
+                "%(count)s milestones are past due; the oldest, %(milestone)s, by %(days)s day.",
+                "%(count)s milestones are past due; the oldest, %(milestone)s, by %(days)s days.",
+                int(p["days"]),
+            )
+            % p
         )
     if code == "indicator_at_risk":
         return _("Projected to cover only part of the way to its target: %(indicator)s.") % p
