@@ -147,6 +147,8 @@ def test_solution_page_panel_and_form(world: World) -> None:
         f"/delivery/solutions/{solution.pk}/status/", {"status": "on_track", "narrative": ""}
     )
     assert refused.status_code == 400
+    assert "This field is required." in refused.content.decode()
+    assert "<html" in refused.content.decode()
     done = member.post(
         f"/delivery/solutions/{solution.pk}/status/",
         {"status": "on_track", "narrative": "Survey done, app lags"},

@@ -14,7 +14,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
@@ -91,10 +91,11 @@ def dashboard_cities(user: Any) -> tuple[list[City], bool]:
     admin's cities across their networks, or the cities where the user is a member."""
     actor = actor_for(user)
     networks = actor.network_admin_of()
+    ids = {g.city_id for g in actor.grants if g.city_id is not None}
     cities = visible_cities(user).select_related("network")
     if networks:
-        return list(cities.filter(network_id__in=networks).order_by("name")), True
-    ids = {g.city_id for g in actor.grants if g.city_id is not None}
+        mine = cities.filter(Q(network_id__in=networks) | Q(pk__in=ids))
+        return list(mine.order_by("name")), True
     return list(cities.filter(pk__in=ids).order_by("name")), False
 
 

@@ -248,7 +248,8 @@ def _status(solution: Any, proposal: Proposal, override: Any) -> SolutionStatus:
     )
 
 
-def status_of(solution: Any) -> SolutionStatus:
+def status_of(solution: Any, user: Any = None) -> SolutionStatus:
     """The status of one solution the caller may already see (no visibility check here: the
-    caller read ``solution`` through a scoped query)."""
-    return statuses_of([solution])[solution.pk]
+    caller read ``solution`` through a scoped query). Give ``user`` (the reader; an anonymous
+    one for a public page) so that a reason never names an indicator they may not see."""
+    return statuses_of([solution], user)[solution.pk]

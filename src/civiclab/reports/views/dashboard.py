@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -139,8 +139,6 @@ def status_override(request: HttpRequest, pk: int) -> HttpResponse:
             override_status(
                 request.user, solution, form.cleaned_data["status"], form.cleaned_data["narrative"]
             )
-        except PermissionDenied:
-            raise
         except ValidationError as exc:
             for name, errors in exc.message_dict.items():
                 form.add_error(name if name in form.fields else None, errors)
@@ -149,7 +147,7 @@ def status_override(request: HttpRequest, pk: int) -> HttpResponse:
 
         context = panel_context(solution, request.user) or {}
         context["form"] = form
-        return render(request, "reports/dashboard/status_panel.html", context, status=400)
+        return render(request, "reports/dashboard/status_form.html", context, status=400)
     return redirect("portfolio:solution", pk=solution.pk)
 
 
