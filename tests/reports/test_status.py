@@ -57,9 +57,12 @@ def test_proposal_from_a_rising_indicator(world: World, tmp_path: Path) -> None:
     reports = data(world.city, tmp_path, "Blight reports", monthly([5, 6, 7, 8, 9, 10, 11, 12]))
     found = indicator(reports, "Blight count", COUNT)
     portfolio.link_indicator(None, solution, found, 1.0, dt.date(2025, 12, 31))
+    from civiclab.indicators.models import IndicatorResult
     from civiclab.indicators.services import results
 
-    results(found)  # the worker's computation
+    IndicatorResult.objects.all().delete()
+    assert status_of(solution).proposed is None  # not computed yet: no data, not kept
+    results(found)  # the worker's computation, in the same data version
     status = status_of(solution)
     assert status.proposed == "off_track"
     assert "Blight count" in status.reason

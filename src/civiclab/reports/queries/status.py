@@ -167,7 +167,12 @@ def readings(
                 period=period,
             )
         )
-    cache.set_many(made, CACHE_SECONDS)
+    # A reading without a computed series is not kept: the worker may compute it any moment
+    # (for the same dataset version and spec, so the key would not change).
+    done = {
+        key: made[key] for key, (indicator, _t, _d) in missing.items() if indicator.pk in series
+    }
+    cache.set_many(done, CACHE_SECONDS)
     return {**found, **made}
 
 
