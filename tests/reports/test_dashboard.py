@@ -209,3 +209,24 @@ def test_funding_deadline_and_stale_data(world: World, tmp_path: Path) -> None:
     assert not any(title in ("Hidden grant", "Far grant") for _k, title in found)
     page = as_user(world.user("member")).get("/").content.decode()
     assert "Blight grant" in page and "update overdue" in page
+
+
+def test_cli_attention(world: World) -> None:
+    import json as json_module
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    seed(world)
+    out = StringIO()
+    email = world.user("member").email
+    call_command("reports", "attention", "--as", email, "--json", stdout=out)
+    data = json_module.loads(out.getvalue())
+    assert data["cities"] == ["city-a"] and data["total"] == 4
+    assert not any("Hidden" in i["title"] for i in data["items"])
+    text = StringIO()
+    call_command("reports", "attention", "--as", email, stdout=text)
+    assert "Milestones slipping:" in text.getvalue()
+    with pytest.raises(CommandError):
+        call_command("reports", "attention", "--as", email, "--city", "city-f")
