@@ -16,7 +16,7 @@ from django.utils import timezone
 from tests.clients import as_user
 from tests.permission_matrix import api_headers
 from tests.portfolio import factories as pf
-from tests.world import World
+from tests.world import ACTORS, World
 
 pytestmark = pytest.mark.django_db
 
@@ -230,3 +230,30 @@ def test_cli_attention(world: World) -> None:
     assert "Milestones slipping:" in text.getvalue()
     with pytest.raises(CommandError):
         call_command("reports", "attention", "--as", email, "--city", "city-f")
+
+
+SEES_CITY_A = {
+    "viewer",
+    "member",
+    "team_member",
+    "other_team_member",
+    "city_admin",
+    "network_admin",
+}
+
+
+@pytest.mark.parametrize("actor", [a for a in ACTORS if a != "anonymous"])
+def test_permission_matrix_of_the_attention_list(world: World, actor: str) -> None:
+    seed(world)
+    response = as_user(None).get("/api/v1/reports/dashboard", **api_headers(world.user(actor)))
+    assert response.status_code == 200
+    titles = {i["title"] for i in response.json()["items"]}
+    assert ("Survey districts" in titles) == (actor in SEES_CITY_A)
+    # city B's private solution: only its own admin and the network admin
+    assert ("Hidden milestone" in titles) == (actor in {"other_city_admin", "network_admin"})
+    page = as_user(world.user(actor)).get("/").content.decode()
+    assert ("Survey districts" in page) == (actor in SEES_CITY_A and actor != "network_admin")
+
+
+def test_anonymous_api_is_refused(world: World) -> None:
+    assert as_user(None).get("/api/v1/reports/dashboard").status_code == 401
