@@ -34,20 +34,21 @@ def run(action: str, options: dict[str, Any]) -> tuple[Any, str]:
         cities, _network = queries.dashboard_cities(user)
     slugs = {c.pk: c.slug for c in cities}
     items = queries.attention(user, cities)
+    rows: list[dict[str, Any]] = [
+        {"kind": i.kind, "city": slugs[i.city_id], "title": i.title, "detail": i.detail,
+         "url": i.url, "on": i.on.isoformat() if i.on else None, "severity": i.severity,
+         "counted": queries.needs_attention(i)}
+        for i in items
+    ]  # fmt: skip
     result = {
         "cities": list(slugs.values()),
         "total": sum(1 for i in items if queries.needs_attention(i)),
-        "items": [
-            {"kind": i.kind, "city": slugs[i.city_id], "title": i.title, "detail": i.detail,
-             "url": i.url, "on": i.on.isoformat() if i.on else None, "severity": i.severity,
-             "counted": queries.needs_attention(i)}
-            for i in items
-        ],
-    }  # fmt: skip
+        "items": rows,
+    }
     labels = queries.kind_labels()
     lines = [f"{result['total']} item(s) need attention in {', '.join(slugs.values()) or '-'}"]
     for kind in queries.KINDS:
-        found = [i for i in result["items"] if i["kind"] == kind]
+        found = [i for i in rows if i["kind"] == kind]
         if found:
             lines.append(f"{labels[kind]}:")
             lines += [f"  {i['city']}: {i['title']} · {i['detail']}" for i in found]
