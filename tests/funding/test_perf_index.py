@@ -155,3 +155,32 @@ def test_a_word_in_every_row_is_read_from_the_gin_index() -> None:
         )
         assert cursor.fetchone()[0] == "x"  # EXTENDED: compressed, then out of line
     assert "Seq Scan" not in plan and "_gin" in plan
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's preselection")
+def test_preselection_ranks_only_the_rows_holding_the_heaviest_words() -> None:
+    """``preselect``: of the rows matching any word, only the N whose words weigh most (read
+    from the GIN index) are ranked; the restriction still holds; the weights decide, not the
+    word counts a ranking would reward."""
+    heavy_only = opportunity(title="Zanzibar", description="zanzibar")
+    light_many = opportunity(title="Kilimanjaro", description="kilimanjaro " * 50)
+    both = opportunity(title="Zanzibar kilimanjaro", description="zanzibar kilimanjaro")
+    hidden = opportunity(title="Zanzibar kilimanjaro too", description="zanzibar kilimanjaro")
+    table = search_module.OPPORTUNITIES
+    allowed = Opportunity.objects.exclude(pk=hidden.pk)
+    groups = [["zanzibar"], ["kilimanjaro"]]
+    with fulltext.index_scans():
+        everything = fulltext.search(table, groups, 10, restrict_ids=allowed)
+        two = fulltext.search(table, groups, 10, restrict_ids=allowed, preselect=([5.0, 1.0], 2))
+    assert {i for i, _s in everything} == {heavy_only.pk, light_many.pk, both.pk}
+    # both (6) and heavy_only (5) outweigh light_many (1), whatever ts_rank thinks of it
+    assert {i for i, _s in two} == {both.pk, heavy_only.pk}
+
+
+def test_matched_terms_names_the_words_each_row_holds() -> None:
+    first = opportunity(title="Vacant lots", description="blight and vacant lots")
+    second = opportunity(title="Lead pipes", description="lead")
+    found = fulltext.matched_terms(
+        search_module.OPPORTUNITIES, [first.pk, second.pk], ["vacant", "lead", "blight", "zzz"]
+    )
+    assert found == {first.pk: {"vacant", "blight"}, second.pk: {"lead"}}

@@ -16,12 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import BooleanField, Case, Value, When
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Status
 from ninja.decorators import decorate_view
 from ninja.files import UploadedFile
@@ -116,7 +118,13 @@ def get_dataset(request: ApiRequest, slug: str, dataset: str) -> Dataset:
 )
 def update_dataset(request: ApiRequest, slug: str, dataset: str, payload: DatasetUpdate) -> Dataset:
     found = _dataset(request, slug, dataset)
-    return services.update_dataset(request.auth, found, **payload.dict(exclude_unset=True))
+    changes = payload.dict(exclude_unset=True)
+    if changes.get("owner") is not None:
+        owner = get_user_model().objects.filter(pk=changes["owner"]).first()
+        if owner is None:  # said as the service says a non-member: ids are not probed
+            raise ValidationError({"owner": _("The owner must be a member of the city.")})
+        changes["owner"] = owner
+    return services.update_dataset(request.auth, found, **changes)
 
 
 ROWS_DESCRIPTION = """\

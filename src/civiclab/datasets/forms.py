@@ -9,11 +9,13 @@ from django import forms
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
+from civiclab.accounts.people import display_name
 from civiclab.core.models import VISIBILITY_CHOICES
 from civiclab.core.permissions import Visibility
 from civiclab.datasets import services
 from civiclab.datasets.ingest.columns import ColumnType
 from civiclab.datasets.models import Dataset
+from civiclab.datasets.queries import owner_candidates
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -48,10 +50,29 @@ RESERVED_SLUGS = {"import"}
 
 
 class DatasetForm(forms.ModelForm):
+    """A catalogue entry; its owner is one of the dataset's city's people (by name)."""
+
     class Meta:
         model = Dataset
-        fields = ["name", "description", "source", "update_frequency", "licence", "visibility"]
+        fields = [
+            "name", "description", "source", "update_frequency", "owner", "licence", "visibility",
+        ]  # fmt: skip
+        labels = {"owner": _("Owner")}
+        help_texts = {
+            "update_frequency": _(
+                "How often new data is expected: the owner is reminded when an update is due."
+            ),
+            "owner": _("Who keeps the data up to date."),
+        }
         widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        owner = self.fields["owner"]
+        assert isinstance(owner, forms.ModelChoiceField)
+        owner.queryset = owner_candidates(self.instance.city_id)
+        owner.label_from_instance = display_name  # type: ignore[method-assign,assignment]
+        owner.empty_label = _("— none —")
 
 
 class ImportOptionsForm(forms.Form):

@@ -8,17 +8,21 @@ limits: ``CIVICLAB_QUERY_MEMORY_MB`` and ``CIVICLAB_QUERY_TIMEOUT_SECONDS``.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from civiclab.core.permissions import scopes_for
 from civiclab.core.scoping import actor_for, scope_filter
 from civiclab.datasets.engine import CityQuery, TableFile
+from civiclab.datasets.freshness import Freshness, freshness
 from civiclab.datasets.ingest.columns import quote_ident
 from civiclab.datasets.models import Dataset, DatasetVersion, ImportJob
 
@@ -34,6 +38,17 @@ def visible_datasets(user: Any) -> QuerySet[Dataset]:
         Dataset.objects.filter(own_rule)
         .exclude(sources__in=Dataset.objects.exclude(pk__in=allowed).values("pk"))
         .select_related("city", "city__network", "current_version", "owner")
+    )
+
+
+def owner_candidates(city_id: int) -> QuerySet[Any]:
+    """Who may own a dataset of the city (and be reminded of its updates): its active
+    members, by name."""
+    return (
+        get_user_model()
+        .objects.filter(memberships__city_id=city_id, is_active=True)
+        .distinct()
+        .order_by("full_name", "email")
     )
 
 
@@ -176,3 +191,12 @@ def _display(value: Any, is_geometry: bool, full: bool = False) -> Any:
         text = shapely.to_wkt(shapely.from_wkb(value), rounding_precision=6)
         return text if full or len(text) <= 120 else text[:117] + "…"
     return value
+
+
+def freshness_of(dataset: Dataset, now: dt.datetime | None = None) -> Freshness:
+    """How fresh ``dataset`` is now (``freshness.freshness``): its last update is its current
+    version's creation. No query when ``current_version`` was fetched with it
+    (``select_related``), as :func:`visible_datasets` does."""
+    version = dataset.current_version if dataset.current_version_id is not None else None
+    last = version.created_at if version is not None else None
+    return freshness(last, dataset.update_frequency, now or timezone.now())

@@ -12,7 +12,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from civiclab.accounts.people import PersonOut, person_for
 from civiclab.core.permissions import Visibility
-from civiclab.core.schemas import FIELD_INT_MAX, InputSchema
+from civiclab.core.schemas import FIELD_INT_MAX, InputSchema, StrictId
 from civiclab.datasets.ingest.columns import ColumnType
 from civiclab.datasets.ingest_text import error_for_reader
 from civiclab.datasets.models import UPDATE_FREQUENCIES
@@ -76,6 +76,9 @@ class DatasetUpdate(InputSchema):
     description: str | None = None
     source: str | None = Field(None, max_length=500)
     update_frequency: str | None = Field(None, description=f"One of {FREQUENCIES}, or empty")
+    owner: StrictId | None = Field(
+        None, description="Who keeps it up to date: a member of its city (user id); null: nobody"
+    )
     licence: str | None = Field(None, max_length=200)
     visibility: Visibility | None = Field(None, description="Changing it needs a city admin")
 

@@ -12,9 +12,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from civiclab.audit.services import record
 from civiclab.core.permissions import DEFAULT_POLICY, Action, Target, Visibility
@@ -38,7 +40,7 @@ from civiclab.datasets.ingest.report import IngestError, english, errors_name_th
 from civiclab.datasets.ingest.sources import RawSource
 from civiclab.datasets.ingest.tables import table_columns, write_table
 from civiclab.datasets.models import Dataset, DatasetVersion
-from civiclab.datasets.queries import version_path
+from civiclab.datasets.queries import owner_candidates, version_path
 from civiclab.datasets.signals import version_published
 
 if TYPE_CHECKING:
@@ -535,6 +537,11 @@ def rollback(by: Any, dataset: Dataset, number: int) -> DatasetVersion:
 
 @transaction.atomic
 def update_dataset(by: Any, dataset: Dataset, **changes: Any) -> Dataset:
+    """Change a catalogue entry; its owner (reminded when an update is due) must be an active
+    member of the dataset's city."""
+    owner = changes.get("owner")
+    if owner is not None and not owner_candidates(dataset.city_id).filter(pk=owner.pk).exists():
+        raise ValidationError({"owner": _("The owner must be a member of the city.")})
     diff = apply_changes(by, dataset, changes, DEFAULT_POLICY)
     record(by, "dataset.update", dataset, changes=diff)
     return dataset

@@ -50,6 +50,9 @@ from civiclab.funding.search_index import OPPORTUNITIES
 
 QUERY_WORDS = 16
 CANDIDATES = 400
+# On PostgreSQL, the matches holding the heaviest words, found from the index alone, before
+# the 400 are ranked (core.fulltext.search's ``preselect``): ranking reads each vector.
+PRESELECTED = 1_200
 # A word in more than this share of the catalogue's rows does not choose candidates. A tenth
 # left out words naming a challenge's subject ("blighted", "vacant": a fifth of the benchmark
 # extract's rows), and with them most of its best matches; a quarter keeps 15 to 20 of the 20
@@ -186,8 +189,13 @@ def rank_matches(
     if only_ids is not None:
         candidates = candidates.filter(pk__in=sorted(only_ids))
     groups = [w.terms for w in words]
+    chosen = choosing(words)
     ranked = fulltext.search(
-        OPPORTUNITIES, [w.terms for w in choosing(words)], CANDIDATES, restrict_ids=candidates
+        OPPORTUNITIES,
+        [w.terms for w in chosen],
+        CANDIDATES,
+        restrict_ids=candidates,
+        preselect=([w.weight for w in chosen], PRESELECTED),
     )
     if not ranked:
         return []

@@ -6,10 +6,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
@@ -181,6 +183,11 @@ def update_indicator(
     for key in ("name", "description", "spec", "visibility"):
         if key in changes and changes[key] is None:
             del changes[key]  # null means "unchanged" for fields that cannot be empty
+    if changes.get("owner") is not None:
+        owner = get_user_model().objects.filter(pk=changes["owner"]).first()
+        if owner is None:  # said as the service says a non-member: ids are not probed
+            raise ValidationError({"owner": _("The owner must be a member of the city.")})
+        changes["owner"] = owner
     services.update_indicator(request.auth, found, **changes)
     return _indicator(request, slug, found.slug)
 

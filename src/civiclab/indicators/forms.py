@@ -13,12 +13,15 @@ import json
 from typing import Any
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from civiclab.accounts.people import display_name
 from civiclab.core.models import VISIBILITY_CHOICES
 from civiclab.core.permissions import Visibility
 from civiclab.datasets.filters.language import NUMERIC, TEMPORAL, SpecError, filter_value
 from civiclab.datasets.forms import OP_CHOICES, TYPE_LABELS, filter_fields
+from civiclab.datasets.queries import owner_candidates
 from civiclab.indicators.engine.builder import (
     BREAKDOWNS,
     FILTERS,
@@ -107,7 +110,7 @@ SECTIONS = [
     (_("Period"), ["time_column", "period"]),
     (_("Breakdown and equity"), [*BREAKDOWNS, "breakdown_top", "equity"]),
     (_("Goal"), ["polarity", "target_value", "target_date", "baseline_start", "baseline_end"]),
-    (_("Sharing"), ["visibility"]),
+    (_("Sharing"), ["visibility", "owner"]),
     (_("Advanced"), ["spec_json"]),
 ]  # fmt: skip
 
@@ -200,6 +203,13 @@ class IndicatorForm(forms.Form):
         label=_("Baseline to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     visibility = forms.ChoiceField(label=_("Visible to"))
+    owner = forms.ModelChoiceField(
+        label=_("Owner"),
+        queryset=get_user_model().objects.none(),
+        required=False,
+        empty_label=_("— none —"),
+        help_text=_("Reminded when the indicator's data is due an update (default: you)."),
+    )
     spec_json = forms.CharField(
         label=_("Specification as JSON (advanced)"),
         required=False,
@@ -214,9 +224,15 @@ class IndicatorForm(forms.Form):
         columns: dict[str, str],
         widest: Visibility,
         population: int | None = None,
+        city_id: int | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        owner = self.fields["owner"]
+        assert isinstance(owner, forms.ModelChoiceField)
+        if city_id is not None:
+            owner.queryset = owner_candidates(city_id)
+        owner.label_from_instance = display_name  # type: ignore[method-assign,assignment]
         self.columns = columns
         self.city_population = population
         dataset = self.fields["dataset"]

@@ -10,7 +10,7 @@ from ninja import Field, Schema
 
 from civiclab.accounts.people import PersonOut, person_for
 from civiclab.core.permissions import Visibility
-from civiclab.core.schemas import InputSchema
+from civiclab.core.schemas import InputSchema, StrictId
 
 SPEC_HELP = (
     "The indicator specification (JSON Schema: `civiclab indicator schema`), without "
@@ -60,6 +60,10 @@ class IndicatorUpdate(InputSchema):
     description: str | None = None
     spec: dict[str, Any] | None = Field(None, description=SPEC_HELP)
     visibility: Visibility | None = Field(None, description="Changing it needs a city admin")
+    owner: StrictId | None = Field(
+        None,
+        description="Reminded when its data is due: a member of its city (user id); null: nobody",
+    )
     baseline_start: dt.date | None = None
     baseline_end: dt.date | None = None
     target_value: float | None = None

@@ -21,7 +21,7 @@ from civiclab.core.services import apply_changes, check, check_may_share
 from civiclab.datasets.engine import CityQuery, QueryError
 from civiclab.datasets.filters.language import SpecError
 from civiclab.datasets.models import Dataset
-from civiclab.datasets.queries import column_types, version_query
+from civiclab.datasets.queries import column_types, owner_candidates, version_query
 from civiclab.indicators.engine.compile import compile_spec
 from civiclab.indicators.engine.equity import equity_view
 from civiclab.indicators.engine.evaluate import Point, evaluate
@@ -96,6 +96,10 @@ def create_indicator(
     check(by, Action.CREATE, target, DEFAULT_POLICY)
     check_may_share(by, target, visibility)
     _no_wider_than_dataset(visibility, dataset)
+    chosen = fields.pop("owner", None)  # else its creator owns it
+    if chosen is not None:
+        _check_owner(chosen, dataset.city_id)
+    owner = chosen or by
     parsed = validated_spec(dataset, spec)
     check_target(dataset, parsed, fields)
     slug = slugify(name)[:100] or "indicator"
@@ -108,7 +112,7 @@ def create_indicator(
         slug=slug,
         spec=parsed.model_dump(mode="json", exclude_none=True),
         visibility=visibility,
-        owner=by,
+        owner=owner if getattr(owner, "is_authenticated", False) else None,
         **fields,
     )
     indicator.full_clean()
@@ -131,6 +135,8 @@ def update_indicator(by: Any, indicator: Indicator, **changes: Any) -> Indicator
         )
     if "visibility" in changes:
         _no_wider_than_dataset(changes["visibility"], indicator.dataset)
+    if changes.get("owner") is not None:
+        _check_owner(changes["owner"], indicator.city_id)
     if GOAL_FIELDS.intersection(changes):
         goal = {name: changes.get(name, getattr(indicator, name)) for name in GOAL_FIELDS}
         spec = changes.get("spec", indicator.spec)
@@ -192,6 +198,13 @@ def number_format(value: float) -> str:
     rounded = float(round(value, 2))
     shown = int(rounded) if rounded.is_integer() else rounded
     return formats.number_format(shown, use_l10n=True, force_grouping=True)
+
+
+def _check_owner(owner: Any, city_id: int) -> None:
+    """A chosen owner of an indicator (reminded when its data is due an update) is an active
+    member of its city."""
+    if not owner_candidates(city_id).filter(pk=owner.pk).exists():
+        raise ValidationError({"owner": _("The owner must be a member of the city.")})
 
 
 def _no_wider_than_dataset(visibility: str, dataset: Dataset) -> None:

@@ -129,6 +129,7 @@ def _builder_form(
         columns=columns,
         widest=widest_visibility(actor_for(request.user), city.network_id, city.pk),
         population=city.population,
+        city_id=city.pk,
     )
     form.chosen = chosen  # type: ignore[attr-defined]
     return form
@@ -157,6 +158,8 @@ def indicator_new(request: HttpRequest, slug: str) -> HttpResponse:
         dataset: Dataset = form.chosen  # type: ignore[attr-defined]
         visibility = form.cleaned_data["visibility"]
         extra = form.goal_fields()
+        if form.cleaned_data.get("owner") is not None:
+            extra["owner"] = form.cleaned_data["owner"]
         if visibility == Visibility.TEAM:
             extra["team"] = _team_for(request.user, city)
         try:
@@ -357,9 +360,8 @@ def indicator_edit(request: HttpRequest, slug: str, indicator_slug: str) -> Http
         raise PermissionDenied
     city = indicator.city
     if request.method != "POST":
-        form = _builder_form(
-            request, city, initial=initial_from(indicator), fixed=indicator.dataset
-        )
+        initial = {**initial_from(indicator), "owner": indicator.owner_id}
+        form = _builder_form(request, city, initial=initial, fixed=indicator.dataset)
         return _render_builder(request, city, form, _("Edit indicator"), indicator)
     form = _builder_form(request, city, data=request.POST, fixed=indicator.dataset)
     if form.is_valid():
@@ -367,6 +369,7 @@ def indicator_edit(request: HttpRequest, slug: str, indicator_slug: str) -> Http
             "name": form.cleaned_data["name"],
             "spec": form.spec(),
             "visibility": form.cleaned_data["visibility"],
+            "owner": form.cleaned_data.get("owner"),
             **form.goal_fields(),
         }
         fresh = Indicator.objects.get(pk=indicator.pk)

@@ -384,6 +384,11 @@ class Milestone(models.Model):
     due_on = models.DateField(_("due"))
     done_on = models.DateField(_("done"), null=True, blank=True)
     notes = long_text(_("notes"), blank=True)
+    # Who is nudged when it comes due (a member of the solution's city: services check it).
+    owner = models.ForeignKey(
+        USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("owner"),
+    )  # fmt: skip
 
     class Meta:
         ordering = ["due_on", "pk"]

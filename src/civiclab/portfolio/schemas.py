@@ -482,6 +482,9 @@ class TargetIn(InputSchema):
     target_date: dt.date | None = None
 
 
+MILESTONE_OWNER = "A member of the solution's city (user id), reminded when it comes due"
+
+
 class MilestoneOut(Schema):
     id: int
     solution: int = Field(alias="solution_id")
@@ -490,10 +493,15 @@ class MilestoneOut(Schema):
     done_on: dt.date | None
     notes: str
     state: str = Field(description="done, slipping (past due) or upcoming")
+    owner: PersonOut | None = Field(None, description="Reminded when it comes due or slips")
 
     @staticmethod
     def resolve_state(obj: Any) -> str:
         return str(obj.state())
+
+    @staticmethod
+    def resolve_owner(obj: Any, context: Any) -> dict[str, Any] | None:
+        return person_for(obj.owner, obj.solution.city, context)
 
 
 class MilestoneIn(InputSchema):
@@ -502,6 +510,7 @@ class MilestoneIn(InputSchema):
     due_on: dt.date
     done_on: dt.date | None = None
     notes: LongText = ""
+    owner: StrictId | None = Field(None, description=MILESTONE_OWNER)
 
 
 class MilestoneUpdate(InputSchema):
@@ -509,6 +518,7 @@ class MilestoneUpdate(InputSchema):
     due_on: dt.date | None = None
     done_on: dt.date | None = None
     notes: LongText | None = None
+    owner: StrictId | None = Field(None, description=f"{MILESTONE_OWNER}; null: nobody")
 
 
 class RiskOut(Schema):

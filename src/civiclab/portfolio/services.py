@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from civiclab.audit.services import record
 from civiclab.core.permissions import (
@@ -27,7 +28,7 @@ from civiclab.core.permissions import (
 )
 from civiclab.core.scoping import actor_for, target_of, user_can
 from civiclab.core.services import apply_changes, check, check_may_share
-from civiclab.network.models import City, Team
+from civiclab.network.models import City, Membership, Team
 from civiclab.portfolio.models import (
     PHASE_ORDER,
     SOLUTION_STAGES,
@@ -309,6 +310,20 @@ def _validate_part(obj: models.Model) -> None:
         )
     if isinstance(obj, SolutionIndicator) and obj.indicator.city_id != obj.solution.city_id:
         raise ValidationError({"indicator": "The indicator belongs to another city."})
+    if (
+        isinstance(obj, Milestone)
+        and obj.owner_id is not None
+        and not is_city_member(obj.owner_id, obj.solution.city_id)
+    ):
+        raise ValidationError({"owner": _("The owner must be a member of the city.")})
+
+
+def is_city_member(user_id: int, city_id: int) -> bool:
+    """Whether the person is an active member of the city (who may own a milestone: the
+    people the forms offer, ``forms.solutions.city_people``)."""
+    return Membership.objects.filter(
+        user_id=user_id, city_id=city_id, user__is_active=True
+    ).exists()
 
 
 def link_cause_evidence(by: Any, cause: Any, evidence: list[Evidence]) -> None:

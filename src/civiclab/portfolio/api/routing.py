@@ -31,13 +31,22 @@ from civiclab.datasets.queries import visible_datasets
 from civiclab.indicators.queries import visible_indicators
 from civiclab.network.queries import visible_teams
 from civiclab.portfolio import services
-from civiclab.portfolio.models import Cause, Challenge, Evidence, Score, Solution, scope
+from civiclab.portfolio.models import (
+    Cause,
+    Challenge,
+    Evidence,
+    Milestone,
+    Score,
+    Solution,
+    scope,
+)
 from civiclab.portfolio.queries import visible, with_sources_shown
 
 # What each type's answers read, fetched with it rather than once per row.
 RELATED: dict[type[models.Model], tuple[str, ...]] = {
     Challenge: ("city", "owner"),
     Evidence: ("indicator", "dataset"),
+    Milestone: ("owner", "solution__city__network"),
     Solution: ("city", "owner"),
     Score: ("reviewer", "idea__challenge__city"),
 }

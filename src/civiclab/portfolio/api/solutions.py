@@ -8,9 +8,11 @@ the caller may see but not change); the types of the same shape are ``routing.Pa
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Router
 
 from civiclab.accounts.authentication import ApiRequest
@@ -96,6 +98,17 @@ def unlink_solution_indicator(request: ApiRequest, pk: Id, indicator: str) -> An
 
 
 # -- parts of a solution: milestones, risks, stage-gate decisions, updates ---------------------
+def _owner_of(request: ApiRequest, found: Any, changes: dict[str, Any]) -> dict[str, Any]:
+    """A payload's ``owner`` (a user id) as the person; the service checks that they are a
+    member of the solution's city (an unknown id reads the same as a non-member's)."""
+    if changes.get("owner") is not None:
+        owner = get_user_model().objects.filter(pk=changes["owner"]).first()
+        if owner is None:
+            raise ValidationError({"owner": _("The owner must be a member of the city.")})
+        changes["owner"] = owner
+    return changes
+
+
 def _solution_part(
     path: str, name: str, model: type[models.Model], schemas: Any, add: Any
 ) -> PartType:
@@ -104,10 +117,11 @@ def _solution_part(
 
     def create(request: ApiRequest, payload: Any) -> Any:
         solution = get_visible(Solution, request, payload.solution)
-        return add(request.auth, solution, **payload.dict(exclude={"solution"}))
+        fields = _owner_of(request, None, payload.dict(exclude={"solution"}))
+        return add(request.auth, solution, **fields)
 
     return PartType(
-        path, name, model, out, update_in,
+        path, name, model, out, update_in, resolve=_owner_of,
         list_out=out, list_summary=f"{path.capitalize()} of the solutions you can see",
         filters=(Filter("solution", Id | None, "solution_id"),),
         ordering=(*(model._meta.ordering or ["pk"]), "pk"),

@@ -130,8 +130,14 @@ class SolutionForm(forms.ModelForm):
 class MilestoneForm(forms.ModelForm):
     class Meta:
         model = Milestone
-        fields = ["title", "due_on", "done_on", "notes"]
+        fields = ["title", "due_on", "done_on", "owner", "notes"]
+        labels = {"owner": _("Owner")}
+        help_texts = {"owner": _("Reminded when the milestone comes due or slips.")}
         widgets = {"due_on": DATE, "done_on": DATE, "notes": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args: Any, city_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        people_field(self.fields["owner"], city_id)
 
 
 class RiskForm(forms.ModelForm):

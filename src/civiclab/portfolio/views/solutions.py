@@ -79,7 +79,7 @@ def linkable_indicators(request: HttpRequest, solution: Solution) -> Any:
 def _forms(request: HttpRequest, solution: Solution, bound: BaseForm | None) -> dict[str, Any]:
     """Each add form of the page, unbound unless it is the one just posted (with its errors)."""
     forms: dict[str, BaseForm] = {
-        "milestone": MilestoneForm(prefix="milestone"),
+        "milestone": MilestoneForm(prefix="milestone", city_id=solution.city_id),
         "risk": RiskForm(prefix="risk", city_id=solution.city_id),
         "decision": DecisionForm(prefix="decision"),
         "update": UpdateForm(prefix="update"),
@@ -92,7 +92,7 @@ def _forms(request: HttpRequest, solution: Solution, bound: BaseForm | None) -> 
 
 def solution_detail(request: HttpRequest, pk: int, bound: BaseForm | None = None) -> HttpResponse:
     solution = solution_or_404(request, pk)
-    milestones = list(solution.milestones.all())
+    milestones = list(solution.milestones.select_related("owner"))
     risks = sorted(
         solution.risks.select_related("owner"), key=lambda r: (-r.severity, r.status == "closed")
     )
@@ -225,7 +225,7 @@ def _add_part(
 @require_POST
 def milestone_add(request: HttpRequest, pk: int) -> HttpResponse:
     solution = solution_or_404(request, pk)
-    form = MilestoneForm(request.POST, prefix="milestone")
+    form = MilestoneForm(request.POST, prefix="milestone", city_id=solution.city_id)
     return _add_part(request, solution, form, services.add_milestone, _("Milestone added."))
 
 
@@ -287,7 +287,7 @@ def part_edit(request: HttpRequest, pk: int, kind: str, part_pk: int) -> HttpRes
     part = _part_or_404(request, solution, kind, part_pk)
     _require(request, Action.EDIT, solution)
     model, form_class = PARTS[kind]
-    extra: dict[str, Any] = {"city_id": solution.city_id} if form_class is RiskForm else {}
+    extra: dict[str, Any] = {"city_id": solution.city_id}
     copy = model.objects.get(pk=part.pk)
     form = form_class(request.POST or None, instance=copy, **extra)
     if request.method == "POST" and form.is_valid():
@@ -324,7 +324,7 @@ def milestone_done(request: HtmxRequest, pk: int, part_pk: int) -> HttpResponse:
     if request.htmx:
         context = {
             "solution": solution,
-            "milestones": [(m, m.state()) for m in solution.milestones.all()],
+            "milestones": [(m, m.state()) for m in solution.milestones.select_related("owner")],
             "can_edit": True,
         }
         return render(request, "portfolio/partials/solution_milestones.html", context)
