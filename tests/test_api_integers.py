@@ -38,7 +38,13 @@ def _is_integer(parameter: dict[str, Any]) -> bool:
 
 
 def _fill(path: str, parameters: list[dict[str, Any]], value: int) -> str:
-    strings = {"slug": "city-a", "dataset": "tiny", "indicator": "nothing", "kind": "solution"}
+    strings = {
+        "slug": "city-a",
+        "dataset": "tiny",
+        "indicator": "nothing",
+        "kind": "solution",
+        "fact": "problems",
+    }
     for p in parameters:
         if p["in"] == "path":
             filler = value if _is_integer(p) else strings[p["name"]]

@@ -288,6 +288,9 @@ def private(world: World, tmp_path: Path) -> dict[str, list[Any]]:
         "item_id": [digest_item.pk],
         "challenge_id": [challenge.pk],
         "solution_id": [solution.pk],
+        # reports: every key fact's list; the capacity self-assessment's year.
+        "fact": ["problems", "ideas", "solutions", "evaluated", "funding", "outcomes"],
+        "year": [timezone.localdate().year],
     }
 
 
