@@ -342,10 +342,10 @@ def search(
         if _vendor(default_connection) == "postgresql":
             where, params = _restriction(restrict_ids, "id")
             if preselect is not None and not require_all and not bounded:
-                weights, keep = preselect
+                group_weights, keep = preselect
                 weighted = [
                     (float(w), _expression([_clean([g])[0]], False))
-                    for g, w in zip(groups, weights, strict=True)
+                    for g, w in zip(groups, group_weights, strict=True)
                     if _clean([g])
                 ]
                 hits = " UNION ALL ".join(

@@ -23,6 +23,13 @@ SECTIONS = {
 
 
 def home(request: HttpRequest) -> HttpResponse:
+    """A member's home is their city's dashboard (reports); anyone else sees the network."""
+    if request.user.is_authenticated:
+        from civiclab.reports.views.dashboard import dashboard_html
+
+        html = dashboard_html(request)
+        if html is not None:
+            return render(request, "site/home.html", {"dashboard": html})
     cities = visible_cities(request.user).prefetch_related("cohorts")
     memberships = (
         visible_memberships(request.user).filter(user=request.user)

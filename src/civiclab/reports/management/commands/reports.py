@@ -2,6 +2,7 @@
 
     civiclab reports pack --team SLUG [--pdf FILE] [--json]
     civiclab reports keyfacts [--json]
+    civiclab reports attention --as EMAIL [--city SLUG] [--json]
 
 Each sub-command's work is in ``reports/commands/`` (its parser and its run), through the same
 services and queries as the pages and the API.
@@ -22,6 +23,7 @@ SUBCOMMANDS: dict[str, str] = {
     "keyfacts": "keyfacts",
     "nudge": "nudges",
     "brief": "public",
+    "attention": "dashboard",
 }
 
 
