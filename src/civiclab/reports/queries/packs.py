@@ -43,7 +43,7 @@ from civiclab.reports.models.packs import (
     ReviewDecision,
     ReviewMeeting,
 )
-from civiclab.reports.queries.status import status_of
+from civiclab.reports.queries.status import statuses_of
 from civiclab.reports.rules import packs as rules
 
 # The most solutions one pack shows (a larger scope is cut, and the pack says so).
@@ -340,6 +340,9 @@ def prepare_pack(
         if item["done_on"] is None and item["due_on"] and item["due_on"] <= next_on.isoformat()
     ]
 
+    # Every status at once, as the audience reads them (a reason never names an indicator
+    # one of the review's readers may not see).
+    statuses = statuses_of(solutions, audience, today)
     entries = []
     for solution in solutions:
         if solution.end_date is not None and solution.end_date <= next_on:
@@ -354,7 +357,7 @@ def prepare_pack(
                     "done_on": None,
                 }
             )
-        status = status_of(solution)
+        status = statuses[solution.pk]
         entries.append(
             {
                 "id": solution.pk,
