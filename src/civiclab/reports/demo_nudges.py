@@ -1,26 +1,29 @@
 """nudges: this area's part of the demo story — a stale dataset nudges its owner, once.
 
 Mobile's "Vacant buildings" (2016 data) is declared monthly and given Dana Analyst as its
-owner, through the dataset service. Its one version was imported when the demo was made, so
-it is fresh today; the sweep is run as if two months and a day had passed since that import
-(a time-shifted sweep of datasets only — no data is faked), which sees it overdue and
-nudges Dana once. (The daily sweep, at the real date, later sees it fresh again and resets.)
-Running it again (or the demo again) makes no second nudge: the state has not changed.
+owner, through the dataset service. The demo's story is that the team last refreshed it ten
+weeks ago: its one version is dated so (the only date the demo sets back), which makes it
+overdue today — marked so on the data pages, the indicators made from it and the dashboard —
+and the sweep, at the real date, nudges Dana once. The worker's daily sweep sees the same
+state and sends nothing more; running the demo again makes no second nudge either.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
+from django.utils import timezone
+
 from civiclab.accounts.models import User
 from civiclab.datasets import services as dataset_services
-from civiclab.datasets.freshness import after_periods
-from civiclab.datasets.models import Dataset
+from civiclab.datasets.models import Dataset, DatasetVersion
 from civiclab.reports.models.nudges import Nudge
 from civiclab.reports.services.nudges import sweep
 
 CITY, DATASET, OWNER = "mobile", "Vacant buildings", "mobile.analyst@demo.civiclab.org"
 FREQUENCY = "monthly"
+# When the demo's story says the team last refreshed the data: past two monthly periods.
+LAST_REFRESHED = dt.timedelta(weeks=10)
 
 
 def seed() -> list[str]:
@@ -38,8 +41,10 @@ def seed() -> list[str]:
         made.append(f"{CITY}/{dataset.slug}: updated {FREQUENCY}, owned by {OWNER}")
     if Nudge.objects.filter(kind="dataset", object_id=dataset.pk, recipient=owner).exists():
         return made
-    # Two periods and a day after its last update: overdue, as it will be in two months.
-    later = after_periods(dataset.current_version.created_at, FREQUENCY, 2) + dt.timedelta(days=1)
-    result = sweep(later, email=False, kinds=("dataset",))
-    made.append(f"nudges sweep as of {later.date()}: {result.nudged} nudge(s)")
+    now = timezone.now()
+    refreshed = now - LAST_REFRESHED
+    if dataset.current_version.created_at > refreshed:
+        DatasetVersion.objects.filter(pk=dataset.current_version_id).update(created_at=refreshed)
+    result = sweep(now, email=False, kinds=("dataset",))
+    made.append(f"nudges sweep: {result.nudged} nudge(s)")
     return made
