@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import zlib
 from dataclasses import dataclass
@@ -10,13 +11,13 @@ from pathlib import Path
 from django.core.cache import cache
 from django.utils import timezone
 
-from civiclab.funding.models import Application
+from civiclab.datasets import services as datasets
 from civiclab.evaluation.models import EvaluationPlan, EvaluationResult
+from civiclab.funding.models import Application
 from civiclab.indicators import services as indicators
 from civiclab.indicators.models import Indicator
 from civiclab.network.models import City
 from civiclab.portfolio.models import Solution, SolutionIndicator
-from civiclab.datasets import services as datasets
 from tests.exchange.cases_helpers import blight_solution, reports_csv
 from tests.portfolio import factories as pf
 from tests.world import World
@@ -93,8 +94,6 @@ def inflated(pdf: bytes) -> bytes:
     """The PDF's bytes with every compressed stream inflated (object streams included)."""
     out = pdf
     for match in re.finditer(rb"stream\r?\n(.*?)endstream", pdf, re.S):
-        try:
+        with contextlib.suppress(zlib.error):
             out += zlib.decompress(match.group(1))
-        except zlib.error:
-            pass
     return out
