@@ -159,6 +159,7 @@ def test_french_by_default_for_a_french_city_with_a_switch(pub: Public) -> None:
     page = body(client.get(pub.url))
     assert '<html lang="fr">' in page
     assert "Objectif" in page and "Financements obtenus" in page
+    assert "Dernière mise à jour\u00a0:" in page and "Coût et financement" in page
     assert f'href="{pub.url}?lang=en"' in page
     english = client.get(f"{pub.url}?lang=en")
     assert '<html lang="en">' in body(english) and "Goal" in body(english)
