@@ -60,6 +60,7 @@ def test_a_resident_reads_mobile_and_mulhouse_results_and_downloads_the_brief(
     with page.expect_navigation():
         page.locator("main a", has_text=MOBILE_SOLUTION).click()
     expect(page.locator("h1")).to_have_text(MOBILE_SOLUTION)
+    assert f"/results/mobile/{mobile.pk}/" in page.url
     expect(page.locator("main svg[role=img] title").first).to_contain_text("Vacant building")
     expect(page.locator("main")).to_contain_text("Funding leveraged")
     assert _axe(page) == []
