@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Max, QuerySet
+from django.db import connection
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,11 +28,11 @@ from civiclab.core.permissions import Visibility
 from civiclab.datasets.freshness import freshness
 from civiclab.datasets.queries import visible_datasets
 from civiclab.evaluation.models import EvaluationResult
-from civiclab.evaluation.queries import solution_results, visible_results
+from civiclab.evaluation.queries import solution_results
 from civiclab.evaluation.templatetags.evaluation_text import render_message
 from civiclab.exchange.case_chart import run_chart_svg
 from civiclab.exchange.queries.cases import cases_of_solution
-from civiclab.funding.queries.pipeline import Total, counted_in, leveraged
+from civiclab.funding.queries.pipeline import Total, leveraged
 from civiclab.indicators.engine.runchart import point_signals
 from civiclab.indicators.engine.spec import parse_spec
 from civiclab.indicators.queries import visible_indicators
@@ -140,44 +141,77 @@ def _newest(*moments: dt.datetime | None) -> dt.datetime:
 
 
 def data_version(city: City, solution: Solution | None = None, language: str = "") -> DataVersion:
-    """The version of a city's (or one solution's) public results, in a few aggregate
-    queries: the newest change of each kind of object shown, and the datasets' versions."""
+    """The version of a city's (or one solution's) public results in three queries: the public
+    solutions, their public indicators' datasets' versions, and one statement of scalar
+    subqueries for the newest result, award, case, update and public mark (raw SQL: the
+    ORM would spend longer building it than the database spends answering)."""
     solutions = public_solutions(city)
     if solution is not None:
         solutions = solutions.filter(pk=solution.pk)
-    ids = list(solutions.values_list("pk", flat=True))
-    targets = public_targets(ids)
-    facts = [
-        solutions.aggregate(m=Max("updated_at"))["m"],
-        targets.aggregate(m=Max("indicator__updated_at"))["m"],
-        targets.aggregate(m=Max("indicator__dataset__current_version__created_at"))["m"],
-        visible_results(ANONYMOUS)
-        .filter(plan__solution__in=ids)
-        .aggregate(m=Max("finished_at"))["m"],
-        counted_in(ANONYMOUS, "city", city).aggregate(m=Max("updated_at"))["m"],
-        cases_of_solution_in(ids).aggregate(m=Max("updated_at"))["m"],
-        Update.objects.filter(solution__in=ids).aggregate(m=Max("at"))["m"],
-        PublicUpdate.objects.filter(update__solution__in=ids).aggregate(m=Max("at"))["m"],
-    ]
-    versions = sorted(targets.values_list("indicator__dataset__current_version_id", flat=True))
-    visibility = sorted(
-        targets.values_list("indicator__visibility", "indicator__dataset__visibility")
+    rows = list(solutions.order_by("pk").values_list("pk", "updated_at"))
+    ids = [pk for pk, _at in rows]
+    targets = list(
+        public_targets(ids)
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "indicator__updated_at",
+            "indicator__dataset__current_version_id",
+            "indicator__dataset__current_version__created_at",
+        )
     )
+    facts: list[dt.datetime | None] = [at for _pk, at in rows]
+    facts += [t[1] for t in targets] + [t[3] for t in targets]
+    facts += _newest_of(city, ids)
     raw = "|".join(
-        [__version__, language, str(city.pk), str(city.default_language), str(ids)]
+        [__version__, language, str(city.pk), city.name, city.default_language, str(ids)]
+        + [str(targets)]
         + [m.isoformat() if m else "-" for m in facts]
-        + [str(versions), str(visibility)]
     )
     key = hashlib.sha256(raw.encode()).hexdigest()[:32]
     return DataVersion(key=key, modified=_newest(*facts))
 
 
-def cases_of_solution_in(ids: list[int]) -> QuerySet[Any]:
-    from civiclab.exchange.queries.cases import visible_cases
+def _newest_of(city: City, ids: list[int]) -> list[dt.datetime | None]:
+    """The newest public evaluation result, public award of the city, public case, update and
+    public mark of the solutions ``ids`` (already known to be public)."""
+    from civiclab.evaluation.models import EvaluationPlan
+    from civiclab.exchange.models import CaseStudy
+    from civiclab.funding.models import Application
 
-    return visible_cases(ANONYMOUS).filter(
-        solution__in=ids, state="published", visibility=Visibility.PUBLIC
-    )
+    marks = ", ".join(["%s"] * len(ids)) or "NULL"
+    table = {
+        m: connection.ops.quote_name(m._meta.db_table)
+        for m in (EvaluationResult, EvaluationPlan, Application, CaseStudy, Update, PublicUpdate)
+    }
+    sql = f"""SELECT
+      (SELECT MAX(r.finished_at) FROM {table[EvaluationResult]} r
+         JOIN {table[EvaluationPlan]} p ON p.id = r.plan_id
+        WHERE p.solution_id IN ({marks}) AND p.visibility = %s),
+      (SELECT MAX(a.updated_at) FROM {table[Application]} a
+        WHERE a.city_id = %s AND a.visibility = %s),
+      (SELECT MAX(c.updated_at) FROM {table[CaseStudy]} c
+        WHERE c.solution_id IN ({marks}) AND c.visibility = %s),
+      (SELECT MAX(u.at) FROM {table[Update]} u WHERE u.solution_id IN ({marks})),
+      (SELECT MAX(m.at) FROM {table[PublicUpdate]} m
+         JOIN {table[Update]} u ON u.id = m.update_id WHERE u.solution_id IN ({marks}))"""
+    public = str(Visibility.PUBLIC)
+    params = [*ids, public, city.pk, public, *ids, public, *ids, *ids]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return [_aware(value) for value in row]
+
+
+def _aware(value: Any) -> dt.datetime | None:
+    """A raw SQL timestamp as an aware datetime (SQLite returns text, PostgreSQL datetimes)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value, dt.UTC)
+    return value  # type: ignore[no-any-return]
 
 
 # -- what a page shows ---------------------------------------------------------------------
