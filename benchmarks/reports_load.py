@@ -100,19 +100,28 @@ def _pages(env: dict[str, str]) -> dict[str, str]:
 def _one_client(base: str, pages: dict[str, str], count: int) -> None:
     public = requests.Session()
     member = _login(base)
-    print(f"\none client, {count} sequential requests per page (ms, send to last byte)")
-    print(f"{'page':<16}{'median':>9}{'p95':>9}{'max':>9}")
+    print(f"\none client, {count} sequential requests per page (ms)")
+    print("round trip: send to last byte; server: the view's own Server-Timing (public pages)")
+    print(f"{'page':<16}{'median':>9}{'p95':>9}{'max':>9}{'server median':>15}{'server p95':>12}")
     for name, path in pages.items():
         session = member if path == "/" else public
-        times = []
+        times, server = [], []
         for _ in range(count):
             started = time.perf_counter()
             response = session.get(base + path, timeout=30)
             times.append((time.perf_counter() - started) * 1000)
             assert response.status_code == 200, (path, response.status_code)
+            said = re.search(r"dur=([0-9.]+)", response.headers.get("Server-Timing", ""))
+            if said:
+                server.append(float(said.group(1)))
+        shown = (
+            f"{statistics.median(server):>15.1f}{_percentile(server, 95):>12.1f}"
+            if server
+            else f"{'-':>15}{'-':>12}"
+        )
         print(
             f"{name:<16}{statistics.median(times):>9.1f}{_percentile(times, 95):>9.1f}"
-            f"{max(times):>9.1f}"
+            f"{max(times):>9.1f}{shown}"
         )
 
 
