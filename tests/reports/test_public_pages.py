@@ -187,3 +187,15 @@ def test_open_data_csv_cells_are_safe_and_the_feed_is_valid_atom(pub: Public) ->
     for entry in entries:
         for name in ("id", "title", "updated"):
             assert (entry.findtext(f"{ATOM}{name}") or "").strip(), name
+
+
+def test_a_public_solutions_page_links_to_its_public_results(pub: Public, world: World) -> None:
+    member = as_user(world.user("member"))
+    assert pub.url in body(member.get(f"/solutions/{pub.solution.pk}/"))
+    pub.city.visibility = "network"
+    pub.city.save()
+    assert pub.url not in body(member.get(f"/solutions/{pub.solution.pk}/"))
+
+
+def test_the_server_says_its_time(pub: Public) -> None:
+    assert as_user(None).get(pub.url).headers["Server-Timing"].startswith("app;dur=")

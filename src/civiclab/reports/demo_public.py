@@ -61,8 +61,7 @@ def _mobile(made: list[str]) -> None:
     first = Update.objects.filter(solution=solution).order_by("at", "pk").first()
     if first is not None and not PublicUpdate.objects.filter(update=first).exists():
         publish_update(None, first)
-        made.append("Mobile: a progress update marked public")
-    made.append("Mobile: public results at /results/mobile/")
+        made.append("Mobile: a progress update marked public; results at /results/mobile/")
 
 
 def _mulhouse(made: list[str]) -> None:
