@@ -196,7 +196,7 @@ def _newest_of(city: City, ids: list[int]) -> list[dt.datetime | None]:
       (SELECT MAX(m.at) FROM {table[PublicUpdate]} m
          JOIN {table[Update]} u ON u.id = m.update_id WHERE u.solution_id IN ({marks}))"""
     public = str(Visibility.PUBLIC)
-    params = [*ids, public, city.pk, public, *ids, public, *ids, *ids]
+    params: list[int | str] = [*ids, public, city.pk, public, *ids, public, *ids, *ids]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
@@ -234,6 +234,11 @@ class IndicatorView:
     freshness: str  # fresh | due | overdue | none
     updated: dt.datetime | None
     error: str = ""
+    table_rows: list[dict[str, Any]] = field(default_factory=list)  # the table beside the chart
+
+    def __post_init__(self) -> None:
+        if not self.table_rows:
+            self.table_rows = self.rows
 
 
 @dataclass

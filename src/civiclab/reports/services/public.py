@@ -30,6 +30,7 @@ from civiclab.reports.queries import public as queries
 
 BRIEF_RETRY_AFTER = dt.timedelta(minutes=5)  # a failed brief is tried again after this
 FEED_ENTRIES = 50
+BRIEF_TABLE_ROWS = 12  # the latest periods in the brief's tables
 
 
 class NotPublic(DomainError):
@@ -90,6 +91,8 @@ def brief_html(solution: Solution, language: str) -> str:
     """The brief as HTML (``<html lang>`` and a title: PDF/UA reads them)."""
     with translation.override(language):
         view = queries.solution_view(solution, language)
+        for indicator in view.indicators:
+            indicator.table_rows = indicator.rows[-BRIEF_TABLE_ROWS:]  # one or two pages
         return render_to_string(
             "reports/public/brief.html",
             {"city": solution.city, "view": view, "language": language},
