@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -65,9 +65,13 @@ def brief_for(solution: Solution, language: str) -> ResultsBrief:
     """The brief of ``solution`` for its current data version: ready, or queued now (a
     failed one is queued again after a while). A cache, not the city's data: not audited."""
     version = queries.data_version(solution.city, solution, language=language).key
-    brief, created = ResultsBrief.objects.get_or_create(
-        solution=solution, language=language, version=version
-    )
+    try:
+        brief, created = ResultsBrief.objects.get_or_create(
+            solution=solution, language=language, version=version
+        )
+    except IntegrityError:  # another request made it at the same moment: the worker has it
+        brief = ResultsBrief.objects.get(solution=solution, language=language, version=version)
+        created = False
     retry = (
         brief.state == ResultsBrief.State.FAILED
         and brief.updated_at < timezone.now() - BRIEF_RETRY_AFTER
