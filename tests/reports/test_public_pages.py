@@ -199,3 +199,26 @@ def test_a_public_solutions_page_links_to_its_public_results(pub: Public, world:
 
 def test_the_server_says_its_time(pub: Public) -> None:
     assert as_user(None).get(pub.url).headers["Server-Timing"].startswith("app;dur=")
+
+
+def test_a_stale_dataset_is_marked_and_the_mark_follows_the_clock(
+    pub: Public, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from civiclab.reports.queries import public as queries
+
+    dataset = pub.indicator.dataset
+    dataset.update_frequency = "monthly"
+    dataset.save()
+    client = as_user(None)
+    fresh = client.get(pub.url)
+    assert "not updated on schedule" not in body(fresh)
+    later = timezone.now() + dt.timedelta(days=100)
+    monkeypatch.setattr(queries.timezone, "now", lambda: later)
+    stale = client.get(pub.url, HTTP_IF_NONE_MATCH=fresh.headers["ETag"])
+    assert stale.status_code == 200  # the same data, but now overdue: a new page
+    assert "Some data were not updated on schedule" in body(stale)
+    assert "Data not updated on schedule" in body(client.get(pub.city_url))

@@ -158,14 +158,18 @@ def data_version(city: City, solution: Solution | None = None, language: str = "
             "indicator__updated_at",
             "indicator__dataset__current_version_id",
             "indicator__dataset__current_version__created_at",
+            "indicator__dataset__update_frequency",
         )
     )
+    # Freshness changes with the clock, not the data: its state is part of the version.
+    now = timezone.now()
+    states = [freshness(t[3], t[4] or "", now).state for t in targets]
     facts: list[dt.datetime | None] = [at for _pk, at in rows]
     facts += [t[1] for t in targets] + [t[3] for t in targets]
     facts += _newest_of(city, ids)
     raw = "|".join(
         [__version__, language, str(city.pk), city.name, city.default_language, str(ids)]
-        + [str(targets)]
+        + [str(targets), str(states)]
         + [m.isoformat() if m else "-" for m in facts]
     )
     key = hashlib.sha256(raw.encode()).hexdigest()[:32]
