@@ -256,6 +256,7 @@ def private(world: World, tmp_path: Path) -> dict[str, list[Any]]:
     world.users["cohort_member"] = MembershipFactory(city=city_c, role="member").user
     return {
         "slug": [world.city.slug],
+        "city_slug": [world.city.slug],  # reports: public results pages
         "network_slug": [world.network.slug],
         "cohort_slug": [cohort.slug],
         "case_id": [case.pk],
