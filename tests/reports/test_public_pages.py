@@ -222,3 +222,9 @@ def test_a_stale_dataset_is_marked_and_the_mark_follows_the_clock(
     assert stale.status_code == 200  # the same data, but now overdue: a new page
     assert "Some data were not updated on schedule" in body(stale)
     assert "Data not updated on schedule" in body(client.get(pub.city_url))
+
+
+def test_head_is_answered_like_get(pub: Public) -> None:
+    head = as_user(None).head(pub.url)
+    assert head.status_code == 200 and head.headers["ETag"]
+    assert as_user(None).post(pub.url).status_code == 405

@@ -25,7 +25,7 @@ from django.urls import path, reverse
 from django.utils import translation
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from civiclab.core.api import DB_INT_MAX
 from civiclab.core.csv_cells import safe_row
@@ -110,13 +110,13 @@ def _links(request: HttpRequest, language: str) -> list[dict[str, Any]]:
 
 
 # -- pages ---------------------------------------------------------------------------------
-@require_GET
+@require_safe
 def public_index(request: HttpRequest) -> HttpResponse:
     cities = list(queries.public_cities())
     return render(request, "reports/public/index.html", {"cities": cities})
 
 
-@require_GET
+@require_safe
 @timed
 def city_page(request: HttpRequest, city_slug: str) -> HttpResponse:
     city = _city(city_slug)
@@ -137,7 +137,7 @@ def city_page(request: HttpRequest, city_slug: str) -> HttpResponse:
     return _cached(request, version, language, "city", "text/html; charset=utf-8", make)
 
 
-@require_GET
+@require_safe
 @timed
 def solution_page(request: HttpRequest, city_slug: str, solution_id: int) -> HttpResponse:
     city = _city(city_slug)
@@ -168,7 +168,7 @@ def _csv(header: list[str], rows: list[list[Any]]) -> str:
     return out.getvalue()
 
 
-@require_GET
+@require_safe
 @timed
 def city_data(request: HttpRequest, city_slug: str, fmt: str) -> HttpResponse:
     city = _city(city_slug)
@@ -187,7 +187,7 @@ def city_data(request: HttpRequest, city_slug: str, fmt: str) -> HttpResponse:
     return _cached(request, version, language, "city-csv", "text/csv; charset=utf-8", make)
 
 
-@require_GET
+@require_safe
 @timed
 def solution_data(request: HttpRequest, city_slug: str, solution_id: int, fmt: str) -> HttpResponse:
     city = _city(city_slug)
@@ -207,7 +207,7 @@ def solution_data(request: HttpRequest, city_slug: str, solution_id: int, fmt: s
     return _cached(request, version, language, "solution-csv", "text/csv; charset=utf-8", make)
 
 
-@require_GET
+@require_safe
 @timed
 def city_feed(request: HttpRequest, city_slug: str) -> HttpResponse:
     city = _city(city_slug)
@@ -220,7 +220,7 @@ def city_feed(request: HttpRequest, city_slug: str) -> HttpResponse:
 
 
 # -- the results brief ---------------------------------------------------------------------
-@require_GET
+@require_safe
 def brief(request: HttpRequest, city_slug: str, solution_id: int) -> HttpResponse:
     """The brief's PDF when it is ready; else it is queued and a page says "preparing"
     (htmx asks again every few seconds and follows to the PDF when it is done)."""
