@@ -76,6 +76,7 @@ def test_while_the_worker_renders_the_page_says_preparing(
     assert 'hx-trigger="every 3s"' in body(waiting) and "Preparing" in body(waiting)
     polled = client.get(f"{pub.url}brief.pdf?lang=en", HTTP_HX_REQUEST="true")
     assert "HX-Redirect" not in polled.headers
+    assert 'hx-trigger="every 3s"' in body(polled)  # the fragment keeps asking
     brief = ResultsBrief.objects.get(solution=pub.solution)
     services.render_brief(brief.pk)  # the worker's task
     done = client.get(f"{pub.url}brief.pdf?lang=en", HTTP_HX_REQUEST="true")
