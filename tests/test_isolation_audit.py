@@ -284,6 +284,7 @@ def private(world: World, tmp_path: Path) -> dict[str, list[Any]]:
         "action_id": list(review_meeting.actions.values_list("pk", flat=True)),
         "decision_id": list(review_meeting.decisions.values_list("pk", flat=True)),
         "slug": [world.city.slug],
+        "city_slug": [world.city.slug],  # reports: public results pages
         "network_slug": [world.network.slug],
         "cohort_slug": [cohort.slug],
         "case_id": [case.pk],
