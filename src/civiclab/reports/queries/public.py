@@ -40,7 +40,7 @@ from civiclab.network.models import City
 from civiclab.portfolio.models import Solution, SolutionIndicator, Update
 from civiclab.portfolio.queries import visible
 from civiclab.reports.models import PublicUpdate
-from civiclab.reports.queries.status import SolutionStatus, status_of
+from civiclab.reports.queries.status import SolutionStatus, status_of, statuses_of
 
 ANONYMOUS = AnonymousUser()
 LANGUAGES = ("en", "fr")
@@ -384,7 +384,7 @@ def solution_view(solution: Solution, language: str) -> SolutionView:
     )
     return SolutionView(
         solution=solution,
-        status=status_of(solution),
+        status=status_of(solution, ANONYMOUS),
         indicators=indicators,
         results=results,
         funding=leveraged(ANONYMOUS, "solution", solution),
@@ -408,10 +408,12 @@ def city_rows(city: City) -> list[CitySolutionRow]:
     first: dict[int, SolutionIndicator] = {}
     for target in public_targets([s.pk for s in solutions]):
         first.setdefault(target.solution_id, target)
+    # As a visitor reads them: a reason never names an indicator that is not public.
+    statuses = statuses_of(solutions, ANONYMOUS)
     return [
         CitySolutionRow(
             solution=s,
-            status=status_of(s),
+            status=statuses[s.pk],
             key=indicator_view(first[s.pk]) if s.pk in first else None,
         )
         for s in solutions

@@ -7,6 +7,7 @@ from typing import Literal
 
 from ninja import Field, Schema
 
+from civiclab.core.schemas import InputSchema
 from civiclab.reports.models import NARRATIVE_LIMIT
 
 
@@ -42,6 +43,6 @@ class StatusOut(Schema):
     overridden_at: dt.datetime | None = None
 
 
-class OverrideIn(Schema):
+class OverrideIn(InputSchema):
     status: Literal["on_track", "at_risk", "off_track"]
     narrative: str = Field(min_length=1, max_length=NARRATIVE_LIMIT)
