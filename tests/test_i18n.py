@@ -180,7 +180,7 @@ def test_french_city_gives_french_after_login(client: Client, world: World) -> N
     body = response.content.decode()
     assert is_french(body)
     assert "Se déconnecter" in body
-    assert "Vos villes" in body
+    assert "Le portefeuille en un coup d’œil" in body  # a member's home: their city's dashboard
 
 
 @pytest.mark.django_db
