@@ -44,7 +44,7 @@ def seed() -> list[str]:
     now = timezone.now()
     refreshed = now - LAST_REFRESHED
     if dataset.current_version.created_at > refreshed:
-        DatasetVersion.objects.filter(pk=dataset.current_version_id).update(created_at=refreshed)
+        DatasetVersion.objects.filter(pk=dataset.current_version.pk).update(created_at=refreshed)
     result = sweep(now, email=False, kinds=("dataset",))
     made.append(f"nudges sweep: {result.nudged} nudge(s)")
     return made
