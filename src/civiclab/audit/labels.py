@@ -48,6 +48,14 @@ VERBS: dict[str, Promise] = {
 # above; a discussion thread's lock only closes it to replies).
 ACTIONS: dict[str, Promise] = {
     "thread.lock": pgettext_lazy("audit action", "Locked (no more replies)"),
+    "capacity.submitted": pgettext_lazy("audit action", "Submitted"),
+    "capacity.updated": pgettext_lazy("audit action", "Scores changed"),
+    "nudges.email": pgettext_lazy("audit action", "Digest emails sent"),
+    "nudges.sweep": pgettext_lazy("audit action", "Freshness checked, owners nudged"),
+    "reports.status_override": pgettext_lazy("audit action", "Status set against the proposal"),
+    "review.meeting": pgettext_lazy("audit action", "Meeting held"),
+    "review.pdf": pgettext_lazy("audit action", "PDF requested"),
+    "update.unpublish": pgettext_lazy("audit action", "Withdrawn from the public page"),
 }
 
 KINDS: dict[str, Promise] = {
@@ -88,6 +96,10 @@ KINDS: dict[str, Promise] = {
     "directoryentry": _("Directory entry"),
     "thread": _("Discussion thread"),
     "post": _("Discussion post"),
+    "capacity": _("Capacity self-assessment"),
+    "nudges": _("Freshness nudges"),
+    "reports": _("Delivery status"),
+    "review": _("Delivery review"),
 }
 
 
