@@ -52,7 +52,10 @@ def seeded(capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
     assert Challenge.objects.filter(city__slug="mulhouse", title__startswith="Dépôts").count() == 1
     from civiclab.exchange.demo import seed_demo_exchange
 
-    assert seed_demo_exchange() == []  # once
+    # Once: nothing is made twice. (Delivery's demo, seeded after the exchange's, adds a
+    # public solution in Mulhouse; its passage is embedded on commit, which a test's
+    # transaction never reaches, so the second run embeds it — that is not a second seeding.)
+    assert [line for line in seed_demo_exchange() if not line.startswith("similarity:")] == []
     return {"made": out["exchange"]}
 
 
