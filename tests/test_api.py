@@ -200,3 +200,31 @@ def test_the_docs_page_uses_ninjas_own_files_not_a_cdn(client) -> None:  # type:
     assert "cdn" not in page.lower() and "swagger-ui-bundle.js" in page
     for name in ("ninja/swagger-ui-bundle.js", "ninja/swagger-ui.css", "ninja/swagger-ui-init.js"):
         assert finders.find(name), name
+
+
+def test_api_schema_names_are_unique() -> None:
+    """GIVEN every pydantic schema the apps' API modules declare WHEN two share a class name
+    THEN this fails: the OpenAPI document names its components by class name, so one would
+    silently describe the other's responses (capacity's ScoreOut did portfolio's)."""
+    import importlib
+    import inspect
+    import pkgutil
+    from collections import defaultdict
+
+    from pydantic import BaseModel
+
+    import civiclab
+
+    where: dict[str, set[str]] = defaultdict(set)
+    for info in pkgutil.walk_packages(civiclab.__path__, "civiclab."):
+        if ".schemas" not in info.name and not info.name.endswith(".api"):
+            continue
+        module = importlib.import_module(info.name)
+        for name, value in vars(module).items():
+            if (
+                inspect.isclass(value)
+                and issubclass(value, BaseModel)
+                and value.__module__ == module.__name__
+            ):
+                where[name].add(module.__name__)
+    assert {n: m for n, m in where.items() if len(m) > 1} == {}

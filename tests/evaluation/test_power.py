@@ -100,6 +100,8 @@ def test_power_curve_rises_to_one() -> None:
     [
         (lambda: power.n_for_means(0.0, 1.0), "power_zero_effect"),
         (lambda: power.n_for_means(1.0, 0.0), "power_bad_sd"),
+        # found by the API fuzz: 1.7e308 over an SD of 2 overflowed the t distribution (500)
+        (lambda: power.n_for_means(1.697457063829689e308, 2.0), "power_effect_too_large"),
         (lambda: power.n_for_proportions(0.3, 1.2), "power_bad_proportion"),
         (lambda: power.design_effect(1.5, 10), "power_bad_icc"),
         (lambda: power.mde_means(1, 1.0), "power_too_few_units"),

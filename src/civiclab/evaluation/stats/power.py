@@ -77,6 +77,23 @@ def _check_effect(effect: float) -> None:
         raise _refuse("power_zero_effect", "The effect to detect must be a non-zero number.")
 
 
+# A standardised effect above this is detected by any sample (and overflows the noncentral
+# t distribution the sample size is solved with): it is a typing mistake, said as such.
+MAX_STANDARDISED_EFFECT = 1_000.0
+
+
+def _standardised(effect: float, sd: float) -> float:
+    d = abs(effect) / sd
+    if not math.isfinite(d) or d > MAX_STANDARDISED_EFFECT:
+        raise _refuse(
+            "power_effect_too_large",
+            "The effect is more than {limit} standard deviations: any sample would detect it. "
+            "Check the effect and the standard deviation.",
+            limit=f"{MAX_STANDARDISED_EFFECT:,.0f}",
+        )
+    return d
+
+
 def _t_power() -> Any:
     from statsmodels.stats.power import TTestIndPower
 
@@ -115,7 +132,7 @@ def n_for_means(
     _check_common(alpha, power)
     _check_sd(sd)
     _check_effect(effect)
-    d = abs(effect) / sd
+    d = _standardised(effect, sd)
     n = float(_t_power().solve_power(effect_size=d, alpha=alpha, power=power, ratio=ratio))
     return PowerResult(n, effect, power, alpha, ratio, standardised_effect=d)
 
@@ -138,7 +155,7 @@ def power_means(
     _check_common(alpha)
     _check_sd(sd)
     _check_n(n_per_arm, ratio)
-    d = abs(effect) / sd
+    d = _standardised(effect, sd)
     p = _t_test_power(d, n_per_arm, alpha, ratio)
     return PowerResult(n_per_arm, effect, p, alpha, ratio, standardised_effect=d)
 
@@ -286,7 +303,7 @@ def power_cluster(
     _check_sd(sd)
     de = design_effect(icc, cluster_size, cv)
     _check_clusters(clusters_per_arm, icc, cluster_size)
-    d = abs(effect) / sd
+    d = _standardised(effect, sd)
     p = _cluster_t_power(d, clusters_per_arm, cluster_size, de, alpha)
     return PowerResult(
         clusters_per_arm * cluster_size,
@@ -360,7 +377,7 @@ def clusters_for_effect(
     _check_sd(sd)
     _check_effect(effect)
     de = design_effect(icc, cluster_size, cv)
-    d = abs(effect) / sd
+    d = _standardised(effect, sd)
 
     def gap(k: float) -> float:
         return _cluster_t_power(d, k, cluster_size, de, alpha) - power
@@ -454,7 +471,7 @@ def power_curve(
         )
     step = max(1, (n_max - n_min) // max(points - 1, 1))
     sizes = sorted({*range(n_min, n_max + 1, step), n_max})
-    d = abs(effect) / sd
+    d = _standardised(effect, sd)
     curve: list[tuple[int, float]] = []
     if icc > 0 or cluster_size > 1:
         de = design_effect(icc, cluster_size, cv)

@@ -60,7 +60,7 @@ def _review(request: ApiRequest, review_id: int) -> Review:
 
 @router.get(
     REVIEWS,
-    response=list[ReviewOut],
+    response={200: list[ReviewOut], **READ_ERRORS},
     operation_id="list_reviews",
     summary="The delivery reviews the caller reads (next meeting first)",
 )
@@ -140,7 +140,7 @@ def get_review_pack(request: ApiRequest, review_id: Id) -> dict[str, Any]:
 
 @router.get(
     REVIEW + "/meetings",
-    response=list[MeetingOut],
+    response={200: list[MeetingOut], **READ_ERRORS},
     operation_id="list_review_meetings",
     summary="The review's meetings, newest first, with what each recorded",
 )

@@ -45,14 +45,14 @@ class ElementOut(Schema):
     levels: list[LevelOut]
 
 
-class ScoreOut(Schema):
+class CapacityScoreOut(Schema):
     element: str
     score: int
     notes: str
     links: list[str]
 
 
-class ComparisonOut(Schema):
+class CapacityComparisonOut(Schema):
     cities: int
     withheld: bool
     min_cities: int
@@ -66,8 +66,8 @@ class AssessmentOut(Schema):
     city: str
     year: int
     submitted_at: str | None
-    scores: list[ScoreOut]
-    comparison: ComparisonOut
+    scores: list[CapacityScoreOut]
+    comparison: CapacityComparisonOut
 
 
 class YearOut(Schema):

@@ -11,7 +11,7 @@ from civiclab.core.schemas import InputSchema
 from civiclab.reports.models import NARRATIVE_LIMIT
 
 
-class ItemOut(Schema):
+class AttentionItemOut(Schema):
     kind: str = Field(
         description="indicator_off_track, indicator_signal, milestone_slipping, "
         "milestone_due, risk, decision_due, funding_deadline or stale_data"
@@ -28,7 +28,7 @@ class ItemOut(Schema):
 class DashboardOut(Schema):
     cities: list[str]
     total: int
-    items: list[ItemOut]
+    items: list[AttentionItemOut]
 
 
 class StatusOut(Schema):

@@ -80,7 +80,7 @@ class MeetingIn(InputSchema):
     )
 
 
-class ItemOut(Schema):
+class ReviewItemOut(Schema):
     id: int
     text: str
     solution: int | None
@@ -94,8 +94,8 @@ class MeetingOut(Schema):
     review: int
     held_on: dt.date
     notes: str
-    decisions: list[ItemOut]
-    actions: list[ItemOut]
+    decisions: list[ReviewItemOut]
+    actions: list[ReviewItemOut]
 
 
 class MeetingPackOut(MeetingOut):
