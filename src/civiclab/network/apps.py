@@ -7,6 +7,7 @@ class NetworkConfig(AppConfig):
     label = "network"
 
     def ready(self) -> None:
+        from civiclab.audit import links
         from civiclab.audit.queries import can_read_audit
         from civiclab.core.page_links import PageLink, contribute
 
@@ -22,3 +23,9 @@ class NetworkConfig(AppConfig):
                 shown=lambda user, viewer: can_read_audit(viewer),
             ),
         )
+
+        # The audit log links a city's and a team's events to them, for readers who see them.
+        from civiclab.network.queries import city_links, team_links
+
+        links.register("network.city", city_links)
+        links.register("network.team", team_links)

@@ -37,5 +37,11 @@ urlpatterns = [
         name="team_delete",
     ),
     path("cities/<slug:slug>/audit/", network_views.audit_log, name="city_audit"),
+    path(
+        "cities/<slug:slug>/audit/export.csv",
+        network_views.audit_export,
+        name="city_audit_export",
+    ),
     path("audit/", network_views.audit_log, name="audit"),
+    path("audit/export.csv", network_views.audit_export, name="audit_export"),
 ]

@@ -2,33 +2,45 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordResetForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from civiclab.audit.labels import action_label, kind_label
-from civiclab.audit.queries import can_read_audit, visible_events
+from civiclab.audit.queries import can_read_audit, filter_events
+from civiclab.core.csv_cells import SafeWriter
 from civiclab.core.forms import add_service_errors
 from civiclab.core.http import HtmxRequest
 from civiclab.core.permissions import Action
 from civiclab.core.scoping import user_can
 from civiclab.network import services
-from civiclab.network.forms import AddMemberForm, CityForm, MembershipForm, TeamForm
+from civiclab.network.forms import (
+    AddMemberForm,
+    AuditFilterForm,
+    CityForm,
+    MembershipForm,
+    TeamForm,
+)
 from civiclab.network.models import City, Membership, Team
 from civiclab.network.queries import (
+    AUDIT_EXPORT_MAX_ROWS,
     CITY_FIELDS,
     CITY_POLICY,
     MEMBERSHIP_POLICY,
     TEAM_FIELDS,
     TEAM_POLICY,
+    audit_events,
+    audit_people,
+    audit_rows,
     visible_cities,
     visible_cohorts,
     visible_memberships,
@@ -294,17 +306,65 @@ def member_remove(request: HtmxRequest, slug: str, membership_id: int) -> HttpRe
     return redirect("network:members", slug=city.slug)
 
 
-@login_required
-def audit_log(request: HttpRequest, slug: str | None = None) -> HttpResponse:
-    """The audit log of one city (its admins) or of the whole network (network admins)."""
+def _audit(request: HttpRequest, slug: str | None) -> tuple[City | None, Any, AuditFilterForm]:
+    """The city (or None), the reader's events with the filters applied, and the filter form."""
     city = get_object_or_404(visible_cities(request.user), slug=slug) if slug else None
     if not can_read_audit(request.user, city):
         raise PermissionDenied
-    events = visible_events(request.user).select_related("actor")
-    if city is not None:
-        events = events.filter(city=city)
+    events = audit_events(request.user, city)
+    form = AuditFilterForm(request.GET, people=audit_people(request.user, events))
+    return city, filter_events(events, **form.filters()), form
+
+
+@login_required
+def audit_log(request: HttpRequest, slug: str | None = None) -> HttpResponse:
+    """The audit log of one city (its admins) or of the whole network (network admins)."""
+    city, events, form = _audit(request, slug)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
-    for event in page.object_list:
-        event.action_label = action_label(event.action)  # type: ignore[attr-defined]
-        event.kind_label = kind_label(event.action)  # type: ignore[attr-defined]
-    return render(request, "network/audit_log.html", {"city": city, "page": page})
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "network/audit_log.html",
+        {
+            "city": city,
+            "page": page,
+            "rows": audit_rows(request.user, page.object_list),
+            "form": form,
+            "query": query.urlencode(),
+            "export_max": AUDIT_EXPORT_MAX_ROWS,
+        },
+    )
+
+
+@login_required
+def audit_export(request: HttpRequest, slug: str | None = None) -> HttpResponse:
+    """The filtered events of the log page as CSV: exactly what the reader may see."""
+    city, events, form = _audit(request, slug)
+    if form.errors:
+        return HttpResponseBadRequest(
+            _("Fix the filters first: %(errors)s")
+            % {"errors": " ".join(m for ms in form.errors.values() for m in ms)},
+            content_type="text/plain; charset=utf-8",
+        )
+    # One row past the cap tells whether the export would be cut short.
+    rows = list(events[: AUDIT_EXPORT_MAX_ROWS + 1])
+    if len(rows) > AUDIT_EXPORT_MAX_ROWS:
+        return HttpResponseBadRequest(
+            _("More than %(max)s events: narrow the filters to export them.")
+            % {"max": AUDIT_EXPORT_MAX_ROWS},
+            content_type="text/plain; charset=utf-8",
+        )
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    name = f"audit-{city.slug}.csv" if city is not None else "audit.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    writer = SafeWriter(response)
+    writer.writerow(
+        [_("When"), _("Who"), _("Action"), _("Object kind"), _("Object"), _("City"), _("Link")]
+    )
+    for row in audit_rows(request.user, rows):
+        url = request.build_absolute_uri(row.url) if row.url else ""
+        writer.writerow(
+            [row.at.isoformat(), row.who, row.action, row.kind, row.object, row.city, url]
+        )
+    return response
