@@ -217,3 +217,12 @@ def test_the_page_reads_in_a_fixed_number_of_queries(world: World) -> None:
         team = services.create_team(admin, world.city, name=f"More {n}")
         services.update_team(admin, team, name=f"Renamed {n}")
     assert count() == few
+
+
+def test_portfolio_objects_link_through_the_registry(world: World) -> None:
+    from civiclab.portfolio import services as portfolio
+
+    admin = world.user("city_admin")
+    challenge = portfolio.create_challenge(admin, world.city, "Potholes everywhere")
+    page = body(as_user(admin).get(CITY_LOG))
+    assert f'<a href="/challenges/{challenge.pk}/">Potholes everywhere' in page

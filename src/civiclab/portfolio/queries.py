@@ -65,3 +65,17 @@ def key_facts(
         "solutions_in_delivery": solutions.filter(stage="deliver").count(),
         "evidence": evidence.count(),
     }
+
+
+def audit_links(model: type[M], url_name: str) -> Any:
+    """A link resolver for the audit log (``audit.links``): challenges, ideas and solutions
+    the reader may still see, in one scoped query for a page of events."""
+    from django.urls import reverse
+
+    from civiclab.audit.links import integer_ids
+
+    def resolve(user: Any, ids: list[str]) -> dict[str, str]:
+        pks = visible(model, user).filter(pk__in=integer_ids(ids)).values_list("pk", flat=True)
+        return {str(pk): reverse(url_name, args=[pk]) for pk in pks}
+
+    return resolve
