@@ -226,3 +226,20 @@ def test_portfolio_objects_link_through_the_registry(world: World) -> None:
     challenge = portfolio.create_challenge(admin, world.city, "Potholes everywhere")
     page = body(as_user(admin).get(CITY_LOG))
     assert f'<a href="/challenges/{challenge.pk}/">Potholes everywhere' in page
+
+
+def test_an_export_past_the_cap_asks_to_narrow_the_filters(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from civiclab.network import views
+
+    monkeypatch.setattr(views, "AUDIT_EXPORT_MAX_ROWS", 3)
+    admin = world.user("city_admin")
+    for n in range(3):
+        team = services.create_team(admin, world.city, name=f"Team {n}x")
+    services.update_team(admin, team, name="Renamed")
+    refused = as_user(admin).get(CITY_CSV)
+    assert refused.status_code == 400
+    assert "narrow the filters" in refused.content.decode()
+    assert len(_csv(as_user(admin).get(f"{CITY_CSV}?person={admin.pk}&verb=create"))) == 4
+    assert len(_csv(as_user(admin).get(f"{CITY_CSV}?kind=city"))) == 1
