@@ -126,6 +126,7 @@ def test_events_link_to_objects_the_reader_may_still_see(world: World) -> None:
     # An event filed in A about a team-only team of city B: A's admin may not open it.
     hidden = TeamFactory(city=world.other_city, name="Hidden team", visibility="team")
     record(admin, "team.update", hidden, city=world.city, network=world.network)
+    record(admin, "city.update", world.city)
     page = body(as_user(admin).get(CITY_LOG))
     assert f'<a href="/cities/city-a/teams/{kept.slug}/">Kept team (City A)</a>' in page
     assert "Gone team" in page
@@ -133,6 +134,9 @@ def test_events_link_to_objects_the_reader_may_still_see(world: World) -> None:
     assert "Hidden team" in page
     assert "Hidden team</a>" not in page
     assert f"/teams/{hidden.slug}/" not in page
+    # A city's own events are the network's (audit.services.record files them so).
+    network_log = _main(body(as_user(world.user("network_admin")).get("/audit/")))
+    assert '<a href="/cities/city-a/">City A</a>' in network_log
     links = {row[4].partition(" (")[0]: row[6] for row in _csv(as_user(admin).get(CITY_CSV))[1:]}
     assert links["Kept team"] == f"http://testserver/cities/city-a/teams/{kept.slug}/"
     assert links["Gone team"] == ""

@@ -55,6 +55,6 @@ def filter_events(
     return events
 
 
-def actor_ids(events: QuerySet[AuditEvent]) -> QuerySet[AuditEvent]:
+def actor_ids(events: QuerySet[AuditEvent]) -> QuerySet[AuditEvent, Any]:
     """The ids of the people who did something in ``events`` (as a subquery, for a filter)."""
     return events.order_by().filter(actor_id__isnull=False).values("actor_id").distinct()

@@ -130,7 +130,7 @@ def audit_rows(user: Any, events: Iterable[AuditEvent]) -> list[AuditRow]:
 
 
 def city_links(user: Any, ids: list[str]) -> dict[str, str]:
-    cities = visible_cities(user).filter(pk__in=integer_ids(ids)).only("pk", "slug")
+    cities = visible_cities(user).filter(pk__in=integer_ids(ids))
     return {str(c.pk): reverse("network:city", args=[c.slug]) for c in cities}
 
 

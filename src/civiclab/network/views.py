@@ -344,7 +344,7 @@ def audit_export(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     if form.errors:
         return HttpResponseBadRequest(
             _("Fix the filters first: %(errors)s")
-            % {"errors": " ".join(m for ms in form.errors.values() for m in ms)},
+            % {"errors": " ".join(str(m) for ms in form.errors.values() for m in ms)},
             content_type="text/plain; charset=utf-8",
         )
     # One row past the cap tells whether the export would be cut short.
