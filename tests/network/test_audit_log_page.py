@@ -247,3 +247,15 @@ def test_an_export_past_the_cap_asks_to_narrow_the_filters(
     assert "narrow the filters" in refused.content.decode()
     assert len(_csv(as_user(admin).get(f"{CITY_CSV}?person={admin.pk}&verb=create"))) == 4
     assert len(_csv(as_user(admin).get(f"{CITY_CSV}?kind=city"))) == 1
+
+
+def test_links_are_resolved_in_chunks(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    from civiclab.audit import links
+
+    monkeypatch.setattr(links, "CHUNK", 2)
+    admin = world.user("city_admin")
+    teams = [services.create_team(admin, world.city, name=f"Chunked {n}") for n in range(5)]
+    rows = _csv(as_user(admin).get(CITY_CSV))[1:]
+    assert {row[6] for row in rows} == {
+        f"http://testserver/cities/city-a/teams/{t.slug}/" for t in teams
+    }
