@@ -9,7 +9,15 @@ from django.db.models import BooleanField, Exists, ExpressionWrapper, Model, Out
 from civiclab.core.scoping import visible_to
 from civiclab.datasets.queries import visible_datasets
 from civiclab.indicators.queries import visible_indicators
-from civiclab.portfolio.models import Challenge, Evidence, Idea, Solution, scope
+from civiclab.portfolio.models import (
+    Attachment,
+    Challenge,
+    Decision,
+    Evidence,
+    Idea,
+    Solution,
+    scope,
+)
 
 M = TypeVar("M", bound=Model)
 
@@ -65,3 +73,11 @@ def key_facts(
         "solutions_in_delivery": solutions.filter(stage="deliver").count(),
         "evidence": evidence.count(),
     }
+
+
+def visible_attachments(user: Any) -> QuerySet[Attachment]:
+    """Files attached to evidence or decisions ``user`` may see: as private as their parent."""
+    return Attachment.objects.filter(
+        Q(evidence__in=visible(Evidence, user).values("pk"))
+        | Q(decision__in=visible(Decision, user).values("pk"))
+    )
