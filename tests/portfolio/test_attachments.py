@@ -287,3 +287,99 @@ def test_constraint_one_parent(world: World, evidence: Evidence, decision: Decis
 def test_filename_is_cleaned(world: World, evidence: Evidence) -> None:
     attachment = attach(world, evidence, PDF, '..\\..\\evil"\r\nname.pdf')
     assert attachment.filename == "evilname.pdf"
+
+
+def test_deleting_the_parent_removes_the_files(
+    world: World, challenge: Challenge, django_capture_on_commit_callbacks: Any
+) -> None:
+    member = world.user("member")
+    evidence = f.evidence(challenge)
+    solution = f.solution(challenge)
+    decision = f.decision(solution)
+    paths = {
+        name: services.attachment_path(attach(world, parent, PDF, f"{name}.pdf"))
+        for name, parent in [("evidence", evidence), ("decision", decision)]
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        services.delete_evidence(member, evidence)
+    assert not paths["evidence"].exists() and paths["decision"].exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.delete_part(member, decision)
+    assert not paths["decision"].exists()
+    again = services.attachment_path(attach(world, f.evidence(challenge), PDF, "again.pdf"))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.delete_challenge(world.user("city_admin"), challenge)
+    assert not again.exists()
+    assert not Attachment.objects.exists()
+
+
+# -- the API --------------------------------------------------------------------------------------
+def api(user: Any) -> tuple[Any, dict[str, str]]:
+    from django.test import Client
+
+    from tests.permission_matrix import api_headers
+
+    return Client(), api_headers(user)
+
+
+def test_api_upload_list_download_delete(
+    world: World, evidence: Evidence, decision: Decision, django_capture_on_commit_callbacks: Any
+) -> None:
+    client, headers = api(world.user("member"))
+    upload = SimpleUploadedFile("counts.csv", CSV, "text/plain")
+    response = client.post(
+        f"/api/v1/evidence/{evidence.pk}/attachments", {"file": upload}, **headers
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["content_type"] == "text/csv" and body["evidence"] == evidence.pk
+    listed = client.get(f"/api/v1/evidence/{evidence.pk}/attachments", **headers).json()
+    assert [row["id"] for row in listed] == [body["id"]]
+    assert client.get(f"/api/v1/decisions/{decision.pk}/attachments", **headers).json() == []
+    download = client.get(f"/api/v1/attachments/{body['id']}/download", **headers)
+    assert download.status_code == 200
+    assert download["X-Content-Type-Options"] == "nosniff"
+    assert b"".join(download.streaming_content) == CSV
+    path = services.attachment_path(Attachment.objects.get())
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.delete(f"/api/v1/attachments/{body['id']}", **headers).status_code == 204
+    assert not path.exists()
+
+
+def test_api_refusals(world: World, evidence: Evidence, settings: Any) -> None:
+    client, headers = api(world.user("member"))
+    url = f"/api/v1/evidence/{evidence.pk}/attachments"
+    exe = SimpleUploadedFile("report.pdf", EXE)
+    response = client.post(url, {"file": exe}, **headers)
+    assert response.status_code == 422
+    settings.MAX_ATTACHMENT_BYTES = 100
+    big = SimpleUploadedFile("big.pdf", PDF + b"x" * 5000)
+    response = client.post(url, {"file": big}, **headers)
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "too_large"
+    viewer_client, viewer = api(world.user("viewer"))
+    small = SimpleUploadedFile("a.pdf", PDF)
+    assert viewer_client.post(url, {"file": small}, **viewer).status_code == 403
+    foreign_client, foreign = api(world.user("other_city_admin"))
+    assert foreign_client.post(url, {"file": small}, **foreign).status_code == 404
+    assert (
+        client.post("/api/v1/evidence/99999999999999999999/attachments", **headers).status_code
+        == 422
+    )
+    assert not Attachment.objects.exists()
+
+
+def test_api_private_file_is_404_for_another_city(world: World, challenge: Challenge) -> None:
+    attachment = attach(world, f.evidence(challenge), PDF, "a.pdf")
+    client, headers = api(world.user("other_city_admin"))
+    for url in (
+        f"/api/v1/attachments/{attachment.pk}",
+        f"/api/v1/attachments/{attachment.pk}/download",
+    ):
+        assert client.get(url, **headers).status_code == 404
+    assert (
+        client.get(f"/api/v1/evidence/{attachment.evidence_id}/attachments", **headers).status_code
+        == 404
+    )
+    assert client.delete(f"/api/v1/attachments/{attachment.pk}", **headers).status_code == 404
+    assert Attachment.objects.count() == 1

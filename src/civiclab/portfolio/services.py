@@ -19,6 +19,7 @@ from typing import Any, BinaryIO, TypeVar
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -180,6 +181,9 @@ def set_phase(by: Any, challenge: Challenge, phase: str, note: str = "") -> Phas
 def delete_challenge(by: Any, challenge: Challenge) -> None:
     check(by, Action.DELETE, challenge, DEFAULT_POLICY)
     record(by, "challenge.delete", challenge)
+    _remove_files_on_commit(
+        Q(evidence__challenge=challenge) | Q(decision__solution__challenge=challenge)
+    )
     challenge.delete()
 
 
@@ -256,6 +260,7 @@ def update_evidence(by: Any, evidence: Evidence, changes: dict[str, Any]) -> Evi
 def delete_evidence(by: Any, evidence: Evidence) -> None:
     check(by, Action.EDIT, evidence, DEFAULT_POLICY)
     record(by, "evidence.delete", evidence)
+    _remove_files_on_commit(Q(evidence=evidence))
     evidence.delete()
 
 
@@ -290,6 +295,8 @@ def update_part(by: Any, obj: M, changes: dict[str, Any]) -> M:
 def delete_part(by: Any, obj: models.Model) -> None:
     check(by, Action.EDIT, obj, DEFAULT_POLICY, scope(type(obj)))
     record(by, f"{_label(obj)}.delete", obj, city=_city_of(obj))
+    if isinstance(obj, Decision):
+        _remove_files_on_commit(Q(decision=obj))
     obj.delete()
 
 
@@ -435,6 +442,7 @@ def update_solution(by: Any, solution: Solution, changes: dict[str, Any]) -> Sol
 def delete_solution(by: Any, solution: Solution) -> None:
     check(by, Action.DELETE, solution, DEFAULT_POLICY)
     record(by, "solution.delete", solution)
+    _remove_files_on_commit(Q(decision__solution=solution))
     solution.delete()
 
 
@@ -555,6 +563,15 @@ def _attachment_owner(parent: Evidence | Decision) -> tuple[models.Model, City]:
     if isinstance(parent, Evidence):
         return parent.challenge, parent.city
     return parent.solution, parent.solution.city
+
+
+def _remove_files_on_commit(which: Q) -> None:
+    """The files of the attachments a delete is about to cascade to go once it commits."""
+    paths = [
+        attachment_path(a) for a in Attachment.objects.filter(which).only("city", "stored_name")
+    ]
+    if paths:
+        transaction.on_commit(lambda: [path.unlink(missing_ok=True) for path in paths])
 
 
 def check_may_attach(by: Any, parent: Evidence | Decision) -> None:

@@ -27,7 +27,7 @@ from civiclab.core.uploads import (
     upload_was_cut,
 )
 from civiclab.portfolio import services
-from civiclab.portfolio.models import Decision, Evidence
+from civiclab.portfolio.models import Attachment, Decision, Evidence
 from civiclab.portfolio.queries import visible, visible_attachments
 
 
@@ -96,9 +96,9 @@ def decision_attach(request: HttpRequest, pk: int) -> HttpResponse:
     return _upload(request, decision)
 
 
-@require_GET
-def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
-    attachment = get_object_or_404(visible_attachments(request.user), pk=pk)
+def serve(attachment: Attachment) -> FileResponse:
+    """The file as a download (never shown inline), typed as its bytes read, ``nosniff``;
+    the API serves it the same way."""
     path = services.attachment_path(attachment)
     try:
         handle = path.open("rb")
@@ -113,6 +113,11 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+@require_GET
+def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
+    return serve(get_object_or_404(visible_attachments(request.user), pk=pk))
 
 
 @require_POST
