@@ -14,7 +14,7 @@ import hashlib
 import re
 import secrets
 from pathlib import Path, PurePath
-from typing import Any, BinaryIO, TypeVar
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -571,7 +571,12 @@ def _remove_files_on_commit(which: Q) -> None:
         attachment_path(a) for a in Attachment.objects.filter(which).only("city", "stored_name")
     ]
     if paths:
-        transaction.on_commit(lambda: [path.unlink(missing_ok=True) for path in paths])
+
+        def remove() -> None:
+            for path in paths:
+                path.unlink(missing_ok=True)
+
+        transaction.on_commit(remove)
 
 
 def check_may_attach(by: Any, parent: Evidence | Decision) -> None:
@@ -590,7 +595,9 @@ def _clean_filename(name: str) -> str:
     return base
 
 
-def attach_file(by: Any, parent: Evidence | Decision, stream: BinaryIO, name: str) -> Attachment:
+def attach_file(
+    by: Any, parent: Evidence | Decision, stream: filetypes.Readable, name: str
+) -> Attachment:
     """Keep ``stream`` (a file named ``name``) attached to an evidence or a decision.
 
     Checked (who may edit the challenge or the solution), validated (size limit, a type read

@@ -12,7 +12,15 @@ import io
 import zipfile
 from dataclasses import dataclass
 from pathlib import PurePath
-from typing import BinaryIO
+from typing import Any, BinaryIO, Protocol, cast
+
+
+class Readable(Protocol):
+    """What is read of an upload: an open file, a BytesIO, Django's UploadedFile."""
+
+    def read(self, size: int = ..., /) -> bytes: ...
+    def seek(self, offset: int, whence: int = ..., /) -> Any: ...
+    def tell(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -68,10 +76,10 @@ def _magic(head: bytes) -> FileType | None:
     return None
 
 
-def _office(stream: BinaryIO) -> FileType | None:
+def _office(stream: Readable) -> FileType | None:
     """XLSX or DOCX: a zip whose [Content_Types].xml names the workbook or the document."""
     try:
-        with zipfile.ZipFile(stream) as archive:
+        with zipfile.ZipFile(cast(BinaryIO, stream)) as archive:
             members = archive.infolist()
             if len(members) > MAX_ZIP_MEMBERS:
                 return None
@@ -91,7 +99,7 @@ def _office(stream: BinaryIO) -> FileType | None:
     return found[0]
 
 
-def _is_text(stream: BinaryIO) -> bool:
+def _is_text(stream: Readable) -> bool:
     import codecs
 
     decoder = codecs.getincrementaldecoder("utf-8")()
@@ -111,7 +119,7 @@ def _is_text(stream: BinaryIO) -> bool:
     return seen
 
 
-def sniff(stream: BinaryIO, name: str) -> FileType | None:
+def sniff(stream: Readable, name: str) -> FileType | None:
     """The allowed type the bytes are, or None. The name only tells CSV from plain text
     (both are text); everything else is read from the bytes alone."""
     stream.seek(0)
