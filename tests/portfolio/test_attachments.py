@@ -383,3 +383,24 @@ def test_api_private_file_is_404_for_another_city(world: World, challenge: Chall
     )
     assert client.delete(f"/api/v1/attachments/{attachment.pk}", **headers).status_code == 404
     assert Attachment.objects.count() == 1
+
+
+def test_page_upload_needs_the_csrf_token(world: World, evidence: Evidence) -> None:
+    client = as_user(world.user("member"), csrf_token="x" * 32)
+    upload = SimpleUploadedFile("a.pdf", PDF)
+    response = client.post(f"/evidence/{evidence.pk}/attachments/", {"file": upload})
+    assert response.status_code == 403
+    assert not Attachment.objects.exists()
+
+
+def test_page_says_why_in_french(world: World, evidence: Evidence, settings: Any) -> None:
+    client = as_user(world.user("member"))
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    upload = SimpleUploadedFile("rapport.pdf", EXE)
+    response = client.post(
+        f"/evidence/{evidence.pk}/attachments/",
+        {"file": upload},
+        follow=True,
+    )
+    assert "Le contenu du fichier n’est ni un PDF" in response.content.decode()
+    assert not Attachment.objects.exists()
