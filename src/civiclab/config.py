@@ -131,6 +131,11 @@ SETTINGS: tuple[EnvSetting, ...] = (
         "Largest file (and largest unpacked zip) an import accepts, in megabytes.",
     ),
     EnvSetting(
+        "CIVICLAB_MAX_ATTACHMENT_MB",
+        "20",
+        "Largest file attached to evidence or a decision (PDF, image, spreadsheet), in megabytes.",
+    ),
+    EnvSetting(
         "CIVICLAB_MAX_UNPACKED_MB",
         "2048",
         "Most a zip-based upload (Excel workbook, zipped Shapefile) may unpack to, in megabytes.",

@@ -200,6 +200,9 @@ NINJA_PAGINATION_MAX_LIMIT = 200
 # --- City data ------------------------------------------------------------------------------
 DATASETS_DIR = DATA_DIR / "datasets"
 MAX_UPLOAD_BYTES = env_int("CIVICLAB_MAX_UPLOAD_MB", 4096, minimum=1) * 1024 * 1024
+# Files attached to evidence and decisions: stored per city, each at most this large.
+ATTACHMENTS_DIR = DATA_DIR / "attachments"
+MAX_ATTACHMENT_BYTES = env_int("CIVICLAB_MAX_ATTACHMENT_MB", 20, minimum=1) * 1024 * 1024
 IMPORT_MEMORY_MB = env_int("CIVICLAB_IMPORT_MEMORY_MB", 700, minimum=100)
 # What one import may unpack, hold and take (datasets/ingest/limits.py checks them).
 MAX_UNPACKED_BYTES = env_int("CIVICLAB_MAX_UNPACKED_MB", 2048, minimum=1) * 1024 * 1024

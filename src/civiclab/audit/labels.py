@@ -80,6 +80,7 @@ KINDS: dict[str, Promise] = {
     "milestone": _("Milestone"),
     "risk": _("Risk"),
     "decision": _("Decision"),
+    "attachment": _("Attached file"),
     "update": _("Progress update"),
     "evaluation": _("Evaluation"),
     "catalogue": _("Funding catalogue"),

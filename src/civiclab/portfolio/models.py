@@ -458,6 +458,47 @@ class Update(models.Model):
         return self.body[:50]
 
 
+class Attachment(models.Model):
+    """A file (PDF, image, spreadsheet, document, text) attached to one evidence or one
+    decision, stored in the city's folder under a random name (services)."""
+
+    evidence = models.ForeignKey(
+        Evidence, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments"
+    )
+    decision = models.ForeignKey(
+        Decision, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments"
+    )
+    city = models.ForeignKey("network.City", on_delete=models.CASCADE, related_name="+")
+    stored_name = models.CharField(max_length=64, unique=True)
+    filename = models.CharField(_("file name"), max_length=255)
+    size = models.PositiveBigIntegerField(_("size"))
+    content_type = models.CharField(max_length=100)
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["uploaded_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(evidence__isnull=False, decision__isnull=True)
+                    | models.Q(evidence__isnull=True, decision__isnull=False)
+                ),
+                name="attachment_on_evidence_or_decision",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.filename
+
+    @property
+    def parent(self) -> models.Model:
+        return self.evidence if self.evidence_id is not None else self.decision  # type: ignore[return-value]
+
+
 def _via(prefix: str) -> ScopeFields:
     return ScopeFields(
         network=f"{prefix}__city__network_id",

@@ -9,7 +9,15 @@ from django.db.models import BooleanField, Exists, ExpressionWrapper, Model, Out
 from civiclab.core.scoping import visible_to
 from civiclab.datasets.queries import visible_datasets
 from civiclab.indicators.queries import visible_indicators
-from civiclab.portfolio.models import Challenge, Evidence, Idea, Solution, scope
+from civiclab.portfolio.models import (
+    Attachment,
+    Challenge,
+    Decision,
+    Evidence,
+    Idea,
+    Solution,
+    scope,
+)
 
 M = TypeVar("M", bound=Model)
 
@@ -79,3 +87,11 @@ def audit_links(model: type[M], url_name: str) -> Any:
         return {str(pk): reverse(url_name, args=[pk]) for pk in pks}
 
     return resolve
+
+
+def visible_attachments(user: Any) -> QuerySet[Attachment]:
+    """Files attached to evidence or decisions ``user`` may see: as private as their parent."""
+    return Attachment.objects.filter(
+        Q(evidence__in=visible(Evidence, user).values("pk"))
+        | Q(decision__in=visible(Decision, user).values("pk"))
+    )

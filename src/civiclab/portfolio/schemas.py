@@ -601,3 +601,14 @@ class ImportIn(InputSchema):
 class ImportOut(Schema):
     challenge: ChallengeDetail
     warnings: list[str] = Field(description="Links dropped: indicators or datasets not found")
+
+
+class AttachmentOut(Schema):
+    id: int
+    evidence: int | None = Field(alias="evidence_id")
+    decision: int | None = Field(alias="decision_id")
+    filename: str
+    size: int
+    content_type: str = Field(description="The type read from the file's bytes")
+    sha256: str
+    uploaded_at: dt.datetime

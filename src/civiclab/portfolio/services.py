@@ -10,11 +10,16 @@ maker may set, within the challenge (``widest_within``).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
+import secrets
+from pathlib import Path, PurePath
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,6 +37,7 @@ from civiclab.network.models import City, Membership, Team
 from civiclab.portfolio.models import (
     PHASE_ORDER,
     SOLUTION_STAGES,
+    Attachment,
     Challenge,
     Decision,
     Evidence,
@@ -45,6 +51,7 @@ from civiclab.portfolio.models import (
     Update,
     scope,
 )
+from civiclab.portfolio.rules import filetypes
 
 M = TypeVar("M", bound=models.Model)
 
@@ -174,6 +181,9 @@ def set_phase(by: Any, challenge: Challenge, phase: str, note: str = "") -> Phas
 def delete_challenge(by: Any, challenge: Challenge) -> None:
     check(by, Action.DELETE, challenge, DEFAULT_POLICY)
     record(by, "challenge.delete", challenge)
+    _remove_files_on_commit(
+        Q(evidence__challenge=challenge) | Q(decision__solution__challenge=challenge)
+    )
     challenge.delete()
 
 
@@ -250,6 +260,7 @@ def update_evidence(by: Any, evidence: Evidence, changes: dict[str, Any]) -> Evi
 def delete_evidence(by: Any, evidence: Evidence) -> None:
     check(by, Action.EDIT, evidence, DEFAULT_POLICY)
     record(by, "evidence.delete", evidence)
+    _remove_files_on_commit(Q(evidence=evidence))
     evidence.delete()
 
 
@@ -284,6 +295,8 @@ def update_part(by: Any, obj: M, changes: dict[str, Any]) -> M:
 def delete_part(by: Any, obj: models.Model) -> None:
     check(by, Action.EDIT, obj, DEFAULT_POLICY, scope(type(obj)))
     record(by, f"{_label(obj)}.delete", obj, city=_city_of(obj))
+    if isinstance(obj, Decision):
+        _remove_files_on_commit(Q(decision=obj))
     obj.delete()
 
 
@@ -429,6 +442,7 @@ def update_solution(by: Any, solution: Solution, changes: dict[str, Any]) -> Sol
 def delete_solution(by: Any, solution: Solution) -> None:
     check(by, Action.DELETE, solution, DEFAULT_POLICY)
     record(by, "solution.delete", solution)
+    _remove_files_on_commit(Q(decision__solution=solution))
     solution.delete()
 
 
@@ -521,3 +535,164 @@ def link_indicator(
         by, solution, SolutionIndicator, indicator=indicator,
         target_value=target_value, target_date=target_date,
     )  # fmt: skip
+
+
+# -- files attached to evidence and decisions ----------------------------------------------------
+def attachments_dir(city_id: int) -> Path:
+    """The city's folder of attached files, inside the data directory."""
+    return Path(settings.ATTACHMENTS_DIR) / str(int(city_id))
+
+
+def attachment_path(attachment: Attachment) -> Path:
+    return attachments_dir(attachment.city_id) / attachment.stored_name
+
+
+def attachment_limit() -> int:
+    return int(settings.MAX_ATTACHMENT_BYTES)
+
+
+def attachment_too_large_message() -> str:
+    return _(
+        "The file is larger than the %(limit)s MB limit for attachments "
+        "(CIVICLAB_MAX_ATTACHMENT_MB): nothing was kept."
+    ) % {"limit": f"{attachment_limit() // (1024 * 1024):,}"}
+
+
+def _attachment_owner(parent: Evidence | Decision) -> tuple[models.Model, City]:
+    """What one must be allowed to edit to attach to ``parent`` (its challenge or solution)."""
+    if isinstance(parent, Evidence):
+        return parent.challenge, parent.city
+    return parent.solution, parent.solution.city
+
+
+def _remove_files_on_commit(which: Q) -> None:
+    """The files of the attachments a delete is about to cascade to go once it commits."""
+    paths = [
+        attachment_path(a) for a in Attachment.objects.filter(which).only("city", "stored_name")
+    ]
+    if paths:
+
+        def remove() -> None:
+            for path in paths:
+                path.unlink(missing_ok=True)
+
+        transaction.on_commit(remove)
+
+
+def check_may_attach(by: Any, parent: Evidence | Decision) -> None:
+    owner, _city = _attachment_owner(parent)
+    check(by, Action.EDIT, owner, DEFAULT_POLICY)
+
+
+def _clean_filename(name: str) -> str:
+    base = PurePath(name.replace("\\", "/")).name.strip()
+    base = "".join(ch for ch in base if ch.isprintable() and ch not in '"\r\n')
+    if not base:
+        raise ValidationError({"file": _("The file has no name.")})
+    if len(base) > 255:
+        stem, dot, ext = base.rpartition(".")
+        base = (stem[: 255 - len(ext) - 1] + dot + ext) if dot and len(ext) < 20 else base[:255]
+    return base
+
+
+def attach_file(
+    by: Any, parent: Evidence | Decision, stream: filetypes.Readable, name: str
+) -> Attachment:
+    """Keep ``stream`` (a file named ``name``) attached to an evidence or a decision.
+
+    Checked (who may edit the challenge or the solution), validated (size limit, a type read
+    from the bytes that is allowed and agrees with the extension), audited; the file is written
+    under a random name in the city's folder and removed if the transaction fails."""
+    check_may_attach(by, parent)
+    filename = _clean_filename(name)
+    if filetypes.extension(filename) not in filetypes.EXTENSIONS:
+        raise ValidationError(
+            {
+                "file": _("Files ending in “%(ext)s” cannot be attached. Allowed: %(allowed)s.")
+                % {
+                    "ext": filetypes.extension(filename) or "—",
+                    "allowed": ", ".join(filetypes.EXTENSIONS),
+                }
+            }
+        )
+    stream.seek(0, 2)
+    size = stream.tell()
+    stream.seek(0)
+    if size > attachment_limit():
+        raise ValidationError({"file": attachment_too_large_message()})
+    if size == 0:
+        raise ValidationError({"file": _("The file is empty.")})
+    kind = filetypes.sniff(stream, filename)
+    if kind is None:
+        raise ValidationError(
+            {
+                "file": _(
+                    "The file's content is not a PDF, an image, a spreadsheet, a document or text."
+                )
+            }
+        )
+    if not filetypes.name_matches(kind, filename):
+        raise ValidationError(
+            {
+                "file": _("The file's name says “%(ext)s” but its content is %(kind)s.")
+                % {"ext": filetypes.extension(filename), "kind": kind.key.upper()}
+            }
+        )
+    _owner, city = _attachment_owner(parent)
+    folder = attachments_dir(city.pk)
+    folder.mkdir(parents=True, exist_ok=True)
+    stored_name = secrets.token_hex(16)
+    path = folder / stored_name
+    digest = hashlib.sha256()
+    try:
+        with path.open("xb") as out:
+            stream.seek(0)
+            while chunk := stream.read(1 << 20):
+                digest.update(chunk)
+                out.write(chunk)
+        with transaction.atomic():
+            attachment = Attachment.objects.create(
+                evidence=parent if isinstance(parent, Evidence) else None,
+                decision=parent if isinstance(parent, Decision) else None,
+                city=city,
+                stored_name=stored_name,
+                filename=filename,
+                size=size,
+                content_type=kind.content_type,
+                sha256=digest.hexdigest(),
+                uploaded_by=by if getattr(by, "is_authenticated", False) else None,
+            )
+            record(
+                by,
+                "attachment.create",
+                attachment,
+                city=city,
+                on=f"{_label(parent)}:{parent.pk}",
+                filename=filename,
+                size=size,
+                content_type=kind.content_type,
+                sha256=attachment.sha256,
+            )
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return attachment
+
+
+@transaction.atomic
+def delete_attachment(by: Any, attachment: Attachment) -> None:
+    """Remove an attached file: checked as attaching one is, audited; the file goes on commit."""
+    parent = attachment.parent
+    check_may_attach(by, parent)  # type: ignore[arg-type]
+    path = attachment_path(attachment)
+    record(
+        by,
+        "attachment.delete",
+        attachment,
+        city=attachment.city,
+        on=f"{_label(parent)}:{parent.pk}",
+        filename=attachment.filename,
+        sha256=attachment.sha256,
+    )
+    attachment.delete()
+    transaction.on_commit(lambda: path.unlink(missing_ok=True))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from civiclab.portfolio.views import challenges, ideas, portfolio, solutions
+from civiclab.portfolio.views import attachments, challenges, ideas, portfolio, solutions
 
 app_name = "portfolio"
 
@@ -64,6 +64,11 @@ urlpatterns: list[URLPattern] = [
         solutions.milestone_done,
         name="milestone_done",
     ),
+    # -- files attached to evidence and decisions
+    path("evidence/<int:pk>/attachments/", attachments.evidence_attach, name="evidence_attach"),
+    path("decisions/<int:pk>/attachments/", attachments.decision_attach, name="decision_attach"),
+    path("attachments/<int:pk>/", attachments.attachment_download, name="attachment"),
+    path("attachments/<int:pk>/delete/", attachments.attachment_delete, name="attachment_delete"),
     path(f"{_part}edit/", solutions.part_edit, name="part_edit"),
     path(f"{_part}delete/", solutions.part_delete, name="part_delete"),
 ]

@@ -28,6 +28,7 @@ from civiclab.geo.api.layers import router as geo_layers_router
 from civiclab.geo.api.maps import router as geo_router
 from civiclab.indicators.api import router as indicators_router
 from civiclab.network.api import router as network_router
+from civiclab.portfolio.api import attachments as portfolio_attachments
 from civiclab.portfolio.api import challenges as portfolio_challenges
 from civiclab.portfolio.api import solutions as portfolio_solutions
 from civiclab.reports.api import router as reports_router
@@ -82,6 +83,7 @@ api.add_router("/", geo_analysis_router, tags=["spatial analysis"])
 api.add_router("/", indicators_router, tags=["indicators"])
 api.add_router("/", portfolio_challenges.router, tags=["portfolio"])
 api.add_router("/", portfolio_solutions.router, tags=["portfolio"])
+api.add_router("/", portfolio_attachments.router, tags=["portfolio"])
 api.add_router("/", evaluation_router, tags=["evaluation"])
 api.add_router("/funding/", funding_router, tags=["funding"])
 api.add_router("/exchange/", exchange_router, tags=["exchange"])

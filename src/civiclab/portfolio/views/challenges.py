@@ -251,9 +251,9 @@ def _challenge_context(request: HttpRequest, challenge: Challenge, **extra: Any)
     user = request.user
     # Annotated with which sources, and frozen numbers, the user may read now.
     evidence = list(
-        with_sources_shown(
-            visible(Evidence, user).filter(challenge=challenge), user
-        ).select_related("indicator", "indicator__city", "created_by")
+        with_sources_shown(visible(Evidence, user).filter(challenge=challenge), user)
+        .select_related("indicator", "indicator__city", "created_by")
+        .prefetch_related("attachments")
     )
     for item in evidence:
         snapshot = item.shown_snapshot

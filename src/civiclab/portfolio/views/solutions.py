@@ -106,7 +106,7 @@ def solution_detail(request: HttpRequest, pk: int, bound: BaseForm | None = None
         ),
         "milestones": [(m, m.state()) for m in milestones],
         "risks": risks,
-        "decisions": solution.decisions.select_related("by"),
+        "decisions": solution.decisions.select_related("by").prefetch_related("attachments"),
         "updates": solution.updates.select_related("by"),
         "spent_percent": (spent / planned * 100) if planned and spent is not None else None,
         "can_edit": user_can(request.user, Action.EDIT, solution),
