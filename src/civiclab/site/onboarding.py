@@ -9,6 +9,7 @@ panel disappears once every step is done."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import Exists, OuterRef
@@ -28,7 +29,7 @@ def checklist(city: Any, user: Any) -> tuple[bool, list[dict[str, Any]]]:
     city team's), and the steps in order: key, label, done, and the URL that does it. One
     query: each is an EXISTS over the app's scoped query (what ``user`` may see) for this city."""
     here = OuterRef("pk")
-    found = (
+    found: Mapping[str, object] = (
         City.objects.filter(pk=city.pk)
         .annotate(
             admin=Exists(
