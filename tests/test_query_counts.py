@@ -22,8 +22,9 @@ PINNED = {
     "/": 21,
     "/network/": 13,
     # 11 + the funding leveraged panel's sum + the upcoming convenings panel (one query,
-    # network and cohort joined) + the unread badge
-    "/cities/city-a/": 14,
+    # network and cohort joined) + the unread badge + the onboarding checklist (one query of
+    # EXISTS: admin? team, colleague, dataset, indicator, challenge; site/onboarding.py)
+    "/cities/city-a/": 15,
     "/cities/city-a/members/": 12,
     "/api/v1/cities": 5,
     "/api/v1/memberships": 5,

@@ -202,6 +202,11 @@ SETTINGS: tuple[EnvSetting, ...] = (
         "The credit line shown on maps for the tiles of CIVICLAB_MAP_TILE_URL.",
     ),
     EnvSetting(
+        "CIVICLAB_DOCS_URL",
+        "(empty)",
+        "Where docs/ is published, for the pages' help links; empty: they name the file in docs/.",
+    ),
+    EnvSetting(
         "CIVICLAB_REDIS_URL",
         "(empty)",
         "Redis for the background job queue (redis://127.0.0.1:6379/0); empty: a SQLite "

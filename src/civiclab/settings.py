@@ -223,6 +223,9 @@ FUNDING_DROP_DIR = env_str("CIVICLAB_FUNDING_DROP_DIR", "")
 # the internet by default).
 MAP_TILE_URL = env_str("CIVICLAB_MAP_TILE_URL", "")
 MAP_TILE_ATTRIBUTION = env_str("CIVICLAB_MAP_TILE_ATTRIBUTION", "")
+# Where the user documentation (the repository's docs/ folder) is published, for the pages'
+# help links (core/templatetags/help_links.py); empty: they name the file in docs/ instead.
+DOCS_URL = env_str("CIVICLAB_DOCS_URL", "")
 # Background jobs: a SQLite queue in the data directory, or Redis when configured. Jobs never
 # run inside the web request (huey would default to that when DEBUG is on).
 HUEY = {
