@@ -14,7 +14,7 @@ from civiclab.core.models import VISIBILITY_CHOICES
 from civiclab.core.permissions import Visibility
 from civiclab.datasets import services
 from civiclab.datasets.ingest.columns import ColumnType
-from civiclab.datasets.models import Dataset
+from civiclab.datasets.models import DICTIONARY_DESCRIPTION_MAX, DICTIONARY_UNIT_MAX, Dataset
 from civiclab.datasets.queries import owner_candidates
 
 if TYPE_CHECKING:
@@ -325,3 +325,35 @@ def filter_fields(
             help_text=_("For in, not in and between: values separated by commas."),
         ),
     }
+
+
+class DictionaryForm(forms.Form):
+    """One description and one unit per column of the current version (``entries``, as
+    ``queries.data_dictionary`` gives them); fields are numbered, so any column name works."""
+
+    def __init__(self, entries: list[dict[str, str]], *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.columns = [e["name"] for e in entries]
+        for i, entry in enumerate(entries):
+            self.fields[f"description_{i}"] = forms.CharField(
+                label=_("%(column)s: description") % {"column": entry["name"]},
+                required=False,
+                max_length=DICTIONARY_DESCRIPTION_MAX,
+                initial=entry["description"],
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+            self.fields[f"unit_{i}"] = forms.CharField(
+                label=_("%(column)s: unit") % {"column": entry["name"]},
+                required=False,
+                max_length=DICTIONARY_UNIT_MAX,
+                initial=entry["unit"],
+            )
+
+    def entries(self) -> dict[str, dict[str, str]]:
+        return {
+            name: {
+                "description": self.cleaned_data[f"description_{i}"],
+                "unit": self.cleaned_data[f"unit_{i}"],
+            }
+            for i, name in enumerate(self.columns)
+        }

@@ -20,6 +20,10 @@ UPDATE_FREQUENCIES = [
 ]
 
 
+DICTIONARY_DESCRIPTION_MAX = 1000
+DICTIONARY_UNIT_MAX = 50
+
+
 class Dataset(CityOwnedContent):
     """A table of city data (311 requests, parcels…) that is imported in versions."""
 
@@ -43,6 +47,11 @@ class Dataset(CityOwnedContent):
     sources = models.ManyToManyField(
         "self", symmetrical=False, blank=True, related_name="derived", verbose_name=_("sources")
     )
+    # The data dictionary: {column name: {"description": …, "unit": …}}, written only by
+    # services.update_dictionary (checked against the current version's columns, bounded by
+    # DICTIONARY_DESCRIPTION_MAX / DICTIONARY_UNIT_MAX). Entries of columns a later version
+    # dropped are kept (a rollback brings them back) but shown only for current columns.
+    dictionary = models.JSONField(_("data dictionary"), default=dict, blank=True)
 
     class Meta:
         ordering = ["name"]

@@ -200,3 +200,22 @@ def freshness_of(dataset: Dataset, now: dt.datetime | None = None) -> Freshness:
     version = dataset.current_version if dataset.current_version_id is not None else None
     last = version.created_at if version is not None else None
     return freshness(last, dataset.update_frequency, now or timezone.now())
+
+
+def data_dictionary(dataset: Dataset) -> list[dict[str, str]]:
+    """The current version's columns in the file's order, each with its type and its data
+    dictionary entry (empty description and unit when it has none). Callers have checked
+    that the user may view ``dataset``."""
+    version = dataset.current_version
+    if version is None:
+        return []
+    entries = dataset.dictionary or {}
+    return [
+        {
+            "name": c["name"],
+            "type": c["type"],
+            "description": entries.get(c["name"], {}).get("description", ""),
+            "unit": entries.get(c["name"], {}).get("unit", ""),
+        }
+        for c in version.columns
+    ]

@@ -39,7 +39,12 @@ from civiclab.datasets.ingest.profile import profile_file
 from civiclab.datasets.ingest.report import IngestError, english, errors_name_the_file
 from civiclab.datasets.ingest.sources import RawSource
 from civiclab.datasets.ingest.tables import table_columns, write_table
-from civiclab.datasets.models import Dataset, DatasetVersion
+from civiclab.datasets.models import (
+    DICTIONARY_DESCRIPTION_MAX,
+    DICTIONARY_UNIT_MAX,
+    Dataset,
+    DatasetVersion,
+)
 from civiclab.datasets.queries import owner_candidates, version_path
 from civiclab.datasets.signals import version_published
 
@@ -544,4 +549,58 @@ def update_dataset(by: Any, dataset: Dataset, **changes: Any) -> Dataset:
         raise ValidationError({"owner": _("The owner must be a member of the city.")})
     diff = apply_changes(by, dataset, changes, DEFAULT_POLICY)
     record(by, "dataset.update", dataset, changes=diff)
+    return dataset
+
+
+@transaction.atomic
+def update_dictionary(
+    by: Any, dataset: Dataset, entries: Mapping[str, Mapping[str, str]]
+) -> Dataset:
+    """Set the description and unit of some of the current version's columns (the data
+    dictionary); a column given an empty description and unit loses its entry. Columns not
+    in ``entries`` keep theirs. Who may edit the dataset may edit its dictionary."""
+    require(by, Action.EDIT, dataset)
+    version = dataset.current_version
+    names = {c["name"] for c in version.columns} if version else set()
+    errors: list[str] = []
+    cleaned: dict[str, dict[str, str]] = {}
+    for column, entry in entries.items():
+        if column not in names:
+            errors.append(
+                _("%(column)s is not a column of the current version.") % {"column": column}
+            )
+            continue
+        description = str(entry.get("description") or "").strip()
+        unit = str(entry.get("unit") or "").strip()
+        if len(description) > DICTIONARY_DESCRIPTION_MAX:
+            errors.append(
+                _("The description of %(column)s is over %(max)s characters.")
+                % {"column": column, "max": DICTIONARY_DESCRIPTION_MAX}
+            )
+        if len(unit) > DICTIONARY_UNIT_MAX:
+            errors.append(
+                _("The unit of %(column)s is over %(max)s characters.")
+                % {"column": column, "max": DICTIONARY_UNIT_MAX}
+            )
+        cleaned[column] = {"description": description, "unit": unit}
+    if errors:
+        raise ValidationError({"dictionary": errors})
+    locked = Dataset.objects.select_for_update().get(pk=dataset.pk)
+    dictionary = dict(locked.dictionary or {})
+    changed = []
+    for column, entry in cleaned.items():
+        old = dictionary.get(column)
+        new = entry if entry["description"] or entry["unit"] else None
+        if old == new:
+            continue
+        changed.append(column)
+        if new is None:
+            dictionary.pop(column, None)
+        else:
+            dictionary[column] = new
+    if changed:
+        locked.dictionary = dictionary
+        locked.save(update_fields=["dictionary", "updated_at"])
+        dataset.dictionary = dictionary
+        record(by, "dataset.dictionary", dataset, columns=changed)
     return dataset
