@@ -14,7 +14,12 @@ from civiclab.core.models import VISIBILITY_CHOICES
 from civiclab.core.permissions import Visibility
 from civiclab.datasets import services
 from civiclab.datasets.ingest.columns import ColumnType
-from civiclab.datasets.models import DICTIONARY_DESCRIPTION_MAX, DICTIONARY_UNIT_MAX, Dataset
+from civiclab.datasets.models import (
+    DICTIONARY_DESCRIPTION_MAX,
+    DICTIONARY_UNIT_MAX,
+    THEMES,
+    Dataset,
+)
 from civiclab.datasets.queries import owner_candidates
 
 if TYPE_CHECKING:
@@ -49,13 +54,35 @@ TYPE_LABELS = {
 RESERVED_SLUGS = {"import"}
 
 
+class TagsField(forms.CharField):
+    """Tags typed as one line, separated by commas; the service cleans and bounds them."""
+
+    def prepare_value(self, value: Any) -> Any:
+        return ", ".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+        text = super().to_python(value)
+        return [t.strip() for t in text.split(",") if t.strip()]
+
+
 class DatasetForm(forms.ModelForm):
     """A catalogue entry; its owner is one of the dataset's city's people (by name)."""
+
+    themes = forms.MultipleChoiceField(
+        label=_("Themes"), choices=THEMES, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    tags = TagsField(
+        label=_("Tags"),
+        required=False,
+        max_length=1000,
+        help_text=_("Words to find the dataset by, separated by commas."),
+    )
 
     class Meta:
         model = Dataset
         fields = [
             "name", "description", "source", "update_frequency", "owner", "licence", "visibility",
+            "themes", "tags",
         ]  # fmt: skip
         labels = {"owner": _("Owner")}
         help_texts = {

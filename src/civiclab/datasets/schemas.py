@@ -18,12 +18,16 @@ from civiclab.datasets.ingest_text import error_for_reader
 from civiclab.datasets.models import (
     DICTIONARY_DESCRIPTION_MAX,
     DICTIONARY_UNIT_MAX,
+    MAX_TAGS,
+    TAG_MAX,
+    THEMES,
     UPDATE_FREQUENCIES,
 )
 from civiclab.datasets.queries import data_dictionary
 
 Format = Literal["auto", "socrata", "open311", "geo", "csv", "xlsx"]
 Mode = Literal["replace", "append", "upsert"]
+THEME_CODES = ", ".join(f"`{code}`" for code, _label in THEMES)
 FREQUENCIES = ", ".join(f"`{value}`" for value, _label in UPDATE_FREQUENCIES if value)
 
 
@@ -36,6 +40,8 @@ class DatasetOut(Schema):
     update_frequency: str
     licence: str
     visibility: str
+    themes: list[str]
+    tags: list[str]
     owner: PersonOut | None = Field(None, description="The owner (email for colleagues only)")
     version: int | None = Field(None, description="Number of the current version")
     rows: int | None = Field(None, description="Rows in the current version")
@@ -113,6 +119,12 @@ class DatasetUpdate(InputSchema):
     )
     licence: str | None = Field(None, max_length=200)
     visibility: Visibility | None = Field(None, description="Changing it needs a city admin")
+    themes: list[str] | None = Field(
+        None, max_length=len(THEMES), description=f"Codes among {THEME_CODES}"
+    )
+    tags: list[str] | None = Field(
+        None, max_length=MAX_TAGS, description=f"At most {MAX_TAGS}, of {TAG_MAX} characters"
+    )
 
 
 class RowsOut(Schema):

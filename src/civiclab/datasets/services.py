@@ -42,6 +42,9 @@ from civiclab.datasets.ingest.tables import table_columns, write_table
 from civiclab.datasets.models import (
     DICTIONARY_DESCRIPTION_MAX,
     DICTIONARY_UNIT_MAX,
+    MAX_TAGS,
+    TAG_MAX,
+    THEMES,
     Dataset,
     DatasetVersion,
 )
@@ -544,6 +547,10 @@ def rollback(by: Any, dataset: Dataset, number: int) -> DatasetVersion:
 def update_dataset(by: Any, dataset: Dataset, **changes: Any) -> Dataset:
     """Change a catalogue entry; its owner (reminded when an update is due) must be an active
     member of the dataset's city."""
+    if "themes" in changes:
+        changes["themes"] = clean_themes(changes["themes"])
+    if "tags" in changes:
+        changes["tags"] = clean_tags(changes["tags"])
     owner = changes.get("owner")
     if owner is not None and not owner_candidates(dataset.city_id).filter(pk=owner.pk).exists():
         raise ValidationError({"owner": _("The owner must be a member of the city.")})
@@ -604,3 +611,32 @@ def update_dictionary(
         dataset.dictionary = dictionary
         record(by, "dataset.dictionary", dataset, columns=changed)
     return dataset
+
+
+def clean_themes(themes: Any) -> list[str]:
+    """Known theme codes, each once, in the list's order; an unknown one is an error."""
+    known = {code for code, _label in THEMES}
+    values = list(themes or [])
+    unknown = [str(t) for t in values if t not in known]
+    if unknown:
+        raise ValidationError(
+            {"themes": _("Unknown theme: %(themes)s.") % {"themes": ", ".join(unknown[:5])}}
+        )
+    return sorted(set(values), key=values.index)
+
+
+def clean_tags(tags: Any) -> list[str]:
+    """Tags lower-cased and trimmed, each once; at most MAX_TAGS of TAG_MAX characters."""
+    cleaned: list[str] = []
+    for tag in tags or []:
+        text = " ".join(str(tag).split()).lower()
+        if not text or text in cleaned:
+            continue
+        if len(text) > TAG_MAX:
+            raise ValidationError(
+                {"tags": _("A tag is at most %(max)s characters.") % {"max": TAG_MAX}}
+            )
+        cleaned.append(text)
+    if len(cleaned) > MAX_TAGS:
+        raise ValidationError({"tags": _("At most %(max)s tags.") % {"max": MAX_TAGS}})
+    return cleaned

@@ -9,6 +9,7 @@ import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -22,6 +23,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import push_url
 
 from civiclab.core.forms import add_service_errors
+from civiclab.core.models import VISIBILITY_CHOICES
 from civiclab.core.permissions import Action, Target, Visibility
 from civiclab.core.scoping import user_can
 from civiclab.datasets import services
@@ -38,8 +40,12 @@ from civiclab.datasets.ingest.columns import ColumnSpec
 from civiclab.datasets.ingest.exports import export_csv, export_parquet
 from civiclab.datasets.ingest.report import IngestError
 from civiclab.datasets.ingest_text import error_message
-from civiclab.datasets.models import Dataset, ImportJob
+from civiclab.datasets.models import THEMES, UPDATE_FREQUENCIES, Dataset, ImportJob
 from civiclab.datasets.queries import (
+    FACETS,
+    SEARCH_MAX,
+    Catalogue,
+    catalogue_search,
     data_dictionary,
     dataset_rows,
     version_path,
@@ -73,17 +79,65 @@ def may_import(user: Any, city: City) -> bool:
 
 
 def catalogue(request: HttpRequest) -> HttpResponse:
-    """Every dataset the user may see, by city."""
-    datasets = visible_datasets(request.user).order_by("city__name", "name")
+    """Every dataset the user may see, by city: searched by words (``q``) and narrowed by
+    facets (``city``, ``theme``, ``tag``…, one value each), with each facet's counts."""
+    text = request.GET.get("q", "")[:SEARCH_MAX]
+    selected = {f: request.GET.get(f, "")[:SEARCH_MAX] for f in FACETS if request.GET.get(f)}
+    found = catalogue_search(request.user, text, selected)
     cities = list(visible_cities(request.user).order_by("name"))
     return render(
         request,
         "datasets/catalogue.html",
         {
-            "datasets": datasets,
+            "datasets": found.datasets,
+            "total": found.total,
+            "q": text,
+            "selected": selected,
+            "facets": _facet_links(found, text, selected),
             "import_cities": [c for c in cities if may_import(request.user, c)],
         },
     )
+
+
+def _facet_links(found: Catalogue, text: str, selected: dict[str, str]) -> list[dict[str, Any]]:
+    """Each facet with its values: label, count, whether chosen, and the catalogue's query
+    that chooses it (or, when chosen, lets it go)."""
+    labels: dict[str, dict[str, str]] = {
+        "city": found.city_names,
+        "theme": {code: str(label) for code, label in THEMES},
+        "frequency": {code: str(label) for code, label in UPDATE_FREQUENCIES},
+        "visibility": {code: str(label) for code, label in VISIBILITY_CHOICES},
+    }
+    titles = {
+        "city": _("City"),
+        "theme": _("Theme"),
+        "tag": _("Tag"),
+        "licence": _("Licence"),
+        "format": _("Format"),
+        "frequency": _("Update frequency"),
+        "visibility": _("Visible to"),
+    }
+    facets = []
+    for facet in FACETS:
+        values = []
+        for value, count in found.counts[facet]:
+            params = {"q": text, **selected} if text else dict(selected)
+            chosen = selected.get(facet) == value
+            if chosen:
+                params.pop(facet)
+            else:
+                params[facet] = value
+            values.append(
+                {
+                    "label": labels.get(facet, {}).get(value, value),
+                    "count": count,
+                    "chosen": chosen,
+                    "query": urlencode(params),
+                }
+            )
+        if values:
+            facets.append({"name": facet, "title": titles[facet], "values": values})
+    return facets
 
 
 def city_catalogue(request: HttpRequest, slug: str) -> HttpResponse:
@@ -117,6 +171,7 @@ def dataset_detail(request: HttpRequest, slug: str, dataset_slug: str) -> HttpRe
                 _with_type_labels(profile_rows(version.profile, zone)) if version else [],
                 dataset,
             ),
+            "themes": [str(label) for code, label in THEMES if code in dataset.themes],
             "api_url": request.build_absolute_uri(
                 reverse("api:get_dataset", args=[dataset.city.slug, dataset.slug])
             ),
