@@ -138,3 +138,22 @@ def test_french_catalogue(world: World, catalogue: dict[str, Dataset]) -> None:
     page = html.unescape(body(as_user(member).get("/data/")))
     assert "Environnement et climat" in page and "Thématique" in page
     assert "Rechercher dans les noms, descriptions et colonnes" in page
+
+
+def test_the_api_searches_with_the_same_facets(world: World, catalogue: dict[str, Dataset]) -> None:
+    from django.test import Client
+
+    from tests.permission_matrix import api_headers
+
+    headers = api_headers(world.user("other_team_member"))
+    found = Client().get("/api/v1/datasets?tag=trees", **headers).json()
+    assert sorted(d["name"] for d in found["items"]) == ["Bike counts", "Street trees"]
+    assert found["count"] == 2
+    assert Client().get("/api/v1/datasets?q=velo", **headers).json()["count"] == 1
+    assert Client().get("/api/v1/datasets?q=audit", **headers).json()["count"] == 0
+    assert Client().get("/api/v1/datasets?q=" + "x" * 201, **headers).status_code == 422
+    everything = Client().get("/api/v1/datasets?city=city-a", **headers).json()
+    assert everything["count"] == 2 and everything["items"][0]["tags"] in (
+        ["trees"],
+        ["trees", "canopy"],
+    )

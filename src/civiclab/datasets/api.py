@@ -55,6 +55,7 @@ from civiclab.datasets.ingest.columns import ColumnSpec
 from civiclab.datasets.ingest.exports import export_csv, export_parquet
 from civiclab.datasets.models import Dataset, ImportJob
 from civiclab.datasets.queries import (
+    catalogue_search,
     data_dictionary,
     dataset_rows,
     version_path,
@@ -62,6 +63,8 @@ from civiclab.datasets.queries import (
     visible_jobs,
 )
 from civiclab.datasets.schemas import (
+    FREQUENCIES,
+    THEME_CODES,
     DatasetDetail,
     DatasetOut,
     DatasetUpdate,
@@ -110,8 +113,29 @@ def _city(request: ApiRequest, slug: str) -> City:
 )
 @paginate(Page)
 def list_datasets(
-    request: ApiRequest, city: str | None = Query(None, description="Only this city's (slug)")
+    request: ApiRequest,
+    city: str | None = Query(None, max_length=200, description="Only this city's (slug)"),
+    q: str | None = Query(
+        None, max_length=200, description="Words in the name, description, tags or columns"
+    ),
+    theme: str | None = Query(None, max_length=200, description=f"One of {THEME_CODES}"),
+    tag: str | None = Query(None, max_length=200),
+    licence: str | None = Query(None, max_length=200),
+    format: str | None = Query(None, max_length=200, description="The source file's format"),
+    frequency: str | None = Query(None, max_length=200, description=f"One of {FREQUENCIES}"),
+    visibility: str | None = Query(None, max_length=200),
 ):
+    facets = {
+        "theme": theme,
+        "tag": tag,
+        "licence": licence,
+        "format": format,
+        "frequency": frequency,
+        "visibility": visibility,
+    }
+    if q or any(facets.values()):
+        selected = {k: v for k, v in {**facets, "city": city}.items() if v}
+        return catalogue_search(request.auth, q or "", selected).datasets
     datasets = visible_datasets(request.auth).order_by("city__slug", "name", "pk")
     if city:
         datasets = datasets.filter(city__slug=city)
