@@ -49,16 +49,27 @@ from civiclab.core.uploads import (
     upload_was_cut,
 )
 from civiclab.datasets import jobs, services
-from civiclab.datasets.display import json_value
+from civiclab.datasets.display import dictionary_csv, json_value
 from civiclab.datasets.engine import QueryError
 from civiclab.datasets.ingest.columns import ColumnSpec
 from civiclab.datasets.ingest.exports import export_csv, export_parquet
 from civiclab.datasets.models import Dataset, ImportJob
-from civiclab.datasets.queries import dataset_rows, version_path, visible_datasets, visible_jobs
+from civiclab.datasets.queries import (
+    catalogue_search,
+    data_dictionary,
+    dataset_rows,
+    version_path,
+    visible_datasets,
+    visible_jobs,
+)
 from civiclab.datasets.schemas import (
+    FREQUENCIES,
+    THEME_CODES,
     DatasetDetail,
     DatasetOut,
     DatasetUpdate,
+    DictionaryEntry,
+    DictionaryIn,
     ImportForm,
     JobOut,
     PreviewForm,
@@ -78,6 +89,17 @@ def _dataset(request: ApiRequest, slug: str, dataset: str) -> Dataset:
     return get_object_or_404(visible_datasets(request.auth), city__slug=slug, slug=dataset)
 
 
+def _binary(media_type: str) -> dict[str, Any]:
+    return {
+        "responses": {
+            200: {
+                "description": "The file",
+                "content": {media_type: {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    }
+
+
 def _city(request: ApiRequest, slug: str) -> City:
     return get_object_or_404(visible_cities(request.auth), slug=slug)
 
@@ -91,8 +113,29 @@ def _city(request: ApiRequest, slug: str) -> City:
 )
 @paginate(Page)
 def list_datasets(
-    request: ApiRequest, city: str | None = Query(None, description="Only this city's (slug)")
+    request: ApiRequest,
+    city: str | None = Query(None, max_length=200, description="Only this city's (slug)"),
+    q: str | None = Query(
+        None, max_length=200, description="Words in the name, description, tags or columns"
+    ),
+    theme: str | None = Query(None, max_length=200, description=f"One of {THEME_CODES}"),
+    tag: str | None = Query(None, max_length=200),
+    licence: str | None = Query(None, max_length=200),
+    format: str | None = Query(None, max_length=200, description="The source file's format"),
+    frequency: str | None = Query(None, max_length=200, description=f"One of {FREQUENCIES}"),
+    visibility: str | None = Query(None, max_length=200),
 ):
+    facets = {
+        "theme": theme,
+        "tag": tag,
+        "licence": licence,
+        "format": format,
+        "frequency": frequency,
+        "visibility": visibility,
+    }
+    if q or any(facets.values()):
+        selected = {k: v for k, v in {**facets, "city": city}.items() if v}
+        return catalogue_search(request.auth, q or "", selected).datasets
     datasets = visible_datasets(request.auth).order_by("city__slug", "name", "pk")
     if city:
         datasets = datasets.filter(city__slug=city)
@@ -125,6 +168,51 @@ def update_dataset(request: ApiRequest, slug: str, dataset: str, payload: Datase
             raise ValidationError({"owner": _("The owner must be a member of the city.")})
         changes["owner"] = owner
     return services.update_dataset(request.auth, found, **changes)
+
+
+@router.get(
+    f"{DATASET}/dictionary",
+    response={200: list[DictionaryEntry], **READ_ERRORS},
+    auth=AUTH_OR_ANONYMOUS,
+    operation_id="get_dataset_dictionary",
+    summary="The data dictionary: each current column's type, description and unit",
+)
+def get_dataset_dictionary(request: ApiRequest, slug: str, dataset: str) -> list[dict[str, str]]:
+    return data_dictionary(_dataset(request, slug, dataset))
+
+
+@router.patch(
+    f"{DATASET}/dictionary",
+    response={200: list[DictionaryEntry], **ERRORS},
+    operation_id="update_dataset_dictionary",
+    summary="Set some columns' descriptions and units (those who may edit the dataset)",
+)
+def update_dataset_dictionary(
+    request: ApiRequest, slug: str, dataset: str, payload: DictionaryIn
+) -> list[dict[str, str]]:
+    found = _dataset(request, slug, dataset)
+    entries = {e.name: {"description": e.description, "unit": e.unit} for e in payload.columns}
+    return data_dictionary(services.update_dictionary(request.auth, found, entries))
+
+
+@router.get(
+    f"{DATASET}/dictionary.csv",
+    response=READ_ERRORS,
+    auth=AUTH_OR_ANONYMOUS,
+    operation_id="download_dataset_dictionary_csv",
+    summary="The data dictionary as CSV (column, type, description, unit)",
+    openapi_extra=_binary("text/csv"),
+)
+def download_dataset_dictionary_csv(request: ApiRequest, slug: str, dataset: str) -> HttpResponse:
+    found = _dataset(request, slug, dataset)
+    if found.current_version is None:
+        raise Http404
+    response = HttpResponse(
+        dictionary_csv(data_dictionary(found)), content_type="text/csv; charset=utf-8"
+    )
+    filename = f"{found.slug}-v{found.current_version.number}-dictionary.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 ROWS_DESCRIPTION = """\
@@ -452,17 +540,6 @@ def _download(
         filename=f"{found.slug}-v{version.number}{suffix}",
         content_type=content_type,
     )
-
-
-def _binary(media_type: str) -> dict[str, Any]:
-    return {
-        "responses": {
-            200: {
-                "description": "The file",
-                "content": {media_type: {"schema": {"type": "string", "format": "binary"}}},
-            }
-        }
-    }
 
 
 @router.get(

@@ -173,3 +173,22 @@ def json_value(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): json_value(v) for k, v in value.items()}
     return str(value)
+
+
+DICTIONARY_HEADER = ("column", "type", "description", "unit")
+
+
+def dictionary_csv(entries: list[dict[str, str]]) -> str:
+    """The data dictionary (``queries.data_dictionary``) as CSV text: one row per column,
+    headers ``column,type,description,unit``, cells safe in a spreadsheet."""
+    import csv
+    import io
+
+    from civiclab.core.csv_cells import safe_row
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(DICTIONARY_HEADER)
+    for e in entries:
+        writer.writerow(safe_row([e["name"], e["type"], e["description"], e["unit"]]))
+    return out.getvalue()

@@ -14,7 +14,12 @@ from civiclab.core.models import VISIBILITY_CHOICES
 from civiclab.core.permissions import Visibility
 from civiclab.datasets import services
 from civiclab.datasets.ingest.columns import ColumnType
-from civiclab.datasets.models import Dataset
+from civiclab.datasets.models import (
+    DICTIONARY_DESCRIPTION_MAX,
+    DICTIONARY_UNIT_MAX,
+    THEMES,
+    Dataset,
+)
 from civiclab.datasets.queries import owner_candidates
 
 if TYPE_CHECKING:
@@ -49,13 +54,35 @@ TYPE_LABELS = {
 RESERVED_SLUGS = {"import"}
 
 
+class TagsField(forms.CharField):
+    """Tags typed as one line, separated by commas; the service cleans and bounds them."""
+
+    def prepare_value(self, value: Any) -> Any:
+        return ", ".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+        text = super().to_python(value) or ""
+        return [t.strip() for t in text.split(",") if t.strip()]
+
+
 class DatasetForm(forms.ModelForm):
     """A catalogue entry; its owner is one of the dataset's city's people (by name)."""
+
+    themes = forms.MultipleChoiceField(
+        label=_("Themes"), choices=THEMES, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    tags = TagsField(
+        label=_("Tags"),
+        required=False,
+        max_length=1000,
+        help_text=_("Words to find the dataset by, separated by commas."),
+    )
 
     class Meta:
         model = Dataset
         fields = [
             "name", "description", "source", "update_frequency", "owner", "licence", "visibility",
+            "themes", "tags",
         ]  # fmt: skip
         labels = {"owner": _("Owner")}
         help_texts = {
@@ -325,3 +352,35 @@ def filter_fields(
             help_text=_("For in, not in and between: values separated by commas."),
         ),
     }
+
+
+class DictionaryForm(forms.Form):
+    """One description and one unit per column of the current version (``entries``, as
+    ``queries.data_dictionary`` gives them); fields are numbered, so any column name works."""
+
+    def __init__(self, entries: list[dict[str, str]], *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.columns = [e["name"] for e in entries]
+        for i, entry in enumerate(entries):
+            self.fields[f"description_{i}"] = forms.CharField(
+                label=_("%(column)s: description") % {"column": entry["name"]},
+                required=False,
+                max_length=DICTIONARY_DESCRIPTION_MAX,
+                initial=entry["description"],
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+            self.fields[f"unit_{i}"] = forms.CharField(
+                label=_("%(column)s: unit") % {"column": entry["name"]},
+                required=False,
+                max_length=DICTIONARY_UNIT_MAX,
+                initial=entry["unit"],
+            )
+
+    def entries(self) -> dict[str, dict[str, str]]:
+        return {
+            name: {
+                "description": self.cleaned_data[f"description_{i}"],
+                "unit": self.cleaned_data[f"unit_{i}"],
+            }
+            for i, name in enumerate(self.columns)
+        }

@@ -20,6 +20,27 @@ UPDATE_FREQUENCIES = [
 ]
 
 
+# The catalogue's themes: a fixed list (as Socrata's categories), so they translate and facet.
+THEMES = [
+    ("transport", _("Transport and mobility")),
+    ("environment", _("Environment and climate")),
+    ("housing", _("Housing")),
+    ("health", _("Health")),
+    ("safety", _("Public safety")),
+    ("economy", _("Economy and jobs")),
+    ("education", _("Education")),
+    ("population", _("Population")),
+    ("governance", _("Governance and finance")),
+    ("planning", _("Urban planning and land")),
+    ("infrastructure", _("Infrastructure and services")),
+    ("culture", _("Culture and leisure")),
+]
+MAX_TAGS = 20
+TAG_MAX = 40
+DICTIONARY_DESCRIPTION_MAX = 1000
+DICTIONARY_UNIT_MAX = 50
+
+
 class Dataset(CityOwnedContent):
     """A table of city data (311 requests, parcels…) that is imported in versions."""
 
@@ -43,6 +64,15 @@ class Dataset(CityOwnedContent):
     sources = models.ManyToManyField(
         "self", symmetrical=False, blank=True, related_name="derived", verbose_name=_("sources")
     )
+    # The data dictionary: {column name: {"description": …, "unit": …}}, written only by
+    # services.update_dictionary (checked against the current version's columns, bounded by
+    # DICTIONARY_DESCRIPTION_MAX / DICTIONARY_UNIT_MAX). Entries of columns a later version
+    # dropped are kept (a rollback brings them back) but shown only for current columns.
+    dictionary = models.JSONField(_("data dictionary"), default=dict, blank=True)
+    # Themes (codes of THEMES) and free tags (folded, at most MAX_TAGS of TAG_MAX characters),
+    # each a list written by services.update_dataset, which cleans them (services.clean_tags).
+    themes = models.JSONField(_("themes"), default=list, blank=True)
+    tags = models.JSONField(_("tags"), default=list, blank=True)
 
     class Meta:
         ordering = ["name"]

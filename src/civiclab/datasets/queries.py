@@ -9,7 +9,8 @@ limits: ``CIVICLAB_QUERY_MEMORY_MB`` and ``CIVICLAB_QUERY_TIMEOUT_SECONDS``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -200,3 +201,100 @@ def freshness_of(dataset: Dataset, now: dt.datetime | None = None) -> Freshness:
     version = dataset.current_version if dataset.current_version_id is not None else None
     last = version.created_at if version is not None else None
     return freshness(last, dataset.update_frequency, now or timezone.now())
+
+
+def data_dictionary(dataset: Dataset) -> list[dict[str, str]]:
+    """The current version's columns in the file's order, each with its type and its data
+    dictionary entry (empty description and unit when it has none). Callers have checked
+    that the user may view ``dataset``."""
+    version = dataset.current_version
+    if version is None:
+        return []
+    entries = dataset.dictionary or {}
+    return [
+        {
+            "name": c["name"],
+            "type": c["type"],
+            "description": entries.get(c["name"], {}).get("description", ""),
+            "unit": entries.get(c["name"], {}).get("unit", ""),
+        }
+        for c in version.columns
+    ]
+
+
+# The catalogue's facets, in the order the page shows them; each is also a query parameter.
+FACETS = ("city", "theme", "tag", "licence", "format", "frequency", "visibility")
+SEARCH_MAX = 200
+
+
+@dataclass
+class Catalogue:
+    """The datasets a search and facet choice keeps (by city name, then name), and each
+    facet's values with how many of those datasets have them (value, count), most frequent
+    first."""
+
+    datasets: list[Dataset]
+    counts: dict[str, list[tuple[str, int]]]
+    city_names: dict[str, str]
+
+    @property
+    def total(self) -> int:
+        return len(self.datasets)
+
+
+def facet_values(dataset: Dataset) -> dict[str, list[str]]:
+    """The values of each facet (``FACETS``) that ``dataset`` has."""
+    version = dataset.current_version if dataset.current_version_id is not None else None
+    fmt = (version.details or {}).get("format") if version is not None else None
+    return {
+        "city": [dataset.city.slug],
+        "theme": list(dataset.themes or []),
+        "tag": list(dataset.tags or []),
+        "licence": [dataset.licence] if dataset.licence else [],
+        "format": [fmt] if isinstance(fmt, str) and fmt else [],
+        "frequency": [dataset.update_frequency] if dataset.update_frequency else [],
+        "visibility": [dataset.visibility],
+    }
+
+
+def catalogue_search(
+    user: Any, text: str = "", selected: Mapping[str, str] | None = None
+) -> Catalogue:
+    """Search ``user``'s datasets (``visible_datasets``) by the words of ``text`` in their
+    names, descriptions, tags and current columns' names (every word must appear, ignoring
+    case and accents), keep those with every ``selected`` facet value, and count the facets'
+    values among what is kept: a count never includes a dataset the reader cannot see.
+
+    One query whatever the catalogue's size (the scoped catalogue, as the list shows it);
+    words and facets are matched in Python, the same on SQLite and PostgreSQL — a city
+    network's catalogue is hundreds of entries, not millions."""
+    from civiclab.core.textprep import fold
+
+    words = fold(text[:SEARCH_MAX]).split()
+    chosen = {k: v for k, v in (selected or {}).items() if k in FACETS and v}
+    kept: list[Dataset] = []
+    counts: dict[str, Counter[str]] = {f: Counter() for f in FACETS}
+    city_names: dict[str, str] = {}
+    for dataset in visible_datasets(user).order_by("city__name", "name", "pk"):
+        values = facet_values(dataset)
+        if any(value not in values[facet] for facet, value in chosen.items()):
+            continue
+        if words:
+            version = dataset.current_version if dataset.current_version_id else None
+            names = " ".join(c.get("name", "") for c in version.columns) if version else ""
+            haystack = fold(
+                f"{dataset.name}\n{dataset.description}\n{names}\n{' '.join(values['tag'])}"
+            )
+            if not all(w in haystack for w in words):
+                continue
+        kept.append(dataset)
+        city_names[dataset.city.slug] = dataset.city.name
+        for facet, facet_values_ in values.items():
+            counts[facet].update(facet_values_)
+    return Catalogue(
+        datasets=kept,
+        counts={
+            f: sorted(c.items(), key=lambda item: (-item[1], item[0])) for f, c in counts.items()
+        },
+        city_names=city_names,
+    )

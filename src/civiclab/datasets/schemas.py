@@ -15,10 +15,19 @@ from civiclab.core.permissions import Visibility
 from civiclab.core.schemas import FIELD_INT_MAX, InputSchema, StrictId
 from civiclab.datasets.ingest.columns import ColumnType
 from civiclab.datasets.ingest_text import error_for_reader
-from civiclab.datasets.models import UPDATE_FREQUENCIES
+from civiclab.datasets.models import (
+    DICTIONARY_DESCRIPTION_MAX,
+    DICTIONARY_UNIT_MAX,
+    MAX_TAGS,
+    TAG_MAX,
+    THEMES,
+    UPDATE_FREQUENCIES,
+)
+from civiclab.datasets.queries import data_dictionary
 
 Format = Literal["auto", "socrata", "open311", "geo", "csv", "xlsx"]
 Mode = Literal["replace", "append", "upsert"]
+THEME_CODES = ", ".join(f"`{code}`" for code, _label in THEMES)
 FREQUENCIES = ", ".join(f"`{value}`" for value, _label in UPDATE_FREQUENCIES if value)
 
 
@@ -31,6 +40,8 @@ class DatasetOut(Schema):
     update_frequency: str
     licence: str
     visibility: str
+    themes: list[str]
+    tags: list[str]
     owner: PersonOut | None = Field(None, description="The owner (email for colleagues only)")
     version: int | None = Field(None, description="Number of the current version")
     rows: int | None = Field(None, description="Rows in the current version")
@@ -55,8 +66,31 @@ class ColumnOut(Schema):
     format: str | None = Field(None, description="strptime pattern of a date or timestamp")
 
 
+class DictionaryEntry(Schema):
+    name: str = Field(description="The column")
+    type: ColumnType
+    description: str = Field(description="What the column holds (data dictionary)")
+    unit: str = Field(description="Its unit (m, USD, minutes…), or empty")
+
+
+class DictionaryEntryIn(InputSchema):
+    name: str = Field(min_length=1, max_length=300, description="A current column's name")
+    description: str = Field("", max_length=DICTIONARY_DESCRIPTION_MAX)
+    unit: str = Field("", max_length=DICTIONARY_UNIT_MAX)
+
+
+class DictionaryIn(InputSchema):
+    columns: list[DictionaryEntryIn] = Field(
+        max_length=1000,
+        description="Entries to set; a column left out keeps its entry, empty text clears it",
+    )
+
+
 class DatasetDetail(DatasetOut):
     columns: list[ColumnOut] = Field(default_factory=list)
+    dictionary: list[DictionaryEntry] = Field(
+        default_factory=list, description="Each current column's description and unit"
+    )
     profile: dict[str, Any] = Field(
         default_factory=dict,
         description="Rows, and per column: nulls, null_share, distinct, min, max, top values",
@@ -65,6 +99,10 @@ class DatasetDetail(DatasetOut):
     @staticmethod
     def resolve_columns(obj: Any) -> list[dict[str, Any]]:
         return obj.current_version.columns if obj.current_version else []
+
+    @staticmethod
+    def resolve_dictionary(obj: Any) -> list[dict[str, str]]:
+        return data_dictionary(obj)
 
     @staticmethod
     def resolve_profile(obj: Any) -> dict[str, Any]:
@@ -81,6 +119,12 @@ class DatasetUpdate(InputSchema):
     )
     licence: str | None = Field(None, max_length=200)
     visibility: Visibility | None = Field(None, description="Changing it needs a city admin")
+    themes: list[str] | None = Field(
+        None, max_length=len(THEMES), description=f"Codes among {THEME_CODES}"
+    )
+    tags: list[str] | None = Field(
+        None, max_length=MAX_TAGS, description=f"At most {MAX_TAGS}, of {TAG_MAX} characters"
+    )
 
 
 class RowsOut(Schema):

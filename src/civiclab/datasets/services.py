@@ -39,7 +39,15 @@ from civiclab.datasets.ingest.profile import profile_file
 from civiclab.datasets.ingest.report import IngestError, english, errors_name_the_file
 from civiclab.datasets.ingest.sources import RawSource
 from civiclab.datasets.ingest.tables import table_columns, write_table
-from civiclab.datasets.models import Dataset, DatasetVersion
+from civiclab.datasets.models import (
+    DICTIONARY_DESCRIPTION_MAX,
+    DICTIONARY_UNIT_MAX,
+    MAX_TAGS,
+    TAG_MAX,
+    THEMES,
+    Dataset,
+    DatasetVersion,
+)
 from civiclab.datasets.queries import owner_candidates, version_path
 from civiclab.datasets.signals import version_published
 
@@ -539,9 +547,96 @@ def rollback(by: Any, dataset: Dataset, number: int) -> DatasetVersion:
 def update_dataset(by: Any, dataset: Dataset, **changes: Any) -> Dataset:
     """Change a catalogue entry; its owner (reminded when an update is due) must be an active
     member of the dataset's city."""
+    if "themes" in changes:
+        changes["themes"] = clean_themes(changes["themes"])
+    if "tags" in changes:
+        changes["tags"] = clean_tags(changes["tags"])
     owner = changes.get("owner")
     if owner is not None and not owner_candidates(dataset.city_id).filter(pk=owner.pk).exists():
         raise ValidationError({"owner": _("The owner must be a member of the city.")})
     diff = apply_changes(by, dataset, changes, DEFAULT_POLICY)
     record(by, "dataset.update", dataset, changes=diff)
     return dataset
+
+
+@transaction.atomic
+def update_dictionary(
+    by: Any, dataset: Dataset, entries: Mapping[str, Mapping[str, str]]
+) -> Dataset:
+    """Set the description and unit of some of the current version's columns (the data
+    dictionary); a column given an empty description and unit loses its entry. Columns not
+    in ``entries`` keep theirs. Who may edit the dataset may edit its dictionary."""
+    require(by, Action.EDIT, dataset)
+    version = dataset.current_version
+    names = {c["name"] for c in version.columns} if version else set()
+    errors: list[str] = []
+    cleaned: dict[str, dict[str, str]] = {}
+    for column, entry in entries.items():
+        if column not in names:
+            errors.append(
+                _("%(column)s is not a column of the current version.") % {"column": column}
+            )
+            continue
+        description = str(entry.get("description") or "").strip()
+        unit = str(entry.get("unit") or "").strip()
+        if len(description) > DICTIONARY_DESCRIPTION_MAX:
+            errors.append(
+                _("The description of %(column)s is over %(max)s characters.")
+                % {"column": column, "max": DICTIONARY_DESCRIPTION_MAX}
+            )
+        if len(unit) > DICTIONARY_UNIT_MAX:
+            errors.append(
+                _("The unit of %(column)s is over %(max)s characters.")
+                % {"column": column, "max": DICTIONARY_UNIT_MAX}
+            )
+        cleaned[column] = {"description": description, "unit": unit}
+    if errors:
+        raise ValidationError({"dictionary": errors})
+    locked = Dataset.objects.select_for_update().get(pk=dataset.pk)
+    dictionary = dict(locked.dictionary or {})
+    changed = []
+    for column, entry in cleaned.items():
+        old = dictionary.get(column)
+        new = entry if entry["description"] or entry["unit"] else None
+        if old == new:
+            continue
+        changed.append(column)
+        if new is None:
+            dictionary.pop(column, None)
+        else:
+            dictionary[column] = new
+    if changed:
+        locked.dictionary = dictionary
+        locked.save(update_fields=["dictionary", "updated_at"])
+        dataset.dictionary = dictionary
+        record(by, "dataset.dictionary", dataset, columns=changed)
+    return dataset
+
+
+def clean_themes(themes: Any) -> list[str]:
+    """Known theme codes, each once, in the list's order; an unknown one is an error."""
+    known = {code for code, _label in THEMES}
+    values = list(themes or [])
+    unknown = [str(t) for t in values if t not in known]
+    if unknown:
+        raise ValidationError(
+            {"themes": _("Unknown theme: %(themes)s.") % {"themes": ", ".join(unknown[:5])}}
+        )
+    return sorted(set(values), key=values.index)
+
+
+def clean_tags(tags: Any) -> list[str]:
+    """Tags lower-cased and trimmed, each once; at most MAX_TAGS of TAG_MAX characters."""
+    cleaned: list[str] = []
+    for tag in tags or []:
+        text = " ".join(str(tag).split()).lower()
+        if not text or text in cleaned:
+            continue
+        if len(text) > TAG_MAX:
+            raise ValidationError(
+                {"tags": _("A tag is at most %(max)s characters.") % {"max": TAG_MAX}}
+            )
+        cleaned.append(text)
+    if len(cleaned) > MAX_TAGS:
+        raise ValidationError({"tags": _("At most %(max)s tags.") % {"max": MAX_TAGS}})
+    return cleaned

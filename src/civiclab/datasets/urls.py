@@ -25,6 +25,8 @@ urlpatterns = [
     path(_dataset, dataset_views.dataset_detail, name="dataset"),
     path(f"{_dataset}rows/", dataset_views.dataset_rows_partial, name="rows"),
     path(f"{_dataset}edit/", dataset_views.dataset_edit, name="edit"),
+    path(f"{_dataset}dictionary/", dataset_views.dictionary_edit, name="dictionary_edit"),
+    path(f"{_dataset}dictionary.csv", dataset_views.dictionary_download, name="dictionary"),
     path(
         f"{_dataset}versions/<int:number>/make-current/",
         dataset_views.make_current,

@@ -9,6 +9,7 @@ import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -22,18 +23,35 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import push_url
 
 from civiclab.core.forms import add_service_errors
+from civiclab.core.models import VISIBILITY_CHOICES
 from civiclab.core.permissions import Action, Target, Visibility
 from civiclab.core.scoping import user_can
 from civiclab.datasets import services
-from civiclab.datasets.display import RowsQuery, cell_text, local_zone, profile_rows
+from civiclab.datasets.display import (
+    RowsQuery,
+    cell_text,
+    dictionary_csv,
+    local_zone,
+    profile_rows,
+)
 from civiclab.datasets.engine import QueryError
-from civiclab.datasets.forms import TYPE_LABELS, DatasetForm
+from civiclab.datasets.forms import TYPE_LABELS, DatasetForm, DictionaryForm
 from civiclab.datasets.ingest.columns import ColumnSpec
 from civiclab.datasets.ingest.exports import export_csv, export_parquet
 from civiclab.datasets.ingest.report import IngestError
 from civiclab.datasets.ingest_text import error_message
-from civiclab.datasets.models import Dataset, ImportJob
-from civiclab.datasets.queries import dataset_rows, version_path, visible_datasets, visible_jobs
+from civiclab.datasets.models import THEMES, UPDATE_FREQUENCIES, Dataset, ImportJob
+from civiclab.datasets.queries import (
+    FACETS,
+    SEARCH_MAX,
+    Catalogue,
+    catalogue_search,
+    data_dictionary,
+    dataset_rows,
+    version_path,
+    visible_datasets,
+    visible_jobs,
+)
 from civiclab.network.models import City
 from civiclab.network.queries import visible_cities
 
@@ -61,17 +79,65 @@ def may_import(user: Any, city: City) -> bool:
 
 
 def catalogue(request: HttpRequest) -> HttpResponse:
-    """Every dataset the user may see, by city."""
-    datasets = visible_datasets(request.user).order_by("city__name", "name")
+    """Every dataset the user may see, by city: searched by words (``q``) and narrowed by
+    facets (``city``, ``theme``, ``tag``…, one value each), with each facet's counts."""
+    text = request.GET.get("q", "")[:SEARCH_MAX]
+    selected = {f: request.GET.get(f, "")[:SEARCH_MAX] for f in FACETS if request.GET.get(f)}
+    found = catalogue_search(request.user, text, selected)
     cities = list(visible_cities(request.user).order_by("name"))
     return render(
         request,
         "datasets/catalogue.html",
         {
-            "datasets": datasets,
+            "datasets": found.datasets,
+            "total": found.total,
+            "q": text,
+            "selected": selected,
+            "facets": _facet_links(found, text, selected),
             "import_cities": [c for c in cities if may_import(request.user, c)],
         },
     )
+
+
+def _facet_links(found: Catalogue, text: str, selected: dict[str, str]) -> list[dict[str, Any]]:
+    """Each facet with its values: label, count, whether chosen, and the catalogue's query
+    that chooses it (or, when chosen, lets it go)."""
+    labels: dict[str, dict[str, str]] = {
+        "city": found.city_names,
+        "theme": {code: str(label) for code, label in THEMES},
+        "frequency": {code: str(label) for code, label in UPDATE_FREQUENCIES},
+        "visibility": {code: str(label) for code, label in VISIBILITY_CHOICES},
+    }
+    titles = {
+        "city": _("City"),
+        "theme": _("Theme"),
+        "tag": _("Tag"),
+        "licence": _("Licence"),
+        "format": _("Format"),
+        "frequency": _("Update frequency"),
+        "visibility": _("Visible to"),
+    }
+    facets = []
+    for facet in FACETS:
+        values = []
+        for value, count in found.counts[facet]:
+            params = {"q": text, **selected} if text else dict(selected)
+            chosen = selected.get(facet) == value
+            if chosen:
+                params.pop(facet)
+            else:
+                params[facet] = value
+            values.append(
+                {
+                    "label": labels.get(facet, {}).get(value, value),
+                    "count": count,
+                    "chosen": chosen,
+                    "query": urlencode(params),
+                }
+            )
+        if values:
+            facets.append({"name": facet, "title": titles[facet], "values": values})
+    return facets
 
 
 def city_catalogue(request: HttpRequest, slug: str) -> HttpResponse:
@@ -101,7 +167,14 @@ def dataset_detail(request: HttpRequest, slug: str, dataset_slug: str) -> HttpRe
             "city": dataset.city,
             "dataset": dataset,
             "version": version,
-            "profile": _with_type_labels(profile_rows(version.profile, zone)) if version else [],
+            "profile": _with_dictionary(
+                _with_type_labels(profile_rows(version.profile, zone)) if version else [],
+                dataset,
+            ),
+            "themes": [str(label) for code, label in THEMES if code in dataset.themes],
+            "api_url": request.build_absolute_uri(
+                reverse("api:get_dataset", args=[dataset.city.slug, dataset.slug])
+            ),
             "report": version.report if version else {},
             "versions": dataset.versions.select_related("created_by")[:VERSIONS_SHOWN],
             "failed_jobs": failed.select_related("created_by")[:FAILED_JOBS_SHOWN],
@@ -113,6 +186,18 @@ def dataset_detail(request: HttpRequest, slug: str, dataset_slug: str) -> HttpRe
 
 def _with_type_labels(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{**row, "type_label": TYPE_LABELS.get(row["type"], row["type"])} for row in rows]
+
+
+def _with_dictionary(rows: list[dict[str, Any]], dataset: Dataset) -> list[dict[str, Any]]:
+    entries = dataset.dictionary or {}
+    return [
+        {
+            **row,
+            "description": entries.get(row["name"], {}).get("description", ""),
+            "unit": entries.get(row["name"], {}).get("unit", ""),
+        }
+        for row in rows
+    ]
 
 
 def dataset_rows_partial(request: HttpRequest, slug: str, dataset_slug: str) -> HttpResponse:
@@ -228,3 +313,48 @@ def download(request: HttpRequest, slug: str, dataset_slug: str, fmt: str) -> Fi
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return FileResponse(handle, as_attachment=True, filename=filename, content_type=DOWNLOADS[fmt])
+
+
+@login_required
+def dictionary_edit(request: HttpRequest, slug: str, dataset_slug: str) -> HttpResponse:
+    """Edit the description and unit of each column of the current version."""
+    dataset = dataset_or_404(request, slug, dataset_slug)
+    if not user_can(request.user, Action.EDIT, dataset):
+        raise PermissionDenied
+    entries = data_dictionary(dataset)
+    if not entries:
+        raise Http404
+    form = DictionaryForm(entries, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_dictionary(request.user, dataset, form.entries())
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Data dictionary saved."))
+            return redirect(reverse("datasets:dataset", args=[slug, dataset.slug]) + "#columns")
+    back = reverse("datasets:dataset", args=[slug, dataset.slug])
+    return render(
+        request,
+        "core/form_page.html",
+        {
+            "form": form,
+            "title": _("Edit the data dictionary"),
+            "back_url": back,
+            "back_label": dataset.name,
+        },
+    )
+
+
+def dictionary_download(request: HttpRequest, slug: str, dataset_slug: str) -> HttpResponse:
+    """The data dictionary as CSV, beside the data downloads."""
+    dataset = dataset_or_404(request, slug, dataset_slug)
+    version = dataset.current_version
+    if version is None:
+        raise Http404
+    filename = f"{dataset.city.slug}-{dataset.slug}-v{version.number}-dictionary.csv"
+    response = HttpResponse(
+        dictionary_csv(data_dictionary(dataset)), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
