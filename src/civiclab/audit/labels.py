@@ -56,6 +56,7 @@ ACTIONS: dict[str, Promise] = {
     "review.meeting": pgettext_lazy("audit action", "Meeting held"),
     "review.pdf": pgettext_lazy("audit action", "PDF requested"),
     "update.unpublish": pgettext_lazy("audit action", "Withdrawn from the public page"),
+    "dataset.dictionary": pgettext_lazy("audit action", "Data dictionary changed"),
 }
 
 KINDS: dict[str, Promise] = {
