@@ -170,6 +170,8 @@ X_FRAME_OPTIONS = "DENY"
 LANGUAGE_CODE = env_str("CIVICLAB_LANGUAGE", "en")
 LANGUAGES = [("en", _("English")), ("fr", _("French"))]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+# Table dates in each language's own short form (civiclab/formats/<lang>/formats.py).
+FORMAT_MODULE_PATH = "civiclab.formats"
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = env_str("CIVICLAB_TIME_ZONE", "UTC")
