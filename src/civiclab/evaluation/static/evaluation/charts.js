@@ -139,6 +139,8 @@
         datasets: payload.series.map(function (s) { return dataset(s, payload.type); }),
       },
       options: {
+        // The page's language, not the browser's: a French page's axes read 1 234,5.
+        locale: document.documentElement.lang || undefined,
         animation: reducedMotion() ? false : undefined,
         maintainAspectRatio: false,
         scales: {
