@@ -23,6 +23,16 @@ def test_services_write_who_did_what(world: World) -> None:
     assert changed.details == {"changes": {"name": ["Blight squad", "Blight team"]}}
 
 
+def test_a_citys_own_events_are_filed_under_it(world: World) -> None:
+    """Regression: "city.update" was filed under no city, so the city's admins never read it."""
+    admin = world.user("city_admin")
+    services.update_city(admin, world.city, name="City A, renamed")
+    event = AuditEvent.objects.filter(action="city.update").latest("at")
+    assert event.city == world.city
+    assert event in visible_events(admin)
+    assert event not in visible_events(world.user("other_city_admin"))
+
+
 def test_events_cannot_be_changed_or_deleted(world: World) -> None:
     services.create_team(world.user("city_admin"), world.city, name="Blight squad")
     event = AuditEvent.objects.get()

@@ -24,7 +24,8 @@ def record(
     ``city`` and ``network`` decide who may read the event; they default to the object's own.
     """
     if city is None and obj is not None:
-        city = getattr(obj, "city", None)
+        # A city's own events (its settings changed) are filed under it, so its admins read them.
+        city = obj if obj._meta.label_lower == "network.city" else getattr(obj, "city", None)
     if network is None:
         network = getattr(city, "network", None) or getattr(obj, "network", None)
     authenticated = actor is not None and getattr(actor, "is_authenticated", False)
