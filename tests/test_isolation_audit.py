@@ -277,6 +277,15 @@ def private(world: World, tmp_path: Path) -> dict[str, list[Any]]:
     )  # fmt: skip
     city_meeting = reports_packs.hold_meeting(None, city_review)
     pdf = PackPdf.objects.create(review=review, state="done", content=b"%PDF-1.7 zqsecret")
+    # reports: a nudge about the team-only dataset addressed to a member of A outside team T
+    # (as if the dataset had been shared with them once): who may read a nudge is decided
+    # from the object when it is read, so its name never shows on their nudges page or API.
+    from civiclab.reports.models.nudges import Nudge
+
+    Nudge.objects.create(
+        recipient=world.user("member"), kind="dataset", object_id=dataset.pk, city=world.city,
+        state="overdue", params={"name": "Zqsecret data", "since": "2026-01-01"},
+    )  # fmt: skip
     return {
         "review_id": [review.pk, city_review.pk],
         "meeting_id": [review_meeting.pk, city_meeting.pk],
