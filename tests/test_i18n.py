@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import os
 import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import polib
@@ -82,6 +86,41 @@ def test_po_is_complete_and_not_fuzzy() -> None:
         )
     ]
     assert not empty, f"untranslated entries: {empty}"
+
+
+def test_every_message_of_the_code_is_in_the_catalogue(tmp_path: Path) -> None:
+    """GIVEN the messages Django's makemessages finds in the code and templates (GNU xgettext)
+    WHEN they are looked up in the committed catalogue THEN each is there: a string marked for
+    translation but never added to django.po shows in English on a French page.
+
+    Run on a copy of the package, so the committed .po is never rewritten."""
+    if shutil.which("xgettext") is None:
+        message = "GNU gettext's xgettext is needed (apt-get install gettext)"
+        if os.environ.get("CI"):
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    package = LOCALE_DIR.parent
+    copy = tmp_path / "civiclab"
+    shutil.copytree(package, copy, ignore=shutil.ignore_patterns("static", "*.mo", "__pycache__"))
+    result = subprocess.run(
+        [sys.executable, "-m", "django", "makemessages", "-l", "fr", "--no-wrap"]
+        + ["--settings=civiclab.settings", "-i", "management/*"],
+        cwd=copy,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+        env={**os.environ, "CIVICLAB_DATA_DIR": str(tmp_path / "data")},
+    )
+    assert result.returncode == 0, result.stderr
+    committed = {(e.msgctxt, e.msgid) for e in polib.pofile(str(FR_PO)) if not e.obsolete}
+    extracted = polib.pofile(str(copy / "locale" / "fr" / "LC_MESSAGES" / "django.po"))
+    missing = [
+        f"{e.msgid!r} ({e.occurrences[0][0]}:{e.occurrences[0][1]})"
+        for e in extracted
+        if not e.obsolete and (e.msgctxt, e.msgid) not in committed
+    ]
+    assert not missing, "not in django.po:\n" + "\n".join(missing)
 
 
 def test_placeholders_are_kept() -> None:
