@@ -103,8 +103,10 @@ def test_every_message_of_the_code_is_in_the_catalogue(tmp_path: Path) -> None:
     copy = tmp_path / "civiclab"
     shutil.copytree(package, copy, ignore=shutil.ignore_patterns("static", "*.mo", "__pycache__"))
     result = subprocess.run(
-        [sys.executable, "-m", "django", "makemessages", "-l", "fr", "--no-wrap"]
-        + ["--settings=civiclab.settings", "-i", "management/*"],
+        [
+            *(sys.executable, "-m", "django", "makemessages", "-l", "fr", "--no-wrap"),
+            *("--settings=civiclab.settings", "-i", "management/*"),
+        ],
         cwd=copy,
         capture_output=True,
         text=True,

@@ -92,7 +92,7 @@ def test_an_organiser_creates_and_edits_through_the_form(world: World, meetings:
         (dt.time(10, 15), "Mobile's case", "Sam"),
     ]
     page = body(client.get(f"/exchange/convenings/{made.pk}/"))
-    assert "2031-05-06 09:30 (Europe/Paris)" in page and "Ana Ruiz" in page
+    assert "6 May 2031 09:30 (Europe/Paris)" in page and "Ana Ruiz" in page
     edit = client.get(f"/exchange/convenings/{made.pk}/edit/")
     assert "09:30 | Welcome | Ana Ruiz" in body(edit)
     bad = client.post(

@@ -21,8 +21,17 @@ def _fingerprint(user: Any, salt: str) -> str:
 
 
 def feed_token(user: Any, salt: str) -> str:
-    """``user``'s token for the feeds signed with ``salt``."""
-    return signing.dumps({"u": user.pk, "f": _fingerprint(user, salt)}, salt=salt, compress=True)
+    """``user``'s token for the feeds signed with ``salt``: the same every time it is asked
+    for (no timestamp), so the address a page shows is the one the calendar app subscribed to."""
+    payload = {"u": user.pk, "f": _fingerprint(user, salt)}
+    return signing.Signer(salt=salt).sign_object(payload, compress=True)
+
+
+def _payload(token: str, salt: str) -> Any:
+    # Addresses given before tokens were stable carry a timestamp (payload:time:signature).
+    if token.count(":") == 2:
+        return signing.loads(token, salt=salt)
+    return signing.Signer(salt=salt).unsign_object(token)
 
 
 def user_of_token(token: str, salt: str) -> Any:
@@ -31,8 +40,8 @@ def user_of_token(token: str, salt: str) -> Any:
     if len(token) > TOKEN_LIMIT:
         return None
     try:
-        payload = signing.loads(token, salt=salt)
-    except signing.BadSignature:
+        payload = _payload(token, salt)
+    except (signing.BadSignature, ValueError):
         return None
     if not isinstance(payload, dict) or not isinstance(payload.get("u"), int):
         return None
