@@ -214,3 +214,34 @@ def test_digest_sends_once_and_only_what_was_asked(world: World) -> None:
     assert "/notifications/" in message.body
     assert send_digests(timezone.now() + dt.timedelta(seconds=2)) == (0, 0)
     assert len(mail.outbox) == 1
+
+
+def test_request_scores_for_a_whole_challenge(world: World) -> None:
+    """GIVEN a challenge WHEN a member asks for scores of all its ideas from its page THEN those
+    asked are told, with a link to the idea matrix; a viewer is not offered the action."""
+    challenge = f.challenge(world.city)
+    f.idea(challenge)
+    client = as_user(world.user("member"))
+    url = f"/notifications/challenges/{challenge.pk}/request-scores/"
+    assert url in body(client.get(f"/challenges/{challenge.pk}/"))
+    assert url not in body(as_user(world.user("viewer")).get(f"/challenges/{challenge.pk}/"))
+    response = client.post(url, {"people": [world.user("viewer").pk]})
+    assert response.status_code == 302
+    item = Notification.objects.get()
+    assert item.user == world.user("viewer") and item.score_request.idea is None
+    page = body(as_user(world.user("viewer")).get("/notifications/"))
+    assert f"/challenges/{challenge.pk}/ideas/matrix/" in page
+    assert (
+        as_user(world.user("viewer")).post(url, {"people": [world.user("member").pk]}).status_code
+        == 403
+    )
+
+
+def test_pages_in_french(world: World) -> None:
+    viewer = world.user("viewer")
+    services.notify(Kind.EVIDENCE_ADDED, [viewer], evidence=f.evidence(f.challenge(world.city)))
+    client = as_user(viewer)
+    client.cookies["django_language"] = "fr"
+    page = body(client.get("/notifications/"))
+    assert "Tout marquer comme lu" in page and "Nouvel élément de preuve" in page
+    assert "Choix des notifications" in body(client.get("/notifications/settings/"))

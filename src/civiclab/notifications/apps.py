@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class NotificationsConfig(AppConfig):
@@ -15,7 +16,7 @@ class NotificationsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_save
 
-        from civiclab.core.page_links import PagePanel, contribute_panel
+        from civiclab.core.page_links import PageLink, PagePanel, contribute, contribute_panel
         from civiclab.datasets.signals import import_failed, import_finished
         from civiclab.exchange.signals import mentioned
         from civiclab.portfolio.models import Evidence
@@ -31,6 +32,17 @@ class NotificationsConfig(AppConfig):
                 template="notifications/partials/follow_panel.html",
                 context=_follow_panel,
                 order=5,
+            ),
+        )
+        contribute(
+            "challenge",
+            PageLink(
+                key="request_scores",
+                label=_("Request scores"),
+                url_name="notifications:request_challenge_scores",
+                args=lambda challenge: (challenge.pk,),
+                shown=_may_request_scores,
+                order=70,
             ),
         )
         contribute_panel(
@@ -73,6 +85,13 @@ def _evidence_saved(
     from civiclab.notifications.services import evidence_added
 
     transaction.on_commit(lambda: evidence_added(instance))
+
+
+def _may_request_scores(challenge: Any, user: Any) -> bool:
+    from civiclab.core.permissions import Action
+    from civiclab.core.scoping import user_can
+
+    return getattr(user, "is_authenticated", False) and user_can(user, Action.EDIT, challenge)
 
 
 def _follow_panel(challenge: Any, user: Any) -> dict[str, Any] | None:

@@ -15,6 +15,11 @@ urlpatterns = [
     path("notifications/settings/", views.preferences, name="preferences"),
     path("notifications/challenges/<int:pk>/follow/", views.follow, name="follow"),
     path(
+        "notifications/challenges/<int:pk>/request-scores/",
+        views.request_challenge_scores,
+        name="request_challenge_scores",
+    ),
+    path(
         "notifications/ideas/<int:pk>/request-scores/", views.request_scores, name="request_scores"
     ),
 ]

@@ -22,7 +22,7 @@ from civiclab.core.scoping import user_can
 from civiclab.notifications import queries, services
 from civiclab.notifications.display import shown
 from civiclab.notifications.forms import CHANNELS, PreferencesForm, ScoreRequestForm
-from civiclab.portfolio.models import Idea
+from civiclab.portfolio.models import Challenge, Idea
 from civiclab.portfolio.queries import visible, visible_challenges
 
 PAGE_SIZE = 50
@@ -93,7 +93,18 @@ def follow(request: HttpRequest, pk: int) -> HttpResponse:
 def request_scores(request: HttpRequest, pk: int) -> HttpResponse:
     """Ask people to score an idea."""
     idea = get_object_or_404(visible(Idea, request.user).select_related("challenge"), pk=pk)
-    challenge = idea.challenge
+    return _request_scores(request, idea.challenge, idea)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def request_challenge_scores(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask people to score all the ideas of a challenge (its idea matrix)."""
+    challenge = get_object_or_404(visible_challenges(request.user), pk=pk)
+    return _request_scores(request, challenge, None)
+
+
+def _request_scores(request: HttpRequest, challenge: Challenge, idea: Idea | None) -> HttpResponse:
     candidates = [
         person for person in queries.people_who_may_score(challenge) if person.pk != request.user.pk
     ]
@@ -111,7 +122,9 @@ def request_scores(request: HttpRequest, pk: int) -> HttpResponse:
             add_service_errors(form, exc)
         else:
             messages.success(request, _("The request to score was sent."))
-            return redirect("portfolio:idea", pk=idea.pk)
+            if idea is not None:
+                return redirect("portfolio:idea", pk=idea.pk)
+            return redirect("portfolio:idea_matrix", pk=challenge.pk)
     return render(
         request,
         "notifications/request_scores.html",
