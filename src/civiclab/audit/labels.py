@@ -57,6 +57,7 @@ ACTIONS: dict[str, Promise] = {
     "review.pdf": pgettext_lazy("audit action", "PDF requested"),
     "update.unpublish": pgettext_lazy("audit action", "Withdrawn from the public page"),
     "dataset.dictionary": pgettext_lazy("audit action", "Data dictionary changed"),
+    "score_request.create": pgettext_lazy("audit action", "Scores requested"),
 }
 
 KINDS: dict[str, Promise] = {
@@ -102,6 +103,7 @@ KINDS: dict[str, Promise] = {
     "nudges": _("Freshness nudges"),
     "reports": _("Delivery status"),
     "review": _("Delivery review"),
+    "score_request": _("Score request"),
 }
 
 

@@ -17,12 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, transaction
 from django.utils import timezone
 
 from civiclab.datasets import services
 from civiclab.datasets.ingest.report import IngestError, hide_paths
 from civiclab.datasets.models import ImportJob
+from civiclab.datasets.signals import import_failed, import_finished
 
 HEARTBEAT_SECONDS = 5
 STALE_AFTER = timedelta(seconds=60)
@@ -148,3 +149,6 @@ def _finish(job: ImportJob, state: str, error: dict[str, Any] | None = None) -> 
     job.stage = "done" if state == ImportJob.State.DONE else "failed"
     job.finished_at = timezone.now()
     job.save()
+    # Told once the row is committed, so receivers read the job as it ended.
+    signal = import_finished if state == ImportJob.State.DONE else import_failed
+    transaction.on_commit(lambda: signal.send(sender=ImportJob, job=job))

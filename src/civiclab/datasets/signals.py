@@ -15,3 +15,9 @@ from django.dispatch import Signal
 #: (the ``Dataset``) and ``version`` (its new current ``DatasetVersion``).
 #: Receivers run in the request or job that made the change: queue long work, do not do it.
 version_published = Signal()
+
+#: An import job (an upload, or a scheduled refresh) ended, and its transaction has committed:
+#: ``import_finished`` when it succeeded, ``import_failed`` when it failed. Sent with
+#: ``sender=ImportJob`` and the keyword argument ``job`` (the ``ImportJob``).
+import_finished = Signal()
+import_failed = Signal()

@@ -28,6 +28,7 @@ from civiclab.geo.api.layers import router as geo_layers_router
 from civiclab.geo.api.maps import router as geo_router
 from civiclab.indicators.api import router as indicators_router
 from civiclab.network.api import router as network_router
+from civiclab.notifications.api import router as notifications_router
 from civiclab.portfolio.api import attachments as portfolio_attachments
 from civiclab.portfolio.api import challenges as portfolio_challenges
 from civiclab.portfolio.api import solutions as portfolio_solutions
@@ -88,3 +89,4 @@ api.add_router("/", evaluation_router, tags=["evaluation"])
 api.add_router("/funding/", funding_router, tags=["funding"])
 api.add_router("/exchange/", exchange_router, tags=["exchange"])
 api.add_router("/reports/", reports_router, tags=["reports"])
+api.add_router("/notifications", notifications_router, tags=["notifications"])

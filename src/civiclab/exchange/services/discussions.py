@@ -38,6 +38,7 @@ from civiclab.exchange.queries.discussions import (
     may_write_in,
     visible_cohorts,
 )
+from civiclab.exchange.signals import mentioned as mentioned_signal
 from civiclab.network.models import City, Network
 
 # Limits (docs/exchange/discussions.md).
@@ -210,6 +211,10 @@ def _add_post(by: Any, thread: Thread, body: str, now: dt.datetime) -> Discussio
     Subscription.objects.get_or_create(thread=thread, user=by)
     mentioned = mentioned_readers(by, thread, body)
     _notify(post, by, mentioned)
+    if mentioned:
+        transaction.on_commit(
+            lambda: mentioned_signal.send(sender=DiscussionPost, post=post, people=mentioned, by=by)
+        )
     record(
         by,
         "post.create",
