@@ -9,6 +9,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
@@ -144,7 +145,7 @@ def test_matrix_and_timeline_pass_axe_at_both_widths(
         idea = f.idea(challenge, title=title)
         f.score(idea, member, "impact", impact)
         f.score(idea, member, "feasibility", feasibility)
-    today = dt.date.today()
+    today = timezone.localdate()
     solution = f.solution(
         challenge, start_date=today - dt.timedelta(days=90), end_date=today + dt.timedelta(days=90)
     )

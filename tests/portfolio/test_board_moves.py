@@ -120,3 +120,15 @@ def test_the_move_checks_csrf(world: World) -> None:
     client = as_user(world.user("member"), csrf_token="a" * 32)
     assert move(client, challenge, "generate", **JSON).status_code == 403
     assert phase_of(challenge) == "investigate"
+
+
+def test_the_board_and_its_messages_in_french(world: World) -> None:
+    from django.conf import settings
+
+    challenge = f.challenge(world.city, title="Logements vacants")
+    client = as_user(world.user("member"))
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    board = client.get("/portfolio/board/").content.decode()
+    assert "Déplacer vers" in board and "Espace pour la saisir" in board
+    answer = json.loads(move(client, challenge, "generate", **JSON).content)
+    assert answer["message"] == "« Logements vacants » déplacé vers Imaginer."

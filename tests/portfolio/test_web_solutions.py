@@ -581,7 +581,7 @@ def test_timeline_dates_in_french(world: World, solution: Solution) -> None:
     client = as_user(world.user("member"))
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
     body = page(client, "/portfolio/timeline/")
-    assert "04/03/2031" in body
+    assert "04/03/2031" in body and "Aujourd’hui" in body
 
 
 def test_solution_shows_budget_and_milestone_progress(world: World, solution: Solution) -> None:
