@@ -6,6 +6,7 @@ board, the impact × feasibility matrix and the timeline."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -136,7 +137,7 @@ def test_a_refused_move_goes_back_with_the_reason(
 
 
 def test_matrix_and_timeline_pass_axe_at_both_widths(
-    browser: Browser, live_server: LiveServer, world_db: World
+    browser: Browser, live_server: LiveServer, world_db: World, artifacts_dir: Path
 ) -> None:
     world = world_db
     challenge = f.challenge(world.city, title="Vacant homes")
@@ -165,6 +166,8 @@ def test_matrix_and_timeline_pass_axe_at_both_widths(
                 page.goto(f"{live_server.url}{url}")
                 expect(page.locator("figure.chart svg").first).to_be_visible()
                 assert _serious(page) == [], url
+                name = url.strip("/").replace("/", "-")
+                page.screenshot(path=artifacts_dir / f"pictures-{viewport['width']}-{name}.png")
             page.goto(f"{live_server.url}/challenges/{challenge.pk}/ideas/matrix/")
             with page.expect_navigation():
                 page.locator("svg a.matrix-point", has_text="Quick").click()

@@ -131,4 +131,4 @@ def test_the_board_and_its_messages_in_french(world: World) -> None:
     board = client.get("/portfolio/board/").content.decode()
     assert "Déplacer vers" in board and "Espace pour la saisir" in board
     answer = json.loads(move(client, challenge, "generate", **JSON).content)
-    assert answer["message"] == "« Logements vacants » déplacé vers Imaginer."
+    assert answer["message"] == "«\u00a0Logements vacants\u00a0» déplacé vers Imaginer."
