@@ -4,6 +4,7 @@ reach them."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -424,14 +425,38 @@ def test_matrix_places_ideas_by_impact_and_feasibility(world: World) -> None:
     f.idea(challenge, title="Unscored")
     page = text(as_user(reviewer).get(f"/challenges/{challenge.pk}/ideas/matrix/"))
 
-    def cell(key: str) -> str:
-        return page.split(f"quadrant-{key}")[1].split("</section>")[0]
-
-    assert "Quick" in cell("quick_wins") and "Bet" in cell("big_bets")
-    assert "Step" in cell("small_steps") and "Skip" in cell("deprioritise")
-    assert "Bet" not in cell("quick_wins")
+    # Each scored idea is a labelled point, linked to its page, in its quadrant.
+    points = re.findall(
+        r'<a class="matrix-point quadrant-(\w+)" href="/ideas/(\d+)/">.*?<text[^>]*>([^<]+)</text>',
+        page,
+        flags=re.S,
+    )
+    where = {label: key for key, _pk, label in points}
+    assert where == {
+        "Quick": "quick_wins",
+        "Bet": "big_bets",
+        "Step": "small_steps",
+        "Skip": "deprioritise",
+    }
+    assert 'class="split"' in page and "Quick wins" in page
     assert "Not placed until scored" in page and "Unscored" in page
+    # The data table and the one-sentence description stay with the chart.
     assert "<table" in page and "5.00" in page
+    assert "1 quick wins, 1 big bets, 1 small steps and 1 to deprioritise" in page
+
+
+def test_matrix_numbers_in_french(world: World) -> None:
+    challenge = f.challenge(world.city)
+    reviewer, other = world.user("member"), world.user("team_member")
+    idea = f.idea(challenge, title="Quick")
+    f.score(idea, reviewer, "impact", 5)
+    f.score(idea, other, "impact", 4)
+    f.score(idea, reviewer, "feasibility", 4)
+    client = as_user(reviewer)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    page = text(client.get(f"/challenges/{challenge.pk}/ideas/matrix/"))
+    assert "4,50" in page and "4.50" not in page
+    assert "Gains rapides" in page
 
 
 # -- French --------------------------------------------------------------------------------------

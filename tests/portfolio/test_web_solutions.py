@@ -11,6 +11,7 @@ from typing import Any
 
 import polib
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -554,3 +555,48 @@ def test_portfolio_pages_in_french(world: World, portfolio: dict) -> None:
         text = visible_text(body)
         leftovers = [m for m in english if m in text]
         assert not leftovers, (path, leftovers)
+
+
+# -- pictures: the Gantt-style timeline and the progress bars ------------------------------------
+def test_timeline_draws_a_gantt_with_states_told_apart_without_colour(
+    world: World, solution: Solution
+) -> None:
+    solution.start_date, solution.end_date = PAST - dt.timedelta(days=60), FUTURE
+    solution.save()
+    f.milestone(solution, title="Late one", due_on=PAST)
+    f.milestone(solution, title="Finished", due_on=PAST, done_on=PAST)
+    f.milestone(solution, title="Later", due_on=FUTURE)
+    body = page(as_user(world.user("member")), "/portfolio/timeline/")
+    svg = body.split('<svg class="gantt-svg"')[1].split("</svg>")[0]
+    assert 'class="bar"' in svg and 'class="today"' in svg
+    for state in ("done", "slipping", "upcoming"):
+        assert f"mark mark-{state}" in svg
+    assert ">!</text>" in svg and ">✓</text>" in svg  # a glyph as well as a colour
+    assert "1 done, 1 slipping (past due and not done), 1 upcoming." in body
+    assert 'class="stack gantt-table"' in body and f'href="/solutions/{solution.pk}/"' in svg
+
+
+def test_timeline_dates_in_french(world: World, solution: Solution) -> None:
+    f.milestone(solution, title="Launch", due_on=dt.date(2031, 3, 4))
+    client = as_user(world.user("member"))
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    body = page(client, "/portfolio/timeline/")
+    assert "04/03/2031" in body and "Aujourd’hui" in body
+
+
+def test_solution_shows_budget_and_milestone_progress(world: World, solution: Solution) -> None:
+    solution.budget_planned, solution.budget_spent, solution.currency = 50000, 12000, "USD"
+    solution.save()
+    f.milestone(solution, title="One", due_on=PAST, done_on=PAST)
+    f.milestone(solution, title="Two", due_on=FUTURE)
+    client = as_user(world.user("member"))
+    body = page(client, f"/solutions/{solution.pk}/")
+    assert '<progress max="2" value="1"' in body and "1 of 2 milestones done" in body
+    assert '<progress max="50000.00" value="12000.00"' in body
+    assert "12,000 of 50,000 USD spent" in body
+    assert 'class="gantt-svg"' in body
+    table = page(client, "/portfolio/")
+    assert "1 of 2 milestones done" in table and "12,000 of 50,000 USD spent" in table
+    solution.budget_spent = 60000
+    solution.save()
+    assert "over budget" in page(client, f"/solutions/{solution.pk}/")

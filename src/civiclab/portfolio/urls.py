@@ -17,6 +17,7 @@ _part = f"{_solution}<str:kind>/<int:part_pk>/"
 urlpatterns: list[URLPattern] = [
     # -- challenges and ideas
     path("portfolio/board/", challenges.board, name="board"),
+    path("portfolio/board/<int:pk>/move/", challenges.board_move, name="board_move"),
     # Before the challenge pages: "new" is not a challenge's id, but keep the order obvious.
     path("challenges/new/", challenges.challenge_new, name="challenge_new"),
     path("challenges/<int:pk>/", challenges.challenge_detail, name="challenge"),

@@ -16,9 +16,10 @@ from typing import Any, cast
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -133,12 +134,17 @@ def board(request: HttpRequest) -> HttpResponse:
         refused = visible_cities(user).filter(slug=city_slug).values_list("name", flat=True).first()
     by_phase: dict[str, list[Challenge]] = defaultdict(list)
     for challenge in challenges.order_by("title"):
+        # Who may edit a challenge may move it (services.set_phase checks it again).
+        challenge.can_move = user_can(user, Action.EDIT, challenge)  # type: ignore[attr-defined]
+        challenge.suggested_phase = _next_phase(challenge.phase)  # type: ignore[attr-defined]
         by_phase[challenge.phase].append(challenge)
     return render(
         request,
         "portfolio/board.html",
         {
             "columns": [(key, label, by_phase[key]) for key, label in PHASES],
+            "phases": PHASES,
+            "query": request.GET.urlencode(),
             "form": filters.form,
             "city_slug": city_slug,
             "may_create": may_create,
@@ -146,6 +152,77 @@ def board(request: HttpRequest) -> HttpResponse:
         },
         status=400 if filters.refused else 200,
     )
+
+
+def _next_phase(phase: str) -> str:
+    """The phase a card's "Move to" offers first: the next one (the previous from the last)."""
+    keys = [key for key, _label in PHASES]
+    at = keys.index(phase) if phase in keys else 0
+    return keys[at + 1] if at + 1 < len(keys) else keys[at - 1]
+
+
+def _board_url(query: str) -> str:
+    """The board with the filters it was opened with (only its own query string is kept)."""
+    board_url, kept = reverse("portfolio:board"), QueryDict(query).urlencode()
+    return f"{board_url}?{kept}" if kept else board_url
+
+
+@require_POST
+def board_move(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move a challenge to another phase from the board: by drag-and-drop or the keyboard
+    (board.js, which asks for JSON) or by the card's "Move to" form without script.
+
+    The same form (``PhaseForm``), service (``services.set_phase``: its permission check, its
+    validation, its audit record) and refusals as the challenge page's phase form. A refusal
+    answers JSON ``{"error": ..., "phase": <the phase it stays in>}`` (403 or 400) so the
+    script puts the card back with the reason; without script, the board again with the reason.
+    """
+    wants_json = "application/json" in request.headers.get("Accept", "")
+    if not request.user.is_authenticated:
+        if wants_json:
+            return JsonResponse({"error": _("Sign in to move a challenge.")}, status=403)
+        return redirect_to_login(reverse("portfolio:board"))
+    challenge = _challenge(request, pk)
+    was = challenge.phase
+    form = PhaseForm(request.POST)
+    error, status = "", 200
+    if not form.is_valid():
+        error, status = _form_errors(form), 400
+    else:
+        try:
+            services.set_phase(
+                request.user, challenge, form.cleaned_data["phase"], form.cleaned_data["note"]
+            )
+        except PermissionDenied:
+            error, status = _("You may not move this challenge."), 403
+        except ValidationError as exc:
+            error, status = _errors(exc), 400
+    labels = dict(PHASES)
+    if wants_json:
+        if error:
+            return JsonResponse({"error": error, "phase": was}, status=status)
+        message = _("“%(title)s” moved to %(phase)s.") % {
+            "title": challenge.title,
+            "phase": labels[challenge.phase],
+        }
+        return JsonResponse(
+            {
+                "phase": challenge.phase,
+                "next_phase": _next_phase(challenge.phase),
+                "message": message,
+            }
+        )
+    if status == 403:
+        raise PermissionDenied
+    if error:
+        messages.error(request, f"{challenge.title}: {error}")
+    else:
+        messages.success(
+            request,
+            _("“%(title)s” moved to %(phase)s.")
+            % {"title": challenge.title, "phase": labels[challenge.phase]},
+        )
+    return redirect(_board_url(request.POST.get("query", "")))
 
 
 # -- challenges --------------------------------------------------------------------------------

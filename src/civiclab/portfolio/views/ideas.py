@@ -36,6 +36,7 @@ from civiclab.portfolio.forms.challenges import (
 )
 from civiclab.portfolio.models import IDEA_STATUSES, Idea, Solution
 from civiclab.portfolio.queries import visible
+from civiclab.portfolio.rules.charts import matrix_layout
 from civiclab.portfolio.rules.scoring import quadrant
 from civiclab.portfolio.views.challenges import (
     QUADRANTS,
@@ -229,26 +230,32 @@ def idea_matrix(request: HttpRequest, pk: int) -> HttpResponse:
     labels = quadrant_labels()
     cells: dict[str, list[Any]] = {key: [] for key in QUADRANTS}
     rows, unscored = [], []
+    placed: list[tuple[dict[str, Any], float, float, str]] = []
     for idea in ideas:
         means = {row.criterion: row.mean for row in summaries[idea.pk].criteria}
         impact, feasibility = means.get("impact"), means.get("feasibility")
         where = quadrant(impact, feasibility)
-        entry = {
+        entry: dict[str, Any] = {
             "idea": idea,
             "impact": impact,
             "feasibility": feasibility,
             "quadrant": labels[where][0] if where else None,
+            "quadrant_key": where or "",
         }
         rows.append(entry)
-        if where is None:
+        if where is None or impact is None or feasibility is None:
             unscored.append(idea)
         else:
             cells[where].append(entry)
+            placed.append((entry, impact, feasibility, idea.title))
+    counts = {key: len(cells[key]) for key in QUADRANTS}
     return render(
         request,
         "portfolio/idea_matrix.html",
         {
             "challenge": challenge,
+            "chart": matrix_layout(placed) if placed else None,
+            "counts": counts,
             "has_axes": "impact" in keys and "feasibility" in keys,
             "quadrants": [
                 {"key": key, "label": labels[key][0], "hint": labels[key][1], "ideas": cells[key]}

@@ -25,6 +25,7 @@ from civiclab.portfolio.filtersets import ChallengeFilterSet, with_legacy_cohort
 from civiclab.portfolio.forms.solutions import CohortFilterForm, TimelineFilterForm
 from civiclab.portfolio.models import Challenge, Milestone, Solution
 from civiclab.portfolio.queries import key_facts, visible, visible_challenges
+from civiclab.portfolio.rules.charts import GanttInput, gantt_layout
 
 SHARED = [Visibility.NETWORK.value, Visibility.PUBLIC.value]
 
@@ -48,7 +49,13 @@ def portfolio_challenges(user: Any, filters: ChallengeFilterSet) -> QuerySet[Cha
     )
     solutions = _shown_solutions(user, filters)
     shown = (
-        solutions.annotate(last_update=Max("updates__at"))
+        solutions.annotate(
+            last_update=Max("updates__at"),
+            milestone_total=Count("milestones", distinct=True),
+            milestone_done=Count(
+                "milestones", filter=Q(milestones__done_on__isnull=False), distinct=True
+            ),
+        )
         .prefetch_related(
             Prefetch(
                 "milestones",
@@ -172,6 +179,31 @@ def milestone_state_filter(state: str, today: dt.date) -> Q:
     return Q(done_on__isnull=True, due_on__gte=today)
 
 
+def gantt_context(milestones: list[tuple[Milestone, str]], today: dt.date) -> dict[str, Any]:
+    """The Gantt-style chart of ``(milestone, state)`` pairs (milestones with their solution
+    loaded): one row per solution, in the order of its first milestone; its counts by state."""
+    by_solution: dict[int, list[tuple[Milestone, str]]] = {}
+    for milestone, state in milestones:
+        by_solution.setdefault(milestone.solution_id, []).append((milestone, state))
+    rows = []
+    for items in by_solution.values():
+        solution = items[0][0].solution
+        marks = [(m, m.due_on, state) for m, state in items]
+        rows.append(
+            GanttInput(solution, solution.title, solution.start_date, solution.end_date, marks)
+        )
+    states = [state for _m, state in milestones]
+    return {
+        "gantt": gantt_layout(rows, today) if rows else None,
+        "gantt_rows": milestones,
+        "gantt_counts": {
+            "total": len(milestones),
+            "solutions": len(by_solution),
+            **{state: states.count(state) for state in ("done", "slipping", "upcoming")},
+        },
+    }
+
+
 def timeline(request: HttpRequest) -> HttpResponse:
     form = TimelineFilterForm(
         request.GET or None, cities=visible_cities(request.user).order_by("name")
@@ -187,13 +219,15 @@ def timeline(request: HttpRequest) -> HttpResponse:
         milestones = milestones.filter(solution__city__slug=filters["city"])
     if filters.get("state"):
         milestones = milestones.filter(milestone_state_filter(filters["state"], today))
+    pairs = [(m, m.state(today)) for m in milestones]
     months = [
-        (dt.date(year, month, 1), [(m, m.state(today)) for m in items])
+        (dt.date(year, month, 1), list(items))
         for (year, month), items in groupby(
-            milestones, key=lambda m: (m.due_on.year, m.due_on.month)
+            pairs, key=lambda pair: (pair[0].due_on.year, pair[0].due_on.month)
         )
     ]
-    return render(request, "portfolio/timeline.html", {"form": form, "months": months})
+    context = {"form": form, "months": months, **gantt_context(pairs, today)}
+    return render(request, "portfolio/timeline.html", context)
 
 
 @dataclass

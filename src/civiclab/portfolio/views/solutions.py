@@ -44,6 +44,7 @@ from civiclab.portfolio.models import (
     SolutionIndicator,
 )
 from civiclab.portfolio.queries import visible
+from civiclab.portfolio.views.portfolio import gantt_context
 
 # The parts edited on their own page: the model, its form and the words of the page.
 PARTS: dict[str, tuple[type[Milestone] | type[Risk], type[ModelForm]]] = {
@@ -90,6 +91,13 @@ def _forms(request: HttpRequest, solution: Solution, bound: BaseForm | None) -> 
     return {f"{name}_form": form for name, form in forms.items()}
 
 
+def count_milestones(solution: Solution, pairs: list[tuple[Milestone, str]]) -> None:
+    """Set on ``solution`` the milestone counts its progress bar reads (the portfolio table
+    annotates the same names in its query)."""
+    solution.milestone_total = len(pairs)  # type: ignore[attr-defined]
+    solution.milestone_done = sum(state == "done" for _m, state in pairs)  # type: ignore[attr-defined]
+
+
 def solution_detail(request: HttpRequest, pk: int, bound: BaseForm | None = None) -> HttpResponse:
     solution = solution_or_404(request, pk)
     milestones = list(solution.milestones.select_related("owner"))
@@ -97,14 +105,17 @@ def solution_detail(request: HttpRequest, pk: int, bound: BaseForm | None = None
         solution.risks.select_related("owner"), key=lambda r: (-r.severity, r.status == "closed")
     )
     planned, spent = solution.budget_planned, solution.budget_spent
+    pairs = [(m, m.state()) for m in milestones]
+    count_milestones(solution, pairs)
     context = {
+        **gantt_context(pairs, timezone.localdate()),
         "solution": solution,
         "challenge": solution.challenge,
         "city": solution.city,
         "targets": solution.targets.select_related(
             "indicator", "indicator__city", "indicator__dataset"
         ),
-        "milestones": [(m, m.state()) for m in milestones],
+        "milestones": pairs,
         "risks": risks,
         "decisions": solution.decisions.select_related("by").prefetch_related("attachments"),
         "updates": solution.updates.select_related("by"),
@@ -322,10 +333,8 @@ def milestone_done(request: HtmxRequest, pk: int, part_pk: int) -> HttpResponse:
     done_on = None if request.POST.get("undo") else timezone.localdate()
     services.update_part(request.user, milestone, {"done_on": done_on})
     if request.htmx:
-        context = {
-            "solution": solution,
-            "milestones": [(m, m.state()) for m in solution.milestones.select_related("owner")],
-            "can_edit": True,
-        }
+        pairs = [(m, m.state()) for m in solution.milestones.select_related("owner")]
+        count_milestones(solution, pairs)
+        context = {"solution": solution, "milestones": pairs, "can_edit": True}
         return render(request, "portfolio/partials/solution_milestones.html", context)
     return _added(request, solution, _("Milestone updated."))
