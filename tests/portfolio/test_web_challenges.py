@@ -478,3 +478,12 @@ def test_challenge_pages_in_french(world: World) -> None:
     matrix = visible_text(text(client.get(f"/challenges/{challenge.pk}/ideas/matrix/")))
     assert "Gains rapides" in matrix
     assert Visibility.CITY  # the same rules in every language
+
+
+def test_an_ideas_panels_show_once(world: World) -> None:
+    """Regression: idea_detail.html rendered ``{% page_panels "idea" idea %}`` twice (a merge
+    left both), so every panel contributed to an idea's page — scores requests, discussions,
+    similar ideas — showed two times."""
+    idea = f.idea(f.challenge(world.city), title="Panels once")
+    page = text(as_user(world.user("city_admin")).get(f"/ideas/{idea.pk}/"))
+    assert page.count('class="request-scores"') == 1
