@@ -57,6 +57,9 @@ ACTIONS: dict[str, Promise] = {
     "review.pdf": pgettext_lazy("audit action", "PDF requested"),
     "update.unpublish": pgettext_lazy("audit action", "Withdrawn from the public page"),
     "dataset.dictionary": pgettext_lazy("audit action", "Data dictionary changed"),
+    "boundary.detach": pgettext_lazy("audit action", "Detached from the city's maps"),
+    "baselayer.mark": pgettext_lazy("audit action", "Drawn under every map of the city"),
+    "baselayer.unmark": pgettext_lazy("audit action", "No longer drawn under the maps"),
 }
 
 KINDS: dict[str, Promise] = {
@@ -69,6 +72,7 @@ KINDS: dict[str, Promise] = {
     "dataset": _("Dataset"),
     "indicator": _("Indicator"),
     "boundary": _("Boundaries"),
+    "baselayer": _("Map base layer"),
     "challenge": _("Challenge"),
     "phasechange": _("Phase change"),
     "evidence": _("Evidence"),
