@@ -114,6 +114,7 @@
       if (collection.summary.clustered) {
         return;
       }
+      var largest = {}; // area name → its largest shape's size and centre
       L.geoJSON(collection, {
         pane: "boundaries",
         interactive: false,
@@ -126,21 +127,30 @@
             return;
           }
           var key = String(label);
+          var shape = drawn.getBounds();
+          var size = Math.abs((shape.getNorth() - shape.getSouth()) * (shape.getEast() - shape.getWest()));
           if (areaBounds[key]) {
-            areaBounds[key].extend(drawn.getBounds());
+            areaBounds[key].extend(shape);
           } else {
-            areaBounds[key] = L.latLngBounds(drawn.getBounds().getSouthWest(), drawn.getBounds().getNorthEast());
+            areaBounds[key] = L.latLngBounds(shape.getSouthWest(), shape.getNorthEast());
           }
-          boundaryLayer.addLayer(
-            L.marker(drawn.getBounds().getCenter(), {
-              pane: "labels",
-              interactive: false,
-              keyboard: false,
-              icon: L.divIcon({ className: "map-area-label", html: "<span>" + escape(label) + "</span>", iconSize: null }),
-            })
-          );
+          // One label per area name, on its largest shape: parcels of one neighbourhood (or
+          // a ward in several pieces) are not labelled hundreds of times.
+          if (!largest[key] || size > largest[key].size) {
+            largest[key] = { size: size, centre: shape.getCenter() };
+          }
         },
       }).addTo(boundaryLayer);
+      Object.keys(largest).forEach(function (key) {
+        boundaryLayer.addLayer(
+          L.marker(largest[key].centre, {
+            pane: "labels",
+            interactive: false,
+            keyboard: false,
+            icon: L.divIcon({ className: "map-area-label", html: "<span>" + escape(key) + "</span>", iconSize: null }),
+          })
+        );
+      });
     }).catch(function () {});
   }
   // One request at a time, after the data's first draw: the data come first, and the server

@@ -41,9 +41,9 @@
       panel.inert = false;
     }
     if (open && focus) {
-      panel.focus();
+      panel.focus({ preventScroll: true });
     } else if (!open && focus) {
-      toggle.focus();
+      toggle.focus({ preventScroll: true });
     }
   }
 
