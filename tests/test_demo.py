@@ -128,7 +128,7 @@ def test_demo_mobile_can_ask_the_150_foot_question() -> None:
     from civiclab.network.models import City
 
     seed_demo()
-    assert len(seed_demo_geo()) == 3 and seed_demo_geo() == []
+    assert len(seed_demo_geo()) == 4 and seed_demo_geo() == []
     mobile = City.objects.get(slug="mobile")
     parcels, blighted = find_dataset(mobile, "Parcels"), find_dataset(mobile, "Blighted properties")
     answer = proximity_between(parcels, blighted, 45.72).as_dict()

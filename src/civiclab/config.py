@@ -192,14 +192,21 @@ SETTINGS: tuple[EnvSetting, ...] = (
     ),
     EnvSetting(
         "CIVICLAB_MAP_TILE_URL",
-        "(empty)",
-        "Base-map tile URL template for maps ({z}/{x}/{y}); empty: no tiles, the data and "
-        "boundaries are drawn on a plain background.",
+        "off",
+        "Base map under the maps: `openstreetmap` (OpenStreetMap's standard tiles, with their "
+        "credit), a tile URL template ({z}/{x}/{y}), or off (empty): no tiles, nothing "
+        "fetched; the city's outline and its base layers are drawn instead.",
     ),
     EnvSetting(
         "CIVICLAB_MAP_TILE_ATTRIBUTION",
         "(empty)",
-        "The credit line shown on maps for the tiles of CIVICLAB_MAP_TILE_URL.",
+        "The credit line shown on maps for the tiles (HTML link allowed); required with a "
+        "URL template, OpenStreetMap's own with `openstreetmap`.",
+    ),
+    EnvSetting(
+        "CIVICLAB_MAP_TILE_MAX_ZOOM",
+        "19",
+        "The deepest zoom the tile server has tiles for (OpenStreetMap: 19).",
     ),
     EnvSetting(
         "CIVICLAB_DOCS_URL",
@@ -269,6 +276,53 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 def env_path(name: str, default: str) -> Path:
     return Path(env_str(name, default)).expanduser().resolve()
+
+
+# --- The base map -----------------------------------------------------------------------------
+
+OPENSTREETMAP_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+OPENSTREETMAP_ATTRIBUTION = (
+    '© <a href="https://www.openstreetmap.org/copyright">OpenStreetMap contributors</a>'
+)
+TILES_OFF = {"", "off", "none", "no", "false", "0"}
+
+
+@dataclass(frozen=True)
+class MapTiles:
+    """The tile server maps draw their base map from: empty ``url`` when there is none."""
+
+    url: str
+    attribution: str
+    max_zoom: int
+
+
+def map_tiles() -> MapTiles:
+    """The base map of CIVICLAB_MAP_TILE_URL: off unless configured, so tests, CI and a demo
+    started without it fetch nothing from outside the server. ``openstreetmap`` names
+    OpenStreetMap's standard tiles with their credit; a URL template needs an http(s) address
+    with {z}, {x} and {y} and a credit line (the tile licence asks for one)."""
+    url = env_str("CIVICLAB_MAP_TILE_URL", "off")
+    attribution = env_str("CIVICLAB_MAP_TILE_ATTRIBUTION", "")
+    max_zoom = env_int("CIVICLAB_MAP_TILE_MAX_ZOOM", 19, minimum=1)
+    if max_zoom > 22:
+        raise ConfigError(f"CIVICLAB_MAP_TILE_MAX_ZOOM={max_zoom} must be at most 22")
+    if url.lower() in TILES_OFF:
+        return MapTiles("", "", max_zoom)
+    if url.lower() in ("openstreetmap", "osm") or url == OPENSTREETMAP_TILES:
+        return MapTiles(OPENSTREETMAP_TILES, attribution or OPENSTREETMAP_ATTRIBUTION, max_zoom)
+    if not url.startswith(("https://", "http://")) or not all(
+        part in url for part in ("{z}", "{x}", "{y}")
+    ):
+        raise ConfigError(
+            f"CIVICLAB_MAP_TILE_URL={url!r} is not a tile URL template: use "
+            "https://host/{z}/{x}/{y}.png, openstreetmap, or off"
+        )
+    if not attribution:
+        raise ConfigError(
+            "CIVICLAB_MAP_TILE_ATTRIBUTION is empty: a tile server's licence asks for a credit "
+            "line on the map (e.g. © OpenStreetMap contributors)"
+        )
+    return MapTiles(url, attribution, max_zoom)
 
 
 def load_or_create_secret_key(data_dir: Path) -> str:

@@ -16,6 +16,7 @@ from civiclab.config import (
     env_path,
     env_str,
     load_or_create_secret_key,
+    map_tiles,
 )
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -223,9 +224,11 @@ REDIS_URL = env_str("CIVICLAB_REDIS_URL", "")
 # The folder the operator drops Grants.gov extracts into (funding/tasks.py imports them).
 FUNDING_DROP_DIR = env_str("CIVICLAB_FUNDING_DROP_DIR", "")
 # Maps draw no base map unless the installation has a tile server (nothing is fetched from
-# the internet by default).
-MAP_TILE_URL = env_str("CIVICLAB_MAP_TILE_URL", "")
-MAP_TILE_ATTRIBUTION = env_str("CIVICLAB_MAP_TILE_ATTRIBUTION", "")
+# the internet by default); core/csp.py lets images come from that one host.
+_TILES = map_tiles()
+MAP_TILE_URL = _TILES.url
+MAP_TILE_ATTRIBUTION = _TILES.attribution
+MAP_TILE_MAX_ZOOM = _TILES.max_zoom
 # Where the user documentation (the repository's docs/ folder) is published, for the pages'
 # help links (core/templatetags/help_links.py); empty: they name the file in docs/ instead.
 DOCS_URL = env_str("CIVICLAB_DOCS_URL", "")

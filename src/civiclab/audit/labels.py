@@ -58,6 +58,9 @@ ACTIONS: dict[str, Promise] = {
     "update.unpublish": pgettext_lazy("audit action", "Withdrawn from the public page"),
     "dataset.dictionary": pgettext_lazy("audit action", "Data dictionary changed"),
     "score_request.create": pgettext_lazy("audit action", "Scores requested"),
+    "boundary.detach": pgettext_lazy("audit action", "Detached from the city's maps"),
+    "baselayer.mark": pgettext_lazy("audit action", "Drawn under every map of the city"),
+    "baselayer.unmark": pgettext_lazy("audit action", "No longer drawn under the maps"),
 }
 
 KINDS: dict[str, Promise] = {
@@ -70,6 +73,7 @@ KINDS: dict[str, Promise] = {
     "dataset": _("Dataset"),
     "indicator": _("Indicator"),
     "boundary": _("Boundaries"),
+    "baselayer": _("Map base layer"),
     "challenge": _("Challenge"),
     "phasechange": _("Phase change"),
     "evidence": _("Evidence"),

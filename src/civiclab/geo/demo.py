@@ -1,11 +1,13 @@
-"""Mobile's spatial demo: parcels, blighted properties and neighbourhoods, so the 150-foot
-question can be asked and seen on the map.
+"""Mobile's spatial demo: parcels, blighted properties, neighbourhoods and streets, so the
+150-foot question can be asked and seen on the map — offline too: the neighbourhoods are the
+city's boundaries and the streets a base layer, drawn under every map without tiles.
 
 The shapes are synthetic (no public parcel file for Mobile fits in the repository): 45,000
 parcels on street blocks over the city's real extent, around the real names of a dozen of its
 neighbourhoods drawn as Voronoi cells; about 2,000 blighted properties, concentrated as blight
-is (most in four neighbourhoods), each with the date a code officer identified it. Generated
-from a fixed seed, so every demo has the same numbers.
+is (most in four neighbourhoods), each with the date a code officer identified it; a street
+in front of each row of lots and a grid of arterials. Generated from a fixed seed, so every
+demo has the same numbers.
 """
 
 from __future__ import annotations
@@ -62,15 +64,18 @@ def _neighbourhoods() -> list[tuple[str, shapely.Geometry]]:
 
 
 def generate(folder: Path) -> dict[str, Path]:
-    """Write the three files; returns dataset name → file."""
+    """Write the four files; returns dataset name → file."""
     rng = np.random.default_rng(SEED)
     areas = _neighbourhoods()
     # Parcels: blocks of 12–30 lots in rows, around random block corners.
     lots: list[tuple[float, float, str, str]] = []
+    blocks: list[tuple[float, float, int]] = []  # corner and lots, for the streets
     while len(lots) < PARCELS:
         x0 = rng.uniform(EXTENT[0], EXTENT[2])
         y0 = rng.uniform(EXTENT[1], EXTENT[3])
-        for i in range(int(rng.integers(12, 31))):
+        size = int(rng.integers(12, 31))
+        blocks.append((x0, y0, min(size, PARCELS - len(lots))))
+        for i in range(size):
             x = x0 + (i % 10) * 0.00017  # ~16 m frontage
             y = y0 + (i // 10) * 0.0004
             lots.append((x, y, str(rng.choice(LAND_USE)), str(rng.integers(1900, 2011))))
@@ -119,13 +124,43 @@ def generate(folder: Path) -> dict[str, Path]:
         )
     )
     files["Neighbourhoods"] = hoods
+    streets = folder / "mobile-streets.geojson"
+    streets.write_text(json.dumps({"type": "FeatureCollection", "features": _streets(blocks)}))
+    files["Streets"] = streets
     return files
 
 
+def _streets(blocks: list[tuple[float, float, int]]) -> list[dict[str, object]]:
+    """Street centrelines: one in front of each row of ten lots, and arterials every ~1 km."""
+    features = []
+    for x0, y0, lots in blocks:
+        for row in range((lots + 9) // 10):
+            y = round(y0 + row * 0.0004 - 0.0002, 6)
+            line = [[round(x0 - 0.0001, 6), y], [round(x0 + 9 * 0.00017 + 0.0001, 6), y]]
+            features.append(_street(line, "local"))
+    west, south, east, north = EXTENT
+    for i in range(int((east - west) / 0.01) + 1):
+        x = round(west + i * 0.01, 6)
+        features.append(_street([[x, south], [x, north]], "arterial"))
+    for i in range(int((north - south) / 0.01) + 1):
+        y = round(south + i * 0.01, 6)
+        features.append(_street([[west, y], [east, y]], "arterial"))
+    return features
+
+
+def _street(line: list[list[float]], kind: str) -> dict[str, object]:
+    return {
+        "type": "Feature",
+        "properties": {"Kind": kind},
+        "geometry": {"type": "LineString", "coordinates": line},
+    }
+
+
 def seed_demo_geo() -> list[str]:
-    """Import Mobile's parcels, blighted properties and neighbourhoods (once), and give each
-    blighted property its neighbourhood."""
-    from civiclab.geo.services import assign_areas_to, attach_boundary
+    """Import Mobile's parcels, blighted properties, neighbourhoods and streets (once), give
+    each blighted property its neighbourhood, and draw the neighbourhoods (as boundaries) and
+    the streets (a base layer) under every map."""
+    from civiclab.geo.services import assign_areas_to, attach_boundary, mark_base_layer
     from civiclab.indicators.services import create_indicator
 
     city = City.objects.filter(slug="mobile").first()
@@ -145,6 +180,9 @@ def seed_demo_geo() -> list[str]:
     areas = datasets.find_dataset(city, "Neighbourhoods")
     assert blighted is not None and areas is not None
     attach_boundary(None, areas, "Neighbourhood")
+    streets = datasets.find_dataset(city, "Streets")
+    assert streets is not None
+    mark_base_layer(None, streets)
     assign_areas_to(None, blighted, areas, "Neighbourhood", "Neighbourhood")
     blighted.refresh_from_db()
     create_indicator(

@@ -23,3 +23,24 @@ class Boundary(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dataset} by {self.label_column}"
+
+
+class BaseLayer(models.Model):
+    """A dataset of shapes (street centrelines, parcels, neighbourhoods) the city marks to be
+    drawn under the data of every map, thin and grey, so a map orients its reader even without
+    base-map tiles. Drawn only for those who may see the dataset (``queries.base_layers_of``)."""
+
+    city = models.ForeignKey("network.City", on_delete=models.CASCADE, related_name="base_layers")
+    dataset = models.ForeignKey(
+        "datasets.Dataset", on_delete=models.CASCADE, related_name="base_layer_uses"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["city", "dataset"], name="one_base_layer_per_dataset")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dataset} (base layer)"

@@ -24,7 +24,7 @@ from civiclab.datasets.queries import (
     visible_datasets,
 )
 from civiclab.geo.choropleths import matching_boundary
-from civiclab.geo.models import Boundary
+from civiclab.geo.models import BaseLayer, Boundary
 from civiclab.geo.spatial.coordinates import (
     LocationSource,
     NoLocation,
@@ -114,6 +114,24 @@ def base_layers(user: Any, dataset: Dataset) -> list[Dataset]:
     the shapes a map may draw under ``dataset``'s rows, by name."""
     others = datasets_with_data(user, dataset.city).exclude(pk=dataset.pk).order_by("name")
     return [d for d in others if "geometry" in column_types(d.current_version).values()]
+
+
+def shape_datasets(user: Any, city: Any) -> list[Dataset]:
+    """The datasets of ``city`` that ``user`` may see whose current version has a geometry
+    column: those a city may attach as boundaries or mark as base layers, by name."""
+    found = datasets_with_data(user, city).select_related("current_version").order_by("name")
+    return [d for d in found if "geometry" in column_types(d.current_version).values()]
+
+
+def base_layers_of(city: Any, user: Any) -> list[BaseLayer]:
+    """The datasets the city marked as base layers that ``user`` may see (a private dataset's
+    shapes are as private as its rows), with data to draw."""
+    seen = datasets_with_data(user, city)
+    return list(
+        BaseLayer.objects.filter(city=city, dataset__in=seen).select_related(
+            "dataset", "dataset__current_version"
+        )
+    )
 
 
 def boundaries_of(city: Any, user: Any) -> list[Boundary]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 
 from civiclab.audit.services import record
@@ -16,8 +16,8 @@ from civiclab.datasets import services as datasets
 from civiclab.datasets.engine import CityQuery
 from civiclab.datasets.ingest.columns import quote_ident
 from civiclab.datasets.models import Dataset, DatasetVersion
-from civiclab.datasets.queries import column_types, version_query
-from civiclab.geo.models import Boundary
+from civiclab.datasets.queries import column_types, version_query, visible_datasets
+from civiclab.geo.models import BaseLayer, Boundary
 from civiclab.geo.spatial.coordinates import Locations, find_location, read_locations
 from civiclab.lazy_modules import lazy_module
 from civiclab.network.queries import CITY_FIELDS
@@ -361,17 +361,66 @@ def hotspot_report(
 
 def attach_boundary(by: Any, dataset: Dataset, label_column: str) -> Boundary:
     """Attach a polygon dataset to its city as a boundary layer (city admins)."""
-    from civiclab.core.permissions import ADMIN_POLICY, Action
-    from civiclab.core.services import check
-
-    check(by, Action.EDIT, dataset.city, ADMIN_POLICY, CITY_FIELDS)
-    kinds = column_types(dataset.current_version)
-    if "geometry" not in kinds.values():
-        raise ValidationError({"dataset": f"{dataset.name!r} has no geometry column"})
+    _check_city_maps(by, dataset)
+    kinds = _shape_columns(dataset)
     if label_column not in kinds:
-        raise ValidationError({"label_column": f"{dataset.name!r} has no column {label_column!r}"})
+        raise ValidationError(
+            {"label_column": _("%(name)s has no column %(column)s.")
+             % {"name": repr(dataset.name), "column": repr(label_column)}}
+        )  # fmt: skip
     boundary, _created = Boundary.objects.update_or_create(
         city=dataset.city, dataset=dataset, defaults={"label_column": label_column}
     )
     record(by, "boundary.attach", boundary, city=dataset.city, label_column=label_column)
     return boundary
+
+
+def detach_boundary(by: Any, boundary: Boundary) -> None:
+    """Take a boundary layer off its city's maps (city admins); the dataset stays."""
+    _check_city_maps(by, boundary.dataset)
+    record(by, "boundary.detach", boundary, city=boundary.city, dataset=boundary.dataset.slug)
+    boundary.delete()
+
+
+def mark_base_layer(by: Any, dataset: Dataset) -> BaseLayer:
+    """Draw ``dataset``'s shapes (streets, parcels, neighbourhoods) under the data of every map
+    of its city (city admins). Only people who may see the dataset see it drawn."""
+    _check_city_maps(by, dataset)
+    _shape_columns(dataset)
+    layer, created = BaseLayer.objects.get_or_create(city=dataset.city, dataset=dataset)
+    if created:
+        record(by, "baselayer.mark", layer, city=dataset.city, dataset=dataset.slug)
+    return layer
+
+
+def unmark_base_layer(by: Any, dataset: Dataset) -> None:
+    """No longer draw ``dataset`` under the city's maps (city admins); the dataset stays."""
+    _check_city_maps(by, dataset)
+    layer = BaseLayer.objects.filter(city=dataset.city, dataset=dataset).first()
+    if layer is not None:
+        record(by, "baselayer.unmark", layer, city=dataset.city, dataset=dataset.slug)
+        layer.delete()
+
+
+def _check_city_maps(by: Any, dataset: Dataset) -> None:
+    """What a city's maps draw for everyone is the city admins' to choose, among the datasets
+    they may see themselves (``by=None``: the command line)."""
+    from civiclab.core.permissions import ADMIN_POLICY, Action
+    from civiclab.core.services import check
+
+    check(by, Action.EDIT, dataset.city, ADMIN_POLICY, CITY_FIELDS)
+    if by is not None and not visible_datasets(by).filter(pk=dataset.pk).exists():
+        raise PermissionDenied("the dataset is not visible to you")
+
+
+def _shape_columns(dataset: Dataset) -> dict[str, str]:
+    """The column types of ``dataset``'s current version, which must hold a geometry."""
+    if dataset.current_version is None:
+        raise ValidationError({"dataset": _("%(name)s has no data yet.") % {"name": dataset.name}})
+    kinds = column_types(dataset.current_version)
+    if "geometry" not in kinds.values():
+        raise ValidationError(
+            {"dataset": _("%(name)s has no shapes (no geometry column): import it from a "
+                          "GeoJSON, GeoPackage or zipped Shapefile.") % {"name": dataset.name}}
+        )  # fmt: skip
+    return kinds

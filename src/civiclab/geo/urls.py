@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from civiclab.geo.views import analysis, maps
+from civiclab.geo.views import analysis, layers, maps
 
 app_name = "geo"
 urlpatterns = [
@@ -10,6 +10,7 @@ urlpatterns = [
 ]
 
 urlpatterns += [
+    path("cities/<slug:slug>/geo/layers/", layers.city_map_layers, name="layers"),
     path("cities/<slug:slug>/geo/proximity/", analysis.proximity_page, name="proximity"),
     path(
         "cities/<slug:slug>/geo/choropleth/<slug:indicator_slug>/",

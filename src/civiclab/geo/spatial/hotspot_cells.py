@@ -94,3 +94,28 @@ def hotspot_table(
         "far_radius_m": round(located.extent.radius_m) if located.extent else None,
         "hotspots": spot_rows(found, areas),
     }
+
+
+def area_summary(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The hot and cold cells of ``rows`` (``spot_rows``) counted by the area they lie in, the
+    areas with most hot cells first (then most cold, then by name); cells in no named area
+    last, as ``area`` None. Each area has the ``bounds`` (west, south, east, north) of its
+    cells, so a map can zoom to them when it has no shape of the area itself."""
+    found: dict[str | None, dict[str, Any]] = {}
+    for row in rows:
+        area = found.setdefault(
+            row["area"], {"area": row["area"], "hot": 0, "cold": 0, "rows": 0, "cells": []}
+        )
+        area[row["kind"]] += 1
+        area["rows"] += row["count"]
+        area["cells"].append(row["cell"])
+    summary = []
+    for area in found.values():
+        corners = [c for cell in area.pop("cells") for c in h3.cell_to_boundary(cell)]
+        lat = [c[0] for c in corners]
+        lon = [c[1] for c in corners]
+        area["bounds"] = [round(min(lon), 6), round(min(lat), 6), round(max(lon), 6),
+                          round(max(lat), 6)]  # fmt: skip
+        summary.append(area)
+    summary.sort(key=lambda a: (a["area"] is None, -a["hot"], -a["cold"], a["area"] or ""))
+    return summary

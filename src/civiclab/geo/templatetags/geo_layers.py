@@ -1,8 +1,9 @@
-"""The map page's extra layers, so ``geo/map.html`` needs two tags and its view nothing new:
+"""The map pages' tags, so ``geo/map.html`` needs three tags and its view nothing new:
 
+``{% map_tiles %}`` on the map element (the base map's tile server, also on the choropleth),
 ``{% map_layer_options %}`` inside the filter form (the layer toggles), and
-``{% map_layers dataset %}`` after the map (the layers' data for ``map_layers.js``, the table of
-hot spots and the links to the analysis pages).
+``{% map_layers dataset %}`` in the side panel (the layers' data for ``map_layers.js``, the
+tables of hot spots and the links to the analysis pages).
 """
 
 from __future__ import annotations
@@ -10,8 +11,23 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.conf import settings
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 register = template.Library()
+
+
+@register.simple_tag
+def map_tiles() -> SafeString:
+    """The map element's base-map attributes (``static/geo/base_map.js`` reads them): the tile
+    URL template (empty: no tiles), its credit and the deepest zoom it has."""
+    return format_html(
+        'data-tiles="{}" data-attribution="{}" data-max-zoom="{}"',
+        settings.MAP_TILE_URL,
+        settings.MAP_TILE_ATTRIBUTION,
+        settings.MAP_TILE_MAX_ZOOM,
+    )
 
 
 @register.inclusion_tag("geo/partials/map_layer_options.html", takes_context=True)

@@ -25,7 +25,12 @@ from civiclab.datasets.services import NameTaken
 from civiclab.datasets.views.datasets import may_import
 from civiclab.geo.forms import MapLayersForm, ProximityForm
 from civiclab.geo.models import Boundary
-from civiclab.geo.queries import area_mapped_indicators, boundaries_of, mappable_datasets
+from civiclab.geo.queries import (
+    area_mapped_indicators,
+    base_layers_of,
+    boundaries_of,
+    mappable_datasets,
+)
 from civiclab.geo.services import (
     WiderThanSource,
     hotspot_report,
@@ -35,16 +40,22 @@ from civiclab.geo.services import (
 from civiclab.geo.spatial.classes import class_of, quantile_breaks
 from civiclab.geo.spatial.coordinates import NoLocation
 from civiclab.geo.spatial.hexagons import cell_polygon
+from civiclab.geo.spatial.hotspot_cells import area_summary
 from civiclab.indicators.engine.spec import parse_spec
 from civiclab.indicators.models import Indicator
 from civiclab.indicators.queries import visible_indicators
 from civiclab.indicators.services import report
 from civiclab.network.queries import visible_cities
 
-# ColorBrewer's OrRd (5 classes) for values, and the hot/cold colours of the hotspots.
+# Colour-blind-safe palettes (ColorBrewer's, marked safe for the common colour-vision
+# deficiencies): OrRd (5 classes) for an indicator's values; YlGn for the density hexagons, a
+# hue apart from hot and cold; the ends of RdBu for hot and cold spots. Hot and cold are told
+# apart without colour as well: hot cells have a solid outline and a ▲, cold ones a dashed
+# outline and a ▼ (map_layers.js draws them, its legend shows the same).
 VALUE_COLOURS = ["#fef0d9", "#fdcc8a", "#fc8d59", "#e34a33", "#b30000"]
-HEXAGON_COLOURS = ["#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c"]
-SPOT_COLOURS = {"hot": "#d7301f", "cold": "#2c7bb6"}
+HEXAGON_COLOURS = ["#ffffcc", "#c2e699", "#78c679", "#31a354", "#006837"]
+SPOT_COLOURS = {"hot": "#b2182b", "cold": "#2166ac"}
+SPOT_MARKS = {"hot": "▲", "cold": "▼"}
 
 
 # --- Proximity ------------------------------------------------------------------------------
@@ -256,6 +267,16 @@ def map_layers(request: HttpRequest, dataset: Dataset) -> dict[str, Any]:
         for b in boundaries_of(city, request.user)
         if b.dataset_id != dataset.pk
     ]
+    # The shapes the city marked to draw under every map (streets, parcels), those the
+    # reader may see only.
+    base_layers = [
+        {
+            "name": b.dataset.name,
+            "url": reverse("api:get_dataset_geojson", args=[city.slug, b.dataset.slug]),
+        }
+        for b in base_layers_of(city, request.user)
+        if b.dataset_id != dataset.pk
+    ]
     spots, spots_geojson, spots_error = None, None, None
     if options["hotspots"]:
         try:
@@ -275,19 +296,23 @@ def map_layers(request: HttpRequest, dataset: Dataset) -> dict[str, Any]:
         "dataset": dataset,
         "options": options,
         "spots": spots,
+        "marks": SPOT_MARKS,
         "hot": [s for s in found if s["kind"] == "hot"],  # hottest first
         "cold": [s for s in found if s["kind"] == "cold"],  # coldest first
+        "areas": area_summary(found),
         "hot_without_rows": any(s["kind"] == "hot" and not s["count"] for s in found),
         "spots_error": spots_error,
         "choropleths": choropleths,
         "data": {
             "boundaries": boundaries,
+            "base_layers": base_layers,
             "hexagons": reverse("api:get_dataset_hexagons", args=[city.slug, dataset.slug])
             if options["hexagons"]
             else "",
             "hexagon_colours": HEXAGON_COLOURS,
             "hotspots": spots_geojson,
             "spot_colours": SPOT_COLOURS,
+            "spot_marks": SPOT_MARKS,
             "texts": {
                 "hexagons": _("Rows per hexagon"),
                 "resolution": _("H3 resolution %(resolution)s"),
@@ -295,6 +320,8 @@ def map_layers(request: HttpRequest, dataset: Dataset) -> dict[str, Any]:
                 "cold": _("Cold spot: fewer rows than chance would put there"),
                 "rows": _("Rows"),
                 "boundaries": _("Areas"),
+                "base_layers": _("Base layers"),
+                "base_zoom_in": _("zoom in to see it"),
             },
         },
     }

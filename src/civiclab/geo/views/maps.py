@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -74,8 +73,6 @@ def dataset_map(request: HttpRequest, slug: str, dataset_slug: str) -> HttpRespo
             "base_url": (
                 reverse("api:get_dataset_geojson", args=[base.city.slug, base.slug]) if base else ""
             ),
-            "tile_url": settings.MAP_TILE_URL,
-            "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
             "legend": {
                 "cluster": _("Cluster of rows: the number is how many"),
                 "point": _("A row"),

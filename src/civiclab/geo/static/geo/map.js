@@ -39,19 +39,14 @@
 
   var map = L.map(element, { preferCanvas: true, worldCopyJump: false });
   window.civiclabMap.map = map;
-  if (element.dataset.tiles) {
-    L.tileLayer(element.dataset.tiles, {
-      attribution: element.dataset.attribution,
-      maxZoom: 19,
-    }).addTo(map);
-  }
+  window.civiclabBaseMap(map, element); // tiles, when the operator configured a server
   map.createPane("base").style.zIndex = 350; // under the data's overlay pane (400)
 
   var dataLayer = L.layerGroup().addTo(map);
   var baseLayer = L.layerGroup().addTo(map);
   var latest = null; // the summary of the last layer drawn, for the legend
   var fetched = null; // {bounds, zoom} the last data layer was asked for
-  var popupOpen = false; // a row's popup is open: redrawing the layer would close it
+  var openPopups = []; // rows' popups open: redrawing the layer would close them
   var stale = false; // the view moved while a popup was open: reload when it closes
   var requests = {}; // the fetch in flight per layer, aborted when the map moves again
 
@@ -165,9 +160,11 @@
       },
       onEachFeature: function (feature, drawn) {
         if (!feature.properties.cluster) {
+          // Popups stay open while the reader pans, zooms or opens another (several may be
+          // open to compare rows); each closes with its × or Escape.
           drawn.bindPopup(function () {
             return popup(feature.properties);
-          }, { maxWidth: 360 });
+          }, { maxWidth: 360, autoClose: false, closeOnClick: false });
         }
       },
     });
@@ -270,13 +267,15 @@
 
   // Opening a popup near the edge pans the map to show it (autoPan). Reloading the layer
   // after that pan would replace the row's marker and close its popup within a second, so
-  // while a popup is open the layer is kept; it is brought up to date when the popup closes.
-  map.on("popupopen", function () {
-    popupOpen = true;
+  // while a popup is open the layer is kept; it is brought up to date when the last one closes.
+  map.on("popupopen", function (event) {
+    openPopups.push(event.popup);
   });
-  map.on("popupclose", function () {
-    popupOpen = false;
-    if (stale) {
+  map.on("popupclose", function (event) {
+    openPopups = openPopups.filter(function (p) {
+      return p !== event.popup;
+    });
+    if (stale && !openPopups.length) {
       stale = false;
       if (!covered()) {
         refresh();
@@ -290,8 +289,16 @@
     if (covered()) {
       return;
     }
-    if (popupOpen) {
+    if (openPopups.length) {
+      // Panned away from every open popup: the reader has moved on, close them and reload.
+      var inView = map.getBounds();
       stale = true;
+      if (!openPopups.some(function (p) { return inView.contains(p.getLatLng()); })) {
+        openPopups.slice().forEach(function (p) {
+          map.closePopup(p);
+        });
+        return; // the last popupclose reloads the layer
+      }
       return;
     }
     timer = setTimeout(refresh, 120); // one fetch after a burst of moves

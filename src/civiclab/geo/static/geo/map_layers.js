@@ -4,8 +4,11 @@
  * Markup (templates/geo/partials/map_layers.html):
  *   <script id="map-layers" type="application/json">{
  *     boundaries: [{name, label, url}],   // the city's attached boundaries, drawn underneath
+ *     base_layers: [{name, url}],         // datasets the city marked as base layers (streets,
+ *                                         // parcels): thin grey, under everything, per view
  *     hexagons: "API URL" or "",          // the H3 density layer, fetched for the view
  *     hexagon_colours: [...], hotspots: FeatureCollection or null, spot_colours: {hot, cold},
+ *     spot_marks: {hot: "▲", cold: "▼"},  // hot and cold told apart without colour too
  *     texts: {...}                        // translated legend texts
  *   }</script>
  *   <input type="checkbox" id="layer-hexagons">, <input type="checkbox" id="layer-hotspots">
@@ -30,9 +33,7 @@
   function choropleth(element, data) {
     var map = L.map(element, { preferCanvas: true }).setView([20, 0], 2);
     window.civiclabMap = { map: map };
-    if (element.dataset.tiles) {
-      L.tileLayer(element.dataset.tiles, { attribution: element.dataset.attribution, maxZoom: 19 }).addTo(map);
-    }
+    window.civiclabBaseMap(map, element);
     var lang = document.documentElement.lang || undefined;
     var url = new URL(data.url, window.location.href);
     url.searchParams.set("limit", "20000");
@@ -84,6 +85,7 @@
   var texts = layers.texts;
   var lang = document.documentElement.lang || undefined;
 
+  map.createPane("baselayers").style.zIndex = 330; // streets and parcels, under everything
   map.createPane("boundaries").style.zIndex = 340; // under the data (400) and map.js's base
   map.createPane("labels").style.zIndex = 620; // over the data, under popups (700)
   map.getPane("labels").style.pointerEvents = "none";
@@ -101,6 +103,9 @@
 
   // --- Boundaries, labelled ---------------------------------------------------------------
   var boundaryLayer = L.layerGroup().addTo(map);
+  // Each named area's extent, for "Zoom to it" in the table of hot spots by area (map_panel.js).
+  var areaBounds = {};
+  window.civiclabMap.areaBounds = areaBounds;
   function drawBoundary(boundary) {
     var url = new URL(boundary.url, window.location.href);
     url.searchParams.set("limit", "20000");
@@ -109,6 +114,7 @@
       if (collection.summary.clustered) {
         return;
       }
+      var largest = {}; // area name → its largest shape's size and centre
       L.geoJSON(collection, {
         pane: "boundaries",
         interactive: false,
@@ -120,16 +126,31 @@
           if (label === null || label === undefined || !drawn.getBounds) {
             return;
           }
-          boundaryLayer.addLayer(
-            L.marker(drawn.getBounds().getCenter(), {
-              pane: "labels",
-              interactive: false,
-              keyboard: false,
-              icon: L.divIcon({ className: "map-area-label", html: "<span>" + escape(label) + "</span>", iconSize: null }),
-            })
-          );
+          var key = String(label);
+          var shape = drawn.getBounds();
+          var size = Math.abs((shape.getNorth() - shape.getSouth()) * (shape.getEast() - shape.getWest()));
+          if (areaBounds[key]) {
+            areaBounds[key].extend(shape);
+          } else {
+            areaBounds[key] = L.latLngBounds(shape.getSouthWest(), shape.getNorthEast());
+          }
+          // One label per area name, on its largest shape: parcels of one neighbourhood (or
+          // a ward in several pieces) are not labelled hundreds of times.
+          if (!largest[key] || size > largest[key].size) {
+            largest[key] = { size: size, centre: shape.getCenter() };
+          }
         },
       }).addTo(boundaryLayer);
+      Object.keys(largest).forEach(function (key) {
+        boundaryLayer.addLayer(
+          L.marker(largest[key].centre, {
+            pane: "labels",
+            interactive: false,
+            keyboard: false,
+            icon: L.divIcon({ className: "map-area-label", html: "<span>" + escape(key) + "</span>", iconSize: null }),
+          })
+        );
+      });
     }).catch(function () {});
   }
   // One request at a time, after the data's first draw: the data come first, and the server
@@ -146,6 +167,53 @@
     });
   }
 
+  // --- Base layers: the city's streets, parcels… thin and grey, fetched for the view ---------
+  var BASE_GREY = "#8a949e";
+  var baseLayers = (layers.base_layers || []).map(function (base) {
+    return { base: base, group: L.layerGroup().addTo(map), request: null, tooMany: false };
+  });
+  function loadBaseLayer(entry) {
+    if (entry.request) {
+      entry.request.abort();
+    }
+    entry.request = new AbortController();
+    var view = map.getBounds().pad(0.1);
+    var url = new URL(entry.base.url, window.location.href);
+    url.searchParams.set("bbox", [view.getWest(), view.getSouth(), view.getEast(), view.getNorth()]
+      .map(function (v) { return v.toFixed(6); }).join(","));
+    url.searchParams.set("zoom", String(map.getZoom()));
+    url.searchParams.set("limit", "20000");
+    return fetch(url, { signal: entry.request.signal, credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) {
+          throw new Error(response.status);
+        }
+        return response.json();
+      })
+      .then(function (collection) {
+        entry.group.clearLayers();
+        entry.tooMany = Boolean(collection.summary && collection.summary.clustered);
+        if (!entry.tooMany) {
+          L.geoJSON(collection, {
+            pane: "baselayers",
+            interactive: false,
+            style: function () {
+              return { color: BASE_GREY, weight: 0.8, fillColor: BASE_GREY, fillOpacity: 0.06 };
+            },
+            pointToLayer: function (feature, latlng) {
+              return L.circleMarker(latlng, { pane: "baselayers", radius: 1.5, color: BASE_GREY, weight: 1 });
+            },
+          }).addTo(entry.group);
+        }
+        element.dataset.baseLayers = "drawn";
+        legend.update();
+      })
+      .catch(function () {});
+  }
+  function loadBaseLayers() {
+    baseLayers.forEach(loadBaseLayer);
+  }
+
   // --- Legend of the extra layers -----------------------------------------------------------
   var legend = L.control({ position: "bottomleft" });
   var hexagonSummary = null;
@@ -156,6 +224,10 @@
   };
   legend.update = function () {
     var parts = [];
+    baseLayers.forEach(function (entry) {
+      parts.push("<span class=\"swatch shape\" style=\"border:1px solid " + BASE_GREY + ";background:" + BASE_GREY + "22\"></span>" +
+        escape(texts.base_layers) + ": " + escape(entry.base.name) + (entry.tooMany ? " (" + escape(texts.base_zoom_in) + ")" : ""));
+    });
     if (layers.boundaries.length) {
       parts.push("<span class=\"swatch shape\" style=\"border:2px dashed #5b6670\"></span>" +
         escape(texts.boundaries) + ": " + escape(layers.boundaries.map(function (b) { return b.name; }).join(", ")));
@@ -171,8 +243,10 @@
       });
     }
     if (layers.hotspots) {
-      parts.push("<span class=\"swatch shape\" style=\"background:" + layers.spot_colours.hot + "\"></span>" + escape(texts.hot));
-      parts.push("<span class=\"swatch shape\" style=\"background:" + layers.spot_colours.cold + "\"></span>" + escape(texts.cold));
+      parts.push("<span class=\"swatch shape spot\" style=\"background:" + layers.spot_colours.hot + "b3;border:2px solid #000\">" +
+        escape(layers.spot_marks.hot) + "</span>" + escape(texts.hot));
+      parts.push("<span class=\"swatch shape spot\" style=\"background:" + layers.spot_colours.cold + "b3;border:2px dashed #000\">" +
+        escape(layers.spot_marks.cold) + "</span>" + escape(texts.cold));
     }
     this.box.innerHTML = parts.join("<br>");
     this.box.style.display = parts.length ? "" : "none";
@@ -250,13 +324,19 @@
     });
   }
   var hexagonTimer = null;
-  window.civiclabMap.ready.then(drawBoundaries).then(function () {
+  window.civiclabMap.ready.then(function () {
+    loadBaseLayers();
+    return drawBoundaries();
+  }).then(function () {
     if (layers.hexagons) {
       showHexagons(true);
     }
     map.on("moveend", function () {
       clearTimeout(hexagonTimer);
-      hexagonTimer = setTimeout(loadHexagons, 250); // after map.js's own fetch has started
+      hexagonTimer = setTimeout(function () {
+        loadHexagons();
+        loadBaseLayers();
+      }, 250); // after map.js's own fetch has started
     });
   });
 
@@ -268,10 +348,16 @@
     });
   }
   if (layers.hotspots) {
+    var MARKED = 400; // ▲/▼ on at most this many cells: enough for a city, light for the page
     L.geoJSON(layers.hotspots, {
       pane: "analysis",
       style: function (feature) {
-        return { color: layers.spot_colours[feature.properties.kind], weight: 1, fillOpacity: 0.55 };
+        var hot = feature.properties.kind === "hot";
+        // Told apart without colour: hot solid, cold dashed (and ▲/▼ on each cell).
+        return {
+          color: "#000", weight: hot ? 2 : 1.5, dashArray: hot ? null : "4 3",
+          fillColor: layers.spot_colours[feature.properties.kind], fillOpacity: 0.6,
+        };
       },
       onEachFeature: function (feature, drawn) {
         var p = feature.properties;
@@ -279,6 +365,19 @@
           escape(texts.rows) + ": " + p.count.toLocaleString(lang) + " · z = " + p.z.toFixed(2));
       },
     }).addTo(map);
+    layers.hotspots.features.slice(0, MARKED).forEach(function (feature) {
+      var p = feature.properties;
+      L.marker([p.centre[0], p.centre[1]], {
+        pane: "labels",
+        interactive: false,
+        keyboard: false,
+        icon: L.divIcon({
+          className: "map-spot-mark " + p.kind,
+          html: "<span>" + escape(layers.spot_marks[p.kind]) + "</span>",
+          iconSize: null,
+        }),
+      }).addTo(map);
+    });
     element.dataset.hotspots = String(layers.hotspots.features.length);
   }
 })();
