@@ -15,13 +15,19 @@
   function mark(root) {
     var regions = (root || document).querySelectorAll(".table-wrap");
     Array.prototype.forEach.call(regions, function (region) {
+      if (region.hasAttribute("tabindex") && !region.hasAttribute("data-scroll-region")) {
+        return;  // the template made it a tab stop itself
+      }
       if (region.scrollWidth > region.clientWidth + 1) {
+        region.setAttribute("data-scroll-region", "auto");
         region.setAttribute("tabindex", "0");
         region.setAttribute("role", "region");
-        if (!region.hasAttribute("aria-label")) { region.setAttribute("aria-label", nameOf(region)); }
-      } else if (region.getAttribute("tabindex") === "0") {
+        region.setAttribute("aria-label", nameOf(region));
+      } else if (region.hasAttribute("data-scroll-region")) {
+        region.removeAttribute("data-scroll-region");
         region.removeAttribute("tabindex");
         region.removeAttribute("role");
+        region.removeAttribute("aria-label");
       }
     });
   }
