@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "civiclab.funding",
     "civiclab.exchange",
     "civiclab.reports",
+    "civiclab.search",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
