@@ -128,17 +128,17 @@ def search(user: Any, query: str, *, per_kind: int = PER_KIND, language: str = "
     return Results(query, [w.word for w in words], [by_kind[k] for k in ORDER if k in by_kind])
 
 
-def _visible_entries(user: Any, key: str) -> QuerySet[SearchEntry]:
-    visible = KINDS[key].visible(user).order_by().values("pk")
-    return SearchEntry.objects.filter(kind=key, object_id__in=visible)
-
-
 def _site_groups(user: Any, groups: list[list[str]], terms: set[str], per_kind: int) -> list[Group]:
     sql, params = fulltext.matching_sql(SITE, groups, require_all=True)
+    # Each kind's scoped query, built once (its filters are the costly part to build).
+    visible = {key: kind.visible(user) for key, kind in KINDS.items()}
+    entries = {
+        key: SearchEntry.objects.filter(kind=key, object_id__in=qs.order_by().values("pk"))
+        for key, qs in visible.items()
+    }
     allowed = Q()
-    for key in KINDS:
-        visible = KINDS[key].visible(user).order_by().values("pk")
-        allowed |= Q(kind=key, object_id__in=visible)
+    for key, qs in visible.items():
+        allowed |= Q(kind=key, object_id__in=qs.order_by().values("pk"))
     counts = dict(
         SearchEntry.objects.filter(allowed, pk__in=RawSQL(sql, params))
         .values_list("kind")
@@ -151,9 +151,7 @@ def _site_groups(user: Any, groups: list[list[str]], terms: set[str], per_kind: 
         count = counts.get(key, 0)
         out.append(Group(key, LABELS[key], count))
         if count:
-            hits = fulltext.search(
-                SITE, groups, per_kind, _visible_entries(user, key), require_all=True
-            )
+            hits = fulltext.search(SITE, groups, per_kind, entries[key], require_all=True)
             ranked[key] = [entry_id for entry_id, _score in hits]
     if not ranked:
         return out
@@ -165,7 +163,7 @@ def _site_groups(user: Any, groups: list[list[str]], terms: set[str], per_kind: 
         kind = KINDS[group.kind]
         object_ids = [object_of[i] for i in ranked[group.kind] if i in object_of]
         # Read through the kind's scoped query again: what is shown is what may be seen.
-        objects = kind.visible(user).select_related(*kind.related).in_bulk(object_ids)
+        objects = visible[group.kind].select_related(*kind.related).in_bulk(object_ids)
         shown = [objects[pk] for pk in object_ids if pk in objects]
         if group.kind == "person":
             group.hits = _people_hits(user, shown, terms)
