@@ -244,3 +244,17 @@ def test_a_dataset_deleted_leaves_the_index(world: World, tmp_path: Path) -> Non
     dataset = make_dataset(world, tmp_path, "Blight notices", "id\n1\n")
     Dataset.objects.filter(pk=dataset.pk).first().delete()  # type: ignore[union-attr]
     assert count(world.user("member"), "blight", "dataset") == 0
+
+
+def test_the_results_and_the_box_speak_french(world: World) -> None:
+    from django.conf import settings
+
+    f.challenge(world.city, title="Logements vacants", problem_statement="Des logements vides.")
+    client = as_user(world.user("member"))
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    html = body(client.get("/search/", {"q": "logement"}))
+    assert "Rechercher dans civiclab" in html and "Défis" in html
+    assert "1 résultat visible pour vous" in html
+    assert "<mark>logements</mark>" in html
+    html = body(client.get("/search/", {"q": "zzzz"}))
+    assert "Essayez moins de mots" in html
