@@ -8,8 +8,9 @@ the index (``reindex_all``, timed) and times ``search.queries.search`` — what 
 API and the CLI call: the counts of every kind, the best 5 of each, snippets — as Mobile's
 analyst over a mix of 1–3 word queries, English and French, with and without accents.
 
-    uv run python benchmarks/search.py [--objects 5000] [--queries 200]
-    CIVICLAB_DATABASE_URL=postgres://postgres@127.0.0.1:5432/NEW_DB uv run python benchmarks/search.py
+    uv run python benchmarks/search.py [--objects 5000] [--queries 100] [--network-only] [--profile]
+    CIVICLAB_DATABASE_URL=postgres://postgres@127.0.0.1:5432/NEW_DB \\
+        uv run python benchmarks/search.py
 
 A PostgreSQL database must be empty (the script migrates it); SQLite uses a temporary folder.
 """
@@ -88,13 +89,17 @@ def build(count: int, demo: bool = True) -> float:
                 visibility=visibility,
                 title=words(rng, 6).capitalize(),
                 problem_statement=words(rng, 60),
-            )  # fmt: skip
+            )
         )
     Challenge.objects.bulk_create(challenges, batch_size=500)
     made = list(Challenge.objects.order_by("-pk")[: len(challenges)])
     Idea.objects.bulk_create(
         [
-            Idea(challenge=rng.choice(made), title=words(rng, 5).capitalize(), description=words(rng, 40))
+            Idea(
+                challenge=rng.choice(made),
+                title=words(rng, 5).capitalize(),
+                description=words(rng, 40),
+            )
             for _ in range(count * 3 // 10)
         ],
         batch_size=500,
@@ -111,7 +116,7 @@ def build(count: int, demo: bool = True) -> float:
                 title=words(rng, 5).capitalize(),
                 description=words(rng, 50),
                 goal_statement=words(rng, 12),
-            )  # fmt: skip
+            )
         )
     Solution.objects.bulk_create(solutions, batch_size=500)
     datasets = []
@@ -125,7 +130,7 @@ def build(count: int, demo: bool = True) -> float:
                 name=words(rng, 4).capitalize(),
                 slug=f"synthetic-{n}",
                 description=words(rng, 30),
-            )  # fmt: skip
+            )
         )
     Dataset.objects.bulk_create(datasets, batch_size=500)
     started = time.perf_counter()
