@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "civiclab.exchange",
     "civiclab.reports",
     "civiclab.notifications",
+    "civiclab.search",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -33,6 +33,7 @@ from civiclab.portfolio.api import attachments as portfolio_attachments
 from civiclab.portfolio.api import challenges as portfolio_challenges
 from civiclab.portfolio.api import solutions as portfolio_solutions
 from civiclab.reports.api import router as reports_router
+from civiclab.search.api import router as search_router
 
 
 class LocalSwagger(Swagger):
@@ -90,3 +91,4 @@ api.add_router("/funding/", funding_router, tags=["funding"])
 api.add_router("/exchange/", exchange_router, tags=["exchange"])
 api.add_router("/reports/", reports_router, tags=["reports"])
 api.add_router("/notifications", notifications_router, tags=["notifications"])
+api.add_router("/", search_router, tags=["search"])

@@ -30,6 +30,7 @@ urlpatterns = [
     path("", include("civiclab.exchange.urls")),
     path("", include("civiclab.reports.urls")),
     path("", include("civiclab.notifications.urls")),
+    path("", include("civiclab.search.urls")),
     path("accounts/", include("civiclab.accounts.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", api.urls),

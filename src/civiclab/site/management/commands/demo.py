@@ -21,6 +21,7 @@ from civiclab.indicators.demo import seed_demo_indicators
 from civiclab.network.demo import seed_demo
 from civiclab.portfolio.demo import seed_demo_portfolio
 from civiclab.reports.demo import seed_demo_reports
+from civiclab.search.index import reindex_all as reindex_search
 
 
 class Command(ResultCommand):
@@ -46,6 +47,9 @@ class Command(ResultCommand):
         exchange = seed_demo_exchange() if summary.created else []
         # Last: the dashboard, packs, public pages and key facts read what the others seeded.
         reports = seed_demo_reports() if summary.created else []
+        # The search index follows every write; rebuilt here so the demo starts complete.
+        if summary.created:
+            reindex_search()
         url = f"http://{options['host']}:{options['port']}/"
         if options["json"]:
             self.emit(
