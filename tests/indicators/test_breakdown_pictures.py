@@ -26,6 +26,7 @@ from civiclab.indicators.labels import number, period_words
 from civiclab.indicators.models import Indicator
 from tests.clients import as_user, body
 from tests.indicators.test_builder import NEW, PREVIEW, fields, requests
+from tests.indicators.test_charts import chart_payload
 from tests.world import World
 
 NBSP = "\xa0"
@@ -249,6 +250,12 @@ def test_breakdown_pictures_in_french(world: World, tmp_path: Path) -> None:
     assert re.search(r'points="[\d.]+,[\d.]+ [\d.]+,[\d.]+', multiples)
     breakdown = section(page, 'class="breakdown-table"', "</table>")
     assert "février 2024" in breakdown and f"1{NBSP}100" in breakdown
+    # The run chart's axis and its table name the months in French too.
+    chart = chart_payload(page, "indicator-chart")
+    assert chart["labels"] == ["janvier 2024", "février 2024", "mars 2024"]
+    assert "valeurs de janvier 2024 à mars 2024" in page.lower()
+    values = section(page, "<caption>Valeurs par période</caption>", "</table>")
+    assert '<th scope="row">mars 2024</th>' in values
 
 
 @pytest.mark.django_db

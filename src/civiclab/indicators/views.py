@@ -32,7 +32,7 @@ from civiclab.indicators.engine.goals import RECENT_PERIODS
 from civiclab.indicators.engine.runchart import analyse, point_signals
 from civiclab.indicators.engine.spec import parse_spec
 from civiclab.indicators.forms import MEASURE_CHOICES, PERIOD_CHOICES, IndicatorForm
-from civiclab.indicators.labels import progress_words, status_label, y_label
+from civiclab.indicators.labels import period_words, progress_words, status_label, y_label
 from civiclab.indicators.models import Indicator
 from civiclab.indicators.pictures import as_points, breakdown_pictures
 from civiclab.indicators.preview import breakdown_preview
@@ -251,7 +251,7 @@ def _preview_context(form: IndicatorForm) -> dict[str, Any]:
             for i, p in enumerate(points)
         ],
         chart=chart_data(
-            [p.period for p in points],
+            [period_words(p.period) for p in points],  # "mars 2024" on the axis in French
             values,
             median=run_chart.median,
             target=None,
@@ -299,7 +299,7 @@ def indicator_detail(request: HttpRequest, slug: str, indicator_slug: str) -> Ht
     rows = [{**p, "signals": signal_points.get(i, [])} for i, p in enumerate(overall)]
     spec = parse_spec(indicator.spec)
     chart = chart_data(
-        [p["period"] for p in overall],
+        [period_words(p["period"]) for p in overall],  # "mars 2024" on the axis in French
         [p["value"] for p in overall],
         median=run_chart.median,
         target=indicator.target_value,
