@@ -69,8 +69,8 @@ def test_indicator_page_draws_its_run_chart(
     expect(figure).to_be_visible()
     canvas = figure.locator("canvas")
     expect(canvas).to_have_attribute("role", "img")
-    expect(canvas).to_have_attribute("aria-label", "Requests: values from 2024-01 to 2024-08."
-                                     " Latest value: 6. Median: 13. Target: 4."
+    expect(canvas).to_have_attribute("aria-label", "Requests: values from January 2024 to"
+                                     " August 2024. Latest value: 6. Median: 13. Target: 4."
                                      " 8 points in a signal of change.")  # fmt: skip
     assert canvas.evaluate(PAINTED) > 1000
     chart = page.evaluate(

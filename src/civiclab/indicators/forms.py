@@ -283,6 +283,8 @@ class IndicatorForm(forms.Form):
                     {"field": self[name], "measures": " ".join(SHOWN_FOR.get(name, []))}
                     for name in names
                 ],
+                # A section folded away (the builder's Advanced) opens when it says something.
+                "open": any(self[name].value() or self[name].errors for name in names),
             }
             for legend, names in SECTIONS
         ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from typing import Any
 
 from django.utils import formats
@@ -56,3 +58,40 @@ def y_label(spec: Any) -> str:
     if spec.measure.type == "duration":
         return str(dict(UNIT_CHOICES).get(spec.measure.unit, spec.measure.unit))
     return spec.unit or ""
+
+
+def number(value: Any) -> str:
+    """A value as the reader writes it: at most two decimals, thousands grouped ("1 234,5"
+    with a no-break space in French, "1,234.5" in English); "—" without a value."""
+    if value is None or isinstance(value, bool):
+        return "—"
+    rounded = float(round(float(value), 2))
+    shown: float | int = int(rounded) if rounded.is_integer() else rounded
+    return formats.number_format(shown, use_l10n=True, force_grouping=True)
+
+
+_PERIOD = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?|-Q([1-4])|-W(\d{2}))?$")
+
+
+def period_words(period: str | None) -> str:
+    """A period label ("2024-03", "2024-Q1", "2024-W05", "2024-03-04") in the reader's
+    language: "March 2024" / "mars 2024", "Q1 2024" / "T1 2024"… Any other text is returned
+    as it is; no period is "—"."""
+    if not period:
+        return "—"
+    found = _PERIOD.match(period)
+    if found is None:
+        return period
+    year, month, day, quarter, week = found.groups()
+    try:
+        if day:
+            return formats.date_format(dt.date(int(year), int(month), int(day)), "j F Y")
+        if month:
+            return formats.date_format(dt.date(int(year), int(month), 1), "F Y")
+    except ValueError:
+        return period
+    if quarter:
+        return _("Q%(quarter)s %(year)s") % {"quarter": quarter, "year": year}
+    if week:
+        return _("week %(week)s of %(year)s") % {"week": int(week), "year": year}
+    return year

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -31,8 +32,9 @@ from civiclab.indicators.engine.goals import RECENT_PERIODS
 from civiclab.indicators.engine.runchart import analyse, point_signals
 from civiclab.indicators.engine.spec import parse_spec
 from civiclab.indicators.forms import MEASURE_CHOICES, PERIOD_CHOICES, IndicatorForm
-from civiclab.indicators.labels import progress_words, status_label, y_label
+from civiclab.indicators.labels import period_words, progress_words, status_label, y_label
 from civiclab.indicators.models import Indicator
+from civiclab.indicators.pictures import as_points, breakdown_pictures
 from civiclab.indicators.preview import breakdown_preview
 from civiclab.indicators.problems import translated_problems
 from civiclab.indicators.queries import visible_indicators
@@ -152,6 +154,8 @@ def indicator_new(request: HttpRequest, slug: str) -> HttpResponse:
         form = _builder_form(request, city, initial=initial)
         return _render_builder(request, city, form, _("New indicator"))
     form = _builder_form(request, city, data=request.POST)
+    if "preview" in request.POST:
+        return _render_builder(request, city, form, _("New indicator"), preview=True)
     if form.is_valid() and slugify(form.cleaned_data["name"]) in RESERVED_SLUGS:
         form.add_error("name", _("This name is reserved; choose another."))
     if form.is_valid():
@@ -182,45 +186,62 @@ def indicator_new(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _render_builder(
-    request: HttpRequest, city: City, form: IndicatorForm, title: str, indicator: Any = None
+    request: HttpRequest,
+    city: City,
+    form: IndicatorForm,
+    title: str,
+    indicator: Any = None,
+    preview: bool = False,
 ) -> HttpResponse:
-    spec_errors = form.errors.get("spec") if form.is_bound else None
-    return render(
-        request,
-        "indicators/builder.html",
+    """The builder; with ``preview`` (its Preview button without JavaScript), the preview of
+    the posted fields is drawn beside them and nothing is saved."""
+    context: dict[str, Any] = _preview_context(form) if preview else {}
+    spec_errors = form.errors.get("spec") if form.is_bound and not preview else None
+    preview_url = reverse("indicators:preview", args=[city.slug])
+    if indicator is not None:
+        preview_url += "?" + urlencode({"indicator": indicator.slug})
+    context.update(
         {
             "city": city,
             "form": form,
             "title": title,
             "indicator": indicator,
             "spec_errors": spec_errors,
-            "preview_url": reverse("indicators:preview", args=[city.slug]),
+            "preview_url": preview_url,
             "form_url": request.path,
-        },
+        }
     )
+    return render(request, "indicators/builder.html", context)
 
 
-@login_required
-@require_POST
-def indicator_preview(request: HttpRequest, slug: str) -> HttpResponse:
-    """The series of the builder's spec, computed without saving (htmx)."""
-    city = city_or_404(request, slug)
-    form = _builder_form(request, city, data=request.POST)
-    context: dict[str, Any] = {"errors": [], "points": []}
+def _may_preview(request: HttpRequest, city: City) -> bool:
+    """Who may build may preview; so may whoever may edit the indicator named in ``?indicator``
+    (the edit page's preview)."""
+    if may_create(request.user, city):
+        return True
+    slug = request.GET.get("indicator", "")
+    indicator = visible_indicators(request.user).filter(city=city, slug=slug).first()
+    return indicator is not None and user_can(request.user, Action.EDIT, indicator)
+
+
+def _preview_context(form: IndicatorForm) -> dict[str, Any]:
+    """The preview of a bound builder form: its series, run chart, signals and breakdown, or
+    the specific problems that keep it from being computed (never saved)."""
+    context: dict[str, Any] = {"errors": [], "points": [], "previewed": True}
     if not form.is_valid():
         context["errors"] = [f"{form[f].label if f in form.fields else ''}: {m}"
                              for f, ms in form.errors.items() for m in ms]  # fmt: skip
-        return render(request, "indicators/partials/preview.html", context)
+        return context
     dataset: Dataset = form.chosen  # type: ignore[attr-defined]
     try:
         spec = services.validated_spec(dataset, form.spec())
         points = services.compute(dataset, spec.model_copy(update={"breakdown": None}))
     except ValidationError as exc:
         context["errors"] = exc.messages
-        return render(request, "indicators/partials/preview.html", context)
+        return context
     except SpecError as exc:
         context["errors"] = [f"{path}: {message}" for path, message in translated_problems(exc)]
-        return render(request, "indicators/partials/preview.html", context)
+        return context
     values = [p.value for p in points]
     run_chart = analyse(values)
     signal_points = {i for s in point_signals(run_chart.signals) for i in s.points}
@@ -230,7 +251,7 @@ def indicator_preview(request: HttpRequest, slug: str) -> HttpResponse:
             for i, p in enumerate(points)
         ],
         chart=chart_data(
-            [p.period for p in points],
+            [period_words(p.period) for p in points],  # "mars 2024" on the axis in French
             values,
             median=run_chart.median,
             target=None,
@@ -240,8 +261,29 @@ def indicator_preview(request: HttpRequest, slug: str) -> HttpResponse:
         ),
         signals=[_describe(s, run_chart) for s in run_chart.signals],
     )
-    context.update(breakdown_preview(dataset, spec, values))
-    return render(request, "indicators/partials/preview.html", context)
+    context.update(breakdown_preview(dataset, spec, values, points))
+    return context
+
+
+def _with_name(data: Any) -> Any:
+    """The posted fields, named if the name is still blank: a preview needs no name."""
+    if data.get("name", "").strip():
+        return data
+    named = data.copy()
+    named["name"] = _("Preview")
+    return named
+
+
+@login_required
+@require_POST
+def indicator_preview(request: HttpRequest, slug: str) -> HttpResponse:
+    """The builder's preview (htmx partial): computed without saving; a spec that cannot be
+    computed shows its problems in the preview, never an error page."""
+    city = city_or_404(request, slug)
+    if not _may_preview(request, city):
+        raise PermissionDenied
+    form = _builder_form(request, city, data=_with_name(request.POST))
+    return render(request, "indicators/partials/preview.html", _preview_context(form))
 
 
 def indicator_detail(request: HttpRequest, slug: str, indicator_slug: str) -> HttpResponse:
@@ -257,7 +299,7 @@ def indicator_detail(request: HttpRequest, slug: str, indicator_slug: str) -> Ht
     rows = [{**p, "signals": signal_points.get(i, [])} for i, p in enumerate(overall)]
     spec = parse_spec(indicator.spec)
     chart = chart_data(
-        [p["period"] for p in overall],
+        [period_words(p["period"]) for p in overall],  # "mars 2024" on the axis in French
         [p["value"] for p in overall],
         median=run_chart.median,
         target=indicator.target_value,
@@ -308,12 +350,28 @@ def indicator_detail(request: HttpRequest, slug: str, indicator_slug: str) -> Ht
             )
             % {"n": RECENT_PERIODS},
             "breakdown": _pivot(result["series"]["breakdown"]),
+            "pictures": _pictures(spec, result["series"]),
             "equity": result["equity"],
             "error": result["error"],
             "sql": sql,
             "can_edit": user_can(request.user, Action.EDIT, indicator),
             "can_delete": user_can(request.user, Action.DELETE, indicator),
         },
+    )
+
+
+def _pictures(spec: Any, series: dict[str, Any]) -> dict[str, Any]:
+    """The breakdown's ranked bars and small multiples (empty without a breakdown)."""
+    if not series.get("breakdown"):
+        return {}
+    columns = [spec.breakdown] if isinstance(spec.breakdown, str) else spec.breakdown or []
+    return breakdown_pictures(
+        as_points(series["breakdown"]),
+        as_points(series["overall"]),
+        lower_is_better=spec.polarity == "lower_is_better",
+        column=" / ".join(columns),
+        unit=y_label(spec),
+        measure=spec.measure.type,
     )
 
 
@@ -364,6 +422,8 @@ def indicator_edit(request: HttpRequest, slug: str, indicator_slug: str) -> Http
         form = _builder_form(request, city, initial=initial, fixed=indicator.dataset)
         return _render_builder(request, city, form, _("Edit indicator"), indicator)
     form = _builder_form(request, city, data=request.POST, fixed=indicator.dataset)
+    if "preview" in request.POST:
+        return _render_builder(request, city, form, _("Edit indicator"), indicator, preview=True)
     if form.is_valid():
         changes = {
             "name": form.cleaned_data["name"],
