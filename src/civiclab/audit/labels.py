@@ -57,6 +57,9 @@ ACTIONS: dict[str, Promise] = {
     "review.pdf": pgettext_lazy("audit action", "PDF requested"),
     "update.unpublish": pgettext_lazy("audit action", "Withdrawn from the public page"),
     "dataset.dictionary": pgettext_lazy("audit action", "Data dictionary changed"),
+    "dataset.source.bind": pgettext_lazy("audit action", "Bound to a source that refreshes it"),
+    "dataset.source.unbind": pgettext_lazy("audit action", "Source that refreshed it removed"),
+    "dataset.source.refresh": pgettext_lazy("audit action", "Refresh from its source requested"),
 }
 
 KINDS: dict[str, Promise] = {
