@@ -128,11 +128,12 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def serve(served: Served | None = None) -> Iterator[tuple[str, Served]]:
-    """A server on 127.0.0.1 at a free port, in a thread: (its base address, what it serves)."""
+def serve(served: Served | None = None, port: int = 0) -> Iterator[tuple[str, Served]]:
+    """A server on 127.0.0.1 (at a free port unless given), in a thread: (its base address,
+    what it serves)."""
     served = served or Served()
     handler = type("Handler", (_Handler,), {"served": served})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

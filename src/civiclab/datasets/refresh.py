@@ -14,6 +14,7 @@ from dataclasses import asdict
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -48,6 +49,12 @@ def fetch_limits() -> remote.FetchLimits:
         timeout_seconds=settings.REFRESH_TIMEOUT_SECONDS,
         allow_private_hosts=settings.REFRESH_ALLOW_PRIVATE_HOSTS,
     )
+
+
+def shown_address(url: str) -> str:
+    """The address as the dataset's readers see it (a version's "from"): without its query,
+    which may hold an access token."""
+    return urlunsplit(urlsplit(url)._replace(query="", fragment=""))
 
 
 def _check_may_refresh(by: Any, dataset: Dataset) -> None:
@@ -170,9 +177,12 @@ def refresh_now(by: Any, dataset: Dataset) -> ImportJob:
     return job
 
 
-def start_refresh(source: DataSource, by: Any, audit: bool = False) -> ImportJob:
+def start_refresh(
+    source: DataSource, by: Any, audit: bool = False, queue: bool = True
+) -> ImportJob:
     """Create the source's refresh job and queue it once created (refused while one is
-    under way); ``audit``: someone asked for it (the schedule's are not logged)."""
+    under way); ``audit``: someone asked for it (the schedule's are not logged); not
+    ``queue``: the caller runs it (the command line, without a worker)."""
     with transaction.atomic():
         source = DataSource.objects.select_for_update().select_related("dataset").get(pk=source.pk)
         if source.jobs.filter(state__in=ACTIVE).exists():
@@ -191,7 +201,7 @@ def start_refresh(source: DataSource, by: Any, audit: bool = False) -> ImportJob
             dataset_name=dataset.name,
             dataset=dataset,
             upload="",
-            source_name=source.url[:300],
+            source_name=shown_address(source.url)[:300],
             options=asdict(options),
             created_by=by,
             source=source,
@@ -200,9 +210,10 @@ def start_refresh(source: DataSource, by: Any, audit: bool = False) -> ImportJob
         source.save(update_fields=["last_attempt_at"])
         if audit:
             record(by, "dataset.source.refresh", dataset, job=job.pk)
-    from civiclab.datasets.tasks import run_import_job
+    if queue:
+        from civiclab.datasets.tasks import run_import_job
 
-    run_import_job(job.pk)
+        run_import_job(job.pk)
     return job
 
 
@@ -313,3 +324,10 @@ def source_of(dataset: Dataset) -> DataSource | None:
 
 def last_jobs(source: DataSource, limit: int = 5) -> list[ImportJob]:
     return list(source.jobs.order_by("-created_at")[:limit])
+
+
+def source_for_editor(by: Any, dataset: Dataset) -> DataSource | None:
+    """The dataset's source, for those who may refresh it: its address may hold an access
+    token (Socrata's ``$$app_token``), so readers of the dataset do not see it."""
+    _check_may_refresh(by, dataset)
+    return source_of(dataset)

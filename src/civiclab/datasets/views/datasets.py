@@ -40,7 +40,13 @@ from civiclab.datasets.ingest.columns import ColumnSpec
 from civiclab.datasets.ingest.exports import export_csv, export_parquet
 from civiclab.datasets.ingest.report import IngestError
 from civiclab.datasets.ingest_text import error_message
-from civiclab.datasets.models import THEMES, UPDATE_FREQUENCIES, Dataset, ImportJob
+from civiclab.datasets.models import (
+    THEMES,
+    UPDATE_FREQUENCIES,
+    Dataset,
+    DataSource,
+    ImportJob,
+)
 from civiclab.datasets.queries import (
     FACETS,
     SEARCH_MAX,
@@ -179,6 +185,8 @@ def dataset_detail(request: HttpRequest, slug: str, dataset_slug: str) -> HttpRe
             "versions": dataset.versions.select_related("created_by")[:VERSIONS_SHOWN],
             "failed_jobs": failed.select_related("created_by")[:FAILED_JOBS_SHOWN],
             "can_edit": can_edit,
+            # The schedule and how the last refresh went, not the address (editors only).
+            "remote": DataSource.objects.filter(dataset=dataset).first(),
             **_rows_context(request, dataset),
         },
     )
