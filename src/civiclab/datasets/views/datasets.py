@@ -161,7 +161,10 @@ def city_catalogue(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def dataset_detail(request: HttpRequest, slug: str, dataset_slug: str) -> HttpResponse:
-    dataset = dataset_or_404(request, slug, dataset_slug)
+    # With its source, if bound (in the same query: the page's count is pinned).
+    dataset = get_object_or_404(
+        visible_datasets(request.user).select_related("remote"), city__slug=slug, slug=dataset_slug
+    )
     version = dataset.current_version
     zone = local_zone(dataset.city.timezone)
     can_edit = user_can(request.user, Action.EDIT, dataset)
@@ -186,10 +189,17 @@ def dataset_detail(request: HttpRequest, slug: str, dataset_slug: str) -> HttpRe
             "failed_jobs": failed.select_related("created_by")[:FAILED_JOBS_SHOWN],
             "can_edit": can_edit,
             # The schedule and how the last refresh went, not the address (editors only).
-            "remote": DataSource.objects.filter(dataset=dataset).first(),
+            "remote": _bound_source(dataset),
             **_rows_context(request, dataset),
         },
     )
+
+
+def _bound_source(dataset: Dataset) -> DataSource | None:
+    try:
+        return dataset.remote
+    except DataSource.DoesNotExist:
+        return None
 
 
 def _with_type_labels(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
