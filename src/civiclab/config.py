@@ -171,6 +171,36 @@ SETTINGS: tuple[EnvSetting, ...] = (
         "Memory DuckDB may use for one import; larger imports spill to the data directory.",
     ),
     EnvSetting(
+        "CIVICLAB_REFRESH_MAX_MB",
+        "1024",
+        "Most bytes one refresh of a bound source may download (as sent).",
+    ),
+    EnvSetting(
+        "CIVICLAB_REFRESH_MAX_UNPACKED_MB",
+        "2048",
+        "Most bytes a refresh's gzipped answers may unpack to.",
+    ),
+    EnvSetting(
+        "CIVICLAB_REFRESH_MAX_PAGES",
+        "1000",
+        "Most requests one refresh may make.",
+    ),
+    EnvSetting(
+        "CIVICLAB_REFRESH_MAX_ROWS",
+        "5000000",
+        "Most rows a paged source (SODA, Open311) may bring in one refresh.",
+    ),
+    EnvSetting(
+        "CIVICLAB_REFRESH_TIMEOUT_SECONDS",
+        "600",
+        "Most seconds one refresh's download may take.",
+    ),
+    EnvSetting(
+        "CIVICLAB_REFRESH_ALLOW_PRIVATE_HOSTS",
+        "false",
+        "Whether refreshes may fetch from private, loopback or link-local addresses.",
+    ),
+    EnvSetting(
         "CIVICLAB_QUERY_MEMORY_MB",
         "512",
         "Memory DuckDB may use for one query of a city's data.",

@@ -216,6 +216,14 @@ MAX_IMPORT_ROWS = env_int("CIVICLAB_MAX_IMPORT_ROWS", 100_000_000, minimum=1)
 MAX_IMPORT_CELLS = env_int("CIVICLAB_MAX_IMPORT_CELLS", 1_000_000_000, minimum=1)
 MAX_IMPORT_COLUMNS = env_int("CIVICLAB_MAX_IMPORT_COLUMNS", 500, minimum=1)
 IMPORT_TIMEOUT_SECONDS = env_int("CIVICLAB_IMPORT_TIMEOUT_SECONDS", 3600, minimum=10)
+# What one refresh of a bound source may download (datasets/ingest/remote.py checks them),
+# and whether it may fetch from private addresses (off: the worker is no way into the LAN).
+REFRESH_MAX_BYTES = env_int("CIVICLAB_REFRESH_MAX_MB", 1024, minimum=1) * 1024 * 1024
+REFRESH_MAX_UNPACKED_BYTES = env_int("CIVICLAB_REFRESH_MAX_UNPACKED_MB", 2048, minimum=1) * 1024**2
+REFRESH_MAX_PAGES = env_int("CIVICLAB_REFRESH_MAX_PAGES", 1000, minimum=1)
+REFRESH_MAX_ROWS = env_int("CIVICLAB_REFRESH_MAX_ROWS", 5_000_000, minimum=1)
+REFRESH_TIMEOUT_SECONDS = env_int("CIVICLAB_REFRESH_TIMEOUT_SECONDS", 600, minimum=1)
+REFRESH_ALLOW_PRIVATE_HOSTS = env_bool("CIVICLAB_REFRESH_ALLOW_PRIVATE_HOSTS", False)
 QUERY_MEMORY_MB = env_int("CIVICLAB_QUERY_MEMORY_MB", 512, minimum=50)
 QUERY_TIMEOUT_SECONDS = env_int("CIVICLAB_QUERY_TIMEOUT_SECONDS", 30, minimum=1)
 # How big an indicator's series may be (indicators/engine/grid.py checks before building it).

@@ -218,7 +218,7 @@ def test_insight_and_document_evidence(world: World) -> None:
     document = {"title": "Tax roll", "url": "https://example.org/roll", "visibility": "city"}
     assert client.post(f"{url}?kind=document", document).status_code == 302
     page = text(client.get(f"/challenges/{challenge.pk}/"))
-    assert "I don&#x27;t walk past it at night." in page and "2024-05-02" in page
+    assert "I don&#x27;t walk past it at night." in page and "2 May 2024" in page
     assert 'href="https://example.org/roll"' in page and "safety" in page
     edit = f"/evidence/{evidence.pk}/edit/"
     assert "safety, night" in text(client.get(edit))

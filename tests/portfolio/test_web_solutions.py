@@ -370,7 +370,7 @@ def test_link_an_indicator_with_a_target(world: World, solution: Solution) -> No
     target = SolutionIndicator.objects.get()
     assert target.target_value == 1.5
     body = page(member, url(solution))
-    assert "Noise closures" in body and "indicator-card" in body and "by 2027-12-31" in body
+    assert "Noise closures" in body and "indicator-card" in body and "by 31 Dec 2027" in body
     remove = url(solution, f"indicators/{target.pk}/remove/")
     assert member.post(remove).status_code == 302
     assert not SolutionIndicator.objects.exists()

@@ -61,6 +61,9 @@ ACTIONS: dict[str, Promise] = {
     "boundary.detach": pgettext_lazy("audit action", "Detached from the city's maps"),
     "baselayer.mark": pgettext_lazy("audit action", "Drawn under every map of the city"),
     "baselayer.unmark": pgettext_lazy("audit action", "No longer drawn under the maps"),
+    "dataset.source.bind": pgettext_lazy("audit action", "Bound to a source that refreshes it"),
+    "dataset.source.unbind": pgettext_lazy("audit action", "Source that refreshed it removed"),
+    "dataset.source.refresh": pgettext_lazy("audit action", "Refresh from its source requested"),
 }
 
 KINDS: dict[str, Promise] = {

@@ -48,12 +48,12 @@ from civiclab.core.uploads import (
     too_large_message,
     upload_was_cut,
 )
-from civiclab.datasets import jobs, services
+from civiclab.datasets import jobs, refresh, services
 from civiclab.datasets.display import dictionary_csv, json_value
 from civiclab.datasets.engine import QueryError
 from civiclab.datasets.ingest.columns import ColumnSpec
 from civiclab.datasets.ingest.exports import export_csv, export_parquet
-from civiclab.datasets.models import Dataset, ImportJob
+from civiclab.datasets.models import Dataset, DataSource, ImportJob
 from civiclab.datasets.queries import (
     catalogue_search,
     data_dictionary,
@@ -68,6 +68,8 @@ from civiclab.datasets.schemas import (
     DatasetDetail,
     DatasetOut,
     DatasetUpdate,
+    DataSourceIn,
+    DataSourceOut,
     DictionaryEntry,
     DictionaryIn,
     ImportForm,
@@ -491,6 +493,61 @@ def preview_dataset_file(
         ],
     }
     return preview
+
+
+@router.get(
+    f"{DATASET}/source",
+    response={200: DataSourceOut, **ERRORS},
+    operation_id="get_dataset_source",
+    summary="The source the dataset refreshes itself from (those who may add versions)",
+)
+def get_dataset_source(request: ApiRequest, slug: str, dataset: str) -> DataSource:
+    source = refresh.source_for_editor(request.auth, _dataset(request, slug, dataset))
+    if source is None:
+        raise Http404
+    return source
+
+
+@router.put(
+    f"{DATASET}/source",
+    response={200: DataSourceOut, **ERRORS},
+    operation_id="bind_dataset_source",
+    summary="Bind the dataset to a source that refreshes it (or change it)",
+    description=(
+        "Each refresh downloads the source (within the operator's refresh limits, see the "
+        "configuration) and imports it as an upload would: same checks, a new version, the "
+        "same bad-row report. A refresh that fails keeps the current version. The address must be "
+        "http(s) on a public host unless the operator allows private ones."
+    ),
+)
+def bind_dataset_source(
+    request: ApiRequest, slug: str, dataset: str, payload: DataSourceIn
+) -> DataSource:
+    found = _dataset(request, slug, dataset)
+    return refresh.bind_source(request.auth, found, **payload.dict())
+
+
+@router.delete(
+    f"{DATASET}/source",
+    response={204: None, **ERRORS},
+    operation_id="unbind_dataset_source",
+    summary="Stop refreshing the dataset from its source (its versions stay)",
+)
+def unbind_dataset_source(request: ApiRequest, slug: str, dataset: str) -> Status:
+    refresh.unbind_source(request.auth, _dataset(request, slug, dataset))
+    return Status(204, None)
+
+
+@router.post(
+    f"{DATASET}/source/refresh",
+    response={202: JobOut, **ERRORS},
+    operation_id="refresh_dataset_source",
+    summary="Refresh the dataset from its source now: the answer is the job to follow",
+)
+def refresh_dataset_source(request: ApiRequest, slug: str, dataset: str) -> Status:
+    job = refresh.refresh_now(request.auth, _dataset(request, slug, dataset))
+    job.refresh_from_db()
+    return Status(202, job)
 
 
 def _job(request: ApiRequest, job_id: int) -> ImportJob:

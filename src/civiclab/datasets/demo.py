@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from civiclab.datasets import services
+from civiclab.datasets.models import DataSource
 from civiclab.network.models import City
 
 REAL_DATA = Path(__file__).resolve().parents[3] / "tests" / "data" / "real"
@@ -117,4 +118,27 @@ def seed_demo_datasets() -> list[str]:
             version.dataset.source = item.source
             version.dataset.save(update_fields=["source"])
             imported.append(f"{city.slug}/{version.dataset.slug} ({version.rows:,} rows)")
+    _bind_demo_source()
     return imported
+
+
+# Where scripts/demo_refresh_server.py serves the demo's sources (no internet needed).
+DEMO_SOURCE_URL = "http://127.0.0.1:8311/311_Service_Requests.csv"
+
+
+def _bind_demo_source() -> None:
+    """Boston's 311 requests refresh from a local copy, daily, once enabled: the source page
+    shows a bound dataset. Made here rather than by ``refresh.bind_source``, which refuses a
+    loopback address unless the operator allows it (CIVICLAB_REFRESH_ALLOW_PRIVATE_HOSTS);
+    disabled, it fetches nothing until someone enables it."""
+    dataset = services.find_dataset(City.objects.filter(slug="boston").first(), "311 requests")
+    if dataset is None or DataSource.objects.filter(dataset=dataset).exists():
+        return
+    DataSource.objects.create(
+        dataset=dataset,
+        kind=DataSource.Kind.CSV,
+        url=DEMO_SOURCE_URL,
+        mode="replace",
+        schedule=DataSource.Schedule.DAILY,
+        enabled=False,
+    )

@@ -19,6 +19,7 @@ from civiclab.datasets.models import (
     DICTIONARY_UNIT_MAX,
     THEMES,
     Dataset,
+    DataSource,
 )
 from civiclab.datasets.queries import owner_candidates
 
@@ -384,3 +385,36 @@ class DictionaryForm(forms.Form):
             }
             for i, name in enumerate(self.columns)
         }
+
+
+class DataSourceForm(forms.Form):
+    """Where the dataset refreshes itself from (checked again by ``refresh.bind_source``)."""
+
+    kind = forms.ChoiceField(label=_("Kind of source"), choices=DataSource.Kind.choices)
+    url = forms.CharField(
+        label=_("Address"),
+        max_length=2000,
+        help_text=_(
+            "An http(s) address: a SODA endpoint (…/resource/abcd-1234.json), a Socrata "
+            "export, an Open311 requests.json, a CSV or GeoJSON file."
+        ),
+    )
+    mode = forms.ChoiceField(label=_("Mode"), choices=MODE_CHOICES, initial="replace")
+    key = forms.CharField(
+        label=_("Key column(s)"),
+        required=False,
+        max_length=500,
+        help_text=_("To upsert: the column(s) that identify a row, separated by commas."),
+    )
+    schedule = forms.ChoiceField(
+        label=_("Schedule"), choices=DataSource.Schedule.choices, initial="off"
+    )
+    enabled = forms.BooleanField(label=_("Enabled"), required=False, initial=True)
+    max_bad_rows = forms.IntegerField(
+        label=_("Bad rows allowed"), min_value=0, max_value=1_000_000, initial=0
+    )
+    start_from = forms.DateTimeField(
+        label=_("First refresh from"),
+        required=False,
+        help_text=_("Open311: the first refresh reads the requests made since this date."),
+    )

@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import close_old_connections, transaction
 from django.utils import timezone
 
-from civiclab.datasets import services
+from civiclab.datasets import refresh, services
 from civiclab.datasets.ingest.report import IngestError, hide_paths
 from civiclab.datasets.models import ImportJob
 from civiclab.datasets.signals import import_failed, import_finished
@@ -66,16 +67,32 @@ def submit_import(
 def expire_stale_jobs() -> int:
     """Mark failed the running jobs whose worker stopped beating."""
     cutoff = timezone.now() - STALE_AFTER
-    return ImportJob.objects.filter(state=ImportJob.State.RUNNING, heartbeat_at__lt=cutoff).update(
-        state=ImportJob.State.FAILED,
-        finished_at=timezone.now(),
-        error={
-            "code": "worker_stopped",
-            "message": "The worker stopped while importing; the dataset was not changed. "
-            "Upload the file again.",
-            "report": None,
-        },
-    )
+    stale = ImportJob.objects.filter(state=ImportJob.State.RUNNING, heartbeat_at__lt=cutoff)
+    ids = list(stale.values_list("pk", flat=True))
+    if not ids:
+        return 0
+    error = {
+        "code": "worker_stopped",
+        "message": "The worker stopped while importing; the dataset was not changed. "
+        "Upload the file again.",
+        "report": None,
+    }
+    with transaction.atomic():
+        # Only those still running: a job that ended meanwhile has announced itself.
+        count = ImportJob.objects.filter(pk__in=ids, state=ImportJob.State.RUNNING).update(
+            state=ImportJob.State.FAILED, finished_at=timezone.now(), error=error
+        )
+        for job in ImportJob.objects.filter(pk__in=ids, error=error).select_related("source"):
+            if job.source_id is not None:
+                refresh.record_outcome(job)
+            _announce(job)
+    return count
+
+
+def _announce(job: ImportJob) -> None:
+    """Tell whoever listens (notifications…) that the job ended, once it has committed."""
+    signal = import_finished if job.state == ImportJob.State.DONE else import_failed
+    transaction.on_commit(lambda: signal.send(sender=ImportJob, job=job))
 
 
 class _Heartbeat(threading.Thread):
@@ -100,7 +117,7 @@ def run_job(job_id: int) -> None:
     job.save(update_fields=["state", "heartbeat_at", "stage"])
     heartbeat = _Heartbeat(job.pk)
     heartbeat.start()
-    upload = settings.DATA_DIR / job.upload
+    upload = settings.DATA_DIR / job.upload if job.upload else None
 
     def progress(stage: str, fraction: float) -> None:
         ImportJob.objects.filter(pk=job.pk).update(
@@ -108,17 +125,31 @@ def run_job(job_id: int) -> None:
         )
 
     try:
+        if job.source_id is not None:
+            progress("downloading", 0.0)
+            upload = refresh.download(job)
+        assert upload is not None
         version = services.import_file(
             job.created_by,
             job.city,
             job.dataset_name,
             upload,
             job.source_name,
-            services.ImportOptions(**job.options),
+            services.ImportOptions(**refresh.import_options(job)),
             progress,
         )
     except IngestError as exc:
         _finish(job, ImportJob.State.FAILED, error=exc.as_dict())
+    except PermissionDenied:
+        _finish(
+            job,
+            ImportJob.State.FAILED,
+            error=IngestError(
+                "{user} may no longer add versions to this dataset; nothing was changed.",
+                code="permission",
+                params={"user": str(job.created_by or "")},
+            ).as_dict(),
+        )
     except Exception as exc:  # a job must end failed, never stay running
         _finish(
             job,
@@ -128,7 +159,9 @@ def run_job(job_id: int) -> None:
                 code="error",
                 params={
                     "detail": hide_paths(
-                        str(exc), job.source_name, [upload.parent, settings.DATA_DIR]
+                        str(exc),
+                        job.source_name,
+                        [upload.parent if upload else settings.DATA_DIR, settings.DATA_DIR],
                     )
                 },
             ).as_dict(),
@@ -139,9 +172,11 @@ def run_job(job_id: int) -> None:
         _finish(job, ImportJob.State.DONE)
     finally:
         heartbeat.stopped.set()
-        shutil.rmtree(upload.parent, ignore_errors=True)
+        if upload is not None:
+            shutil.rmtree(upload.parent, ignore_errors=True)
 
 
+@transaction.atomic
 def _finish(job: ImportJob, state: str, error: dict[str, Any] | None = None) -> None:
     job.state = state
     job.error = error or {}
@@ -149,6 +184,6 @@ def _finish(job: ImportJob, state: str, error: dict[str, Any] | None = None) -> 
     job.stage = "done" if state == ImportJob.State.DONE else "failed"
     job.finished_at = timezone.now()
     job.save()
-    # Told once the row is committed, so receivers read the job as it ended.
-    signal = import_finished if state == ImportJob.State.DONE else import_failed
-    transaction.on_commit(lambda: signal.send(sender=ImportJob, job=job))
+    if job.source_id is not None:
+        refresh.record_outcome(job)
+    _announce(job)

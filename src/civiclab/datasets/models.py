@@ -143,9 +143,59 @@ class ImportJob(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # A refresh: the job downloads its file from this source before importing it.
+    source = models.ForeignKey(
+        "DataSource", on_delete=models.SET_NULL, null=True, blank=True, related_name="jobs"
+    )
 
     class Meta:
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return f"import of {self.dataset_name} ({self.state})"
+
+
+class DataSource(models.Model):
+    """Where a dataset refreshes itself from: an address, how to read it, how to add its rows
+    and how often. Written only by ``datasets.sources`` (checked, audited); each refresh is an
+    ``ImportJob`` with this source, through the same import as an upload."""
+
+    class Kind(models.TextChoices):
+        SOCRATA = "socrata", _("Socrata (SODA endpoint or export)")
+        OPEN311 = "open311", _("Open311 GeoReport v2 requests")
+        CSV = "csv", _("CSV file")
+        GEOJSON = "geojson", _("GeoJSON file")
+
+    class Schedule(models.TextChoices):
+        OFF = "off", _("Off (refresh by hand)")
+        HOURLY = "hourly", _("Hourly")
+        DAILY = "daily", _("Daily")
+        WEEKLY = "weekly", _("Weekly")
+
+    dataset = models.OneToOneField(Dataset, on_delete=models.CASCADE, related_name="remote")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    url = models.URLField(_("address"), max_length=2000)
+    mode = models.CharField(_("mode"), max_length=16, default="replace")
+    key = models.CharField(_("key columns"), max_length=500, blank=True)
+    max_bad_rows = models.PositiveIntegerField(_("bad rows allowed"), default=0)
+    schedule = models.CharField(
+        _("schedule"), max_length=16, choices=Schedule.choices, default=Schedule.OFF
+    )
+    enabled = models.BooleanField(_("enabled"), default=True)
+    # Open311: the first refresh reads requests made since this date (later ones start at
+    # ``high_water`` less an overlap).
+    start_from = models.DateTimeField(_("first refresh from"), null=True, blank=True)
+    high_water = models.DateTimeField(null=True, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    # A refresh acts for the person who bound the source (or asked for it): their right to
+    # edit the dataset is checked again each time.
+    bound_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.dataset} ← {self.url}"

@@ -290,3 +290,42 @@ class JobOut(Schema):
         path = reverse("api:get_job", kwargs={"job_id": obj.pk})
         request = (context or {}).get("request")
         return request.build_absolute_uri(path) if request is not None else path
+
+
+SourceKind = Literal["socrata", "open311", "csv", "geojson"]
+Schedule = Literal["off", "hourly", "daily", "weekly"]
+
+
+class DataSourceIn(InputSchema):
+    kind: SourceKind = Field(
+        description="`socrata` (a SODA endpoint `…/resource/<id>.json`, read in pages, or an "
+        "export), `open311` (a GeoReport v2 `requests.json`, read by date from the last "
+        "refresh), `csv`, `geojson`"
+    )
+    url: str = Field(max_length=2000, description="http(s) address of a public host")
+    mode: Mode = Field("replace", description="As on import; Open311 sources upsert")
+    key: str = Field("", max_length=500, description="Key column(s) to upsert on, by commas")
+    schedule: Schedule = "off"
+    enabled: bool = True
+    max_bad_rows: StrictInt = Field(0, ge=0, le=1_000_000)
+    start_from: datetime | None = Field(
+        None, description="Open311: the first refresh reads requests made since then"
+    )
+
+
+class DataSourceOut(Schema):
+    kind: str
+    url: str
+    mode: str
+    key: str
+    schedule: str
+    enabled: bool
+    max_bad_rows: int
+    start_from: datetime | None
+    high_water: datetime | None = Field(
+        description="Open311: the newest request read; the next refresh starts a day before"
+    )
+    last_attempt_at: datetime | None
+    last_success_at: datetime | None
+    last_error: str = Field(description="Why the last refresh failed (English); empty if not")
+    consecutive_failures: int

@@ -16,8 +16,11 @@ from django.dispatch import Signal
 #: Receivers run in the request or job that made the change: queue long work, do not do it.
 version_published = Signal()
 
-#: An import job (an upload, or a scheduled refresh) ended, and its transaction has committed:
-#: ``import_finished`` when it succeeded, ``import_failed`` when it failed. Sent with
-#: ``sender=ImportJob`` and the keyword argument ``job`` (the ``ImportJob``).
+#: An ``ImportJob`` (an upload's import, or a source's refresh: ``job.source`` is set) ended
+#: with its new version (``job.version``), and its transaction has committed. Sent once per
+#: job by ``datasets.jobs``, with ``sender=ImportJob`` and the keyword argument ``job``.
 import_finished = Signal()
+
+#: An ``ImportJob`` ended failed (``job.error`` says why; the dataset kept its current
+#: version), or its worker stopped; sent on commit, once per job, like ``import_finished``.
 import_failed = Signal()

@@ -6,7 +6,7 @@ from django.utils import timezone
 from huey import crontab
 
 from civiclab.core.jobqueue import db_periodic_task, db_task, queue
-from civiclab.datasets import housekeeping, jobs
+from civiclab.datasets import housekeeping, jobs, refresh
 
 
 @db_task
@@ -28,3 +28,9 @@ def keep_house() -> None:
     jobs.expire_stale_jobs()
     if timezone.now().minute % 15 == 0:
         housekeeping.clean_orphans()
+
+
+@db_periodic_task(crontab(minute="*/5"))
+def refresh_due_sources() -> None:
+    """Every five minutes: queue a refresh of each bound source whose schedule is due."""
+    refresh.refresh_due()

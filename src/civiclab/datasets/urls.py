@@ -6,6 +6,7 @@ from django.urls import path
 
 from civiclab.datasets.views import datasets as dataset_views
 from civiclab.datasets.views import imports as dataset_import_views
+from civiclab.datasets.views import sources as dataset_source_views
 
 app_name = "datasets"
 _dataset = "cities/<slug:slug>/data/<slug:dataset_slug>/"
@@ -25,6 +26,9 @@ urlpatterns = [
     path(_dataset, dataset_views.dataset_detail, name="dataset"),
     path(f"{_dataset}rows/", dataset_views.dataset_rows_partial, name="rows"),
     path(f"{_dataset}edit/", dataset_views.dataset_edit, name="edit"),
+    path(f"{_dataset}source/", dataset_source_views.source_page, name="source"),
+    path(f"{_dataset}source/refresh/", dataset_source_views.source_refresh, name="source_refresh"),
+    path(f"{_dataset}source/remove/", dataset_source_views.source_remove, name="source_remove"),
     path(f"{_dataset}dictionary/", dataset_views.dictionary_edit, name="dictionary_edit"),
     path(f"{_dataset}dictionary.csv", dataset_views.dictionary_download, name="dictionary"),
     path(

@@ -40,7 +40,13 @@ from civiclab.datasets.ingest.columns import ColumnSpec
 from civiclab.datasets.ingest.exports import export_csv, export_parquet
 from civiclab.datasets.ingest.report import IngestError
 from civiclab.datasets.ingest_text import error_message
-from civiclab.datasets.models import THEMES, UPDATE_FREQUENCIES, Dataset, ImportJob
+from civiclab.datasets.models import (
+    THEMES,
+    UPDATE_FREQUENCIES,
+    Dataset,
+    DataSource,
+    ImportJob,
+)
 from civiclab.datasets.queries import (
     FACETS,
     SEARCH_MAX,
@@ -155,7 +161,10 @@ def city_catalogue(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def dataset_detail(request: HttpRequest, slug: str, dataset_slug: str) -> HttpResponse:
-    dataset = dataset_or_404(request, slug, dataset_slug)
+    # With its source, if bound (in the same query: the page's count is pinned).
+    dataset = get_object_or_404(
+        visible_datasets(request.user).select_related("remote"), city__slug=slug, slug=dataset_slug
+    )
     version = dataset.current_version
     zone = local_zone(dataset.city.timezone)
     can_edit = user_can(request.user, Action.EDIT, dataset)
@@ -179,9 +188,18 @@ def dataset_detail(request: HttpRequest, slug: str, dataset_slug: str) -> HttpRe
             "versions": dataset.versions.select_related("created_by")[:VERSIONS_SHOWN],
             "failed_jobs": failed.select_related("created_by")[:FAILED_JOBS_SHOWN],
             "can_edit": can_edit,
+            # The schedule and how the last refresh went, not the address (editors only).
+            "remote": _bound_source(dataset),
             **_rows_context(request, dataset),
         },
     )
+
+
+def _bound_source(dataset: Dataset) -> DataSource | None:
+    try:
+        return dataset.remote
+    except DataSource.DoesNotExist:
+        return None
 
 
 def _with_type_labels(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
