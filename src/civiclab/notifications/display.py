@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from civiclab.accounts.people import display_name
@@ -30,7 +31,12 @@ def shown(item: Notification) -> Shown:
         else:
             url = reverse("datasets:job", args=(item.job_id,))
         failed = job is not None and job.state == job.State.FAILED
-        if failed:
+        refreshed = job is not None and job.source_id is not None
+        if refreshed and failed:
+            text = _("The refresh of “%(name)s” from its source failed.") % {"name": name}
+        elif refreshed:
+            text = _("The refresh of “%(name)s” from its source finished.") % {"name": name}
+        elif failed:
             text = _("The import of “%(name)s” failed.") % {"name": name}
         else:
             text = _("The import of “%(name)s” finished.") % {"name": name}
@@ -42,7 +48,7 @@ def shown(item: Notification) -> Shown:
             % {
                 "title": milestone.title,
                 "solution": milestone.solution.title,
-                "due": milestone.due_on.isoformat(),
+                "due": date_format(milestone.due_on, "SHORT_DATE_FORMAT"),
             },
             reverse("portfolio:solution", args=(milestone.solution_id,)),
         )
