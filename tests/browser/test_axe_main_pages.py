@@ -107,7 +107,10 @@ def _walk(browser: Browser, url: str, email: str, pages: list[str]) -> dict[str,
         with page.expect_navigation():
             page.locator("main form button[type=submit]").first.click()
         for path in pages:
-            response = page.goto(url + path)
+            # networkidle: the page's own requests (the bell, htmx panels, map layers) end
+            # before the next page starts — the test database is SQLite's shared-cache memory
+            # database, whose table locks fail a concurrent write at once instead of waiting.
+            response = page.goto(url + path, wait_until="networkidle")
             assert response is not None and response.status == 200, (path, response)
             violations = blocking_violations(page)
             if violations:
