@@ -189,3 +189,24 @@ def test_a_null_for_a_field_that_cannot_be_empty_is_a_422(member: Member) -> Non
         Client().get(url, HTTP_AUTHORIZATION=member.headers["Authorization"]).json()["description"]
         == ""
     )
+
+
+def test_a_nul_in_a_query_parameter_is_a_422_naming_it(member: Member) -> None:
+    """GIVEN a member's dataset WHEN a query parameter holds a NUL (``?dataset=%00``, found
+    on the hot spots route) THEN the API answers its 422 naming the parameter — on PostgreSQL
+    the lookup raised "text fields cannot contain NUL" (a 500) — and a page answers a 400."""
+    response = Client().get(
+        "/api/v1/cities/city-a/geo/hotspots?dataset=%00&resolution=9",
+        HTTP_AUTHORIZATION=member.headers["Authorization"],
+    )
+    assert response.status_code == 422
+    assert [d["field"] for d in response.json()["error"]["details"]] == ["dataset"]
+    page = Client().get("/cities/city-a/datasets/?q=a%00b")
+    assert page.status_code == 400
+    assert b"NUL" in page.content
+    # A value without one still goes through.
+    fine = Client().get(
+        f"/api/v1/cities/city-a/geo/hotspots?dataset={member.path['dataset']}",
+        HTTP_AUTHORIZATION=member.headers["Authorization"],
+    )
+    assert fine.status_code != 422

@@ -55,6 +55,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "civiclab.core.csp.ContentSecurityPolicyMiddleware",
+    # ?name=%00 is refused before any view reads it (PostgreSQL takes no NUL in text).
+    "civiclab.core.middleware.RefuseNulInQueryMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

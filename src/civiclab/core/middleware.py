@@ -1,13 +1,15 @@
-"""Pick the interface language: explicit choice, then the user's, then their city's."""
+"""Request-wide middleware: the interface language (explicit choice, then the user's, then
+their city's), and query strings no database can take."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
 
 SUPPORTED = {code for code, _name in settings.LANGUAGES}
 
@@ -49,3 +51,32 @@ class PreferredLanguageMiddleware:
         patch_vary_headers(response, ("Accept-Language", "Cookie"))
         translation.deactivate()
         return response
+
+
+class RefuseNulInQueryMiddleware:
+    """Refuses an address whose query string holds a NUL character (``?dataset=%00``).
+
+    PostgreSQL stores no NUL in text and its driver raises on one in a parameter, so a lookup
+    by such a value would be a server error there (SQLite merely finds nothing). Django's
+    forms refuse NUL in what they read; query parameters read by the API's schemas and by
+    pages' filters do not pass through them, so they are refused here, once for all: the API
+    answers its 422 validation error naming the parameter, a page a 400."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        names = sorted({
+            name for name, values in request.GET.lists()
+            if "\x00" in name or any("\x00" in value for value in values)
+        })  # fmt: skip
+        if not names:
+            return self.get_response(request)
+        message = _("The address holds a NUL character, which no value may contain.")
+        if request.path.startswith("/api/"):
+            details = [{"field": name.replace("\x00", "\\0"), "message": message} for name in names]
+            return JsonResponse(
+                {"error": {"code": "validation_error", "message": message, "details": details}},
+                status=422,
+            )
+        return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")

@@ -114,3 +114,25 @@ def _write(kind_key: str, rows: list[tuple[int, list[str]]]) -> int:
         ).values_list("object_id", "pk")
     )
     return fulltext.upsert(SITE, [(ids[object_id], texts) for object_id, texts in rows])
+
+
+def refill_index() -> int:
+    """Refill the full-text table from the entries as they are, keeping their ids: a restore
+    brings back the entries (they are rows of a model) but not the table, which is not one.
+    Returns how many rows it holds."""
+    written = 0
+    with transaction.atomic(), fulltext.bulk_writes(SITE):
+        fulltext.clear(SITE)
+        for key, kind in KINDS.items():
+            entries = dict(
+                SearchEntry.objects.filter(kind=key).values_list("object_id", "pk").order_by("pk")
+            )
+            object_ids = sorted(entries)
+            for start in range(0, len(object_ids), BATCH):
+                objects = kind.model._default_manager.select_related(*kind.related).filter(
+                    pk__in=object_ids[start : start + BATCH]
+                )
+                written += fulltext.upsert(
+                    SITE, [(entries[obj.pk], prepared(kind, obj)) for obj in objects]
+                )
+    return written

@@ -7,7 +7,7 @@ Thin like every view: the numbers come from ``geo.services`` and
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -40,12 +40,18 @@ from civiclab.geo.services import (
 from civiclab.geo.spatial.classes import class_of, quantile_breaks
 from civiclab.geo.spatial.coordinates import NoLocation
 from civiclab.geo.spatial.hexagons import cell_polygon
-from civiclab.geo.spatial.hotspot_cells import area_summary
 from civiclab.indicators.engine.spec import parse_spec
 from civiclab.indicators.models import Indicator
 from civiclab.indicators.queries import visible_indicators
 from civiclab.indicators.services import report
+from civiclab.lazy_modules import lazy_module
 from civiclab.network.queries import visible_cities
+
+if TYPE_CHECKING:
+    from civiclab.geo.spatial import hotspot_cells
+else:
+    # h3 and shapely come with it: imported when a hot-spot page is first drawn.
+    hotspot_cells = lazy_module("civiclab.geo.spatial.hotspot_cells")
 
 # Colour-blind-safe palettes (ColorBrewer's, marked safe for the common colour-vision
 # deficiencies): OrRd (5 classes) for an indicator's values; YlGn for the density hexagons, a
@@ -299,7 +305,7 @@ def map_layers(request: HttpRequest, dataset: Dataset) -> dict[str, Any]:
         "marks": SPOT_MARKS,
         "hot": [s for s in found if s["kind"] == "hot"],  # hottest first
         "cold": [s for s in found if s["kind"] == "cold"],  # coldest first
-        "areas": area_summary(found),
+        "areas": hotspot_cells.area_summary(found),
         "hot_without_rows": any(s["kind"] == "hot" and not s["count"] for s in found),
         "spots_error": spots_error,
         "choropleths": choropleths,
