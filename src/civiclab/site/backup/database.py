@@ -38,9 +38,15 @@ def known_migrations() -> set[Migration]:
 
 
 def state_apps(applied: Iterable[Migration]) -> Apps:
-    """The models as the migrations ``applied`` left them."""
+    """The models as the migrations ``applied`` left them: the code's own when every migration
+    is applied (the usual case, and rendering a migration state takes seconds), else those
+    the migration state renders."""
     loader = MigrationLoader(None, ignore_no_migrations=True)
     applied = set(applied)
+    if applied == set(loader.graph.nodes):
+        from django.apps import apps
+
+        return apps
     leaves = [
         node for node in applied
         if not any(child in applied for child in loader.graph.node_map[node].children)
@@ -97,7 +103,8 @@ def migrate_to(targets: list[Migration] | None) -> None:
         raise ArchiveError(
             "the database is at newer migrations than the backup: restore into an empty database"
         )
-    executor.migrate(targets, plan=plan)
+    if plan:  # even an empty plan renders the whole migration state
+        executor.migrate(targets, plan=plan)
 
 
 def leaf_targets(applied: Iterable[Migration]) -> list[Migration]:
@@ -122,7 +129,11 @@ def load(apps: Apps, rows: Iterator[tuple[str, list[str], list[Any]]]) -> dict[s
     all_models = concrete_models(apps)
     by_label = {model._meta.label_lower: model for model in all_models}
     counts: dict[str, int] = dict.fromkeys(by_label, 0)
-    with connection.constraint_checks_disabled(), transaction.atomic():
+    with (
+        connection.constraint_checks_disabled(),
+        _times_kept(all_models),
+        transaction.atomic(),
+    ):
         tables = [model._meta.db_table for model in all_models]
         for statement in connection.ops.sql_flush(no_style(), tables, allow_cascade=True):
             with connection.cursor() as cursor:
@@ -141,10 +152,6 @@ def load(apps: Apps, rows: Iterator[tuple[str, list[str], list[Any]]]) -> dict[s
                     raise ArchiveError(f"the backup holds rows of {label}, a model this "
                                        "database's migrations do not have")  # fmt: skip
                 known = {field.attname: field for field in _columns(model)}
-                for field in known.values():
-                    # A restored row keeps its times: auto_now(_add) would stamp "now".
-                    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-                        field.auto_now = field.auto_now_add = False  # type: ignore[attr-defined]
                 missing = [name for name in fields if name not in known]
                 if missing:
                     raise ArchiveError(f"{label}: the backup's fields {missing} are not in the "
@@ -190,6 +197,25 @@ def _flush(model: type[models.Model] | None, batch: list[models.Model]) -> None:
             f"{model._meta.label_lower}: the database refused rows with ids "
             f"{batch[0].pk}…{batch[-1].pk}: {first}"
         ) from exc
+
+
+@contextlib.contextmanager
+def _times_kept(all_models: list[type[models.Model]]) -> Iterator[None]:
+    """A restored row keeps its times: ``auto_now``/``auto_now_add`` would stamp "now" on
+    insert. Turned off while loading, and back on after (the models may be the code's own)."""
+    switched = [
+        (field, field.auto_now, field.auto_now_add)  # type: ignore[attr-defined]
+        for model in all_models
+        for field in model._meta.concrete_fields
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
+    ]
+    try:
+        for field, _now, _add in switched:
+            field.auto_now = field.auto_now_add = False  # type: ignore[attr-defined]
+        yield
+    finally:
+        for field, now, add in switched:
+            field.auto_now, field.auto_now_add = now, add  # type: ignore[attr-defined]
 
 
 @contextlib.contextmanager
