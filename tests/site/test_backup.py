@@ -17,6 +17,7 @@ import os
 import subprocess
 import sys
 import tarfile
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -40,6 +41,7 @@ from tests.portfolio import factories
 from tests.world import build_world
 
 POSTGRES = "postgres://postgres@127.0.0.1:5432/"
+GENERATOR = Path(__file__).resolve().parents[2] / "benchmarks" / "generate_311.py"
 # The migrations of the previous release (the last that landed before backups existed) that the
 # current code has moved past: an installation of it is at these.
 PREVIOUS_RELEASE = (("notifications", "zero"), ("geo", "0001"), ("datasets", "0003"))
@@ -48,11 +50,14 @@ PREVIOUS_RELEASE = (("notifications", "zero"), ("geo", "0001"), ("datasets", "00
 # Runs civiclab commands one after the other in one fresh process (each process start and
 # django.setup() costs seconds), printing each command's last line of output.
 STEPS = """
-import io, json, os, sys
+import io, json, os, pathlib, sys, time
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "civiclab.settings")
 import django
 django.setup()
 from django.core.management import call_command
+if len(sys.argv) > 2:  # started ahead: wait for the word to go
+    while not pathlib.Path(sys.argv[2]).exists():
+        time.sleep(0.005)
 for args in json.loads(sys.argv[1]):
     out = io.StringIO()
     call_command(*args, stdout=out)
@@ -247,6 +252,56 @@ def test_a_backup_leaves_out_an_import_in_flight_and_its_restore_marks_it_failed
     [restored] = civiclab(fresh_installs(connection.vendor), ["restore", str(made), "--json"])
     assert restored["jobs_interrupted"] == 1
     assert restored["secret_key_restored"] is False
+
+
+def test_a_backup_taken_while_an_import_converts_restores_consistently(
+    tmp_path: Path, fresh_installs: Any
+) -> None:
+    """GIVEN an installation at version 1 of a dataset, and an import of a large version 2
+    under way in another process
+    WHEN it is backed up while that import converts, and again after it finished
+    THEN the first archive restores with version 1 only (the import in flight is not half in
+    it), the second with both versions, and each restored file matches its manifest."""
+    vendor = connection.vendor
+    source = fresh_installs(vendor)
+    small = write(tmp_path / "small.csv", "Unique Key,Status\n1,Open\n2,Closed\n")
+    big = tmp_path / "big.csv"
+    subprocess.run([sys.executable, str(GENERATOR), "150000", str(big)], check=True)
+    civiclab(
+        source,
+        ["city", "add", "mobile", "--name", "Mobile", "--country", "US"],
+        ["ingest", str(small), "--city", "mobile", "--dataset", "311"],
+    )
+    during, after = tmp_path / "during.tar", tmp_path / "after.tar"
+    go = tmp_path / "go"
+    # The backup's process starts (seconds) before the import does, and waits for the word.
+    backing_up = subprocess.Popen(
+        [sys.executable, "-c", STEPS, json.dumps([["backup", str(during), "--json"]]), str(go)],
+        env=source, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    time.sleep(0.5)
+    importing = subprocess.Popen(
+        [sys.executable, "-m", "civiclab", "ingest", str(big), "--city", "mobile",
+         "--dataset", "311", "--add-version"],
+        env=source, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    data_dir = Path(source["CIVICLAB_DATA_DIR"])
+    deadline = time.monotonic() + 120
+    while not list((data_dir / "datasets").glob("*/staging/*/*")):
+        assert importing.poll() is None, importing.stderr and importing.stderr.read().decode()
+        assert time.monotonic() < deadline, "the import never started converting"
+        time.sleep(0.01)
+    go.touch()
+    output, errors = backing_up.communicate(timeout=300)
+    assert backing_up.returncode == 0, errors[-3000:]
+    made_during = json.loads(output.strip().splitlines()[-1])
+    assert importing.wait(timeout=300) == 0
+    civiclab(source, ["backup", str(after)])
+    assert made_during["rows_per_model"]["datasets.datasetversion"] == 1
+    for archive_path, versions in ((during, 1), (after, 2)):
+        [restored] = civiclab(fresh_installs(vendor), ["restore", str(archive_path), "--json"])
+        assert restored["rows_per_model"]["datasets.datasetversion"] == versions
+        assert restored["files"] == versions
 
 
 def test_a_backup_of_the_previous_release_restores_and_upgrades(
