@@ -82,11 +82,8 @@ def parse(text: str) -> dict[str, ParsedFamily]:
     for line in text[:-1].split("\n"):
         if match := HELP_LINE.fullmatch(line):
             name = match.group(1)
-            if (
-                (name in families
-                and families[name].samples)
-                or (name in families
-                and families[name].help)
+            if (name in families and families[name].samples) or (
+                name in families and families[name].help
             ):
                 raise ExpositionError(f"HELP of {name} twice or after its samples")
             current = families.setdefault(name, ParsedFamily(name))
