@@ -377,3 +377,18 @@ def test_backup_record_ages_are_read_in_utc(tmp_path: Path) -> None:
     record = last_backup(tmp_path)
     assert record is not None
     assert backup_age_seconds(record, datetime(2030, 1, 1, 13, tzinfo=UTC)) == 3600
+
+
+@pytest.mark.django_db
+def test_unreadable_request_counters_still_answer_the_rest(monkeypatch: pytest.MonkeyPatch) -> None:
+    """GIVEN a data directory where the counters' files cannot be read (full, read-only)
+    THEN the scrape still answers, with the database's metrics."""
+
+    def broken(_directory: Path, host: str | None = None) -> http_metrics.Totals:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(http_metrics, "collect", broken)
+    with override_settings(METRICS_TOKEN=TOKEN):
+        families = scrape()
+    assert families["civiclab_http_requests_total"].samples == []
+    assert families["civiclab_jobs_queued"].value() == 0

@@ -76,9 +76,14 @@ def info_family() -> Family:
 
 
 def request_families() -> list[Family]:
-    # This process's latest counts first, so a single-process server is never behind.
-    recorder().flush()
-    totals = http_metrics.collect(metrics_dir())
+    try:
+        # This process's latest counts first, so a single-process server is never behind.
+        recorder().flush()
+        totals = http_metrics.collect(metrics_dir())
+    except OSError as exc:
+        # A full or read-only data directory: the other metrics still matter more than these.
+        logger.warning("request counters unreadable in %s: %s", metrics_dir(), exc)
+        totals = http_metrics.Totals()
     requests = Family(
         "civiclab_http_requests_total",
         "counter",
