@@ -127,18 +127,31 @@ def test_adduser_network_admin(capsys: pytest.CaptureFixture[str]) -> None:
 
 @pytest.mark.django_db
 def test_check_reports_each_item(capsys: pytest.CaptureFixture[str]) -> None:
-    run_cli("check", "--json")
+    """GIVEN a migrated installation backed up an hour ago WHEN `civiclab check` runs
+    THEN every item is reported, and all are ok."""
+    from django.conf import settings
+
+    from civiclab.core.backup_record import record_path, write_last_backup
+
+    write_last_backup(settings.DATA_DIR, "/backups/civiclab.tar", 1234)
+    try:
+        run_cli("check", "--json")
+    finally:
+        record_path(settings.DATA_DIR).unlink()
     report = json.loads(capsys.readouterr().out)
-    assert report["ok"] is True
-    assert set(report["checks"]) == {
+    assert report["ok"] is True, report
+    assert list(report["checks"]) == [
         "database",
         "migrations",
         "data_dir",
+        "disk",
         "configuration",
         "jobs",
         "worker",
+        "queue",
         "files",
-    }
+        "backup",
+    ]
 
 
 @pytest.mark.parametrize(

@@ -126,6 +126,31 @@ SETTINGS: tuple[EnvSetting, ...] = (
     ),
     EnvSetting("CIVICLAB_LOG_LEVEL", "INFO", "Log level of civiclab's own loggers."),
     EnvSetting(
+        "CIVICLAB_LOG_FORMAT",
+        "plain",
+        "`plain` text lines, or `json`: one JSON object per line; both carry the request id.",
+    ),
+    EnvSetting(
+        "CIVICLAB_METRICS_TOKEN",
+        "(empty)",
+        "Bearer token a Prometheus scraper sends to /metrics; empty: /metrics is off (404).",
+    ),
+    EnvSetting(
+        "CIVICLAB_CHECK_MAX_QUEUE",
+        "100",
+        "`civiclab check` fails when more jobs than this wait in the queue.",
+    ),
+    EnvSetting(
+        "CIVICLAB_CHECK_MIN_FREE_BYTES",
+        "1073741824",
+        "`civiclab check` fails when the data directory's disk has less free space (or < 5 %).",
+    ),
+    EnvSetting(
+        "CIVICLAB_CHECK_MAX_BACKUP_AGE_HOURS",
+        "26",
+        "`civiclab check` fails when the last backup is older than this, or none is recorded.",
+    ),
+    EnvSetting(
         "CIVICLAB_MAX_UPLOAD_MB",
         "4096",
         "Largest file (and largest unpacked zip) an import accepts, in megabytes.",

@@ -54,6 +54,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Early, so all that follows logs with the request's id and counts in its duration.
+    "civiclab.core.request_tracking.RequestTrackingMiddleware",
     "civiclab.core.csp.ContentSecurityPolicyMiddleware",
     # ?name=%00 is refused before any view reads it (PostgreSQL takes no NUL in text).
     "civiclab.core.middleware.RefuseNulInQueryMiddleware",
@@ -281,12 +283,46 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SITE_URL = env_str("CIVICLAB_SITE_URL", "http://localhost:8000").rstrip("/")
 
 # --- Logging --------------------------------------------------------------------------------
+# Every line carries the id of the request it was written in (core/logs.py, set by
+# core/request_tracking.py); CIVICLAB_LOG_FORMAT=json writes one JSON object per line for a
+# log collector. civiclab.request is the access log (one line per request).
+LOG_FORMAT = env_str("CIVICLAB_LOG_FORMAT", "plain").lower()
+if LOG_FORMAT not in ("plain", "json"):
+    raise ConfigError(f"CIVICLAB_LOG_FORMAT={LOG_FORMAT!r}: use plain or json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "civiclab.core.logs.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"()": "civiclab.core.logs.PlainFormatter"},
+        "json": {"()": "civiclab.core.logs.JsonLineFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "loggers": {
         "civiclab": {"handlers": ["console"], "level": env_str("CIVICLAB_LOG_LEVEL", "INFO")},
+        # Django's default sends errors to the console only in DEBUG (and by mail to ADMINS,
+        # which civiclab has none of): a 500's traceback would be lost on a real server. 4xx
+        # answers are in the access line already, so django.request logs only server errors.
+        "django": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        # A request for a host not in CIVICLAB_ALLOWED_HOSTS (scanners try every address) is a
+        # 400 in the access log; its traceback would only bury the real errors.
+        "django.security.DisallowedHost": {"handlers": [], "level": "CRITICAL", "propagate": False},
     },
 }
+
+# --- Operations -----------------------------------------------------------------------------
+# /metrics (site/metrics.py): off unless a token is set; a short token could be guessed.
+METRICS_TOKEN = env_str("CIVICLAB_METRICS_TOKEN", "")
+if METRICS_TOKEN and len(METRICS_TOKEN) < 16:
+    raise ConfigError("CIVICLAB_METRICS_TOKEN must be at least 16 characters (or empty: off)")
+# What `civiclab check` fails on (site/management/commands/check.py).
+CHECK_MAX_QUEUE = env_int("CIVICLAB_CHECK_MAX_QUEUE", 100, minimum=0)
+CHECK_MIN_FREE_BYTES = env_int("CIVICLAB_CHECK_MIN_FREE_BYTES", 1024**3, minimum=0)
+CHECK_MAX_BACKUP_AGE_HOURS = env_int("CIVICLAB_CHECK_MAX_BACKUP_AGE_HOURS", 26, minimum=1)

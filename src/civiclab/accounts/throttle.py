@@ -23,6 +23,9 @@ from django.utils import timezone
 
 from civiclab.accounts.models import LoginFailure, LoginLock
 
+# The rule for the client's address is core's: the access log reads it too.
+from civiclab.core.http import client_ip as client_ip
+
 
 @dataclass(frozen=True)
 class Limit:
@@ -114,20 +117,3 @@ def _register(limits: tuple[Limit, ...], keys: list[str]) -> None:
 @transaction.atomic
 def register_success(email: str) -> None:
     LoginFailure.objects.filter(key__in=keys_for(email, None)).delete()
-
-
-def client_ip(request: object) -> str | None:
-    """The address a sign-in came from, for the per-IP limit.
-
-    Behind ``CIVICLAB_PROXY_COUNT`` proxies the client is that many X-Forwarded-For entries
-    from the right: entries further left were written by the client itself, and believing
-    them would let an attacker pick a fresh "IP" for every try.
-    """
-    meta = getattr(request, "META", {})
-    hops = settings.PROXY_COUNT
-    if hops:
-        forwarded = [part.strip() for part in meta.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-        forwarded = [part for part in forwarded if part]
-        if len(forwarded) >= hops:
-            return forwarded[-hops]
-    return meta.get("REMOTE_ADDR")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from civiclab.site import views
+from civiclab.site import metrics, views
 from civiclab.site.api import api
 
 site_patterns = (
@@ -14,6 +14,8 @@ site_patterns = (
         path("sections/<slug:name>/", views.section, name="section"),
         path("healthz", views.health, name="health"),
         path("favicon.ico", views.favicon, name="favicon"),
+        # Prometheus's text format, not JSON: beside /healthz, not under /api/v1/.
+        path("metrics", metrics.metrics, name="metrics"),
     ],
     "site",
 )

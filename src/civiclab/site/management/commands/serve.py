@@ -48,8 +48,9 @@ def gunicorn_argv(host: str, port: int, workers: int, timeout: int) -> list[str]
         str(workers),
         "--timeout",
         str(timeout),
-        "--access-logfile",
-        "-",
+        # No gunicorn access log: civiclab writes its own line per request (civiclab.request,
+        # core/request_tracking.py) with the request id, route, user and duration, in the
+        # CIVICLAB_LOG_FORMAT of every other line. gunicorn's error log stays on stderr.
         "--control-socket",
         str(control_socket(Path(settings.DATA_DIR))),
     ]
