@@ -8,6 +8,7 @@ the API ask here rather than filtering on their own. Whether a dataset has locat
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -101,9 +102,12 @@ def dataset_layer(dataset: Dataset, request: LayerRequest) -> Layer:
         def located(found: LocationSource) -> LocatedRows | None:
             if version.rows > LOCATED_ROWS_KEPT_UP_TO:  # too big to keep: read each time
                 return located_rows("data", found, query.execute_arrow)
-            return _located_rows(
-                (path, version.pk, found), lambda: located_rows("data", found, query.execute_arrow)
-            )
+            try:  # the file itself, not only its name: a path may be written again
+                stat = os.stat(path)
+            except OSError:
+                return located_rows("data", found, query.execute_arrow)
+            key = (path, stat.st_ino, stat.st_size, stat.st_mtime_ns, found)
+            return _located_rows(key, lambda: located_rows("data", found, query.execute_arrow))
 
         return build_layer(
             "data",
@@ -121,12 +125,12 @@ def dataset_layer(dataset: Dataset, request: LayerRequest) -> Layer:
 # changes once written); ~16 bytes a row.
 LOCATED_VERSIONS = 4
 LOCATED_ROWS_KEPT_UP_TO = 2_000_000
-_located: OrderedDict[tuple[str, int, LocationSource], LocatedRows | None] = OrderedDict()
+_located: OrderedDict[tuple[Any, ...], LocatedRows | None] = OrderedDict()
 _located_lock = threading.Lock()
 
 
 def _located_rows(
-    key: tuple[str, int, LocationSource], read: Callable[[], LocatedRows | None]
+    key: tuple[Any, ...], read: Callable[[], LocatedRows | None]
 ) -> LocatedRows | None:
     with _located_lock:
         if key in _located:
