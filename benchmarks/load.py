@@ -11,15 +11,16 @@ How to run it. Seed the demo once into a data directory and a PostgreSQL databas
     uv run locust -f benchmarks/load.py --headless -u 50 -r 10 -t 10m \\
         --host http://127.0.0.1:8000 --csv /tmp/civiclab-load/locust
 
-Each simulated user signs in as Mobile's member (``mobile.analyst@demo.civiclab.org``, the
-demo's password) and goes round the pages with no pause: the home dashboard, the city page,
-an indicator page, a dataset page, the map page and its layer (the whole city's view and a
-few streets'), the API lists, and the public results pages (asked without the session, as a
-resident reads them). locust prints throughput, the median, p95 and p99 and errors per page;
-``--csv`` writes them (``_stats.csv``). Beside locust's own round trip, each request's
-server time (the ``Server-Timing`` header every response carries) is gathered and printed
-per page at the end, since on one small machine the clients take CPU from the server and the
-round trip counts their waiting too. Any answer other than 200 counts as an error.
+The simulated users are Mobile's member (``mobile.analyst@demo.civiclab.org``, the demo's
+password; signed in once, the session shared) and go round the pages with no pause: the home
+dashboard, the city page, an indicator page, a dataset page, the map page and its layer (the
+whole city's view and a few streets'), the API lists, and the public results pages (asked
+without the session, as a resident reads them). locust prints throughput, the median, p95 and
+p99 and errors per page; ``--csv`` writes them (``_stats.csv``). Beside locust's own round
+trip, each request's server time (the ``Server-Timing`` header every response carries) is
+gathered and printed per page at the end, since on one small machine the clients take CPU
+from the server and the round trip counts their waiting too. Any answer other than 200
+counts as an error.
 
 The clients run on the same machine as the server: the figures are what one machine does
 for both. ``benchmarks/page_times.py`` times each page alone, with its SQL queries.
@@ -66,6 +67,7 @@ PUBLIC = {
 
 server_ms: dict[str, list[float]] = defaultdict(list)
 solution_path: list[str] = []  # the public solution page, found once
+shared_session: dict[str, str] = {}  # the first user's session and CSRF cookies
 
 
 def _server_time(name: str, response: Any) -> None:
@@ -78,6 +80,12 @@ class Member(HttpUser):
     """Mobile's member, signed in, and a resident reading the public pages."""
 
     def on_start(self) -> None:
+        # One sign-in, shared by every simulated user of this locust process: signing in
+        # hashes the password (Argon2, deliberately slow), which is not what is measured here,
+        # and 50 at once would hold both workers for seconds.
+        if shared_session:
+            self.client.cookies.update(shared_session)
+            return
         form = self.client.get("/accounts/login/", name="sign in (form)")
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text)
         if token is None:
@@ -90,6 +98,7 @@ class Member(HttpUser):
         )
         if "sessionid" not in self.client.cookies:
             raise RuntimeError(f"could not sign in as {MEMBER}")
+        shared_session.update(self.client.cookies.get_dict())
         if not solution_path:
             data = self.client.get(f"/results/{CITY}/results.json", name="public JSON").json()
             for item in data.get("solutions", []):

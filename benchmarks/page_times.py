@@ -89,6 +89,7 @@ class Timing:
     median_ms: float
     p95_ms: float
     queries: int | None
+    cpu_median_ms: float | None = None
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -99,13 +100,22 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def measure(
-    page: Page, ask: Callable[[Page], float], count: Callable[[Page], int | None], n: int
+    page: Page,
+    ask: Callable[[Page], float],
+    count: Callable[[Page], int | None],
+    n: int,
+    in_process: bool = False,
 ) -> Timing:
     ask(page)  # warm-up
-    took = [ask(page) for _ in range(n)]
+    took, cpu = [], []
+    for _ in range(n):
+        started = time.process_time()
+        took.append(ask(page))
+        cpu.append((time.process_time() - started) * 1000)
     return Timing(
-        page.name, page.path, n, statistics.median(took), percentile(took, 95), count(page)
-    )
+        page.name, page.path, n, statistics.median(took), percentile(took, 95), count(page),
+        statistics.median(cpu) if in_process else None,
+    )  # fmt: skip
 
 
 def in_process(selected: list[Page] | None, n: int) -> list[Timing]:
@@ -141,7 +151,7 @@ def in_process(selected: list[Page] | None, n: int) -> list[Timing]:
         return len(queries)
 
     chosen = selected if selected is not None else pages(solution.pk if solution else None)
-    return [measure(page, ask, count, n) for page in chosen]
+    return [measure(page, ask, count, n, in_process=True) for page in chosen]
 
 
 def over_http(base: str, selected: list[Page] | None, n: int) -> list[Timing]:
@@ -204,12 +214,17 @@ def main() -> None:
     if options.json:
         print(json.dumps([asdict(r) for r in results], indent=2))
         return
-    print(f"{'page':<22}{'median ms':>10}{'p95 ms':>9}{'queries':>9}  path")
+    print(f"{'page':<22}{'median ms':>10}{'p95 ms':>9}{'CPU ms':>8}{'queries':>9}  path")
     for r in results:
         queries = "-" if r.queries is None else str(r.queries)
+        cpu = "-" if r.cpu_median_ms is None else f"{r.cpu_median_ms:.1f}"
         flag = " *" if r.median_ms >= 30 else ""
-        print(f"{r.page:<22}{r.median_ms:>10.1f}{r.p95_ms:>9.1f}{queries:>9}  {r.path}{flag}")
+        print(
+            f"{r.page:<22}{r.median_ms:>10.1f}{r.p95_ms:>9.1f}{cpu:>8}{queries:>9}  {r.path}{flag}"
+        )
     print(f"({options.requests} requests per page after one warm-up; * = median 30 ms or more)")
+    print("(CPU ms: this process's CPU time per request, median: on a busy machine the wall")
+    print(" clock counts the time other processes hold the cores; the database's is not in it)")
 
 
 if __name__ == "__main__":
