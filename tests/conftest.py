@@ -30,3 +30,12 @@ def world(db: None) -> World:
 @pytest.fixture
 def password() -> str:
     return TEST_PASSWORD
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    # Django's cache outlives a test's database rows: a value kept under an id that the next
+    # test's rows reuse (the language of a user's city, a rendered page) must not reach it.
+    from django.core.cache import cache
+
+    cache.clear()

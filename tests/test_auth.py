@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from datetime import timedelta
 
 import pytest
@@ -132,8 +133,36 @@ def test_session_cookie_expires_after_configured_idle_time() -> None:
     assert int(cookie["max-age"]) == settings.SESSION_COOKIE_AGE == 8 * 3600
     assert cookie["httponly"]
     assert cookie["samesite"] == "Lax"
-    # Renewed on every request, so the limit is idle time, not time since sign-in.
-    assert settings.SESSION_SAVE_EVERY_REQUEST
+    # Renewed while the user is active (SessionRefreshMiddleware), not on every request.
+    assert not settings.SESSION_SAVE_EVERY_REQUEST
+
+
+def test_an_active_session_is_renewed_every_few_minutes_not_every_request() -> None:
+    """GIVEN a signed-in user WHEN they load a page right after signing in THEN the session
+    is not written again (no new cookie); WHEN its last renewal is older than the interval
+    THEN the next page renews it: a new cookie with the full idle age, and a later expiry in
+    the database."""
+    from django.contrib.sessions.models import Session
+
+    from civiclab.core.middleware import SESSION_REFRESH_SECONDS, SESSION_REFRESHED_KEY
+
+    UserFactory(email="dana@example.org")
+    client = Client()
+    attempt(client, "dana@example.org", TEST_PASSWORD)
+    client.get("/")  # the first page after signing in stamps the session
+    quiet = client.get("/")
+    assert settings.SESSION_COOKIE_NAME not in quiet.cookies
+
+    session = client.session
+    session[SESSION_REFRESHED_KEY] = int(time.time()) - SESSION_REFRESH_SECONDS - 1
+    session.save()
+    before = timezone.now() + timedelta(seconds=60)  # as if idle for nearly the whole age
+    Session.objects.filter(session_key=session.session_key).update(expire_date=before)
+    renewed = client.get("/")
+    cookie = renewed.cookies[settings.SESSION_COOKIE_NAME]
+    assert int(cookie["max-age"]) == settings.SESSION_COOKIE_AGE
+    after = Session.objects.get(session_key=session.session_key).expire_date
+    assert after - before > timedelta(hours=7)
 
 
 @pytest.mark.real_hasher

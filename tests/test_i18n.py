@@ -225,6 +225,26 @@ def test_french_city_gives_french_after_login(client: Client, world: World) -> N
 
 
 @pytest.mark.django_db
+def test_a_citys_new_default_language_shows_on_the_next_page(client: Client, world: World) -> None:
+    """GIVEN a member without a language of their own, whose city's language the middleware
+    has remembered (English) WHEN the city's default language becomes French THEN their next
+    page is in French (the remembered language is forgotten on the city's save), and a page
+    after that asks the database for nothing more about it."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    user = world.user("member")
+    client.force_login(user)
+    assert '<html lang="en">' in client.get(reverse("site:home")).content.decode()
+    world.city.default_language = "fr"
+    world.city.save()
+    assert '<html lang="fr">' in client.get(reverse("site:home")).content.decode()
+    with CaptureQueriesContext(connection) as queries:
+        client.get(reverse("site:home"))
+    assert not [q for q in queries.captured_queries if "default_language" in q["sql"]]
+
+
+@pytest.mark.django_db
 def test_own_language_beats_the_citys(client: Client, world: World) -> None:
     world.city.default_language = "fr"
     world.city.save()

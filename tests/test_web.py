@@ -181,3 +181,23 @@ def test_profile_and_language_preference(world: World) -> None:
 
 def test_healthz() -> None:
     assert Client().get("/healthz").json()["status"] == "ok"
+
+
+def test_every_response_says_the_servers_time_and_queries(world: World) -> None:
+    """GIVEN a member WHEN they load a page and an API list THEN each response's
+    Server-Timing header says the request's time and its SQL queries' time and number (the
+    benchmarks read it), the number being what the request ran."""
+    import re
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = as_user(world.user("member"))
+    for url in ("/", "/api/v1/cities"):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        timing = response.headers["Server-Timing"]
+        found = re.fullmatch(r'app;dur=([0-9.]+), db;dur=([0-9.]+);desc="(\d+) queries"', timing)
+        assert found, timing
+        assert float(found.group(2)) <= float(found.group(1))
+        assert int(found.group(3)) == len(queries) > 0

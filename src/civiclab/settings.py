@@ -53,6 +53,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # first, so that its Server-Timing header counts every other middleware's time too
+    "civiclab.core.middleware.ServerTimingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Early, so all that follows logs with the request's id and counts in its duration.
     "civiclab.core.request_tracking.RequestTrackingMiddleware",
@@ -64,6 +66,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # renews an active session's expiry every few minutes (not a write every request)
+    "civiclab.core.middleware.SessionRefreshMiddleware",
     # request.htmx: whether htmx asked (HX-Request), and for which target.
     "django_htmx.middleware.HtmxMiddleware",
     "civiclab.core.middleware.PreferredLanguageMiddleware",
@@ -142,7 +146,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 SESSION_COOKIE_AGE = env_int("CIVICLAB_SESSION_AGE_SECONDS", 8 * 3600, minimum=60)
-SESSION_SAVE_EVERY_REQUEST = True  # idle expiry: an active user stays signed in
+# Idle expiry: an active user stays signed in. Not SESSION_SAVE_EVERY_REQUEST (a database
+# write per request): core.middleware.SessionRefreshMiddleware renews every few minutes.
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

@@ -269,7 +269,7 @@ def add_versions_and_jobs(world: World, tmp_path: Path, dataset: Dataset, count:
 
 # Most queries a city admin's request may take, however many versions and datasets there are
 # (one of them the navigation's count of unread discussion items).
-PINNED = {"dataset": 11, "/cities/city-a/data/": 11, "/data/": 10}
+PINNED = {"dataset": 7, "/cities/city-a/data/": 7, "/data/": 6}
 
 
 @pytest.mark.parametrize(("page", "pinned"), PINNED.items())
@@ -286,6 +286,7 @@ def test_data_page_queries_do_not_grow(
         return len(queries)
 
     add_versions_and_jobs(world, tmp_path, dataset, 1)
+    client.get(url)  # the first page after signing in renews the session: not counted
     few = count()
     add_versions_and_jobs(world, tmp_path, dataset, 4)
     many = count()

@@ -29,3 +29,16 @@ class NetworkConfig(AppConfig):
 
         links.register("network.city", city_links)
         links.register("network.team", team_links)
+
+        # The language middleware remembers each user's first city's language: a change of
+        # membership or of a city's default language makes it ask again.
+        from django.db.models.signals import post_delete, post_save
+
+        from civiclab.core.middleware import city_languages_changed
+        from civiclab.network.models import City, Membership
+
+        for model in (City, Membership):
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    city_languages_changed, sender=model, dispatch_uid=f"city-language-{model}"
+                )

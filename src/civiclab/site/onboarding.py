@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from civiclab.core.permissions import Role
+from civiclab.core.scoping import actor_for
 from civiclab.datasets.queries import visible_datasets
 from civiclab.indicators.queries import visible_indicators
 from civiclab.network.models import City
@@ -66,6 +67,10 @@ def panel_context(city: Any, user: Any) -> dict[str, Any] | None:
     """The panel's context, or None (nothing shown) for anyone but the city's admins, or once
     every step is done."""
     if not getattr(user, "is_authenticated", False):
+        return None
+    # Whether they administer the city is in their memberships, read once per request
+    # (core.scoping.actor_for): everyone else's city page asks nothing more for the panel.
+    if not any(g.city_id == city.pk and g.role == Role.CITY_ADMIN for g in actor_for(user).grants):
         return None
     admin, steps = checklist(city, user)
     if not admin:

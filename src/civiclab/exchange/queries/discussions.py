@@ -60,17 +60,26 @@ def visible_cohorts(user: Any) -> QuerySet[Cohort]:
     )
 
 
-def readable_condition(user: Any, prefix: str = "") -> Q:
+def readable_condition(user: Any, prefix: str = "", only: set[str] | None = None) -> Q:
     """The Q (on Thread, or on a model with ``prefix`` = "thread__") of threads ``user`` may
-    read: one condition per kind of target, each a subquery of that kind's scoped read."""
+    read: one condition per kind of target, each a subquery of that kind's scoped read.
+
+    ``only``: the target kinds the caller's rows can have (others are left out of the
+    condition, which then matches no thread of theirs): each kind's subquery costs the
+    building of its scoped read, which a caller that knows its kinds need not pay."""
     networks = member_networks(user)
     if not networks:
         return Q(pk__in=[])
     p = prefix
-    condition = Q(**{f"{p}target_kind": TOPIC, f"{p}network_id__in": networks})
-    cohort_ids = visible_cohorts(user).values("pk")
-    condition |= Q(**{f"{p}target_kind": COHORT, f"{p}target_id__in": cohort_ids})
+    condition = Q(pk__in=[])
+    if only is None or TOPIC in only:
+        condition |= Q(**{f"{p}target_kind": TOPIC, f"{p}network_id__in": networks})
+    if only is None or COHORT in only:
+        cohort_ids = visible_cohorts(user).values("pk")
+        condition |= Q(**{f"{p}target_kind": COHORT, f"{p}target_id__in": cohort_ids})
     for name in kinds.names():
+        if only is not None and name not in only:
+            continue
         visible_pks = kinds.kind(name).visible(user).values("pk")
         condition |= Q(**{f"{p}target_kind": name, f"{p}target_id__in": visible_pks})
     return condition & Q(**{f"{p}network_id__in": networks})
@@ -148,10 +157,19 @@ def inbox(user: Any) -> QuerySet[DiscussionInboxItem]:
 
 
 def unread_count(user: Any) -> int:
-    """The nav's count: unread inbox items of threads ``user`` may read (one query)."""
+    """The nav's count: unread inbox items of threads ``user`` may read.
+
+    Shown on every page, so it is cheap: first the kinds of the threads of ``user``'s unread
+    items, whoever may read them (one small query on their own rows; none: 0, the usual
+    case); then the count of those items through ``readable_condition`` limited to those
+    kinds, so only their scoped reads are built into the query."""
     if not getattr(user, "is_authenticated", False):
         return 0
-    return inbox(user).filter(read_at__isnull=True).count()
+    unread = DiscussionInboxItem.objects.filter(user=user, read_at__isnull=True)
+    present = set(unread.values_list("thread__target_kind", flat=True).distinct())
+    if not present:
+        return 0
+    return unread.filter(readable_condition(user, "thread__", only=present)).count()
 
 
 def open_reports(user: Any) -> QuerySet[DiscussionReport]:

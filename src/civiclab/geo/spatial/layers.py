@@ -136,6 +136,40 @@ def make_filter(column: str, op: str, value: Any) -> Filter:
 
 
 # -- the layer ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LocatedRows:
+    """Every row's longitude and latitude (NaN without a location; read-only arrays) and
+    the city's extent from them: what each view of an unfiltered layer starts from, the
+    same for every view of one version, so a caller may keep it (geo.queries does)."""
+
+    lon: np.ndarray
+    lat: np.ndarray
+    extent: CityExtent | None
+
+
+def _read_located(
+    source: str, lon_sql: str, lat_sql: str, condition: str, values: list[Any], run: RunArrow
+) -> tuple[np.ndarray, np.ndarray]:
+    located = run(
+        f"SELECT {lon_sql} AS lon, {lat_sql} AS lat FROM {source} WHERE {condition}", values
+    )
+    lon, lat = _floats(located.column("lon")), _floats(located.column("lat"))
+    valid = (np.abs(lat) <= 90) & (np.abs(lon) <= 180)  # NaN compares False
+    return np.where(valid, lon, np.nan), np.where(valid, lat, np.nan)
+
+
+def located_rows(table: str, location: LocationSource, run: RunArrow) -> LocatedRows | None:
+    """:class:`LocatedRows` of ``table`` located by ``location`` (None for a geometry
+    column, whose shapes are read with the rows)."""
+    coordinates = location.lon_lat_sql()
+    if coordinates is None:
+        return None
+    lon, lat = _read_located(quote_ident(table), *coordinates, "TRUE", [], run)
+    lon.flags.writeable = False  # shared by the views that reuse it
+    lat.flags.writeable = False
+    return LocatedRows(lon, lat, city_extent(lon, lat))
+
+
 def build_layer(
     table: str,
     columns: dict[str, str],
@@ -143,34 +177,35 @@ def build_layer(
     run: RunArrow,
     *,
     timezone: str = "UTC",
+    location: LocationSource | None = None,
+    located: Callable[[LocationSource], LocatedRows | None] | None = None,
 ) -> Layer:
     """The layer of ``table`` (a dataset's view) for ``request``; dates and times in its
-    filters are read in ``timezone`` (the city's)."""
+    filters are read in ``timezone`` (the city's). A caller that keeps what does not change
+    between views of one version passes ``location`` (how the rows are located) and
+    ``located`` (gives the :class:`LocatedRows` for it); without them they are read here."""
     where, params = filter_condition(request.filters, columns, timezone)
     limit = max(1, min(request.limit, MAX_LIMIT))
     bbox = _clamped(request.bbox) if request.bbox else WORLD
-    found = find_location(table, columns, run)
+    found = location if location is not None else find_location(table, columns, run)
     source = quote_ident(table)
     coordinates = found.lon_lat_sql()
     if coordinates is not None:
         lon_sql, lat_sql = coordinates
-
-        def read(condition: str, values: list[Any]) -> tuple[np.ndarray, np.ndarray]:
-            located = run(
-                f"SELECT {lon_sql} AS lon, {lat_sql} AS lat FROM {source} WHERE {condition}",
-                values,
-            )
-            lon, lat = _floats(located.column("lon")), _floats(located.column("lat"))
-            valid = (np.abs(lat) <= 90) & (np.abs(lon) <= 180)  # NaN compares False
-            return np.where(valid, lon, np.nan), np.where(valid, lat, np.nan)
-
-        lon, lat = read(where, params)
-        extent = city_extent(*(read("TRUE", []) if request.filters else (lon, lat)))
+        whole = (located or (lambda f: located_rows(table, f, run)))(found)
+        assert whole is not None  # located by coordinates
+        if request.filters:
+            lon, lat = _read_located(source, lon_sql, lat_sql, where, params, run)
+        else:
+            lon, lat = whole.lon, whole.lat
+        extent = whole.extent
         has = np.isfinite(lon) & np.isfinite(lat)
         inside = has & _in_box(lon, lat, bbox)
         layer = _counted(len(lon), lon, lat, has, inside, extent)
         if layer.in_view > limit:
             return _clustered(layer, lon[inside], lat[inside], request.zoom, bbox)
+        if layer.in_view == 0:  # nothing to draw: no need to scan the rows again
+            return layer
         west, south, east, north = bbox
         n = len(params)
         rows = run(

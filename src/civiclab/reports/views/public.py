@@ -12,9 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import time
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.core.cache import cache
@@ -60,20 +58,6 @@ def _solution(city: City, solution_id: int) -> Solution:
     return solution
 
 
-def timed(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Say the server's time for the request in a ``Server-Timing`` header (the load
-    benchmark reads it; browsers show it in their developer tools)."""
-
-    @wraps(view)
-    def run(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        started = time.perf_counter()
-        response = view(request, *args, **kwargs)
-        response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
-        return response
-
-    return run
-
-
 def _cached(
     request: HttpRequest,
     version: queries.DataVersion,
@@ -117,7 +101,6 @@ def public_index(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-@timed
 def city_page(request: HttpRequest, city_slug: str) -> HttpResponse:
     city = _city(city_slug)
     language = language_of(request, city)
@@ -138,7 +121,6 @@ def city_page(request: HttpRequest, city_slug: str) -> HttpResponse:
 
 
 @require_safe
-@timed
 def solution_page(request: HttpRequest, city_slug: str, solution_id: int) -> HttpResponse:
     city = _city(city_slug)
     solution = _solution(city, solution_id)
@@ -169,7 +151,6 @@ def _csv(header: list[str], rows: list[list[Any]]) -> str:
 
 
 @require_safe
-@timed
 def city_data(request: HttpRequest, city_slug: str, fmt: str) -> HttpResponse:
     city = _city(city_slug)
     language = language_of(request, city)
@@ -188,7 +169,6 @@ def city_data(request: HttpRequest, city_slug: str, fmt: str) -> HttpResponse:
 
 
 @require_safe
-@timed
 def solution_data(request: HttpRequest, city_slug: str, solution_id: int, fmt: str) -> HttpResponse:
     city = _city(city_slug)
     solution = _solution(city, solution_id)
@@ -208,7 +188,6 @@ def solution_data(request: HttpRequest, city_slug: str, solution_id: int, fmt: s
 
 
 @require_safe
-@timed
 def city_feed(request: HttpRequest, city_slug: str) -> HttpResponse:
     city = _city(city_slug)
     language = language_of(request, city)
