@@ -132,8 +132,10 @@ def expire_stale_jobs() -> int:
             if job.source_id is not None:
                 refresh.record_outcome(job)
             _announce(job)
-            if job.upload:
-                shutil.rmtree((settings.DATA_DIR / job.upload).parent, ignore_errors=True)
+            folder = (settings.DATA_DIR / job.upload).parent if job.upload else None
+            # Only a job's own folder (uploads/jobs/<id>/upload), never what holds it.
+            if folder is not None and folder.parent == uploads_dir():
+                shutil.rmtree(folder, ignore_errors=True)
     return count
 
 
