@@ -54,15 +54,18 @@ print(json.dumps(outputs))
 """
 
 # Uploads a file through the API, as a client does (Django's test client in a process of the
-# installation, without a web server), after running the civiclab commands given: prints the
-# answer's status and JSON.
+# installation, without a web server), after running the civiclab commands given and, with
+# FAULTS_UPLOAD_WHEN, once that file exists: prints the answer's status and JSON.
 UPLOAD = """
-import io, json, os, sys
+import io, json, os, sys, time
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "civiclab.settings")
 import django
 django.setup()
 from django.core.management import call_command
 from django.test import Client
+go = os.environ.get("FAULTS_UPLOAD_WHEN")
+while go and not os.path.exists(go):
+    time.sleep(0.02)
 path, url, token = sys.argv[1:4]
 fields = json.loads(sys.argv[4])
 for args in json.loads(sys.argv[5]):
@@ -140,14 +143,31 @@ class Installation:
     ) -> dict[str, Any]:
         """POST the file to the API's import route (after the civiclab commands ``before``,
         in the same process); the answer's status and body."""
+        return self.answer(self.start_upload(path, dataset, before, **fields))
+
+    def start_upload(
+        self,
+        path: Path,
+        dataset: str,
+        before: Sequence[list[str]] = (),
+        when: Path | None = None,
+        **fields: Any,
+    ) -> subprocess.Popen[str]:
+        """``upload`` in the background, sent once the file ``when`` exists (a process
+        start costs seconds: it overlaps with what happens meanwhile)."""
         url = f"/api/v1/cities/{CITY}/datasets/{dataset}/imports"
         args = [str(path), url, self.token, json.dumps(fields), json.dumps(list(before))]
-        done = subprocess.run(
+        env = self.env | ({"FAULTS_UPLOAD_WHEN": str(when)} if when else {})
+        return subprocess.Popen(
             [sys.executable, "-c", UPLOAD, *args],
-            env=self.env, capture_output=True, text=True, timeout=120,
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
-        assert done.returncode == 0, done.stderr[-3000:]
-        return json.loads(done.stdout.strip().splitlines()[-1])
+
+    @staticmethod
+    def answer(uploading: subprocess.Popen[str]) -> dict[str, Any]:
+        out, err = uploading.communicate(timeout=120)
+        assert uploading.returncode == 0, err[-3000:]
+        return json.loads(out.strip().splitlines()[-1])
 
     def query(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
         """Rows of ``sql`` (``%s`` placeholders), read straight from the installation's

@@ -28,8 +28,10 @@ def test_a_killed_worker_leaves_the_dataset_as_it_was(
     small = tmp_path / "small.csv"
     small.write_text("Unique Key,Status\n1,Open\n2,Closed\n")
     big = tmp_path / "big.csv"
-    subprocess.run([sys.executable, str(GENERATOR), "100000", str(big)], check=True)
+    subprocess.run([sys.executable, str(GENERATOR), "80000", str(big)], check=True)
     installation.env["CIVICLAB_IMPORT_STALE_SECONDS"] = str(STALE_SECONDS)
+    # The worker starts while the upload is made (each process start costs seconds).
+    worker = installation.start("worker")
     answer = installation.upload(
         big, "311", add_version="true",
         before=[["ingest", str(small), "--city", CITY, "--dataset", "311", "--json"]],
@@ -41,7 +43,6 @@ def test_a_killed_worker_leaves_the_dataset_as_it_was(
         return installation.query("SELECT state FROM datasets_importjob WHERE id = %s", job)[0][0]
 
     staging = installation.data_dir / "datasets"
-    worker = installation.start("worker")
     wait_until(
         lambda: list(staging.glob("*/staging/*/data.parquet")) or worker.poll() is not None,
         90, "the import writing its new version",
@@ -55,6 +56,8 @@ def test_a_killed_worker_leaves_the_dataset_as_it_was(
     # Past the staleness limit, a new worker takes over and clears up at start-up.
     time.sleep(max(0.0, killed_at + STALE_SECONDS + 0.5 - time.monotonic()))
     worker = installation.start("worker")
+    go = tmp_path / "upload-the-next"
+    uploading = installation.start_upload(small, "311", when=go, add_version="true")
     wait_until(lambda: state() == "failed", 60, "the killed job marked failed", every=0.2)
     error = installation.query("SELECT error FROM datasets_importjob WHERE id = %s", job)[0][0]
     assert "worker_stopped" in str(error)
@@ -72,7 +75,8 @@ def test_a_killed_worker_leaves_the_dataset_as_it_was(
     assert pq.read_table(installation.data_dir / current[0][2]).num_rows == 2
     assert installation.query("SELECT COUNT(*) FROM datasets_datasetversion") == [(1,)]
 
-    answer = installation.upload(small, "311", add_version="true")
+    go.touch()
+    answer = installation.answer(uploading)
     assert answer["status"] == 202, answer
     following = answer["body"]["id"]
     wait_until(
