@@ -191,6 +191,11 @@ SETTINGS: tuple[EnvSetting, ...] = (
         "An import that takes longer is stopped and nothing is imported.",
     ),
     EnvSetting(
+        "CIVICLAB_IMPORT_STALE_SECONDS",
+        "60",
+        "A background import whose heartbeat is silent this long is marked failed.",
+    ),
+    EnvSetting(
         "CIVICLAB_IMPORT_MEMORY_MB",
         "700",
         "Memory DuckDB may use for one import; larger imports spill to the data directory.",

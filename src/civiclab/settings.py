@@ -226,6 +226,8 @@ MAX_IMPORT_ROWS = env_int("CIVICLAB_MAX_IMPORT_ROWS", 100_000_000, minimum=1)
 MAX_IMPORT_CELLS = env_int("CIVICLAB_MAX_IMPORT_CELLS", 1_000_000_000, minimum=1)
 MAX_IMPORT_COLUMNS = env_int("CIVICLAB_MAX_IMPORT_COLUMNS", 500, minimum=1)
 IMPORT_TIMEOUT_SECONDS = env_int("CIVICLAB_IMPORT_TIMEOUT_SECONDS", 3600, minimum=10)
+# A background import whose heartbeat is silent this long is marked failed (its worker died).
+IMPORT_STALE_SECONDS = env_int("CIVICLAB_IMPORT_STALE_SECONDS", 60, minimum=3)
 # What one refresh of a bound source may download (datasets/ingest/remote.py checks them),
 # and whether it may fetch from private addresses (off: the worker is no way into the LAN).
 REFRESH_MAX_BYTES = env_int("CIVICLAB_REFRESH_MAX_MB", 1024, minimum=1) * 1024 * 1024

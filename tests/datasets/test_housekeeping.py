@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from civiclab.core.backup_record import record_path, write_last_backup
 from civiclab.core.jobqueue import queue
-from civiclab.datasets import housekeeping
+from civiclab.datasets import housekeeping, jobs
 from civiclab.datasets.jobs import uploads_dir
 from civiclab.datasets.models import ImportJob
 from civiclab.datasets.services import city_dir
@@ -144,7 +144,8 @@ def test_check_reports_stuck_jobs_a_missing_worker_and_orphans(
     assert job.state == ImportJob.State.FAILED
     assert report["checks"]["jobs"]["ok"] and report["checks"]["files"]["ok"]
     assert not (uploads_dir() / "dead").exists() and not staging.exists()
-    assert "removed 2 orphaned" in report["checks"]["files"]["detail"]
+    # The failed job's upload went with it; the staging folder was the orphan left.
+    assert "removed 1 orphaned" in report["checks"]["files"]["detail"]
     housekeeping.beat()  # the worker is back
     write_last_backup(settings.DATA_DIR, "/backups/civiclab.tar", 1)  # and backups run
     try:
@@ -152,3 +153,32 @@ def test_check_reports_stuck_jobs_a_missing_worker_and_orphans(
     finally:
         record_path(settings.DATA_DIR).unlink()
     assert code == 0 and report["ok"] is True, report
+
+
+def test_a_staging_folder_whose_import_ended_is_an_orphan_at_once(world: World) -> None:
+    """GIVEN an import's staging folder in use (its lock held) and one left by an import whose
+    process died (its lock file there, free), both new WHEN housekeeping looks for orphans
+    THEN the dead import's folder is one, removed at once, and the one in use is kept."""
+    from civiclab.datasets.services import STAGING_LOCK, _staging
+
+    dead = city_dir(world.city) / "staging" / "dead"
+    dead.mkdir(parents=True)
+    (dead / STAGING_LOCK).touch()
+    (dead / "data.parquet").write_bytes(b"x" * 100)
+    with _staging(world.city) as in_use:
+        assert housekeeping.find_orphans().paths == [dead]
+        housekeeping.clean_orphans()
+        assert not dead.exists() and in_use.exists()
+    assert not in_use.exists()  # an import removes its own folder when it ends
+
+
+def test_a_job_failed_for_a_stopped_worker_loses_its_upload_at_once(world: World) -> None:
+    """GIVEN a running job whose heartbeat is stale, its upload on disk WHEN stale jobs are
+    expired THEN the job is failed and its upload folder removed (nothing will read it)."""
+    job = running_job(world, timedelta(minutes=5), folder="stale")
+    upload = uploads_dir() / "stale"
+    upload.mkdir(parents=True, exist_ok=True)
+    (upload / "upload").write_text("id\n1\n")
+    assert jobs.expire_stale_jobs() == 1
+    job.refresh_from_db()
+    assert job.state == ImportJob.State.FAILED and not upload.exists()

@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from civiclab.datasets import jobs, services
@@ -65,3 +66,5 @@ def test_a_job_whose_worker_died_is_marked_failed(world: World) -> None:
     alive.refresh_from_db()
     assert job.state == ImportJob.State.FAILED and job.error["code"] == "worker_stopped"
     assert alive.state == ImportJob.State.RUNNING
+    # An upload path outside a job's own folder removes nothing (here: the uploads folder).
+    assert (settings.DATA_DIR / "uploads").is_dir()

@@ -9,6 +9,8 @@ a job marked running, its upload under ``uploads/jobs/``, half-written files in 
 
 from __future__ import annotations
 
+import fcntl
+import os
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -18,8 +20,9 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
-from civiclab.datasets.jobs import STALE_AFTER, uploads_dir
+from civiclab.datasets.jobs import stale_after, uploads_dir
 from civiclab.datasets.models import ImportJob
+from civiclab.datasets.services import STAGING_LOCK
 
 # The worker writes its heartbeat every minute (a periodic task); three missed beats mean
 # no worker is running.
@@ -52,7 +55,7 @@ def worker_last_seen() -> datetime | None:
 
 def stuck_jobs() -> list[ImportJob]:
     """Jobs marked running whose worker has stopped beating their heartbeat."""
-    cutoff = timezone.now() - STALE_AFTER
+    cutoff = timezone.now() - stale_after()
     return list(ImportJob.objects.filter(state=ImportJob.State.RUNNING, heartbeat_at__lt=cutoff))
 
 
@@ -81,6 +84,22 @@ def _older_than(path: Path, age: timedelta) -> bool:
         return False
 
 
+def _lock_is_free(folder: Path) -> bool:
+    """Whether no process holds the lock of an import's staging folder (see
+    ``services._staging``). A folder without the lock file is judged by its age alone."""
+    try:
+        lock = os.open(folder / STAGING_LOCK, os.O_WRONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    finally:
+        os.close(lock)  # closing releases the lock taken, if any
+    return True
+
+
 def find_orphans() -> Orphans:
     """Uploads of jobs that will never run, staging folders of imports that ended without
     cleaning up, and abandoned uploads."""
@@ -97,11 +116,12 @@ def find_orphans() -> Orphans:
             if folder.name not in waiting and _older_than(folder, UPLOAD_ORPHANED_AFTER):
                 found.add(folder)
     # No import outlives its time limit (and a preview its shorter one), so a staging folder
-    # older than that belongs to none.
-    staging_age = timedelta(seconds=settings.IMPORT_TIMEOUT_SECONDS) + STALE_AFTER
+    # older than that belongs to none; nor does one whose import's lock is free (its process
+    # ended without removing it: killed, or the machine stopped).
+    staging_age = timedelta(seconds=settings.IMPORT_TIMEOUT_SECONDS) + stale_after()
     for staging in (settings.DATASETS_DIR).glob("*/staging"):
         for folder in staging.iterdir():
-            if _older_than(folder, staging_age):
+            if _lock_is_free(folder) or _older_than(folder, staging_age):
                 found.add(folder)
     uploads = settings.DATA_DIR / "uploads"
     pending = uploads / "pending"
@@ -118,8 +138,26 @@ def clean_orphans() -> Orphans:
     """Remove the orphaned files; what was removed."""
     found = find_orphans()
     for path in found.paths:
-        if path.is_dir():
-            shutil.rmtree(path, ignore_errors=True)
-        else:
+        if not path.is_dir():
             path.unlink(missing_ok=True)
+        elif (path / STAGING_LOCK).exists():
+            _remove_staging(path)
+        else:
+            shutil.rmtree(path, ignore_errors=True)
     return found
+
+
+def _remove_staging(folder: Path) -> None:
+    """Remove a staging folder holding its lock, so that an import which opened the folder's
+    lock file just before sees it gone once it gets the lock (and takes another folder)."""
+    try:
+        lock = os.open(folder / STAGING_LOCK, os.O_WRONLY)
+    except OSError:
+        return
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        shutil.rmtree(folder, ignore_errors=True)
+    except OSError:
+        pass  # taken since: in use
+    finally:
+        os.close(lock)

@@ -20,14 +20,32 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import close_old_connections, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from civiclab.core.errors import DomainError
 from civiclab.datasets import refresh, services
 from civiclab.datasets.ingest.report import IngestError, hide_paths
 from civiclab.datasets.models import ImportJob
 from civiclab.datasets.signals import import_failed, import_finished
 
-HEARTBEAT_SECONDS = 5
-STALE_AFTER = timedelta(seconds=60)
+
+def stale_after() -> timedelta:
+    """How long a running job's heartbeat may be silent before its worker counts as dead
+    (``CIVICLAB_IMPORT_STALE_SECONDS``)."""
+    return timedelta(seconds=settings.IMPORT_STALE_SECONDS)
+
+
+def heartbeat_seconds() -> float:
+    """How often a running job beats: several times within ``stale_after``, so a slow beat
+    is never taken for a dead worker, and at most every 5 s."""
+    return min(5.0, settings.IMPORT_STALE_SECONDS / 6)
+
+
+class QueueUnavailable(DomainError):
+    """The job queue (Redis, or the SQLite queue file) took no job: nothing was queued."""
+
+    status = 503
+    code = "queue_unavailable"
 
 
 def uploads_dir() -> Path:
@@ -58,15 +76,43 @@ def submit_import(
         options=asdict(options),
         created_by=by,
     )
-    from civiclab.datasets.tasks import run_import_job
-
-    run_import_job(job.pk)
+    try:
+        enqueue(job)
+    except QueueUnavailable:
+        # The file goes back where it came from, for the caller to offer again or remove.
+        shutil.move(str(kept), upload)
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
     return job
 
 
+def enqueue(job: ImportJob) -> None:
+    """Hand the job to the worker; when the queue cannot take it (Redis is down…), the job is
+    marked failed at once — no job waits for a worker that will never hear of it — and
+    QueueUnavailable says so."""
+    from civiclab.datasets.tasks import run_import_job
+
+    try:
+        run_import_job(job.pk)
+    except Exception as exc:  # any client's error: redis-py's, sqlite3's
+        error = IngestError(
+            "The job queue is unreachable, so the import could not start: try again in a "
+            "moment (the administrator can check it with `civiclab check`).",
+            code=QueueUnavailable.code,
+        )
+        _finish(job, ImportJob.State.FAILED, error=error.as_dict())
+        raise QueueUnavailable(
+            _(
+                "The job queue is unreachable, so the import could not start: try again in a "
+                "moment (the administrator can check it with `civiclab check`)."
+            )
+        ) from exc
+
+
 def expire_stale_jobs() -> int:
-    """Mark failed the running jobs whose worker stopped beating."""
-    cutoff = timezone.now() - STALE_AFTER
+    """Mark failed the running jobs whose worker stopped beating, and remove their uploads
+    (nothing will read them again: the job is not retried)."""
+    cutoff = timezone.now() - stale_after()
     stale = ImportJob.objects.filter(state=ImportJob.State.RUNNING, heartbeat_at__lt=cutoff)
     ids = list(stale.values_list("pk", flat=True))
     if not ids:
@@ -86,6 +132,10 @@ def expire_stale_jobs() -> int:
             if job.source_id is not None:
                 refresh.record_outcome(job)
             _announce(job)
+            folder = (settings.DATA_DIR / job.upload).parent if job.upload else None
+            # Only a job's own folder (uploads/jobs/<id>/upload), never what holds it.
+            if folder is not None and folder.parent == uploads_dir():
+                shutil.rmtree(folder, ignore_errors=True)
     return count
 
 
@@ -102,7 +152,7 @@ class _Heartbeat(threading.Thread):
         self.stopped = threading.Event()
 
     def run(self) -> None:
-        while not self.stopped.wait(HEARTBEAT_SECONDS):
+        while not self.stopped.wait(heartbeat_seconds()):
             ImportJob.objects.filter(pk=self.job_id).update(heartbeat_at=timezone.now())
         close_old_connections()
 

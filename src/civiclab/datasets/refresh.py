@@ -211,9 +211,9 @@ def start_refresh(
         if audit:
             record(by, "dataset.source.refresh", dataset, job=job.pk)
     if queue:
-        from civiclab.datasets.tasks import run_import_job
+        from civiclab.datasets.jobs import enqueue
 
-        run_import_job(job.pk)
+        enqueue(job)
     return job
 
 

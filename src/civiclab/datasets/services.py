@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import os
 import shutil
 import stat
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -89,10 +92,72 @@ def city_dir(city: Any) -> Path:
     return settings.DATASETS_DIR / str(city.pk)
 
 
-def _staging(city: Any) -> Path:
-    path = city_dir(city) / "staging" / uuid.uuid4().hex
-    path.mkdir(parents=True)
-    return path
+# The file in a staging folder its import holds locked while it runs: the lock goes with the
+# process (even one killed with SIGKILL), so housekeeping knows a folder whose lock it can take
+# belongs to no running import (datasets/housekeeping.py).
+STAGING_LOCK = ".in-use"
+
+
+@contextmanager
+def _staging(city: Any) -> Iterator[Path]:
+    """A work folder of its own for one import or preview, locked while in use and removed
+    with everything in it afterwards (whatever happened, a full disk included)."""
+    try:
+        path, lock = _locked_folder(city_dir(city) / "staging")
+    except OSError as exc:
+        if _disk_full(exc):
+            raise _no_space() from exc
+        raise
+    try:
+        yield path
+    except Exception as exc:
+        if _disk_full(exc):
+            raise _no_space() from exc
+        raise
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+        os.close(lock)
+
+
+def _locked_folder(parent: Path) -> tuple[Path, int]:
+    """A new folder in ``parent`` and the descriptor of its held lock."""
+    while True:
+        path = parent / uuid.uuid4().hex
+        path.mkdir(parents=True)
+        try:
+            lock = os.open(path / STAGING_LOCK, os.O_CREAT | os.O_WRONLY, 0o600)
+        except OSError:
+            shutil.rmtree(path, ignore_errors=True)
+            raise
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        # Housekeeping may have found the lock free between the open and the flock, and
+        # removed the folder holding it: then it is not ours to use; take another.
+        if path.exists():
+            return path, lock
+        os.close(lock)
+
+
+def _disk_full(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what caused it) is a full disk: an OSError of ENOSPC, or an
+    engine's error quoting it (DuckDB and Arrow raise their own types with the system's
+    words, and the pipeline re-raises those as an unreadable file)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, OSError) and seen.errno == errno.ENOSPC:
+            return True
+        if os.strerror(errno.ENOSPC) in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _no_space() -> IngestError:
+    return IngestError(
+        "There is no space left on the disk holding the data directory: nothing was "
+        "imported. Free some space on it (or move the data directory to a larger disk), "
+        "then import again.",
+        code="disk_full",
+    )
 
 
 def _settings_for(city: Any, options: ImportOptions) -> ImportSettings:
@@ -244,12 +309,8 @@ def preview_file(
     # Previewing is the first step of importing something new into the city.
     _check_may_import(by, city, None, options.visibility)
     check_file_size(path)
-    work_dir = _staging(city)
-    try:
-        with errors_name_the_file(source_name, [path, work_dir]):
-            return _preview(city, path, source_name, options, work_dir)
-    finally:
-        shutil.rmtree(work_dir, ignore_errors=True)
+    with _staging(city) as work_dir, errors_name_the_file(source_name, [path, work_dir]):
+        return _preview(city, path, source_name, options, work_dir)
 
 
 def _preview(
@@ -309,8 +370,7 @@ def import_file(
             code="mode",
             params={"name": name, "mode": options.mode},
         )
-    work_dir = _staging(city)
-    try:
+    with _staging(city) as work_dir:
         with errors_name_the_file(source_name, [path, work_dir]):
             final, output, profile, source = _convert(
                 city, path, source_name, options, previous, work_dir, progress
@@ -328,8 +388,6 @@ def import_file(
             source_name,
             options,
         )
-    finally:
-        shutil.rmtree(work_dir, ignore_errors=True)
 
 
 def import_table(
@@ -367,8 +425,7 @@ def import_table(
     import_settings = _settings_for(city, options)
     limits = read_limits()
     limits.check_table(table.num_rows, table.num_columns)
-    work_dir = _staging(city)
-    try:
+    with _staging(city) as work_dir:
         con = ingest_connection(import_settings)
         try:
             with limits.watch(con):
@@ -382,8 +439,6 @@ def import_table(
             by, city, name, dataset, output.path, output, profile, "table",
             {}, source_name, options,
         )  # fmt: skip
-    finally:
-        shutil.rmtree(work_dir, ignore_errors=True)
 
 
 def _convert(

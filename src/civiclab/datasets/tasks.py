@@ -16,8 +16,11 @@ def run_import_job(job_id: int) -> None:
 
 @queue().on_startup()
 def _expire_jobs_of_a_stopped_worker() -> None:
+    # A worker (re)started after being killed clears at once what it left: its jobs are
+    # failed once their heartbeat is stale, its staging folders (their locks are free) go.
     housekeeping.beat()
     jobs.expire_stale_jobs()
+    housekeeping.clean_orphans()
 
 
 @db_periodic_task(crontab(minute="*"))

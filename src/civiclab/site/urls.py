@@ -20,6 +20,9 @@ site_patterns = (
     "site",
 )
 
+# The database unreachable is a 503 saying so, rather than the 500 page (see the view).
+handler500 = "civiclab.site.views.server_error"
+
 urlpatterns = [
     path("", include(site_patterns)),
     path("", include("civiclab.network.urls")),

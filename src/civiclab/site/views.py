@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import sys
+
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template import loader
 from django.templatetags.static import static
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.views import defaults
 
 from civiclab import __version__
+from civiclab.core.api import error as api_error
 from civiclab.network.queries import visible_cities, visible_memberships
 
 # Each section says what will live there until its issue lands.
@@ -60,3 +67,25 @@ def favicon(request: HttpRequest) -> HttpResponse:
     """``/favicon.ico``, which browsers and feed readers ask for whatever a page links: the
     static icon (its hashed, cache-forever name once static files are collected)."""
     return redirect(static("civiclab/favicon.ico"))
+
+
+# How long a client is asked to wait before trying again while the database is unreachable
+# (a PostgreSQL restart takes a few seconds).
+RETRY_AFTER_SECONDS = 10
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """The answer to an error no view handled (``handler500``): when the database cannot be
+    reached (PostgreSQL restarting, the network to it down, SQLite locked past its timeout),
+    a 503 that says so and when to try again, as a page or in the API's error shape; the
+    connection is replaced on the next request once the database is back. Anything else is
+    the plain 500 page. Neither needs the database."""
+    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+        if request.path.startswith("/api/"):
+            message = gettext("The database is unavailable for a moment: try again shortly.")
+            response = api_error(request, 503, "database_unavailable", message)
+        else:
+            response = HttpResponse(loader.get_template("503.html").render(), status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+    return defaults.server_error(request)

@@ -239,23 +239,30 @@ def check(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     )
     columns_form = ColumnsForm(data, columns=detected)
     error = None
+    status = 200
     shown = preview
     if data is not None and options_form.is_valid() and columns_form.is_valid():
         options = options_form.options(preview["declared_format"], columns_form.overrides())
         name = options_form.cleaned_data["dataset"]
         if request.POST.get("action") == "import":
-            job = jobs.submit_import(
-                request.user, city, name, pending["path"], pending["name"], options
-            )
-            shutil.rmtree(pending["path"].parent, ignore_errors=True)
-            _forget(request, token)
-            return redirect("datasets:job", job_id=job.pk)
-        try:
-            shown = services.preview_file(
-                request.user, city, pending["path"], pending["name"], options
-            )
-        except IngestError as exc:
-            error = error_message(exc)
+            try:
+                job = jobs.submit_import(
+                    request.user, city, name, pending["path"], pending["name"], options
+                )
+            except jobs.QueueUnavailable as exc:
+                # The upload is still pending: "Import" again once the queue is back.
+                error, status = str(exc), 503
+            else:
+                shutil.rmtree(pending["path"].parent, ignore_errors=True)
+                _forget(request, token)
+                return redirect("datasets:job", job_id=job.pk)
+        else:
+            try:
+                shown = services.preview_file(
+                    request.user, city, pending["path"], pending["name"], options
+                )
+            except IngestError as exc:
+                error = error_message(exc)
     return render(
         request,
         "datasets/import_check.html",
@@ -270,6 +277,7 @@ def check(request: HttpRequest, slug: str, token: str) -> HttpResponse:
             "error": error,
             "dataset_names": _dataset_names(request, city),
         },
+        status=status,
     )
 
 

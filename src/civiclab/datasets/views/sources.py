@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from civiclab.core.forms import add_service_errors
 from civiclab.core.permissions import Action
 from civiclab.core.scoping import user_can
-from civiclab.datasets import refresh
+from civiclab.datasets import jobs, refresh
 from civiclab.datasets.forms import DataSourceForm
 from civiclab.datasets.views.datasets import dataset_or_404
 
@@ -77,6 +77,9 @@ def source_refresh(request: HttpRequest, slug: str, dataset_slug: str) -> HttpRe
         job = refresh.refresh_now(request.user, dataset)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
+        return redirect("datasets:source", slug=slug, dataset_slug=dataset.slug)
+    except jobs.QueueUnavailable as exc:
+        messages.error(request, str(exc))
         return redirect("datasets:source", slug=slug, dataset_slug=dataset.slug)
     return redirect("datasets:job", job_id=job.pk)
 

@@ -56,6 +56,34 @@ def gunicorn_argv(host: str, port: int, workers: int, timeout: int) -> list[str]
     ]
 
 
+def static_sources_digest() -> str:
+    """A digest of every static source file's name, size and modification time (what
+    ``collectstatic`` would collect), and of the civiclab version."""
+    from django.contrib.staticfiles.finders import get_finders
+
+    from civiclab import __version__
+
+    digest = hashlib.sha256(__version__.encode())
+    for finder in get_finders():
+        for path, storage in sorted(finder.list([]), key=lambda found: found[0]):
+            info = os.stat(storage.path(path))
+            digest.update(f"{path}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def collect_static() -> None:
+    """Collect (hash and compress) the static files unless those collected are already
+    the current ones: compressing them all takes minutes on a small server, and a server
+    restarted after a crash should answer again in seconds."""
+    root = Path(settings.STATIC_ROOT)
+    stamp = root / ".collected"
+    current = static_sources_digest()
+    if stamp.is_file() and stamp.read_text() == current and (root / "staticfiles.json").is_file():
+        return
+    call_command("collectstatic", interactive=False, verbosity=0)
+    stamp.write_text(current)
+
+
 class Command(BaseCommand):
     help = "Run the production web server."
     requires_system_checks: list[str] = []
@@ -72,7 +100,7 @@ class Command(BaseCommand):
             raise CommandError(detail)
         if options["workers"] < 1:
             raise CommandError("--workers must be at least 1")
-        call_command("collectstatic", interactive=False, verbosity=0)
+        collect_static()
         argv = gunicorn_argv(
             options["host"], options["port"], options["workers"], options["timeout"]
         )
