@@ -9,6 +9,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from tests.test_cli import run_subprocess, subprocess_env
 
 
@@ -71,15 +73,16 @@ def test_each_data_directory_has_its_own_gunicorn_control_socket(tmp_path: Path)
     """GIVEN two installations of one user (two data directories) WHEN `civiclab serve` builds
     gunicorn's command line for each THEN gunicorn reads a different control socket for each,
     tied to its data directory, instead of sharing the per-user default; a data directory too
-    deep for a socket address still gets its own, short, path."""
+    deep for a socket address still gets its own, short, path; and two servers of one data
+    directory on one machine (different ports) do not share one either."""
     from django.test import override_settings
     from gunicorn.config import Config
 
     from civiclab.site.management.commands.serve import MAX_SOCKET_PATH, gunicorn_argv
 
-    def socket_of(data_dir: Path) -> str:
+    def socket_of(data_dir: Path, port: int = 8000) -> str:
         with override_settings(DATA_DIR=data_dir):
-            argv = gunicorn_argv("127.0.0.1", 8000, 1, 60)
+            argv = gunicorn_argv("127.0.0.1", port, 1, 60)
         config = Config()
         parsed = config.parser().parse_args(argv[4:])  # after "python -m gunicorn app"
         config.set("control_socket", parsed.control_socket)
@@ -94,3 +97,36 @@ def test_each_data_directory_has_its_own_gunicorn_control_socket(tmp_path: Path)
     assert long_first != long_second and default not in (long_first, long_second)
     assert len(long_first.encode()) <= MAX_SOCKET_PATH  # fits a socket address
     assert socket_of(deep[0]) == long_first  # the same installation always finds its socket
+    # Two servers of one installation (one data directory) on one machine: one socket each.
+    assert socket_of(tmp_path / "one", 8001) not in (first, socket_of(tmp_path / "one", 8002))
+    assert socket_of(deep[0], 8001) != long_first
+
+
+def test_static_files_are_collected_once_per_version_of_the_sources(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GIVEN servers of one installation starting one after the other (a restart, a second
+    server on the same data directory) WHEN each prepares the static files THEN only the first
+    collects (compressing takes most of a minute of CPU); a change of the sources, or a deleted
+    static folder, collects again."""
+    from django.test import override_settings
+
+    from civiclab.site.management.commands import serve
+
+    collected: list[Path] = []
+
+    def collectstatic(*_args: object, **_kwargs: object) -> None:
+        static = tmp_path / "static"
+        static.mkdir(exist_ok=True)
+        (static / "staticfiles.json").write_text("{}")
+        collected.append(static)
+
+    monkeypatch.setattr(serve, "call_command", lambda *a, **k: collectstatic(*a, **k))
+    with override_settings(DATA_DIR=tmp_path, STATIC_ROOT=tmp_path / "static"):
+        assert serve.collect_static() is True
+        assert serve.collect_static() is False  # the second server, or a restart
+        monkeypatch.setattr(serve, "static_sources", lambda: "other sources")
+        assert serve.collect_static() is True  # an upgrade changed the static files
+        (tmp_path / "static" / "staticfiles.json").unlink()
+        assert serve.collect_static() is True  # the folder was deleted ("safe to delete")
+    assert len(collected) == 3

@@ -10,6 +10,7 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -280,6 +281,13 @@ SETTINGS: tuple[EnvSetting, ...] = (
         "queue in the data directory.",
     ),
     EnvSetting(
+        "CIVICLAB_CACHE_URL",
+        "(empty)",
+        "The cache every process of the installation shares: redis://host:6379/1 or "
+        "file:///absolute/folder; empty: Redis at CIVICLAB_REDIS_URL when set, else files in "
+        "<data dir>/cache.",
+    ),
+    EnvSetting(
         "CIVICLAB_FUNDING_DROP_DIR",
         "(empty)",
         "Folder the operator drops Grants.gov extracts into; the worker imports the newest "
@@ -383,6 +391,66 @@ def map_tiles() -> MapTiles:
             "line on the map (e.g. © OpenStreetMap contributors)"
         )
     return MapTiles(url, attribution, max_zoom)
+
+
+# --- The cache ---------------------------------------------------------------------------------
+
+CACHE_KEY_PREFIX = "civiclab"  # a Redis shared with other software keeps civiclab's keys apart
+# A cache that does not answer within this is an error, not a web worker stuck until gunicorn's
+# timeout kills it.
+CACHE_SOCKET_SECONDS = 2
+# Past this many entries the file cache deletes a third of them (Django's culling, throttled in
+# core/cache.py): room for every signed-in user's dashboard and readings.
+FILE_CACHE_MAX_ENTRIES = 5000
+
+
+def cache_settings(data_dir: Path, redis_url: str) -> dict[str, Any]:
+    """Django's ``CACHES["default"]``: one cache that every process of the installation shares.
+
+    CIVICLAB_CACHE_URL when set (``redis://``, ``rediss://``, ``unix://`` or ``file:///folder``),
+    else Redis at ``redis_url`` (the job queue's) when set, else files in ``data_dir/cache``.
+    Never Django's default per-process memory cache: the dashboard's data version lives in the
+    cache (reports/queries/dashboard.py), so a write made by one gunicorn worker, another server
+    or the job worker would not reach the pages the other processes keep cached."""
+    url = env_str("CIVICLAB_CACHE_URL", "")
+    name = "CIVICLAB_CACHE_URL"
+    if not url and redis_url:
+        url, name = redis_url, "CIVICLAB_REDIS_URL"
+    if not url:
+        return _file_cache(data_dir / "cache")
+    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+    if scheme in ("redis", "rediss", "unix"):
+        return {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
+            "OPTIONS": {
+                "socket_connect_timeout": CACHE_SOCKET_SECONDS,
+                "socket_timeout": CACHE_SOCKET_SECONDS,
+            },
+        }
+    if scheme == "file" and name == "CIVICLAB_CACHE_URL":
+        folder = url[len("file://") :]
+        if not folder.startswith("/"):
+            raise ConfigError(
+                f"CIVICLAB_CACHE_URL={url!r} needs an absolute folder: file:///var/cache/civiclab"
+            )
+        return _file_cache(Path(folder))
+    raise ConfigError(
+        f"{name}={url!r} is not a Redis URL (redis://host:6379/0)"
+        + (" or a folder (file:///absolute/folder)" if name == "CIVICLAB_CACHE_URL" else "")
+    )
+
+
+def _file_cache(folder: Path) -> dict[str, Any]:
+    # Files, not memory: every process on the machine (each gunicorn worker, the job worker,
+    # a second `civiclab serve`) reads and writes the same entries.
+    return {
+        "BACKEND": "civiclab.core.cache.SharedFileCache",
+        "LOCATION": str(folder),
+        "KEY_PREFIX": CACHE_KEY_PREFIX,
+        "OPTIONS": {"MAX_ENTRIES": FILE_CACHE_MAX_ENTRIES},
+    }
 
 
 def load_or_create_secret_key(data_dir: Path) -> str:

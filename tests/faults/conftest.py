@@ -32,6 +32,8 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 import pytest
 
+from civiclab.site.management.commands.serve import STATIC_STAMP
+
 SUITE_DATABASE = os.environ.get("CIVICLAB_DATABASE_URL", "")
 ON_POSTGRES = SUITE_DATABASE.startswith(("postgres://", "postgresql://"))
 MEMBER = "member@example.org"
@@ -280,19 +282,24 @@ def mark_static_collected(data_dir: Path, env: dict[str, str]) -> None:
     script = (
         "import os, django; os.environ['DJANGO_SETTINGS_MODULE'] = 'civiclab.settings'\n"
         "django.setup()\n"
-        "from civiclab.site.management.commands.serve import static_sources_digest\n"
-        "print(static_sources_digest())\n"
+        "from civiclab.site.management.commands.serve import static_sources\n"
+        "print(static_sources())\n"
     )
     done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     static = data_dir / "static"
     (static / "staticfiles.json").write_text('{"paths": {}, "version": "1.1", "hash": ""}')
-    (static / ".collected").write_text(done.stdout.strip())
+    run = data_dir / "run"
+    run.mkdir(exist_ok=True)
+    (run / STATIC_STAMP).write_text(json.dumps({"sources": done.stdout.strip()}))
 
 
 def copy_data_dir(template: Path, target: Path) -> None:
     """A copy of the template's data directory."""
-    shutil.copytree(template, target, ignore=shutil.ignore_patterns("*.log", "run"))
+    # run/ holds the static files' stamp; its sockets, locks and counters are the template's.
+    shutil.copytree(
+        template, target, ignore=shutil.ignore_patterns("*.log", "*.ctl", "*.lock", "metrics")
+    )
 
 
 @pytest.fixture

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
+import json
 import os
+import socket
 import sys
 import tempfile
 from pathlib import Path
@@ -19,18 +22,21 @@ from civiclab.site.management.commands.check import check_migrations
 MAX_SOCKET_PATH = 100
 
 
-def control_socket(data_dir: Path) -> Path:
-    """gunicorn's control socket for the server of ``data_dir``: one per data directory.
+def control_socket(data_dir: Path, port: int) -> Path:
+    """gunicorn's control socket for the server of ``data_dir`` on this machine and ``port``.
 
     gunicorn's default is one path per user ($XDG_RUNTIME_DIR/gunicorn.ctl), so a second
     server of the same user (another installation, a test, the demo) would take over the
-    first one's socket, and ``gunicornc`` would manage the wrong server. Inside the data
-    directory when the path fits a socket address; else in the user's runtime directory,
-    named by a digest of the data directory, so it is still one per data directory."""
-    inside = data_dir / "run" / "gunicorn.ctl"
+    first one's socket, and ``gunicornc`` would manage the wrong server. Several servers of one
+    installation share its data directory (two on one machine, or machines on one shared
+    folder), so the name also holds the machine's name and the port: gunicorn removes whatever
+    is at its path when it starts and stops. Inside the data directory when the path fits a
+    socket address; else in the user's runtime directory, named by a digest of all three."""
+    server = f"{socket.gethostname()}-{port}"
+    inside = data_dir / "run" / f"gunicorn-{server}.ctl"
     if len(os.fsencode(inside)) <= MAX_SOCKET_PATH:
         return inside
-    digest = hashlib.sha256(os.fsencode(data_dir.resolve())).hexdigest()[:16]
+    digest = hashlib.sha256(os.fsencode(data_dir.resolve()) + server.encode()).hexdigest()[:16]
     runtime = os.environ.get("XDG_RUNTIME_DIR") or tempfile.gettempdir()
     return Path(runtime) / f"civiclab-{os.getuid()}" / f"gunicorn-{digest}.ctl"
 
@@ -52,36 +58,52 @@ def gunicorn_argv(host: str, port: int, workers: int, timeout: int) -> list[str]
         # core/request_tracking.py) with the request id, route, user and duration, in the
         # CIVICLAB_LOG_FORMAT of every other line. gunicorn's error log stays on stderr.
         "--control-socket",
-        str(control_socket(Path(settings.DATA_DIR))),
+        str(control_socket(Path(settings.DATA_DIR), port)),
     ]
 
 
-def static_sources_digest() -> str:
-    """A digest of every static source file's name, size and modification time (what
-    ``collectstatic`` would collect), and of the civiclab version."""
+# What the last complete collection was of: in <data dir>/run, as WhiteNoise would serve it
+# from STATIC_ROOT.
+STATIC_STAMP = "static-collected.json"
+
+
+def static_sources() -> str:
+    """A digest of every static file the finders see (name, size, modification time) and of
+    the storage that collects them: it changes when the code's static files change."""
     from django.contrib.staticfiles.finders import get_finders
 
-    from civiclab import __version__
-
-    digest = hashlib.sha256(__version__.encode())
+    entries = [settings.STORAGES["staticfiles"]["BACKEND"]]
     for finder in get_finders():
-        for path, storage in sorted(finder.list([]), key=lambda found: found[0]):
-            info = os.stat(storage.path(path))
-            digest.update(f"{path}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
-    return digest.hexdigest()
+        for name, storage in finder.list(["CVS", ".*", "*~"]):
+            info = os.stat(storage.path(name))
+            prefix = getattr(storage, "prefix", None) or ""
+            entries.append(f"{prefix}/{name}\t{info.st_size}\t{info.st_mtime_ns}")
+    return hashlib.sha256("\n".join(sorted(entries)).encode()).hexdigest()
 
 
-def collect_static() -> None:
-    """Collect (hash and compress) the static files unless those collected are already
-    the current ones: compressing them all takes minutes on a small server, and a server
-    restarted after a crash should answer again in seconds."""
-    root = Path(settings.STATIC_ROOT)
-    stamp = root / ".collected"
-    current = static_sources_digest()
-    if stamp.is_file() and stamp.read_text() == current and (root / "staticfiles.json").is_file():
-        return
-    call_command("collectstatic", interactive=False, verbosity=0)
-    stamp.write_text(current)
+def collect_static() -> bool:
+    """Collect the static files into STATIC_ROOT unless they are there already from the same
+    sources; True when it collected. Compressing them takes most of a minute of CPU, and the
+    servers of one installation start from one data directory (a restart, a second server)."""
+    run_dir = Path(settings.DATA_DIR) / "run"
+    run_dir.mkdir(exist_ok=True)
+    stamp = run_dir / STATIC_STAMP
+    # Servers of one installation share its static folder: one collects at a time, else one
+    # deletes a file the other is rewriting. The lock goes when the file closes.
+    with open(run_dir / "collectstatic.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        sources = static_sources()
+        try:
+            collected = json.loads(stamp.read_text()).get("sources") == sources
+        except (OSError, ValueError):
+            collected = False  # no stamp, or a damaged one
+        # The manifest too: the static folder may have been deleted since ("safe to delete").
+        if collected and (Path(settings.STATIC_ROOT) / "staticfiles.json").exists():
+            return False
+        stamp.unlink(missing_ok=True)  # an interrupted collection leaves none
+        call_command("collectstatic", interactive=False, verbosity=0)
+        stamp.write_text(json.dumps({"sources": sources}))
+        return True
 
 
 class Command(BaseCommand):

@@ -1,0 +1,109 @@
+"""The reference deployment (deploy/): two web servers, a worker, PostgreSQL, Redis and nginx,
+all civiclab processes on one installation. Docker is not needed to check what the files say."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from civiclab.config import SETTINGS
+
+DEPLOY = Path(__file__).resolve().parents[1] / "deploy"
+DATA_DIR = "/var/lib/civiclab"
+WEB = ("web1", "web2")
+
+
+@pytest.fixture(scope="module")
+def services() -> dict[str, Any]:
+    compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+    return compose["services"]
+
+
+def env_example() -> dict[str, str]:
+    lines = (DEPLOY / "civiclab.env.example").read_text().splitlines()
+    pairs = [line.split("=", 1) for line in lines if line.strip() and not line.startswith("#")]
+    return {name.strip(): value.strip() for name, value in pairs}
+
+
+def civiclab_services(services: dict[str, Any]) -> dict[str, Any]:
+    return {name: s for name, s in services.items() if s.get("command", [""])[0] == "civiclab"}
+
+
+def test_compose_runs_two_web_servers_a_worker_and_the_engines(services: dict[str, Any]) -> None:
+    """GIVEN deploy/compose.yaml WHEN read THEN it has the proxy, two `civiclab serve` on all
+    interfaces, one `civiclab worker`, a one-off migrate, PostgreSQL and Redis, each with a
+    health check, and the web servers and worker start only after the migrations."""
+    assert set(services) >= {"proxy", *WEB, "worker", "migrate", "postgres", "redis"}
+    for name in WEB:
+        command = services[name]["command"]
+        assert command[:2] == ["civiclab", "serve"] and "0.0.0.0" in command
+        assert "/healthz" in " ".join(services[name]["healthcheck"]["test"])
+    assert services["worker"]["command"] == ["civiclab", "worker"]
+    assert services["migrate"]["command"] == ["civiclab", "migrate"]
+    for name in (*WEB, "worker"):
+        after = services[name]["depends_on"]
+        assert after["migrate"]["condition"] == "service_completed_successfully"
+    assert services["postgres"]["image"].startswith("postgres:")
+    assert services["redis"]["image"].startswith("redis:")
+    for name in ("proxy", *WEB, "worker", "postgres", "redis"):
+        assert services[name]["healthcheck"]["test"], f"{name} has no health check"
+
+
+def test_every_civiclab_process_shares_one_installation(services: dict[str, Any]) -> None:
+    """GIVEN the civiclab containers WHEN their settings and volumes are compared THEN they
+    mount the same data directory volume and read the same settings file, whose database is
+    the PostgreSQL service and whose Redis is the Redis service, and nothing overrides either
+    per container."""
+    mine = civiclab_services(services)
+    assert set(mine) == {*WEB, "worker", "migrate"}
+    for name, service in mine.items():
+        assert f"civiclab-data:{DATA_DIR}" in service["volumes"], name
+        assert service["env_file"] == "civiclab.env", name
+        overridden = set(service.get("environment", {})) & {
+            "CIVICLAB_DATABASE_URL", "CIVICLAB_REDIS_URL", "CIVICLAB_CACHE_URL",
+            "CIVICLAB_DATA_DIR",
+        }  # fmt: skip
+        assert not overridden, f"{name} overrides {overridden}"
+    env = env_example()
+    assert re.fullmatch(
+        r"postgres://civiclab:[^@]+@postgres:5432/civiclab", env["CIVICLAB_DATABASE_URL"]
+    )
+    assert env["CIVICLAB_REDIS_URL"].startswith("redis://redis:6379/")
+    assert env["CIVICLAB_PROXY_COUNT"] == "1"  # nginx appends to X-Forwarded-For
+    assert "127.0.0.1" in env["CIVICLAB_ALLOWED_HOSTS"].split(",")  # the health checks' host
+    assert f"CIVICLAB_DATA_DIR={DATA_DIR}" in (DEPLOY / "Dockerfile").read_text()
+
+
+def test_settings_file_names_only_real_settings() -> None:
+    """GIVEN deploy/civiclab.env.example WHEN its CIVICLAB_ names are read THEN each is a
+    declared setting (a misspelt one would be silently ignored)."""
+    declared = {setting.name for setting in SETTINGS}
+    names = {name for name in env_example() if name.startswith("CIVICLAB_")}
+    assert names and names <= declared, names - declared
+
+
+def test_nginx_proxies_to_both_web_servers_and_passes_the_client() -> None:
+    """GIVEN deploy/nginx.conf WHEN read THEN its upstream holds both web services on the port
+    they serve, every request goes to it, and the headers civiclab reads are set."""
+    conf = (DEPLOY / "nginx.conf").read_text()
+    upstream = re.search(r"upstream civiclab \{(.*?)\}", conf, re.S)
+    assert upstream is not None
+    servers = re.findall(r"^\s*server\s+([\w.-]+):(\d+)", upstream.group(1), re.M)
+    assert sorted(servers) == [("web1", "8000"), ("web2", "8000")]
+    assert "proxy_pass http://civiclab;" in conf
+    for header in ("Host $host", "X-Forwarded-Proto $scheme", "X-Forwarded-For"):
+        assert f"proxy_set_header {header}" in conf
+
+
+def test_dockerfile_installs_the_locked_dependencies() -> None:
+    """GIVEN deploy/Dockerfile WHEN read THEN it builds on Python 3.11 with uv from the lock
+    file (no resolution at build time) and runs as an unprivileged user."""
+    text = (DEPLOY / "Dockerfile").read_text()
+    assert text.startswith("#") and "FROM python:3.11-slim" in text
+    assert "pip install --no-cache-dir uv" in text
+    assert text.count("uv sync --frozen") == 2
+    assert "USER civiclab" in text

@@ -1,0 +1,298 @@
+"""Several processes, one installation: two ``civiclab serve`` and a ``civiclab worker`` on one
+database, one data directory and one cache see the same state.
+
+On the PostgreSQL run the installation is a fresh PostgreSQL database with its cache and job
+queue on Redis (the reference deployment of deploy/compose.yaml); on the SQLite run it is the
+SQLite file, the job queue and the file cache of one shared data directory. Each server runs one
+gunicorn worker, so what one process wrote can only reach the other through what they share.
+"""
+
+from __future__ import annotations
+
+import http.cookiejar
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from django.conf import settings
+
+from tests.datasets.helpers import REAL
+from tests.factories import TEST_PASSWORD
+from tests.test_serve import free_port
+
+POSTGRES = "postgres://postgres@127.0.0.1:5432/"
+# A Redis database of its own: test_worker.py empties 15.
+REDIS = "redis://127.0.0.1:6379/14"
+EMAIL = "alex@mobile.example.gov"
+SOURCE = REAL / "nyc311-2018-socrata-1k/311_Service_Requests.csv"
+
+# The operator's first steps, in one process (each process start and django.setup() costs
+# seconds): the tables, a city, its admin (password on standard input) and an API token.
+SETUP = """
+import io, json, os, sys
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "civiclab.settings")
+import django
+django.setup()
+from django.core.management import call_command
+call_command("migrate", verbosity=0)
+call_command("city", "add", "mobile", "--name", "Mobile", "--country", "US", stdout=io.StringIO())
+call_command("adduser", sys.argv[1], "--city", "mobile", "--role", "city_admin",
+             "--name", "Alex Rivera", "--password-stdin", stdout=io.StringIO())
+out = io.StringIO()
+call_command("token", "create", sys.argv[1], "--name", "multi", "--json", stdout=out)
+print(out.getvalue().strip().splitlines()[-1])
+"""
+# What `civiclab serve` does before starting gunicorn, done while SETUP migrates (each takes
+# seconds of CPU): the servers then find the static files collected.
+COLLECT = """
+import os
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "civiclab.settings")
+import django
+django.setup()
+from civiclab.site.management.commands.serve import collect_static
+collect_static()
+"""
+
+
+def _admin(statement: str) -> None:
+    with psycopg.connect(POSTGRES + "postgres", autocommit=True) as admin:
+        admin.execute(statement)
+
+
+@pytest.fixture
+def installation(tmp_path: Path) -> Iterator[dict[str, str]]:
+    """The environment of one installation (a data directory, and on the PostgreSQL run a
+    database of its own, dropped afterwards, and Redis), migrated, with a city, its admin and
+    an API token (``token`` in the returned dict, beside the environment)."""
+    data_dir = tmp_path / "data"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CIVICLAB_", "DJANGO_"))}
+    env["CIVICLAB_DATA_DIR"] = str(data_dir)
+    database = None
+    if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        database = f"civiclab_multi_{uuid.uuid4().hex[:12]}"
+        _admin(f'CREATE DATABASE "{database}"')
+        env["CIVICLAB_DATABASE_URL"] = POSTGRES + database
+        env["CIVICLAB_REDIS_URL"] = REDIS
+    try:
+        collect = subprocess.Popen(
+            [sys.executable, "-c", COLLECT], env=env,
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        done = subprocess.run(
+            [sys.executable, "-c", SETUP, EMAIL],
+            env=env, input=TEST_PASSWORD + "\n", capture_output=True, text=True, timeout=180,
+        )  # fmt: skip
+        _out, errors = collect.communicate(timeout=180)
+        assert done.returncode == 0, done.stderr[-3000:]
+        assert collect.returncode == 0, errors[-3000:]
+        token = json.loads(done.stdout.strip().splitlines()[-1])["token"]
+        yield env | {"token": token}
+    finally:
+        if database:
+            _admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+@dataclass
+class Process:
+    """A civiclab process started in the background, its output in a log file."""
+
+    name: str
+    popen: subprocess.Popen[bytes]
+    log: Path
+
+    def output(self) -> str:
+        return f"--- {self.name} ---\n" + self.log.read_text(errors="replace")[-3000:]
+
+
+@dataclass
+class Server:
+    """One ``civiclab serve``: its address, and a browser's cookies for it."""
+
+    process: Process
+    base: str
+    cookies: http.cookiejar.CookieJar = field(default_factory=http.cookiejar.CookieJar)
+
+    def request(
+        self,
+        path: str,
+        data: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        cookies: http.cookiejar.CookieJar | None = None,
+    ) -> tuple[int, bytes]:
+        opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(cookies if cookies is not None else self.cookies),
+            _NoRedirect,
+        )
+        req = urllib.request.Request(self.base + path, data=data, headers=headers or {})
+        try:
+            with opener.open(req, timeout=30) as response:
+                return response.status, response.read()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read()
+
+    def api(self, token: str, path: str, **kwargs: Any) -> tuple[int, Any]:
+        headers = {"Authorization": f"Bearer {token}", **kwargs.pop("headers", {})}
+        status, body = self.request("/api/v1" + path, headers=headers, **kwargs)
+        return status, json.loads(body) if body else None
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None  # a redirect is an answer to look at, not to follow
+
+
+def start(name: str, env: dict[str, str], log_dir: Path, *args: str) -> Process:
+    log = log_dir / f"{name}.log"
+    with log.open("wb") as sink:
+        popen = subprocess.Popen(
+            [sys.executable, "-m", "civiclab", *args], env=env, stdout=sink,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    return Process(name, popen, log)
+
+
+def wait_until_up(server: Server, deadline: float) -> None:
+    while True:
+        try:
+            status, _body = server.request("/healthz")
+            if status == 200:
+                return
+        except OSError:
+            pass
+        assert server.process.popen.poll() is None, server.process.output()
+        assert time.monotonic() < deadline, f"{server.process.name} did not start\n" + (
+            server.process.output()
+        )
+        time.sleep(0.2)
+
+
+def multipart(fields: dict[str, str], file_name: str, content: bytes) -> tuple[bytes, str]:
+    boundary = uuid.uuid4().hex
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in fields.items()
+    ]
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{file_name}"\r\n'
+        f"Content-Type: text/csv\r\n\r\n".encode()
+        + content
+        + b"\r\n"
+    )
+    return b"".join(parts) + f"--{boundary}--\r\n".encode(), boundary
+
+
+def sign_in(server: Server) -> None:
+    status, page = server.request("/accounts/login/")
+    assert status == 200
+    csrf = page.decode().split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+    form = urllib.parse.urlencode(
+        {"csrfmiddlewaretoken": csrf, "username": EMAIL, "password": TEST_PASSWORD}
+    ).encode()
+    status, _body = server.request(
+        "/accounts/login/", data=form, headers={"Referer": server.base + "/accounts/login/"}
+    )
+    assert status == 302, "sign-in refused"
+
+
+@pytest.fixture
+def servers(installation: dict[str, str], tmp_path: Path) -> Iterator[tuple[Server, Server]]:
+    """Two ``civiclab serve --workers 1`` and one ``civiclab worker`` on the installation,
+    started together (the servers collect static files into the one data directory)."""
+    env = {k: v for k, v in installation.items() if k != "token"}
+    processes: list[Process] = []
+    try:
+        pair = []
+        for name in ("a", "b"):
+            port = free_port()
+            process = start(
+                f"serve-{name}", env, tmp_path, "serve", "--port", str(port), "--workers", "1"
+            )
+            processes.append(process)
+            pair.append(Server(process, f"http://127.0.0.1:{port}"))
+        processes.append(start("worker", env, tmp_path, "worker"))
+        deadline = time.monotonic() + 90
+        for server in pair:
+            wait_until_up(server, deadline)
+        yield pair[0], pair[1]
+    finally:
+        for process in processes:
+            process.popen.terminate()
+        for process in processes:
+            try:
+                process.popen.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.popen.kill()
+                process.popen.wait()
+
+
+def test_two_servers_and_a_worker_share_one_installation(
+    installation: dict[str, str], servers: tuple[Server, Server]
+) -> None:
+    """GIVEN two web servers (one gunicorn worker each) and a job worker on one database, one
+    data directory and one cache WHEN a person signs in on A, a challenge is created and a file
+    imported through A's API THEN B knows the session, shows the challenge, the worker runs the
+    import queued on A and both servers see the finished job and the new dataset, and the
+    dashboard B has cached shows each change at once (the data version lives in the shared
+    cache, not in one process)."""
+    a, b = servers
+    token = installation["token"]
+
+    # A session opened on A is a session on B: sessions live in the database, signed with the
+    # data directory's one secret key.
+    sign_in(a)
+    status, before = b.request("/delivery/", cookies=a.cookies)
+    assert status == 200, "B does not know A's session"
+
+    # A write through A's API ...
+    body = json.dumps({"city": "mobile", "title": "Traffic calming pilot"}).encode()
+    status, challenge = a.api(
+        token, "/challenges", data=body, headers={"Content-Type": "application/json"}
+    )
+    assert status in (200, 201), challenge
+    # ... is read from B's API, and B's cached dashboard is not the one from before the write.
+    status, seen = b.api(token, f"/challenges/{challenge['id']}")
+    assert status == 200 and seen["title"] == "Traffic calming pilot"
+    status, after = b.request("/delivery/", cookies=a.cookies)
+    assert status == 200
+    assert b"challenge.create" not in before
+    assert b"challenge.create" in after, "B served the dashboard it cached before A's write"
+
+    # An import queued on A runs in the worker; both servers see it done, and the dataset.
+    form, boundary = multipart({"name": "311"}, "311.csv", SOURCE.read_bytes())
+    status, job = a.api(
+        token,
+        "/cities/mobile/datasets/311/imports",
+        data=form,
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+    assert status == 202, job
+    deadline = time.monotonic() + 60
+    while True:
+        status, state = b.api(token, f"/jobs/{job['id']}")
+        assert status == 200, state
+        if state["state"] in ("done", "failed"):
+            break
+        assert time.monotonic() < deadline, f"the import is still {state['state']} after 60 s"
+        time.sleep(0.3)
+    assert state["state"] == "done", state
+    for server in (a, b):
+        status, datasets = server.api(token, "/datasets")
+        assert status == 200
+        assert [d["slug"] for d in datasets["items"]] == ["311"], datasets
+        status, job_seen = server.api(token, f"/jobs/{job['id']}")
+        assert job_seen["state"] == "done" and job_seen["version"] == 1
+    # The worker's write (a published dataset version) reached B's cached dashboard too.
+    status, imported = b.request("/delivery/", cookies=a.cookies)
+    assert status == 200 and b"dataset.import" not in after
+    assert b"dataset.import" in imported, "B served the dashboard cached before the import"
