@@ -106,7 +106,7 @@ def private_postgres() -> Iterator[PrivatePostgres]:
 @pytest.fixture
 def on_private_postgres(
     private_postgres: PrivatePostgres, tmp_path: Path, installation_template: dict[str, Any]
-) -> Installation:
+) -> Iterator[Installation]:
     """The template installation with its database on the private server: on the
     PostgreSQL run, a copy of the template database (pg_dump), else migrated there."""
     data_dir = tmp_path / "data"
@@ -133,7 +133,11 @@ def on_private_postgres(
             ["token", "create", MEMBER, "--json"],
         )
         token = json.loads(made[-1])["token"]
-    return Installation(data_dir, env, token, private_postgres.url)
+    installation = Installation(data_dir, env, token, private_postgres.url)
+    try:
+        yield installation
+    finally:  # the servers it started stop with it, whatever the test's outcome
+        installation.stop_all()
 
 
 def test_requests_fail_cleanly_while_postgresql_restarts(
