@@ -28,7 +28,9 @@ def test_a_killed_worker_leaves_the_dataset_as_it_was(
     small = tmp_path / "small.csv"
     small.write_text("Unique Key,Status\n1,Open\n2,Closed\n")
     big = tmp_path / "big.csv"
-    subprocess.run([sys.executable, str(GENERATOR), "80000", str(big)], check=True)
+    # Large enough that converting it lasts seconds on a fast, idle machine (80,000 rows were
+    # converted between two polls there, and the job was done before it could be killed).
+    subprocess.run([sys.executable, str(GENERATOR), "400000", str(big)], check=True)
     installation.env["CIVICLAB_IMPORT_STALE_SECONDS"] = str(STALE_SECONDS)
     # The worker starts while the upload is made (each process start costs seconds).
     worker = installation.start("worker")
@@ -43,10 +45,13 @@ def test_a_killed_worker_leaves_the_dataset_as_it_was(
         return installation.query("SELECT state FROM datasets_importjob WHERE id = %s", job)[0][0]
 
     staging = installation.data_dir / "datasets"
+    # Killed as soon as the worker has taken the job: it is then reading and converting (a
+    # staging folder's files come and go too fast to be caught on an idle machine).
     wait_until(
-        lambda: list(staging.glob("*/staging/*/data.parquet")) or worker.poll() is not None,
-        90, "the import writing its new version",
+        lambda: state() != "queued" or worker.poll() is not None,
+        90, "the worker taking the job", every=0.01,
     )  # fmt: skip
+    assert state() == "running", "the import ended before the worker could be killed"
     assert worker.poll() is None, installation.log(worker)
     assert state() == "running"
     kill_group(worker)
