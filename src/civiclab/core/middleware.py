@@ -137,6 +137,17 @@ SESSION_REFRESH_SECONDS = 300
 SESSION_REFRESHED_KEY = "_civiclab_refreshed"
 
 
+def signed_in(sender: Any, request: HttpRequest | None = None, user: Any = None, **_: Any) -> None:
+    """Receiver of ``user_logged_in``: a sign-in has just written its session, so it counts as
+    renewed now (the next page does not write it again), and the user's city language is
+    looked up once, here, rather than by the first page."""
+    session = getattr(request, "session", None)
+    if session is not None:
+        session[SESSION_REFRESHED_KEY] = int(time.time())
+    if user is not None and getattr(user, "language", None) not in SUPPORTED:
+        first_city_language(user)
+
+
 class SessionRefreshMiddleware:
     """Keeps a sign-in alive while its user is active, writing the session at most once per
     ``SESSION_REFRESH_SECONDS`` instead of on every request.
