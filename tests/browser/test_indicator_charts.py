@@ -120,7 +120,14 @@ def test_builder_preview_redraws_after_each_htmx_swap(
     preview.click()
     expect(page.locator("#preview canvas[data-first]")).to_have_count(0)
     expect(figure).to_be_visible()
-    assert figure.locator("canvas").evaluate(PAINTED) > 1000
+    # The builder may swap the preview in more than once (the changed field, then the
+    # button): wait for the canvas now in place to be laid out and painted.
+    page.wait_for_function(
+        "painted => { const c = document.querySelector("
+        "'#preview figure.chart-drawn canvas'); return c && c.width > 0 && "
+        "(" + PAINTED.strip() + ")(c) > 1000; }",
+        timeout=20_000,
+    )
     state = page.evaluate(
         """() => ({
           charts: Object.keys(Chart.instances).length,
