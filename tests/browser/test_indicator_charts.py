@@ -102,6 +102,17 @@ def test_reduced_motion_turns_animation_off(
     assert animation is False
 
 
+def _wait_until_painted(page: Page) -> None:
+    """Wait for the preview's canvas now in place to be laid out and painted: the builder may
+    swap the preview in more than once (the changed field, then the button), and a canvas
+    read mid-swap has no width."""
+    page.wait_for_function(
+        "() => { const c = document.querySelector('#preview figure.chart-drawn canvas');"
+        " return c !== null && c.width > 0 && (" + PAINTED.strip() + ")(c) > 1000; }",
+        timeout=20_000,
+    )
+
+
 def test_builder_preview_redraws_after_each_htmx_swap(
     page: Page, live_server: LiveServer, tmp_path: Path
 ) -> None:
@@ -113,21 +124,14 @@ def test_builder_preview_redraws_after_each_htmx_swap(
     preview.click()
     figure = page.locator('#preview figure[data-chart="preview-chart"].chart-drawn')
     expect(figure).to_be_visible()
-    assert figure.locator("canvas").evaluate(PAINTED) > 1000
+    _wait_until_painted(page)
     page.evaluate("() => { document.querySelector('#preview canvas').dataset.first = 'yes'; }")
 
     page.select_option("select[name=period]", "week")
     preview.click()
     expect(page.locator("#preview canvas[data-first]")).to_have_count(0)
     expect(figure).to_be_visible()
-    # The builder may swap the preview in more than once (the changed field, then the
-    # button): wait for the canvas now in place to be laid out and painted.
-    page.wait_for_function(
-        "painted => { const c = document.querySelector("
-        "'#preview figure.chart-drawn canvas'); return c && c.width > 0 && "
-        "(" + PAINTED.strip() + ")(c) > 1000; }",
-        timeout=20_000,
-    )
+    _wait_until_painted(page)
     state = page.evaluate(
         """() => ({
           charts: Object.keys(Chart.instances).length,

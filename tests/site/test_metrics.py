@@ -10,6 +10,7 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -392,3 +393,19 @@ def test_unreadable_request_counters_still_answer_the_rest(monkeypatch: pytest.M
         families = scrape()
     assert families["civiclab_http_requests_total"].samples == []
     assert families["civiclab_jobs_queued"].value() == 0
+
+
+def test_the_counters_follow_the_data_directory_the_settings_name(
+    settings: Any, tmp_path: Path
+) -> None:
+    """GIVEN the counters of this process in use WHEN the settings point at another data
+    directory for a while (as the disk-full fault test does) and back THEN the counters are
+    written under the data directory of the moment: they were kept in the first one they
+    met, so /metrics, reading the current one, saw none after such a test."""
+    from civiclab.core.request_tracking import recorder
+
+    before = recorder().directory
+    settings.DATA_DIR = tmp_path
+    assert recorder().directory == tmp_path / "run" / "metrics"
+    settings.DATA_DIR = before.parent.parent
+    assert recorder().directory == before

@@ -19,6 +19,7 @@ import logging
 import time
 from collections.abc import Callable
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -38,10 +39,16 @@ METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 UNCOUNTED_ROUTES = {"site:metrics"}
 
 
-@cache
 def recorder() -> ProcessRecorder:
-    """This process's request counters, written under ``<data dir>/run/metrics/``."""
-    return ProcessRecorder(metrics_dir())
+    """This process's request counters, written under ``<data dir>/run/metrics/``: the data
+    directory of *now* (a test that points the settings elsewhere for a while must not leave
+    the counters behind in its folder, where /metrics never looks again)."""
+    return _recorder_in(Path(metrics_dir()))
+
+
+@cache
+def _recorder_in(directory: Path) -> ProcessRecorder:
+    return ProcessRecorder(directory)
 
 
 def metrics_dir() -> Any:
