@@ -30,20 +30,27 @@ from __future__ import annotations
 
 import re
 import statistics
+import sys
 from collections import defaultdict
+from pathlib import Path
 from typing import Any
 
 from locust import HttpUser, events, task
 from locust.env import Environment
 
-MEMBER = "mobile.analyst@demo.civiclab.org"
-PASSWORD = "civiclab-demo"
-CITY = "mobile"
-INDICATOR = "vacant-building-notices"
-DATASET = "vacant-buildings"
-PUBLIC_SOLUTION = "Blight inventory and squad"
-MAP_VIEW = "bbox=-76.75,39.20,-76.50,39.40&zoom=12"
-STREET_VIEW = "bbox=-76.625,39.285,-76.615,39.295&zoom=16"
+# The same pages, demo sign-in and map views as the per-page benchmark.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from page_times import (
+    CITY,
+    DATASET,
+    INDICATOR,
+    MAP_VIEW,
+    MEMBER,
+    PASSWORD,
+    PUBLIC_SOLUTION,
+    STREET_VIEW,
+)
+
 LAYER = f"/api/v1/cities/{CITY}/datasets/{DATASET}/geojson"
 
 # name shown by locust → path; the public pages are asked without the session
