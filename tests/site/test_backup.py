@@ -411,3 +411,12 @@ def test_settings_are_kept_with_their_secrets_masked() -> None:
         "CIVICLAB_LANGUAGE": "fr",
         "CIVICLAB_METRICS_TOKEN": "(set, not kept)",
     }
+
+
+@pytest.mark.django_db
+def test_a_backup_into_a_missing_folder_is_refused_and_writes_nothing(tmp_path: Path) -> None:
+    """GIVEN a destination whose folder does not exist WHEN backed up THEN the command says
+    so in one line, and no archive or partial file is left."""
+    with pytest.raises(CommandError, match="is not a folder"):
+        call_command("backup", str(tmp_path / "missing" / "x.tar"), stdout=io.StringIO())
+    assert list(tmp_path.iterdir()) == []
