@@ -63,3 +63,37 @@ def test_scope_filter_matches_pure_rules(
         if scopes.allows(target_of(t, TEAM_FIELDS))
     }
     assert from_db == from_rules
+
+
+def test_a_rule_compiled_once_reads_the_rows_of_now_and_follows_a_new_membership(
+    db: None,
+) -> None:
+    """``rule_ids`` keeps a rule's SQL per actor, never its rows (issue 17's load work).
+    GIVEN a person's rule compiled once WHEN a dataset is added or narrowed THEN the next read
+    shows it; WHEN the person joins another city THEN that city's datasets show at once (a new
+    membership is a new actor, so a new rule); the SQL of two people is never shared."""
+    from civiclab.core.scoping import actor_for, forget_actor
+    from civiclab.datasets.models import Dataset
+    from civiclab.datasets.queries import visible_datasets
+    from tests.factories import MembershipFactory, UserFactory
+
+    net = NetworkFactory(slug="rules")
+    home, other = CityFactory(network=net), CityFactory(network=net)
+    person, stranger = UserFactory(), UserFactory()
+    MembershipFactory(user=person, city=home, role="member")
+
+    def seen(user: object) -> set[str]:
+        return set(visible_datasets(user).values_list("slug", flat=True))
+
+    Dataset.objects.create(city=home, name="Home", slug="home", visibility="city")
+    assert seen(person) == {"home"} and seen(stranger) == set()
+    Dataset.objects.create(city=other, name="Other", slug="other", visibility="city")
+    Dataset.objects.create(city=home, name="Later", slug="later", visibility="city")
+    assert seen(person) == {"home", "later"}
+    Dataset.objects.filter(slug="later").update(visibility="team")
+    assert seen(person) == {"home"}
+    MembershipFactory(user=person, city=other, role="member")
+    forget_actor(person)
+    assert len(actor_for(person).grants) == 2
+    assert seen(person) == {"home", "other"}
+    assert seen(stranger) == set()

@@ -175,3 +175,29 @@ def test_french(world: World, tmp_path: Path) -> None:
     with pytest.raises(ValidationError) as refused, translation.override("fr"):
         services.update_dictionary(member, dataset, {"width": {"unit": "cm"}})
     assert "n’est pas une colonne de la version actuelle" in str(refused.value)
+
+
+def test_the_kept_columns_and_rows_follow_the_dictionary_the_data_and_the_query(
+    world: World, tmp_path: Path
+) -> None:
+    """The dataset page keeps its columns' profile and its rows table once drawn (issue 17's
+    load work). GIVEN a page read once WHEN the dictionary is edited, a new version is
+    imported, the rows are filtered THEN each read shows the new state; a reader who may not see
+    the dataset is refused before anything kept is read."""
+    dataset = make_dataset(world, tmp_path, "Holes", TEXT)
+    viewer = as_user(world.user("viewer"))
+    first = html.unescape(body(viewer.get(page_of(dataset))))
+    assert "How deep the hole is" not in first and "Main" in first
+    _describe(world, dataset)
+    assert "How deep the hole is" in html.unescape(body(viewer.get(page_of(dataset))))
+    newer = tmp_path / "newer.csv"
+    newer.write_text("id,depth,street\n1,4.5,Oak\n")
+    services.import_file(
+        world.user("member"), world.city, "Holes", newer, newer.name,
+        services.ImportOptions(add_version=True),
+    )  # fmt: skip
+    page = html.unescape(body(viewer.get(page_of(dataset))))
+    assert "Oak" in page and "Elm" not in page
+    filtered = html.unescape(body(viewer.get(page_of(dataset) + "?f.street=Pine")))
+    assert "No rows match the filters." in filtered
+    assert as_user(world.user("other_city_admin")).get(page_of(dataset)).status_code == 404

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 from typing import Any
 
 import polib
@@ -297,3 +298,45 @@ def test_the_name_new_is_reserved(world: World) -> None:
     )
     assert response.status_code == 200 and "reserved" in body(response)
     assert not Indicator.objects.exists()
+
+
+def test_the_kept_result_sections_change_with_the_indicator_the_data_and_the_language(
+    world: World, tmp_path: Path
+) -> None:
+    """The page's result sections are rendered once and kept in the cache (issue 17's load
+    work). GIVEN a page read once WHEN the target is edited, a new version of the dataset is
+    imported, or the page is read in French THEN each read shows the new state, not the kept one;
+    and a reader who may not see the indicator is still refused (the check runs before)."""
+    indicator = make_indicator(world)
+    url = f"/cities/city-a/indicators/{indicator.slug}/"
+    member = as_user(world.user("member"))
+    assert chart_payload(body(member.get(url)), "indicator-chart")["target"] == 2.0
+    response = member.post(f"{url}edit/", builder_data(target_value="1"))
+    assert response.status_code == 302, body(response)
+    assert chart_payload(body(member.get(url)), "indicator-chart")["target"] == 1.0
+
+    before = body(member.get(url))
+    # The same file with one more noise complaint, in a month no other row has.
+    with NYC.open(newline="") as source:
+        table = list(csv.DictReader(source))
+    extra = next(dict(r) for r in table if r["Complaint Type"] == "Noise - Residential")
+    extra["Unique Key"] = "99999999"
+    extra["Created Date"], extra["Closed Date"] = "01/05/2030 09:00:00 AM", "01/05/2030 11:00:00 AM"
+    newer = tmp_path / NYC.name
+    with newer.open("w", newline="") as out:
+        writer = csv.DictWriter(out, fieldnames=list(table[0]))
+        writer.writeheader()
+        writer.writerows([*table, extra])
+    datasets.import_file(
+        None, world.city, "311", newer, newer.name, datasets.ImportOptions(add_version=True)
+    )
+    after = body(member.get(url))
+    assert "January 2030" not in before and "January 2030" in after
+
+    world.city.default_language = "fr"
+    world.city.save()
+    french = body(as_user(world.user("member")).get(url))
+    assert "janvier 2030" in french and "January 2030" not in french
+
+    outsider = as_user(world.user("other_network_admin"))
+    assert outsider.get(url).status_code == 404

@@ -6,11 +6,16 @@ objects a user may not see are never fetched, rather than fetched and filtered a
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import EmptyResultSet, PermissionDenied
+from django.db import connections
 from django.db.models import Model, Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 from civiclab.core.permissions import (
     DEFAULT_POLICY,
@@ -103,6 +108,48 @@ def visible_to(
 ) -> QuerySet[M]:
     """Only the rows of ``queryset`` that ``user`` may view."""
     return queryset.filter(scope_filter(scopes_for(actor_for(user)), fields))
+
+
+# The SQL of each visibility rule, by actor: a rule is a pure function of the actor's grants
+# (never of the rows), so its SQL can be compiled once per process and reused. Compiling the
+# nested rules (a dataset's sources, an indicator's dataset) cost 4-5 ms of CPU each time, and
+# a page asks for them several times.
+_COMPILED_RULES: OrderedDict[tuple[Hashable, ...], tuple[str, tuple[Any, ...]] | None] = (
+    OrderedDict()
+)
+_COMPILED_RULES_LOCK = threading.Lock()
+COMPILED_RULES_KEPT = 2048
+
+
+def rule_ids(
+    model: type[M], key: Hashable, build: Callable[[], QuerySet[Any]], using: str = "default"
+) -> QuerySet[M]:
+    """``model``'s rows whose primary key is among ``build()``'s, as a query whose inner part is
+    compiled once per process for ``key``. ``key`` must name everything ``build`` reads besides
+    the rows themselves — in practice the rule's name and the :class:`Actor` (frozen, so two
+    requests of the same person share it, and a changed membership is a new key)."""
+    vendor = connections[using].vendor
+    cache_key = (vendor, using, key)
+    with _COMPILED_RULES_LOCK:
+        known = cache_key in _COMPILED_RULES
+        found = _COMPILED_RULES.get(cache_key)
+        if known:
+            _COMPILED_RULES.move_to_end(cache_key)
+    if not known:
+        query = build().values("pk").query
+        try:
+            sql, params = query.get_compiler(using).as_sql()
+            found = (sql, tuple(params))
+        except EmptyResultSet:
+            found = None
+        with _COMPILED_RULES_LOCK:
+            _COMPILED_RULES[cache_key] = found
+            while len(_COMPILED_RULES) > COMPILED_RULES_KEPT:
+                _COMPILED_RULES.popitem(last=False)
+    if found is None:
+        return model._default_manager.none()
+    sql, params = found
+    return model._default_manager.filter(pk__in=RawSQL(sql, params))
 
 
 def target_of(obj: Any, fields: ScopeFields = CONTENT_FIELDS) -> Target:

@@ -21,7 +21,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from civiclab.core.permissions import scopes_for
-from civiclab.core.scoping import actor_for, scope_filter
+from civiclab.core.scoping import actor_for, rule_ids, scope_filter
 from civiclab.datasets.engine import CityQuery, TableFile
 from civiclab.datasets.freshness import Freshness, freshness
 from civiclab.datasets.ingest.columns import quote_ident
@@ -32,13 +32,18 @@ def visible_datasets(user: Any) -> QuerySet[Dataset]:
     """The datasets ``user`` may see: their own visibility allows it, and so does that of
     every dataset their rows were derived from (``Dataset.sources``), as it is *now* — rows
     saved from a dataset that was narrowed later are narrowed with it."""
-    own_rule = scope_filter(scopes_for(actor_for(user)))
-    # "Not allowed" as "not among the allowed", so a null team never reads as "not hidden".
-    allowed = Dataset.objects.filter(own_rule).values("pk")
-    return (
-        Dataset.objects.filter(own_rule)
-        .exclude(sources__in=Dataset.objects.exclude(pk__in=allowed).values("pk"))
-        .select_related("city", "city__network", "current_version", "owner")
+    actor = actor_for(user)
+
+    def rule() -> QuerySet[Dataset]:
+        own_rule = scope_filter(scopes_for(actor))
+        # "Not allowed" as "not among the allowed", so a null team never reads as "not hidden".
+        allowed = Dataset.objects.filter(own_rule).values("pk")
+        return Dataset.objects.filter(own_rule).exclude(
+            sources__in=Dataset.objects.exclude(pk__in=allowed).values("pk")
+        )
+
+    return rule_ids(Dataset, ("datasets.visible", actor), rule).select_related(
+        "city", "city__network", "current_version", "owner"
     )
 
 

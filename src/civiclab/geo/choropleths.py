@@ -52,9 +52,12 @@ def boundary_labels(boundary: Boundary) -> frozenset[str]:
     return column_values(boundary.dataset, boundary.label_column)
 
 
-def matching_boundary(indicator: Any, user: Any) -> Boundary | None:
-    """The boundary (among those ``user`` may see) whose labels share the most values with
-    the indicator's breakdown column; None when no label matches any value."""
+def matching_boundary(
+    indicator: Any, user: Any, boundaries: list[Boundary] | None = None
+) -> Boundary | None:
+    """The boundary (among those ``user`` may see: ``boundaries``, when the caller has read
+    them already) whose labels share the most values with the indicator's breakdown column;
+    None when no label matches any value."""
     from civiclab.geo.queries import boundaries_of  # queries asks this module
 
     column = breakdown_column(indicator.spec)
@@ -62,7 +65,9 @@ def matching_boundary(indicator: Any, user: Any) -> Boundary | None:
         return None
     values = column_values(indicator.dataset, column)
     best, shared = None, 0
-    for boundary in boundaries_of(indicator.city, user):
+    if boundaries is None:
+        boundaries = boundaries_of(indicator.city, user)
+    for boundary in boundaries:
         found = len(boundary_labels(boundary) & values)
         if found > shared:
             best, shared = boundary, found

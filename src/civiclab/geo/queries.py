@@ -194,11 +194,15 @@ def boundaries_of(city: Any, user: Any) -> list[Boundary]:
     )
 
 
-def area_mapped_indicators(user: Any, dataset: Dataset) -> list[Indicator]:
+def area_mapped_indicators(
+    user: Any, dataset: Dataset, boundaries: list[Boundary] | None = None
+) -> list[Indicator]:
     """The indicators over ``dataset`` that ``user`` may see and that can be mapped by area
-    (a boundary of the city matches their breakdown), by name."""
-    return [
-        i
-        for i in visible_indicators(user).filter(dataset=dataset).order_by("name")
-        if matching_boundary(i, user) is not None
-    ]
+    (a boundary of the city matches their breakdown), by name. ``boundaries``: the city's
+    that ``user`` may see, when the caller has them (read once for every indicator)."""
+    indicators = list(visible_indicators(user).filter(dataset=dataset).order_by("name"))
+    if not indicators:
+        return []
+    if boundaries is None:
+        boundaries = boundaries_of(dataset.city, user)
+    return [i for i in indicators if matching_boundary(i, user, boundaries) is not None]

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from civiclab.core.scoping import visible_to
+from civiclab.core.scoping import actor_for, rule_ids, visible_to
 from civiclab.datasets.queries import visible_datasets
 from civiclab.indicators.models import Indicator
 
@@ -16,12 +16,15 @@ def visible_indicators(user: Any) -> QuerySet[Indicator]:
     visible to them now. An indicator shows its dataset's numbers, so narrowing the dataset
     later narrows every indicator over it, on every page and API route, with no 403 that
     would tell that it exists."""
-    return (
-        visible_to(Indicator.objects.all(), user)
-        .filter(dataset__in=visible_datasets(user).values("pk"))
-        .select_related(
-            "city", "city__network", "dataset", "dataset__city", "dataset__current_version", "owner"
+    actor = actor_for(user)
+
+    def rule() -> QuerySet[Indicator]:
+        return visible_to(Indicator.objects.all(), user).filter(
+            dataset__in=visible_datasets(user).values("pk")
         )
+
+    return rule_ids(Indicator, ("indicators.visible", actor), rule).select_related(
+        "city", "city__network", "dataset", "dataset__city", "dataset__current_version", "owner"
     )
 
 

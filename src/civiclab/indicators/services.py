@@ -218,7 +218,7 @@ def _no_wider_than_dataset(visibility: str, dataset: Dataset) -> None:
         )
 
 
-def _hash(spec: dict[str, Any]) -> str:
+def spec_hash(spec: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()
 
 
@@ -255,7 +255,7 @@ def results(indicator: Indicator) -> dict[str, Any]:
     version = dataset.current_version
     if version is None:
         return {"overall": [], "breakdown": [], "equity": []}
-    key = _hash(indicator.spec)
+    key = spec_hash(indicator.spec)
     cached = IndicatorResult.objects.filter(
         indicator=indicator, version=version, spec_hash=key
     ).first()

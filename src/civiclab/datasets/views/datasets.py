@@ -17,12 +17,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import push_url
 
 from civiclab.core.forms import add_service_errors
+from civiclab.core.fragments import kept_html
 from civiclab.core.models import VISIBILITY_CHOICES
 from civiclab.core.permissions import Action, Target, Visibility
 from civiclab.core.scoping import user_can
@@ -169,17 +171,38 @@ def dataset_detail(request: HttpRequest, slug: str, dataset_slug: str) -> HttpRe
     zone = local_zone(dataset.city.timezone)
     can_edit = user_can(request.user, Action.EDIT, dataset)
     failed = visible_jobs(request.user).filter(dataset=dataset, state=ImportJob.State.FAILED)
+    city = dataset.city
+    # The columns' profile and the first rows are drawn from the version alone (and the
+    # dictionary, the query string, the city's time zone): kept once drawn, they were most
+    # of the page's time. Whether the reader may see the dataset is checked above.
+    drawn_from = (version.pk if version else None, dataset.updated_at.isoformat(), city.timezone)
+    columns_html = kept_html(
+        "dataset-columns",
+        drawn_from,
+        lambda: (
+            render_to_string(
+                "datasets/partials/columns.html",
+                {
+                    "version": version,
+                    "profile": _with_dictionary(
+                        _with_type_labels(profile_rows(version.profile, zone)) if version else [],
+                        dataset,
+                    ),
+                },
+                request=request,
+            ),
+            True,
+        ),
+    )
     return render(
         request,
         "datasets/dataset_detail.html",
         {
-            "city": dataset.city,
+            "city": city,
             "dataset": dataset,
             "version": version,
-            "profile": _with_dictionary(
-                _with_type_labels(profile_rows(version.profile, zone)) if version else [],
-                dataset,
-            ),
+            "columns_html": columns_html,
+            "rows_html": _kept_rows(request, dataset, drawn_from),
             "themes": [str(label) for code, label in THEMES if code in dataset.themes],
             "api_url": request.build_absolute_uri(
                 reverse("api:get_dataset", args=[dataset.city.slug, dataset.slug])
@@ -190,9 +213,26 @@ def dataset_detail(request: HttpRequest, slug: str, dataset_slug: str) -> HttpRe
             "can_edit": can_edit,
             # The schedule and how the last refresh went, not the address (editors only).
             "remote": _bound_source(dataset),
-            **_rows_context(request, dataset),
         },
     )
+
+
+def _kept_rows(request: HttpRequest, dataset: Dataset, drawn_from: tuple[object, ...]) -> Any:
+    """The rows table for the request's query string, kept per version and query."""
+    version = dataset.current_version
+    names = [c["name"] for c in version.columns] if version else []
+    asked = RowsQuery.parse(request.GET, names).query()
+
+    def draw() -> tuple[str, bool]:
+        context = _rows_context(request, dataset)
+        html = render_to_string(
+            "datasets/partials/rows.html",
+            {"city": dataset.city, "dataset": dataset, **context},
+            request=request,
+        )
+        return html, context["rows_error"] is None
+
+    return kept_html("dataset-rows", (*drawn_from, dataset.city.slug, dataset.slug, asked), draw)
 
 
 def _bound_source(dataset: Dataset) -> DataSource | None:

@@ -71,5 +71,12 @@ def panel_context(scope: str, obj: Any, user: Any) -> dict[str, Any] | None:
     totals = queries.totals(applications)
     if not totals:
         return None
-    awarded = list(queries.awarded(applications).order_by("-decided_on", "pk")[:20])
+    # The panel names each award's city only: the list's other relations (seven joins)
+    # cost PostgreSQL more to plan than to run.
+    awarded = list(
+        queries.awarded(applications)
+        .select_related(None)
+        .select_related("city")
+        .order_by("-decided_on", "pk")[:20]
+    )
     return {"totals": totals, "awards": awarded, "panel_id": f"{scope}-{obj.pk}", "scope": scope}

@@ -46,6 +46,7 @@ MAX_LIMIT = 20_000
 WORLD: BBox = (-180.0, -85.0511, 180.0, 85.0511)  # what Web Mercator can show
 COORDINATE_DIGITS = 6  # ~0.1 m: more is noise on a map and bytes on the wire
 LON, LAT = "__civiclab_lon", "__civiclab_lat"  # a text location's coordinates, read with rows
+PLACE = "__civiclab_place"  # a row's place in its scan, from 0
 
 
 class LayerError(ValueError):
@@ -206,13 +207,17 @@ def build_layer(
             return _clustered(layer, lon[inside], lat[inside], request.zoom, bbox)
         if layer.in_view == 0:  # nothing to draw: no need to scan the rows again
             return layer
-        west, south, east, north = bbox
-        n = len(params)
+        # The rows in view are known by their place in the scan (``lon``/``lat`` were read in
+        # it, and DuckDB keeps a scan's order without ORDER BY): fetch those places, and work
+        # the location out of those rows only. Asking DuckDB for the rows whose location falls
+        # in the box ran the location's SQL (regular expressions, for a text location) over
+        # every row of the dataset at every view: 35 ms of 16,721 rows' 40.
+        places = ",".join(str(int(i)) for i in np.flatnonzero(inside)[:limit])
         rows = run(
-            f"SELECT *, {lon_sql} AS {LON}, {lat_sql} AS {LAT} FROM {source} "
-            f"WHERE ({where}) AND {lon_sql} BETWEEN ${n + 1} AND ${n + 2} "
-            f"AND {lat_sql} BETWEEN ${n + 3} AND ${n + 4} LIMIT {limit}",
-            [*params, west, east, south, north],
+            f"SELECT * EXCLUDE ({PLACE}), {lon_sql} AS {LON}, {lat_sql} AS {LAT} FROM "
+            f"(SELECT *, row_number() OVER () - 1 AS {PLACE} FROM {source} WHERE {where}) "
+            f"WHERE {PLACE} IN ({places}) ORDER BY {PLACE}",
+            params,
         )
         points = shapely.points(_floats(rows.column(LON)), _floats(rows.column(LAT)))
         layer.features = _features(points, rows, {LON, LAT})
@@ -299,8 +304,10 @@ def _clustered(
     cell = _pixel_degrees(zoom, bbox) * CELL_PX
     x = np.floor(lon / cell).astype(np.int64)
     y = np.floor(_mercator_y(lat) / cell).astype(np.int64)
-    keys = np.stack([x, y], axis=1)
-    _, which, counts = np.unique(keys, axis=0, return_inverse=True, return_counts=True)
+    # One int64 per cell, ordered as (x, y) pairs would be: np.unique over a 1-D array sorts
+    # numbers, where over rows (axis=0) it sorts opaque byte strings, ~20 times slower.
+    keys = x * 2**32 + (y + 2**31)
+    _, which, counts = np.unique(keys, return_inverse=True, return_counts=True)
     which = which.ravel()
     mean_lon = np.bincount(which, lon) / counts
     mean_lat = np.bincount(which, lat) / counts

@@ -264,13 +264,14 @@ def map_layers(request: HttpRequest, dataset: Dataset) -> dict[str, Any]:
     """Boundaries, the density and hotspot layers, and links to the analysis pages."""
     options = map_layer_options(request)
     city = dataset.city
+    seen_boundaries = boundaries_of(city, request.user)
     boundaries = [
         {
             "name": b.dataset.name,
             "label": b.label_column,
             "url": reverse("api:get_dataset_geojson", args=[city.slug, b.dataset.slug]),
         }
-        for b in boundaries_of(city, request.user)
+        for b in seen_boundaries
         if b.dataset_id != dataset.pk
     ]
     # The shapes the city marked to draw under every map (streets, parcels), those the
@@ -288,7 +289,7 @@ def map_layers(request: HttpRequest, dataset: Dataset) -> dict[str, Any]:
         try:
             spots = hotspot_report(
                 dataset, options["resolution"], options["fdr"], options["keep_far_outside"],
-                boundaries_of(city, request.user),
+                seen_boundaries,
             )  # fmt: skip
         except (NoLocation, QueryError, ValueError) as exc:
             spots_error = str(exc)
@@ -296,7 +297,7 @@ def map_layers(request: HttpRequest, dataset: Dataset) -> dict[str, Any]:
             spots_geojson = _spots_geojson(spots["hotspots"])
     found = spots["hotspots"] if spots else []
     # "Map by area" only where a boundary matches the breakdown: nothing to colour otherwise.
-    choropleths = area_mapped_indicators(request.user, dataset)
+    choropleths = area_mapped_indicators(request.user, dataset, seen_boundaries)
     return {
         "city": city,
         "dataset": dataset,
