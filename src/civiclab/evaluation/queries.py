@@ -11,7 +11,7 @@ from typing import Any
 from django.db.models import F, QuerySet
 
 from civiclab.core.permissions import DEFAULT_POLICY
-from civiclab.core.scoping import visible_to
+from civiclab.core.scoping import actor_for, rule_ids, visible_to
 from civiclab.evaluation.models import (
     SCOPE,
     Assignment,
@@ -27,11 +27,15 @@ EVALUATION_POLICY = DEFAULT_POLICY
 
 def visible_evaluations(user: Any) -> QuerySet[EvaluationPlan]:
     """The plans ``user`` may see: their own visibility and their solution's both allow it."""
-    solutions = visible(Solution, user).values("pk")
-    return (
-        visible_to(EvaluationPlan.objects.all(), user, SCOPE[EvaluationPlan])
-        .filter(solution__in=solutions)
-        .select_related("city", "city__network", "team", "solution", "owner", "locked_by")
+
+    def rule() -> QuerySet[EvaluationPlan]:
+        solutions = visible(Solution, user).values("pk")
+        return visible_to(EvaluationPlan.objects.all(), user, SCOPE[EvaluationPlan]).filter(
+            solution__in=solutions
+        )
+
+    return rule_ids(EvaluationPlan, ("evaluation.visible", actor_for(user)), rule).select_related(
+        "city", "city__network", "team", "solution", "owner", "locked_by"
     )
 
 
