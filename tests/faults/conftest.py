@@ -10,20 +10,16 @@ on a busy machine; copying the template takes none.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import shutil
-import signal
-import socket
 import sqlite3
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,7 +28,7 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 import pytest
 
-from civiclab.site.management.commands.serve import STATIC_STAMP
+from tests.processes import kill_group, mark_static_collected, wait_until
 
 SUITE_DATABASE = os.environ.get("CIVICLAB_DATABASE_URL", "")
 ON_POSTGRES = SUITE_DATABASE.startswith(("postgres://", "postgresql://"))
@@ -79,23 +75,6 @@ with open(path, "rb") as handle:
     )
 print(json.dumps({"status": answer.status_code, "body": answer.json()}))
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_until(check: Callable[[], Any], timeout: float, what: str, every: float = 0.05) -> Any:
-    """Poll ``check`` until it returns something true (returned), failing after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while True:
-        found = check()
-        if found:
-            return found
-        assert time.monotonic() < deadline, f"{what}: not after {timeout} s"
-        time.sleep(every)
 
 
 def _server_url(database: str) -> str:
@@ -219,13 +198,6 @@ class Installation:
                 kill_group(process)
 
 
-def kill_group(process: subprocess.Popen[bytes], sig: int = signal.SIGKILL) -> None:
-    """Send ``sig`` to the process's whole group and wait for the process to end."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, sig)
-    process.wait(timeout=30)
-
-
 def http(
     method: str,
     url: str,
@@ -272,26 +244,6 @@ def installation_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     finally:
         if database:
             admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-
-
-def mark_static_collected(data_dir: Path, env: dict[str, str]) -> None:
-    """Make ``civiclab serve`` take the static files as collected without collecting them:
-    an empty manifest (pages link the plain names, which WhiteNoise serves from the app
-    folders) and the stamp of the current sources. Collecting compresses 30 MB — minutes on
-    a busy machine — and no fault is about static files (tests/test_serve.py collects)."""
-    script = (
-        "import os, django; os.environ['DJANGO_SETTINGS_MODULE'] = 'civiclab.settings'\n"
-        "django.setup()\n"
-        "from civiclab.site.management.commands.serve import static_sources\n"
-        "print(static_sources())\n"
-    )
-    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    static = data_dir / "static"
-    (static / "staticfiles.json").write_text('{"paths": {}, "version": "1.1", "hash": ""}')
-    run = data_dir / "run"
-    run.mkdir(exist_ok=True)
-    (run / STATIC_STAMP).write_text(json.dumps({"sources": done.stdout.strip()}))
 
 
 def copy_data_dir(template: Path, target: Path) -> None:
