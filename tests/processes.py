@@ -26,24 +26,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from civiclab.site.management.commands.serve import STATIC_STAMP
 from tests.factories import TEST_PASSWORD
 
 # TEST_PORT_RANGE=18300-18399 makes free_port() choose in that range (several people or runs
 # sharing one machine, each given its own ports); otherwise the system picks any free port.
 PORT_RANGE = "TEST_PORT_RANGE"
-
-# What `civiclab serve` does before starting gunicorn, for a test to do it while the
-# installation is being made (each takes seconds of CPU): the servers then find the static
-# files collected and start at once.
-COLLECT = """
-import os
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "civiclab.settings")
-import django
-django.setup()
-from civiclab.site.management.commands.serve import collect_static
-collect_static()
-"""
 
 
 def free_port() -> int:
@@ -134,26 +121,6 @@ def stop(processes: Sequence[Process], timeout: float = 20) -> None:
             process.popen.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             kill_group(process.popen)
-
-
-def mark_static_collected(data_dir: Path, env: dict[str, str]) -> None:
-    """Make ``civiclab serve`` take the static files as collected without collecting them:
-    an empty manifest (pages link the plain names, which WhiteNoise serves from the app
-    folders) and the stamp of the current sources. Collecting compresses 30 MB — minutes on
-    a busy machine — and tests/test_serve.py proves the collection."""
-    script = (
-        "import os, django; os.environ['DJANGO_SETTINGS_MODULE'] = 'civiclab.settings'\n"
-        "django.setup()\n"
-        "from civiclab.site.management.commands.serve import static_sources\n"
-        "print(static_sources())\n"
-    )
-    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    static = data_dir / "static"
-    (static / "staticfiles.json").write_text('{"paths": {}, "version": "1.1", "hash": ""}')
-    run = data_dir / "run"
-    run.mkdir(exist_ok=True)
-    (run / STATIC_STAMP).write_text(json.dumps({"sources": done.stdout.strip()}))
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):

@@ -25,7 +25,6 @@ from django.conf import settings
 from tests.datasets.helpers import REAL
 from tests.factories import TEST_PASSWORD
 from tests.processes import (
-    COLLECT,
     Process,
     Server,
     free_port,
@@ -56,6 +55,16 @@ call_command("adduser", sys.argv[1], "--city", "mobile", "--role", "city_admin",
 out = io.StringIO()
 call_command("token", "create", sys.argv[1], "--name", "multi", "--json", stdout=out)
 print(out.getvalue().strip().splitlines()[-1])
+"""
+# What `civiclab serve` does before starting gunicorn, done while SETUP migrates (each takes
+# seconds of CPU): the servers then find the static files collected.
+COLLECT = """
+import os
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "civiclab.settings")
+import django
+django.setup()
+from civiclab.site.management.commands.serve import collect_static
+collect_static()
 """
 
 

@@ -37,13 +37,13 @@ from civiclab.accounts.tokens import create_token
 from civiclab.datasets import services as datasets
 from tests.datasets.helpers import write
 from tests.factories import CityFactory, MembershipFactory, UserFactory
+from tests.faults.conftest import mark_static_collected
 from tests.portfolio import factories
 from tests.processes import (
     Process,
     Server,
     free_ports,
     kill_group,
-    mark_static_collected,
     multipart,
     sign_in,
     start,

@@ -28,7 +28,8 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 import pytest
 
-from tests.processes import kill_group, mark_static_collected, wait_until
+from civiclab.site.management.commands.serve import STATIC_STAMP
+from tests.processes import kill_group, wait_until
 
 SUITE_DATABASE = os.environ.get("CIVICLAB_DATABASE_URL", "")
 ON_POSTGRES = SUITE_DATABASE.startswith(("postgres://", "postgresql://"))
@@ -244,6 +245,26 @@ def installation_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     finally:
         if database:
             admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+def mark_static_collected(data_dir: Path, env: dict[str, str]) -> None:
+    """Make ``civiclab serve`` take the static files as collected without collecting them:
+    an empty manifest (pages link the plain names, which WhiteNoise serves from the app
+    folders) and the stamp of the current sources. Collecting compresses 30 MB — minutes on
+    a busy machine — and no fault is about static files (tests/test_serve.py collects)."""
+    script = (
+        "import os, django; os.environ['DJANGO_SETTINGS_MODULE'] = 'civiclab.settings'\n"
+        "django.setup()\n"
+        "from civiclab.site.management.commands.serve import static_sources\n"
+        "print(static_sources())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    static = data_dir / "static"
+    (static / "staticfiles.json").write_text('{"paths": {}, "version": "1.1", "hash": ""}')
+    run = data_dir / "run"
+    run.mkdir(exist_ok=True)
+    (run / STATIC_STAMP).write_text(json.dumps({"sources": done.stdout.strip()}))
 
 
 def copy_data_dir(template: Path, target: Path) -> None:
