@@ -109,20 +109,6 @@ def start(name: str, env: dict[str, str], log_dir: Path, *args: str) -> Process:
     return start_program(name, [sys.executable, "-m", "civiclab", *args], log_dir, env)
 
 
-def stop(processes: Sequence[Process], timeout: float = 20) -> None:
-    """SIGTERM to each process's group (a clean stop), SIGKILL to what is left after
-    ``timeout``."""
-    for process in processes:
-        if process.popen.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.popen.pid, signal.SIGTERM)
-    for process in processes:
-        try:
-            process.popen.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            kill_group(process.popen)
-
-
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args: Any, **kwargs: Any) -> None:
         return None  # a redirect is an answer to look at, not to follow

@@ -48,7 +48,6 @@ from tests.processes import (
     sign_in,
     start,
     start_program,
-    stop,
     wait_until,
     wait_until_up,
 )
@@ -254,7 +253,10 @@ def deployment(backup: Backup, tmp_path: Path) -> Iterator[Deployment]:
         wait_until_up(proxy, deadline)
         yield Deployment(proxy, web, nginx, env)
     finally:
-        stop(processes)
+        # Nothing here is about stopping cleanly: SIGKILL, as the fault tests stop theirs.
+        for process in processes:
+            if process.popen.poll() is None:
+                kill_group(process.popen)
         _admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
 
