@@ -11,6 +11,8 @@ import pytest
 import yaml
 
 from civiclab.config import SETTINGS
+from civiclab.core.uploads import FORM_OVERHEAD_BYTES
+from civiclab.site.management.commands.serve import Command
 
 DEPLOY = Path(__file__).resolve().parents[1] / "deploy"
 DATA_DIR = "/var/lib/civiclab"
@@ -88,15 +90,73 @@ def test_settings_file_names_only_real_settings() -> None:
 
 def test_nginx_proxies_to_both_web_servers_and_passes_the_client() -> None:
     """GIVEN deploy/nginx.conf WHEN read THEN its upstream holds both web services on the port
-    they serve, every request goes to it, and the headers civiclab reads are set."""
+    they serve, every request goes to it, and the headers civiclab reads are set: the Host with
+    its port (Django compares a form's Origin with it: CSRF), the scheme, the client's address
+    appended to X-Forwarded-For (CIVICLAB_PROXY_COUNT=1) and nginx's request id."""
     conf = (DEPLOY / "nginx.conf").read_text()
     upstream = re.search(r"upstream civiclab \{(.*?)\}", conf, re.S)
     assert upstream is not None
     servers = re.findall(r"^\s*server\s+([\w.-]+):(\d+)", upstream.group(1), re.M)
     assert sorted(servers) == [("web1", "8000"), ("web2", "8000")]
     assert "proxy_pass http://civiclab;" in conf
-    for header in ("Host $host", "X-Forwarded-Proto $scheme", "X-Forwarded-For"):
+    for header in (
+        "Host $http_host;", "X-Forwarded-Proto $scheme;",
+        "X-Forwarded-For $proxy_add_x_forwarded_for;", "X-Request-ID $request_id;",
+    ):  # fmt: skip
         assert f"proxy_set_header {header}" in conf
+    # tests/test_reference_deployment.py finds which server answered in the access log.
+    assert re.search(r"log_format civiclab [^;]*\$request_id upstream=\$upstream_addr'", conf)
+    assert "access_log /dev/stdout civiclab;" in conf
+
+
+def _directive(conf: str, name: str) -> str:
+    found = re.findall(rf"^\s*{name}\s+([^;]+);", conf, re.M)
+    assert len(found) == 1, f"{name}: {found}"
+    return str(found[0])
+
+
+def test_nginx_limits_match_civiclab() -> None:
+    """GIVEN deploy/nginx.conf and civiclab's limits WHEN compared THEN nginx takes an upload of
+    CIVICLAB_MAX_UPLOAD_MB's default with the form around it (civiclab's own allowance),
+    buffers request bodies (gunicorn's sync workers hold one request each and stop it at
+    `civiclab serve --timeout`: a slow upload streamed through would be cut), waits for an
+    answer longer than that timeout, and retries on the other server only when one is down —
+    not on civiclab's own 503 (the database or queue both servers share is unavailable)."""
+    conf = (DEPLOY / "nginx.conf").read_text()
+    declared = {setting.name: setting.default for setting in SETTINGS}
+    body_mb = int(declared["CIVICLAB_MAX_UPLOAD_MB"]) + FORM_OVERHEAD_BYTES // (1024 * 1024)
+    assert _directive(conf, "client_max_body_size") == f"{body_mb}m"
+    assert "proxy_request_buffering off" not in conf and "proxy_buffering off" not in conf
+    serve_timeout = Command().create_parser("civiclab", "serve").get_default("timeout")
+    assert int(_directive(conf, "proxy_read_timeout").removesuffix("s")) > serve_timeout
+    retried = _directive(conf, "proxy_next_upstream").split()
+    assert {"error", "timeout"} <= set(retried) and "http_503" not in retried
+    assert "non_idempotent" not in retried  # a POST is never sent twice
+
+
+def test_systemd_units_run_the_same_processes_as_compose(services: dict[str, Any]) -> None:
+    """GIVEN deploy/systemd/ (the deployment without containers) WHEN read THEN the web unit
+    runs `civiclab serve` on 127.0.0.1 at its instance's port with compose's workers, the
+    worker unit `civiclab worker`, both with the one settings file and restarted when they
+    stop."""
+    units = {path.name: path.read_text() for path in (DEPLOY / "systemd").glob("*.service")}
+    assert set(units) == {"civiclab-web@.service", "civiclab-worker.service"}
+    web_command = services["web1"]["command"]
+    workers = web_command[web_command.index("--workers") + 1]
+    expected = {
+        "civiclab-web@.service": f"civiclab serve --host 127.0.0.1 --port %i --workers {workers}",
+        "civiclab-worker.service": "civiclab worker",
+    }
+    for name, text in units.items():
+        assert text.startswith("#"), name
+        lines = dict(
+            line.split("=", 1) for line in text.splitlines() if "=" in line and line[0] != "#"
+        )
+        exec_start = lines["ExecStart"]
+        assert exec_start.endswith("uv run --frozen " + expected[name]), exec_start
+        assert lines["EnvironmentFile"] == "/etc/civiclab.env"
+        assert lines["Restart"] == "always"
+        assert lines["WantedBy"] == "multi-user.target"
 
 
 def test_dockerfile_installs_the_locked_dependencies() -> None:

@@ -9,19 +9,14 @@ gunicorn worker, so what one process wrote can only reach the other through what
 
 from __future__ import annotations
 
-import http.cookiejar
 import json
 import os
 import subprocess
 import sys
 import time
-import urllib.parse
-import urllib.request
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import psycopg
 import pytest
@@ -29,7 +24,15 @@ from django.conf import settings
 
 from tests.datasets.helpers import REAL
 from tests.factories import TEST_PASSWORD
-from tests.test_serve import free_port
+from tests.processes import (
+    Process,
+    Server,
+    free_port,
+    multipart,
+    sign_in,
+    start,
+    wait_until_up,
+)
 
 POSTGRES = "postgres://postgres@127.0.0.1:5432/"
 # A Redis database of its own: test_worker.py empties 15.
@@ -103,108 +106,6 @@ def installation(tmp_path: Path) -> Iterator[dict[str, str]]:
             _admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
 
-@dataclass
-class Process:
-    """A civiclab process started in the background, its output in a log file."""
-
-    name: str
-    popen: subprocess.Popen[bytes]
-    log: Path
-
-    def output(self) -> str:
-        return f"--- {self.name} ---\n" + self.log.read_text(errors="replace")[-3000:]
-
-
-@dataclass
-class Server:
-    """One ``civiclab serve``: its address, and a browser's cookies for it."""
-
-    process: Process
-    base: str
-    cookies: http.cookiejar.CookieJar = field(default_factory=http.cookiejar.CookieJar)
-
-    def request(
-        self,
-        path: str,
-        data: bytes | None = None,
-        headers: dict[str, str] | None = None,
-        cookies: http.cookiejar.CookieJar | None = None,
-    ) -> tuple[int, bytes]:
-        opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(cookies if cookies is not None else self.cookies),
-            _NoRedirect,
-        )
-        req = urllib.request.Request(self.base + path, data=data, headers=headers or {})
-        try:
-            with opener.open(req, timeout=30) as response:
-                return response.status, response.read()
-        except urllib.error.HTTPError as exc:
-            return exc.code, exc.read()
-
-    def api(self, token: str, path: str, **kwargs: Any) -> tuple[int, Any]:
-        headers = {"Authorization": f"Bearer {token}", **kwargs.pop("headers", {})}
-        status, body = self.request("/api/v1" + path, headers=headers, **kwargs)
-        return status, json.loads(body) if body else None
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None  # a redirect is an answer to look at, not to follow
-
-
-def start(name: str, env: dict[str, str], log_dir: Path, *args: str) -> Process:
-    log = log_dir / f"{name}.log"
-    with log.open("wb") as sink:
-        popen = subprocess.Popen(
-            [sys.executable, "-m", "civiclab", *args], env=env, stdout=sink,
-            stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    return Process(name, popen, log)
-
-
-def wait_until_up(server: Server, deadline: float) -> None:
-    while True:
-        try:
-            status, _body = server.request("/healthz")
-            if status == 200:
-                return
-        except OSError:
-            pass
-        assert server.process.popen.poll() is None, server.process.output()
-        assert time.monotonic() < deadline, f"{server.process.name} did not start\n" + (
-            server.process.output()
-        )
-        time.sleep(0.2)
-
-
-def multipart(fields: dict[str, str], file_name: str, content: bytes) -> tuple[bytes, str]:
-    boundary = uuid.uuid4().hex
-    parts = [
-        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
-        for name, value in fields.items()
-    ]
-    parts.append(
-        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{file_name}"\r\n'
-        f"Content-Type: text/csv\r\n\r\n".encode()
-        + content
-        + b"\r\n"
-    )
-    return b"".join(parts) + f"--{boundary}--\r\n".encode(), boundary
-
-
-def sign_in(server: Server) -> None:
-    status, page = server.request("/accounts/login/")
-    assert status == 200
-    csrf = page.decode().split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
-    form = urllib.parse.urlencode(
-        {"csrfmiddlewaretoken": csrf, "username": EMAIL, "password": TEST_PASSWORD}
-    ).encode()
-    status, _body = server.request(
-        "/accounts/login/", data=form, headers={"Referer": server.base + "/accounts/login/"}
-    )
-    assert status == 302, "sign-in refused"
-
-
 @pytest.fixture
 def servers(installation: dict[str, str], tmp_path: Path) -> Iterator[tuple[Server, Server]]:
     """Two ``civiclab serve --workers 1`` and one ``civiclab worker`` on the installation,
@@ -250,7 +151,7 @@ def test_two_servers_and_a_worker_share_one_installation(
 
     # A session opened on A is a session on B: sessions live in the database, signed with the
     # data directory's one secret key.
-    sign_in(a)
+    sign_in(a, EMAIL)
     status, before = b.request("/delivery/", cookies=a.cookies)
     assert status == 200, "B does not know A's session"
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -11,13 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.processes import free_port
 from tests.test_cli import run_subprocess, subprocess_env
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def fetch(url: str) -> tuple[int, bytes, dict[str, str]]:

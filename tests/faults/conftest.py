@@ -10,20 +10,16 @@ on a busy machine; copying the template takes none.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import shutil
-import signal
-import socket
 import sqlite3
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +29,7 @@ import psycopg
 import pytest
 
 from civiclab.site.management.commands.serve import STATIC_STAMP
+from tests.processes import kill_group, wait_until
 
 SUITE_DATABASE = os.environ.get("CIVICLAB_DATABASE_URL", "")
 ON_POSTGRES = SUITE_DATABASE.startswith(("postgres://", "postgresql://"))
@@ -79,23 +76,6 @@ with open(path, "rb") as handle:
     )
 print(json.dumps({"status": answer.status_code, "body": answer.json()}))
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_until(check: Callable[[], Any], timeout: float, what: str, every: float = 0.05) -> Any:
-    """Poll ``check`` until it returns something true (returned), failing after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while True:
-        found = check()
-        if found:
-            return found
-        assert time.monotonic() < deadline, f"{what}: not after {timeout} s"
-        time.sleep(every)
 
 
 def _server_url(database: str) -> str:
@@ -217,13 +197,6 @@ class Installation:
         for process in self.processes:
             if process.poll() is None:
                 kill_group(process)
-
-
-def kill_group(process: subprocess.Popen[bytes], sig: int = signal.SIGKILL) -> None:
-    """Send ``sig`` to the process's whole group and wait for the process to end."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, sig)
-    process.wait(timeout=30)
 
 
 def http(

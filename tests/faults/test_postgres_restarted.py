@@ -30,11 +30,10 @@ from tests.faults.conftest import (
     _server_url,
     base_environment,
     copy_data_dir,
-    free_port,
     http,
     run_steps,
-    wait_until,
 )
+from tests.processes import free_port, wait_until
 
 
 def _postgres_bin() -> Path | None:

@@ -20,7 +20,7 @@ from tests.datasets.helpers import write
 from tests.datasets.test_api import assert_error, upload
 from tests.datasets.web_helpers import column_data
 from tests.datasets.web_helpers import upload as upload_page
-from tests.faults.conftest import free_port, wait_until
+from tests.processes import free_port, wait_until
 from tests.world import World
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,8 @@ import os
 import random
 import threading
 
-from tests.faults.conftest import CITY, Installation, free_port, http, kill_group
+from tests.faults.conftest import CITY, Installation, http
+from tests.processes import free_port, kill_group
 
 # A run's random kill point is printed with any failure; FAULTS_SEED=… replays it.
 SEED = int(os.environ.get("FAULTS_SEED") or random.SystemRandom().randrange(2**32))

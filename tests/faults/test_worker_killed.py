@@ -11,7 +11,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from tests.datasets.test_interrupted import GENERATOR
-from tests.faults.conftest import CITY, Installation, kill_group, wait_until
+from tests.faults.conftest import CITY, Installation
+from tests.processes import kill_group, wait_until
 
 STALE_SECONDS = 3
 

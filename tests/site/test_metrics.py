@@ -302,8 +302,8 @@ def test_a_server_with_two_workers_counts_every_request_and_logs_json(tmp_path: 
     import urllib.request
     from concurrent.futures import ThreadPoolExecutor
 
+    from tests.processes import free_port
     from tests.test_cli import run_subprocess, subprocess_env
-    from tests.test_serve import free_port
 
     assert run_subprocess(tmp_path, "migrate", "--verbosity", "0").returncode == 0
     port = free_port()
