@@ -7,12 +7,16 @@ then draws the layer from the GeoJSON API for the part of the map in view.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
 from urllib.parse import quote
 
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from civiclab.datasets.engine import QueryError
@@ -53,15 +57,21 @@ def dataset_map(request: HttpRequest, slug: str, dataset_slug: str) -> HttpRespo
     bases = base_layers(request.user, dataset)
     base = next((d for d in bases if d.slug == request.GET.get("base")), None)
     api = reverse("api:get_dataset_geojson", args=[dataset.city.slug, dataset.slug])
+    names = [name for name, kind in columns.items() if kind != "geometry"]
     return render(
         request,
         "geo/map.html",
         {
             "city": dataset.city,
             "dataset": dataset,
-            "columns": [name for name, kind in columns.items() if kind != "geometry"],
-            "ops": OP_CHOICES[1:],
-            "filter_rows": rows,
+            "filter_rows": [
+                {
+                    "column_options": _options([(c, c) for c in names], column),
+                    "op_options": _options(OP_CHOICES[1:], op),
+                    "value": value,
+                }
+                for column, op, value in rows
+            ],
             "filter_query": "&".join(f"filter={quote(t, safe='')}" for t in texts)
             if not error
             else "",
@@ -87,6 +97,16 @@ def dataset_map(request: HttpRequest, slug: str, dataset_slug: str) -> HttpRespo
                 "colours": ROW_COLOURS,
             },
         },
+    )
+
+
+def _options(choices: Sequence[tuple[str, Any]], chosen: str) -> SafeString:
+    """A select's options, ``chosen`` selected: written here rather than by a template loop,
+    which spent ~10 ms on a wide dataset's three column pickers."""
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        ((value, " selected" if value == chosen else "", label) for value, label in choices),
     )
 
 
