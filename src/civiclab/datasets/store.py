@@ -142,9 +142,7 @@ def upload(local: Path, relative: str) -> None:
     try:
         with (
             local.open("rb") as source,
-            filesystem().open_output_stream(
-                key(relative), metadata={"Content-Type": "application/vnd.apache.parquet"}
-            ) as target,
+            filesystem().open_output_stream(key(relative)) as target,
         ):
             while chunk := source.read(CHUNK):
                 target.write(chunk)
@@ -188,6 +186,14 @@ def local_file(relative: str, size: int) -> Path:
     return path
 
 
+def fetch(relative: str, path: Path) -> Path:
+    """``path``, downloaded from the object of ``relative`` when this machine lacks it (an
+    upload a web server on another machine kept for the worker)."""
+    if not path.exists():
+        _download(relative, path, None)
+    return path
+
+
 def _touch(path: Path, found: os.stat_result) -> None:
     """Bring the file's access time forward — the cache's "last read" — keeping its
     modification time (a pooled DuckDB connection is keyed on it, see engine._pool_key)."""
@@ -206,7 +212,7 @@ def _held(lock_path: Path) -> Iterator[None]:
         os.close(handle)
 
 
-def _download(relative: str, path: Path, size: int) -> None:
+def _download(relative: str, path: Path, size: int | None) -> None:
     """Fetch the object of ``relative`` to ``path`` atomically: into a partial file beside it,
     checked, then renamed. A lock beside it makes other processes wait for this download
     rather than repeat it (and the partial file is only ever written by the lock's holder)."""
@@ -223,7 +229,7 @@ def _download(relative: str, path: Path, size: int) -> None:
                 while chunk := source.read(CHUNK):
                     target.write(chunk)
             got = partial.stat().st_size
-            if got != size:
+            if size is not None and got != size:
                 raise StoreError(
                     f"The object store's copy of {relative} is {got} bytes, not the {size} "
                     "bytes its version recorded: it was changed or damaged in the store."

@@ -33,7 +33,7 @@ class Command(ResultCommand):
         if not store.configured():
             raise CommandError(
                 "no object store is configured: set CIVICLAB_OBJECT_STORE_URL (and the "
-                "CIVICLAB_S3_* settings) first"
+                "CIVICLAB_S3_ENDPOINT_URL and credentials) first"
             )
         data_dir = Path(settings.DATA_DIR)
         uploaded: list[str] = []
