@@ -376,9 +376,13 @@ def test_servers_on_machines_of_their_own_share_datasets_through_the_object_stor
             time.sleep(0.3)
         assert state["state"] == "done", (state, *(p.output() for p in processes))
 
-        # The version; the upload was removed after the import (pyarrow leaves the marker of
-        # the emptied "folder", uploads/).
-        [key] = [key for key in bucket.object_keys() if not key.endswith("/")]
+        # The version; the upload is removed once the job has ended (pyarrow leaves the marker
+        # of the emptied "folder", uploads/).
+        deadline = time.monotonic() + 10
+        while len(keys := [k for k in bucket.object_keys() if not k.endswith("/")]) > 1:
+            assert time.monotonic() < deadline, keys
+            time.sleep(0.2)
+        [key] = keys
         relative = key.removeprefix(bucket.key(""))
         assert relative.startswith("datasets/") and relative.endswith("/v1.parquet")
         cached_b = Path(envs["b"]["CIVICLAB_DATA_DIR"]) / relative
