@@ -233,3 +233,32 @@ def test_without_a_store_nothing_changes(world: World, tmp_path: Path, settings:
     assert version_path(version) == Path(settings.DATA_DIR) / version.file
     assert store.trim_cache(limit=0).removed == []
     assert Dataset.objects.get().current_version == version
+
+
+def test_a_background_import_goes_through_the_store_and_refuses_when_it_is_down(
+    world: World, tmp_path: Path, object_store: Bucket, settings: Any
+) -> None:
+    """GIVEN an installation on an object store WHEN a file is imported through the API (a
+    background job: the upload is kept in the store for a worker on any machine) THEN the job
+    is done, its version is in the store and its upload is not; and WHEN the store is down THEN
+    the import is refused at once with 503 `object_store`, no job is made and no upload kept."""
+    from civiclab.datasets.models import ImportJob
+    from tests.datasets.test_api import upload
+
+    member = world.user("member")
+    source = write(tmp_path / "requests.csv", ROWS)
+    answer = upload("/api/v1/cities/city-a/datasets/requests/imports", member, source)
+    assert answer.status_code == 202 and answer.json()["state"] == "done", answer.content
+    version = DatasetVersion.objects.get()
+    stored = [k for k in object_store.object_keys() if not k.endswith("/")]
+    assert stored == [object_store.key(version.file)]
+
+    use_store(settings, f"http://127.0.0.1:{free_port()}", object_store.name)
+    answer = upload(
+        "/api/v1/cities/city-a/datasets/requests/imports", member, source, add_version="true"
+    )
+    assert answer.status_code == 503, answer.content
+    assert answer.json()["error"]["code"] == "object_store"
+    assert ImportJob.objects.count() == 1
+    jobs_dir = Path(settings.DATA_DIR) / "uploads" / "jobs"
+    assert not jobs_dir.exists() or not any(jobs_dir.iterdir())
