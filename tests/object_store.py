@@ -24,14 +24,19 @@ CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing
 PREFIX = "installation"
 
 
-def free_port() -> int:
-    """A port of the range nothing listens on."""
+def free_port(taken: set[int] | None = None) -> int:
+    """A port of the range nothing listens on, other than those ``taken`` (picked already
+    for processes that have not bound them yet); added to ``taken``."""
+    taken = set() if taken is None else taken
     for port in PORTS:
+        if port in taken:
+            continue
         with socket.socket() as probe:
             try:
                 probe.bind(("127.0.0.1", port))
             except OSError:
                 continue
+            taken.add(port)
             return port
     raise RuntimeError(f"no free port in {PORTS}")
 

@@ -344,10 +344,11 @@ def test_servers_on_machines_of_their_own_share_datasets_through_the_object_stor
     token = installation["token"]
     envs = {name: machine(installation, tmp_path, name, bucket) for name in ("a", "b", "w")}
     processes: list[Process] = []
+    taken: set[int] = set()
     try:
         pair = []
         for name in ("a", "b"):
-            port = free_port_in_range()
+            port = free_port_in_range(taken)
             process = start(
                 f"serve-{name}", envs[name], tmp_path, "serve", "--port", str(port),
                 "--workers", "1",
@@ -390,6 +391,8 @@ def test_servers_on_machines_of_their_own_share_datasets_through_the_object_stor
 
         status, rows = b.api(token, "/cities/mobile/datasets/311/rows?page_size=5")
         assert status == 200 and rows["total"] == 1000, rows
+        held = sorted(str(p) for p in cached_b.parents[3].rglob("*.parquet"))
+        assert cached_b.is_file(), (held, *(p.output() for p in processes))
         assert cached_b.read_bytes() == bucket.read(relative)
         sign_in(b)
         status, page = b.request("/cities/mobile/data/311/")

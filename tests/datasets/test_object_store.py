@@ -169,14 +169,18 @@ def test_the_cache_keeps_its_bound_least_recently_read_first(
 def test_the_cache_never_removes_a_file_the_store_lacks(
     world: World, tmp_path: Path, object_store: Bucket
 ) -> None:
-    """GIVEN a cached version whose object is missing from the store (only copy) WHEN the
-    cache is trimmed to nothing THEN the file stays."""
+    """GIVEN a cached version whose object is missing from the store (only copy), and the
+    partial file of a download killed two days ago WHEN the cache is trimmed to nothing THEN
+    the version's file stays and the partial one goes."""
     version = import_version(world, tmp_path)
     object_store.client.delete_object(Bucket=object_store.name, Key=object_store.key(version.file))
     path = version_path(version)
     _age(path, 3600)
+    partial = path.parent / ".v9.parquet.partial"
+    partial.write_bytes(b"PAR1 half")
+    os.utime(partial, (time.time() - 2 * 86400,) * 2)
     assert store.trim_cache(limit=0).removed == []
-    assert path.exists()
+    assert path.exists() and not partial.exists()
 
 
 def test_push_uploads_the_versions_of_an_installation_switching_the_store_on(

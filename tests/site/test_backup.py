@@ -405,11 +405,16 @@ def test_settings_are_kept_with_their_secrets_masked() -> None:
     kept = archive.masked_settings({
         "CIVICLAB_DATABASE_URL": "postgres://civiclab:hunter2@db:5432/civiclab",
         "CIVICLAB_METRICS_TOKEN": "abc", "CIVICLAB_LANGUAGE": "fr", "HOME": "/root",
+        "CIVICLAB_S3_ACCESS_KEY_ID": "AKIA123", "CIVICLAB_S3_SECRET_ACCESS_KEY": "s3cret",
+        "CIVICLAB_OBJECT_STORE_URL": "s3://civiclab/prod",
     })  # fmt: skip
     assert kept == {
         "CIVICLAB_DATABASE_URL": "postgres://civiclab:***@db:5432/civiclab",
         "CIVICLAB_LANGUAGE": "fr",
         "CIVICLAB_METRICS_TOKEN": "(set, not kept)",
+        "CIVICLAB_OBJECT_STORE_URL": "s3://civiclab/prod",
+        "CIVICLAB_S3_ACCESS_KEY_ID": "(set, not kept)",
+        "CIVICLAB_S3_SECRET_ACCESS_KEY": "(set, not kept)",
     }
 
 

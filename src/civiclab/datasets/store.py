@@ -286,6 +286,7 @@ def trim_cache(limit: int | None = None) -> Trimmed:
     result = Trimmed()
     if not configured():
         return result
+    _remove_abandoned_downloads()
     files = sorted(cached_files(), key=lambda item: item[1].st_atime)
     total = sum(found.st_size for _path, found in files)
     recent = time.time() - RECENTLY_READ_SECONDS
@@ -308,6 +309,19 @@ def trim_cache(limit: int | None = None) -> Trimmed:
     result.kept_bytes = total
     result.kept_files = len(files) - len(result.removed)
     return result
+
+
+# A download killed half-way leaves its partial file (the next download of that version writes
+# over it); one this old belongs to no download still running.
+ABANDONED_DOWNLOAD_SECONDS = 24 * 3600
+
+
+def _remove_abandoned_downloads() -> None:
+    cutoff = time.time() - ABANDONED_DOWNLOAD_SECONDS
+    for partial in Path(settings.DATASETS_DIR).glob("*/*/.v*.parquet.partial"):
+        with contextlib.suppress(OSError):
+            if partial.stat().st_mtime < cutoff:
+                partial.unlink()
 
 
 def _trim_after_download() -> None:
