@@ -151,6 +151,9 @@ def expire_stale_jobs() -> int:
             # Only a job's own folder (uploads/jobs/<id>/upload), never what holds it.
             if folder is not None and folder.parent == uploads_dir():
                 shutil.rmtree(folder, ignore_errors=True)
+            if store.configured() and job.upload and job.source_id is None:
+                with contextlib.suppress(store.StoreError):
+                    store.delete(upload_object(job.upload))
     return count
 
 
