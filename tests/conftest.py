@@ -5,6 +5,9 @@ import pytest
 from tests.factories import TEST_PASSWORD
 from tests.world import World, build_world
 
+# The S3 protocol server (moto) and an installation on a bucket of it: s3_server, object_store.
+pytest_plugins = ["tests.object_store"]
+
 
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings: object, request: pytest.FixtureRequest) -> None:

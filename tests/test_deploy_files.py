@@ -39,7 +39,7 @@ def test_compose_runs_two_web_servers_a_worker_and_the_engines(services: dict[st
     """GIVEN deploy/compose.yaml WHEN read THEN it has the proxy, two `civiclab serve` on all
     interfaces, one `civiclab worker`, a one-off migrate, PostgreSQL and Redis, each with a
     health check, and the web servers and worker start only after the migrations."""
-    assert set(services) >= {"proxy", *WEB, "worker", "migrate", "postgres", "redis"}
+    assert set(services) >= {"proxy", *WEB, "worker", "migrate", "postgres", "redis", "minio"}
     for name in WEB:
         command = services[name]["command"]
         assert command[:2] == ["civiclab", "serve"] and "0.0.0.0" in command
@@ -51,7 +51,7 @@ def test_compose_runs_two_web_servers_a_worker_and_the_engines(services: dict[st
         assert after["migrate"]["condition"] == "service_completed_successfully"
     assert services["postgres"]["image"].startswith("postgres:")
     assert services["redis"]["image"].startswith("redis:")
-    for name in ("proxy", *WEB, "worker", "postgres", "redis"):
+    for name in ("proxy", *WEB, "worker", "postgres", "redis", "minio"):
         assert services[name]["healthcheck"]["test"], f"{name} has no health check"
 
 
@@ -167,3 +167,30 @@ def test_dockerfile_installs_the_locked_dependencies() -> None:
     assert "pip install --no-cache-dir uv" in text
     assert text.count("uv sync --frozen") == 2
     assert "USER civiclab" in text
+
+
+def test_datasets_live_in_the_object_store_service(services: dict[str, Any]) -> None:
+    """GIVEN the reference deployment WHEN its object store is read THEN a MinIO service with a
+    health check and its own volume holds the datasets, a one-off service creates the bucket the
+    settings name, every civiclab process starts only once it exists, and the settings point
+    civiclab at MinIO with MinIO's own credentials."""
+    minio = services["minio"]
+    assert minio["image"].startswith("minio/minio:RELEASE.")
+    assert minio["command"][:2] == ["server", "/data"]
+    assert "mc ready local" in " ".join(minio["healthcheck"]["test"])
+    assert "minio-data:/data" in minio["volumes"]
+    bucket = services["bucket"]
+    assert bucket["depends_on"]["minio"]["condition"] == "service_healthy"
+    assert bucket["restart"] == "no"
+    for name in (*WEB, "worker"):
+        assert services[name]["depends_on"]["bucket"]["condition"] == (
+            "service_completed_successfully"
+        )
+    env = env_example()
+    store = re.fullmatch(r"s3://([a-z0-9.-]+)/[\w/-]+", env["CIVICLAB_OBJECT_STORE_URL"])
+    assert store is not None
+    assert f"mc mb --ignore-existing store/{store.group(1)}" in bucket["entrypoint"][-1]
+    assert env["CIVICLAB_S3_ENDPOINT_URL"] == "http://minio:9000"
+    assert env["CIVICLAB_S3_ACCESS_KEY_ID"] == env["MINIO_ROOT_USER"]
+    assert env["CIVICLAB_S3_SECRET_ACCESS_KEY"] == env["MINIO_ROOT_PASSWORD"]
+    assert int(env["CIVICLAB_OBJECT_CACHE_BYTES"]) > 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -22,8 +23,11 @@ import psycopg
 import pytest
 from django.conf import settings
 
+from civiclab.site.management.commands.serve import STATIC_STAMP
 from tests.datasets.helpers import REAL
 from tests.factories import TEST_PASSWORD
+from tests.object_store import Bucket, new_bucket
+from tests.object_store import free_port as free_port_in_range
 from tests.processes import (
     Process,
     Server,
@@ -197,3 +201,111 @@ def test_two_servers_and_a_worker_share_one_installation(
     status, imported = b.request("/delivery/", cookies=a.cookies)
     assert status == 200 and b"dataset.import" not in after
     assert b"dataset.import" in imported, "B served the dashboard cached before the import"
+
+
+# The job queue and cache of the "machines" test: a Redis database of its own (the test above
+# uses 14, test_worker.py 15), emptied first.
+MACHINES_REDIS = "redis://127.0.0.1:6379/11"
+
+
+def machine(
+    installation: dict[str, str], tmp_path: Path, name: str, bucket: Bucket
+) -> dict[str, str]:
+    """The environment of one more machine of the installation: a data directory of its own
+    (holding only copies of the secret key and of the collected static files, as an operator
+    would give each machine), the database, Redis and the object store shared."""
+    shared = Path(installation["CIVICLAB_DATA_DIR"])
+    data_dir = tmp_path / name
+    data_dir.mkdir()
+    shutil.copy2(shared / "secret_key", data_dir / "secret_key")
+    shutil.copytree(shared / "static", data_dir / "static")
+    (data_dir / "run").mkdir()
+    shutil.copy2(shared / "run" / STATIC_STAMP, data_dir / "run" / STATIC_STAMP)
+    env = {k: v for k, v in installation.items() if k != "token"}
+    env["CIVICLAB_DATA_DIR"] = str(data_dir)
+    # SQLite's file stands in for a database server the machines share.
+    env.setdefault("CIVICLAB_DATABASE_URL", f"sqlite:///{shared / 'civiclab.sqlite3'}")
+    env["CIVICLAB_REDIS_URL"] = MACHINES_REDIS
+    return env | bucket.env()
+
+
+def test_servers_on_machines_of_their_own_share_datasets_through_the_object_store(
+    installation: dict[str, str], tmp_path: Path, s3_server: str
+) -> None:
+    """GIVEN two web servers and a worker each with a data directory of its own (three
+    machines), sharing only the database, Redis and an object store (moto's S3 server)
+    WHEN a file is imported through A's API THEN the worker fetches the upload and imports it,
+    the version is in the store, B — whose cache is empty — shows the dataset's rows on its page
+    and through its API, having downloaded the file, and nothing of the upload is left in the
+    store."""
+    import redis
+
+    redis.Redis.from_url(MACHINES_REDIS).flushdb()
+    bucket = new_bucket(s3_server)
+    token = installation["token"]
+    envs = {name: machine(installation, tmp_path, name, bucket) for name in ("a", "b", "w")}
+    processes: list[Process] = []
+    taken: set[int] = set()
+    try:
+        pair = []
+        for name in ("a", "b"):
+            port = free_port_in_range(taken)
+            process = start(
+                f"serve-{name}", envs[name], tmp_path, "serve", "--port", str(port),
+                "--workers", "1",
+            )  # fmt: skip
+            processes.append(process)
+            pair.append(Server(process, f"http://127.0.0.1:{port}"))
+        processes.append(start("worker", envs["w"], tmp_path, "worker"))
+        deadline = time.monotonic() + 90
+        for server in pair:
+            wait_until_up(server, deadline)
+        a, b = pair
+
+        form, boundary = multipart({"name": "311"}, "311.csv", SOURCE.read_bytes())
+        status, job = a.api(
+            token, "/cities/mobile/datasets/311/imports", data=form,
+            headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+        )  # fmt: skip
+        assert status == 202, job
+        deadline = time.monotonic() + 60
+        while True:
+            status, state = b.api(token, f"/jobs/{job['id']}")
+            assert status == 200, state
+            if state["state"] in ("done", "failed"):
+                break
+            assert time.monotonic() < deadline, f"the import is still {state['state']}"
+            time.sleep(0.3)
+        assert state["state"] == "done", (state, *(p.output() for p in processes))
+
+        # The version; the upload is removed once the job has ended (pyarrow leaves the marker
+        # of the emptied "folder", uploads/).
+        deadline = time.monotonic() + 10
+        while len(keys := [k for k in bucket.object_keys() if not k.endswith("/")]) > 1:
+            assert time.monotonic() < deadline, keys
+            time.sleep(0.2)
+        [key] = keys
+        relative = key.removeprefix(bucket.key(""))
+        assert relative.startswith("datasets/") and relative.endswith("/v1.parquet")
+        cached_b = Path(envs["b"]["CIVICLAB_DATA_DIR"]) / relative
+        assert not cached_b.exists()
+
+        status, rows = b.api(token, "/cities/mobile/datasets/311/rows?page_size=5")
+        assert status == 200 and rows["total"] == 1000, rows
+        held = sorted(str(p) for p in cached_b.parents[3].rglob("*.parquet"))
+        assert cached_b.is_file(), (held, *(p.output() for p in processes))
+        assert cached_b.read_bytes() == bucket.read(relative)
+        sign_in(b, EMAIL)
+        status, page = b.request("/cities/mobile/data/311/")
+        assert status == 200 and b"311" in page
+        status, rows_a = a.api(token, "/cities/mobile/datasets/311/rows?page_size=5")
+        assert status == 200 and rows_a["rows"] == rows["rows"]
+    finally:
+        for process in processes:
+            process.popen.terminate()
+        for process in processes:
+            try:
+                process.popen.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.popen.kill()
+                process.popen.wait()

@@ -288,6 +288,35 @@ SETTINGS: tuple[EnvSetting, ...] = (
         "<data dir>/cache.",
     ),
     EnvSetting(
+        "CIVICLAB_OBJECT_STORE_URL",
+        "(empty)",
+        "s3://bucket/prefix: datasets' version files kept in an S3-compatible object store, "
+        "the data directory a cache of them; empty: on the local disk only.",
+    ),
+    EnvSetting(
+        "CIVICLAB_S3_ENDPOINT_URL",
+        "(empty)",
+        "The object store's address (http://127.0.0.1:9000 for MinIO); empty: AWS S3.",
+    ),
+    EnvSetting("CIVICLAB_S3_REGION", "us-east-1", "The object store's region."),
+    EnvSetting(
+        "CIVICLAB_S3_ACCESS_KEY_ID",
+        "(empty)",
+        "Access key of the object store; empty: AWS's own chain (AWS_ACCESS_KEY_ID, "
+        "~/.aws/credentials, an instance role).",
+    ),
+    EnvSetting(
+        "CIVICLAB_S3_SECRET_ACCESS_KEY",
+        "(empty)",
+        "Secret key going with CIVICLAB_S3_ACCESS_KEY_ID.",
+    ),
+    EnvSetting(
+        "CIVICLAB_OBJECT_CACHE_BYTES",
+        "10737418240",
+        "Most bytes of version files the data directory keeps as a cache of the object store "
+        "(least recently read removed first, by the worker).",
+    ),
+    EnvSetting(
         "CIVICLAB_FUNDING_DROP_DIR",
         "(empty)",
         "Folder the operator drops Grants.gov extracts into; the worker imports the newest "
@@ -391,6 +420,52 @@ def map_tiles() -> MapTiles:
             "line on the map (e.g. © OpenStreetMap contributors)"
         )
     return MapTiles(url, attribution, max_zoom)
+
+
+# --- The object store -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ObjectStoreLocation:
+    """Where datasets' version files go in an S3-compatible store: a bucket, and a prefix
+    (no slash at either end; empty: the bucket's root)."""
+
+    bucket: str
+    prefix: str
+
+    def key(self, relative: str) -> str:
+        """The object's path (bucket first, as pyarrow's filesystems name objects) of the file
+        at ``relative`` in the data directory."""
+        return "/".join(part for part in (self.bucket, self.prefix, relative) if part)
+
+
+def object_store_location(url: str) -> ObjectStoreLocation | None:
+    """CIVICLAB_OBJECT_STORE_URL read: ``s3://bucket/prefix`` (the prefix optional), or None
+    when empty (datasets on the local disk only)."""
+    if not url:
+        return None
+    scheme, _sep, rest = url.partition("://")
+    bucket, _slash, prefix = rest.partition("/")
+    if scheme.lower() != "s3" or not bucket:
+        raise ConfigError(
+            f"CIVICLAB_OBJECT_STORE_URL={url!r} is not an object store address: use "
+            "s3://bucket/prefix (or empty: datasets on the local disk only)"
+        )
+    return ObjectStoreLocation(bucket, prefix.strip("/"))
+
+
+def s3_endpoint(url: str) -> tuple[str, str] | None:
+    """CIVICLAB_S3_ENDPOINT_URL as (scheme, host[:port]), or None when empty (AWS's own)."""
+    if not url:
+        return None
+    scheme, _sep, host = url.partition("://")
+    host = host.rstrip("/")
+    if scheme.lower() not in ("http", "https") or not host or "/" in host:
+        raise ConfigError(
+            f"CIVICLAB_S3_ENDPOINT_URL={url!r} is not an endpoint address: use "
+            "http(s)://host:port (e.g. http://127.0.0.1:9000)"
+        )
+    return scheme.lower(), host
 
 
 # --- The cache ---------------------------------------------------------------------------------

@@ -18,6 +18,8 @@ from civiclab.config import (
     env_str,
     load_or_create_secret_key,
     map_tiles,
+    object_store_location,
+    s3_endpoint,
 )
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -250,6 +252,17 @@ QUERY_TIMEOUT_SECONDS = env_int("CIVICLAB_QUERY_TIMEOUT_SECONDS", 30, minimum=1)
 INDICATOR_MAX_GROUPS = env_int("CIVICLAB_INDICATOR_MAX_GROUPS", 2000, minimum=1)
 INDICATOR_MAX_CELLS = env_int("CIVICLAB_INDICATOR_MAX_CELLS", 100_000, minimum=1)
 REDIS_URL = env_str("CIVICLAB_REDIS_URL", "")
+# Datasets' version files in an S3-compatible object store (datasets/store.py), the data
+# directory then a bounded cache of them: servers on several machines share them without a
+# shared filesystem. Empty: the files live in the data directory only.
+OBJECT_STORE_URL = env_str("CIVICLAB_OBJECT_STORE_URL", "")
+OBJECT_STORE = object_store_location(OBJECT_STORE_URL)
+S3_ENDPOINT_URL = env_str("CIVICLAB_S3_ENDPOINT_URL", "")
+S3_ENDPOINT = s3_endpoint(S3_ENDPOINT_URL)
+S3_REGION = env_str("CIVICLAB_S3_REGION", "us-east-1") or "us-east-1"
+S3_ACCESS_KEY_ID = env_str("CIVICLAB_S3_ACCESS_KEY_ID", "")
+S3_SECRET_ACCESS_KEY = env_str("CIVICLAB_S3_SECRET_ACCESS_KEY", "")
+OBJECT_CACHE_BYTES = env_int("CIVICLAB_OBJECT_CACHE_BYTES", 10 * 1024**3, minimum=0)
 # The folder the operator drops Grants.gov extracts into (funding/tasks.py imports them).
 FUNDING_DROP_DIR = env_str("CIVICLAB_FUNDING_DROP_DIR", "")
 # Maps draw no base map unless the installation has a tile server (nothing is fetched from

@@ -405,11 +405,16 @@ def test_settings_are_kept_with_their_secrets_masked() -> None:
     kept = archive.masked_settings({
         "CIVICLAB_DATABASE_URL": "postgres://civiclab:hunter2@db:5432/civiclab",
         "CIVICLAB_METRICS_TOKEN": "abc", "CIVICLAB_LANGUAGE": "fr", "HOME": "/root",
+        "CIVICLAB_S3_ACCESS_KEY_ID": "AKIA123", "CIVICLAB_S3_SECRET_ACCESS_KEY": "s3cret",
+        "CIVICLAB_OBJECT_STORE_URL": "s3://civiclab/prod",
     })  # fmt: skip
     assert kept == {
         "CIVICLAB_DATABASE_URL": "postgres://civiclab:***@db:5432/civiclab",
         "CIVICLAB_LANGUAGE": "fr",
         "CIVICLAB_METRICS_TOKEN": "(set, not kept)",
+        "CIVICLAB_OBJECT_STORE_URL": "s3://civiclab/prod",
+        "CIVICLAB_S3_ACCESS_KEY_ID": "(set, not kept)",
+        "CIVICLAB_S3_SECRET_ACCESS_KEY": "(set, not kept)",
     }
 
 
@@ -420,3 +425,47 @@ def test_a_backup_into_a_missing_folder_is_refused_and_writes_nothing(tmp_path: 
     with pytest.raises(CommandError, match="is not a folder"):
         call_command("backup", str(tmp_path / "missing" / "x.tar"), stdout=io.StringIO())
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_store_backed_installation_backs_up_from_an_empty_cache_and_restores_to_a_store(
+    db: None, tmp_path: Path, fresh_installs: Any, object_store: Any, s3_server: str, settings: Any
+) -> None:
+    """GIVEN an installation whose datasets live in an object store, two versions imported on
+    machine A WHEN machine B (same database and store, an empty data directory) backs it up, and
+    the archive is restored into a fresh installation on another, empty bucket THEN the archive
+    holds every version file byte for byte as the store does (fetched through the store), and
+    the restore uploads them all to the new bucket, identical."""
+    from tests.object_store import new_bucket, use_data_dir
+
+    world = build_world()
+    user = world.user("member")
+    first = write(tmp_path / "requests.csv", "id,kind\n1,pothole\n")
+    version = datasets.import_file(
+        user, world.city, "Requests", first, first.name, datasets.ImportOptions()
+    )
+    second = write(tmp_path / "requests2.csv", "id,kind\n1,pothole\n2,graffiti\n")
+    datasets.import_file(
+        user, world.city, "Requests", second, second.name,
+        datasets.ImportOptions(add_version=True),
+    )  # fmt: skip
+    files = sorted(version.dataset.versions.values_list("file", flat=True))
+    machine_b = use_data_dir(settings, tmp_path / "machine-b")
+
+    made = tmp_path / "made.tar"
+    call_command("backup", str(made), stdout=io.StringIO())
+    with tarfile.open(made) as tar:
+        for name in files:
+            member = tar.extractfile(archive.member_for_file(name))
+            assert member is not None, name
+            assert member.read() == object_store.read(name), name
+    _, manifest = dump_of(made)
+    assert sorted(manifest["files"]) == files
+    assert all((machine_b / name).is_file() for name in files)  # the door cached them
+
+    empty = new_bucket(s3_server)
+    env = fresh_installs(connection.vendor) | empty.env()
+    [restored] = civiclab(env, ["restore", str(made), "--json"])
+    assert restored["uploaded_to_store"] == 2
+    assert empty.object_keys() == sorted(empty.key(name) for name in files)
+    for name in files:
+        assert empty.read(name) == object_store.read(name)

@@ -8,6 +8,7 @@ rather than left running forever.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import threading
 import uuid
@@ -23,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civiclab.core.errors import DomainError
-from civiclab.datasets import refresh, services
+from civiclab.datasets import refresh, services, store
 from civiclab.datasets.ingest.report import IngestError, hide_paths
 from civiclab.datasets.models import ImportJob
 from civiclab.datasets.signals import import_failed, import_finished
@@ -52,6 +53,12 @@ def uploads_dir() -> Path:
     return settings.DATA_DIR / "uploads" / "jobs"
 
 
+def upload_object(upload: str) -> str:
+    """The object store's name for a job's upload (``uploads/jobs/<id>/upload``): one level
+    deep, as deleting an object makes pyarrow leave a marker of its emptied "folder"."""
+    return f"uploads/{Path(upload).parent.name}"
+
+
 def submit_import(
     by: Any,
     city: Any,
@@ -67,6 +74,14 @@ def submit_import(
     folder.mkdir(parents=True)
     kept = folder / "upload"
     shutil.move(str(upload), kept)
+    if store.configured():
+        # The worker may run on another machine: it fetches the upload from the store.
+        try:
+            store.upload(kept, upload_object(str(kept.relative_to(settings.DATA_DIR))))
+        except store.StoreError:
+            shutil.move(str(kept), upload)
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
     job = ImportJob.objects.create(
         city=city,
         dataset_name=name,
@@ -136,6 +151,9 @@ def expire_stale_jobs() -> int:
             # Only a job's own folder (uploads/jobs/<id>/upload), never what holds it.
             if folder is not None and folder.parent == uploads_dir():
                 shutil.rmtree(folder, ignore_errors=True)
+            if store.configured() and job.upload and job.source_id is None:
+                with contextlib.suppress(store.StoreError):
+                    store.delete(upload_object(job.upload))
     return count
 
 
@@ -178,6 +196,9 @@ def run_job(job_id: int) -> None:
         if job.source_id is not None:
             progress("downloading", 0.0)
             upload = refresh.download(job)
+        elif store.configured() and job.upload:
+            # Kept by a server that may be on another machine.
+            upload = store.fetch(upload_object(job.upload), settings.DATA_DIR / job.upload)
         assert upload is not None
         version = services.import_file(
             job.created_by,
@@ -224,6 +245,9 @@ def run_job(job_id: int) -> None:
         heartbeat.stopped.set()
         if upload is not None:
             shutil.rmtree(upload.parent, ignore_errors=True)
+        if store.configured() and job.upload and job.source_id is None:
+            with contextlib.suppress(store.StoreError):
+                store.delete(upload_object(job.upload))
 
 
 @transaction.atomic

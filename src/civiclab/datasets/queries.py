@@ -26,6 +26,7 @@ from civiclab.datasets.engine import CityQuery, TableFile
 from civiclab.datasets.freshness import Freshness, freshness
 from civiclab.datasets.ingest.columns import quote_ident
 from civiclab.datasets.models import Dataset, DatasetVersion, ImportJob
+from civiclab.datasets.store import local_file
 
 
 def visible_datasets(user: Any) -> QuerySet[Dataset]:
@@ -76,7 +77,10 @@ def visible_jobs(user: Any) -> QuerySet[ImportJob]:
 
 
 def version_path(version: DatasetVersion) -> Path:
-    return settings.DATA_DIR / version.file
+    """The local path of the version's Parquet file — the one door to version files. With an
+    object store (``CIVICLAB_OBJECT_STORE_URL``) the data directory is its cache: a file this
+    machine does not hold yet is downloaded first (``datasets.store``)."""
+    return local_file(version.file, version.size_bytes)
 
 
 def column_types(version: DatasetVersion | None) -> dict[str, str]:

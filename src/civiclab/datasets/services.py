@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import os
@@ -25,6 +26,7 @@ from civiclab.audit.services import record
 from civiclab.core.permissions import DEFAULT_POLICY, Action, Target, Visibility
 from civiclab.core.scoping import require
 from civiclab.core.services import apply_changes, check_may_share
+from civiclab.datasets import store
 from civiclab.datasets.ingest.columns import ColumnSpec
 from civiclab.datasets.ingest.formats import open_source
 from civiclab.datasets.ingest.infer import SAMPLE_ROWS
@@ -504,8 +506,11 @@ def _publish(
     source_name: str,
     options: ImportOptions,
 ) -> DatasetVersion:
-    """Move the finished file into place and switch the dataset to it, in one transaction."""
+    """Move the finished file into place and switch the dataset to it, in one transaction.
+    With an object store, the file is uploaded before the transaction commits: a version the
+    database names is always in the store (and an upload that fails imports nothing)."""
     moved: Path | None = None
+    uploaded: str | None = None
     try:
         with transaction.atomic():
             if dataset is None:
@@ -528,6 +533,9 @@ def _publish(
             os.replace(final, moved)
             # Versions never change once written.
             moved.chmod(stat.S_IRUSR | stat.S_IRGRP)
+            if store.configured():
+                _upload(moved, str(relative))
+                uploaded = str(relative)
             version = DatasetVersion.objects.create(
                 dataset=dataset,
                 number=number,
@@ -558,7 +566,25 @@ def _publish(
     except BaseException:
         if moved is not None:
             moved.unlink(missing_ok=True)
+        if uploaded is not None:
+            # Left behind, it would be an object no version names: harmless, and written
+            # over by the next version of that number.
+            with contextlib.suppress(store.StoreError):
+                store.delete(uploaded)
         raise
+
+
+def _upload(path: Path, relative: str) -> None:
+    try:
+        store.upload(path, relative)
+    except store.StoreError as exc:
+        raise IngestError(
+            "The object store (CIVICLAB_OBJECT_STORE_URL) did not take the new version's "
+            "file, so nothing was imported: {reason}. Import again once `civiclab check` "
+            "finds the store reachable.",
+            code="object_store",
+            params={"reason": str(exc)},
+        ) from exc
 
 
 def _record_lineage(dataset: Dataset, sources: tuple[Dataset, ...]) -> None:

@@ -6,7 +6,7 @@ from django.utils import timezone
 from huey import crontab
 
 from civiclab.core.jobqueue import db_periodic_task, db_task, queue
-from civiclab.datasets import housekeeping, jobs, refresh
+from civiclab.datasets import housekeeping, jobs, refresh, store
 
 
 @db_task
@@ -26,11 +26,13 @@ def _expire_jobs_of_a_stopped_worker() -> None:
 @db_periodic_task(crontab(minute="*"))
 def keep_house() -> None:
     """Every minute: the worker's heartbeat, and jobs of a worker that died (another one, or
-    this one before a restart) marked failed; every quarter hour, orphaned files removed."""
+    this one before a restart) marked failed; every quarter hour, orphaned files removed and
+    the object store's cache trimmed to its bound."""
     housekeeping.beat()
     jobs.expire_stale_jobs()
     if timezone.now().minute % 15 == 0:
         housekeeping.clean_orphans()
+        store.trim_cache()
 
 
 @db_periodic_task(crontab(minute="*/5"))

@@ -44,6 +44,7 @@ from civiclab.datasets.ingest.report import IngestError
 from civiclab.datasets.ingest_text import error_message
 from civiclab.datasets.models import ImportJob
 from civiclab.datasets.queries import visible_datasets, visible_jobs
+from civiclab.datasets.store import StoreError
 from civiclab.datasets.views.datasets import city_or_404, may_import
 from civiclab.network.models import City
 
@@ -252,6 +253,16 @@ def check(request: HttpRequest, slug: str, token: str) -> HttpResponse:
             except jobs.QueueUnavailable as exc:
                 # The upload is still pending: "Import" again once the queue is back.
                 error, status = str(exc), 503
+            except StoreError:
+                # Likewise once the object store (where the worker fetches the upload) is back.
+                error, status = (
+                    _(
+                        "The object store is unreachable, so the import could not start: try "
+                        "again in a moment (the administrator can check it with `civiclab "
+                        "check`)."
+                    ),
+                    503,
+                )
             else:
                 shutil.rmtree(pending["path"].parent, ignore_errors=True)
                 _forget(request, token)

@@ -71,6 +71,7 @@ class RestoreReport:
     secret_key_restored: bool
     jobs_interrupted: int = 0
     reindexed: dict[str, int] = field(default_factory=dict)
+    uploaded_to_store: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -81,6 +82,7 @@ class RestoreReport:
             "migrations_applied_after": self.migrations_applied_after,
             "secret_key_restored": self.secret_key_restored,
             "jobs_interrupted": self.jobs_interrupted, "reindexed": self.reindexed,
+            "uploaded_to_store": self.uploaded_to_store,
         }  # fmt: skip
 
 
@@ -95,6 +97,57 @@ def named_files() -> Iterator[str]:
     attachments = Path(settings.ATTACHMENTS_DIR)
     for city_id, stored in Attachment.objects.order_by("pk").values_list("city_id", "stored_name"):
         yield str((attachments / str(city_id) / stored).relative_to(data_dir))
+
+
+def _version_sizes() -> dict[str, int]:
+    """Each dataset version's file and its size, as the snapshot names them."""
+    from civiclab.datasets.models import DatasetVersion
+
+    return dict(DatasetVersion.objects.values_list("file", "size_bytes").iterator())
+
+
+def _local_source(data_dir: Path, relative: str, versions: dict[str, int]) -> Path:
+    """Where to read ``relative`` from: a dataset version through datasets' one door (with an
+    object store, fetched into this machine's cache first, so a backup made on a machine that
+    never read a dataset has them all), anything else in the data directory."""
+    if relative not in versions:
+        return data_dir / relative
+    from civiclab.datasets.store import StoreError, local_file
+
+    try:
+        return local_file(relative, versions[relative])
+    except StoreError as exc:
+        raise ArchiveError(f"{exc} Nothing was written.") from exc
+
+
+def _upload_to_store(staging: Path, manifest: dict[str, Any]) -> int:
+    """With an object store, put the archive's dataset versions (extracted into ``staging``)
+    in it, before any row names them. An object already there under the same name is kept when
+    its size is the file's (versions never change: the same installation's, restored again),
+    and refused otherwise: the prefix belongs to another installation. The number uploaded."""
+    from civiclab.datasets import store
+
+    if not store.configured():
+        return 0
+    versions = sorted(
+        (relative, entry["bytes"]) for relative, entry in manifest["files"].items()
+        if relative.startswith("datasets/")
+    )  # fmt: skip
+    try:
+        existing = {relative: store.object_size(relative) for relative, _size in versions}
+        clashes = [r for r, size in versions if existing[r] not in (None, size)]
+        if clashes:
+            raise ArchiveError(
+                f"the object store already holds other files under these names ({clashes[0]}"
+                f"{'…' if len(clashes) > 1 else ''}): restore into an empty prefix "
+                "(CIVICLAB_OBJECT_STORE_URL)"
+            )
+        missing = [relative for relative, _size in versions if existing[relative] is None]
+        for relative in missing:
+            store.upload(staging / relative, relative)
+    except store.StoreError as exc:
+        raise ArchiveError(f"{exc} Nothing was restored.") from exc
+    return len(missing)
 
 
 def _add_file(tar: tarfile.TarFile, source: Path, member: str) -> tuple[int, str]:
@@ -155,8 +208,9 @@ def backup(destination: Path, *, with_secret_key: bool = False) -> BackupReport:
                     info.size = size
                     info.mtime = int(made_at.timestamp())
                     tar.addfile(info, dump)
+                versions = _version_sizes()
                 for relative in sorted(set(named_files())):
-                    source = data_dir / relative
+                    source = _local_source(data_dir, relative, versions)
                     if not source.is_file():
                         raise ArchiveError(
                             f"{relative}, which the database names, is missing from the data "
@@ -299,6 +353,7 @@ def restore(path: Path) -> RestoreReport:
         staging = Path(tempfile.mkdtemp(prefix="restore-", dir=data_dir))
         try:
             files, file_bytes = _extract_files(tar, manifest, staging)
+            uploaded = _upload_to_store(staging, manifest)
             dump = tar.extractfile(archive.DATABASE_MEMBER)
             if dump is None:
                 raise ArchiveError("the backup has no database dump")
@@ -333,7 +388,7 @@ def restore(path: Path) -> RestoreReport:
         file_bytes=file_bytes, database=connection.vendor,
         from_database=str(manifest.get("database")), made_at=str(manifest.get("made_at")),
         migrations_applied_after=after - before, secret_key_restored=secret_restored,
-        jobs_interrupted=interrupted, reindexed=reindexed,
+        jobs_interrupted=interrupted, reindexed=reindexed, uploaded_to_store=uploaded,
     )  # fmt: skip
 
 

@@ -174,11 +174,18 @@ def check_backup() -> tuple[bool, str]:
     return True, detail
 
 
+def check_object_store() -> tuple[bool, str]:
+    from civiclab.datasets import store
+
+    return store.probe()
+
+
 class Command(ResultCommand):
     help = (
         "Check that the database is reachable, migrations applied, the data dir writable with "
         "free space, the job worker alive and keeping up with the queue, no import job stuck "
-        "or file orphaned, and the last backup recent."
+        "or file orphaned, the object store reachable (when configured), and the last backup "
+        "recent."
     )
     requires_system_checks: list[str] = []
 
@@ -209,6 +216,8 @@ class Command(ResultCommand):
             results["worker"] = check_worker()
             results["queue"] = check_queue()
             results["files"] = check_files(options["clean"])
+        if settings.OBJECT_STORE is not None:
+            results["object_store"] = check_object_store()
         results["backup"] = check_backup()
         if options["deploy"]:
             warnings = checks.run_checks(include_deployment_checks=True, tags=["security"])

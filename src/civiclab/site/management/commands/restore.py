@@ -43,6 +43,10 @@ class Command(ResultCommand):
                 f"; {report.jobs_interrupted} import(s) caught in flight marked failed"
                 if report.jobs_interrupted else ""
             )
+            + (
+                f"; {report.uploaded_to_store} dataset file(s) uploaded to the object store"
+                if report.uploaded_to_store else ""
+            )
             + ("; secret key restored" if report.secret_key_restored else "")
         )  # fmt: skip
         self.emit(options, report.as_dict(), text)
