@@ -116,3 +116,20 @@ def test_static_files_and_the_favicon_are_served_with_debug_off(settings) -> Non
     assert icon.status_code in (200, 301, 302)
     page = client.get("/accounts/login/").content.decode()
     assert 'rel="icon"' in page and "civiclab/favicon.svg" in page
+
+
+def test_a_service_a_page_needed_being_down_is_a_503_that_says_which() -> None:
+    """GIVEN the object store unreachable while a page reads a dataset from it (a cold cache)
+    WHEN the view meets the store's error THEN the answer is a 503 page saying so, with
+    Retry-After — not the 500 of a crash — and the API's routes the same error shape."""
+    from civiclab.datasets.store import StoreError
+    from civiclab.site.views import server_error
+
+    for path, kind in (("/cities/a/data/b/", "text/html"), ("/api/v1/x", "application/json")):
+        try:
+            raise StoreError("The object store cannot be reached: try again shortly.")
+        except StoreError:
+            response = server_error(RequestFactory().get(path))
+        assert response.status_code == 503 and response["Retry-After"]
+        assert response["Content-Type"].startswith(kind)
+        assert "The object store cannot be reached" in response.content.decode()

@@ -38,6 +38,7 @@ from civiclab.datasets import services as datasets
 from tests.datasets.helpers import write
 from tests.factories import CityFactory, MembershipFactory, UserFactory
 from tests.faults.conftest import mark_static_collected
+from tests.object_store import new_bucket
 from tests.portfolio import factories
 from tests.processes import (
     Process,
@@ -66,7 +67,7 @@ DATASET = "Vacant lots"
 
 
 def deployment_environment(
-    data_dir: Path, database_url: str, redis_url: str, public_url: str
+    data_dir: Path, database_url: str, redis_url: str, public_url: str, store: dict[str, str]
 ) -> dict[str, str]:
     """The settings every civiclab process of the deployment runs with (web servers, worker,
     restore): deploy/civiclab.env.example with this machine's addresses, as an operator fills
@@ -84,7 +85,8 @@ def deployment_environment(
         "CIVICLAB_CSRF_TRUSTED_ORIGINS": "",
         "CIVICLAB_EMAIL_BACKEND": "locmem",
     }
-    return env
+    # The object store (MinIO in compose): here moto's S3 server, a bucket of this test's own.
+    return env | store
 
 
 def render_nginx_conf(folder: Path, port: int, web: dict[str, str]) -> Path:
@@ -185,7 +187,7 @@ class Deployment:
 
 
 @pytest.fixture
-def deployment(backup: Backup, tmp_path: Path) -> Iterator[Deployment]:
+def deployment(backup: Backup, tmp_path: Path, s3_server: str) -> Iterator[Deployment]:
     """docs/operators.md, "Without containers": Redis; a new PostgreSQL database; the backup
     restored into it and a new data directory; two web servers and a worker; nginx in front."""
     if not (NGINX and REDIS_SERVER):
@@ -199,9 +201,11 @@ def deployment(backup: Backup, tmp_path: Path) -> Iterator[Deployment]:
     public_url = f"http://127.0.0.1:{proxy_port}"
     database = f"civiclab_deploy_{uuid.uuid4().hex[:12]}"
     data_dir = tmp_path / "data"
+    bucket = new_bucket(s3_server)
     env = deployment_environment(
-        data_dir, POSTGRES + database, f"redis://127.0.0.1:{redis_port}/0", public_url
-    )
+        data_dir, POSTGRES + database, f"redis://127.0.0.1:{redis_port}/0", public_url,
+        bucket.env(),
+    )  # fmt: skip
     processes: list[Process] = []
     _admin(f'CREATE DATABASE "{database}"')
     try:
@@ -331,7 +335,7 @@ def test_a_backup_restored_into_the_reference_deployment_is_served_through_nginx
 
     out, errors = checking.communicate(timeout=120)
     checks = json.loads(out)["checks"] if out else {}
-    for item in ("database", "migrations", "worker", "queue", "jobs", "files"):
+    for item in ("database", "migrations", "worker", "queue", "jobs", "files", "object_store"):
         assert checks.get(item, {}).get("ok"), f"civiclab check: {item}\n{out}{errors[-2000:]}"
 
     # One web server dies: nginx answers from the other, never with an error.

@@ -15,6 +15,7 @@ from django.views import defaults
 
 from civiclab import __version__
 from civiclab.core.api import error as api_error
+from civiclab.core.errors import DomainError, reader_message
 from civiclab.network.queries import visible_cities, visible_memberships
 
 # Each section says what will live there until its issue lands.
@@ -80,12 +81,24 @@ def server_error(request: HttpRequest) -> HttpResponse:
     a 503 that says so and when to try again, as a page or in the API's error shape; the
     connection is replaced on the next request once the database is back. Anything else is
     the plain 500 page. Neither needs the database."""
-    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+    exc = sys.exc_info()[1]
+    if isinstance(exc, OperationalError | InterfaceError):
         if request.path.startswith("/api/"):
             message = gettext("The database is unavailable for a moment: try again shortly.")
             response = api_error(request, 503, "database_unavailable", message)
         else:
             response = HttpResponse(loader.get_template("503.html").render(), status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+    if isinstance(exc, DomainError) and exc.status == 503:
+        # A service the page needed is down (the object store a dataset is read from): the
+        # API's routes answer it themselves; a page says it in words, not as a crash.
+        message = reader_message(exc)
+        if request.path.startswith("/api/"):
+            response = api_error(request, 503, exc.code, message)
+        else:
+            page = loader.get_template("503.html").render({"message": message})
+            response = HttpResponse(page, status=503)
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
     return defaults.server_error(request)
