@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 from tests.factories import TEST_PASSWORD
+from tests.migrated import Migrated
 from tests.world import World, build_world
 
 # The S3 protocol server (moto) and an installation on a bucket of it: s3_server, object_store.
@@ -52,3 +55,12 @@ def _empty_cache() -> None:
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture(scope="session")
+def migrated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Migrated]:
+    """The session's migrated, empty installations (tests/migrated.py), which tests that
+    start civiclab processes copy instead of migrating their own."""
+    made = Migrated(tmp_path_factory.mktemp("migrated"))
+    yield made
+    made.close()

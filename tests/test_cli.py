@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +16,7 @@ from civiclab import __version__
 from civiclab.cli import main
 from civiclab.network.models import City, Membership
 from tests.factories import CityFactory, NetworkFactory
+from tests.migrated import Migrated
 
 
 @pytest.fixture(autouse=True)
@@ -50,14 +50,6 @@ def run_subprocess(tmp_path: Path, *args: str, stdin: str = "", **env: str):
         env=subprocess_env(tmp_path, **env),
         timeout=120,
     )
-
-
-@pytest.fixture(scope="module")
-def migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A migrated SQLite file, made once and copied by each test that needs one."""
-    folder = tmp_path_factory.mktemp("migrated")
-    assert run_subprocess(folder, "migrate", "--verbosity", "0").returncode == 0
-    return folder / "cli.sqlite3"
 
 
 def test_version_and_help_work_without_django(capsys: pytest.CaptureFixture[str]) -> None:
@@ -179,9 +171,9 @@ def test_check_reports_each_item(capsys: pytest.CaptureFixture[str]) -> None:
     ],
 )
 def test_errors_are_one_line_without_traceback(
-    migrated: Path, tmp_path: Path, args: list[str], stdin: str, message: str
+    migrated: Migrated, tmp_path: Path, args: list[str], stdin: str, message: str
 ) -> None:
-    shutil.copy(migrated, tmp_path / "cli.sqlite3")
+    migrated.copy_sqlite(tmp_path / "cli.sqlite3")
     result = run_subprocess(tmp_path, *args, stdin=stdin)
     assert result.returncode != 0
     assert "Traceback" not in result.stderr

@@ -37,7 +37,7 @@ from civiclab.accounts.tokens import create_token
 from civiclab.datasets import services as datasets
 from tests.datasets.helpers import write
 from tests.factories import CityFactory, MembershipFactory, UserFactory
-from tests.faults.conftest import mark_static_collected
+from tests.migrated import Migrated
 from tests.object_store import new_bucket
 from tests.portfolio import factories
 from tests.processes import (
@@ -187,7 +187,9 @@ class Deployment:
 
 
 @pytest.fixture
-def deployment(backup: Backup, tmp_path: Path, s3_server: str) -> Iterator[Deployment]:
+def deployment(
+    backup: Backup, tmp_path: Path, s3_server: str, migrated: Migrated
+) -> Iterator[Deployment]:
     """docs/operators.md, "Without containers": Redis; a new PostgreSQL database; the backup
     restored into it and a new data directory; two web servers and a worker; nginx in front."""
     if not (NGINX and REDIS_SERVER):
@@ -218,7 +220,7 @@ def deployment(backup: Backup, tmp_path: Path, s3_server: str) -> Iterator[Deplo
         # The first `civiclab serve` would collect the static files (most of a minute of CPU;
         # tests/test_serve.py proves it): taken as collected, they are served from the code.
         with ThreadPoolExecutor(1) as meanwhile:
-            marked = meanwhile.submit(mark_static_collected, data_dir, env)
+            marked = meanwhile.submit(migrated.mark_static_collected, data_dir)
             restored = subprocess.run(
                 [sys.executable, "-m", "civiclab", "restore", str(backup.path), "--json"],
                 env=env, capture_output=True, text=True, timeout=300,

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.migrated import Migrated
 from tests.processes import free_port
 from tests.test_cli import run_subprocess, subprocess_env
 
@@ -22,8 +23,8 @@ def fetch(url: str) -> tuple[int, bytes, dict[str, str]]:
         return exc.code, exc.read(), dict(exc.headers)
 
 
-def test_serve_answers_pages_and_hashed_static_files(tmp_path: Path) -> None:
-    assert run_subprocess(tmp_path, "migrate", "--verbosity", "0").returncode == 0
+def test_serve_answers_pages_and_hashed_static_files(tmp_path: Path, migrated: Migrated) -> None:
+    migrated.copy_sqlite(tmp_path / "cli.sqlite3")
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "civiclab", "serve", "--port", str(port), "--workers", "1"],

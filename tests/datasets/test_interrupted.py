@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+from tests.migrated import Migrated
 from tests.test_cli import subprocess_env
 
 GENERATOR = Path(__file__).resolve().parents[2] / "benchmarks" / "generate_311.py"
@@ -37,16 +38,16 @@ def civiclab_steps(tmp_path: Path, *commands: list[str]) -> list[str]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def test_killed_import_keeps_the_previous_version(tmp_path: Path) -> None:
+def test_killed_import_keeps_the_previous_version(tmp_path: Path, migrated: Migrated) -> None:
     """GIVEN a dataset at version 1 WHEN a large import into it is killed (SIGKILL) while
     converting THEN version 1 is still current and readable, and a later import works."""
     small = tmp_path / "small.csv"
     small.write_text("Unique Key,Status\n1,Open\n2,Closed\n")
     big = tmp_path / "big.csv"
     subprocess.run([sys.executable, str(GENERATOR), "400000", str(big)], check=True)
+    migrated.copy_sqlite(tmp_path / "cli.sqlite3")
     civiclab_steps(
         tmp_path,
-        ["migrate", "--verbosity", "0"],
         ["city", "add", "mobile", "--name", "Mobile", "--country", "US"],
         ["ingest", str(small), "--city", "mobile", "--dataset", "311", "--json"],
     )

@@ -12,6 +12,7 @@ import pytest
 
 from tests.datasets.helpers import REAL
 from tests.datasets.test_interrupted import civiclab_steps
+from tests.migrated import Migrated
 from tests.test_cli import subprocess_env
 
 SUBMIT = """
@@ -44,14 +45,11 @@ def python(tmp_path: Path, env: dict[str, str], script: str, *args: str) -> dict
 
 
 @pytest.mark.parametrize("queue", ["sqlite", "redis"])
-def test_worker_runs_a_queued_import(tmp_path: Path, queue: str) -> None:
+def test_worker_runs_a_queued_import(tmp_path: Path, queue: str, migrated: Migrated) -> None:
     extra = {"CIVICLAB_REDIS_URL": "redis://127.0.0.1:6379/15"} if queue == "redis" else {}
     env = subprocess_env(tmp_path, **extra) | {"DJANGO_SETTINGS_MODULE": "civiclab.settings"}
-    civiclab_steps(
-        tmp_path,
-        ["migrate", "--verbosity", "0"],
-        ["city", "add", "mobile", "--name", "Mobile", "--country", "US"],
-    )
+    migrated.copy_sqlite(tmp_path / "cli.sqlite3")
+    civiclab_steps(tmp_path, ["city", "add", "mobile", "--name", "Mobile", "--country", "US"])
     if queue == "redis":
         import redis
 

@@ -28,7 +28,7 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 import pytest
 
-from civiclab.site.management.commands.serve import STATIC_STAMP
+from tests.migrated import Migrated
 from tests.processes import kill_group, wait_until
 
 SUITE_DATABASE = os.environ.get("CIVICLAB_DATABASE_URL", "")
@@ -221,50 +221,32 @@ def http(
 
 
 @pytest.fixture(scope="session")
-def installation_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    """One installation made once for the session — every migration applied, static files
-    taken as collected, city ``mobile`` with a member and their API token — which each test
-    copies."""
+def installation_template(
+    tmp_path_factory: pytest.TempPathFactory, migrated: Migrated
+) -> Iterator[dict[str, Any]]:
+    """One installation made once for the session — a copy of the suite's migrated one
+    (tests/migrated.py), static files taken as collected, city ``mobile`` with a member and
+    their API token — which each test copies."""
     folder = tmp_path_factory.mktemp("faults-template")
     data_dir = folder / "data"
-    database = f"civiclab_faults_tpl_{uuid.uuid4().hex[:12]}" if ON_POSTGRES else None
+    database = migrated.new_postgres("civiclab_faults_tpl") if ON_POSTGRES else None
     url = _server_url(database) if database else None
-    if database:
-        admin(f'CREATE DATABASE "{database}"')
+    if not database:
+        migrated.copy_sqlite(data_dir / "civiclab.sqlite3")
     try:
         made = run_steps(
             base_environment(data_dir, url),
-            ["migrate", "--verbosity", "0"],
             ["city", "add", CITY, "--name", "Mobile", "--country", "US"],
             ["adduser", MEMBER, "--city", CITY, "--role", "member"],
             ["token", "create", MEMBER, "--json"],
         )
         token = json.loads(made[-1])["token"]
-        mark_static_collected(data_dir, base_environment(data_dir, url))
+        # No fault is about static files (tests/test_serve.py collects them).
+        migrated.mark_static_collected(data_dir)
         yield {"data_dir": data_dir, "database": database, "token": token}
     finally:
         if database:
             admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-
-
-def mark_static_collected(data_dir: Path, env: dict[str, str]) -> None:
-    """Make ``civiclab serve`` take the static files as collected without collecting them:
-    an empty manifest (pages link the plain names, which WhiteNoise serves from the app
-    folders) and the stamp of the current sources. Collecting compresses 30 MB — minutes on
-    a busy machine — and no fault is about static files (tests/test_serve.py collects)."""
-    script = (
-        "import os, django; os.environ['DJANGO_SETTINGS_MODULE'] = 'civiclab.settings'\n"
-        "django.setup()\n"
-        "from civiclab.site.management.commands.serve import static_sources\n"
-        "print(static_sources())\n"
-    )
-    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    static = data_dir / "static"
-    (static / "staticfiles.json").write_text('{"paths": {}, "version": "1.1", "hash": ""}')
-    run = data_dir / "run"
-    run.mkdir(exist_ok=True)
-    (run / STATIC_STAMP).write_text(json.dumps({"sources": done.stdout.strip()}))
 
 
 def copy_data_dir(template: Path, target: Path) -> None:

@@ -33,6 +33,7 @@ from tests.faults.conftest import (
     http,
     run_steps,
 )
+from tests.migrated import POSTGRES, Migrated
 from tests.processes import free_port, wait_until
 
 
@@ -104,29 +105,32 @@ def private_postgres() -> Iterator[PrivatePostgres]:
 
 @pytest.fixture
 def on_private_postgres(
-    private_postgres: PrivatePostgres, tmp_path: Path, installation_template: dict[str, Any]
+    private_postgres: PrivatePostgres,
+    tmp_path: Path,
+    installation_template: dict[str, Any],
+    migrated: Migrated,
 ) -> Iterator[Installation]:
-    """The template installation with its database on the private server: on the
-    PostgreSQL run, a copy of the template database (pg_dump), else migrated there."""
+    """The template installation with its database on the private server: a copy (pg_dump)
+    of the template database on the PostgreSQL run, else of the suite's migrated one with the
+    template's city, member and token added."""
     data_dir = tmp_path / "data"
     copy_data_dir(installation_template["data_dir"], data_dir)
     env = base_environment(data_dir, private_postgres.url)
     admin_url = private_postgres.url.rsplit("/", 1)[0] + "/postgres"
     subprocess.run(["psql", admin_url, "-qc", "CREATE DATABASE civiclab"], check=True)
+    source = POSTGRES + migrated.postgres
     if ON_POSTGRES:
-        dump = subprocess.run(
-            ["pg_dump", "--no-owner", _server_url(installation_template["database"])],
-            capture_output=True, check=True,
-        )  # fmt: skip
-        subprocess.run(
-            ["psql", "-q", "-v", "ON_ERROR_STOP=1", private_postgres.url],
-            input=dump.stdout, capture_output=True, check=True,
-        )  # fmt: skip
+        source = _server_url(installation_template["database"])
+    dump = subprocess.run(["pg_dump", "--no-owner", source], capture_output=True, check=True)
+    subprocess.run(
+        ["psql", "-q", "-v", "ON_ERROR_STOP=1", private_postgres.url],
+        input=dump.stdout, capture_output=True, check=True,
+    )  # fmt: skip
+    if ON_POSTGRES:
         token = installation_template["token"]
     else:
         made = run_steps(
             env,
-            ["migrate", "--verbosity", "0"],
             ["city", "add", CITY, "--name", "Mobile", "--country", "US"],
             ["adduser", MEMBER, "--city", CITY, "--role", "member"],
             ["token", "create", MEMBER, "--json"],

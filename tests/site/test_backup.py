@@ -37,6 +37,7 @@ from civiclab.portfolio import services as portfolio
 from civiclab.site.backup import archive
 from civiclab.site.backup.archive import ArchiveError
 from tests.datasets.helpers import write
+from tests.migrated import Migrated
 from tests.portfolio import factories
 from tests.world import build_world
 
@@ -94,37 +95,24 @@ def _admin(statement: str) -> None:
         admin.execute(statement)
 
 
-@pytest.fixture(scope="module")
-def migrated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    """An installation of each database with every migration applied and no data, made once:
-    migrating takes seconds (Django renders every model's state), copying it takes none."""
-    folder = tmp_path_factory.mktemp("migrated")
-    database = f"civiclab_migrated_{uuid.uuid4().hex[:12]}"
-    _admin(f'CREATE DATABASE "{database}"')
-    templates = {"sqlite": folder / "sqlite", "postgresql": database}
-    for env in (_environment(folder / "sqlite", None), _environment(folder / "pg", database)):
-        subprocess.run([sys.executable, "-m", "civiclab", "migrate", "-v0"], env=env, check=True)
-    yield templates
-    _admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-
-
 @pytest.fixture
-def fresh_installs(tmp_path: Path, migrated: dict[str, Any]) -> Iterator[Any]:
+def fresh_installs(tmp_path: Path, migrated: Migrated) -> Iterator[Any]:
     """Makes empty installations: a data directory, and on PostgreSQL a database of its own
-    (dropped afterwards), with every migration applied unless ``migrated_already=False``."""
+    (dropped afterwards), with every migration applied unless ``migrated_already=False`` (a
+    copy of the session's migrated installation: tests/migrated.py)."""
     made: list[str] = []
 
     def make(vendor: str, migrated_already: bool = True) -> dict[str, str]:
         data_dir = tmp_path / f"install-{len(made) + 1}-{vendor}"
         data_dir.mkdir()
         database = None
-        if vendor == "postgresql":
+        if vendor == "postgresql" and migrated_already:
+            database = migrated.new_postgres("civiclab_restore")
+        elif vendor == "postgresql":
             database = f"civiclab_restore_{uuid.uuid4().hex[:12]}"
-            template = f' TEMPLATE "{migrated[vendor]}"' if migrated_already else ""
-            _admin(f'CREATE DATABASE "{database}"{template}')
+            _admin(f'CREATE DATABASE "{database}"')
         elif migrated_already:
-            source = migrated[vendor] / "civiclab.sqlite3"
-            (data_dir / "civiclab.sqlite3").write_bytes(source.read_bytes())
+            migrated.copy_sqlite(data_dir / "civiclab.sqlite3")
         made.append(database or "")
         return _environment(data_dir, database)
 

@@ -30,6 +30,7 @@ from civiclab.site.management.commands.check import (
     check_queue,
     human_bytes,
 )
+from tests.migrated import Migrated
 from tests.world import World
 
 DiskUsage = namedtuple("DiskUsage", "total used free")
@@ -201,12 +202,14 @@ def test_queue_fails_clearly_when_redis_is_down(monkeypatch: pytest.MonkeyPatch)
     assert "\n" not in detail
 
 
-def test_check_with_redis_down_is_a_line_not_a_traceback(tmp_path: Path) -> None:
+def test_check_with_redis_down_is_a_line_not_a_traceback(
+    tmp_path: Path, migrated: Migrated
+) -> None:
     """GIVEN an installation configured for Redis while Redis is down WHEN the operator runs
     `civiclab check` THEN it exits 1 with `FAIL queue: …` and prints no traceback."""
     from tests.test_cli import run_subprocess
 
-    assert run_subprocess(tmp_path, "migrate", "--verbosity", "0").returncode == 0
+    migrated.copy_sqlite(tmp_path / "cli.sqlite3")
     result = run_subprocess(
         tmp_path, "check", CIVICLAB_REDIS_URL=f"redis://127.0.0.1:{closed_port()}/0"
     )

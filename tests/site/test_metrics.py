@@ -21,6 +21,7 @@ from civiclab.core import http_metrics
 from civiclab.core.backup_record import record_path, write_last_backup
 from civiclab.core.prometheus import Family, format_value, render
 from civiclab.datasets.models import Dataset, DatasetVersion, ImportJob
+from tests.migrated import Migrated
 from tests.prometheus_text import ExpositionError, ParsedFamily, parse
 from tests.world import World
 
@@ -294,7 +295,9 @@ def test_the_reader_is_strict(text: str) -> None:
 # --- Several gunicorn workers: one answer for the whole server -------------------------------
 
 
-def test_a_server_with_two_workers_counts_every_request_and_logs_json(tmp_path: Path) -> None:
+def test_a_server_with_two_workers_counts_every_request_and_logs_json(
+    tmp_path: Path, migrated: Migrated
+) -> None:
     """GIVEN gunicorn with two worker processes (as `civiclab serve` runs it), a metrics token
     and JSON logs WHEN 20 requests are spread over its workers THEN a scrape (within a few
     seconds, as workers write their counts) reports all 20, and each request has one JSON
@@ -303,9 +306,9 @@ def test_a_server_with_two_workers_counts_every_request_and_logs_json(tmp_path: 
     from concurrent.futures import ThreadPoolExecutor
 
     from tests.processes import free_port
-    from tests.test_cli import run_subprocess, subprocess_env
+    from tests.test_cli import subprocess_env
 
-    assert run_subprocess(tmp_path, "migrate", "--verbosity", "0").returncode == 0
+    migrated.copy_sqlite(tmp_path / "cli.sqlite3")
     port = free_port()
     env = subprocess_env(tmp_path, CIVICLAB_METRICS_TOKEN=TOKEN, CIVICLAB_LOG_FORMAT="json")
     base = f"http://127.0.0.1:{port}"
