@@ -23,7 +23,9 @@ def _fast_passwords(settings: object, request: pytest.FixtureRequest) -> None:
 def _empty_cache() -> None:
     # The cache is files in the run's data directory, shared like a server's processes share it:
     # each test starts with none of an earlier test's pages, readings or data version (its rows
-    # were rolled back). Clearing an almost empty folder takes a fraction of a millisecond.
+    # were rolled back; a value kept under an id the next test's rows reuse — the language of a
+    # user's city, a rendered page — must not reach it). Clearing an almost empty folder takes a
+    # fraction of a millisecond.
     from django.core.cache import cache
 
     cache.clear()
@@ -46,15 +48,6 @@ def world(db: None) -> World:
 @pytest.fixture
 def password() -> str:
     return TEST_PASSWORD
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache() -> None:
-    # Django's cache outlives a test's database rows: a value kept under an id that the next
-    # test's rows reuse (the language of a user's city, a rendered page) must not reach it.
-    from django.core.cache import cache
-
-    cache.clear()
 
 
 @pytest.fixture(scope="session")

@@ -350,7 +350,7 @@ def _json_column(column: pa.ChunkedArray) -> list[Any]:
     infinities, and only the other types go value by value (a few streets' rows of a wide
     dataset were ~2,700 values, 10 ms one by one)."""
     kind = column.type
-    found = column.to_pylist()
+    found: list[Any] = column.to_pylist()
     if pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_integer(kind):
         return found
     if pa.types.is_boolean(kind) or pa.types.is_null(kind):
