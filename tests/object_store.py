@@ -41,6 +41,16 @@ def free_port(taken: set[int] | None = None) -> int:
     raise RuntimeError(f"no free port in {PORTS}")
 
 
+@pytest.fixture
+def unanswered_endpoint() -> Iterator[str]:
+    """An S3 endpoint nothing answers at for the whole test: a port held bound and never
+    listened on. (A port merely free a moment before was taken in CI by the other suite's S3
+    server, running at the same time, and "the store is down" met a store.)"""
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        yield f"http://127.0.0.1:{held.getsockname()[1]}"
+
+
 @pytest.fixture(scope="session")
 def s3_server() -> Iterator[str]:
     """moto's S3 server, for the whole session: its endpoint URL."""

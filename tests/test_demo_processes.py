@@ -52,8 +52,12 @@ def test_stopping_the_demo_stops_its_worker(signum: int) -> None:
     """GIVEN the demo serving with its worker beside it WHEN the demo process alone gets
     SIGTERM (or Ctrl-C's SIGINT) THEN it exits and its worker is gone too."""
     demo = subprocess.Popen(
-        [sys.executable, "-c", DEMO], stdout=subprocess.PIPE, text=True, env=dict(os.environ)
-    )
+        [sys.executable, "-c", DEMO], stdout=subprocess.PIPE, text=True, env=dict(os.environ),
+        # A suite started in the background by a shell (`… &`) inherits SIGINT ignored, and
+        # Python then never turns Ctrl-C into KeyboardInterrupt: give the demo the default a
+        # person running it in a terminal has.
+        preexec_fn=_sigint_default,
+    )  # fmt: skip
     try:
         assert demo.stdout is not None and demo.stdout.readline().strip() == "serving"
         deadline = time.monotonic() + 10
@@ -71,3 +75,7 @@ def test_stopping_the_demo_stops_its_worker(signum: int) -> None:
         if demo.poll() is None:
             demo.kill()
             demo.wait()
+
+
+def _sigint_default() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

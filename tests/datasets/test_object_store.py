@@ -23,7 +23,7 @@ from civiclab.datasets.models import Dataset, DatasetVersion
 from civiclab.datasets.queries import version_path
 from civiclab.site.management.commands.check import check_object_store
 from tests.datasets.helpers import write
-from tests.object_store import Bucket, free_port, use_data_dir, use_store
+from tests.object_store import Bucket, use_data_dir, use_store
 from tests.permission_matrix import api_headers
 from tests.world import World
 
@@ -94,7 +94,7 @@ def test_another_machine_reads_the_dataset_through_the_store(
 
 
 def test_a_store_that_is_down_fails_the_import_and_leaves_nothing(
-    world: World, tmp_path: Path, object_store: Bucket, settings: Any
+    world: World, tmp_path: Path, object_store: Bucket, settings: Any, unanswered_endpoint: str
 ) -> None:
     """GIVEN Requests at version 1 on the store WHEN the store stops answering and version 2
     is imported THEN the import fails with `object_store` saying the store did not take the
@@ -102,7 +102,7 @@ def test_a_store_that_is_down_fails_the_import_and_leaves_nothing(
     data directory nor the store holds anything of version 2."""
     first = import_version(world, tmp_path)
     dataset = first.dataset
-    use_store(settings, f"http://127.0.0.1:{free_port()}", object_store.name)  # nobody there
+    use_store(settings, unanswered_endpoint, object_store.name)
 
     with pytest.raises(IngestError) as raised:
         import_version(world, tmp_path, ROWS + "4,pothole,2024-03-01\n", add_version=True)
@@ -205,7 +205,7 @@ def test_push_uploads_the_versions_of_an_installation_switching_the_store_on(
 
 
 def test_check_reports_the_store(
-    world: World, tmp_path: Path, object_store: Bucket, settings: Any
+    world: World, tmp_path: Path, object_store: Bucket, settings: Any, unanswered_endpoint: str
 ) -> None:
     """GIVEN an installation on an object store WHEN `civiclab check` runs THEN its
     object_store item writes, reads and deletes a probe (leaving nothing), and fails with the
@@ -224,7 +224,7 @@ def test_check_reports_the_store(
     use_store(settings, object_store.endpoint, "no-such-bucket")
     ok, detail = check_object_store()
     assert not ok and "'no-such-bucket' does not exist" in detail
-    use_store(settings, f"http://127.0.0.1:{free_port()}", object_store.name)
+    use_store(settings, unanswered_endpoint, object_store.name)
     ok, detail = check_object_store()
     assert not ok and "unreachable" in detail
 
@@ -240,7 +240,7 @@ def test_without_a_store_nothing_changes(world: World, tmp_path: Path, settings:
 
 
 def test_a_background_import_goes_through_the_store_and_refuses_when_it_is_down(
-    world: World, tmp_path: Path, object_store: Bucket, settings: Any
+    world: World, tmp_path: Path, object_store: Bucket, settings: Any, unanswered_endpoint: str
 ) -> None:
     """GIVEN an installation on an object store WHEN a file is imported through the API (a
     background job: the upload is kept in the store for a worker on any machine) THEN the job
@@ -257,7 +257,7 @@ def test_a_background_import_goes_through_the_store_and_refuses_when_it_is_down(
     stored = [k for k in object_store.object_keys() if not k.endswith("/")]
     assert stored == [object_store.key(version.file)]
 
-    use_store(settings, f"http://127.0.0.1:{free_port()}", object_store.name)
+    use_store(settings, unanswered_endpoint, object_store.name)
     answer = upload(
         "/api/v1/cities/city-a/datasets/requests/imports", member, source, add_version="true"
     )
