@@ -210,3 +210,24 @@ def test_a_nul_in_a_query_parameter_is_a_422_naming_it(member: Member) -> None:
         HTTP_AUTHORIZATION=member.headers["Authorization"],
     )
     assert fine.status_code != 422
+
+
+def test_a_nul_in_a_body_field_is_a_422_naming_it(member: Member) -> None:
+    """GIVEN a member's solution WHEN a body's string holds a NUL (``{"indicator": "\\u0000"}``,
+    found by the fuzzer on ``POST /solutions/{pk}/targets``) THEN the API answers its 422 naming
+    the field — on PostgreSQL the slug lookup raised "text fields cannot contain NUL" (a 500);
+    without one the same body goes through."""
+    url = f"/api/v1/solutions/{member.pks['solutions']}/targets"
+    headers = {"HTTP_AUTHORIZATION": member.headers["Authorization"]}
+    refused = Client().post(
+        url, {"indicator": "\x00", "target_value": None}, content_type="application/json",
+        **headers,
+    )  # fmt: skip
+    assert refused.status_code == 422, refused.content
+    details = refused.json()["error"]["details"]
+    assert [d["field"] for d in details] == ["indicator"] and "NUL" in details[0]["message"]
+    fine = Client().post(
+        url, {"indicator": member.path["indicator"], "target_value": None},
+        content_type="application/json", **headers,
+    )  # fmt: skip
+    assert fine.status_code in (200, 201), fine.content
