@@ -45,10 +45,9 @@ from page_times import (
     DATASET,
     INDICATOR,
     MAP_VIEW,
-    MEMBER,
-    PASSWORD,
     PUBLIC_SOLUTION,
     STREET_VIEW,
+    signed_in,
 )
 
 LAYER = f"/api/v1/cities/{CITY}/datasets/{DATASET}/geojson"
@@ -84,22 +83,9 @@ def _server_time(name: str, response: Any) -> None:
 
 
 def _sign_in(host: str) -> None:
-    """Sign in once, with ``requests`` (not a simulated user's client), and keep the cookies."""
-    import requests
-
-    browser = requests.Session()
-    form = browser.get(f"{host}/accounts/login/", timeout=30)
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text)
-    if token is None:
-        raise RuntimeError("no CSRF token on the login page")
-    browser.post(
-        f"{host}/accounts/login/",
-        data={"username": MEMBER, "password": PASSWORD, "csrfmiddlewaretoken": token.group(1)},
-        headers={"Referer": f"{host}/accounts/login/"},
-        timeout=30,
-    )
-    if "sessionid" not in browser.cookies:
-        raise RuntimeError(f"could not sign in as {MEMBER}")
+    """Sign in once (``page_times.signed_in``, not a simulated user's client) and keep the
+    cookies; find the public solution's page."""
+    browser = signed_in(host)
     shared_session["cookie"] = "; ".join(f"{k}={v}" for k, v in browser.cookies.get_dict().items())
     data = browser.get(f"{host}/results/{CITY}/results.json", timeout=30).json()
     for item in data.get("solutions", []):

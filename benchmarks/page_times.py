@@ -34,6 +34,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
@@ -154,11 +155,12 @@ def in_process(selected: list[Page] | None, n: int) -> list[Timing]:
     return [measure(page, ask, count, n, in_process=True) for page in chosen]
 
 
-def over_http(base: str, selected: list[Page] | None, n: int) -> list[Timing]:
+def signed_in(base: str) -> Any:
+    """A ``requests`` session of the demo's member, signed in to the server at ``base``."""
     import requests
 
     member = requests.Session()
-    form = member.get(f"{base}/accounts/login/", timeout=10)
+    form = member.get(f"{base}/accounts/login/", timeout=30)
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text)
     if token is None:
         raise SystemExit("no CSRF token on the login page")
@@ -166,10 +168,17 @@ def over_http(base: str, selected: list[Page] | None, n: int) -> list[Timing]:
         f"{base}/accounts/login/",
         data={"username": MEMBER, "password": PASSWORD, "csrfmiddlewaretoken": token.group(1)},
         headers={"Referer": f"{base}/accounts/login/"},
-        timeout=10,
+        timeout=30,
     )
     if "sessionid" not in member.cookies:
         raise SystemExit(f"could not sign in as {MEMBER}")
+    return member
+
+
+def over_http(base: str, selected: list[Page] | None, n: int) -> list[Timing]:
+    import requests
+
+    member = signed_in(base)
     anonymous = requests.Session()
     last_queries: dict[str, int | None] = {}
 
