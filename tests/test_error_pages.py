@@ -125,11 +125,18 @@ def test_a_service_a_page_needed_being_down_is_a_503_that_says_which() -> None:
     from civiclab.datasets.store import StoreError
     from civiclab.site.views import server_error
 
-    for path, kind in (("/cities/a/data/b/", "text/html"), ("/api/v1/x", "application/json")):
-        try:
-            raise StoreError("The object store cannot be reached: try again shortly.")
-        except StoreError:
-            response = server_error(RequestFactory().get(path))
+    said = {
+        ("en", "/cities/a/data/b/"): "A service this page needs does not answer",
+        ("fr", "/cities/a/data/b/"): "Un service dont cette page a besoin ne répond pas",
+        ("en", "/api/v1/x"): "The object store cannot be reached",
+    }
+    for (language, path), words in said.items():
+        with translation.override(language):
+            try:
+                raise StoreError("The object store cannot be reached: try again shortly.")
+            except StoreError:
+                response = server_error(RequestFactory().get(path))
         assert response.status_code == 503 and response["Retry-After"]
+        kind = "application/json" if path.startswith("/api/") else "text/html"
         assert response["Content-Type"].startswith(kind)
-        assert "The object store cannot be reached" in response.content.decode()
+        assert words in response.content.decode()

@@ -93,10 +93,15 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if isinstance(exc, DomainError) and exc.status == 503:
         # A service the page needed is down (the object store a dataset is read from): the
         # API's routes answer it themselves; a page says it in words, not as a crash.
-        message = reader_message(exc)
         if request.path.startswith("/api/"):
-            response = api_error(request, 503, exc.code, message)
+            response = api_error(request, 503, exc.code, reader_message(exc))
         else:
+            # The service's own reason is technical and in English (the log keeps it): a page
+            # says what happened in the reader's language.
+            message = gettext(
+                "A service this page needs does not answer for a moment. Nothing you saved is "
+                "lost: please try again shortly."
+            )
             page = loader.get_template("503.html").render({"message": message})
             response = HttpResponse(page, status=503)
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
