@@ -241,6 +241,12 @@
     var asked = { bounds: paddedView(), zoom: map.getZoom() };
     load("data", element.dataset.geojson)
       .then(function (collection) {
+        if (openPopups.length) {
+          // Asked before a popup opened (a busy server answers late): drawing it now would
+          // replace the row's marker and close the popup. The last popupclose reloads.
+          stale = true;
+          return;
+        }
         drawData(collection);
         fetched = asked;
         if (first) {
@@ -301,7 +307,13 @@
       }
       return;
     }
-    timer = setTimeout(refresh, 120); // one fetch after a burst of moves
+    timer = setTimeout(function () {
+      if (openPopups.length) {
+        stale = true; // a popup opened meanwhile: keep its layer until it closes
+        return;
+      }
+      refresh();
+    }, 120); // one fetch after a burst of moves
   });
   refresh();
 })();
