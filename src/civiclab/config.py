@@ -39,6 +39,12 @@ SETTINGS: tuple[EnvSetting, ...] = (
         "Operational database; use postgres://user:pass@host:5432/name in production.",
     ),
     EnvSetting(
+        "CIVICLAB_DATABASE_PREPARED_STATEMENTS",
+        "true",
+        "PostgreSQL: send values apart from the SQL and keep each connection's repeated "
+        "queries prepared (planned once); false behind a pooler that cannot follow them.",
+    ),
+    EnvSetting(
         "CIVICLAB_DEBUG",
         "false",
         "Django debug mode. Only `civiclab demo` and the tests turn it on.",

@@ -169,3 +169,29 @@ def test_many_polygons_cluster_at_their_middles(tmp_path: Path) -> None:
 
 def test_zoom_for_a_city_box() -> None:
     assert 11 < zoom_for(CITY_BOX) < 12.5
+
+
+def test_rows_taken_from_the_kept_table_are_those_the_scan_gives(points: CityQuery) -> None:
+    """GIVEN the points and every row of them kept in memory (as the map keeps a small
+    version's) WHEN a few streets are asked for, unfiltered and filtered THEN the features are
+    exactly those of the scan without the kept rows, and a filtered view never reads them (its
+    places are the filtered scan's, not the table's)."""
+    box = (-88.102, 30.688, -88.098, 30.692)
+    run = points.execute_arrow
+    table = run('SELECT * FROM "points"')
+    asked: list[int] = []
+
+    def kept() -> pa.Table:
+        asked.append(1)
+        return table
+
+    plain = build_layer("points", POINT_COLUMNS, LayerRequest(bbox=box), run)
+    taken = build_layer("points", POINT_COLUMNS, LayerRequest(bbox=box), run, all_rows=kept)
+    assert asked and 0 < len(taken.features) < 200
+    assert taken.features == plain.features
+    potholes = LayerRequest(bbox=box, filters=[make_filter("kind", "=", "pothole")])
+    asked.clear()
+    filtered = build_layer("points", POINT_COLUMNS, potholes, run, all_rows=kept)
+    assert not asked
+    assert filtered.features == build_layer("points", POINT_COLUMNS, potholes, run).features
+    assert {f["properties"]["kind"] for f in filtered.features} == {"pothole"}

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from civiclab.accounts.people import display_name
 from civiclab.core.permissions import Role
-from civiclab.core.scoping import actor_for
+from civiclab.core.scoping import actor_for, rule_ids
 from civiclab.exchange import kinds
 from civiclab.exchange.discussions_markdown import render_markdown
 from civiclab.exchange.models.discussions import (
@@ -166,10 +166,17 @@ def unread_count(user: Any) -> int:
     if not getattr(user, "is_authenticated", False):
         return 0
     unread = DiscussionInboxItem.objects.filter(user=user, read_at__isnull=True)
-    present = set(unread.values_list("thread__target_kind", flat=True).distinct())
+    present = frozenset(unread.order_by().values_list("thread__target_kind", flat=True).distinct())
     if not present:
         return 0
-    return unread.filter(readable_condition(user, "thread__", only=present)).count()
+    # The readable-thread rule is a function of the reader's grants and the kinds alone:
+    # compiled once per process (building it was ~6 ms of every signed-in page).
+    readable = rule_ids(
+        Thread,
+        ("exchange.readable_threads", actor_for(user), present),
+        lambda: Thread.objects.filter(readable_condition(user, only=set(present))),
+    )
+    return unread.filter(thread__in=readable.values("pk")).count()
 
 
 def open_reports(user: Any) -> QuerySet[DiscussionReport]:

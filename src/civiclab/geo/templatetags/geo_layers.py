@@ -42,4 +42,4 @@ def map_layer_options(context: template.Context) -> dict[str, Any]:
 def map_layers(context: template.Context, dataset: Any) -> dict[str, Any]:
     from civiclab.geo.views.analysis import map_layers as layers
 
-    return layers(context["request"], dataset)
+    return layers(context["request"], dataset, context.get("city_datasets"))

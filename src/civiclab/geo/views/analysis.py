@@ -260,11 +260,14 @@ def map_layer_options(request: HttpRequest) -> dict[str, Any]:
             "resolution": 9, "fdr": 0.05, "keep_far_outside": False}  # fmt: skip
 
 
-def map_layers(request: HttpRequest, dataset: Dataset) -> dict[str, Any]:
-    """Boundaries, the density and hotspot layers, and links to the analysis pages."""
+def map_layers(
+    request: HttpRequest, dataset: Dataset, seen: list[Dataset] | None = None
+) -> dict[str, Any]:
+    """Boundaries, the density and hotspot layers, and links to the analysis pages.
+    ``seen``: the city's datasets the reader may see, when the page has read them."""
     options = map_layer_options(request)
     city = dataset.city
-    seen_boundaries = boundaries_of(city, request.user)
+    seen_boundaries = boundaries_of(city, request.user, seen)
     boundaries = [
         {
             "name": b.dataset.name,
@@ -281,7 +284,7 @@ def map_layers(request: HttpRequest, dataset: Dataset) -> dict[str, Any]:
             "name": b.dataset.name,
             "url": reverse("api:get_dataset_geojson", args=[city.slug, b.dataset.slug]),
         }
-        for b in base_layers_of(city, request.user)
+        for b in base_layers_of(city, request.user, seen)
         if b.dataset_id != dataset.pk
     ]
     spots, spots_geojson, spots_error = None, None, None

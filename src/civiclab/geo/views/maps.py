@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
@@ -21,10 +21,10 @@ from django.utils.translation import gettext as _
 
 from civiclab.datasets.engine import QueryError
 from civiclab.datasets.forms import OP_CHOICES
-from civiclab.datasets.queries import column_types, visible_datasets
+from civiclab.datasets.queries import column_types
 from civiclab.geo.api.maps import parse_filters
 from civiclab.geo.layer_errors import layer_error_text
-from civiclab.geo.queries import base_layers, dataset_layer, has_locations
+from civiclab.geo.queries import base_layers, city_datasets, dataset_layer, has_locations
 from civiclab.geo.spatial.layers import LayerError, LayerRequest
 
 FILTER_ROWS = 3  # filter rows the form offers (column, condition, value)
@@ -35,7 +35,10 @@ ROW_COLOURS = {"point": "#5b2a86", "cluster": "#5b2a86", "shape": "#5b2a86", "ba
 
 
 def dataset_map(request: HttpRequest, slug: str, dataset_slug: str) -> HttpResponse:
-    dataset = get_object_or_404(visible_datasets(request.user), city__slug=slug, slug=dataset_slug)
+    seen = city_datasets(request.user, slug)
+    dataset = next((d for d in seen if d.slug == dataset_slug), None)
+    if dataset is None:
+        raise Http404("No such dataset.")
     if not has_locations(dataset):
         raise Http404("The dataset has no locations.")
     columns = column_types(dataset.current_version)
@@ -54,7 +57,7 @@ def dataset_map(request: HttpRequest, slug: str, dataset_slug: str) -> HttpRespo
         error = str(exc)
     except ValidationError as exc:
         error = " ".join(exc.messages)
-    bases = base_layers(request.user, dataset)
+    bases = base_layers(request.user, dataset, seen)
     base = next((d for d in bases if d.slug == request.GET.get("base")), None)
     api = reverse("api:get_dataset_geojson", args=[dataset.city.slug, dataset.slug])
     names = [name for name, kind in columns.items() if kind != "geometry"]
@@ -64,6 +67,7 @@ def dataset_map(request: HttpRequest, slug: str, dataset_slug: str) -> HttpRespo
         {
             "city": dataset.city,
             "dataset": dataset,
+            "city_datasets": seen,  # for the layer picker (geo_layers.map_layers)
             "filter_rows": [
                 {
                     "column_options": _options([(c, c) for c in names], column),
