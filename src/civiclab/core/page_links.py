@@ -76,13 +76,24 @@ def contribute_panel(page: str, panel: PagePanel) -> None:
     _PANELS.setdefault(page, {})[panel.key] = panel
 
 
-def panels_for(page: str, obj: Any, request: Any) -> SafeString:
-    """The HTML of the panels declared on ``page`` that have something to show ``obj``."""
+def panels_for(
+    page: str,
+    obj: Any,
+    request: Any,
+    render: Callable[[str, dict[str, Any]], str] | None = None,
+) -> SafeString:
+    """The HTML of the panels declared on ``page`` that have something to show ``obj``.
+    ``render(template, context)``: how the page renders a panel (the template tag renders it
+    within the page's own context); by default on its own, with the request's."""
     user = getattr(request, "user", None)
     parts = []
     for panel in sorted(_PANELS.get(page, {}).values(), key=lambda each: (each.order, each.key)):
         context = panel.context(obj, user)
-        if context is not None:
+        if context is None:
+            continue
+        if render is not None:
+            parts.append(render(panel.template, context))
+        else:
             parts.append(render_to_string(panel.template, context, request=request))
     # Each part is a template's own output, escaped by the template engine.
     return mark_safe("".join(parts))

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.template.loader import render_to_string
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
 
@@ -26,7 +27,24 @@ def page_links(context: template.Context, page: str, obj: Any) -> SafeString:
     )
 
 
+# What a panel's template may use of the page's own context, as it would with a request of
+# its own: the rest of the page's variables are not passed (a panel sees only its context).
+CARRIED = ("request", "csrf_token", "user", "perms", "LANGUAGE_CODE", "LANGUAGE_BIDI", "LANGUAGES")
+
+
 @register.simple_tag(takes_context=True)
 def page_panels(context: template.Context, page: str, obj: Any) -> SafeString:
-    """``{% page_panels "solution" solution %}``: the sections apps above contributed."""
-    return panels_for(page, obj, context.get("request"))
+    """``{% page_panels "solution" solution %}``: the sections apps above contributed.
+
+    Each is rendered within the page's context, as ``{% include … only %}`` does, rather than
+    with a request context of its own: that ran every context processor (the navigation with
+    its seven links among them) again for every panel of the page."""
+    carried = {name: context[name] for name in CARRIED if name in context}
+    engine = context.template.engine if context.template is not None else None
+
+    def render(name: str, values: dict[str, Any]) -> str:
+        if engine is None:
+            return render_to_string(name, values, request=context.get("request"))
+        return engine.get_template(name).render(context.new({**carried, **values}))
+
+    return panels_for(page, obj, context.get("request"), render)
