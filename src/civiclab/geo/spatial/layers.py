@@ -145,6 +145,7 @@ class LocatedRows:
     lon: np.ndarray
     lat: np.ndarray
     extent: CityExtent | None
+    far: np.ndarray | None = None  # rows far outside the city (worked out once per version)
 
 
 def _read_located(
@@ -167,7 +168,10 @@ def located_rows(table: str, location: LocationSource, run: RunArrow) -> Located
     lon, lat = _read_located(quote_ident(table), *coordinates, "TRUE", [], run)
     lon.flags.writeable = False  # shared by the views that reuse it
     lat.flags.writeable = False
-    return LocatedRows(lon, lat, city_extent(lon, lat))
+    extent = city_extent(lon, lat)
+    far = extent.far(lon, lat) if extent else np.zeros(len(lon), bool)
+    far.flags.writeable = False
+    return LocatedRows(lon, lat, extent, far)
 
 
 def build_layer(
@@ -197,14 +201,15 @@ def build_layer(
         lon_sql, lat_sql = coordinates
         whole = (located or (lambda f: located_rows(table, f, run)))(found)
         assert whole is not None  # located by coordinates
+        far = None
         if request.filters:
             lon, lat = _read_located(source, lon_sql, lat_sql, where, params, run)
         else:
-            lon, lat = whole.lon, whole.lat
+            lon, lat, far = whole.lon, whole.lat, whole.far
         extent = whole.extent
         has = np.isfinite(lon) & np.isfinite(lat)
         inside = has & _in_box(lon, lat, bbox)
-        layer = _counted(len(lon), lon, lat, has, inside, extent)
+        layer = _counted(len(lon), lon, lat, has, inside, extent, far=far)
         if layer.in_view > limit:
             return _clustered(layer, lon[inside], lat[inside], request.zoom, bbox)
         if layer.in_view == 0:  # nothing to draw: no need to scan the rows again
@@ -244,10 +249,15 @@ def _counted(
     inside: np.ndarray,
     extent: CityExtent | None,
     boxes: np.ndarray | None = None,
+    far: np.ndarray | None = None,
 ) -> Layer:
     """A layer's counts; its bounds (of the rows, or of their ``boxes``) leave out the rows far
-    outside the city, unless those are all there is (a filter that keeps only them)."""
-    far = has & extent.far(lon, lat) if extent else np.zeros(len(lon), bool)
+    outside the city, unless those are all there is (a filter that keeps only them). ``far``:
+    which rows are far outside, when the caller knows (else worked out here)."""
+    if far is not None:
+        far = has & far
+    else:
+        far = has & extent.far(lon, lat) if extent else np.zeros(len(lon), bool)
     kept = has & ~far if (has & ~far).any() else has
     bounds = _bounds(lon[kept], lat[kept]) if boxes is None else _box_union(boxes[kept])
     return Layer(
