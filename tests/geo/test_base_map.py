@@ -21,7 +21,7 @@ from civiclab.core.permissions import Visibility
 from civiclab.datasets import services as datasets
 from civiclab.datasets.models import Dataset
 from civiclab.geo.models import BaseLayer, Boundary
-from civiclab.geo.services import mark_base_layer, unmark_base_layer
+from civiclab.geo.services import attach_boundary, mark_base_layer, unmark_base_layer
 from tests.clients import as_user, body
 from tests.datasets.web_helpers import page_of
 from tests.geo.test_map_web import PARCELS, sightings
@@ -216,6 +216,24 @@ def test_a_private_base_layer_is_drawn_only_for_those_who_may_see_it(
         "/api/v1/cities/city-a/datasets/parcels/geojson"
     )
     assert refused.status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_private_boundary_is_drawn_only_for_those_who_may_see_it(
+    world: World, tmp_path: Path
+) -> None:
+    """GIVEN Team T's parcels attached as a boundary WHEN the team's member and another member
+    of the city open a city-wide dataset's map THEN only the team member's page draws them
+    (the map page reads the city's datasets once and takes the boundaries from those)."""
+    shapes = parcels(world, Visibility.TEAM)
+    attach_boundary(None, shapes, "landuse")
+    dataset = sightings(world, tmp_path)
+    url = f"{page_of(dataset)}map/"
+    seen = map_layers_json(body(as_user(world.user("team_member")).get(url)))
+    assert [b["name"] for b in seen["boundaries"]] == ["Parcels"]
+    other = body(as_user(world.user("other_team_member")).get(url))
+    assert map_layers_json(other)["boundaries"] == []
+    assert "Parcels" not in other
 
 
 @pytest.mark.django_db
