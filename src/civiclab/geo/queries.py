@@ -14,9 +14,8 @@ from collections import OrderedDict
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
 from django.db.models import QuerySet
 
 from civiclab.datasets.engine import QueryError, TableFile
@@ -46,6 +45,9 @@ from civiclab.geo.spatial.layers import (
 )
 from civiclab.indicators.models import Indicator
 from civiclab.indicators.queries import visible_indicators
+
+if TYPE_CHECKING:  # pyarrow is heavy: the module is imported at start-up
+    import pyarrow as pa
 
 CACHED_VERSIONS = 1024
 
