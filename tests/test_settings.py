@@ -19,7 +19,8 @@ PROBE = (
     "'db_name': str(s.DATABASES['default']['NAME']),"
     "'secure': s.__dict__.get('SESSION_COOKIE_SECURE', False),"
     "'hsts': s.__dict__.get('SECURE_HSTS_SECONDS', 0), 'hosts': s.ALLOWED_HOSTS,"
-    "'data_dir': str(s.DATA_DIR), 'email': s.EMAIL_BACKEND, 'huey': s.HUEY}))"
+    "'data_dir': str(s.DATA_DIR), 'email': s.EMAIL_BACKEND, 'huey': s.HUEY,"
+    "'db_options': s.DATABASES['default'].get('OPTIONS', {})}))"
 )
 
 
@@ -82,3 +83,16 @@ def test_bad_values_are_named(monkeypatch: pytest.MonkeyPatch) -> None:
         env_int("CIVICLAB_EMAIL_PORT", 25)
     with pytest.raises(ConfigError, match="not a declared civiclab setting"):
         env_bool("CIVICLAB_UNDECLARED", False)
+
+
+def test_postgresql_prepares_unless_told_not_to(tmp_path: Path) -> None:
+    """GIVEN a PostgreSQL URL WHEN the settings are read THEN server-side binding and automatic
+    preparing are on (tests/test_prepared_statements.py sees them work); with
+    CIVICLAB_DATABASE_PREPARED_STATEMENTS=false (a pooler that cannot follow them) both are off."""
+    url = "postgres://civiclab@db.example.org:5432/civiclab"
+    on = read_settings(tmp_path, CIVICLAB_DATABASE_URL=url)["db_options"]
+    assert on["server_side_binding"] is True and on["prepare_threshold"] == 2
+    off = read_settings(
+        tmp_path, CIVICLAB_DATABASE_URL=url, CIVICLAB_DATABASE_PREPARED_STATEMENTS="false"
+    )["db_options"]
+    assert "server_side_binding" not in off and "prepare_threshold" not in off
