@@ -96,3 +96,6 @@ def test_postgresql_prepares_unless_told_not_to(tmp_path: Path) -> None:
         tmp_path, CIVICLAB_DATABASE_URL=url, CIVICLAB_DATABASE_PREPARED_STATEMENTS="false"
     )["db_options"]
     assert "server_side_binding" not in off and "prepare_threshold" not in off
+    # The URL's own options stay beside them.
+    secure = read_settings(tmp_path, CIVICLAB_DATABASE_URL=f"{url}?sslmode=require")["db_options"]
+    assert secure["sslmode"] == "require" and secure["prepare_threshold"] == 2

@@ -123,7 +123,10 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3" and env_bool(
     # plan (1-3 ms each) than to run (under 0.5 ms). With the values sent apart from the SQL,
     # psycopg prepares a query the second time a connection runs it, and PostgreSQL keeps its
     # plan: a signed-in page's database time fell by half (issue 17). Connections live 60 s.
-    DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 2}
+    # Added to what the URL says (?sslmode=require and the like stay).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"server_side_binding": True, "prepare_threshold": 2}
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {

@@ -195,3 +195,25 @@ def test_rows_taken_from_the_kept_table_are_those_the_scan_gives(points: CityQue
     assert not asked
     assert filtered.features == build_layer("points", POINT_COLUMNS, potholes, run).features
     assert {f["properties"]["kind"] for f in filtered.features} == {"pothole"}
+
+
+def test_rows_too_big_to_keep_are_read_once_and_never_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    """GIVEN a version whose rows pass the kept-rows bound WHEN its map is viewed twice THEN
+    its rows are read once, nothing is kept (None: its views take the scan path), and a small
+    version's rows are kept and given back."""
+    from civiclab.geo import queries
+
+    monkeypatch.setattr(queries, "_kept", type(queries._kept)())
+    monkeypatch.setattr(queries, "KEPT_ROWS_BYTES", 1000)
+    reads: list[int] = []
+
+    def big() -> pa.Table:
+        reads.append(1)
+        return pa.table({"x": np.arange(1000)})
+
+    assert queries._kept_rows(("big",), big) is None
+    assert queries._kept_rows(("big",), big) is None
+    assert reads == [1]
+    small = pa.table({"x": [1, 2]})
+    assert queries._kept_rows(("small",), lambda: small) is small
+    assert queries._kept_rows(("small",), lambda: pa.table({"x": [3]})) is small

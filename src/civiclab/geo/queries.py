@@ -149,20 +149,24 @@ _located_lock = threading.Lock()
 # times that); at most 96 MB of rows in all, the least recently mapped dropped first.
 KEPT_FILE_BYTES_UP_TO = 8 * 1024**2
 KEPT_ROWS_BYTES = 96 * 1024**2
-_kept: OrderedDict[tuple[Any, ...], pa.Table] = OrderedDict()
+_kept: OrderedDict[tuple[Any, ...], pa.Table | None] = OrderedDict()
 
 
 def _kept_rows(key: tuple[Any, ...], read: Callable[[], pa.Table]) -> pa.Table | None:
+    """The rows kept for ``key``, read once; None for a version whose rows alone would pass
+    ``KEPT_ROWS_BYTES`` (remembered, so its views take the scan path without reading it all)."""
     with _located_lock:
         if key in _kept:
             _kept.move_to_end(key)
             return _kept[key]
-    rows = read()
-    if rows.nbytes > KEPT_ROWS_BYTES:
-        return rows
+    rows: pa.Table | None = read()
+    if rows is not None and rows.nbytes > KEPT_ROWS_BYTES:
+        rows = None
     with _located_lock:
         _kept[key] = rows
-        while sum(t.nbytes for t in _kept.values()) > KEPT_ROWS_BYTES:
+        while sum(t.nbytes for t in _kept.values() if t is not None) > KEPT_ROWS_BYTES or (
+            len(_kept) > CACHED_VERSIONS
+        ):
             _kept.popitem(last=False)
     return rows
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
-from django.template.loader import render_to_string
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
 
@@ -40,11 +39,10 @@ def page_panels(context: template.Context, page: str, obj: Any) -> SafeString:
     with a request context of its own: that ran every context processor (the navigation with
     its seven links among them) again for every panel of the page."""
     carried = {name: context[name] for name in CARRIED if name in context}
-    engine = context.template.engine if context.template is not None else None
+    assert context.template is not None  # a tag is always rendered within its template
+    engine = context.template.engine
 
     def render(name: str, values: dict[str, Any]) -> str:
-        if engine is None:
-            return render_to_string(name, values, request=context.get("request"))
         return engine.get_template(name).render(context.new({**carried, **values}))
 
     return panels_for(page, obj, context.get("request"), render)
